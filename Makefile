@@ -1,0 +1,112 @@
+# fieldtrace — one non-recursive Makefile.
+#   make run    install what is missing, build, dev certificate, migrate, demo data, serve
+#   make test   the same set-up, then every test, then every test again under ASan+UBSan
+#   make bench  benchmarks (see docs/BENCHMARKS.md)
+# SAN=address,undefined builds into build-asan/ (as `make test` does).
+
+CC      ?= cc
+SAN     ?=
+BUILD   ?= $(if $(SAN),build-asan,build)
+CW      := build/civetweb
+DB      ?= var/fieldtrace.db
+LISTEN  ?= 127.0.0.1:8443
+
+PKGS    := sqlite3 openssl jansson libqrencode libpng libargon2
+WARN    := -Wall -Wextra -Werror -Wshadow -Wconversion -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wundef \
+           -fno-common
+OPT     := $(if $(SAN),-O1 -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recover=all,-O2)
+CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iserver/http -isystem $(CW)/include -MMD -MP
+CFLAGS  := -std=c11 -g $(OPT) $(WARN) -pthread
+LDFLAGS := $(if $(SAN),-fsanitize=$(SAN)) -pthread
+LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lm
+
+# civetweb 1.15 from Debian's source package: built with OpenSSL 3 linked
+# directly (Debian's binary dlopens libssl and breaks), no CGI, no files.
+CW_FLAGS := -DNO_SSL_DL -DOPENSSL_API_3_0 -DNO_CGI -DNO_FILES -DUSE_IPV6
+
+SERVER_SRC := $(wildcard server/*.c server/core/*.c server/http/*.c server/db/*.c)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ    := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ)) \
+              $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/civetweb.o
+TEST_SRC   := $(wildcard tests/*.c)
+TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+DEPS_STAMP := build/.deps-installed
+
+.PHONY: all deps certs run test check test-asan bench clean format
+all: $(BUILD)/fieldtrace
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/install-deps.sh
+	sh tools/install-deps.sh
+	@mkdir -p build && touch $@
+
+certs: certs/server.pem
+certs/server.pem: certs/gen-dev-certs.sh
+	sh certs/gen-dev-certs.sh
+
+$(BUILD)/fieldtrace: $(BUILD)/server/main.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/test_fieldtrace: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check libcurl)
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(shell pkg-config --cflags check) -c -o $@ $<
+
+$(BUILD)/civetweb.o: $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -g $(OPT) -pthread -w -I$(CW)/include $(CW_FLAGS) -c -o $@ $(CW)/src/civetweb.c
+
+$(BUILD)/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) $(BUILD)/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed migrations $@ $(MIGRATIONS)
+
+$(BUILD)/gen/openapi.c: docs/openapi.json $(BUILD)/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed blob openapi_json $@ docs/openapi.json
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CPPFLAGS) -std=c11 -O1 -c -o $@ $<
+
+run: $(BUILD)/fieldtrace certs
+	@mkdir -p var
+	$(BUILD)/fieldtrace migrate --db $(DB)
+	$(BUILD)/fieldtrace serve --db $(DB) --listen $(LISTEN) --demo \
+		--tls-cert certs/server.pem --tls-key certs/server.key
+
+# Each Check test forks, so a crash or hang fails one test, not the run.
+TEST_ENV := CK_DEFAULT_TIMEOUT=60 FIELDTRACE_TEST_CA=certs/ca.pem \
+            FIELDTRACE_TEST_CERT=certs/server.pem FIELDTRACE_TEST_KEY=certs/server.key
+test: $(BUILD)/test_fieldtrace $(BUILD)/fieldtrace certs
+	$(TEST_ENV) $(BUILD)/test_fieldtrace
+	$(MAKE) --no-print-directory test-asan
+
+check: test
+
+test-asan: certs
+	$(MAKE) --no-print-directory SAN=address,undefined build-asan/test_fieldtrace
+	$(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/test_fieldtrace
+
+bench: $(BUILD)/fieldtrace certs
+	sh tools/bench.sh
+
+format:
+	clang-format -i $(SERVER_SRC) $(TEST_SRC) include/*.h server/http/*.h
+
+clean:
+	rm -rf build/server build/tests build/gen build/fieldtrace build/test_fieldtrace \
+		build/civetweb.o build/embed build-asan
+
+-include $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

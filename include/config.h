@@ -1,0 +1,33 @@
+/* Server configuration: defaults < config file < FIELDTRACE_* env < flags. */
+#ifndef FT_CONFIG_H
+#define FT_CONFIG_H
+
+#include <stdio.h>
+
+struct config {
+	char listen[64];        /* "127.0.0.1:8443"; port 0 picks a free port */
+	char db_path[512];
+	char tls_cert[512];
+	char tls_key[512];
+	char public_url[256];   /* "https://localhost:8443" */
+	int demo;               /* load demo data at start */
+	int threads;            /* civetweb worker threads */
+	int idle_timeout_ms;    /* keep-alive idle timeout */
+	int request_timeout_ms; /* per-read timeout of civetweb */
+	int body_deadline_ms;   /* total time allowed to receive a body */
+	int hash_concurrency;   /* argon2 hashes running at once */
+	int access_log;         /* 1: JSON access log lines on stdout */
+};
+
+void config_defaults(struct config *cfg);
+/* Applies "key = value" lines (keys as the long flags without "--", with
+ * '-' or '_'); '#' starts a comment. Writes the reason to err on failure. */
+int config_load_file(struct config *cfg, const char *path, char *err, size_t err_size);
+/* Applies FIELDTRACE_LISTEN, FIELDTRACE_DB, ... from the environment. */
+int config_load_env(struct config *cfg, char *err, size_t err_size);
+/* Sets one key; 0 ok, -1 unknown key or bad value (reason in err). */
+int config_set(struct config *cfg, const char *key, const char *value,
+	       char *err, size_t err_size);
+void config_print_keys(FILE *out); /* for `fieldtrace help` */
+
+#endif

@@ -1,0 +1,62 @@
+/* SQLite store foundation: connections, statement cache, transactions,
+ * migrations, backup. Only server/db/ and the *_store.c files hold SQL. */
+#ifndef FT_DB_H
+#define FT_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct db; /* one connection; never shared between threads */
+
+/* Opens path with the server's pragmas (WAL, foreign_keys, busy_timeout,
+ * trusted_schema=OFF, synchronous=FULL). Caller frees with db_close(). */
+enum err db_open(const char *path, struct db **out);
+void db_close(struct db *db); /* NULL ok */
+sqlite3 *db_handle(struct db *db);
+
+/* Returns the cached prepared statement for sql, which must be a string
+ * with static storage: the cache is keyed by its address. The statement is
+ * borrowed; finish each use with db_done(). NULL on error (logged). */
+sqlite3_stmt *db_stmt(struct db *db, const char *sql);
+void db_done(sqlite3_stmt *stmt); /* reset + clear bindings; NULL ok */
+
+/* Maps an SQLite result code onto the error enum (unique violation ->
+ * ERR_CONFLICT, busy/full -> ERR_UNAVAILABLE, ...). Logs storage errors. */
+enum err db_err(struct db *db, int rc);
+
+/* BEGIN IMMEDIATE ... COMMIT; rollback is harmless when nothing is open. */
+enum err db_begin(struct db *db);
+enum err db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* Binding helpers: text NULL binds SQL NULL. */
+int db_bind_text(sqlite3_stmt *st, int idx, const char *text);
+int db_bind_int(sqlite3_stmt *st, int idx, int64_t value);
+/* Column text as "" when NULL; borrowed until the next step/reset. */
+const char *db_col_text(sqlite3_stmt *st, int col);
+
+/* Migrations compiled into the binary from migrations/NNNN_name.sql. */
+struct migration {
+	const char *name; /* "0001_foundation.sql" */
+	const char *sql;
+	unsigned long len;
+};
+extern const struct migration db_migrations[];
+extern const unsigned db_migration_count;
+
+/* Applies pending migrations in order, each in its own transaction, and
+ * refuses (ERR_CONFLICT, logged) a database whose applied migration differs
+ * from the file's SHA-256 or that knows a migration this binary does not. */
+enum err db_migrate(struct db *db);
+/* Same check without applying anything; ERR_CONFLICT when pending. */
+enum err db_check_schema(struct db *db);
+/* A cheap query, for readiness probes. */
+enum err db_ping(struct db *db);
+/* PRAGMA quick_check; ERR_DB when it does not answer "ok". */
+enum err db_quick_check(struct db *db);
+/* Online backup of db into out_path, then integrity_check of the copy. */
+enum err db_backup(struct db *db, const char *out_path);
+
+#endif

@@ -1,0 +1,16 @@
+/* The demo data set: loaded by `serve --demo` into a database with no
+ * domain data yet; each issue extends it so a newcomer can try everything. */
+#ifndef FT_DEMO_H
+#define FT_DEMO_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+struct db;
+
+/* Idempotent: does nothing when domain data exists. Prints the accounts it
+ * created (username, role, password) to out. */
+enum err demo_load(struct db *db, FILE *out);
+
+#endif

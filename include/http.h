@@ -1,0 +1,133 @@
+/* The thin HTTP layer over civetweb: request/response contexts, the route
+ * table shape, and the helpers handlers use to read input and answer. */
+#ifndef FT_HTTP_H
+#define FT_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+#include "policy.h"
+
+struct mg_connection;
+struct db;
+struct req;
+struct resp;
+
+typedef enum err (*handler_fn)(struct req *req, struct resp *resp);
+
+enum route_flags {
+	ROUTE_JSON_BODY = 1u << 0, /* body must be a JSON object (parsed to req->json) */
+	ROUTE_RAW_BODY = 1u << 1,  /* body read into req->body as is */
+};
+
+/* Routes are data: each module exports a table ending in a zeroed entry. */
+struct route {
+	const char *method;   /* "GET", "POST", ...; GET also answers HEAD */
+	const char *pattern;  /* "/v1/users/{id}": {x} matches one segment */
+	handler_fn handler;
+	enum perm perm;
+	const char *query;    /* allowed query parameters, comma separated; NULL none */
+	unsigned flags;
+};
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_QUERY 16
+
+struct query_param {
+	char *key;   /* decoded; owned by the request */
+	char *value; /* decoded; owned by the request */
+};
+
+/* Request context: lives for one request; the dispatcher owns and frees
+ * everything in it. Strings borrowed from it never outlive the request. */
+struct req {
+	struct mg_connection *conn;
+	struct db *db;                 /* this worker's connection */
+	const struct route *route;
+	const char *method;
+	const char *path;              /* decoded, without the query */
+	char request_id[40];
+	char client_addr[48];
+	char *params[HTTP_MAX_PARAMS]; /* decoded path parameters, in order */
+	size_t nparams;
+	struct query_param query[HTTP_MAX_QUERY];
+	size_t nquery;
+	int authenticated;
+	struct principal user;         /* valid when authenticated */
+	char *body;                    /* NUL-terminated; NULL when none */
+	size_t body_len;
+	json_t *json;                  /* parsed body for ROUTE_JSON_BODY */
+};
+
+/* Response context: the handler fills it, the dispatcher writes it. */
+struct resp {
+	int status;
+	const char *content_type; /* static string */
+	struct buf headers;       /* extra "Name: value\r\n" lines */
+	struct buf body;
+	char detail[256];         /* problem "detail" when a handler fails */
+	json_t *errors;           /* problem "errors" list; owned */
+};
+
+/* Failing: set the problem detail and return e (so handlers can
+ * `return http_fail(resp, ERR_NOT_FOUND, "no such user");`). */
+enum err http_fail(struct resp *resp, enum err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Adds {"pointer": pointer, "detail": msg} to the errors list and returns
+ * ERR_INVALID. pointer is a JSON pointer into the body ("/username", "" for
+ * the whole body) or a query parameter's name ("limit"), which is listed
+ * as {"parameter": name} instead. */
+enum err http_invalid(struct resp *resp, const char *pointer, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Answering: resp_json steals doc. */
+void resp_json(struct resp *resp, int status, json_t *doc);
+void resp_text(struct resp *resp, int status, const char *content_type,
+	       const char *data, size_t len);
+void resp_header(struct resp *resp, const char *name, const char *value);
+
+/* Reading input. */
+const char *req_header(const struct req *req, const char *name); /* borrowed */
+const char *req_query(const struct req *req, const char *key);   /* borrowed */
+/* Path parameter i as a positive int64; answers 404 itself when it is not. */
+enum err req_param_id(const struct req *req, struct resp *resp, size_t i, int64_t *out);
+
+/* JSON body validation: unknown members and wrong types are 400s naming
+ * the member. type is a jansson json_type; JSON_NULL means "any". */
+enum json_field_flags {
+	JF_REQUIRED = 1u << 0,
+	JF_NULLABLE = 1u << 1,
+};
+struct json_field {
+	const char *name;
+	json_type type;
+	unsigned flags;
+	size_t max_len; /* strings: max bytes (0 = 1024) */
+};
+/* Checks req->json against fields (terminated by a NULL name); collects
+ * every problem before answering ERR_INVALID. */
+enum err req_json_check(const struct req *req, struct resp *resp,
+			const struct json_field *fields);
+/* Borrowed string member or NULL when absent / null. */
+const char *req_json_str(const struct req *req, const char *name);
+
+/* Pagination: ?limit= (1..200, default 50) and ?cursor= (opaque). */
+#define PAGE_LIMIT_DEFAULT 50
+#define PAGE_LIMIT_MAX 200
+struct page {
+	int limit;
+	int has_after;
+	char after[128]; /* decoded cursor key when has_after */
+};
+enum err req_page(const struct req *req, struct resp *resp, struct page *page);
+/* Answers 200 {"items": items, "next_cursor": ...}; steals items.
+ * next_key is the last item's key when more may follow, else NULL. */
+void resp_page(struct resp *resp, json_t *items, const char *next_key);
+
+/* Routing table access, for the dispatcher and for the OpenAPI test. */
+const struct route *const *http_route_tables(void); /* NULL-terminated */
+
+#endif

@@ -1,0 +1,43 @@
+/* Roles, permissions and the one table that decides who may do what.
+ * Scope (region / centre) is applied inside store queries, not here. */
+#ifndef FT_POLICY_H
+#define FT_POLICY_H
+
+#include <stdint.h>
+
+enum role {
+	ROLE_NONE = 0,
+	ROLE_ADMIN,
+	ROLE_SUPERVISOR,
+	ROLE_DISPATCHER,
+	ROLE_TECHNICIAN,
+	ROLE_SALES,
+	ROLE_AUDITOR,
+	ROLE__COUNT
+};
+
+enum perm {
+	PERM_PUBLIC = 0,     /* no token needed */
+	PERM_AUTHENTICATED,  /* any valid token */
+	PERM_USERS_READ,
+	PERM_USERS_WRITE,
+	PERM_AUDIT_READ,
+	PERM__COUNT
+};
+
+/* Who is calling: filled from the access token by the dispatcher. */
+struct principal {
+	int64_t user_id;
+	int64_t session_id;     /* refresh-token family the access token belongs to */
+	enum role role;
+	char username[64];
+	char region[32];        /* "" when none */
+	char region_path[256];  /* "/CN/GD/SZ/": scope is a prefix match on it */
+	char centre[32];        /* "" when none */
+};
+
+const char *role_name(enum role r);          /* "admin", ...; "" for NONE */
+enum role role_parse(const char *name);      /* ROLE_NONE when unknown */
+int policy_allows(enum role r, enum perm p); /* 1 allowed, 0 not */
+
+#endif

@@ -1,0 +1,17 @@
+/* Every module's route table; server/http/routes.c lists them in order. */
+#ifndef FT_ROUTES_H
+#define FT_ROUTES_H
+
+#include "http.h"
+
+extern const struct route health_routes[];
+extern const struct route auth_routes[];
+extern const struct route users_routes[];
+extern const struct route audit_routes[];
+
+/* Flattened view: route i has metrics index i + 1. */
+size_t routes_count(void);
+const struct route *routes_at(size_t i);
+size_t routes_index_of(const struct route *r); /* metrics index */
+
+#endif

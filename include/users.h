@@ -1,0 +1,34 @@
+/* Accounts and the region tree they live in. */
+#ifndef FT_USERS_H
+#define FT_USERS_H
+
+#include <stdint.h>
+
+#include "audit.h"
+#include "err.h"
+#include "policy.h"
+
+struct db;
+
+struct user_record {
+	int64_t id;
+	char username[64];
+	char display_name[128];
+	enum role role;
+	char region[32];  /* "" = none */
+	char centre[32];  /* "" = none */
+	char phone[32];
+	int disabled;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+/* Validates, hashes the password (Argon2id), inserts and audits in one
+ * transaction. On ERR_INVALID / ERR_CONFLICT, *field names the offending
+ * member ("username", "role", "region", "centre", "password", ...).
+ * Shared by POST /v1/users and `fieldtrace user add`. */
+enum err users_create(struct db *db, const struct audit_actor *actor,
+		      const struct user_record *in, const char *password,
+		      int64_t *id_out, const char **field);
+
+#endif

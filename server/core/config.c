@@ -1,0 +1,200 @@
+/* Configuration: defaults, then a "key = value" file, then FIELDTRACE_*
+ * environment variables, then command-line flags (main.c). */
+#include "config.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_STR, K_INT, K_BOOL };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+	size_t size; /* strings: buffer size */
+	int min, max;
+	const char *help;
+};
+
+#define S(n, f, h) {n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, h}
+#define I(n, f, lo, hi, h) {n, K_INT, offsetof(struct config, f), 0, lo, hi, h}
+#define B(n, f, h) {n, K_BOOL, offsetof(struct config, f), 0, 0, 1, h}
+static const struct key keys[] = {
+	S("listen", listen, "ADDR:PORT to serve HTTPS on (port 0: any free port)"),
+	S("db", db_path, "SQLite database file"),
+	S("tls-cert", tls_cert, "PEM certificate chain"),
+	S("tls-key", tls_key, "PEM private key"),
+	S("public-url", public_url, "base URL printed in QR links"),
+	B("demo", demo, "load the demo data set if the database has none"),
+	I("threads", threads, 2, 1024, "worker threads (one SQLite connection each)"),
+	I("idle-timeout-ms", idle_timeout_ms, 100, 600000, "keep-alive idle timeout"),
+	I("request-timeout-ms", request_timeout_ms, 100, 600000, "timeout of each network read"),
+	I("body-deadline-ms", body_deadline_ms, 100, 600000, "total time to receive a body"),
+	I("hash-concurrency", hash_concurrency, 1, 64, "password hashes computed at once"),
+	B("access-log", access_log, "one JSON line per request on stdout"),
+};
+#undef S
+#undef I
+#undef B
+
+void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->listen, "127.0.0.1:8443");
+	strcpy(cfg->db_path, "var/fieldtrace.db");
+	strcpy(cfg->tls_cert, "certs/server.pem");
+	strcpy(cfg->tls_key, "certs/server.key");
+	strcpy(cfg->public_url, "https://localhost:8443");
+	cfg->threads = 32;
+	cfg->idle_timeout_ms = 5000;
+	cfg->request_timeout_ms = 10000;
+	cfg->body_deadline_ms = 30000;
+	cfg->hash_concurrency = 2;
+	cfg->access_log = 1;
+}
+
+static int same_key(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char ca = *a == '_' ? '-' : (char)tolower((unsigned char)*a);
+		char cb = *b == '_' ? '-' : (char)tolower((unsigned char)*b);
+
+		if (ca != cb)
+			return 0;
+	}
+	return *a == *b;
+}
+
+int config_set(struct config *cfg, const char *key, const char *value, char *err,
+	       size_t err_size)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const struct key *k = &keys[i];
+		char *field = (char *)cfg + k->offset;
+
+		if (!same_key(k->name, key))
+			continue;
+		if (k->kind == K_STR) {
+			if (strlen(value) >= k->size) {
+				snprintf(err, err_size, "%s: value too long", key);
+				return -1;
+			}
+			memcpy(field, value, strlen(value) + 1);
+		} else if (k->kind == K_BOOL) {
+			int v;
+
+			if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes") ||
+			    !strcmp(value, "on"))
+				v = 1;
+			else if (!strcmp(value, "0") || !strcmp(value, "false") ||
+				 !strcmp(value, "no") || !strcmp(value, "off"))
+				v = 0;
+			else {
+				snprintf(err, err_size, "%s: expected true or false", key);
+				return -1;
+			}
+			memcpy(field, &v, sizeof(v));
+		} else {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(value, &end, 10);
+			if (errno || !*value || *end || v < k->min || v > k->max) {
+				snprintf(err, err_size, "%s: expected an integer from %d to %d", key,
+					 k->min, k->max);
+				return -1;
+			}
+			int iv = (int)v;
+			memcpy(field, &iv, sizeof(iv));
+		}
+		return 0;
+	}
+	snprintf(err, err_size, "unknown setting '%s'", key);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int config_load_file(struct config *cfg, const char *path, char *err, size_t err_size)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], msg[256];
+	int lineno = 0;
+
+	if (!f) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *hash = strchr(line, '#'), *eq, *k, *v;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		k = trim(line);
+		if (!*k)
+			continue;
+		eq = strchr(k, '=');
+		if (!eq) {
+			snprintf(err, err_size, "%s:%d: expected key = value", path, lineno);
+			fclose(f);
+			return -1;
+		}
+		*eq = '\0';
+		v = trim(eq + 1);
+		k = trim(k);
+		if (config_set(cfg, k, v, msg, sizeof(msg)) < 0) {
+			snprintf(err, err_size, "%s:%d: %s", path, lineno, msg);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int config_load_env(struct config *cfg, char *err, size_t err_size)
+{
+	char name[64];
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v;
+		size_t j = 0;
+
+		j = (size_t)snprintf(name, sizeof(name), "FIELDTRACE_");
+		for (const char *p = keys[i].name; *p && j + 1 < sizeof(name); p++)
+			name[j++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+		name[j] = '\0';
+		v = getenv(name);
+		if (v && config_set(cfg, keys[i].name, v, err, err_size) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void config_print_keys(FILE *out)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char env[64];
+		size_t j = (size_t)snprintf(env, sizeof(env), "FIELDTRACE_");
+
+		for (const char *p = keys[i].name; *p && j + 1 < sizeof(env); p++)
+			env[j++] = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+		env[j] = '\0';
+		fprintf(out, "  --%-20s %-30s %s\n", keys[i].name, env, keys[i].help);
+	}
+}

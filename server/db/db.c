@@ -1,0 +1,259 @@
+/* Connections, the per-connection statement cache and transactions. */
+#include "db.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Open addressing on the SQL string's address; every module's statements
+ * together stay well below this, and a full cache only costs a re-prepare. */
+#define STMT_SLOTS 512
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct db {
+	sqlite3 *conn;
+	struct stmt_slot slots[STMT_SLOTS];
+};
+
+static const char *const open_pragmas =
+	"PRAGMA journal_mode=WAL;"
+	/* FULL: an acknowledged write survives a process crash and a power
+	 * loss; NORMAL would only survive the former. README documents it. */
+	"PRAGMA synchronous=FULL;"
+	"PRAGMA foreign_keys=ON;"
+	"PRAGMA trusted_schema=OFF;"
+	"PRAGMA temp_store=MEMORY;"
+	"PRAGMA cache_size=-16000;";
+
+enum err db_open(const char *path, struct db **out)
+{
+	struct db *db;
+	char *errmsg = NULL;
+	int rc;
+
+	*out = NULL;
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return ERR_INTERNAL;
+	rc = sqlite3_open_v2(path, &db->conn,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		log_error("db: cannot open %s: %s", path,
+			  db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->conn, 5000);
+	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	rc = sqlite3_exec(db->conn, open_pragmas, NULL, NULL, &errmsg);
+	if (rc != SQLITE_OK) {
+		log_error("db: %s: %s", path, errmsg ? errmsg : sqlite3_errstr(rc));
+		sqlite3_free(errmsg);
+		goto fail;
+	}
+	*out = db;
+	return ERR_OK;
+fail:
+	db_close(db);
+	return ERR_DB;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < STMT_SLOTS; i++)
+		sqlite3_finalize(db->slots[i].stmt);
+	sqlite3_close(db->conn);
+	free(db);
+}
+
+sqlite3 *db_handle(struct db *db) { return db->conn; }
+
+static size_t slot_of(const char *sql)
+{
+	uintptr_t h = (uintptr_t)sql;
+
+	h ^= h >> 17;
+	h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 7) % STMT_SLOTS;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *sql)
+{
+	size_t start = slot_of(sql), i = start;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	do {
+		struct stmt_slot *s = &db->slots[i];
+
+		if (s->sql == sql)
+			return s->stmt;
+		if (!s->sql)
+			break;
+		i = (i + 1) % STMT_SLOTS;
+	} while (i != start);
+
+	rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("db: prepare failed: %s", sqlite3_errmsg(db->conn));
+		return NULL;
+	}
+	if (db->slots[i].sql) {
+		/* Cache full: evict the slot we would have used. */
+		sqlite3_finalize(db->slots[i].stmt);
+	}
+	db->slots[i].sql = sql;
+	db->slots[i].stmt = stmt;
+	return stmt;
+}
+
+void db_done(sqlite3_stmt *stmt)
+{
+	if (!stmt)
+		return;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+enum err db_err(struct db *db, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return ERR_OK;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return ERR_CONFLICT;
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			return ERR_INVALID;
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		log_error("db: unavailable: %s", sqlite3_errmsg(db->conn));
+		return ERR_UNAVAILABLE;
+	default:
+		break;
+	}
+	log_error("db: %s (%d)", sqlite3_errmsg(db->conn), rc);
+	return ERR_DB;
+}
+
+static enum err db_exec_static(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int rc;
+
+	if (!st)
+		return ERR_DB;
+	rc = sqlite3_step(st);
+	db_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
+}
+
+enum err db_begin(struct db *db) { return db_exec_static(db, "BEGIN IMMEDIATE"); }
+enum err db_commit(struct db *db) { return db_exec_static(db, "COMMIT"); }
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->conn))
+		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_bind_text(sqlite3_stmt *st, int idx, const char *text)
+{
+	if (!text)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+int db_bind_int(sqlite3_stmt *st, int idx, int64_t value)
+{
+	return sqlite3_bind_int64(st, idx, value);
+}
+
+const char *db_col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? (const char *)t : "";
+}
+
+enum err db_ping(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM schema_migrations LIMIT 1");
+	int rc;
+
+	if (!st)
+		return ERR_UNAVAILABLE;
+	rc = sqlite3_step(st);
+	db_done(st);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE) ? ERR_OK : db_err(db, rc);
+}
+
+enum err db_quick_check(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "PRAGMA quick_check");
+	enum err e = ERR_DB;
+
+	if (!st)
+		return ERR_DB;
+	if (sqlite3_step(st) == SQLITE_ROW && strcmp(db_col_text(st, 0), "ok") == 0)
+		e = ERR_OK;
+	else
+		log_error("db: quick_check failed: %s", db_col_text(st, 0));
+	db_done(st);
+	return e;
+}
+
+enum err db_backup(struct db *db, const char *out_path)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *bk;
+	sqlite3_stmt *st = NULL;
+	enum err e = ERR_DB;
+	int rc;
+
+	rc = sqlite3_open_v2(out_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("backup: cannot open %s: %s", out_path, sqlite3_errstr(rc));
+		goto out;
+	}
+	bk = sqlite3_backup_init(dst, "main", db->conn, "main");
+	if (!bk) {
+		log_error("backup: %s", sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* Copy in steps so writers are not locked out for the whole copy. */
+	do {
+		rc = sqlite3_backup_step(bk, 1024);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(bk);
+	if (rc != SQLITE_DONE) {
+		log_error("backup: %s", sqlite3_errstr(rc));
+		goto out;
+	}
+	rc = sqlite3_prepare_v2(dst, "PRAGMA integrity_check", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0)
+		e = ERR_OK;
+	else
+		log_error("backup: integrity_check of %s failed", out_path);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(dst);
+	return e;
+}

@@ -1,0 +1,147 @@
+/* Schema migrations: numbered SQL files compiled into the binary, applied
+ * in order, each in one transaction, recorded with their SHA-256. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db.h"
+#include "log.h"
+
+static const char sql_create_table[] =
+	"CREATE TABLE IF NOT EXISTS schema_migrations ("
+	" name TEXT PRIMARY KEY,"
+	" sha256 TEXT NOT NULL,"
+	" applied_at INTEGER NOT NULL) STRICT";
+static const char sql_applied[] =
+	"SELECT name, sha256 FROM schema_migrations ORDER BY name";
+static const char sql_record[] =
+	"INSERT INTO schema_migrations(name, sha256, applied_at) VALUES (?1, ?2, ?3)";
+
+static void sha256_hex(const char *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static const struct migration *find_migration(const char *name)
+{
+	for (unsigned i = 0; i < db_migration_count; i++)
+		if (strcmp(db_migrations[i].name, name) == 0)
+			return &db_migrations[i];
+	return NULL;
+}
+
+/* Compares what the database has applied with the compiled-in files.
+ * *applied_mask gets bit i set for each applied migration i. */
+static enum err check_applied(struct db *db, unsigned char *applied)
+{
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *st = NULL;
+	enum err e = ERR_OK;
+	int rc;
+
+	if (sqlite3_exec(h, sql_create_table, NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(db, sqlite3_errcode(h));
+	if (sqlite3_prepare_v2(h, sql_applied, -1, &st, NULL) != SQLITE_OK)
+		return db_err(db, sqlite3_errcode(h));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *sum = (const char *)sqlite3_column_text(st, 1);
+		const struct migration *m = find_migration(name ? name : "");
+		char want[65];
+
+		if (!m) {
+			log_error("migrate: database has migration %s that this binary does not know",
+				  name ? name : "?");
+			e = ERR_CONFLICT;
+			break;
+		}
+		sha256_hex(m->sql, m->len, want);
+		if (!sum || strcmp(sum, want) != 0) {
+			log_error("migrate: %s was changed after it was applied "
+				  "(recorded sha256 %s, file %s); refusing this database",
+				  name, sum ? sum : "?", want);
+			e = ERR_CONFLICT;
+			break;
+		}
+		applied[m - db_migrations] = 1;
+	}
+	if (e == ERR_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		e = db_err(db, rc);
+	sqlite3_finalize(st);
+	return e;
+}
+
+static enum err apply_one(struct db *db, const struct migration *m)
+{
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *st = NULL;
+	char *errmsg = NULL;
+	char sum[65];
+	enum err e;
+
+	e = db_begin(db);
+	if (e != ERR_OK)
+		return e;
+	if (sqlite3_exec(h, m->sql, NULL, NULL, &errmsg) != SQLITE_OK) {
+		log_error("migrate: %s failed: %s", m->name, errmsg ? errmsg : "?");
+		sqlite3_free(errmsg);
+		e = ERR_DB;
+		goto fail;
+	}
+	sha256_hex(m->sql, m->len, sum);
+	if (sqlite3_prepare_v2(h, sql_record, -1, &st, NULL) != SQLITE_OK) {
+		e = db_err(db, sqlite3_errcode(h));
+		goto fail;
+	}
+	db_bind_text(st, 1, m->name);
+	db_bind_text(st, 2, sum);
+	db_bind_int(st, 3, clock_now());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		e = db_err(db, sqlite3_errcode(h));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	e = db_commit(db);
+	if (e == ERR_OK)
+		log_info("migrate: applied %s", m->name);
+	return e;
+fail:
+	sqlite3_finalize(st);
+	db_rollback(db);
+	return e;
+}
+
+enum err db_migrate(struct db *db)
+{
+	unsigned char applied[256] = {0};
+	enum err e;
+
+	if (db_migration_count > sizeof(applied))
+		return ERR_INTERNAL;
+	e = check_applied(db, applied);
+	for (unsigned i = 0; e == ERR_OK && i < db_migration_count; i++)
+		if (!applied[i])
+			e = apply_one(db, &db_migrations[i]);
+	return e;
+}
+
+enum err db_check_schema(struct db *db)
+{
+	unsigned char applied[256] = {0};
+	enum err e = check_applied(db, applied);
+
+	for (unsigned i = 0; e == ERR_OK && i < db_migration_count; i++) {
+		if (!applied[i]) {
+			log_error("migrate: %s is not applied; run `fieldtrace migrate`",
+				  db_migrations[i].name);
+			e = ERR_CONFLICT;
+		}
+	}
+	return e;
+}

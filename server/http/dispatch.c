@@ -1,0 +1,457 @@
+/* The dispatcher: one function sees every request. It matches the route,
+ * authenticates, checks the permission, reads and validates the body, calls
+ * the handler, writes the answer in one write, logs and counts it, frees. */
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "auth.h"
+#include "clock.h"
+#include "db.h"
+#include "http_internal.h"
+#include "log.h"
+#include "metrics.h"
+#include "routes.h"
+
+#define MAX_SEGMENTS 16
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Splits a raw path into segments in place ("/v1/users/7" -> v1, users, 7).
+ * Returns the count, or -1 when there are too many or the path is odd. */
+static int split_path(char *path, char **seg, int max)
+{
+	int n = 0;
+	char *p = path;
+
+	if (*p != '/')
+		return -1;
+	for (;;) {
+		p++; /* past the '/' */
+		if (*p == '\0')
+			break; /* "/" or a trailing slash */
+		if (*p == '/' || n == max)
+			return -1; /* empty segment, or too deep */
+		seg[n++] = p;
+		p = strchr(p, '/');
+		if (!p)
+			break;
+		*p = '\0';
+	}
+	return n;
+}
+
+/* Does pattern match the segments? Fills params (borrowed) when it does. */
+static int route_matches(const char *pattern, char **seg, int nseg,
+			 char **params, size_t *nparams)
+{
+	const char *p = pattern;
+	int i = 0;
+
+	*nparams = 0;
+	while (*p == '/') {
+		const char *end;
+		size_t len;
+
+		p++;
+		if (*p == '\0')
+			break;
+		end = strchr(p, '/');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (i >= nseg)
+			return 0;
+		if (*p == '{') {
+			if (*nparams == HTTP_MAX_PARAMS)
+				return 0;
+			params[(*nparams)++] = seg[i];
+		} else if (strlen(seg[i]) != len || memcmp(p, seg[i], len) != 0) {
+			return 0;
+		}
+		i++;
+		p += len;
+	}
+	return i == nseg;
+}
+
+static int method_is(const struct route *r, const char *method)
+{
+	if (strcmp(r->method, method) == 0)
+		return 1;
+	return strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0;
+}
+
+struct match {
+	const struct route *route;
+	char allow[128]; /* methods the path answers, for 405 / OPTIONS */
+	int path_known;
+};
+
+static void find_route(const char *method, char **seg, int nseg, char **params,
+		       size_t *nparams, struct match *m)
+{
+	char *tmp[HTTP_MAX_PARAMS];
+	size_t ntmp;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < routes_count(); i++) {
+		const struct route *r = routes_at(i);
+
+		if (!route_matches(r->pattern, seg, nseg, tmp, &ntmp))
+			continue;
+		m->path_known = 1;
+		if (!strstr(m->allow, r->method)) {
+			if (m->allow[0])
+				strcat(m->allow, ", ");
+			strcat(m->allow, r->method);
+			if (strcmp(r->method, "GET") == 0)
+				strcat(m->allow, ", HEAD");
+		}
+		if (!m->route && method_is(r, method)) {
+			m->route = r;
+			memcpy(params, tmp, sizeof(tmp));
+			*nparams = ntmp;
+		}
+	}
+	if (m->path_known)
+		strcat(m->allow, ", OPTIONS");
+}
+
+/* Decodes a percent-encoded component into a new string (caller frees). */
+static char *url_decode_dup(const char *src, size_t len, int form)
+{
+	char *out = malloc(len + 1);
+
+	if (!out)
+		return NULL;
+	if (mg_url_decode(src, (int)len, out, (int)len + 1, form) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int query_allowed(const char *allowed, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = allowed;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == klen && memcmp(p, key, len) == 0)
+			return 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static enum err parse_query(struct req *req, struct resp *resp, const char *qs)
+{
+	const char *p = qs;
+
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen = eq ? (size_t)(eq - p) : len;
+		struct query_param *q;
+
+		if (len == 0) {
+			p = amp ? amp + 1 : NULL;
+			continue;
+		}
+		if (req->nquery == HTTP_MAX_QUERY)
+			return http_fail(resp, ERR_INVALID, "too many query parameters");
+		q = &req->query[req->nquery];
+		q->key = url_decode_dup(p, klen, 1);
+		q->value = eq ? url_decode_dup(eq + 1, len - klen - 1, 1) : strdup("");
+		if (!q->key || !q->value) {
+			free(q->key);
+			free(q->value);
+			q->key = q->value = NULL;
+			return http_invalid(resp, "?", "malformed query string");
+		}
+		req->nquery++;
+		if (!query_allowed(req->route->query, q->key))
+			return http_invalid(resp, q->key, "unknown query parameter");
+		for (size_t i = 0; i + 1 < req->nquery; i++)
+			if (strcmp(req->query[i].key, q->key) == 0)
+				return http_invalid(resp, q->key, "query parameter given twice");
+		p = amp ? amp + 1 : NULL;
+	}
+	return ERR_OK;
+}
+
+static void make_request_id(struct req *req)
+{
+	const char *given = mg_get_header(req->conn, "X-Request-Id");
+	size_t n = given ? strlen(given) : 0;
+
+	/* Keep a caller's id when it is short and plain, so logs correlate. */
+	if (n >= 8 && n < sizeof(req->request_id) &&
+	    strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n) {
+		memcpy(req->request_id, given, n + 1);
+		return;
+	}
+	http_request_id_new(req->request_id, sizeof(req->request_id));
+}
+
+static int header_present(struct mg_connection *conn, const char *name)
+{
+	return mg_get_header(conn, name) != NULL;
+}
+
+static enum err authenticate(struct req *req, struct resp *resp)
+{
+	const char *h = mg_get_header(req->conn, "Authorization");
+	enum err e;
+
+	if (!h)
+		goto anonymous;
+	if (strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
+		if (req->route->perm == PERM_PUBLIC)
+			goto anonymous;
+		return http_fail(resp, ERR_UNAUTHENTICATED, "use an Authorization: Bearer token");
+	}
+	e = auth_authenticate(req->db, h + 7, &req->user);
+	if (e == ERR_OK) {
+		req->authenticated = 1;
+		return ERR_OK;
+	}
+	if (req->route->perm == PERM_PUBLIC && e == ERR_UNAUTHENTICATED)
+		goto anonymous; /* public routes answer anonymously */
+	return http_fail(resp, e, "the access token is invalid or expired");
+anonymous:
+	if (req->route->perm == PERM_PUBLIC)
+		return ERR_OK;
+	return http_fail(resp, ERR_UNAUTHENTICATED, "this endpoint needs a bearer token");
+}
+
+static int json_depth_exceeds(const json_t *j, int depth)
+{
+	if (depth > HTTP_MAX_JSON_DEPTH)
+		return 1;
+	if (json_is_object(j)) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach((json_t *)j, k, v)
+			if (json_depth_exceeds(v, depth + 1))
+				return 1;
+	} else if (json_is_array(j)) {
+		size_t i;
+		json_t *v;
+
+		json_array_foreach(j, i, v)
+			if (json_depth_exceeds(v, depth + 1))
+				return 1;
+	}
+	return 0;
+}
+
+static enum err parse_json_body(struct req *req, struct resp *resp)
+{
+	const char *ct = mg_get_header(req->conn, "Content-Type");
+	json_error_t jerr;
+
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' '))
+		return http_fail(resp, ERR_MEDIA_TYPE, "send the body as application/json");
+	if (req->body_len == 0)
+		return http_invalid(resp, "", "a JSON object body is required");
+	req->json = json_loadb(req->body, req->body_len,
+			       JSON_REJECT_DUPLICATES, &jerr);
+	if (!req->json)
+		return http_invalid(resp, "", "malformed JSON at line %d column %d: %s",
+				    jerr.line, jerr.column, jerr.text);
+	if (json_depth_exceeds(req->json, 1))
+		return http_invalid(resp, "", "JSON nested deeper than %d levels",
+				    HTTP_MAX_JSON_DEPTH);
+	if (!json_is_object(req->json))
+		return http_invalid(resp, "", "the body must be a JSON object");
+	return ERR_OK;
+}
+
+static enum err read_request_body(struct req *req, struct resp *resp,
+				  const struct http_limits *lim, int *must_close)
+{
+	const struct mg_request_info *ri = mg_get_request_info(req->conn);
+	int chunked = header_present(req->conn, "Transfer-Encoding");
+	struct buf body;
+	uint64_t deadline;
+	char chunk[16384];
+	enum err e = ERR_OK;
+
+	if (!chunked && ri->content_length <= 0)
+		return ERR_OK;
+	if (ri->content_length > (long long)lim->body_max) {
+		*must_close = 1;
+		return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
+				 lim->body_max);
+	}
+	buf_init(&body, lim->body_max);
+	deadline = monotonic_us() + (uint64_t)lim->body_deadline_ms * 1000u;
+	for (;;) {
+		int n = mg_read(req->conn, chunk, sizeof(chunk));
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			*must_close = 1;
+			e = http_fail(resp, ERR_INVALID, "the body could not be read");
+			goto out;
+		}
+		if (buf_append(&body, chunk, (size_t)n) < 0) {
+			*must_close = 1;
+			e = http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
+				      lim->body_max);
+			goto out;
+		}
+		if (monotonic_us() > deadline) {
+			/* A body trickling in ties up a worker: give up on it. */
+			*must_close = 1;
+			e = http_fail(resp, ERR_TIMEOUT, "the body did not arrive in time");
+			goto out;
+		}
+	}
+	req->body = buf_detach(&body, &req->body_len);
+	if (!req->body)
+		e = http_fail(resp, ERR_INTERNAL, "out of memory");
+out:
+	buf_cleanup(&body);
+	return e;
+}
+
+static void request_cleanup(struct req *req, struct resp *resp)
+{
+	for (size_t i = 0; i < req->nparams; i++)
+		free(req->params[i]);
+	for (size_t i = 0; i < req->nquery; i++) {
+		free(req->query[i].key);
+		free(req->query[i].value);
+	}
+	free(req->body);
+	json_decref(req->json);
+	buf_cleanup(&resp->headers);
+	buf_cleanup(&resp->body);
+	json_decref(resp->errors);
+}
+
+static enum err run_route(struct req *req, struct resp *resp, const struct http_limits *lim,
+			  char *path_copy, int *must_close)
+{
+	const struct mg_request_info *ri = mg_get_request_info(req->conn);
+	char *seg[MAX_SEGMENTS];
+	char *raw_params[HTTP_MAX_PARAMS];
+	size_t nraw = 0;
+	struct match m;
+	int nseg;
+	enum err e;
+
+	if (header_present(req->conn, "Transfer-Encoding") &&
+	    header_present(req->conn, "Content-Length")) {
+		/* Request smuggling guard (RFC 9112 6.1). */
+		*must_close = 1;
+		return http_fail(resp, ERR_INVALID,
+				 "Content-Length and Transfer-Encoding must not both be sent");
+	}
+	nseg = split_path(path_copy, seg, MAX_SEGMENTS);
+	if (nseg < 0)
+		return http_fail(resp, ERR_NOT_FOUND, "no such resource");
+	find_route(req->method, seg, nseg, raw_params, &nraw, &m);
+	if (!m.path_known)
+		return http_fail(resp, ERR_NOT_FOUND, "no such resource");
+	if (strcmp(req->method, "OPTIONS") == 0) {
+		resp_header(resp, "Allow", m.allow);
+		resp->status = 204;
+		return ERR_OK;
+	}
+	if (!m.route) {
+		resp_header(resp, "Allow", m.allow);
+		return http_fail(resp, ERR_METHOD, "%s is not allowed here", req->method);
+	}
+	req->route = m.route;
+	for (size_t i = 0; i < nraw; i++) {
+		req->params[i] = url_decode_dup(raw_params[i], strlen(raw_params[i]), 0);
+		if (!req->params[i])
+			return http_fail(resp, ERR_NOT_FOUND, "no such resource");
+		req->nparams = i + 1;
+	}
+	e = parse_query(req, resp, ri->query_string);
+	if (e != ERR_OK)
+		return e;
+	e = authenticate(req, resp);
+	if (e != ERR_OK) {
+		if (e == ERR_UNAUTHENTICATED)
+			resp_header(resp, "WWW-Authenticate", "Bearer realm=\"fieldtrace\"");
+		return e;
+	}
+	if (req->route->perm > PERM_AUTHENTICATED && !policy_allows(req->user.role, req->route->perm))
+		return http_fail(resp, ERR_FORBIDDEN, "your role may not do this");
+	if (req->route->flags & (ROUTE_JSON_BODY | ROUTE_RAW_BODY)) {
+		e = read_request_body(req, resp, lim, must_close);
+		if (e != ERR_OK)
+			return e;
+		if (req->route->flags & ROUTE_JSON_BODY) {
+			e = parse_json_body(req, resp);
+			if (e != ERR_OK)
+				return e;
+		}
+	}
+	return req->route->handler(req, resp);
+}
+
+int http_dispatch(struct mg_connection *conn, const struct http_limits *lim)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	uint64_t t0 = monotonic_us();
+	struct req req;
+	struct resp resp;
+	char *path_copy;
+	int must_close = 0;
+	size_t sent;
+	enum err e;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	buf_init(&resp.headers, 0);
+	buf_init(&resp.body, 0);
+	req.conn = conn;
+	req.db = mg_get_thread_pointer(conn);
+	req.method = ri->request_method;
+	req.path = ri->local_uri_raw ? ri->local_uri_raw : "/";
+	snprintf(req.client_addr, sizeof(req.client_addr), "%s", ri->remote_addr);
+	make_request_id(&req);
+
+	path_copy = strdup(req.path);
+	if (!req.db) {
+		e = http_fail(&resp, ERR_UNAVAILABLE, "the database is not available");
+	} else if (!path_copy) {
+		e = http_fail(&resp, ERR_INTERNAL, "out of memory");
+	} else {
+		e = run_route(&req, &resp, lim, path_copy, &must_close);
+	}
+	free(path_copy);
+	if (e != ERR_OK) {
+		if (req.db)
+			db_rollback(req.db); /* a handler that failed mid-write */
+		http_problem_render(&req, &resp, e);
+	}
+	sent = http_response_write(&req, &resp, must_close);
+	metrics_request(req.route ? routes_index_of(req.route) : METRICS_UNROUTED, resp.status,
+			monotonic_us() - t0);
+	if (lim->access_log)
+		http_access_log(&req, &resp, sent, monotonic_us() - t0);
+	request_cleanup(&req, &resp);
+	return 1;
+}

@@ -1,0 +1,33 @@
+/* Private to server/http/: what the dispatcher, the response writer and
+ * the civetweb glue share. */
+#ifndef FT_HTTP_INTERNAL_H
+#define FT_HTTP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+#define HTTP_MAX_JSON_DEPTH 32
+#define HTTP_BODY_MAX (1024u * 1024u)
+
+struct http_limits {
+	size_t body_max;
+	int body_deadline_ms;
+	int access_log;
+};
+
+/* Handles one request end to end; always answers (returns 1). */
+int http_dispatch(struct mg_connection *conn, const struct http_limits *lim);
+
+void http_request_id_new(char *out, size_t out_size);
+/* Turns a failed handler's detail and errors into a problem+json body. */
+void http_problem_render(const struct req *req, struct resp *resp, enum err e);
+/* Status line, headers and body in one write; returns bytes sent. */
+size_t http_response_write(const struct req *req, struct resp *resp, int must_close);
+void http_access_log(const struct req *req, const struct resp *resp, size_t bytes,
+		     uint64_t micros);
+/* Writes a bare problem for errors civetweb detects before routing. */
+void http_write_early_problem(struct mg_connection *conn, int status, const char *detail);
+
+#endif

@@ -1,0 +1,92 @@
+/* Counters for /metrics. Relaxed atomics: exact totals, no ordering needed. */
+#include "metrics.h"
+
+#include <stdatomic.h>
+
+#include "routes.h"
+
+#define MAX_ROUTE_SLOTS 257
+#define STATUS_SLOTS 600
+
+static const double bucket_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+				       0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+#define NBUCKETS (sizeof(bucket_bounds) / sizeof(bucket_bounds[0]))
+
+static _Atomic uint64_t by_route_status[MAX_ROUTE_SLOTS][STATUS_SLOTS];
+static _Atomic uint64_t latency_buckets[NBUCKETS + 1];
+static _Atomic uint64_t latency_sum_us;
+static _Atomic uint64_t latency_count;
+static _Atomic uint64_t tls_handshakes;
+static _Atomic int64_t db_connections;
+
+void metrics_request(size_t route_index, int status, uint64_t micros)
+{
+	size_t b = 0;
+
+	if (route_index >= MAX_ROUTE_SLOTS)
+		route_index = 0;
+	if (status < 0 || status >= STATUS_SLOTS)
+		status = 0;
+	atomic_fetch_add_explicit(&by_route_status[route_index][status], 1, memory_order_relaxed);
+	while (b < NBUCKETS && (double)micros / 1e6 > bucket_bounds[b])
+		b++;
+	atomic_fetch_add_explicit(&latency_buckets[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&latency_sum_us, micros, memory_order_relaxed);
+	atomic_fetch_add_explicit(&latency_count, 1, memory_order_relaxed);
+}
+
+void metrics_tls_handshake(void)
+{
+	atomic_fetch_add_explicit(&tls_handshakes, 1, memory_order_relaxed);
+}
+
+void metrics_db_connections(int delta)
+{
+	atomic_fetch_add_explicit(&db_connections, delta, memory_order_relaxed);
+}
+
+void metrics_render(struct buf *out)
+{
+	uint64_t cumulative = 0;
+
+	buf_puts(out, "# HELP fieldtrace_http_requests_total Requests answered, by route and status.\n"
+		      "# TYPE fieldtrace_http_requests_total counter\n");
+	for (size_t r = 0; r <= routes_count() && r < MAX_ROUTE_SLOTS; r++) {
+		const struct route *route = r ? routes_at(r - 1) : NULL;
+
+		for (int s = 0; s < STATUS_SLOTS; s++) {
+			uint64_t v = atomic_load_explicit(&by_route_status[r][s], memory_order_relaxed);
+
+			if (!v)
+				continue;
+			buf_printf(out,
+				   "fieldtrace_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} %llu\n",
+				   route ? route->method : "", route ? route->pattern : "unrouted", s,
+				   (unsigned long long)v);
+		}
+	}
+	buf_puts(out, "# HELP fieldtrace_http_request_duration_seconds Time from request to answer.\n"
+		      "# TYPE fieldtrace_http_request_duration_seconds histogram\n");
+	for (size_t b = 0; b <= NBUCKETS; b++) {
+		cumulative += atomic_load_explicit(&latency_buckets[b], memory_order_relaxed);
+		if (b < NBUCKETS)
+			buf_printf(out, "fieldtrace_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+				   bucket_bounds[b], (unsigned long long)cumulative);
+		else
+			buf_printf(out, "fieldtrace_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+				   (unsigned long long)cumulative);
+	}
+	buf_printf(out,
+		   "fieldtrace_http_request_duration_seconds_sum %.6f\n"
+		   "fieldtrace_http_request_duration_seconds_count %llu\n"
+		   "# HELP fieldtrace_db_connections Open SQLite connections (one per worker).\n"
+		   "# TYPE fieldtrace_db_connections gauge\n"
+		   "fieldtrace_db_connections %lld\n"
+		   "# HELP fieldtrace_tls_handshakes_total Completed TLS handshakes.\n"
+		   "# TYPE fieldtrace_tls_handshakes_total counter\n"
+		   "fieldtrace_tls_handshakes_total %llu\n",
+		   (double)atomic_load(&latency_sum_us) / 1e6,
+		   (unsigned long long)atomic_load(&latency_count),
+		   (long long)atomic_load(&db_connections),
+		   (unsigned long long)atomic_load(&tls_handshakes));
+}
