@@ -7,6 +7,7 @@
 extern const struct route health_routes[];
 extern const struct route auth_routes[];
 extern const struct route users_routes[];
+extern const struct route regions_routes[];
 extern const struct route audit_routes[];
 
 /* Flattened view: route i has metrics index i + 1. */

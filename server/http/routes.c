@@ -5,6 +5,7 @@ static const struct route *const tables[] = {
 	health_routes,
 	auth_routes,
 	users_routes,
+	regions_routes,
 	audit_routes,
 	NULL,
 };

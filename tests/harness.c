@@ -1,0 +1,363 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "server.h"
+
+struct harness H;
+
+static char seeded_hash[192];
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+void harness_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	log_set_quiet(1);
+	auth_init(4);
+	ck_assert_int_eq(auth_hash_password(TEST_PASSWORD, seeded_hash, sizeof(seeded_hash)),
+			 ERR_OK);
+}
+
+static const char seed_sql[] =
+	"INSERT INTO regions(code, parent_code, name, name_en, level, path) VALUES"
+	" ('CN', NULL, '中国', 'China', 'country', '/CN/'),"
+	" ('GD', 'CN', '广东', 'Guangdong', 'province', '/CN/GD/'),"
+	" ('SZ', 'GD', '深圳', 'Shenzhen', 'city', '/CN/GD/SZ/'),"
+	" ('GZ', 'GD', '广州', 'Guangzhou', 'city', '/CN/GD/GZ/'),"
+	" ('JS', 'CN', '江苏', 'Jiangsu', 'province', '/CN/JS/'),"
+	" ('NJ', 'JS', '南京', 'Nanjing', 'city', '/CN/JS/NJ/');"
+	"INSERT INTO centres(code, name, region_code, latitude, longitude, capacity) VALUES"
+	" ('C-SZ', '深圳服务中心', 'SZ', 22.54, 114.06, 40),"
+	" ('C-GZ', '广州服务中心', 'GZ', 23.13, 113.26, 40),"
+	" ('C-NJ', '南京服务中心', 'NJ', 32.06, 118.80, 30);";
+
+static void start_server(void)
+{
+	struct config cfg;
+
+	config_defaults(&cfg);
+	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
+	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s",
+		 env_or("FIELDTRACE_TEST_CERT", "certs/server.pem"));
+	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s",
+		 env_or("FIELDTRACE_TEST_KEY", "certs/server.key"));
+	cfg.threads = 8;
+	cfg.access_log = 0;
+	cfg.body_deadline_ms = 2000;
+	cfg.request_timeout_ms = 2000;
+	cfg.idle_timeout_ms = 2000;
+	ck_assert_int_eq(server_start(&cfg, &H.srv), ERR_OK);
+	H.port = server_port(H.srv);
+	snprintf(H.base, sizeof(H.base), "https://127.0.0.1:%d", H.port);
+}
+
+void harness_setup(void)
+{
+	char *err = NULL;
+
+	memset(&H, 0, sizeof(H));
+	clock_set_offset(0);
+	snprintf(H.dir, sizeof(H.dir), "/tmp/fieldtrace-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(H.dir));
+	snprintf(H.db_path, sizeof(H.db_path), "%s/test.db", H.dir);
+	ck_assert_int_eq(db_open(H.db_path, &H.db), ERR_OK);
+	ck_assert_int_eq(db_migrate(H.db), ERR_OK);
+	if (sqlite3_exec(db_handle(H.db), seed_sql, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("seed failed: %s", err);
+	start_server();
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void harness_teardown(void)
+{
+	server_stop(H.srv);
+	H.srv = NULL;
+	db_close(H.db);
+	H.db = NULL;
+	if (H.dir[0])
+		nftw(H.dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+void harness_restart(void)
+{
+	server_stop(H.srv);
+	H.srv = NULL;
+	start_server();
+}
+
+int64_t harness_seed_user(const char *username, const char *role, const char *region,
+			  const char *centre)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db_handle(H.db),
+				"INSERT INTO users(username, display_name, role, region_code, centre_code,"
+				" phone, password_hash, created_at, updated_at)"
+				" VALUES (?1, ?1, ?2, ?3, ?4, '13800138000', ?5, 0, 0)",
+				-1, &st, NULL);
+	ck_assert_int_eq(rc, SQLITE_OK);
+	db_bind_text(st, 1, username);
+	db_bind_text(st, 2, role);
+	db_bind_text(st, 3, region);
+	db_bind_text(st, 4, centre);
+	db_bind_text(st, 5, seeded_hash);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	ck_assert_msg(rc == SQLITE_DONE, "seeding %s: %s", username,
+		      sqlite3_errmsg(db_handle(H.db)));
+	return sqlite3_last_insert_rowid(db_handle(H.db));
+}
+
+char *harness_login(const char *username)
+{
+	struct http_result r;
+	char body[256];
+	char *token;
+
+	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", username,
+		 TEST_PASSWORD);
+	ck_assert_int_eq(http_json("POST", "/v1/auth/login", NULL, body, &r), 200);
+	token = strdup(json_string_value(json_object_get(r.json, "access_token")));
+	http_result_free(&r);
+	return token;
+}
+
+char *harness_user_token(const char *username, const char *role, const char *region,
+			 const char *centre)
+{
+	harness_seed_user(username, role, region, centre);
+	return harness_login(username);
+}
+
+static size_t collect(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_append(b, data, size * n);
+	return size * n;
+}
+
+long http_call(const char *method, const char *path, const char *token,
+	       const char *content_type, const char *body, size_t body_len,
+	       const char *const *extra_headers, struct http_result *out)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hdrs = NULL;
+	struct buf b, h;
+	char url[2048], line[1024];
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&b, 0);
+	buf_init(&h, 0);
+	snprintf(url, sizeof(url), "%s%s", H.base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, env_or("FIELDTRACE_TEST_CA", "certs/ca.pem"));
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	if (token) {
+		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	if (body) {
+		snprintf(line, sizeof(line), "Content-Type: %s",
+			 content_type ? content_type : "application/json");
+		hdrs = curl_slist_append(hdrs, line);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	}
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	for (size_t i = 0; extra_headers && extra_headers[i]; i++)
+		hdrs = curl_slist_append(hdrs, extra_headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	out->body = buf_detach(&b, &out->body_len);
+	out->headers = buf_detach(&h, NULL);
+	if (out->body_len)
+		out->json = json_loadb(out->body, out->body_len, 0, NULL);
+	return out->status;
+}
+
+long http_json(const char *method, const char *path, const char *token, const char *body_json,
+	       struct http_result *out)
+{
+	return http_call(method, path, token, NULL, body_json, body_json ? strlen(body_json) : 0,
+			 NULL, out);
+}
+
+const char *http_header(const struct http_result *r, const char *name, char *out, size_t size)
+{
+	size_t n = strlen(name);
+	const char *p = r->headers;
+
+	while (p && *p) {
+		const char *eol = strstr(p, "\r\n");
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len > n && strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			const char *v = p + n + 1;
+			size_t vlen;
+
+			while (*v == ' ')
+				v++;
+			vlen = len - (size_t)(v - p);
+			if (vlen >= size)
+				vlen = size - 1;
+			memcpy(out, v, vlen);
+			out[vlen] = '\0';
+			return out;
+		}
+		p = eol ? eol + 2 : NULL;
+	}
+	return NULL;
+}
+
+void http_result_free(struct http_result *r)
+{
+	free(r->body);
+	free(r->headers);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+long harness_raw(const char *request, size_t len, size_t chunk, int pause_ms,
+		 int read_timeout_ms, char *resp, size_t resp_size, int *closed)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	struct sockaddr_in sa;
+	SSL *ssl = NULL;
+	long got = -1;
+	int fd, one = 1;
+
+	*closed = 0;
+	resp[0] = '\0';
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)H.port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto out;
+	SSL_CTX_load_verify_locations(ctx, env_or("FIELDTRACE_TEST_CA", "certs/ca.pem"), NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	SSL_set_tlsext_host_name(ssl, "localhost");
+	if (SSL_connect(ssl) != 1)
+		goto out;
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < chunk ? len - off : chunk;
+
+		if (SSL_write(ssl, request + off, (int)n) <= 0)
+			break; /* the server may close while we still send */
+		off += n;
+		if (pause_ms && off < len)
+			sleep_ms(pause_ms);
+	}
+	got = 0;
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		int n;
+
+		if (SSL_pending(ssl) == 0 && poll(&p, 1, read_timeout_ms) <= 0)
+			break;
+		n = SSL_read(ssl, resp + got, (int)(resp_size - 1 - (size_t)got));
+		if (n <= 0) {
+			*closed = 1;
+			break;
+		}
+		got += n;
+		if ((size_t)got >= resp_size - 1)
+			break;
+	}
+	resp[got] = '\0';
+out:
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+	return got;
+}
+
+void assert_problem(const struct http_result *r, long status, const char *pointer)
+{
+	char ct[128];
+	json_t *errors;
+	size_t i;
+	json_t *e;
+	int found = 0;
+
+	ck_assert_int_eq(r->status, status);
+	ck_assert_ptr_nonnull(http_header(r, "Content-Type", ct, sizeof(ct)));
+	ck_assert_str_eq(ct, "application/problem+json");
+	ck_assert_ptr_nonnull(r->json);
+	ck_assert_int_eq(json_integer_value(json_object_get(r->json, "status")), status);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(r->json, "type")));
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(r->json, "title")));
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(r->json, "detail")));
+	if (!pointer)
+		return;
+	errors = json_object_get(r->json, "errors");
+	json_array_foreach(errors, i, e) {
+		const char *p = json_string_value(json_object_get(e, "pointer"));
+
+		if (!p)
+			p = json_string_value(json_object_get(e, "parameter"));
+		if (p && strcmp(p, pointer) == 0)
+			found = 1;
+	}
+	ck_assert_msg(found, "no error names %s in %s", pointer, r->body);
+}

@@ -1,0 +1,83 @@
+/* Test harness: each test (forked by Check) gets a fresh temporary
+ * database, the real server started in-process on an ephemeral port, and
+ * a libcurl client that verifies the dev CA. */
+#ifndef FT_TEST_HARNESS_H
+#define FT_TEST_HARNESS_H
+
+#include <check.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct server;
+
+struct harness {
+	char dir[256];      /* temporary directory, removed at teardown */
+	char db_path[320];
+	char base[64];      /* "https://127.0.0.1:PORT" */
+	int port;
+	struct server *srv;
+	struct db *db;      /* the test's own connection, for assertions */
+};
+extern struct harness H;
+
+/* The password of every seeded user. */
+#define TEST_PASSWORD "correct horse battery staple"
+
+/* Called once in main() before forking: precomputes the seeded users'
+ * password hash so each test does not pay for Argon2 again. */
+void harness_global_init(void);
+
+/* Checked fixture: fresh database (migrated, with the test region tree
+ * CN > GD > {SZ, GZ}, CN > JS > NJ and centres C-SZ, C-GZ, C-NJ) and a
+ * running server. */
+void harness_setup(void);
+void harness_teardown(void);
+/* Stops and starts the server again on the same database. */
+void harness_restart(void);
+
+/* Inserts a user directly (region/centre may be NULL); returns its id. */
+int64_t harness_seed_user(const char *username, const char *role, const char *region,
+			  const char *centre);
+/* Logs in with TEST_PASSWORD; returns the access token (caller frees). */
+char *harness_login(const char *username);
+/* seed + login in one step (caller frees). */
+char *harness_user_token(const char *username, const char *role, const char *region,
+			 const char *centre);
+
+struct http_result {
+	long status;
+	char *body;      /* NUL-terminated; owned */
+	size_t body_len;
+	char *headers;   /* raw header block; owned */
+	json_t *json;    /* parsed body when it is JSON; owned */
+};
+
+/* Makes one request. body may be NULL; content_type NULL means
+ * application/json when there is a body. extra_headers is a NULL-terminated
+ * list of "Name: value" or NULL. Returns the status (0 on transport error). */
+long http_call(const char *method, const char *path, const char *token,
+	       const char *content_type, const char *body, size_t body_len,
+	       const char *const *extra_headers, struct http_result *out);
+/* JSON convenience: body_json may be NULL. */
+long http_json(const char *method, const char *path, const char *token, const char *body_json,
+	       struct http_result *out);
+/* Value of a response header (case-insensitive name) copied into out;
+ * returns out, or NULL when absent. */
+const char *http_header(const struct http_result *r, const char *name, char *out, size_t size);
+void http_result_free(struct http_result *r);
+
+/* Raw TLS exchange for what curl will not send: writes request in pieces
+ * of `chunk` bytes with `pause_ms` between them, then reads the answer
+ * until the server closes or read_timeout_ms passes. Returns bytes read
+ * into resp (NUL-terminated), -1 when the connection failed before any
+ * answer. *closed tells whether the server closed the connection. */
+long harness_raw(const char *request, size_t len, size_t chunk, int pause_ms,
+		 int read_timeout_ms, char *resp, size_t resp_size, int *closed);
+
+/* Asserts the answer is problem+json with this status and, when
+ * pointer is not NULL, an errors entry naming it. */
+void assert_problem(const struct http_result *r, long status, const char *pointer);
+
+#endif

@@ -1,0 +1,13 @@
+/* Every test suite; one file per area, mirroring server/. */
+#ifndef FT_TEST_SUITES_H
+#define FT_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *http_suite(void);    /* tests/test_http.c: limits, errors, TLS, health */
+Suite *auth_suite(void);    /* tests/test_auth.c: login, refresh, throttling */
+Suite *db_suite(void);      /* tests/test_db.c: migrations, backup, audit chain */
+Suite *users_suite(void);   /* tests/test_users.c: user management and scope */
+Suite *openapi_suite(void); /* tests/test_openapi.c: every route documented */
+
+#endif

@@ -1,0 +1,23 @@
+/* Runs every suite. Check forks each test (CK_FORK=no for gdb), so a crash,
+ * an ASan report or a hang fails that test and the run goes on. */
+#include <stdlib.h>
+
+#include "harness.h"
+#include "suites.h"
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	harness_global_init();
+	sr = srunner_create(http_suite());
+	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, db_suite());
+	srunner_add_suite(sr, users_suite());
+	srunner_add_suite(sr, openapi_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
