@@ -75,7 +75,7 @@ static void start_server(void)
 	cfg.access_log = 0;
 	cfg.body_deadline_ms = 2000;
 	cfg.request_timeout_ms = 2000;
-	cfg.idle_timeout_ms = 2000;
+	cfg.idle_timeout_ms = 700;
 	ck_assert_int_eq(server_start(&cfg, &H.srv), ERR_OK);
 	H.port = server_port(H.srv);
 	snprintf(H.base, sizeof(H.base), "https://127.0.0.1:%d", H.port);

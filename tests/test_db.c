@@ -1,8 +1,321 @@
-/* STUB: to be written. */
+/* Storage: migrations and their checksums, backup and restore, the audit
+ * chain; and the command line (migrate, user add, backup, serve + SIGTERM). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "db.h"
 #include "harness.h"
+#include "server.h"
 #include "suites.h"
+
+static int64_t scalar(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void exec_ok(struct db *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db_handle(db), sql, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("%s: %s", sql, err);
+}
+
+START_TEST(migrations_are_recorded_with_checksums)
+{
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations"),
+			 (int64_t)db_migration_count);
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations WHERE length(sha256) = 64"),
+			 (int64_t)db_migration_count);
+	/* Migrating again is a no-op. */
+	ck_assert_int_eq(db_migrate(H.db), ERR_OK);
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations"),
+			 (int64_t)db_migration_count);
+	ck_assert_int_eq(scalar(H.db, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(db_quick_check(H.db), ERR_OK);
+}
+END_TEST
+
+START_TEST(changed_migration_is_refused)
+{
+	struct server *srv = NULL;
+	struct config cfg;
+
+	exec_ok(H.db, "UPDATE schema_migrations SET sha256 = 'ff' || substr(sha256, 3)"
+		      " WHERE name = '0001_foundation.sql'");
+	ck_assert_int_eq(db_migrate(H.db), ERR_CONFLICT);
+	ck_assert_int_eq(db_check_schema(H.db), ERR_CONFLICT);
+	/* The server refuses to start on it. */
+	config_defaults(&cfg);
+	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
+	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT") : "certs/server.pem");
+	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", getenv("FIELDTRACE_TEST_KEY") ? getenv("FIELDTRACE_TEST_KEY") : "certs/server.key");
+	ck_assert_int_ne(server_start(&cfg, &srv), ERR_OK);
+	ck_assert_ptr_null(srv);
+}
+END_TEST
+
+START_TEST(unknown_migration_is_refused)
+{
+	exec_ok(H.db, "INSERT INTO schema_migrations VALUES ('9999_from_the_future.sql', 'ab', 0)");
+	ck_assert_int_eq(db_migrate(H.db), ERR_CONFLICT);
+}
+END_TEST
+
+START_TEST(server_refuses_missing_certificate)
+{
+	struct server *srv = NULL;
+	struct config cfg;
+
+	config_defaults(&cfg);
+	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
+	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s/missing.pem", H.dir);
+	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s/missing.key", H.dir);
+	ck_assert_int_ne(server_start(&cfg, &srv), ERR_OK);
+	ck_assert_ptr_null(srv);
+}
+END_TEST
+
+START_TEST(backup_and_restore)
+{
+	char out[300];
+	struct db *copy = NULL;
+
+	harness_seed_user("lee", "admin", NULL, NULL);
+	snprintf(out, sizeof(out), "%s/backup.db", H.dir);
+	ck_assert_int_eq(db_backup(H.db, out), ERR_OK);
+	/* Writes after the backup are not in it... */
+	harness_seed_user("max", "admin", NULL, NULL);
+	ck_assert_int_eq(db_open(out, &copy), ERR_OK);
+	ck_assert_int_eq(db_check_schema(copy), ERR_OK);
+	ck_assert_int_eq(scalar(copy, "SELECT count(*) FROM users WHERE username = 'lee'"), 1);
+	ck_assert_int_eq(scalar(copy, "SELECT count(*) FROM users WHERE username = 'max'"), 0);
+	db_close(copy);
+	/* ...and the copy serves: restore = start the server on it. */
+	server_stop(H.srv);
+	H.srv = NULL;
+	snprintf(H.db_path, sizeof(H.db_path), "%s", out);
+	harness_restart();
+	{
+		char *token = harness_login("lee");
+		struct http_result r;
+
+		ck_assert_int_eq(http_json("GET", "/v1/me", token, NULL, &r), 200);
+		ck_assert_str_eq(json_string_value(json_object_get(r.json, "username")), "lee");
+		http_result_free(&r);
+		free(token);
+	}
+}
+END_TEST
+
+START_TEST(audit_chain_verifies_and_shows_tampering)
+{
+	struct http_result r;
+	char *auditor;
+	int64_t checked = 0, broken = 0;
+
+	auditor = harness_user_token("ned", "auditor", NULL, NULL); /* audits a login */
+	free(harness_login("ned"));
+	free(harness_login("ned"));
+	ck_assert_int_eq(audit_verify(H.db, &checked, &broken), ERR_OK);
+	ck_assert_int_eq(checked, 3);
+	ck_assert_int_eq(broken, 0);
+	ck_assert_int_eq(http_json("GET", "/v1/audit/verify", auditor, NULL, &r), 200);
+	ck_assert(json_is_true(json_object_get(r.json, "intact")));
+	http_result_free(&r);
+
+	/* The log refuses edits... */
+	ck_assert_int_ne(sqlite3_exec(db_handle(H.db), "UPDATE audit_log SET actor = 'x' WHERE id = 2",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	ck_assert_int_ne(sqlite3_exec(db_handle(H.db), "DELETE FROM audit_log WHERE id = 2", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	/* ...and one who gets round the triggers is caught by the chain. */
+	exec_ok(H.db, "DROP TRIGGER audit_log_no_update");
+	exec_ok(H.db, "UPDATE audit_log SET client_addr = '10.9.9.9' WHERE id = 2");
+	ck_assert_int_eq(audit_verify(H.db, &checked, &broken), ERR_OK);
+	ck_assert_int_eq(broken, 2);
+	ck_assert_int_eq(http_json("GET", "/v1/audit/verify", auditor, NULL, &r), 200);
+	ck_assert(json_is_false(json_object_get(r.json, "intact")));
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "broken_at")), 2);
+	http_result_free(&r);
+	free(auditor);
+}
+END_TEST
+
+START_TEST(audit_list_pages_and_filters)
+{
+	struct http_result r;
+	char path[256], *admin;
+	const char *cursor;
+	int seen = 0;
+
+	admin = harness_user_token("oli", "admin", NULL, NULL);
+	for (int i = 0; i < 4; i++)
+		free(harness_login("oli"));
+	/* 5 logins: walk them two at a time. */
+	snprintf(path, sizeof(path), "/v1/audit?limit=2&action=auth.login");
+	for (;;) {
+		ck_assert_int_eq(http_json("GET", path, admin, NULL, &r), 200);
+		seen += (int)json_array_size(json_object_get(r.json, "items"));
+		cursor = json_string_value(json_object_get(r.json, "next_cursor"));
+		if (!cursor) {
+			http_result_free(&r);
+			break;
+		}
+		snprintf(path, sizeof(path), "/v1/audit?limit=2&action=auth.login&cursor=%s", cursor);
+		http_result_free(&r);
+	}
+	ck_assert_int_eq(seen, 5);
+	http_json("GET", "/v1/audit?limit=500", admin, NULL, &r);
+	assert_problem(&r, 400, "limit");
+	http_result_free(&r);
+	http_json("GET", "/v1/audit?cursor=%21%21", admin, NULL, &r);
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
+	http_json("GET", "/v1/audit?actor_id=abc", admin, NULL, &r);
+	assert_problem(&r, 400, "actor_id");
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
+/* --- the command line, run as a real process --- */
+
+static const char *bin(void)
+{
+	const char *b = getenv("FIELDTRACE_BIN");
+
+	return b && *b ? b : "build/fieldtrace";
+}
+
+static int run(const char *cmd)
+{
+	int status = system(cmd);
+
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(cli_migrate_user_add_backup)
+{
+	char cmd[1024], db[400], out[400];
+
+	snprintf(db, sizeof(db), "%s/cli.db", H.dir);
+	snprintf(out, sizeof(out), "%s/cli-backup.db", H.dir);
+	snprintf(cmd, sizeof(cmd), "%s migrate --db %s >/dev/null 2>&1", bin(), db);
+	ck_assert_int_eq(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "echo 'a long enough password' | %s user add --db %s --username root.admin"
+		 " --role admin --password-stdin >/dev/null 2>&1",
+		 bin(), db);
+	ck_assert_int_eq(run(cmd), 0);
+	/* Same name again: refused. Unknown role: usage error. */
+	ck_assert_int_eq(run(cmd), 1);
+	snprintf(cmd, sizeof(cmd),
+		 "echo 'a long enough password' | %s user add --db %s --username x.y"
+		 " --role king --password-stdin >/dev/null 2>&1",
+		 bin(), db);
+	ck_assert_int_eq(run(cmd), 2);
+	snprintf(cmd, sizeof(cmd), "%s backup --db %s %s >/dev/null 2>&1", bin(), db, out);
+	ck_assert_int_eq(run(cmd), 0);
+	ck_assert_int_eq(access(out, F_OK), 0);
+	/* Backup never overwrites. */
+	ck_assert_int_eq(run(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s help >/dev/null 2>&1", bin());
+	ck_assert_int_eq(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s frobnicate >/dev/null 2>&1", bin());
+	ck_assert_int_eq(run(cmd), 2);
+}
+END_TEST
+
+START_TEST(cli_serve_drains_on_sigterm)
+{
+	char db[400], listen[64], log[400];
+	pid_t pid;
+	int status = 0, port = 0;
+	struct http_result r;
+
+	snprintf(db, sizeof(db), "%s/serve.db", H.dir);
+	snprintf(log, sizeof(log), "%s/serve.log", H.dir);
+	/* A port next to the harness's own, free in practice. */
+	port = H.port + 1;
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		freopen(log, "w", stdout);
+		freopen(log, "a", stderr);
+		execl(bin(), bin(), "serve", "--db", db, "--listen", listen, "--tls-cert",
+		      getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT") : "certs/server.pem",
+		      "--tls-key", getenv("FIELDTRACE_TEST_KEY") ? getenv("FIELDTRACE_TEST_KEY") : "certs/server.key",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* Point the client at the child and wait until it answers. */
+	snprintf(H.base, sizeof(H.base), "https://127.0.0.1:%d", port);
+	for (int i = 0; i < 100 && http_json("GET", "/readyz", NULL, NULL, &r) != 200; i++) {
+		http_result_free(&r);
+		usleep(50 * 1000);
+	}
+	ck_assert_int_eq(r.status, 200);
+	http_result_free(&r);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	{
+		/* The access log has one JSON line per request, without secrets. */
+		FILE *f = fopen(log, "r");
+		char line[2048];
+		int found = 0;
+
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f))
+			if (strstr(line, "\"route\":\"/readyz\"") && strstr(line, "\"status\":200"))
+				found = 1;
+		fclose(f);
+		ck_assert(found);
+	}
+}
+END_TEST
 
 Suite *db_suite(void)
 {
-	return suite_create("db");
+	Suite *s = suite_create("db");
+	TCase *tc = tcase_create("store");
+	TCase *cli = tcase_create("cli");
+
+	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, migrations_are_recorded_with_checksums);
+	tcase_add_test(tc, changed_migration_is_refused);
+	tcase_add_test(tc, unknown_migration_is_refused);
+	tcase_add_test(tc, server_refuses_missing_certificate);
+	tcase_add_test(tc, backup_and_restore);
+	tcase_add_test(tc, audit_chain_verifies_and_shows_tampering);
+	tcase_add_test(tc, audit_list_pages_and_filters);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(cli, harness_setup, harness_teardown);
+	tcase_set_timeout(cli, 120);
+	tcase_add_test(cli, cli_migrate_user_add_backup);
+	tcase_add_test(cli, cli_serve_drains_on_sigterm);
+	suite_add_tcase(s, cli);
+	return s;
 }

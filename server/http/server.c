@@ -128,7 +128,9 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
 static int on_log_message(const struct mg_connection *conn, const char *message)
 {
 	(void)conn;
-	log_error("civetweb: %s", message);
+	/* Mostly clients failing the handshake (old TLS, no shared cipher):
+	 * worth a line, not an alarm. */
+	log_info("civetweb: %s", message);
 	return 1;
 }
 
