@@ -37,7 +37,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs run test check test-asan bench clean format
+.PHONY: all deps certs setup run test check test-asan bench clean format
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -45,9 +45,9 @@ $(DEPS_STAMP): tools/install-deps.sh
 	sh tools/install-deps.sh
 	@mkdir -p build && touch $@
 
-certs: certs/server.pem
-certs/server.pem: certs/gen-dev-certs.sh
-	sh certs/gen-dev-certs.sh
+# Always asked: the script is a no-op while the certificate has 30+ days left.
+certs:
+	@sh certs/gen-dev-certs.sh
 
 $(BUILD)/fieldtrace: $(BUILD)/server/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -82,16 +82,20 @@ $(BUILD)/gen/openapi.c: docs/openapi.json $(BUILD)/embed
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CPPFLAGS) -std=c11 -O1 -c -o $@ $<
 
-run: $(BUILD)/fieldtrace certs
+# The set-up both `run` and `test` start with: packages, build, dev
+# certificate, migrated database with the demo data (idempotent).
+setup: $(BUILD)/fieldtrace certs
 	@mkdir -p var
-	$(BUILD)/fieldtrace migrate --db $(DB)
-	$(BUILD)/fieldtrace serve --db $(DB) --listen $(LISTEN) --demo \
+	$(BUILD)/fieldtrace migrate --db $(DB) --demo
+
+run: setup
+	$(BUILD)/fieldtrace serve --db $(DB) --listen $(LISTEN) \
 		--tls-cert certs/server.pem --tls-key certs/server.key
 
 # Each Check test forks, so a crash or hang fails one test, not the run.
 TEST_ENV := CK_DEFAULT_TIMEOUT=60 FIELDTRACE_TEST_CA=certs/ca.pem \
             FIELDTRACE_TEST_CERT=certs/server.pem FIELDTRACE_TEST_KEY=certs/server.key
-test: $(BUILD)/test_fieldtrace $(BUILD)/fieldtrace certs
+test: setup $(BUILD)/test_fieldtrace
 	$(TEST_ENV) FIELDTRACE_BIN=$(BUILD)/fieldtrace $(BUILD)/test_fieldtrace
 	$(MAKE) --no-print-directory test-asan
 

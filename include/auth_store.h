@@ -25,6 +25,7 @@ struct refresh_row {
 	int64_t expires_at;
 	int64_t used_at;          /* 0 when unused */
 	int64_t session_revoked;  /* 0 when live */
+	int user_disabled;
 };
 
 enum err auth_store_login_row(struct db *db, const char *username, struct login_row *out);

@@ -351,7 +351,7 @@ static enum err post_refresh(struct req *req, struct resp *resp)
 		}
 		return http_fail(resp, ERR_UNAUTHENTICATED, "the refresh token is not valid");
 	}
-	if (row.expires_at <= now) {
+	if (row.expires_at <= now || row.user_disabled) {
 		db_rollback(req->db);
 		return http_fail(resp, ERR_UNAUTHENTICATED, "the refresh token is not valid");
 	}

@@ -18,7 +18,7 @@ static void usage(FILE *out)
 	fputs("usage:\n"
 	      "  fieldtrace serve [--config FILE] [--listen ADDR:PORT] [--db PATH]\n"
 	      "                   [--tls-cert PEM] [--tls-key PEM] [--public-url URL] [--demo]\n"
-	      "  fieldtrace migrate --db PATH\n"
+	      "  fieldtrace migrate --db PATH [--demo]\n"
 	      "  fieldtrace backup --db PATH OUT\n"
 	      "  fieldtrace user add --db PATH --username U --role ROLE [--region CODE]\n"
 	      "                      [--centre CODE] --password-stdin\n"
@@ -146,21 +146,39 @@ static int cmd_serve(int argc, char **argv)
 	return 0;
 }
 
+/* Settings for the commands other than serve: defaults, environment,
+ * flags (the config file is serve's). */
+static int command_config(int argc, char **argv, struct config *cfg)
+{
+	char err[256];
+
+	config_defaults(cfg);
+	if (config_load_env(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fieldtrace: %s\n", err);
+		return -1;
+	}
+	return parse_flags(argc, argv, 2, cfg);
+}
+
 static int cmd_migrate(int argc, char **argv)
 {
 	struct config cfg;
 	struct db *db = NULL;
+	enum err e = ERR_OK;
 
-	config_defaults(&cfg);
-	if (parse_flags(argc, argv, 2, &cfg) != argc) {
+	if (command_config(argc, argv, &cfg) != argc) {
 		usage(stderr);
 		return 2;
 	}
 	if (open_migrated(cfg.db_path, &db) < 0)
 		return 1;
-	db_close(db);
 	printf("database %s is migrated\n", cfg.db_path);
-	return 0;
+	if (cfg.demo) {
+		auth_init(cfg.hash_concurrency);
+		e = demo_load(db, stdout);
+	}
+	db_close(db);
+	return e == ERR_OK ? 0 : 1;
 }
 
 static int cmd_backup(int argc, char **argv)
@@ -170,8 +188,7 @@ static int cmd_backup(int argc, char **argv)
 	enum err e;
 	int pos;
 
-	config_defaults(&cfg);
-	pos = parse_flags(argc, argv, 2, &cfg);
+	pos = command_config(argc, argv, &cfg);
 	if (pos < 0 || pos != argc - 1) {
 		usage(stderr);
 		return 2;

@@ -95,17 +95,25 @@ START_TEST(wrong_password_and_unknown_user_look_the_same)
 }
 END_TEST
 
-START_TEST(disabled_account_cannot_log_in)
+START_TEST(disabled_account_cannot_log_in_or_refresh)
 {
 	struct http_result r;
+	char *refresh_token;
 
 	harness_seed_user("cat", "sales", "GD", NULL);
+	ck_assert_int_eq(login("cat", TEST_PASSWORD, &r), 200);
+	refresh_token = strdup(json_string_value(json_object_get(r.json, "refresh_token")));
+	http_result_free(&r);
 	ck_assert_int_eq(sqlite3_exec(db_handle(H.db), "UPDATE users SET disabled = 1 WHERE username = 'cat'",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	login("cat", TEST_PASSWORD, &r);
 	assert_problem(&r, 401, NULL);
 	http_result_free(&r);
+	refresh(refresh_token, &r);
+	assert_problem(&r, 401, NULL);
+	http_result_free(&r);
+	free(refresh_token);
 }
 END_TEST
 
@@ -266,7 +274,7 @@ Suite *auth_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, login_me_and_token_storage);
 	tcase_add_test(tc, wrong_password_and_unknown_user_look_the_same);
-	tcase_add_test(tc, disabled_account_cannot_log_in);
+	tcase_add_test(tc, disabled_account_cannot_log_in_or_refresh);
 	tcase_add_test(tc, refresh_rotates_and_reuse_revokes_the_session);
 	tcase_add_test(tc, logout_ends_the_session);
 	tcase_add_test(tc, access_token_expires);

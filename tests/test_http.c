@@ -206,6 +206,22 @@ START_TEST(trickling_body_is_cut_off)
 }
 END_TEST
 
+START_TEST(body_shorter_than_announced_is_cut_off)
+{
+	/* Announces 100 bytes, sends 10 and goes quiet: 408 (or a plain
+	 * close), never a request treated as complete. */
+	static const char req[] = "POST /v1/auth/login HTTP/1.1\r\nHost: localhost\r\n"
+				  "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+				  "{\"username\"";
+	char resp[4096];
+	int closed;
+
+	harness_raw(req, sizeof(req) - 1, sizeof(req), 0, 6000, resp, sizeof(resp), &closed);
+	ck_assert_int_eq(closed, 1);
+	ck_assert_msg(resp[0] == '\0' || strstr(resp, " 408 "), "got: %.80s", resp);
+}
+END_TEST
+
 START_TEST(json_errors_name_the_problem)
 {
 	struct http_result r;
@@ -283,6 +299,11 @@ END_TEST
 START_TEST(unknown_query_parameter_is_400)
 {
 	struct http_result r;
+
+	/* Without a token, a protected route says 401 whatever the query. */
+	http_json("GET", "/v1/audit?bogus=1", NULL, NULL, &r);
+	assert_problem(&r, 401, NULL);
+	http_result_free(&r);
 
 	http_json("GET", "/healthz?verbose=1", NULL, NULL, &r);
 	assert_problem(&r, 400, "verbose");
@@ -376,6 +397,7 @@ Suite *http_suite(void)
 	tcase_add_test(tc, headers_over_16k_are_refused);
 	tcase_add_test(tc, content_length_with_transfer_encoding_is_400);
 	tcase_add_test(tc, trickling_body_is_cut_off);
+	tcase_add_test(tc, body_shorter_than_announced_is_cut_off);
 	tcase_add_test(tc, json_errors_name_the_problem);
 	tcase_add_test(tc, nesting_at_the_limit_is_accepted);
 	tcase_add_test(tc, wrong_content_type_is_415);

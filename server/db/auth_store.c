@@ -109,8 +109,9 @@ enum err auth_store_refresh_insert(struct db *db, const unsigned char *hash, int
 
 static const char sql_refresh_get[] =
 	"SELECT r.session_id, s.user_id, min(r.expires_at, s.expires_at), coalesce(r.used_at, 0),"
-	" coalesce(s.revoked_at, 0)"
-	" FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = ?1";
+	" coalesce(s.revoked_at, 0), u.disabled"
+	" FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
+	" JOIN users u ON u.id = s.user_id WHERE r.token_hash = ?1";
 
 enum err auth_store_refresh_get(struct db *db, const unsigned char *hash, struct refresh_row *out)
 {
@@ -128,6 +129,7 @@ enum err auth_store_refresh_get(struct db *db, const unsigned char *hash, struct
 		out->expires_at = sqlite3_column_int64(st, 2);
 		out->used_at = sqlite3_column_int64(st, 3);
 		out->session_revoked = sqlite3_column_int64(st, 4);
+		out->user_disabled = sqlite3_column_int(st, 5);
 		e = ERR_OK;
 	} else {
 		e = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);

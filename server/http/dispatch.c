@@ -324,6 +324,12 @@ static enum err read_request_body(struct req *req, struct resp *resp,
 			goto out;
 		}
 	}
+	if (!chunked && (long long)body.len < ri->content_length) {
+		/* The client stopped sending before the length it announced. */
+		*must_close = 1;
+		e = http_fail(resp, ERR_TIMEOUT, "the body did not arrive in time");
+		goto out;
+	}
 	req->body = buf_detach(&body, &req->body_len);
 	if (!req->body)
 		e = http_fail(resp, ERR_INTERNAL, "out of memory");
@@ -387,9 +393,8 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 			return http_fail(resp, ERR_NOT_FOUND, "no such resource");
 		req->nparams = i + 1;
 	}
-	e = parse_query(req, resp, ri->query_string);
-	if (e != ERR_OK)
-		return e;
+	/* Who is asking comes first: a caller without a token learns nothing
+	 * about the route's parameters. */
 	e = authenticate(req, resp);
 	if (e != ERR_OK) {
 		if (e == ERR_UNAUTHENTICATED)
@@ -398,6 +403,9 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 	}
 	if (req->route->perm > PERM_AUTHENTICATED && !policy_allows(req->user.role, req->route->perm))
 		return http_fail(resp, ERR_FORBIDDEN, "your role may not do this");
+	e = parse_query(req, resp, ri->query_string);
+	if (e != ERR_OK)
+		return e;
 	if (req->route->flags & (ROUTE_JSON_BODY | ROUTE_RAW_BODY)) {
 		e = read_request_body(req, resp, lim, must_close);
 		if (e != ERR_OK)
