@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "policy.h"
 
 struct db; /* one connection; never shared between threads */
 
@@ -34,6 +35,11 @@ void db_rollback(struct db *db);
 /* Binding helpers: text NULL binds SQL NULL. */
 int db_bind_text(sqlite3_stmt *st, int idx, const char *text);
 int db_bind_int(sqlite3_stmt *st, int idx, int64_t value);
+/* Binds a caller's scope at ?first .. ?first+3 for the fragment
+ *   (?1 = 1 OR (?2 IS NOT NULL AND t.region_path >= ?2 AND t.region_path < ?3)
+ *    OR (?4 != 0 AND t.sales_owner_id = ?4))
+ * with the numbers shifted to first. */
+void db_bind_scope(sqlite3_stmt *st, int first, const struct scope *scope);
 /* Column text as "" when NULL; borrowed until the next step/reset. */
 const char *db_col_text(sqlite3_stmt *st, int col);
 

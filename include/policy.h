@@ -22,6 +22,10 @@ enum perm {
 	PERM_USERS_READ,
 	PERM_USERS_WRITE,
 	PERM_AUDIT_READ,
+	PERM_REGISTRY_READ,   /* customers, sites, models, assets (scoped) */
+	PERM_REGISTRY_WRITE,  /* create / change them, import, relabel */
+	PERM_LABELS,          /* print labels and label sheets */
+	PERM_PII_REVEAL,      /* ask for unmasked personal data (audited) */
 	PERM__COUNT
 };
 
@@ -39,5 +43,16 @@ struct principal {
 const char *role_name(enum role r);          /* "admin", ...; "" for NONE */
 enum role role_parse(const char *name);      /* ROLE_NONE when unknown */
 int policy_allows(enum role r, enum perm p); /* 1 allowed, 0 not */
+
+/* Which rows a caller may see, as bind values for store queries. Region
+ * scope is the half-open range [region_lo, region_hi) over region paths
+ * ("/CN/GD/" .. "/CN/GD0"), which an index on the path can answer. */
+struct scope {
+	int all;              /* 1: no restriction */
+	char region_lo[256];  /* "" when the caller has no region scope */
+	char region_hi[256];
+	int64_t owner_id;     /* sales: rows they own; 0 otherwise */
+};
+void policy_scope(const struct principal *p, struct scope *out);
 
 #endif

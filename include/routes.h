@@ -8,6 +8,13 @@ extern const struct route health_routes[];
 extern const struct route auth_routes[];
 extern const struct route users_routes[];
 extern const struct route regions_routes[];
+extern const struct route customers_routes[];
+extern const struct route sites_routes[];
+extern const struct route models_routes[];
+extern const struct route assets_routes[];
+extern const struct route identity_routes[];
+extern const struct route labels_routes[];
+extern const struct route imports_routes[];
 extern const struct route audit_routes[];
 
 /* Flattened view: route i has metrics index i + 1. */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "demo.h"
@@ -20,6 +21,8 @@ static void usage(FILE *out)
 	      "                   [--tls-cert PEM] [--tls-key PEM] [--public-url URL] [--demo]\n"
 	      "  fieldtrace migrate --db PATH [--demo]\n"
 	      "  fieldtrace backup --db PATH OUT\n"
+	      "  fieldtrace import assets --db PATH FILE.csv\n"
+	      "  fieldtrace labels --db PATH --batch B --out FILE (.svg or .pdf)\n"
 	      "  fieldtrace user add --db PATH --username U --role ROLE [--region CODE]\n"
 	      "                      [--centre CODE] --password-stdin\n"
 	      "  fieldtrace help\n\n"
@@ -299,6 +302,10 @@ int main(int argc, char **argv)
 		return cmd_migrate(argc, argv);
 	if (strcmp(cmd, "backup") == 0)
 		return cmd_backup(argc, argv);
+	if (strcmp(cmd, "import") == 0)
+		return cli_import(argc, argv);
+	if (strcmp(cmd, "labels") == 0)
+		return cli_labels(argc, argv);
 	if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "add") == 0)
 		return cmd_user_add(argc, argv);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

@@ -2,6 +2,7 @@
  * centre scope is not decided here but inside the store queries. */
 #include "policy.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const role_names[ROLE__COUNT] = {
@@ -21,6 +22,12 @@ static const unsigned perm_roles[PERM__COUNT] = {
 	[PERM_USERS_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_AUDITOR),
 	[PERM_USERS_WRITE] = R(ROLE_ADMIN),
 	[PERM_AUDIT_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
+	[PERM_REGISTRY_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
+			       R(ROLE_TECHNICIAN) | R(ROLE_SALES) | R(ROLE_AUDITOR),
+	[PERM_REGISTRY_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
+	[PERM_LABELS] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER),
+	[PERM_PII_REVEAL] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
+			    R(ROLE_TECHNICIAN) | R(ROLE_SALES),
 };
 #undef R
 
@@ -42,4 +49,32 @@ int policy_allows(enum role r, enum perm p)
 	if (r < ROLE_NONE || r >= ROLE__COUNT || p < PERM_PUBLIC || p >= PERM__COUNT)
 		return 0;
 	return (perm_roles[p] >> r) & 1u;
+}
+
+void policy_scope(const struct principal *p, struct scope *out)
+{
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	switch (p->role) {
+	case ROLE_ADMIN:
+	case ROLE_AUDITOR:
+		out->all = 1;
+		return;
+	case ROLE_SALES:
+		out->owner_id = p->user_id;
+		return;
+	case ROLE_SUPERVISOR:
+	case ROLE_DISPATCHER:
+	case ROLE_TECHNICIAN:
+		break;
+	default:
+		return; /* sees nothing */
+	}
+	n = strlen(p->region_path);
+	if (n < 2 || p->region_path[n - 1] != '/' || n >= sizeof(out->region_lo))
+		return; /* no home region: sees nothing */
+	memcpy(out->region_lo, p->region_path, n + 1);
+	memcpy(out->region_hi, p->region_path, n + 1);
+	out->region_hi[n - 1] = '0'; /* '0' is the byte after '/' */
 }

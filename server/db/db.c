@@ -183,6 +183,14 @@ int db_bind_int(sqlite3_stmt *st, int idx, int64_t value)
 	return sqlite3_bind_int64(st, idx, value);
 }
 
+void db_bind_scope(sqlite3_stmt *st, int first, const struct scope *scope)
+{
+	sqlite3_bind_int(st, first, scope->all);
+	db_bind_text(st, first + 1, scope->region_lo[0] ? scope->region_lo : NULL);
+	db_bind_text(st, first + 2, scope->region_lo[0] ? scope->region_hi : NULL);
+	db_bind_int(st, first + 3, scope->owner_id);
+}
+
 const char *db_col_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);

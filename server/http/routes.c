@@ -6,6 +6,13 @@ static const struct route *const tables[] = {
 	auth_routes,
 	users_routes,
 	regions_routes,
+	customers_routes,
+	sites_routes,
+	models_routes,
+	assets_routes,
+	identity_routes,
+	labels_routes,
+	imports_routes,
 	audit_routes,
 	NULL,
 };

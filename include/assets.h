@@ -1,0 +1,44 @@
+/* The asset registry as other modules use it: the scan's trace, the public
+ * nameplate facts, lookups and the timeline. */
+#ifndef FT_ASSETS_H
+#define FT_ASSETS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "policy.h"
+
+struct db;
+
+/* Facts anyone may see on the public nameplate page (no customer data). */
+struct asset_public {
+	int64_t id;
+	char serial[64];
+	char model_code[64];
+	char model_name[128];
+	char product_line[64];
+	char gtin[16]; /* "" when the model has none */
+	int64_t updated_at;
+};
+enum err assets_public_get(struct db *db, int64_t asset_id, struct asset_public *out);
+
+/* GS1 Digital Link: the asset of a model's GTIN-14 and serial. */
+enum err assets_find_by_gtin_serial(struct db *db, const char *gtin14, const char *serial,
+				    int64_t *asset_id);
+
+/* Builds the whole trace of an asset the caller may see: design, production,
+ * procurement, installation, warranty (status in/expiring/expired and days
+ * left), the latest `latest_events` timeline events and open service
+ * requests. ERR_NOT_FOUND when unknown or out of the caller's scope.
+ * Personal data is masked unless reveal_pii (the caller audits that read).
+ * *out is new (caller decrefs). */
+enum err assets_trace_json(struct db *db, const struct principal *who, int64_t asset_id,
+			   int latest_events, int reveal_pii, json_t **out);
+
+/* Appends one event to the asset's timeline inside the caller's open
+ * transaction. detail may be NULL; not stolen. */
+enum err asset_timeline_append(struct db *db, int64_t asset_id, int64_t at, const char *kind,
+			       const char *summary, const json_t *detail, int64_t actor_id);
+
+#endif

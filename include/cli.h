@@ -1,0 +1,11 @@
+/* Command-line subcommands that live with their domain module. Each
+ * returns the process exit status (0 ok, 1 failure, 2 usage). */
+#ifndef FT_CLI_H
+#define FT_CLI_H
+
+/* fieldtrace import assets --db PATH FILE.csv        (server/import.c) */
+int cli_import(int argc, char **argv);
+/* fieldtrace labels --db PATH --batch B --out FILE   (server/labels.c) */
+int cli_labels(int argc, char **argv);
+
+#endif
