@@ -13,4 +13,8 @@ struct db;
  * created (username, role, password) to out. */
 enum err demo_load(struct db *db, FILE *out);
 
+/* The registry part of the demo (customers, sites, models, assets with
+ * labels and timelines); runs inside demo_load's open transaction. */
+enum err demo_load_registry(struct db *db, FILE *out);
+
 #endif

@@ -127,6 +127,9 @@ enum err req_page(const struct req *req, struct resp *resp, struct page *page);
  * next_key is the last item's key when more may follow, else NULL. */
 void resp_page(struct resp *resp, json_t *items, const char *next_key);
 
+/* The configured public base URL ("https://host:port"), for links. */
+const char *http_public_url(void);
+
 /* Routing table access, for the dispatcher and for the OpenAPI test. */
 const struct route *const *http_route_tables(void); /* NULL-terminated */
 

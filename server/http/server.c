@@ -11,6 +11,7 @@
 #include "http_internal.h"
 #include "log.h"
 #include "metrics.h"
+#include "qr.h"
 #include "server.h"
 
 struct server {
@@ -23,6 +24,11 @@ struct server {
 
 /* Mozilla "intermediate" without DHE: ECDHE + AEAD only for TLS 1.2;
  * TLS 1.3 suites are all AEAD. */
+/* Set once in server_start before any worker runs; read-only after. */
+static char public_url[256];
+
+const char *http_public_url(void) { return public_url; }
+
 static const char tls12_ciphers[] =
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -157,6 +163,8 @@ enum err server_start(const struct config *cfg, struct server **out)
 		e = db_check_schema(db);
 	if (e == ERR_OK)
 		e = db_quick_check(db);
+	if (e == ERR_OK)
+		e = qr_keys_load(db); /* codes verify from memory, before any read */
 	db_close(db);
 	if (e != ERR_OK) {
 		mg_exit_library();
@@ -169,6 +177,7 @@ enum err server_start(const struct config *cfg, struct server **out)
 		return ERR_INTERNAL;
 	}
 	srv->cfg = *cfg;
+	snprintf(public_url, sizeof(public_url), "%s", cfg->public_url);
 	srv->limits.body_max = HTTP_BODY_MAX;
 	srv->limits.body_deadline_ms = cfg->body_deadline_ms;
 	srv->limits.access_log = cfg->access_log;
