@@ -31,7 +31,10 @@ struct route {
 	enum perm perm;
 	const char *query;    /* allowed query parameters, comma separated; NULL none */
 	unsigned flags;
+	size_t body_max;      /* body cap in bytes; 0 = HTTP_BODY_DEFAULT_MAX */
 };
+
+#define HTTP_BODY_DEFAULT_MAX (1024u * 1024u)
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_QUERY 16

@@ -9,5 +9,9 @@ Suite *auth_suite(void);    /* tests/test_auth.c: login, refresh, throttling */
 Suite *db_suite(void);      /* tests/test_db.c: migrations, backup, audit chain */
 Suite *users_suite(void);   /* tests/test_users.c: user management and scope */
 Suite *openapi_suite(void); /* tests/test_openapi.c: every route documented */
+Suite *registry_suite(void); /* tests/test_registry.c: customers, sites, models, assets */
+Suite *identity_suite(void); /* tests/test_identity.c: QR codes, /id/ resolve */
+Suite *labels_suite(void);   /* tests/test_labels.c: SVG/PNG labels, sheets */
+Suite *import_suite(void);   /* tests/test_import.c: CSV import */
 
 #endif

@@ -287,6 +287,7 @@ static enum err read_request_body(struct req *req, struct resp *resp,
 {
 	const struct mg_request_info *ri = mg_get_request_info(req->conn);
 	int chunked = header_present(req->conn, "Transfer-Encoding");
+	size_t body_max = req->route->body_max ? req->route->body_max : HTTP_BODY_DEFAULT_MAX;
 	struct buf body;
 	uint64_t deadline;
 	char chunk[16384];
@@ -294,12 +295,12 @@ static enum err read_request_body(struct req *req, struct resp *resp,
 
 	if (!chunked && ri->content_length <= 0)
 		return ERR_OK;
-	if (ri->content_length > (long long)lim->body_max) {
+	if (ri->content_length > (long long)body_max) {
 		*must_close = 1;
 		return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
-				 lim->body_max);
+				 body_max);
 	}
-	buf_init(&body, lim->body_max);
+	buf_init(&body, body_max);
 	deadline = monotonic_us() + (uint64_t)lim->body_deadline_ms * 1000u;
 	for (;;) {
 		int n = mg_read(req->conn, chunk, sizeof(chunk));
@@ -314,7 +315,7 @@ static enum err read_request_body(struct req *req, struct resp *resp,
 		if (buf_append(&body, chunk, (size_t)n) < 0) {
 			*must_close = 1;
 			e = http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
-				      lim->body_max);
+				      body_max);
 			goto out;
 		}
 		if (monotonic_us() > deadline) {

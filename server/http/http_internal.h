@@ -9,10 +9,8 @@
 #include "http.h"
 
 #define HTTP_MAX_JSON_DEPTH 32
-#define HTTP_BODY_MAX (1024u * 1024u)
 
 struct http_limits {
-	size_t body_max;
 	int body_deadline_ms;
 	int access_log;
 };

@@ -178,7 +178,6 @@ enum err server_start(const struct config *cfg, struct server **out)
 	}
 	srv->cfg = *cfg;
 	snprintf(public_url, sizeof(public_url), "%s", cfg->public_url);
-	srv->limits.body_max = HTTP_BODY_MAX;
 	srv->limits.body_deadline_ms = cfg->body_deadline_ms;
 	srv->limits.access_log = cfg->access_log;
 
