@@ -31,4 +31,10 @@ enum err users_create(struct db *db, const struct audit_actor *actor,
 		      const struct user_record *in, const char *password,
 		      int64_t *id_out, const char **field);
 
+/* Insert + "user.create" audit inside the caller's open transaction; the
+ * caller validated u and hashed the password (demo data uses it). */
+enum err users_create_locked(struct db *db, const struct audit_actor *actor,
+			     const struct user_record *u, const char *password_hash,
+			     int64_t *id_out);
+
 #endif

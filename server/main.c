@@ -222,6 +222,12 @@ static int read_password_stdin(char *out, size_t size)
 	return 0;
 }
 
+/* Copies an argument, refusing (1) rather than truncating it. */
+static int copy_arg(char *dst, size_t size, const char *value)
+{
+	return snprintf(dst, size, "%s", value) >= (int)size;
+}
+
 static int cmd_user_add(int argc, char **argv)
 {
 	struct user_record u;
@@ -246,15 +252,19 @@ static int cmd_user_add(int argc, char **argv)
 		if (strcmp(a, "--db") == 0)
 			db_path = v;
 		else if (strcmp(a, "--username") == 0)
-			snprintf(u.username, sizeof(u.username), "%s", v);
+			field = copy_arg(u.username, sizeof(u.username), v) ? "--username" : "";
 		else if (strcmp(a, "--role") == 0)
 			u.role = role_parse(v);
 		else if (strcmp(a, "--region") == 0)
-			snprintf(u.region, sizeof(u.region), "%s", v);
+			field = copy_arg(u.region, sizeof(u.region), v) ? "--region" : "";
 		else if (strcmp(a, "--centre") == 0)
-			snprintf(u.centre, sizeof(u.centre), "%s", v);
+			field = copy_arg(u.centre, sizeof(u.centre), v) ? "--centre" : "";
 		else
 			goto usage;
+		if (field[0]) {
+			fprintf(stderr, "fieldtrace: %s is too long\n", field);
+			return 2;
+		}
 		i++;
 	}
 	if (!db_path || !u.username[0] || !password_stdin)

@@ -1,0 +1,228 @@
+#include "users_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+	snprintf(dst, size, "%s", db_col_text(st, col));
+}
+
+/* Runs a statement that returns no rows; always resets it. */
+static enum err step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	db_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
+}
+
+/* "" is stored as NULL for the optional references. */
+static const char *or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+#define USER_COLS                                                                     \
+	"u.id, u.username, u.display_name, u.role, coalesce(u.region_code, '')," \
+	" coalesce(u.centre_code, ''), u.phone, u.disabled, u.created_at, u.updated_at"
+
+/* The scope, bound as ?1 kind, ?2 region path, ?3 centre. A user without a
+ * region has a NULL r.path and so is outside every region scope; unknown
+ * kinds and empty strings match no one. */
+#define USER_SCOPE_SQL                                                          \
+	" (?1 = 1"                                                                 \
+	" OR (?1 = 2 AND ?2 <> '' AND substr(r.path, 1, length(?2)) = ?2)"        \
+	" OR (?1 = 3 AND ?3 <> '' AND u.centre_code = ?3))"
+
+static void scope_bind(sqlite3_stmt *st, const struct user_scope *scope)
+{
+	db_bind_int(st, 1, (int64_t)scope->kind);
+	db_bind_text(st, 2, scope->region_path);
+	db_bind_text(st, 3, scope->centre);
+}
+
+static void user_read(sqlite3_stmt *st, struct user_record *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	copy_col(out->username, sizeof(out->username), st, 1);
+	copy_col(out->display_name, sizeof(out->display_name), st, 2);
+	out->role = role_parse(db_col_text(st, 3));
+	copy_col(out->region, sizeof(out->region), st, 4);
+	copy_col(out->centre, sizeof(out->centre), st, 5);
+	copy_col(out->phone, sizeof(out->phone), st, 6);
+	out->disabled = sqlite3_column_int(st, 7);
+	out->created_at = sqlite3_column_int64(st, 8);
+	out->updated_at = sqlite3_column_int64(st, 9);
+}
+
+static const char sql_get[] = "SELECT " USER_COLS
+			      " FROM users u LEFT JOIN regions r ON r.code = u.region_code"
+			      " WHERE" USER_SCOPE_SQL " AND u.id = ?4";
+
+enum err users_store_get(struct db *db, int64_t id, const struct user_scope *scope,
+			 struct user_record *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_get);
+	enum err e;
+	int rc;
+
+	if (!st)
+		return ERR_DB;
+	scope_bind(st, scope);
+	db_bind_int(st, 4, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		user_read(st, out);
+		e = ERR_OK;
+	} else {
+		e = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
+	}
+	db_done(st);
+	return e;
+}
+
+/* q is matched with instr() on lowercased text, so '%' and '_' in it are
+ * plain characters (no LIKE pattern to escape). */
+static const char sql_list[] =
+	"SELECT " USER_COLS " FROM users u LEFT JOIN regions r ON r.code = u.region_code"
+	" WHERE" USER_SCOPE_SQL " AND u.id > ?4"
+	" AND (?5 IS NULL OR u.role = ?5)"
+	" AND (?6 IS NULL OR substr(r.path, 1, length(?6)) = ?6)"
+	" AND (?7 IS NULL OR u.centre_code = ?7)"
+	" AND (?8 IS NULL OR instr(lower(u.username), lower(?8)) > 0"
+	" OR instr(lower(u.display_name), lower(?8)) > 0)"
+	" ORDER BY u.id LIMIT ?9";
+
+enum err users_store_list(struct db *db, const struct user_scope *scope,
+			  const struct user_filter *filter, int64_t after_id, int limit,
+			  user_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_list);
+	struct user_filter none = {0};
+	struct user_record row;
+	enum err e = ERR_OK;
+	int rc;
+
+	if (!st)
+		return ERR_DB;
+	if (!filter)
+		filter = &none;
+	scope_bind(st, scope);
+	db_bind_int(st, 4, after_id);
+	db_bind_text(st, 5, filter->role != ROLE_NONE ? role_name(filter->role) : NULL);
+	db_bind_text(st, 6, filter->region_path);
+	db_bind_text(st, 7, filter->centre);
+	db_bind_text(st, 8, filter->q);
+	db_bind_int(st, 9, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		user_read(st, &row);
+		if (fn(&row, ctx))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = db_err(db, rc);
+	db_done(st);
+	return e;
+}
+
+static const char sql_count[] = "SELECT count(*) FROM users";
+
+enum err users_store_count(struct db *db, int64_t *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_count);
+	int rc;
+
+	*out = 0;
+	if (!st)
+		return ERR_DB;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	db_done(st);
+	return rc == SQLITE_ROW ? ERR_OK : db_err(db, rc);
+}
+
+static const char sql_insert[] =
+	"INSERT INTO users(username, display_name, role, region_code, centre_code, phone,"
+	" password_hash, disabled, created_at, updated_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+enum err users_store_insert(struct db *db, const struct user_record *u,
+			    const char *password_hash, int64_t *id_out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_insert);
+	enum err e;
+
+	if (!st)
+		return ERR_DB;
+	db_bind_text(st, 1, u->username);
+	db_bind_text(st, 2, u->display_name);
+	db_bind_text(st, 3, role_name(u->role));
+	db_bind_text(st, 4, or_null(u->region));
+	db_bind_text(st, 5, or_null(u->centre));
+	db_bind_text(st, 6, u->phone);
+	db_bind_text(st, 7, password_hash);
+	db_bind_int(st, 8, u->disabled ? 1 : 0);
+	db_bind_int(st, 9, u->created_at);
+	db_bind_int(st, 10, u->updated_at);
+	e = step_done(db, st);
+	if (e == ERR_OK)
+		*id_out = sqlite3_last_insert_rowid(db_handle(db));
+	return e;
+}
+
+static const char sql_update[] =
+	"UPDATE users SET display_name = ?2, role = ?3, region_code = ?4, centre_code = ?5,"
+	" phone = ?6, disabled = ?7, updated_at = ?8, password_hash = coalesce(?9, password_hash)"
+	" WHERE id = ?1";
+
+enum err users_store_update(struct db *db, const struct user_record *u,
+			    const char *password_hash)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_update);
+	enum err e;
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, u->id);
+	db_bind_text(st, 2, u->display_name);
+	db_bind_text(st, 3, role_name(u->role));
+	db_bind_text(st, 4, or_null(u->region));
+	db_bind_text(st, 5, or_null(u->centre));
+	db_bind_text(st, 6, u->phone);
+	db_bind_int(st, 7, u->disabled ? 1 : 0);
+	db_bind_int(st, 8, u->updated_at);
+	db_bind_text(st, 9, password_hash);
+	e = step_done(db, st);
+	if (e == ERR_OK && sqlite3_changes(db_handle(db)) != 1)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
+static const char sql_sessions_revoke[] =
+	"UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
+static const char sql_access_drop[] =
+	"DELETE FROM access_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?1)";
+
+enum err users_store_end_sessions(struct db *db, int64_t user_id, int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_sessions_revoke);
+	enum err e;
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	db_bind_int(st, 2, now);
+	e = step_done(db, st);
+	if (e != ERR_OK)
+		return e;
+	st = db_stmt(db, sql_access_drop);
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	return step_done(db, st);
+}
