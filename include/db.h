@@ -4,6 +4,7 @@
 #define FT_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -31,6 +32,15 @@ enum err db_err(struct db *db, int rc);
 enum err db_begin(struct db *db);
 enum err db_commit(struct db *db);
 void db_rollback(struct db *db);
+
+/* Stepping helpers, so every store reads alike:
+ * db_exec_stmt: runs a statement that returns no rows, then resets it.
+ * db_step_row: ERR_OK with the statement on its row (read it, then
+ * db_done); ERR_NOT_FOUND or an error with the statement already reset. */
+enum err db_exec_stmt(struct db *db, sqlite3_stmt *st);
+enum err db_step_row(struct db *db, sqlite3_stmt *st);
+/* Copies column text ("" for NULL) into dst, truncating to size - 1. */
+void db_col_copy(sqlite3_stmt *st, int col, char *dst, size_t size);
 
 /* Binding helpers: text NULL binds SQL NULL. */
 int db_bind_text(sqlite3_stmt *st, int idx, const char *text);

@@ -5,20 +5,6 @@
 
 #include "db.h"
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	snprintf(dst, size, "%s", db_col_text(st, col));
-}
-
-/* Runs a statement that returns no rows; always resets it. */
-static enum err step_done(struct db *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	db_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
-}
-
 static const char sql_login_row[] =
 	"SELECT id, username, password_hash, disabled FROM users WHERE username = ?1";
 
@@ -26,23 +12,19 @@ enum err auth_store_login_row(struct db *db, const char *username, struct login_
 {
 	sqlite3_stmt *st = db_stmt(db, sql_login_row);
 	enum err e;
-	int rc;
 
 	if (!st)
 		return ERR_DB;
 	db_bind_text(st, 1, username);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->user_id = sqlite3_column_int64(st, 0);
-		copy_col(out->username, sizeof(out->username), st, 1);
-		copy_col(out->password_hash, sizeof(out->password_hash), st, 2);
-		out->disabled = sqlite3_column_int(st, 3);
-		e = ERR_OK;
-	} else {
-		e = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
-	}
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	out->user_id = sqlite3_column_int64(st, 0);
+	db_col_copy(st, 1, out->username, sizeof(out->username));
+	db_col_copy(st, 2, out->password_hash, sizeof(out->password_hash));
+	out->disabled = sqlite3_column_int(st, 3);
 	db_done(st);
-	return e;
+	return ERR_OK;
 }
 
 static const char sql_session_create[] =
@@ -60,7 +42,7 @@ enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now,
 	db_bind_int(st, 2, now);
 	db_bind_int(st, 3, expires_at);
 	db_bind_text(st, 4, client_addr);
-	e = step_done(db, st);
+	e = db_exec_stmt(db, st);
 	if (e == ERR_OK)
 		*id_out = sqlite3_last_insert_rowid(db_handle(db));
 	return e;
@@ -79,14 +61,14 @@ enum err auth_store_session_revoke(struct db *db, int64_t session_id, int64_t no
 		return ERR_DB;
 	db_bind_int(st, 1, session_id);
 	db_bind_int(st, 2, now);
-	e = step_done(db, st);
+	e = db_exec_stmt(db, st);
 	if (e != ERR_OK)
 		return e;
 	st = db_stmt(db, sql_session_tokens_drop);
 	if (!st)
 		return ERR_DB;
 	db_bind_int(st, 1, session_id);
-	return step_done(db, st);
+	return db_exec_stmt(db, st);
 }
 
 static const char sql_refresh_insert[] =
@@ -104,7 +86,7 @@ enum err auth_store_refresh_insert(struct db *db, const unsigned char *hash, int
 	db_bind_int(st, 2, session_id);
 	db_bind_int(st, 3, now);
 	db_bind_int(st, 4, expires_at);
-	return step_done(db, st);
+	return db_exec_stmt(db, st);
 }
 
 static const char sql_refresh_get[] =
@@ -117,25 +99,21 @@ enum err auth_store_refresh_get(struct db *db, const unsigned char *hash, struct
 {
 	sqlite3_stmt *st = db_stmt(db, sql_refresh_get);
 	enum err e;
-	int rc;
 
 	if (!st)
 		return ERR_DB;
 	sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->session_id = sqlite3_column_int64(st, 0);
-		out->user_id = sqlite3_column_int64(st, 1);
-		out->expires_at = sqlite3_column_int64(st, 2);
-		out->used_at = sqlite3_column_int64(st, 3);
-		out->session_revoked = sqlite3_column_int64(st, 4);
-		out->user_disabled = sqlite3_column_int(st, 5);
-		e = ERR_OK;
-	} else {
-		e = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
-	}
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	out->session_id = sqlite3_column_int64(st, 0);
+	out->user_id = sqlite3_column_int64(st, 1);
+	out->expires_at = sqlite3_column_int64(st, 2);
+	out->used_at = sqlite3_column_int64(st, 3);
+	out->session_revoked = sqlite3_column_int64(st, 4);
+	out->user_disabled = sqlite3_column_int(st, 5);
 	db_done(st);
-	return e;
+	return ERR_OK;
 }
 
 static const char sql_refresh_use[] =
@@ -150,7 +128,7 @@ enum err auth_store_refresh_use(struct db *db, const unsigned char *hash, int64_
 		return ERR_DB;
 	sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_TRANSIENT);
 	db_bind_int(st, 2, now);
-	e = step_done(db, st);
+	e = db_exec_stmt(db, st);
 	if (e == ERR_OK && sqlite3_changes(db_handle(db)) != 1)
 		e = ERR_CONFLICT; /* spent by a concurrent refresh */
 	return e;
@@ -169,7 +147,7 @@ enum err auth_store_access_insert(struct db *db, const unsigned char *hash, int6
 	sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_TRANSIENT);
 	db_bind_int(st, 2, session_id);
 	db_bind_int(st, 3, expires_at);
-	return step_done(db, st);
+	return db_exec_stmt(db, st);
 }
 
 static const char sql_principal[] =
@@ -187,28 +165,24 @@ enum err auth_store_principal(struct db *db, const unsigned char *hash, int64_t 
 {
 	sqlite3_stmt *st = db_stmt(db, sql_principal);
 	enum err e;
-	int rc;
 
 	if (!st)
 		return ERR_DB;
 	sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_TRANSIENT);
 	db_bind_int(st, 2, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		out->user_id = sqlite3_column_int64(st, 0);
-		out->session_id = sqlite3_column_int64(st, 1);
-		out->role = role_parse(db_col_text(st, 2));
-		copy_col(out->username, sizeof(out->username), st, 3);
-		copy_col(out->region, sizeof(out->region), st, 4);
-		copy_col(out->region_path, sizeof(out->region_path), st, 5);
-		copy_col(out->centre, sizeof(out->centre), st, 6);
-		e = ERR_OK;
-	} else {
-		e = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
-	}
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	memset(out, 0, sizeof(*out));
+	out->user_id = sqlite3_column_int64(st, 0);
+	out->session_id = sqlite3_column_int64(st, 1);
+	out->role = role_parse(db_col_text(st, 2));
+	db_col_copy(st, 3, out->username, sizeof(out->username));
+	db_col_copy(st, 4, out->region, sizeof(out->region));
+	db_col_copy(st, 5, out->region_path, sizeof(out->region_path));
+	db_col_copy(st, 6, out->centre, sizeof(out->centre));
 	db_done(st);
-	return e;
+	return ERR_OK;
 }
 
 static const char sql_throttle_get[] =
@@ -250,7 +224,7 @@ enum err auth_store_throttle_put(struct db *db, const char *key, const struct th
 	db_bind_int(st, 2, row->failures);
 	db_bind_int(st, 3, row->window_start);
 	db_bind_int(st, 4, row->blocked_until);
-	return step_done(db, st);
+	return db_exec_stmt(db, st);
 }
 
 enum err auth_store_throttle_clear(struct db *db, const char *key)
@@ -260,5 +234,5 @@ enum err auth_store_throttle_clear(struct db *db, const char *key)
 	if (!st)
 		return ERR_DB;
 	db_bind_text(st, 1, key);
-	return step_done(db, st);
+	return db_exec_stmt(db, st);
 }

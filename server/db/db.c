@@ -2,6 +2,7 @@
 #include "db.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,29 @@ enum err db_err(struct db *db, int rc)
 	}
 	log_error("db: %s (%d)", sqlite3_errmsg(db->conn), rc);
 	return ERR_DB;
+}
+
+enum err db_exec_stmt(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	db_done(st);
+	return rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
+}
+
+enum err db_step_row(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return ERR_OK;
+	db_done(st);
+	return rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
+}
+
+void db_col_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	snprintf(dst, size, "%s", db_col_text(st, col));
 }
 
 static enum err db_exec_static(struct db *db, const char *sql)

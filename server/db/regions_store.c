@@ -5,20 +5,6 @@
 
 #include "db.h"
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	snprintf(dst, size, "%s", db_col_text(st, col));
-}
-
-/* Runs a statement that returns no rows; always resets it. */
-static enum err step_done(struct db *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	db_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
-}
-
 /* Codes become path segments, so '/' and anything odd is refused. */
 static int code_ok(const char *code)
 {
@@ -42,12 +28,12 @@ static int level_ok(const char *level)
 
 static void region_read(sqlite3_stmt *st, struct region_row *out)
 {
-	copy_col(out->code, sizeof(out->code), st, 0);
-	copy_col(out->parent, sizeof(out->parent), st, 1);
-	copy_col(out->name, sizeof(out->name), st, 2);
-	copy_col(out->name_en, sizeof(out->name_en), st, 3);
-	copy_col(out->level, sizeof(out->level), st, 4);
-	copy_col(out->path, sizeof(out->path), st, 5);
+	db_col_copy(st, 0, out->code, sizeof(out->code));
+	db_col_copy(st, 1, out->parent, sizeof(out->parent));
+	db_col_copy(st, 2, out->name, sizeof(out->name));
+	db_col_copy(st, 3, out->name_en, sizeof(out->name_en));
+	db_col_copy(st, 4, out->level, sizeof(out->level));
+	db_col_copy(st, 5, out->path, sizeof(out->path));
 }
 
 static const char sql_region_get[] = "SELECT " REGION_COLS " FROM regions WHERE code = ?1";
@@ -56,21 +42,17 @@ enum err regions_store_get(struct db *db, const char *code, struct region_row *o
 {
 	sqlite3_stmt *st = db_stmt(db, sql_region_get);
 	enum err e;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return ERR_DB;
 	db_bind_text(st, 1, code);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		region_read(st, out);
-		e = ERR_OK;
-	} else {
-		e = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
-	}
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	region_read(st, out);
 	db_done(st);
-	return e;
+	return ERR_OK;
 }
 
 #define CENTRE_COLS                                                                         \
@@ -79,10 +61,10 @@ enum err regions_store_get(struct db *db, const char *code, struct region_row *o
 
 static void centre_read(sqlite3_stmt *st, struct centre_row *out)
 {
-	copy_col(out->code, sizeof(out->code), st, 0);
-	copy_col(out->name, sizeof(out->name), st, 1);
-	copy_col(out->region, sizeof(out->region), st, 2);
-	copy_col(out->region_path, sizeof(out->region_path), st, 3);
+	db_col_copy(st, 0, out->code, sizeof(out->code));
+	db_col_copy(st, 1, out->name, sizeof(out->name));
+	db_col_copy(st, 2, out->region, sizeof(out->region));
+	db_col_copy(st, 3, out->region_path, sizeof(out->region_path));
 	out->has_position = sqlite3_column_int(st, 4);
 	out->latitude = sqlite3_column_double(st, 5);
 	out->longitude = sqlite3_column_double(st, 6);
@@ -97,21 +79,17 @@ enum err regions_store_centre_get(struct db *db, const char *code, struct centre
 {
 	sqlite3_stmt *st = db_stmt(db, sql_centre_get);
 	enum err e;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return ERR_DB;
 	db_bind_text(st, 1, code);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		centre_read(st, out);
-		e = ERR_OK;
-	} else {
-		e = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
-	}
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	centre_read(st, out);
 	db_done(st);
-	return e;
+	return ERR_OK;
 }
 
 static const char sql_region_insert[] =
@@ -150,7 +128,7 @@ enum err regions_store_insert(struct db *db, const char *code, const char *paren
 	db_bind_text(st, 4, name_en ? name_en : "");
 	db_bind_text(st, 5, level);
 	db_bind_text(st, 6, path);
-	return step_done(db, st);
+	return db_exec_stmt(db, st);
 }
 
 static const char sql_centre_insert[] =
@@ -179,7 +157,7 @@ enum err regions_store_centre_insert(struct db *db, const struct centre_row *c)
 		sqlite3_bind_double(st, 5, c->longitude);
 	}
 	db_bind_int(st, 6, c->capacity);
-	return step_done(db, st);
+	return db_exec_stmt(db, st);
 }
 
 static const char sql_region_list[] = "SELECT " REGION_COLS " FROM regions"

@@ -5,20 +5,6 @@
 
 #include "db.h"
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-	snprintf(dst, size, "%s", db_col_text(st, col));
-}
-
-/* Runs a statement that returns no rows; always resets it. */
-static enum err step_done(struct db *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	db_done(st);
-	return rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
-}
-
 /* "" is stored as NULL for the optional references. */
 static const char *or_null(const char *s)
 {
@@ -48,12 +34,12 @@ static void user_read(sqlite3_stmt *st, struct user_record *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_column_int64(st, 0);
-	copy_col(out->username, sizeof(out->username), st, 1);
-	copy_col(out->display_name, sizeof(out->display_name), st, 2);
+	db_col_copy(st, 1, out->username, sizeof(out->username));
+	db_col_copy(st, 2, out->display_name, sizeof(out->display_name));
 	out->role = role_parse(db_col_text(st, 3));
-	copy_col(out->region, sizeof(out->region), st, 4);
-	copy_col(out->centre, sizeof(out->centre), st, 5);
-	copy_col(out->phone, sizeof(out->phone), st, 6);
+	db_col_copy(st, 4, out->region, sizeof(out->region));
+	db_col_copy(st, 5, out->centre, sizeof(out->centre));
+	db_col_copy(st, 6, out->phone, sizeof(out->phone));
 	out->disabled = sqlite3_column_int(st, 7);
 	out->created_at = sqlite3_column_int64(st, 8);
 	out->updated_at = sqlite3_column_int64(st, 9);
@@ -68,21 +54,17 @@ enum err users_store_get(struct db *db, int64_t id, const struct user_scope *sco
 {
 	sqlite3_stmt *st = db_stmt(db, sql_get);
 	enum err e;
-	int rc;
 
 	if (!st)
 		return ERR_DB;
 	scope_bind(st, scope);
 	db_bind_int(st, 4, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		user_read(st, out);
-		e = ERR_OK;
-	} else {
-		e = rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
-	}
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	user_read(st, out);
 	db_done(st);
-	return e;
+	return ERR_OK;
 }
 
 /* q is matched with instr() on lowercased text, so '%' and '_' in it are
@@ -169,7 +151,7 @@ enum err users_store_insert(struct db *db, const struct user_record *u,
 	db_bind_int(st, 8, u->disabled ? 1 : 0);
 	db_bind_int(st, 9, u->created_at);
 	db_bind_int(st, 10, u->updated_at);
-	e = step_done(db, st);
+	e = db_exec_stmt(db, st);
 	if (e == ERR_OK)
 		*id_out = sqlite3_last_insert_rowid(db_handle(db));
 	return e;
@@ -197,7 +179,7 @@ enum err users_store_update(struct db *db, const struct user_record *u,
 	db_bind_int(st, 7, u->disabled ? 1 : 0);
 	db_bind_int(st, 8, u->updated_at);
 	db_bind_text(st, 9, password_hash);
-	e = step_done(db, st);
+	e = db_exec_stmt(db, st);
 	if (e == ERR_OK && sqlite3_changes(db_handle(db)) != 1)
 		e = ERR_NOT_FOUND;
 	return e;
@@ -217,12 +199,12 @@ enum err users_store_end_sessions(struct db *db, int64_t user_id, int64_t now)
 		return ERR_DB;
 	db_bind_int(st, 1, user_id);
 	db_bind_int(st, 2, now);
-	e = step_done(db, st);
+	e = db_exec_stmt(db, st);
 	if (e != ERR_OK)
 		return e;
 	st = db_stmt(db, sql_access_drop);
 	if (!st)
 		return ERR_DB;
 	db_bind_int(st, 1, user_id);
-	return step_done(db, st);
+	return db_exec_stmt(db, st);
 }
