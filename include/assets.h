@@ -37,7 +37,9 @@ enum err assets_trace_json(struct db *db, const struct principal *who, int64_t a
 			   int latest_events, int reveal_pii, json_t **out);
 
 /* Appends one event to the asset's timeline inside the caller's open
- * transaction. detail may be NULL; not stolen. */
+ * transaction and bumps the asset's version and updated_at (the trace and
+ * its ETag "v<version>" changed). detail may be NULL or a JSON object; not
+ * stolen. ERR_INVALID for a kind the schema does not know. */
 enum err asset_timeline_append(struct db *db, int64_t asset_id, int64_t at, const char *kind,
 			       const char *summary, const json_t *detail, int64_t actor_id);
 

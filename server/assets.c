@@ -1,35 +1,1385 @@
-/* STUB: replaced by the registry module. */
+/* Installed units: registering them with their production, procurement,
+ * installation and warranty facts; the whole trace a scan answers with;
+ * their timeline; listing and search within the caller's scope.
+ *
+ * Derived facts are computed here, never taken from the client: the
+ * customer and region path come from the site, the warranty starts on the
+ * given date or else on acceptance, and ends `months` calendar months
+ * later (the day clamped to the month's end), the first day without cover.
+ *
+ * version counts changes to what the trace shows of the asset itself: a
+ * PATCH, a move of its site, and every event appended through
+ * asset_timeline_append() bump it, so ETag "v<version>" changes with them. */
 #include "assets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assets_store.h"
+#include "clock.h"
+#include "db.h"
+#include "qr.h"
+#include "regions_store.h"
+#include "registry.h"
 #include "routes.h"
 
-enum err assets_public_get(struct db *db, int64_t asset_id, struct asset_public *out)
+#define TRACE_LATEST_EVENTS 10
+#define EXPIRING_DAYS 90
+#define WARRANTY_MONTHS_MAX 600
+#define DATE_FIELD_MAX 32 /* longer than a date, so a bad one is named as such */
+#define TEST_NAME_MAX 64
+#define TEST_UNIT_MAX 16
+
+/* ---- warranty ------------------------------------------------------------ */
+
+const char *assets_warranty_status(const char *end, int64_t now, int64_t *days_left)
 {
-	(void)db; (void)asset_id; (void)out;
-	return ERR_NOT_FOUND;
+	char today[11];
+	int64_t left;
+
+	*days_left = 0;
+	if (!end || !registry_date_ok(end))
+		return "none";
+	registry_date_of(now, today);
+	left = registry_date_days(end) - registry_date_days(today);
+	if (left <= 0)
+		return "expired";
+	*days_left = left;
+	return left <= EXPIRING_DAYS ? "expiring" : "in_warranty";
 }
 
-enum err assets_find_by_gtin_serial(struct db *db, const char *gtin14, const char *serial,
-				    int64_t *asset_id)
+/* warranty_start = the explicit start, else the acceptance date;
+ * warranty_end = start + months when both are known. */
+static void derive_warranty(struct asset_row *a, const char *explicit_start)
 {
-	(void)db; (void)gtin14; (void)serial; (void)asset_id;
-	return ERR_NOT_FOUND;
+	const char *start = explicit_start[0] ? explicit_start : a->accepted_at;
+
+	snprintf(a->warranty_start, sizeof(a->warranty_start), "%s", start);
+	if (a->warranty_start[0] && a->warranty_months > 0)
+		registry_date_add_months(a->warranty_start, a->warranty_months, a->warranty_end);
+	else
+		a->warranty_end[0] = '\0';
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static json_t *date_or_null(const char *d)
+{
+	return d[0] ? json_string(d) : json_null();
+}
+
+static json_t *id_or_null(int64_t id)
+{
+	return id ? json_integer(id) : json_null();
+}
+
+/* The last code of a region path ("/CN/GD/SZ/" -> "SZ") into out. */
+static void path_region(const char *path, char *out, size_t size)
+{
+	size_t n = strlen(path), start;
+
+	out[0] = '\0';
+	if (n < 2)
+		return;
+	start = n - 1;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	snprintf(out, size, "%.*s", (int)(n - 1 - start), path + start);
+}
+
+static json_t *warranty_json(const struct asset_row *a, int64_t now)
+{
+	int64_t left;
+	const char *status = assets_warranty_status(a->warranty_end, now, &left);
+
+	return json_pack("{s:o, s:I, s:o, s:s, s:I}", "start", date_or_null(a->warranty_start),
+			 "months", (json_int_t)a->warranty_months, "end",
+			 date_or_null(a->warranty_end), "status", status, "days_left",
+			 (json_int_t)left);
+}
+
+static json_t *tests_json(const char *text)
+{
+	json_t *t = json_loads(text, 0, NULL);
+
+	return json_is_array(t) ? t : (json_decref(t), json_array());
+}
+
+/* The asset's own facts, as audit entries record them. */
+static json_t *asset_facts_json(const struct asset_row *a)
+{
+	return json_pack(
+	    "{s:I, s:s, s:I, s:s, s:{s:s, s:s, s:s, s:o, s:o},"
+	    " s:{s:o, s:o, s:s, s:o, s:o, s:o}, s:{s:o, s:I, s:o}, s:o, s:I}",
+	    "id", (json_int_t)a->id, "serial", a->serial, "model_id", (json_int_t)a->model_id,
+	    "design_revision", a->design_revision, "production", "plant", a->plant, "line", a->line,
+	    "batch", a->batch, "date", date_or_null(a->production_date), "tests",
+	    tests_json(a->factory_tests), "installation", "site_id", id_or_null(a->site_id),
+	    "customer_id", id_or_null(a->customer_id), "region_path", a->region_path,
+	    "installed_at", date_or_null(a->installed_at), "commissioned_at",
+	    date_or_null(a->commissioned_at), "accepted_at", date_or_null(a->accepted_at),
+	    "warranty", "start", date_or_null(a->warranty_start), "months",
+	    (json_int_t)a->warranty_months, "end", date_or_null(a->warranty_end), "sales_owner_id",
+	    id_or_null(a->sales_owner_id), "version", (json_int_t)a->version);
+}
+
+static json_t *component_json(const struct component_row *c)
+{
+	char fitted[32], removed[32];
+
+	clock_format(c->installed_at, fitted, sizeof(fitted));
+	clock_format(c->removed_at, removed, sizeof(removed));
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)c->id,
+			 "part_number", c->part_number, "component_serial", c->component_serial,
+			 "supplier", c->supplier, "lot", c->lot, "installed_at", fitted,
+			 "removed_at", c->removed_at ? json_string(removed) : json_null());
+}
+
+static json_t *event_json(const struct asset_event *ev)
+{
+	char at[32];
+	json_t *detail = json_loads(ev->detail, 0, NULL);
+
+	clock_format(ev->at, at, sizeof(at));
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)ev->id, "at", at,
+			 "kind", ev->kind, "summary", ev->summary, "detail",
+			 detail ? detail : json_object(), "actor_id", id_or_null(ev->actor_id));
+}
+
+/* ---- the trace ----------------------------------------------------------- */
+
+struct components_ctx {
+	json_t *current;
+	json_t *replaced;
+};
+
+static int component_add(const struct component_row *c, void *arg)
+{
+	struct components_ctx *ctx = arg;
+
+	json_array_append_new(c->removed_at ? ctx->replaced : ctx->current, component_json(c));
+	return 0;
+}
+
+struct events_ctx {
+	json_t *items;
+	int limit;
+	int more;
+	int64_t last_at;
+	int64_t last_id;
+};
+
+static int event_add(const struct asset_event *ev, void *arg)
+{
+	struct events_ctx *ctx = arg;
+
+	if ((int)json_array_size(ctx->items) == ctx->limit) {
+		ctx->more = 1;
+		return 1;
+	}
+	json_array_append_new(ctx->items, event_json(ev));
+	ctx->last_at = ev->at;
+	ctx->last_id = ev->id;
+	return 0;
+}
+
+static json_t *trace_model(const struct model_row *m, const struct asset_row *a)
+{
+	json_t *specs = json_loads(m->specs, 0, NULL), *docs = json_loads(m->documents, 0, NULL);
+
+	/* The design revision is the one this unit was built to. */
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:s?}", "id", (json_int_t)m->id,
+			 "code", m->code, "name", m->name, "product_line", m->product_line,
+			 "design_revision", a->design_revision, "specs",
+			 specs ? specs : json_object(), "documents", docs ? docs : json_array(),
+			 "gtin", m->gtin[0] ? m->gtin : NULL);
+}
+
+static json_t *trace_site(const struct site_row *s)
+{
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)s->id, "code",
+			 s->code, "name", s->name, "address", s->address, "region", s->region,
+			 "latitude", s->has_position ? json_real(s->latitude) : json_null(),
+			 "longitude", s->has_position ? json_real(s->longitude) : json_null());
+}
+
+/* The trace's parts that are not the asset row itself. */
+struct trace_parts {
+	json_t *model, *site, *customer, *owner, *components, *replaced, *events;
+};
+
+static void trace_parts_free(struct trace_parts *p)
+{
+	json_decref(p->model);
+	json_decref(p->site);
+	json_decref(p->customer);
+	json_decref(p->owner);
+	json_decref(p->components);
+	json_decref(p->replaced);
+	json_decref(p->events);
+}
+
+static enum err trace_load(struct db *db, const struct asset_row *a, int latest_events,
+			   int reveal_pii, struct trace_parts *p)
+{
+	struct scope all = { .all = 1 };
+	struct model_row *m = malloc(sizeof(*m));
+	struct components_ctx comps;
+	struct events_ctx evs = { 0 };
+	enum err e;
+
+	if (!m)
+		return ERR_INTERNAL;
+	e = registry_model_get(db, a->model_id, NULL, m);
+	if (e == ERR_OK)
+		p->model = trace_model(m, a);
+	free(m);
+	/* The asset is visible, so its site and customer are shown with it
+	 * whatever the caller's scope over them. */
+	if (e == ERR_OK && a->site_id) {
+		struct site_row s;
+
+		e = registry_site_get(db, a->site_id, &all, &s);
+		if (e == ERR_OK)
+			p->site = trace_site(&s);
+	}
+	if (e == ERR_OK && a->customer_id) {
+		struct customer_row c;
+
+		e = registry_customer_get(db, a->customer_id, &all, &c);
+		if (e == ERR_OK)
+			p->customer = customers_json(db, &c, reveal_pii, &e);
+	}
+	if (e == ERR_OK && a->sales_owner_id) {
+		struct registry_user u;
+
+		e = registry_user_get(db, a->sales_owner_id, &u);
+		if (e == ERR_OK)
+			p->owner =
+			    json_pack("{s:I, s:s}", "id", (json_int_t)u.id, "username", u.username);
+	}
+	if (e == ERR_OK) {
+		comps.current = p->components = json_array();
+		comps.replaced = p->replaced = json_array();
+		e = assets_store_components(db, a->id, component_add, &comps);
+	}
+	if (e == ERR_OK && latest_events > 0) {
+		evs.items = p->events = json_array();
+		evs.limit = latest_events;
+		e = assets_store_events(db, a->id, 0, 0, 0, latest_events, event_add, &evs);
+	}
+	if (e == ERR_OK && !p->events)
+		p->events = json_array();
+	return e;
+}
+
+static json_t *trace_doc(const struct asset_row *a, struct trace_parts *p, int64_t now)
+{
+	char updated[32];
+	json_t *doc;
+
+	clock_format(a->updated_at, updated, sizeof(updated));
+	doc = json_pack(
+	    "{s:I, s:s, s:O, s:{s:s, s:s, s:s, s:o, s:o}, s:{s:O, s:O},"
+	    " s:{s:O, s:O, s:o, s:o, s:o}, s:o, s:O, s:O, s:[], s:I, s:s}",
+	    "id", (json_int_t)a->id, "serial", a->serial, "model", p->model, "production", "plant",
+	    a->plant, "line", a->line, "batch", a->batch, "date", date_or_null(a->production_date),
+	    "tests", tests_json(a->factory_tests), "procurement", "components", p->components,
+	    "replaced", p->replaced, "installation", "customer",
+	    p->customer ? p->customer : json_null(), "site", p->site ? p->site : json_null(),
+	    "installed_at", date_or_null(a->installed_at), "commissioned_at",
+	    date_or_null(a->commissioned_at), "accepted_at", date_or_null(a->accepted_at),
+	    "warranty", warranty_json(a, now), "sales_owner", p->owner ? p->owner : json_null(),
+	    "latest_events", p->events, "open_service_requests", "version", (json_int_t)a->version,
+	    "updated_at", updated);
+	return doc;
+}
+
+/* Builds the trace of a row already read within the caller's scope. */
+static enum err trace_of(struct db *db, const struct asset_row *a, int latest_events,
+			 int reveal_pii, json_t **out)
+{
+	struct trace_parts p = { 0 };
+	enum err e = trace_load(db, a, latest_events, reveal_pii, &p);
+
+	*out = NULL;
+	if (e == ERR_OK) {
+		*out = trace_doc(a, &p, clock_now());
+		if (!*out)
+			e = ERR_INTERNAL;
+	}
+	trace_parts_free(&p);
+	return e;
 }
 
 enum err assets_trace_json(struct db *db, const struct principal *who, int64_t asset_id,
 			   int latest_events, int reveal_pii, json_t **out)
 {
-	(void)db; (void)who; (void)asset_id; (void)latest_events; (void)reveal_pii;
+	struct asset_row *a = malloc(sizeof(*a));
+	struct scope sc;
+	enum err e;
+
 	*out = NULL;
-	return ERR_NOT_FOUND;
+	if (!a)
+		return ERR_INTERNAL;
+	if (who) {
+		policy_scope(who, &sc);
+	} else {
+		memset(&sc, 0, sizeof(sc));
+		sc.all = 1;
+	}
+	e = assets_store_get(db, asset_id, &sc, a);
+	if (e == ERR_OK)
+		e = trace_of(db, a, latest_events, reveal_pii, out);
+	free(a);
+	return e;
+}
+
+/* ---- look-ups and the timeline for other modules ------------------------- */
+
+enum err assets_public_get(struct db *db, int64_t asset_id, struct asset_public *out)
+{
+	return assets_store_public(db, asset_id, out);
+}
+
+enum err assets_find_by_gtin_serial(struct db *db, const char *gtin14, const char *serial,
+				    int64_t *asset_id)
+{
+	if (!gtin14 || strlen(gtin14) != 14 || !serial || !serial[0])
+		return ERR_NOT_FOUND;
+	return assets_store_by_gtin_serial(db, gtin14, serial, asset_id);
 }
 
 enum err asset_timeline_append(struct db *db, int64_t asset_id, int64_t at, const char *kind,
 			       const char *summary, const json_t *detail, int64_t actor_id)
 {
-	(void)db; (void)asset_id; (void)at; (void)kind; (void)summary; (void)detail; (void)actor_id;
-	return ERR_INTERNAL;
+	char *text = NULL;
+	enum err e;
+
+	if (detail && !json_is_object(detail))
+		return ERR_INVALID;
+	if (detail && !(text = json_dumps(detail, JSON_COMPACT)))
+		return ERR_INTERNAL;
+	e = assets_store_event_insert(db, asset_id, at, kind, summary, text, actor_id);
+	free(text);
+	if (e == ERR_OK)
+		e = assets_store_touch(db, asset_id, clock_now());
+	return e;
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+static const struct json_field create_fields[] = {
+	{ "serial", JSON_STRING, JF_REQUIRED, ASSET_SERIAL_SIZE - 1 },
+	{ "model", JSON_STRING, 0, REG_CODE_SIZE - 1 },
+	{ "model_id", JSON_INTEGER, 0, 0 },
+	{ "design_revision", JSON_STRING, 0, REG_REVISION_SIZE - 1 },
+	{ "production", JSON_OBJECT, JF_REQUIRED, 0 },
+	{ "components", JSON_ARRAY, 0, 0 },
+	{ "installation", JSON_OBJECT, 0, 0 },
+	{ "warranty", JSON_OBJECT, 0, 0 },
+	{ "sales_owner_id", JSON_INTEGER, JF_NULLABLE, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+/* components is listed so that it gets its own answer below. */
+static const struct json_field patch_fields[] = {
+	{ "design_revision", JSON_STRING, 0, REG_REVISION_SIZE - 1 },
+	{ "production", JSON_OBJECT, 0, 0 },
+	{ "components", JSON_NULL, JF_NULLABLE, 0 },
+	{ "installation", JSON_OBJECT, 0, 0 },
+	{ "warranty", JSON_OBJECT, 0, 0 },
+	{ "sales_owner_id", JSON_INTEGER, JF_NULLABLE, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field production_create[] = {
+	{ "plant", JSON_STRING, JF_REQUIRED, ASSET_FIELD_SIZE - 1 },
+	{ "line", JSON_STRING, JF_REQUIRED, ASSET_FIELD_SIZE - 1 },
+	{ "batch", JSON_STRING, JF_REQUIRED, ASSET_FIELD_SIZE - 1 },
+	{ "date", JSON_STRING, JF_REQUIRED, DATE_FIELD_MAX },
+	{ "tests", JSON_ARRAY, 0, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field production_patch[] = {
+	{ "plant", JSON_STRING, 0, ASSET_FIELD_SIZE - 1 },
+	{ "line", JSON_STRING, 0, ASSET_FIELD_SIZE - 1 },
+	{ "batch", JSON_STRING, 0, ASSET_FIELD_SIZE - 1 },
+	{ "date", JSON_STRING, 0, DATE_FIELD_MAX },
+	{ "tests", JSON_ARRAY, 0, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field test_fields[] = {
+	{ "name", JSON_STRING, JF_REQUIRED, TEST_NAME_MAX },
+	{ "result", JSON_STRING, JF_REQUIRED, 8 },
+	{ "value", JSON_REAL, JF_NULLABLE, 0 },
+	{ "unit", JSON_STRING, 0, TEST_UNIT_MAX },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field component_fields[] = {
+	{ "part_number", JSON_STRING, JF_REQUIRED, ASSET_FIELD_SIZE - 1 },
+	{ "component_serial", JSON_STRING, 0, ASSET_FIELD_SIZE - 1 },
+	{ "supplier", JSON_STRING, 0, ASSET_SUPPLIER_SIZE - 1 },
+	{ "lot", JSON_STRING, 0, ASSET_FIELD_SIZE - 1 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field installation_create[] = {
+	{ "site_id", JSON_INTEGER, JF_REQUIRED, 0 },
+	{ "installed_at", JSON_STRING, JF_NULLABLE, DATE_FIELD_MAX },
+	{ "commissioned_at", JSON_STRING, JF_NULLABLE, DATE_FIELD_MAX },
+	{ "accepted_at", JSON_STRING, JF_NULLABLE, DATE_FIELD_MAX },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field installation_patch[] = {
+	{ "site_id", JSON_INTEGER, 0, 0 },
+	{ "installed_at", JSON_STRING, JF_NULLABLE, DATE_FIELD_MAX },
+	{ "commissioned_at", JSON_STRING, JF_NULLABLE, DATE_FIELD_MAX },
+	{ "accepted_at", JSON_STRING, JF_NULLABLE, DATE_FIELD_MAX },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field warranty_create[] = {
+	{ "start", JSON_STRING, JF_NULLABLE, DATE_FIELD_MAX },
+	{ "months", JSON_INTEGER, JF_REQUIRED, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field warranty_patch[] = {
+	{ "start", JSON_STRING, JF_NULLABLE, DATE_FIELD_MAX },
+	{ "months", JSON_INTEGER, 0, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+/* A date member: null clears dst (when nullable), a string must be a
+ * calendar date. */
+static void take_date(struct resp *resp, const json_t *obj, const char *prefix, const char *key,
+		      char dst[ASSET_DATE_SIZE])
+{
+	json_t *v = json_object_get(obj, key);
+	char ptr[64];
+
+	if (json_is_null(v)) {
+		dst[0] = '\0';
+	} else if (json_is_string(v)) {
+		if (registry_date_ok(json_string_value(v))) {
+			memcpy(dst, json_string_value(v), ASSET_DATE_SIZE);
+		} else {
+			snprintf(ptr, sizeof(ptr), "%s/%s", prefix, key);
+			http_invalid(resp, ptr, "must be a date YYYY-MM-DD");
+		}
+	}
+}
+
+/* Factory tests, normalised to {name, result[, value][, unit]}. */
+static void take_tests(struct resp *resp, const json_t *tests, struct asset_row *a)
+{
+	json_t *out = json_array(), *t;
+	char prefix[48], ptr[64];
+	size_t i;
+	char *text;
+
+	if (json_array_size(tests) > ASSET_TESTS_MAX) {
+		http_invalid(resp, "/production/tests", "at most %d tests", ASSET_TESTS_MAX);
+		json_decref(out);
+		return;
+	}
+	json_array_foreach(tests, i, t)
+	{
+		char name[TEST_NAME_MAX + 1] = "", unit[TEST_UNIT_MAX + 1] = "";
+		const char *result;
+		json_t *v, *item;
+
+		snprintf(prefix, sizeof(prefix), "/production/tests/%zu", i);
+		if (registry_json_check(resp, t, prefix, test_fields) != ERR_OK &&
+		    !json_is_object(t))
+			continue;
+		registry_take_text(resp, t, prefix, "name", name, sizeof(name), TEXT_REQUIRED);
+		registry_take_text(resp, t, prefix, "unit", unit, sizeof(unit), 0);
+		result = json_string_value(json_object_get(t, "result"));
+		if (result && strcmp(result, "pass") != 0 && strcmp(result, "fail") != 0) {
+			snprintf(ptr, sizeof(ptr), "%s/result", prefix);
+			http_invalid(resp, ptr, "must be pass or fail");
+		}
+		item = json_pack("{s:s, s:s}", "name", name, "result", result ? result : "");
+		v = json_object_get(t, "value");
+		if (item && json_is_number(v))
+			json_object_set(item, "value", v);
+		if (item && unit[0])
+			json_object_set_new(item, "unit", json_string(unit));
+		json_array_append_new(out, item);
+	}
+	text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text || strlen(text) >= sizeof(a->factory_tests))
+		http_invalid(resp, "/production/tests", "larger than %zu bytes as JSON",
+			     sizeof(a->factory_tests) - 1);
+	else
+		memcpy(a->factory_tests, text, strlen(text) + 1);
+	free(text);
+	json_decref(out);
+}
+
+static void take_components(struct resp *resp, const json_t *list, struct asset_input *in)
+{
+	char prefix[48];
+	json_t *c;
+	size_t i;
+
+	if (json_array_size(list) > ASSET_COMPONENTS_MAX) {
+		http_invalid(resp, "/components", "at most %d components", ASSET_COMPONENTS_MAX);
+		return;
+	}
+	json_array_foreach(list, i, c)
+	{
+		struct component_row *row = &in->components[in->ncomponents++];
+
+		memset(row, 0, sizeof(*row));
+		snprintf(prefix, sizeof(prefix), "/components/%zu", i);
+		if (registry_json_check(resp, c, prefix, component_fields) != ERR_OK &&
+		    !json_is_object(c))
+			continue;
+		registry_take_text(resp, c, prefix, "part_number", row->part_number,
+				   sizeof(row->part_number), TEXT_REQUIRED);
+		registry_take_text(resp, c, prefix, "component_serial", row->component_serial,
+				   sizeof(row->component_serial), 0);
+		registry_take_text(resp, c, prefix, "supplier", row->supplier,
+				   sizeof(row->supplier), 0);
+		registry_take_text(resp, c, prefix, "lot", row->lot, sizeof(row->lot), 0);
+	}
+}
+
+static void writer_scope(const struct principal *who, struct scope *sc)
+{
+	if (who) {
+		policy_scope(who, sc);
+	} else {
+		memset(sc, 0, sizeof(*sc));
+		sc->all = 1;
+	}
+}
+
+static enum err take_model(struct db *db, const json_t *body, struct asset_input *in,
+			   struct resp *resp)
+{
+	json_t *code = json_object_get(body, "model"), *id = json_object_get(body, "model_id");
+	struct model_row *m;
+	enum err e;
+
+	if (!code && !id) {
+		http_invalid(resp, "/model", "is required (a model code, or model_id)");
+		return ERR_OK;
+	}
+	if (code && id) {
+		http_invalid(resp, "/model_id", "give model or model_id, not both");
+		return ERR_OK;
+	}
+	if ((code && !json_is_string(code)) || (id && !json_is_integer(id)))
+		return ERR_OK; /* reported by the type check */
+	m = malloc(sizeof(*m));
+	if (!m)
+		return ERR_INTERNAL;
+	e = registry_model_get(db, id ? json_integer_value(id) : 0,
+			       code ? json_string_value(code) : NULL, m);
+	if (e == ERR_NOT_FOUND) {
+		http_invalid(resp, code ? "/model" : "/model_id", "no such model");
+		e = ERR_OK;
+	} else if (e == ERR_OK) {
+		in->row.model_id = m->id;
+		snprintf(in->row.model_code, sizeof(in->row.model_code), "%s", m->code);
+		snprintf(in->row.model_name, sizeof(in->row.model_name), "%s", m->name);
+		if (!json_is_string(json_object_get(body, "design_revision")))
+			snprintf(in->row.design_revision, sizeof(in->row.design_revision), "%s",
+				 m->design_revision);
+	}
+	free(m);
+	return e;
+}
+
+/* Installation: the site (within the writer's scope) gives the customer
+ * and region path; dates are merged over the current ones. */
+static enum err take_installation(struct db *db, const struct principal *who, const json_t *inst,
+				  int create, struct asset_input *in, struct resp *resp)
+{
+	struct scope sc;
+	int64_t site_id = 0;
+	enum err e;
+
+	registry_json_check(resp, inst, "/installation",
+			    create ? installation_create : installation_patch);
+	writer_scope(who, &sc);
+	if (registry_take_id(resp, inst, "/installation", "site_id", &site_id) && site_id > 0) {
+		struct site_row s;
+
+		e = registry_site_get(db, site_id, &sc, &s);
+		if (e == ERR_NOT_FOUND) {
+			http_invalid(resp, "/installation/site_id", "no such site");
+		} else if (e != ERR_OK) {
+			return e;
+		} else {
+			in->row.site_id = s.id;
+			in->row.customer_id = s.customer_id;
+			snprintf(in->row.region_path, sizeof(in->row.region_path), "%s",
+				 s.region_path);
+			snprintf(in->site_code, sizeof(in->site_code), "%s", s.code);
+			snprintf(in->site_name, sizeof(in->site_name), "%s", s.name);
+		}
+	}
+	take_date(resp, inst, "/installation", "installed_at", in->row.installed_at);
+	take_date(resp, inst, "/installation", "commissioned_at", in->row.commissioned_at);
+	take_date(resp, inst, "/installation", "accepted_at", in->row.accepted_at);
+	return ERR_OK;
+}
+
+/* Dates in the order things happen: produced <= installed <= commissioned
+ * <= accepted, comparing the ones known; the later one is named. */
+static void check_order(const struct asset_row *a, struct resp *resp)
+{
+	const struct {
+		const char *date, *pointer, *name;
+	} seq[] = {
+		{ a->production_date, "/production/date", "the production date" },
+		{ a->installed_at, "/installation/installed_at", "installed_at" },
+		{ a->commissioned_at, "/installation/commissioned_at", "commissioned_at" },
+		{ a->accepted_at, "/installation/accepted_at", "accepted_at" },
+	};
+	size_t n = sizeof(seq) / sizeof(seq[0]);
+
+	for (size_t i = 1; i < n; i++) {
+		if (!seq[i].date[0])
+			continue;
+		for (size_t j = i; j-- > 0;) {
+			if (!seq[j].date[0])
+				continue;
+			if (strcmp(seq[i].date, seq[j].date) < 0)
+				http_invalid(resp, seq[i].pointer, "must not be before %s",
+					     seq[j].name);
+			break;
+		}
+	}
+}
+
+/* Applies body over in->row (every member for a create; for a change the
+ * row holds the current facts), checks references, scope and order, and
+ * recomputes the derived facts. */
+static enum err asset_apply(struct db *db, const struct principal *who, const json_t *body,
+			    int create, struct asset_input *in, struct resp *resp)
+{
+	size_t errors = registry_errors(resp);
+	struct asset_row *a = &in->row;
+	char explicit_start[ASSET_DATE_SIZE] = "";
+	json_t *v;
+	enum err e;
+
+	registry_json_check(resp, body, "", create ? create_fields : patch_fields);
+	if (!json_is_object(body))
+		return ERR_INVALID;
+	/* A start equal to the acceptance date is taken as following it. */
+	if (a->warranty_start[0] && strcmp(a->warranty_start, a->accepted_at) != 0)
+		snprintf(explicit_start, sizeof(explicit_start), "%s", a->warranty_start);
+	if (create) {
+		registry_take_text(resp, body, "", "serial", a->serial, sizeof(a->serial),
+				   TEXT_REQUIRED | TEXT_CODE);
+		e = take_model(db, body, in, resp);
+		if (e != ERR_OK)
+			return e;
+	} else if (json_object_get(body, "components")) {
+		http_invalid(resp, "/components",
+			     "components change by part replacement, not by PATCH");
+	}
+	registry_take_text(resp, body, "", "design_revision", a->design_revision,
+			   sizeof(a->design_revision), 0);
+
+	v = json_object_get(body, "production");
+	if (json_is_object(v)) {
+		registry_json_check(resp, v, "/production",
+				    create ? production_create : production_patch);
+		registry_take_text(resp, v, "/production", "plant", a->plant, sizeof(a->plant),
+				   TEXT_REQUIRED);
+		registry_take_text(resp, v, "/production", "line", a->line, sizeof(a->line),
+				   TEXT_REQUIRED);
+		registry_take_text(resp, v, "/production", "batch", a->batch, sizeof(a->batch),
+				   TEXT_REQUIRED | TEXT_CODE);
+		take_date(resp, v, "/production", "date", a->production_date);
+		if (json_is_array(json_object_get(v, "tests")))
+			take_tests(resp, json_object_get(v, "tests"), a);
+	}
+
+	if (create && json_is_array(json_object_get(body, "components")))
+		take_components(resp, json_object_get(body, "components"), in);
+
+	v = json_object_get(body, "installation");
+	if (json_is_object(v)) {
+		e = take_installation(db, who, v, create, in, resp);
+		if (e != ERR_OK)
+			return e;
+	}
+	if (who && (create || v)) {
+		struct scope sc;
+
+		policy_scope(who, &sc);
+		if (!sc.all && !a->site_id && !json_object_get(v, "site_id"))
+			http_invalid(
+			    resp, "/installation",
+			    "is required: your assets are installed at a site in your scope");
+	}
+	if (!a->site_id && (a->installed_at[0] || a->commissioned_at[0] || a->accepted_at[0]))
+		http_invalid(resp, "/installation/site_id",
+			     "is required to record an installation");
+
+	v = json_object_get(body, "warranty");
+	if (json_is_object(v)) {
+		json_t *months = json_object_get(v, "months");
+
+		registry_json_check(resp, v, "/warranty",
+				    create ? warranty_create : warranty_patch);
+
+		if (json_is_integer(months)) {
+			json_int_t m = json_integer_value(months);
+
+			if (m < 0 || m > WARRANTY_MONTHS_MAX)
+				http_invalid(resp, "/warranty/months", "must be from 0 to %d",
+					     WARRANTY_MONTHS_MAX);
+			else
+				a->warranty_months = m;
+		}
+		take_date(resp, v, "/warranty", "start", explicit_start);
+	}
+
+	v = json_object_get(body, "sales_owner_id");
+	if (json_is_null(v)) {
+		a->sales_owner_id = 0;
+	} else if (registry_take_id(resp, body, "", "sales_owner_id", &a->sales_owner_id) &&
+		   a->sales_owner_id > 0) {
+		struct registry_user u;
+
+		e = registry_user_get(db, a->sales_owner_id, &u);
+		if (e == ERR_NOT_FOUND ||
+		    (e == ERR_OK && (strcmp(u.role, "sales") != 0 || u.disabled)))
+			http_invalid(resp, "/sales_owner_id", "no such sales user");
+		else if (e != ERR_OK)
+			return e;
+	}
+
+	check_order(a, resp);
+	derive_warranty(a, explicit_start);
+	return registry_errors(resp) > errors ? ERR_INVALID : ERR_OK;
+}
+
+enum err assets_parse(struct db *db, const struct principal *who, const json_t *body,
+		      struct asset_input *in, struct resp *resp)
+{
+	memset(in, 0, sizeof(*in));
+	snprintf(in->row.factory_tests, sizeof(in->row.factory_tests), "[]");
+	return asset_apply(db, who, body, 1, in, resp);
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+/* 00:00Z of a date. */
+static int64_t date_at(const char *date)
+{
+	int64_t t = 0;
+
+	clock_parse(date, &t);
+	return t;
+}
+
+/* One timeline event inside the open transaction; steals detail. */
+static enum err add_event(struct db *db, int64_t asset_id, const char *date, const char *kind,
+			  const char *summary, json_t *detail, int64_t actor_id)
+{
+	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	enum err e = (detail && !text) ? ERR_INTERNAL
+				       : assets_store_event_insert(db, asset_id, date_at(date),
+								   kind, summary, text, actor_id);
+
+	free(text);
+	json_decref(detail);
+	return e;
+}
+
+static enum err add_test_events(struct db *db, const struct asset_row *a, int64_t actor_id)
+{
+	json_t *tests = tests_json(a->factory_tests), *t;
+	char summary[160];
+	size_t i;
+	enum err e = ERR_OK;
+
+	json_array_foreach(tests, i, t)
+	{
+		const char *unit = json_string_value(json_object_get(t, "unit"));
+		json_t *value = json_object_get(t, "value");
+		int n = snprintf(summary, sizeof(summary), "Factory test %s: %s",
+				 json_string_value(json_object_get(t, "name")),
+				 json_string_value(json_object_get(t, "result")));
+
+		if (value && n > 0 && (size_t)n < sizeof(summary))
+			snprintf(summary + n, sizeof(summary) - (size_t)n, " (%g%s%s)",
+				 json_number_value(value), unit ? " " : "", unit ? unit : "");
+		e = add_event(db, a->id, a->production_date, "test", summary, json_incref(t),
+			      actor_id);
+		if (e != ERR_OK)
+			break;
+	}
+	json_decref(tests);
+	return e;
+}
+
+static enum err add_installation_event(struct db *db, const struct asset_input *in,
+				       int64_t actor_id)
+{
+	const struct asset_row *a = &in->row;
+	char summary[REG_NAME_SIZE + REG_CODE_SIZE + 32];
+
+	snprintf(summary, sizeof(summary), "Installed at %s (%s)", in->site_name, in->site_code);
+	return add_event(
+	    db, a->id, a->installed_at, "installation", summary,
+	    json_pack("{s:I, s:s}", "site_id", (json_int_t)a->site_id, "site_code", in->site_code),
+	    actor_id);
+}
+
+static enum err add_acceptance_event(struct db *db, const struct asset_row *a, int64_t actor_id)
+{
+	return add_event(db, a->id, a->accepted_at, "acceptance", "Accepted by the customer",
+			 json_pack("{s:o, s:o}", "warranty_start", date_or_null(a->warranty_start),
+				   "warranty_end", date_or_null(a->warranty_end)),
+			 actor_id);
+}
+
+static enum err add_commissioning_event(struct db *db, const struct asset_row *a, int64_t actor_id)
+{
+	return add_event(db, a->id, a->commissioned_at, "commissioning", "Commissioned", NULL,
+			 actor_id);
+}
+
+/* Re-reads the site under the write lock: the customer and region path
+ * copied at validation may have moved since. */
+static enum err refresh_site(struct db *db, struct asset_input *in)
+{
+	struct scope all = { .all = 1 };
+	struct site_row s;
+	enum err e;
+
+	if (!in->row.site_id)
+		return ERR_OK;
+	e = registry_site_get(db, in->row.site_id, &all, &s);
+	if (e == ERR_NOT_FOUND)
+		return ERR_INVALID; /* sites are not deleted; a foreign key would say so too */
+	if (e == ERR_OK) {
+		in->row.customer_id = s.customer_id;
+		snprintf(in->row.region_path, sizeof(in->row.region_path), "%s", s.region_path);
+	}
+	return e;
+}
+
+enum err assets_create_locked(struct db *db, const struct audit_actor *actor,
+			      const struct asset_input *in, int64_t *id_out)
+{
+	struct asset_input *rec = malloc(sizeof(*rec));
+	struct asset_row *a;
+	int64_t now = clock_now(), fitted;
+	char summary[256], id[24];
+	json_t *after = NULL, *comps;
+	enum err e;
+
+	if (!rec)
+		return ERR_INTERNAL;
+	memcpy(rec, in, sizeof(*rec));
+	a = &rec->row;
+
+	a->created_at = a->updated_at = now;
+	a->version = 1;
+	e = refresh_site(db, rec);
+	if (e == ERR_OK)
+		e = assets_store_insert(db, a, &a->id);
+	/* Components were fitted when the unit was built. */
+	fitted = a->production_date[0] ? date_at(a->production_date) : now;
+	for (size_t i = 0; e == ERR_OK && i < rec->ncomponents; i++) {
+		rec->components[i].installed_at = fitted;
+		e = assets_store_component_insert(db, a->id, &rec->components[i]);
+	}
+	if (e == ERR_OK && a->production_date[0]) {
+		snprintf(summary, sizeof(summary), "Produced at plant %s, line %s, batch %s",
+			 a->plant, a->line, a->batch);
+		e = add_event(db, a->id, a->production_date, "production", summary,
+			      json_pack("{s:s, s:s, s:s}", "plant", a->plant, "line", a->line,
+					"batch", a->batch),
+			      actor->user_id);
+		if (e == ERR_OK)
+			e = add_test_events(db, a, actor->user_id);
+	}
+	if (e == ERR_OK && a->installed_at[0])
+		e = add_installation_event(db, rec, actor->user_id);
+	if (e == ERR_OK && a->commissioned_at[0])
+		e = add_commissioning_event(db, a, actor->user_id);
+	if (e == ERR_OK && a->accepted_at[0])
+		e = add_acceptance_event(db, a, actor->user_id);
+	if (e == ERR_OK)
+		e = qr_label_issue(db, a->id, now);
+	if (e == ERR_OK) {
+		after = asset_facts_json(a);
+		comps = json_array();
+		for (size_t i = 0; after && comps && i < rec->ncomponents; i++)
+			json_array_append_new(
+			    comps,
+			    json_pack("{s:s, s:s, s:s, s:s}", "part_number",
+				      rec->components[i].part_number, "component_serial",
+				      rec->components[i].component_serial, "supplier",
+				      rec->components[i].supplier, "lot", rec->components[i].lot));
+		if (after && comps)
+			json_object_set_new(after, "components", comps);
+		else
+			json_decref(comps);
+		snprintf(id, sizeof(id), "%lld", (long long)a->id);
+		e = after ? audit_append(db, actor, "asset.create", "asset", id, NULL, after)
+			  : ERR_INTERNAL;
+	}
+	if (e == ERR_OK)
+		*id_out = a->id;
+	json_decref(after);
+	free(rec);
+	return e;
+}
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static void etag_header(struct resp *resp, int64_t version)
+{
+	char etag[32];
+
+	snprintf(etag, sizeof(etag), "\"v%lld\"", (long long)version);
+	resp_header(resp, "ETag", etag);
+}
+
+/* Answers the trace of a (already read within scope) with its ETag; the
+ * customer's contacts unmasked and audited when reveal. */
+static enum err answer_trace(struct req *req, struct resp *resp, const struct asset_row *a,
+			     int status, int reveal)
+{
+	json_t *doc = NULL, *customer;
+	enum err e = trace_of(req->db, a, TRACE_LATEST_EVENTS, reveal, &doc);
+
+	if (e != ERR_OK)
+		return e;
+	customer = json_object_get(json_object_get(doc, "installation"), "customer");
+	if (reveal && json_array_size(json_object_get(customer, "contacts")) > 0)
+		e = registry_audit_reveal(req, &a->customer_id, 1, a->id);
+	if (e != ERR_OK) {
+		json_decref(doc);
+		return e;
+	}
+	etag_header(resp, a->version);
+	resp_json(resp, status, doc);
+	return ERR_OK;
+}
+
+static enum err post_asset(struct req *req, struct resp *resp)
+{
+	struct asset_input *in = malloc(sizeof(*in));
+	struct asset_row *a = malloc(sizeof(*a));
+	struct audit_actor actor;
+	struct scope all = { .all = 1 };
+	char location[48];
+	int64_t id = 0;
+	enum err e;
+
+	if (!in || !a) {
+		e = ERR_INTERNAL;
+		goto out;
+	}
+	e = assets_parse(req->db, &req->user, req->json, in, resp);
+	if (e != ERR_OK)
+		goto out;
+	audit_actor_from_req(req, &actor);
+	e = db_begin(req->db);
+	if (e == ERR_OK)
+		e = assets_create_locked(req->db, &actor, in, &id);
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	if (e == ERR_CONFLICT) {
+		e = http_fail(resp, e, "an asset with serial %s already exists", in->row.serial);
+		goto out;
+	}
+	if (e != ERR_OK)
+		goto out;
+	e = assets_store_get(req->db, id, &all, a);
+	if (e != ERR_OK)
+		goto out;
+	snprintf(location, sizeof(location), "/v1/assets/%lld", (long long)id);
+	resp_header(resp, "Location", location);
+	e = answer_trace(req, resp, a, 201, 0);
+out:
+	free(in);
+	free(a);
+	return e;
+}
+
+static enum err load_asset(struct req *req, struct resp *resp, struct asset_row *out)
+{
+	struct scope sc;
+	int64_t id;
+	enum err e;
+
+	e = req_param_id(req, resp, 0, &id);
+	if (e != ERR_OK)
+		return e;
+	policy_scope(&req->user, &sc);
+	e = assets_store_get(req->db, id, &sc, out);
+	if (e == ERR_NOT_FOUND)
+		return http_fail(resp, ERR_NOT_FOUND, "no such asset");
+	return e;
+}
+
+static enum err get_asset(struct req *req, struct resp *resp)
+{
+	struct asset_row *a = malloc(sizeof(*a));
+	int reveal = 0;
+	enum err e;
+
+	if (!a)
+		return ERR_INTERNAL;
+	e = load_asset(req, resp, a);
+	if (e == ERR_OK)
+		e = registry_reveal_param(req, resp, &reveal);
+	if (e == ERR_OK)
+		e = answer_trace(req, resp, a, 200, reveal);
+	free(a);
+	return e;
+}
+
+/* If-Match (RFC 9110 13.1.1): "*" or a list of entity tags, compared
+ * strongly (a weak W/ tag never matches), one of which must be the current
+ * "v<version>". No header: no precondition. */
+static int if_match_ok(const struct req *req, int64_t version)
+{
+	const char *p = req_header(req, "If-Match");
+	char want[32];
+	size_t n;
+
+	if (!p)
+		return 1;
+	n = (size_t)snprintf(want, sizeof(want), "\"v%lld\"", (long long)version);
+	while (*p) {
+		size_t len;
+
+		p += strspn(p, " \t,");
+		len = strcspn(p, " \t,");
+		if ((len == 1 && *p == '*') || (len == n && memcmp(p, want, n) == 0))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static enum err patch_asset(struct req *req, struct resp *resp)
+{
+	struct asset_input *in = malloc(sizeof(*in));
+	struct asset_row *old = malloc(sizeof(*old)), *current = malloc(sizeof(*current));
+	struct audit_actor actor;
+	struct scope sc;
+	char id[24];
+	json_t *before = NULL, *after = NULL;
+	int64_t uid = req->user.user_id;
+	enum err e;
+
+	if (!in || !old || !current) {
+		e = ERR_INTERNAL;
+		goto out;
+	}
+	e = load_asset(req, resp, old);
+	if (e != ERR_OK)
+		goto out;
+	if (!if_match_ok(req, old->version)) {
+		e = http_fail(resp, ERR_PRECONDITION, "the asset is no longer at that version");
+		goto out;
+	}
+	if (json_object_size(req->json) == 0) {
+		e = http_invalid(resp, "", "send at least one member to change");
+		goto out;
+	}
+	memset(in, 0, sizeof(*in));
+	in->row = *old;
+	if (old->site_id) {
+		struct scope all = { .all = 1 };
+		struct site_row s;
+
+		e = registry_site_get(req->db, old->site_id, &all, &s);
+		if (e != ERR_OK)
+			goto out;
+		snprintf(in->site_code, sizeof(in->site_code), "%s", s.code);
+		snprintf(in->site_name, sizeof(in->site_name), "%s", s.name);
+	}
+	e = asset_apply(req->db, &req->user, req->json, 0, in, resp);
+	if (e != ERR_OK)
+		goto out;
+	in->row.updated_at = clock_now();
+
+	audit_actor_from_req(req, &actor);
+	policy_scope(&req->user, &sc);
+	e = db_begin(req->db);
+	if (e != ERR_OK)
+		goto out;
+	/* Validated against a read before the write lock. */
+	e = assets_store_get(req->db, old->id, &sc, current);
+	if (e == ERR_NOT_FOUND) {
+		e = http_fail(resp, ERR_NOT_FOUND, "no such asset");
+		goto out;
+	}
+	if (e == ERR_OK && current->version != old->version) {
+		e = http_fail(resp, ERR_CONFLICT, "the asset changed meanwhile; read it and retry");
+		goto out;
+	}
+	if (e == ERR_OK)
+		e = refresh_site(req->db, in);
+	if (e == ERR_OK)
+		e = assets_store_update(req->db, &in->row);
+	/* The timeline gets the installation facts this change records. */
+	if (e == ERR_OK && in->row.installed_at[0] &&
+	    (!old->installed_at[0] || old->site_id != in->row.site_id))
+		e = add_installation_event(req->db, in, uid);
+	if (e == ERR_OK && in->row.commissioned_at[0] && !old->commissioned_at[0])
+		e = add_commissioning_event(req->db, &in->row, uid);
+	if (e == ERR_OK && in->row.accepted_at[0] && !old->accepted_at[0])
+		e = add_acceptance_event(req->db, &in->row, uid);
+	if (e == ERR_OK) {
+		in->row.version = old->version + 1;
+		snprintf(id, sizeof(id), "%lld", (long long)old->id);
+		before = asset_facts_json(old);
+		after = asset_facts_json(&in->row);
+		e = before && after
+			? audit_append(req->db, &actor, "asset.update", "asset", id, before, after)
+			: ERR_INTERNAL;
+	}
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	if (e != ERR_OK)
+		goto out;
+	/* Read back as written (writers only pick sites within their scope). */
+	{
+		struct scope all = { .all = 1 };
+
+		e = assets_store_get(req->db, old->id, &all, current);
+	}
+	if (e == ERR_OK)
+		e = answer_trace(req, resp, current, 200, 0);
+out:
+	json_decref(before);
+	json_decref(after);
+	free(in);
+	free(old);
+	free(current);
+	return e;
+}
+
+static json_t *summary_json(const struct asset_summary *s, int64_t now)
+{
+	char updated[32], region[REG_REGION_SIZE];
+	int64_t left;
+	const char *status = assets_warranty_status(s->warranty_end, now, &left);
+
+	clock_format(s->updated_at, updated, sizeof(updated));
+	path_region(s->region_path, region, sizeof(region));
+	return json_pack(
+	    "{s:I, s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:s?, s:{s:o, s:s, s:I},"
+	    " s:o, s:I, s:s}",
+	    "id", (json_int_t)s->id, "serial", s->serial, "model", "code", s->model_code, "name",
+	    s->model_name, "batch", s->batch, "production_date", date_or_null(s->production_date),
+	    "site_id", id_or_null(s->site_id), "customer_id", id_or_null(s->customer_id), "region",
+	    region[0] ? region : NULL, "warranty", "end", date_or_null(s->warranty_end), "status",
+	    status, "days_left", (json_int_t)left, "sales_owner_id", id_or_null(s->sales_owner_id),
+	    "version", (json_int_t)s->version, "updated_at", updated);
+}
+
+struct list_ctx {
+	json_t *items;
+	int limit;
+	int more;
+	int64_t now;
+	struct asset_pos last;
+};
+
+static int list_row(const struct asset_summary *s, void *arg)
+{
+	struct list_ctx *ctx = arg;
+
+	if ((int)json_array_size(ctx->items) == ctx->limit) {
+		ctx->more = 1;
+		return 1;
+	}
+	json_array_append_new(ctx->items, summary_json(s, ctx->now));
+	ctx->last.after_id = s->id;
+	snprintf(ctx->last.after_path, sizeof(ctx->last.after_path), "%s", s->region_path);
+	return 0;
+}
+
+/* Cursors are "<id>|<region path>": listings ordered by id read the id,
+ * those ordered by region path read both. */
+static int cursor_parse(const char *s, struct asset_pos *pos)
+{
+	const char *bar = strchr(s, '|');
+	char id[24];
+
+	memset(pos, 0, sizeof(*pos));
+	if (!bar || (size_t)(bar - s) >= sizeof(id) || strlen(bar + 1) >= sizeof(pos->after_path))
+		return -1;
+	memcpy(id, s, (size_t)(bar - s));
+	id[bar - s] = '\0';
+	if (registry_parse_id(id, &pos->after_id) < 0)
+		return -1;
+	snprintf(pos->after_path, sizeof(pos->after_path), "%s", bar + 1);
+	return 0;
+}
+
+static enum err get_assets(struct req *req, struct resp *resp)
+{
+	const char *model = req_query(req, "model"), *region = req_query(req, "region");
+	const char *customer = req_query(req, "customer"), *site = req_query(req, "site");
+	struct asset_filter f = { 0 };
+	struct list_ctx ctx = { 0 };
+	struct asset_pos pos = { 0 };
+	struct region_row r;
+	struct page page;
+	struct scope sc;
+	char hi[REG_PATH_SIZE], next[REG_PATH_SIZE + 32];
+	enum err e, found;
+
+	e = req_page(req, resp, &page);
+	if (page.has_after && cursor_parse(page.after, &pos) < 0)
+		e = http_invalid(resp, "cursor", "is not a cursor this server issued");
+	f.serial = req_query(req, "serial");
+	if (f.serial && (!f.serial[0] || strlen(f.serial) >= ASSET_SERIAL_SIZE))
+		e = http_invalid(resp, "serial", "must be 1 to %d bytes", ASSET_SERIAL_SIZE - 1);
+	f.batch = req_query(req, "batch");
+	if (f.batch && (!f.batch[0] || strlen(f.batch) >= ASSET_FIELD_SIZE))
+		e = http_invalid(resp, "batch", "must be 1 to %d bytes", ASSET_FIELD_SIZE - 1);
+	if (customer && registry_parse_id(customer, &f.customer_id) < 0)
+		e = http_invalid(resp, "customer", "must be a customer id");
+	if (site && registry_parse_id(site, &f.site_id) < 0)
+		e = http_invalid(resp, "site", "must be a site id");
+	if (model) {
+		struct model_row *m = malloc(sizeof(*m));
+
+		found = m ? registry_model_get(req->db, 0, model, m) : ERR_INTERNAL;
+		if (found == ERR_OK)
+			f.model_id = m->id;
+		free(m);
+		if (found == ERR_NOT_FOUND)
+			e = http_invalid(resp, "model", "no such model");
+		else if (found != ERR_OK)
+			return found;
+	}
+	if (region) {
+		found = regions_store_get(req->db, region, &r);
+		if (found == ERR_NOT_FOUND) {
+			e = http_invalid(resp, "region", "no such region");
+		} else if (found != ERR_OK) {
+			return found;
+		} else {
+			snprintf(hi, sizeof(hi), "%s", r.path);
+			hi[strlen(hi) - 1] = '0'; /* the subtree [path, path with '/' -> '0') */
+			f.region_lo = r.path;
+			f.region_hi = hi;
+		}
+	}
+	if (e != ERR_OK)
+		return e;
+
+	policy_scope(&req->user, &sc);
+	ctx.items = json_array();
+	ctx.limit = page.limit;
+	ctx.now = clock_now();
+	e = assets_store_list(req->db, &sc, &f, page.has_after ? &pos : NULL, page.limit + 1,
+			      list_row, &ctx);
+	if (e != ERR_OK) {
+		json_decref(ctx.items);
+		return e;
+	}
+	snprintf(next, sizeof(next), "%lld|%s", (long long)ctx.last.after_id, ctx.last.after_path);
+	resp_page(resp, ctx.items, ctx.more ? next : NULL);
+	return ERR_OK;
+}
+
+/* Timeline cursors are "<at>:<id>" of the last event shown. */
+static int event_cursor_parse(const char *s, int64_t *at, int64_t *id)
+{
+	const char *colon = strchr(s, ':');
+	char num[24];
+	char *end;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(num))
+		return -1;
+	memcpy(num, s, (size_t)(colon - s));
+	num[colon - s] = '\0';
+	*at = strtoll(num, &end, 10);
+	if (*end || (num[0] == '-' && !num[1]))
+		return -1;
+	return registry_parse_id(colon + 1, id);
+}
+
+static enum err get_timeline(struct req *req, struct resp *resp)
+{
+	struct asset_row *a = malloc(sizeof(*a));
+	struct events_ctx ctx = { 0 };
+	struct page page;
+	int64_t before_at = 0, before_id = 0;
+	char next[48];
+	enum err e;
+
+	if (!a)
+		return ERR_INTERNAL;
+	e = load_asset(req, resp, a);
+	if (e != ERR_OK)
+		goto out;
+	e = req_page(req, resp, &page);
+	if (page.has_after && event_cursor_parse(page.after, &before_at, &before_id) < 0)
+		e = http_invalid(resp, "cursor", "is not a cursor this server issued");
+	if (e != ERR_OK)
+		goto out;
+	ctx.items = json_array();
+	ctx.limit = page.limit;
+	e = assets_store_events(req->db, a->id, page.has_after, before_at, before_id,
+				page.limit + 1, event_add, &ctx);
+	if (e != ERR_OK) {
+		json_decref(ctx.items);
+		goto out;
+	}
+	snprintf(next, sizeof(next), "%lld:%lld", (long long)ctx.last_at, (long long)ctx.last_id);
+	resp_page(resp, ctx.items, ctx.more ? next : NULL);
+out:
+	free(a);
+	return e;
 }
 
 const struct route assets_routes[] = {
-	{0},
+	{ .method = "GET",
+	  .pattern = "/v1/assets",
+	  .handler = get_assets,
+	  .perm = PERM_REGISTRY_READ,
+	  .query = "limit,cursor,serial,customer,site,model,batch,region" },
+	{ .method = "POST",
+	  .pattern = "/v1/assets",
+	  .handler = post_asset,
+	  .perm = PERM_REGISTRY_WRITE,
+	  .flags = ROUTE_JSON_BODY },
+	{ .method = "GET",
+	  .pattern = "/v1/assets/{id}",
+	  .handler = get_asset,
+	  .perm = PERM_REGISTRY_READ,
+	  .query = "reveal" },
+	{ .method = "PATCH",
+	  .pattern = "/v1/assets/{id}",
+	  .handler = patch_asset,
+	  .perm = PERM_REGISTRY_WRITE,
+	  .flags = ROUTE_JSON_BODY },
+	{ .method = "GET",
+	  .pattern = "/v1/assets/{id}/timeline",
+	  .handler = get_timeline,
+	  .perm = PERM_REGISTRY_READ,
+	  .query = "limit,cursor" },
+	{ 0 },
 };

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "db.h"
+#include "qr.h"
 #include "regions_store.h"
 #include "users_store.h"
 
@@ -190,6 +191,10 @@ enum err demo_load(struct db *db, FILE *out)
 		if (e != ERR_OK)
 			return e;
 	}
+	/* The registry's assets get labels, issued with the active key. */
+	e = qr_keys_load(db);
+	if (e != ERR_OK)
+		return e;
 	audit_actor_cli(&actor, "demo");
 	e = db_begin(db);
 	for (size_t i = 0; e == ERR_OK && i < N_REGIONS; i++)

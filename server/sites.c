@@ -1,6 +1,378 @@
-/* STUB: replaced by the registry module. */
+/* Sites (projects) of customers: where units are installed. A site's region
+ * decides who sees it and the assets installed there; moving a site (new
+ * region or customer) moves its assets' copied region path and customer. */
+#include <stdio.h>
+#include <string.h>
+
+#include "assets_store.h"
+#include "clock.h"
+#include "db.h"
+#include "regions_store.h"
+#include "registry.h"
 #include "routes.h"
 
+#define Q_MAX 64
+
+json_t *sites_json(const struct site_row *s)
+{
+	char created[32], updated[32];
+
+	clock_format(s->created_at, created, sizeof(created));
+	clock_format(s->updated_at, updated, sizeof(updated));
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s}", "id",
+			 (json_int_t)s->id, "customer_id", (json_int_t)s->customer_id, "code",
+			 s->code, "name", s->name, "address", s->address, "region", s->region,
+			 "latitude", s->has_position ? json_real(s->latitude) : json_null(),
+			 "longitude", s->has_position ? json_real(s->longitude) : json_null(),
+			 "created_at", created, "updated_at", updated);
+}
+
+static const struct json_field create_fields[] = {
+	{ "customer_id", JSON_INTEGER, JF_REQUIRED, 0 },
+	{ "code", JSON_STRING, JF_REQUIRED, REG_CODE_SIZE - 1 },
+	{ "name", JSON_STRING, JF_REQUIRED, REG_NAME_SIZE - 1 },
+	{ "address", JSON_STRING, 0, REG_ADDRESS_SIZE - 1 },
+	{ "region", JSON_STRING, JF_REQUIRED, REG_REGION_SIZE - 1 },
+	{ "latitude", JSON_REAL, JF_NULLABLE, 0 },
+	{ "longitude", JSON_REAL, JF_NULLABLE, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static const struct json_field patch_fields[] = {
+	{ "customer_id", JSON_INTEGER, 0, 0 },
+	{ "code", JSON_STRING, 0, REG_CODE_SIZE - 1 },
+	{ "name", JSON_STRING, 0, REG_NAME_SIZE - 1 },
+	{ "address", JSON_STRING, 0, REG_ADDRESS_SIZE - 1 },
+	{ "region", JSON_STRING, 0, REG_REGION_SIZE - 1 },
+	{ "latitude", JSON_REAL, JF_NULLABLE, 0 },
+	{ "longitude", JSON_REAL, JF_NULLABLE, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static void writer_scope(const struct principal *who, struct scope *sc)
+{
+	if (who) {
+		policy_scope(who, sc);
+	} else {
+		memset(sc, 0, sizeof(*sc));
+		sc->all = 1;
+	}
+}
+
+/* One coordinate: *has / *value updated when the member is present. */
+static void take_coordinate(struct resp *resp, const json_t *body, const char *key, double limit,
+			    int *has, double *value)
+{
+	json_t *v = json_object_get(body, key);
+	char ptr[32];
+
+	if (json_is_null(v)) {
+		*has = 0;
+	} else if (json_is_number(v)) {
+		double d = json_number_value(v);
+
+		snprintf(ptr, sizeof(ptr), "/%s", key);
+		if (!(d >= -limit && d <= limit)) {
+			http_invalid(resp, ptr, "must be from %g to %g", -limit, limit);
+		} else {
+			*has = 1;
+			*value = d;
+		}
+	}
+}
+
+/* Applies the members present in body over in (all of them for a create),
+ * then checks references and the writer's scope. */
+static enum err site_apply(struct db *db, const struct principal *who, const json_t *body,
+			   int create, struct site_row *in, struct resp *resp)
+{
+	size_t errors = registry_errors(resp);
+	int has_lat = in->has_position, has_lon = in->has_position;
+	struct scope sc;
+	json_t *v;
+	enum err e;
+
+	registry_json_check(resp, body, "", create ? create_fields : patch_fields);
+	if (!json_is_object(body))
+		return ERR_INVALID;
+	writer_scope(who, &sc);
+	if (registry_take_id(resp, body, "", "customer_id", &in->customer_id) &&
+	    in->customer_id > 0) {
+		struct customer_row c;
+
+		e = registry_customer_get(db, in->customer_id, &sc, &c);
+		if (e == ERR_NOT_FOUND)
+			http_invalid(resp, "/customer_id", "no such customer");
+		else if (e != ERR_OK)
+			return e;
+	}
+	registry_take_text(resp, body, "", "code", in->code, sizeof(in->code),
+			   TEXT_REQUIRED | TEXT_CODE);
+	registry_take_text(resp, body, "", "name", in->name, sizeof(in->name), TEXT_REQUIRED);
+	registry_take_text(resp, body, "", "address", in->address, sizeof(in->address), 0);
+	v = json_object_get(body, "region");
+	if (json_is_string(v)) {
+		struct region_row r;
+
+		e = regions_store_get(db, json_string_value(v), &r);
+		if (e == ERR_NOT_FOUND) {
+			http_invalid(resp, "/region", "no such region");
+		} else if (e != ERR_OK) {
+			return e;
+		} else if (!sc.all &&
+			   !(sc.region_lo[0] && registry_path_within(r.path, sc.region_lo))) {
+			http_invalid(resp, "/region", "must be a region within your scope");
+		} else {
+			snprintf(in->region, sizeof(in->region), "%s", r.code);
+			snprintf(in->region_path, sizeof(in->region_path), "%s", r.path);
+		}
+	}
+	take_coordinate(resp, body, "latitude", 90, &has_lat, &in->latitude);
+	take_coordinate(resp, body, "longitude", 180, &has_lon, &in->longitude);
+	if (has_lat != has_lon)
+		http_invalid(resp, has_lat ? "/longitude" : "/latitude",
+			     "give latitude and longitude together");
+	in->has_position = has_lat && has_lon;
+	return registry_errors(resp) > errors ? ERR_INVALID : ERR_OK;
+}
+
+enum err sites_parse(struct db *db, const struct principal *who, const json_t *body,
+		     struct site_row *in, struct resp *resp)
+{
+	memset(in, 0, sizeof(*in));
+	return site_apply(db, who, body, 1, in, resp);
+}
+
+enum err sites_create_locked(struct db *db, const struct audit_actor *actor,
+			     const struct site_row *in, int64_t *id_out)
+{
+	struct site_row row = *in;
+	char id[24];
+	json_t *after;
+	enum err e;
+
+	row.created_at = row.updated_at = clock_now();
+	e = registry_site_insert(db, &row, &row.id);
+	if (e != ERR_OK)
+		return e;
+	snprintf(id, sizeof(id), "%lld", (long long)row.id);
+	after = sites_json(&row);
+	e = after ? audit_append(db, actor, "site.create", "site", id, NULL, after) : ERR_INTERNAL;
+	json_decref(after);
+	if (e == ERR_OK)
+		*id_out = row.id;
+	return e;
+}
+
+static enum err post_site(struct req *req, struct resp *resp)
+{
+	struct site_row in, row;
+	struct audit_actor actor;
+	struct scope all = { .all = 1 };
+	char location[48];
+	int64_t id = 0;
+	enum err e;
+
+	e = sites_parse(req->db, &req->user, req->json, &in, resp);
+	if (e != ERR_OK)
+		return e;
+	audit_actor_from_req(req, &actor);
+	e = db_begin(req->db);
+	if (e == ERR_OK)
+		e = sites_create_locked(req->db, &actor, &in, &id);
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	if (e == ERR_CONFLICT)
+		return http_fail(resp, e, "a site with code %s already exists", in.code);
+	if (e != ERR_OK)
+		return e;
+	e = registry_site_get(req->db, id, &all, &row);
+	if (e != ERR_OK)
+		return e;
+	snprintf(location, sizeof(location), "/v1/sites/%lld", (long long)id);
+	resp_header(resp, "Location", location);
+	resp_json(resp, 201, sites_json(&row));
+	return ERR_OK;
+}
+
+struct list_ctx {
+	json_t *items;
+	int limit;
+	int more;
+	int64_t last_id;
+};
+
+static int list_row(const struct site_row *s, void *arg)
+{
+	struct list_ctx *ctx = arg;
+
+	if ((int)json_array_size(ctx->items) == ctx->limit) {
+		ctx->more = 1;
+		return 1;
+	}
+	json_array_append_new(ctx->items, sites_json(s));
+	ctx->last_id = s->id;
+	return 0;
+}
+
+static enum err get_sites(struct req *req, struct resp *resp)
+{
+	const char *customer = req_query(req, "customer"), *region = req_query(req, "region");
+	struct site_filter f = { 0 };
+	struct list_ctx ctx = { 0 };
+	struct region_row r;
+	struct page page;
+	struct scope sc;
+	char hi[REG_PATH_SIZE];
+	int64_t after = 0;
+	char next[24];
+	enum err e, found;
+
+	e = req_page(req, resp, &page);
+	if (page.has_after && registry_parse_id(page.after, &after) < 0)
+		e = http_invalid(resp, "cursor", "is not a cursor this server issued");
+	if (customer && registry_parse_id(customer, &f.customer_id) < 0)
+		e = http_invalid(resp, "customer", "must be a customer id");
+	if (region) {
+		found = regions_store_get(req->db, region, &r);
+		if (found == ERR_NOT_FOUND)
+			e = http_invalid(resp, "region", "no such region");
+		else if (found != ERR_OK)
+			return found;
+		else {
+			/* The subtree [path, path with its last '/' as '0'). */
+			snprintf(hi, sizeof(hi), "%s", r.path);
+			hi[strlen(hi) - 1] = '0';
+			f.region_lo = r.path;
+			f.region_hi = hi;
+		}
+	}
+	f.q = req_query(req, "q");
+	if (f.q && (!f.q[0] || strlen(f.q) > Q_MAX))
+		e = http_invalid(resp, "q", "must be 1 to %d bytes", Q_MAX);
+	if (e != ERR_OK)
+		return e;
+	policy_scope(&req->user, &sc);
+	ctx.items = json_array();
+	ctx.limit = page.limit;
+	e = registry_site_list(req->db, &sc, &f, after, page.limit + 1, list_row, &ctx);
+	if (e != ERR_OK) {
+		json_decref(ctx.items);
+		return e;
+	}
+	snprintf(next, sizeof(next), "%lld", (long long)ctx.last_id);
+	resp_page(resp, ctx.items, ctx.more ? next : NULL);
+	return ERR_OK;
+}
+
+static enum err load_site(struct req *req, struct resp *resp, struct site_row *out)
+{
+	struct scope sc;
+	int64_t id;
+	enum err e;
+
+	e = req_param_id(req, resp, 0, &id);
+	if (e != ERR_OK)
+		return e;
+	policy_scope(&req->user, &sc);
+	e = registry_site_get(req->db, id, &sc, out);
+	if (e == ERR_NOT_FOUND)
+		return http_fail(resp, ERR_NOT_FOUND, "no such site");
+	return e;
+}
+
+static enum err get_site(struct req *req, struct resp *resp)
+{
+	struct site_row s;
+	enum err e = load_site(req, resp, &s);
+
+	if (e != ERR_OK)
+		return e;
+	resp_json(resp, 200, sites_json(&s));
+	return ERR_OK;
+}
+
+static enum err patch_site(struct req *req, struct resp *resp)
+{
+	struct site_row old, current, in;
+	struct audit_actor actor;
+	struct scope sc;
+	char id[24];
+	json_t *before = NULL, *after = NULL;
+	enum err e;
+
+	e = load_site(req, resp, &old);
+	if (e != ERR_OK)
+		return e;
+	if (json_object_size(req->json) == 0)
+		return http_invalid(resp, "", "send at least one member to change");
+	in = old;
+	e = site_apply(req->db, &req->user, req->json, 0, &in, resp);
+	if (e != ERR_OK)
+		return e;
+	in.updated_at = clock_now();
+
+	audit_actor_from_req(req, &actor);
+	policy_scope(&req->user, &sc);
+	e = db_begin(req->db);
+	if (e != ERR_OK)
+		return e;
+	e = registry_site_get(req->db, old.id, &sc, &current);
+	if (e == ERR_NOT_FOUND) {
+		db_rollback(req->db);
+		return http_fail(resp, ERR_NOT_FOUND, "no such site");
+	}
+	if (e == ERR_OK && current.updated_at != old.updated_at) {
+		db_rollback(req->db);
+		return http_fail(resp, ERR_CONFLICT,
+				 "the site changed meanwhile; read it and retry");
+	}
+	if (e == ERR_OK)
+		e = registry_site_update(req->db, &in);
+	/* The assets installed here carry the site's customer and region path. */
+	if (e == ERR_OK &&
+	    (in.customer_id != old.customer_id || strcmp(in.region, old.region) != 0))
+		e = assets_store_site_moved(req->db, in.id, in.customer_id, in.region_path,
+					    in.updated_at);
+	if (e == ERR_OK) {
+		snprintf(id, sizeof(id), "%lld", (long long)old.id);
+		before = sites_json(&old);
+		after = sites_json(&in);
+		e = before && after
+			? audit_append(req->db, &actor, "site.update", "site", id, before, after)
+			: ERR_INTERNAL;
+	}
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	json_decref(before);
+	json_decref(after);
+	if (e == ERR_CONFLICT)
+		return http_fail(resp, e, "a site with code %s already exists", in.code);
+	if (e != ERR_OK)
+		return e;
+	resp_json(resp, 200, sites_json(&in));
+	return ERR_OK;
+}
+
 const struct route sites_routes[] = {
-	{0},
+	{ .method = "GET",
+	  .pattern = "/v1/sites",
+	  .handler = get_sites,
+	  .perm = PERM_REGISTRY_READ,
+	  .query = "limit,cursor,customer,region,q" },
+	{ .method = "POST",
+	  .pattern = "/v1/sites",
+	  .handler = post_site,
+	  .perm = PERM_REGISTRY_WRITE,
+	  .flags = ROUTE_JSON_BODY },
+	{ .method = "GET",
+	  .pattern = "/v1/sites/{id}",
+	  .handler = get_site,
+	  .perm = PERM_REGISTRY_READ },
+	{ .method = "PATCH",
+	  .pattern = "/v1/sites/{id}",
+	  .handler = patch_site,
+	  .perm = PERM_REGISTRY_WRITE,
+	  .flags = ROUTE_JSON_BODY },
+	{ 0 },
 };

@@ -1,8 +1,709 @@
-/* STUB: to be written. */
+/* Identification codes and /id/ resolve: the code format and its round
+ * trip, every single-character mistake refused without a database read,
+ * key rotation, relabelling (410 that names nothing), GS1 Digital Link,
+ * content negotiation with and without a token in and out of scope,
+ * linksets, ETag / If-None-Match, HEAD and OPTIONS.
+ *
+ * Registry rows are inserted with SQL; the answers that come from the
+ * registry module (assets_trace_json) are checked only for members any
+ * trace has: id and serial. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
 #include "harness.h"
+#include "http.h"
+#include "qr.h"
+#include "qr_code.h"
 #include "suites.h"
+
+#define GTIN "09506000134352" /* valid GS1 check digit */
+#define SERIAL1 "FT-2025-000001"
+#define CUSTOMER "保密客户 Secret Customer Ltd"
+#define ADDRESS "深圳市南山区科技园秘密路 1 号"
+#define UNRESERVED "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+
+static void exec_sql(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("%s: %s", sql, err);
+}
+
+static int64_t count_rows(const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A product line, a model with a GTIN (whose name needs escaping), one
+ * without, and a customer with a site in Shenzhen. */
+static void seed_registry(void)
+{
+	exec_sql(
+	    "INSERT INTO product_lines(code, name, name_en) VALUES ('PD', '配电柜', 'Power');"
+	    "INSERT INTO models(id, code, name, product_line, gtin, created_at, updated_at) VALUES"
+	    " (1, 'PX-100', '智能配电柜 <PX&100>', 'PD', '" GTIN "', 0, 0),"
+	    " (2, 'QX-200', 'Outdoor cabinet', 'PD', NULL, 0, 0);"
+	    "INSERT INTO customers(id, code, name, tier, region_code, created_at, updated_at)"
+	    " VALUES (1, 'C1', '" CUSTOMER "', 'A', 'SZ', 0, 0);"
+	    "INSERT INTO sites(id, customer_id, code, name, address, region_code, created_at,"
+	    " updated_at) VALUES (1, 1, 'S1', '深圳机房', '" ADDRESS "', 'SZ', 0, 0);");
+}
+
+/* An installed asset at the Shenzhen site. */
+static void seed_asset(int64_t id, const char *serial, int64_t model)
+{
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(db_handle(H.db),
+			       "INSERT INTO assets(id, serial, model_id, batch, site_id,"
+			       " customer_id, region_path, created_at, updated_at)"
+			       " VALUES (?1, ?2, ?3, 'B1', 1, 1, '/CN/GD/SZ/', 0, 0)",
+			       -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, serial);
+	sqlite3_bind_int64(st, 3, model);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+/* Generation 1 of the asset's label, with the active key. */
+static void seed_label(int64_t asset_id)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO labels(asset_id, generation, key_id, issued_at) VALUES"
+		 " (%lld, 1, (SELECT max(key_id) FROM qr_keys WHERE active = 1), 0)",
+		 (long long)asset_id);
+	exec_sql(sql);
+}
+
+static void code_of(int64_t asset_id, char out[QR_CODE_MAX])
+{
+	ck_assert_int_eq(qr_label_code(H.db, asset_id, out), ERR_OK);
+}
+
+/* One asset with a label: the usual starting point. */
+static void seed_one(char code[QR_CODE_MAX])
+{
+	seed_registry();
+	seed_asset(1, SERIAL1, 1);
+	seed_label(1);
+	code_of(1, code);
+}
+
+static long get(const char *path, const char *token, const char *accept, const char *extra,
+		struct http_result *r)
+{
+	const char *hdrs[3] = { NULL, NULL, NULL };
+	char a[256];
+	size_t n = 0;
+
+	if (accept) {
+		/* "Accept:" with nothing after it makes curl send no Accept. */
+		snprintf(a, sizeof(a), "Accept:%s%s", *accept ? " " : "", accept);
+		hdrs[n++] = a;
+	}
+	if (extra)
+		hdrs[n++] = extra;
+	return http_call("GET", path, token, NULL, NULL, 0, hdrs, r);
+}
+
+static void id_path(const char *code, char *out, size_t size)
+{
+	snprintf(out, size, "/id/%s", code);
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void assert_header(const struct http_result *r, const char *name, const char *want)
+{
+	char v[256];
+
+	ck_assert_msg(http_header(r, name, v, sizeof(v)), "no %s header", name);
+	ck_assert_str_eq(v, want);
+}
+
+/* --- the code itself ------------------------------------------------------ */
+
+START_TEST(code_round_trip_and_length)
+{
+	/* Asset ids at the varint boundaries. */
+	static const int64_t ids[] = {
+		1, 127, 128, 16383, 16384, 2097151, 2097152, INT64_C(1) << 40
+	};
+	char code[QR_CODE_MAX], lower[QR_CODE_MAX];
+	int64_t got;
+
+	seed_registry();
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char serial[32];
+		size_t len;
+
+		snprintf(serial, sizeof(serial), "RT-%lld", (long long)ids[i]);
+		seed_asset(ids[i], serial, 2);
+		seed_label(ids[i]);
+		code_of(ids[i], code);
+		len = strlen(code);
+		ck_assert_uint_eq(strspn(code, "0123456789ABCDEFGHJKMNPQRSTVWXYZ"), len);
+		ck_assert_uint_ge(len, 18);
+		ck_assert_uint_le(len, ids[i] < 128       ? 18
+				       : ids[i] < 16384   ? 20
+				       : ids[i] < 2097152 ? 21
+							  : 26);
+		got = 0;
+		ck_assert_int_eq(qr_code_resolve(H.db, code, &got), ERR_OK);
+		ck_assert_int_eq(got, ids[i]);
+		/* One spelling only: the lowercase form is not the code. */
+		for (size_t j = 0; j <= len; j++)
+			lower[j] =
+			    (char)(code[j] >= 'A' && code[j] <= 'Z' ? code[j] + 32 : code[j]);
+		ck_assert_int_eq(qr_code_resolve(NULL, lower, &got), ERR_NOT_FOUND);
+	}
+	/* Loading again changes nothing: same key, same codes. */
+	ck_assert_int_eq(qr_keys_load(H.db), ERR_OK);
+	ck_assert_int_eq(qr_keys_load(H.db), ERR_OK);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM qr_keys"), 1);
+	ck_assert_int_eq(qr_code_resolve(H.db, code, &got), ERR_OK);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'qr.key_create'"), 1);
+}
+END_TEST
+
+/* db is NULL: a code that got as far as the database would crash the test. */
+static void assert_refused_offline(const char *code)
+{
+	int64_t id = -1;
+
+	ck_assert_msg(qr_code_resolve(NULL, code, &id) == ERR_NOT_FOUND, "accepted %s", code);
+	ck_assert_int_eq(id, -1);
+}
+
+START_TEST(every_single_character_mistake_is_refused_without_the_database)
+{
+	char code[QR_CODE_MAX], m[QR_CODE_MAX + 2], big[200];
+	size_t len, tried = 0;
+
+	seed_one(code);
+	len = strlen(code);
+	for (size_t pos = 0; pos < len; pos++) {
+		/* Substitutions by every unreserved character. */
+		for (const char *c = UNRESERVED; *c; c++) {
+			if (*c == code[pos])
+				continue;
+			memcpy(m, code, len + 1);
+			m[pos] = *c;
+			assert_refused_offline(m);
+			tried++;
+		}
+		/* Deletions, insertions, swaps with the neighbour. */
+		snprintf(m, sizeof(m), "%.*s%s", (int)pos, code, code + pos + 1);
+		assert_refused_offline(m);
+		snprintf(m, sizeof(m), "%.*s0%s", (int)pos, code, code + pos);
+		assert_refused_offline(m);
+		if (pos + 1 < len && code[pos] != code[pos + 1]) {
+			memcpy(m, code, len + 1);
+			m[pos] = code[pos + 1];
+			m[pos + 1] = code[pos];
+			assert_refused_offline(m);
+		}
+	}
+	ck_assert_uint_gt(tried, 60 * len);
+	snprintf(m, sizeof(m), "%sA", code);
+	assert_refused_offline(m);
+	assert_refused_offline("");
+	assert_refused_offline("0");
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_refused_offline(big);
+	ck_assert_int_eq(qr_code_resolve(NULL, NULL, &(int64_t){ 0 }), ERR_NOT_FOUND);
+}
+END_TEST
+
+static void assert_same_problem(const struct http_result *a, const struct http_result *b)
+{
+	ck_assert_str_eq(jstr(a->json, "type"), jstr(b->json, "type"));
+	ck_assert_str_eq(jstr(a->json, "title"), jstr(b->json, "title"));
+	ck_assert_str_eq(jstr(a->json, "detail"), jstr(b->json, "detail"));
+}
+
+START_TEST(forged_codes_answer_404_like_unknown_ones_without_reading)
+{
+	char code[QR_CODE_MAX], forged[QR_CODE_MAX], unissued[QR_CODE_MAX], path[128];
+	struct http_result unknown, r;
+
+	seed_one(code);
+	memcpy(forged, code, sizeof(forged));
+	forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == '0' ? '1' : '0';
+	/* Authentic (right tag) but never issued: the database says no. */
+	ck_assert_int_eq(qr_code_format(qr_key_active(), 424242, 1, unissued), ERR_OK);
+
+	ck_assert_int_eq(get("/id/NOT-A-CODE", NULL, "application/json", NULL, &unknown), 404);
+	assert_problem(&unknown, 404, NULL);
+	id_path(forged, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "application/json", NULL, &r), 404);
+	assert_problem(&r, 404, NULL);
+	assert_same_problem(&unknown, &r);
+	http_result_free(&r);
+	id_path(unissued, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "text/html", NULL, &r), 404);
+	assert_problem(&r, 404, NULL);
+	assert_same_problem(&unknown, &r);
+	http_result_free(&r);
+
+	/* With the labels table gone, an authentic code fails on the read,
+	 * while a forged one still answers 404: it was never looked up. */
+	exec_sql("ALTER TABLE labels RENAME TO labels_hidden");
+	id_path(code, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "application/json", NULL, &r), 500);
+	http_result_free(&r);
+	id_path(forged, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "application/json", NULL, &r), 404);
+	assert_same_problem(&unknown, &r);
+	http_result_free(&r);
+	http_result_free(&unknown);
+}
+END_TEST
+
+/* --- keys, relabelling ---------------------------------------------------- */
+
+START_TEST(key_rotation_keeps_old_codes_valid)
+{
+	char code1[QR_CODE_MAX], code2[QR_CODE_MAX], path[128];
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	char *tech = harness_user_token("tech1", "technician", "SZ", "C-SZ");
+	struct http_result r;
+
+	seed_one(code1);
+	seed_asset(2, "FT-2025-000002", 2);
+	ck_assert_int_eq(http_json("POST", "/v1/qr-keys/rotate", tech, NULL, &r), 403);
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("POST", "/v1/qr-keys/rotate", NULL, NULL, &r), 401);
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("POST", "/v1/qr-keys/rotate", admin, NULL, &r), 201);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "key_id")), 2);
+	ck_assert_ptr_null(json_object_get(r.json, "secret"));
+	http_result_free(&r);
+	ck_assert_int_eq(qr_key_active(), 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM qr_keys WHERE active = 1"), 1);
+	ck_assert_int_eq(count_rows("SELECT key_id FROM qr_keys WHERE active = 1"), 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'qr.key_rotate'"
+				    " AND object_id = '2'"),
+			 1);
+
+	/* New labels use the new key; the old label keeps answering. */
+	ck_assert_int_eq(http_json("POST", "/v1/assets/2/relabel", admin, NULL, &r), 201);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT key_id FROM labels WHERE asset_id = 2"), 2);
+	code_of(2, code2);
+	for (int round = 0; round < 2; round++) {
+		id_path(code1, path, sizeof(path));
+		ck_assert_int_eq(get(path, NULL, "application/json", NULL, &r), 200);
+		ck_assert_str_eq(jstr(r.json, "serial"), SERIAL1);
+		http_result_free(&r);
+		id_path(code2, path, sizeof(path));
+		ck_assert_int_eq(get(path, NULL, "application/json", NULL, &r), 200);
+		ck_assert_str_eq(jstr(r.json, "serial"), "FT-2025-000002");
+		http_result_free(&r);
+		harness_restart(); /* keys come back from the database */
+	}
+	free(admin);
+	free(tech);
+}
+END_TEST
+
+START_TEST(relabel_revokes_the_old_code_with_a_410_that_names_nothing)
+{
+	char old[QR_CODE_MAX], fresh[QR_CODE_MAX], path[128], link[QR_LINK_MAX], loc[QR_LINK_MAX];
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	char *far = harness_user_token("sup-js", "supervisor", "JS", NULL);
+	char *tech = harness_user_token("tech1", "technician", "SZ", "C-SZ");
+	struct http_result r;
+
+	seed_one(old);
+	ck_assert_int_eq(http_json("POST", "/v1/assets/1/relabel", far, NULL, &r), 404);
+	assert_problem(&r, 404, NULL);
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("POST", "/v1/assets/1/relabel", tech, NULL, &r), 403);
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("POST", "/v1/assets/999/relabel", admin, NULL, &r), 404);
+	http_result_free(&r);
+
+	ck_assert_int_eq(http_json("POST", "/v1/assets/1/relabel", admin, NULL, &r), 201);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "generation")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "replaces")), 1);
+	code_of(1, fresh);
+	ck_assert_str_eq(jstr(r.json, "code"), fresh);
+	ck_assert_str_ne(fresh, old);
+	qr_link(http_public_url(), fresh, link, sizeof(link));
+	ck_assert_str_eq(jstr(r.json, "link"), link);
+	ck_assert_ptr_nonnull(http_header(&r, "Location", loc, sizeof(loc)));
+	ck_assert_str_eq(loc, link);
+	http_result_free(&r);
+
+	/* Old code: 410 for everyone, in every variant, naming nothing. */
+	id_path(old, path, sizeof(path));
+	for (int i = 0; i < 3; i++) {
+		static const char *const accepts[] = { "application/json", "text/html",
+						       "application/linkset+json" };
+
+		ck_assert_int_eq(get(path, i ? NULL : admin, accepts[i], NULL, &r), 410);
+		assert_problem(&r, 410, NULL);
+		ck_assert_ptr_null(strstr(r.body, SERIAL1));
+		ck_assert_ptr_null(strstr(r.body, "PX-100"));
+		ck_assert_ptr_null(strstr(r.body, "配电柜"));
+		ck_assert_ptr_null(strstr(r.body, "Secret"));
+		http_result_free(&r);
+	}
+	id_path(fresh, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "application/json", NULL, &r), 200);
+	http_result_free(&r);
+
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM labels WHERE asset_id = 1"
+				    " AND revoked_at IS NULL"),
+			 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'asset.relabel'"
+				    " AND object_id = '1'"),
+			 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM asset_events WHERE asset_id = 1"
+				    " AND kind = 'label'"),
+			 1);
+	free(admin);
+	free(far);
+	free(tech);
+}
+END_TEST
+
+/* --- GS1 Digital Link ----------------------------------------------------- */
+
+START_TEST(gs1_digital_link_resolves_and_checks_the_gtin)
+{
+	char code[QR_CODE_MAX], want[256];
+	struct http_result r;
+
+	seed_one(code);
+	seed_asset(2, "SN 2025/7", 1); /* needs percent-encoding */
+	ck_assert_int_eq(get("/01/" GTIN "/21/" SERIAL1, NULL, "application/json", NULL, &r), 200);
+	ck_assert_str_eq(jstr(r.json, "serial"), SERIAL1);
+	ck_assert_str_eq(jstr(r.json, "gtin"), GTIN);
+	snprintf(want, sizeof(want), "%s/01/%s/21/%s", http_public_url(), GTIN, SERIAL1);
+	ck_assert_str_eq(jstr(json_object_get(r.json, "links"), "self"), want);
+	http_result_free(&r);
+
+	ck_assert_int_eq(get("/01/" GTIN "/21/SN%202025%2F7", NULL, "application/json", NULL, &r),
+			 200);
+	ck_assert_str_eq(jstr(r.json, "serial"), "SN 2025/7");
+	snprintf(want, sizeof(want), "%s/01/%s/21/SN%%202025%%2F7", http_public_url(), GTIN);
+	ck_assert_str_eq(jstr(json_object_get(r.json, "links"), "self"), want);
+	http_result_free(&r);
+
+	ck_assert_int_eq(get("/01/" GTIN "/21/" SERIAL1, NULL, "text/html", NULL, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, SERIAL1));
+	http_result_free(&r);
+
+	/* Wrong check digit, wrong length, unknown serial: 404. */
+	ck_assert_int_eq(get("/01/09506000134353/21/" SERIAL1, NULL, "application/json", NULL, &r),
+			 404);
+	assert_problem(&r, 404, NULL);
+	http_result_free(&r);
+	ck_assert_int_eq(get("/01/9506000134352/21/" SERIAL1, NULL, "application/json", NULL, &r),
+			 404);
+	http_result_free(&r);
+	ck_assert_int_eq(get("/01/" GTIN "/21/NOPE", NULL, "application/json", NULL, &r), 404);
+	http_result_free(&r);
+}
+END_TEST
+
+/* --- negotiation ---------------------------------------------------------- */
+
+START_TEST(browsers_get_the_public_nameplate)
+{
+	static const char *const accepts[] = {
+		"", /* no Accept at all */
+		"*/*",
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+		"text/*",
+	};
+	char code[QR_CODE_MAX], path[128], ct[128], v[256];
+	struct http_result r;
+
+	seed_one(code);
+	id_path(code, path, sizeof(path));
+	for (size_t i = 0; i < sizeof(accepts) / sizeof(accepts[0]); i++) {
+		ck_assert_int_eq(get(path, NULL, accepts[i], NULL, &r), 200);
+		ck_assert_ptr_nonnull(http_header(&r, "Content-Type", ct, sizeof(ct)));
+		ck_assert_str_eq(ct, "text/html; charset=utf-8");
+		ck_assert_ptr_nonnull(strstr(r.body, SERIAL1));
+		ck_assert_ptr_nonnull(strstr(r.body, "PX-100"));
+		ck_assert_ptr_nonnull(strstr(r.body, "智能配电柜 &lt;PX&amp;100&gt;"));
+		ck_assert_ptr_null(strstr(r.body, "<PX&100>"));
+		ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace demo manufacturer"));
+		ck_assert_ptr_nonnull(strstr(r.body, "400-800-1234"));
+		ck_assert_ptr_null(strstr(r.body, "Secret Customer"));
+		ck_assert_ptr_null(strstr(r.body, "保密客户"));
+		ck_assert_ptr_null(strstr(r.body, "秘密路"));
+		assert_header(&r, "Vary", "Accept");
+		ck_assert_ptr_nonnull(http_header(&r, "Cache-Control", v, sizeof(v)));
+		ck_assert_ptr_nonnull(strstr(v, "public"));
+		ck_assert_ptr_nonnull(http_header(&r, "Content-Security-Policy", v, sizeof(v)));
+		http_result_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(json_is_full_in_scope_and_public_otherwise)
+{
+	char code[QR_CODE_MAX], path[128], v[256];
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	char *near = harness_user_token("disp-gd", "dispatcher", "GD", NULL);
+	char *far = harness_user_token("sup-js", "supervisor", "JS", NULL);
+	const char *publics[] = { NULL, far, "fta_not_a_real_token" };
+	struct http_result r;
+
+	seed_one(code);
+	id_path(code, path, sizeof(path));
+	/* Anonymous, out of scope, or a token that does not authenticate:
+	 * the public facts, and nothing else. */
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(get(path, publics[i], "application/json", NULL, &r), 200);
+		assert_header(&r, "Content-Type", "application/json");
+		ck_assert_str_eq(jstr(r.json, "serial"), SERIAL1);
+		ck_assert_str_eq(jstr(json_object_get(r.json, "model"), "code"), "PX-100");
+		ck_assert_ptr_nonnull(jstr(r.json, "product_line"));
+		ck_assert_str_eq(jstr(r.json, "manufacturer"), "fieldtrace demo manufacturer");
+		ck_assert_str_eq(jstr(r.json, "hotline"), "400-800-1234");
+		ck_assert_ptr_null(json_object_get(r.json, "id"));
+		ck_assert_ptr_null(strstr(r.body, "Secret"));
+		ck_assert_ptr_null(strstr(r.body, "customer"));
+		assert_header(&r, "Vary", "Accept, Authorization");
+		ck_assert_ptr_nonnull(http_header(&r, "Cache-Control", v, sizeof(v)));
+		ck_assert_ptr_nonnull(strstr(v, "public"));
+		http_result_free(&r);
+	}
+	/* In scope: the trace (id and serial are in every trace). */
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(get(path, i ? near : admin, "application/json", NULL, &r), 200);
+		ck_assert_int_eq(json_integer_value(json_object_get(r.json, "id")), 1);
+		ck_assert_str_eq(jstr(r.json, "serial"), SERIAL1);
+		assert_header(&r, "Vary", "Accept, Authorization");
+		ck_assert_ptr_nonnull(http_header(&r, "Cache-Control", v, sizeof(v)));
+		ck_assert_ptr_nonnull(strstr(v, "private"));
+		ck_assert_ptr_nonnull(strstr(v, "no-store"));
+		http_result_free(&r);
+	}
+	free(admin);
+	free(near);
+	free(far);
+}
+END_TEST
+
+START_TEST(linkset_follows_rfc_9264)
+{
+	char code[QR_CODE_MAX], path[128], link[QR_LINK_MAX], want[256];
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	struct http_result r;
+	json_t *ctx;
+
+	seed_one(code);
+	id_path(code, path, sizeof(path));
+	qr_link(http_public_url(), code, link, sizeof(link));
+	ck_assert_int_eq(get(path, NULL, "application/linkset+json", NULL, &r), 200);
+	assert_header(&r, "Content-Type", "application/linkset+json");
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "linkset")), 1);
+	ctx = json_array_get(json_object_get(r.json, "linkset"), 0);
+	ck_assert_str_eq(jstr(ctx, "anchor"), link);
+	/* Every relation is an array of target objects with an href. */
+	{
+		const char *rel;
+		json_t *targets, *t;
+		size_t i;
+
+		json_object_foreach(ctx, rel, targets)
+		{
+			if (strcmp(rel, "anchor") == 0)
+				continue;
+			ck_assert_msg(json_is_array(targets) && json_array_size(targets) > 0, "%s",
+				      rel);
+			json_array_foreach(targets, i, t) ck_assert_ptr_nonnull(jstr(t, "href"));
+		}
+	}
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(ctx, "describedby"), 0), "type"),
+			 "text/html");
+	ck_assert_ptr_null(json_object_get(ctx, "item"));
+	http_result_free(&r);
+
+	ck_assert_int_eq(get(path, admin, "application/linkset+json", NULL, &r), 200);
+	ctx = json_array_get(json_object_get(r.json, "linkset"), 0);
+	snprintf(want, sizeof(want), "%s/v1/assets/1", http_public_url());
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(ctx, "item"), 0), "href"), want);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
+START_TEST(accept_is_parsed_with_q_values)
+{
+	static const struct {
+		const char *accept;
+		long status;
+		const char *type; /* Content-Type prefix on 200 */
+	} cases[] = {
+		{ "application/json", 200, "application/json" },
+		{ "application/json;q=0.5, text/html;q=0.4", 200, "application/json" },
+		{ "text/html;q=0.1, application/linkset+json", 200, "application/linkset+json" },
+		{ "application/*", 200, "application/json" },
+		{ "application/json, text/plain, */*", 200, "application/json" },
+		{ "APPLICATION/JSON ; Q=1", 200, "application/json" },
+		{ "application/json;q=2, text/html", 200, "text/html" }, /* bad q: ignored */
+		{ "*/*;q=0.1, application/linkset+json;q=0.2", 200, "application/linkset+json" },
+		{ "image/png", 406, NULL },
+		{ "text/html;q=0, application/json;q=0.000", 406, NULL },
+		{ "*/*;q=0", 406, NULL },
+	};
+	char code[QR_CODE_MAX], path[128], ct[128];
+	struct http_result r;
+
+	seed_one(code);
+	id_path(code, path, sizeof(path));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long st = get(path, NULL, cases[i].accept, NULL, &r);
+
+		ck_assert_msg(st == cases[i].status, "Accept: %s -> %ld", cases[i].accept, st);
+		if (st == 406) {
+			assert_problem(&r, 406, NULL);
+		} else {
+			ck_assert_ptr_nonnull(http_header(&r, "Content-Type", ct, sizeof(ct)));
+			ck_assert_msg(strncmp(ct, cases[i].type, strlen(cases[i].type)) == 0,
+				      "Accept: %s -> %s", cases[i].accept, ct);
+		}
+		http_result_free(&r);
+	}
+}
+END_TEST
+
+/* --- caching, HEAD, OPTIONS ----------------------------------------------- */
+
+START_TEST(etag_and_if_none_match)
+{
+	char code[QR_CODE_MAX], path[128], etag[128], other[128], h[300], v[128];
+	struct http_result r;
+
+	seed_one(code);
+	id_path(code, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "text/html", NULL, &r), 200);
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
+	ck_assert_int_eq(etag[0], '"'); /* strong */
+	http_result_free(&r);
+	ck_assert_int_eq(get(path, NULL, "text/html", NULL, &r), 200);
+	assert_header(&r, "ETag", etag);
+	http_result_free(&r);
+
+	{
+		/* The tag alone, in a list, weak, between spaces and commas. */
+		static const char *const around[][2] = {
+			{ "", "" }, { "\"nope\", ", "" }, { "W/", "" }, { "\"a\",W/", " , \"b\"" }
+		};
+
+		for (size_t i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+			snprintf(h, sizeof(h), "If-None-Match: %s%s%s", around[i][0], etag,
+				 around[i][1]);
+			ck_assert_msg(get(path, NULL, "text/html", h, &r) == 304, "%s", h);
+			ck_assert_uint_eq(r.body_len, 0);
+			assert_header(&r, "ETag", etag);
+			assert_header(&r, "Vary", "Accept");
+			ck_assert_ptr_nonnull(http_header(&r, "Cache-Control", v, sizeof(v)));
+			http_result_free(&r);
+		}
+	}
+	ck_assert_int_eq(get(path, NULL, "text/html", "If-None-Match: *", &r), 304);
+	http_result_free(&r);
+	ck_assert_int_eq(get(path, NULL, "text/html", "If-None-Match: \"nope\"", &r), 200);
+	http_result_free(&r);
+
+	/* Each variant has its own tag; a tag of one is no match for another. */
+	snprintf(h, sizeof(h), "If-None-Match: %s", etag);
+	ck_assert_int_eq(get(path, NULL, "application/json", h, &r), 200);
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", other, sizeof(other)));
+	ck_assert_str_ne(other, etag);
+	http_result_free(&r);
+
+	/* What the page shows changed, so the tag changes. */
+	exec_sql("UPDATE models SET name = 'Renamed cabinet', updated_at = 1 WHERE id = 1");
+	ck_assert_int_eq(get(path, NULL, "text/html", h, &r), 200);
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", other, sizeof(other)));
+	ck_assert_str_ne(other, etag);
+	http_result_free(&r);
+}
+END_TEST
+
+START_TEST(head_and_options)
+{
+	char code[QR_CODE_MAX], path[128], etag[128], len[32], allow[128];
+	struct http_result r;
+	size_t body_len;
+
+	seed_one(code);
+	id_path(code, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "application/json", NULL, &r), 200);
+	body_len = r.body_len;
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
+	http_result_free(&r);
+	ck_assert_int_eq(http_call("HEAD", path, NULL, NULL, NULL, 0,
+				   (const char *const[]){ "Accept: application/json", NULL }, &r),
+			 200);
+	ck_assert_uint_eq(r.body_len, 0);
+	assert_header(&r, "ETag", etag);
+	ck_assert_ptr_nonnull(http_header(&r, "Content-Length", len, sizeof(len)));
+	ck_assert_uint_eq(strtoul(len, NULL, 10), body_len);
+	http_result_free(&r);
+
+	ck_assert_int_eq(http_call("OPTIONS", path, NULL, NULL, NULL, 0, NULL, &r), 204);
+	ck_assert_ptr_nonnull(http_header(&r, "Allow", allow, sizeof(allow)));
+	ck_assert_ptr_nonnull(strstr(allow, "GET"));
+	ck_assert_ptr_nonnull(strstr(allow, "HEAD"));
+	http_result_free(&r);
+	ck_assert_int_eq(http_call("DELETE", path, NULL, NULL, NULL, 0, NULL, &r), 405);
+	http_result_free(&r);
+}
+END_TEST
 
 Suite *identity_suite(void)
 {
-	return suite_create("identity");
+	Suite *s = suite_create("identity");
+	TCase *codes = tcase_create("codes");
+	TCase *resolve = tcase_create("resolve");
+
+	tcase_add_checked_fixture(codes, harness_setup, harness_teardown);
+	tcase_add_test(codes, code_round_trip_and_length);
+	tcase_add_test(codes, every_single_character_mistake_is_refused_without_the_database);
+	tcase_add_test(codes, forged_codes_answer_404_like_unknown_ones_without_reading);
+	tcase_add_test(codes, key_rotation_keeps_old_codes_valid);
+	tcase_add_test(codes, relabel_revokes_the_old_code_with_a_410_that_names_nothing);
+	suite_add_tcase(s, codes);
+
+	tcase_add_checked_fixture(resolve, harness_setup, harness_teardown);
+	tcase_add_test(resolve, gs1_digital_link_resolves_and_checks_the_gtin);
+	tcase_add_test(resolve, browsers_get_the_public_nameplate);
+	tcase_add_test(resolve, json_is_full_in_scope_and_public_otherwise);
+	tcase_add_test(resolve, linkset_follows_rfc_9264);
+	tcase_add_test(resolve, accept_is_parsed_with_q_values);
+	tcase_add_test(resolve, etag_and_if_none_match);
+	tcase_add_test(resolve, head_and_options);
+	suite_add_tcase(s, resolve);
+	return s;
 }
