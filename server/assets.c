@@ -297,6 +297,23 @@ static json_t *trace_doc(const struct asset_row *a, struct trace_parts *p, int64
 }
 
 /* Builds the trace of a row already read within the caller's scope. */
+/* The current identification label: what the app prints or shares. An
+ * asset without one (never labelled) gets "label": null. */
+static enum err trace_add_label(struct db *db, int64_t asset_id, json_t *doc)
+{
+	char code[QR_CODE_MAX], link[512];
+	enum err e = qr_label_code(db, asset_id, code);
+
+	if (e == ERR_NOT_FOUND)
+		return json_object_set_new(doc, "label", json_null()) ? ERR_INTERNAL : ERR_OK;
+	if (e != ERR_OK)
+		return e;
+	qr_link(http_public_url(), code, link, sizeof(link));
+	return json_object_set_new(doc, "label", json_pack("{s:s, s:s}", "code", code, "link", link))
+		       ? ERR_INTERNAL
+		       : ERR_OK;
+}
+
 static enum err trace_of(struct db *db, const struct asset_row *a, int latest_events,
 			 int reveal_pii, json_t **out)
 {
@@ -309,7 +326,13 @@ static enum err trace_of(struct db *db, const struct asset_row *a, int latest_ev
 		if (!*out)
 			e = ERR_INTERNAL;
 	}
+	if (e == ERR_OK)
+		e = trace_add_label(db, a->id, *out);
 	trace_parts_free(&p);
+	if (e != ERR_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return e;
 }
 

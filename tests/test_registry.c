@@ -261,6 +261,15 @@ START_TEST(admin_creates_and_reads_the_full_trace)
 	ck_assert_str_eq(jstr(jpath(doc, "sales_owner", NULL), "username"), "sales.sz");
 	ck_assert(json_is_array(json_object_get(doc, "open_service_requests")));
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "open_service_requests")), 0);
+	/* The label issued at creation: its link is the permanent /id/ URL. */
+	{
+		char link[128];
+		const char *code = jstr(jpath(doc, "label", NULL), "code");
+
+		ck_assert_uint_ge(strlen(code), 18);
+		snprintf(link, sizeof(link), "https://localhost:8443/id/%s", code);
+		ck_assert_str_eq(jstr(jpath(doc, "label", NULL), "link"), link);
+	}
 	/* Events of the facts given, newest first. */
 	json_array_foreach(json_object_get(doc, "latest_events"), i, ev)
 	{
