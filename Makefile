@@ -38,7 +38,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test check test-asan bench clean format
+.PHONY: all deps certs setup run test check test-asan bench bench-data clean format
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -71,6 +71,11 @@ $(BUILD)/civetweb.o: $(DEPS_STAMP) Makefile
 $(BUILD)/embed: tools/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -o $@ $<
+
+# The benchmark data set generator: standalone, links SQLite only.
+$(BUILD)/gen_bench_data: tools/gen_bench_data.c
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE -std=c11 -g -O2 $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
 
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) $(BUILD)/embed
 	@mkdir -p $(dir $@)
@@ -111,11 +116,23 @@ test-asan: certs
 bench: $(BUILD)/fieldtrace certs
 	sh tools/bench.sh
 
+# make bench-data [BENCH_ASSETS=1000000]: a migrated database with the
+# national data set (20 events per asset) and a 100,000-row import.csv in
+# build/bench-data/. About 110 s and 2.7 GB for a million assets.
+BENCH_ASSETS ?= 1000000
+BENCH_DATA   := build/bench-data
+bench-data: $(BUILD)/fieldtrace $(BUILD)/gen_bench_data
+	@mkdir -p $(BENCH_DATA)
+	rm -f $(BENCH_DATA)/bench.db $(BENCH_DATA)/bench.db-wal $(BENCH_DATA)/bench.db-shm
+	$(BUILD)/fieldtrace migrate --db $(BENCH_DATA)/bench.db
+	$(BUILD)/gen_bench_data --db $(BENCH_DATA)/bench.db --assets $(BENCH_ASSETS) \
+		--events-per-asset 20 --import-csv $(BENCH_DATA)/import.csv
+
 format:
 	clang-format -i $(SERVER_SRC) $(TEST_SRC) include/*.h server/http/*.h
 
 clean:
 	rm -rf build/server build/tests build/gen build/fieldtrace build/test_fieldtrace \
-		build/civetweb.o build/embed build-asan
+		build/civetweb.o build/embed build/gen_bench_data build-asan
 
 -include $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -28,6 +28,12 @@ void db_done(sqlite3_stmt *stmt); /* reset + clear bindings; NULL ok */
  * ERR_CONFLICT, busy/full -> ERR_UNAVAILABLE, ...). Logs storage errors. */
 enum err db_err(struct db *db, int rc);
 
+/* Page cache of this connection: small by default (every worker has one,
+ * and the OS page cache is shared); bulk writers (the import CLI) ask for
+ * a large one so a 100,000-row transaction does not spill to the WAL and
+ * read its own pages back, then return to the default. */
+enum err db_cache_bulk(struct db *db, int on);
+
 /* BEGIN IMMEDIATE ... COMMIT; rollback is harmless when nothing is open. */
 enum err db_begin(struct db *db);
 enum err db_commit(struct db *db);

@@ -30,7 +30,7 @@ static const char *const open_pragmas =
 	"PRAGMA foreign_keys=ON;"
 	"PRAGMA trusted_schema=OFF;"
 	"PRAGMA temp_store=MEMORY;"
-	"PRAGMA cache_size=-16000;";
+	"PRAGMA cache_size=-2048;"; /* KiB; keep in step with sql_cache_default */
 
 enum err db_open(const char *path, struct db **out)
 {
@@ -184,6 +184,14 @@ static enum err db_exec_static(struct db *db, const char *sql)
 	rc = sqlite3_step(st);
 	db_done(st);
 	return rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
+}
+
+static const char sql_cache_default[] = "PRAGMA cache_size=-2048";
+static const char sql_cache_bulk[] = "PRAGMA cache_size=-262144";
+
+enum err db_cache_bulk(struct db *db, int on)
+{
+	return db_exec_static(db, on ? sql_cache_bulk : sql_cache_default);
 }
 
 enum err db_begin(struct db *db) { return db_exec_static(db, "BEGIN IMMEDIATE"); }
