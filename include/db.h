@@ -12,6 +12,9 @@
 
 struct db; /* one connection; never shared between threads */
 
+/* Process-wide SQLite settings; call once at start, before any db_open. */
+void db_global_init(void);
+
 /* Opens path with the server's pragmas (WAL, foreign_keys, busy_timeout,
  * trusted_schema=OFF, synchronous=FULL). Caller frees with db_close(). */
 enum err db_open(const char *path, struct db **out);
@@ -33,6 +36,13 @@ enum err db_err(struct db *db, int rc);
  * a large one so a 100,000-row transaction does not spill to the WAL and
  * read its own pages back, then return to the default. */
 enum err db_cache_bulk(struct db *db, int on);
+
+/* A read snapshot: one deferred transaction around all the reads of a
+ * request, so they see one consistent state and take the WAL read lock
+ * once instead of once per statement. No-op inside a transaction.
+ * db_begin() ends an open snapshot before it starts writing. */
+enum err db_read_begin(struct db *db);
+void db_read_end(struct db *db);
 
 /* BEGIN IMMEDIATE ... COMMIT; rollback is harmless when nothing is open. */
 enum err db_begin(struct db *db);

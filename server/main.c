@@ -307,6 +307,7 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "help";
 
+	db_global_init();
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc, argv);
 	if (strcmp(cmd, "migrate") == 0)

@@ -38,6 +38,7 @@ static const char *env_or(const char *name, const char *fallback)
 
 void harness_global_init(void)
 {
+	db_global_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	log_set_quiet(1);
 	auth_init(4);

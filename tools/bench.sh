@@ -4,7 +4,16 @@
 # TLS with the same certificate (this machine's ceiling). Prints a Markdown
 # table; docs/BENCHMARKS.md records the figures with the machine described.
 #
-#   DURATION=10 CONNECTIONS=64 THREADS=2 sh tools/bench.sh
+# Two parts:
+#  1. foundation: GET /v1/me (token check + one join) and /healthz on the
+#     demo database;
+#  2. resolve (issue 3): GET /id/{code} with Accept: application/json and a
+#     bearer token over random assets (the full trace) on a 10,000-asset and
+#     a 1,000,000-asset / 20,000,000-event database (make bench-data builds
+#     the large one once), against nginx serving one identical trace; and
+#     the 100,000-row CSV import.
+#
+#   DURATION=10 CONNECTIONS=64 THREADS=2 SKIP_LARGE=0 sh tools/bench.sh
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -14,6 +23,10 @@ THREADS=${THREADS:-2}
 FT_PORT=${FT_PORT:-9443}
 NGINX_PORT=${NGINX_PORT:-9444}
 BIN=${BIN:-build/fieldtrace}
+GEN=${GEN:-build/gen_bench_data}
+LARGE_DB=${LARGE_DB:-build/bench-data/bench.db}
+IMPORT_CSV=${IMPORT_CSV:-build/bench-data/import.csv}
+SKIP_LARGE=${SKIP_LARGE:-0}
 DIR=build/bench
 CA=certs/ca.pem
 
@@ -102,13 +115,101 @@ ME_ERR=$(shift 3; echo "$*")
 set -- $(run healthz "https://localhost:$FT_PORT/healthz")
 HZ_RPS=$1 HZ_P50=$(to_ms "$2") HZ_P99=$(to_ms "$3")
 RSS_KB=$(ps -o rss= -p "$FT_PID" | tr -d ' ')
+kill "$FT_PID" && wait "$FT_PID" || true
+FT_PID=
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# ---- 2. resolve over random assets ------------------------------------------
+
+# start_server DB: serves DB on FT_PORT with a bench admin; sets FT_PID, TOKEN
+start_server() {
+	printf '%s\n' 'bench-password-1' |
+		"$BIN" user add --db "$1" --username bench.admin --role admin --password-stdin \
+			>/dev/null 2>&1 || true
+	"$BIN" serve --db "$1" --listen "127.0.0.1:$FT_PORT" --access-log=false \
+		--tls-cert certs/server.pem --tls-key certs/server.key --threads 64 \
+		>"$DIR/server.log" 2>&1 &
+	FT_PID=$!
+	i=0
+	until curl -sf --cacert "$CA" "https://localhost:$FT_PORT/readyz" >/dev/null; do
+		i=$((i + 1))
+		[ "$i" -gt 600 ] && { echo "bench: server did not start" >&2; cat "$DIR/server.log" >&2; exit 1; }
+		sleep 0.1
+	done
+	TOKEN=$(curl -sf --cacert "$CA" -H 'Content-Type: application/json' \
+		-d '{"username":"bench.admin","password":"bench-password-1"}' \
+		"https://localhost:$FT_PORT/v1/auth/login" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+	[ -n "$TOKEN" ] || { echo "bench: login failed" >&2; exit 1; }
+}
+
+# sample_codes N_ASSETS FILE: /id/ paths of 1,000 random labelled assets,
+# read from each asset's trace (label.code) over one keep-alive connection.
+sample_codes() {
+	awk -v n="$1" -v port="$FT_PORT" 'BEGIN { srand(42); for (i = 0; i < 1000; i++)
+		printf "url = \"https://localhost:%d/v1/assets/%d\"\n", port, 1 + int(rand() * n) }' \
+		>"$DIR/urls.cfg"
+	curl -s --cacert "$CA" -H "Authorization: Bearer $TOKEN" -K "$DIR/urls.cfg" |
+		grep -o '"label":{"code":"[0-9A-Z]*"' | sed 's/.*"code":"\([0-9A-Z]*\)"/\/id\/\1/' >"$2"
+	[ -s "$2" ] || { echo "bench: no label codes found" >&2; exit 1; }
+}
+
+cat >"$DIR/resolve.lua" <<'LUA'
+local paths = {}
+local token = ""
+function init(args)
+	for line in io.lines(args[1]) do paths[#paths + 1] = line end
+	token = args[2]
+	math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+end
+function request()
+	return wrk.format("GET", paths[math.random(#paths)],
+		{ ["Accept"] = "application/json", ["Authorization"] = "Bearer " .. token })
+end
+LUA
+
+# resolve_on DB N_ASSETS NAME: prints "rps p50_ms p99_ms rss_mib"
+resolve_on() {
+	start_server "$1"
+	sample_codes "$2" "$DIR/$3.paths"
+	# nginx's reference body: one real trace, byte for byte.
+	curl -sf --cacert "$CA" -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
+		"https://localhost:$FT_PORT$(head -1 "$DIR/$3.paths")" >"$DIR/nginx/www/trace.json"
+	set -- $(run "$3" "https://localhost:$FT_PORT/" -s "$DIR/resolve.lua" -- "$DIR/$3.paths" "$TOKEN")
+	rss=$(ps -o rss= -p "$FT_PID" | tr -d ' ')
+	kill "$FT_PID" && wait "$FT_PID" || true
+	FT_PID=
+	echo "$1 $(to_ms "$2") $(to_ms "$3") $((rss / 1024))"
+}
+
+"$BIN" migrate --db "$DIR/small.db" >/dev/null
+"$GEN" --db "$DIR/small.db" --assets 10000 --events-per-asset 20 >/dev/null
+set -- $(resolve_on "$DIR/small.db" 10000 resolve-10k)
+SM_RPS=$1 SM_P50=$2 SM_P99=$3 SM_RSS=$4
+set -- $(run nginx-trace "https://localhost:$NGINX_PORT/trace.json")
+NT_RPS=$1 NT_P50=$(to_ms "$2") NT_P99=$(to_ms "$3")
+
+LG_LINE=""
+if [ "$SKIP_LARGE" != 1 ]; then
+	[ -f "$LARGE_DB" ] || make --no-print-directory bench-data
+	set -- $(resolve_on "$LARGE_DB" 1000000 resolve-1m)
+	LG_LINE="| GET /id/{code} JSON trace, 1,000,000 assets / 20M events | $1 | $2 | $3 | $(ratio "$1" "$NT_RPS") | $(ratio "$3" "$NT_P99") | $4 |"
+fi
+
+IMPORT_LINE=""
+if [ -f "$IMPORT_CSV" ]; then
+	# A fresh database with the generator's reference data (models, sites).
+	"$BIN" migrate --db "$DIR/import.db" >/dev/null
+	"$GEN" --db "$DIR/import.db" --assets 0 --events-per-asset 0 >/dev/null
+	IMPORT_LINE=$("$BIN" import assets --db "$DIR/import.db" "$IMPORT_CSV" 2>&1 | tail -1)
+fi
 
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)," \
 	"$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
 echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s, HTTPS keep-alive (client on the same cores)"
+echo
+echo "## foundation"
 echo
 echo "| target | req/s | p50 ms | p99 ms | req/s vs nginx | p99 vs nginx |"
 echo "|---|---|---|---|---|---|"
@@ -116,6 +217,15 @@ echo "| nginx static (reference) | $NG_RPS | $NG_P50 | $NG_P99 | 1.00 | 1.00 |"
 echo "| GET /v1/me (bearer token, DB lookup) | $ME_RPS | $ME_P50 | $ME_P99 | $(ratio "$ME_RPS" "$NG_RPS") | $(ratio "$ME_P99" "$NG_P99") |"
 echo "| GET /healthz | $HZ_RPS | $HZ_P50 | $HZ_P99 | $(ratio "$HZ_RPS" "$NG_RPS") | $(ratio "$HZ_P99" "$NG_P99") |"
 echo
-echo "fieldtrace RSS after the runs: $((RSS_KB / 1024)) MiB"
+echo "fieldtrace RSS after these runs: $((RSS_KB / 1024)) MiB"
 [ -n "$ME_ERR" ] && echo "wrk errors on /v1/me: $ME_ERR"
+echo
+echo "## resolve: GET /id/{code}, Accept: application/json, bearer token, random assets"
+echo
+echo "| target | req/s | p50 ms | p99 ms | req/s vs nginx | p99 vs nginx | RSS MiB |"
+echo "|---|---|---|---|---|---|---|"
+echo "| nginx static trace (reference) | $NT_RPS | $NT_P50 | $NT_P99 | 1.00 | 1.00 | |"
+echo "| GET /id/{code} JSON trace, 10,000 assets | $SM_RPS | $SM_P50 | $SM_P99 | $(ratio "$SM_RPS" "$NT_RPS") | $(ratio "$SM_P99" "$NT_P99") | $SM_RSS |"
+[ -n "$LG_LINE" ] && echo "$LG_LINE"
+[ -n "$IMPORT_LINE" ] && { echo; echo "import of 100,000 CSV rows (fresh database with the reference data): $IMPORT_LINE"; }
 exit 0

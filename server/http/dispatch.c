@@ -417,6 +417,14 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 				return e;
 		}
 	}
+	if (strcmp(req->route->method, "GET") == 0) {
+		/* Every read of the answer from one snapshot. */
+		e = db_read_begin(req->db);
+		if (e == ERR_OK)
+			e = req->route->handler(req, resp);
+		db_read_end(req->db);
+		return e;
+	}
 	return req->route->handler(req, resp);
 }
 
