@@ -16,8 +16,8 @@ struct audit_row {
 	const char *action;
 	const char *object_type;
 	const char *object_id;
-	const char *before;   /* JSON text or NULL */
-	const char *after;    /* JSON text or NULL */
+	const char *before; /* JSON text or NULL */
+	const char *after;  /* JSON text or NULL */
 	const char *request_id;
 	const char *client_addr;
 	const char *prev_hash;

@@ -23,14 +23,14 @@ struct refresh_row {
 	int64_t session_id;
 	int64_t user_id;
 	int64_t expires_at;
-	int64_t used_at;          /* 0 when unused */
-	int64_t session_revoked;  /* 0 when live */
+	int64_t used_at;         /* 0 when unused */
+	int64_t session_revoked; /* 0 when live */
 	int user_disabled;
 };
 
 enum err auth_store_login_row(struct db *db, const char *username, struct login_row *out);
-enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now,
-				   int64_t expires_at, const char *client_addr, int64_t *id_out);
+enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now, int64_t expires_at,
+				   const char *client_addr, int64_t *id_out);
 enum err auth_store_session_revoke(struct db *db, int64_t session_id, int64_t now);
 enum err auth_store_refresh_insert(struct db *db, const unsigned char *hash, int64_t session_id,
 				   int64_t now, int64_t expires_at);

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int64_t clock_now(void);                 /* seconds since the epoch, UTC */
-void clock_set_offset(int64_t seconds);  /* tests only: shifts clock_now() */
+int64_t clock_now(void);                /* seconds since the epoch, UTC */
+void clock_set_offset(int64_t seconds); /* tests only: shifts clock_now() */
 /* Formats t as RFC 3339 UTC ("2026-11-23T10:00:00Z") into out (>= 21 bytes). */
 void clock_format(int64_t t, char *out, size_t out_size);
 /* Parses RFC 3339 (Z or +hh:mm) or a plain date YYYY-MM-DD; 0 ok, -1 bad. */

@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 struct config {
-	char listen[64];        /* "127.0.0.1:8443"; port 0 picks a free port */
+	char listen[64]; /* "127.0.0.1:8443"; port 0 picks a free port */
 	char db_path[512];
 	char tls_cert[512];
 	char tls_key[512];
@@ -26,8 +26,7 @@ int config_load_file(struct config *cfg, const char *path, char *err, size_t err
 /* Applies FIELDTRACE_LISTEN, FIELDTRACE_DB, ... from the environment. */
 int config_load_env(struct config *cfg, char *err, size_t err_size);
 /* Sets one key; 0 ok, -1 unknown key or bad value (reason in err). */
-int config_set(struct config *cfg, const char *key, const char *value,
-	       char *err, size_t err_size);
+int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t err_size);
 void config_print_keys(FILE *out); /* for `fieldtrace help` */
 
 #endif

@@ -25,13 +25,13 @@ enum route_flags {
 
 /* Routes are data: each module exports a table ending in a zeroed entry. */
 struct route {
-	const char *method;   /* "GET", "POST", ...; GET also answers HEAD */
-	const char *pattern;  /* "/v1/users/{id}": {x} matches one segment */
+	const char *method;  /* "GET", "POST", ...; GET also answers HEAD */
+	const char *pattern; /* "/v1/users/{id}": {x} matches one segment */
 	handler_fn handler;
 	enum perm perm;
-	const char *query;    /* allowed query parameters, comma separated; NULL none */
+	const char *query; /* allowed query parameters, comma separated; NULL none */
 	unsigned flags;
-	size_t body_max;      /* body cap in bytes; 0 = HTTP_BODY_DEFAULT_MAX */
+	size_t body_max; /* body cap in bytes; 0 = HTTP_BODY_DEFAULT_MAX */
 };
 
 #define HTTP_BODY_DEFAULT_MAX (1024u * 1024u)
@@ -48,10 +48,10 @@ struct query_param {
  * everything in it. Strings borrowed from it never outlive the request. */
 struct req {
 	struct mg_connection *conn;
-	struct db *db;                 /* this worker's connection */
+	struct db *db; /* this worker's connection */
 	const struct route *route;
 	const char *method;
-	const char *path;              /* decoded, without the query */
+	const char *path; /* decoded, without the query */
 	char request_id[40];
 	char client_addr[48];
 	char *params[HTTP_MAX_PARAMS]; /* decoded path parameters, in order */
@@ -59,10 +59,10 @@ struct req {
 	struct query_param query[HTTP_MAX_QUERY];
 	size_t nquery;
 	int authenticated;
-	struct principal user;         /* valid when authenticated */
-	char *body;                    /* NUL-terminated; NULL when none */
+	struct principal user; /* valid when authenticated */
+	char *body;            /* NUL-terminated; NULL when none */
 	size_t body_len;
-	json_t *json;                  /* parsed body for ROUTE_JSON_BODY */
+	json_t *json; /* parsed body for ROUTE_JSON_BODY */
 };
 
 /* Response context: the handler fills it, the dispatcher writes it. */
@@ -71,25 +71,25 @@ struct resp {
 	const char *content_type; /* static string */
 	struct buf headers;       /* extra "Name: value\r\n" lines */
 	struct buf body;
-	char detail[256];         /* problem "detail" when a handler fails */
-	json_t *errors;           /* problem "errors" list; owned */
+	char detail[256]; /* problem "detail" when a handler fails */
+	json_t *errors;   /* problem "errors" list; owned */
 };
 
 /* Failing: set the problem detail and return e (so handlers can
  * `return http_fail(resp, ERR_NOT_FOUND, "no such user");`). */
 enum err http_fail(struct resp *resp, enum err e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Adds {"pointer": pointer, "detail": msg} to the errors list and returns
  * ERR_INVALID. pointer is a JSON pointer into the body ("/username", "" for
  * the whole body) or a query parameter's name ("limit"), which is listed
  * as {"parameter": name} instead. */
 enum err http_invalid(struct resp *resp, const char *pointer, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Answering: resp_json steals doc. */
 void resp_json(struct resp *resp, int status, json_t *doc);
-void resp_text(struct resp *resp, int status, const char *content_type,
-	       const char *data, size_t len);
+void resp_text(struct resp *resp, int status, const char *content_type, const char *data,
+	       size_t len);
 void resp_header(struct resp *resp, const char *name, const char *value);
 
 /* Reading input. */
@@ -112,8 +112,7 @@ struct json_field {
 };
 /* Checks req->json against fields (terminated by a NULL name); collects
  * every problem before answering ERR_INVALID. */
-enum err req_json_check(const struct req *req, struct resp *resp,
-			const struct json_field *fields);
+enum err req_json_check(const struct req *req, struct resp *resp, const struct json_field *fields);
 /* Borrowed string member or NULL when absent / null. */
 const char *req_json_str(const struct req *req, const char *name);
 

@@ -17,27 +17,27 @@ enum role {
 };
 
 enum perm {
-	PERM_PUBLIC = 0,     /* no token needed */
-	PERM_AUTHENTICATED,  /* any valid token */
+	PERM_PUBLIC = 0,    /* no token needed */
+	PERM_AUTHENTICATED, /* any valid token */
 	PERM_USERS_READ,
 	PERM_USERS_WRITE,
 	PERM_AUDIT_READ,
-	PERM_REGISTRY_READ,   /* customers, sites, models, assets (scoped) */
-	PERM_REGISTRY_WRITE,  /* create / change them, import, relabel */
-	PERM_LABELS,          /* print labels and label sheets */
-	PERM_PII_REVEAL,      /* ask for unmasked personal data (audited) */
+	PERM_REGISTRY_READ,  /* customers, sites, models, assets (scoped) */
+	PERM_REGISTRY_WRITE, /* create / change them, import, relabel */
+	PERM_LABELS,         /* print labels and label sheets */
+	PERM_PII_REVEAL,     /* ask for unmasked personal data (audited) */
 	PERM__COUNT
 };
 
 /* Who is calling: filled from the access token by the dispatcher. */
 struct principal {
 	int64_t user_id;
-	int64_t session_id;     /* refresh-token family the access token belongs to */
+	int64_t session_id; /* refresh-token family the access token belongs to */
 	enum role role;
 	char username[64];
-	char region[32];        /* "" when none */
-	char region_path[256];  /* "/CN/GD/SZ/": scope is a prefix match on it */
-	char centre[32];        /* "" when none */
+	char region[32];       /* "" when none */
+	char region_path[256]; /* "/CN/GD/SZ/": scope is a prefix match on it */
+	char centre[32];       /* "" when none */
 };
 
 const char *role_name(enum role r);          /* "admin", ...; "" for NONE */
@@ -48,10 +48,10 @@ int policy_allows(enum role r, enum perm p); /* 1 allowed, 0 not */
  * scope is the half-open range [region_lo, region_hi) over region paths
  * ("/CN/GD/" .. "/CN/GD0"), which an index on the path can answer. */
 struct scope {
-	int all;              /* 1: no restriction */
-	char region_lo[256];  /* "" when the caller has no region scope */
+	int all;             /* 1: no restriction */
+	char region_lo[256]; /* "" when the caller has no region scope */
 	char region_hi[256];
-	int64_t owner_id;     /* sales: rows they own; 0 otherwise */
+	int64_t owner_id; /* sales: rows they own; 0 otherwise */
 };
 void policy_scope(const struct principal *p, struct scope *out);
 

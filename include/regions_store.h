@@ -17,8 +17,8 @@ struct region_row {
 	char parent[32]; /* "" for a root (country) */
 	char name[192];
 	char name_en[192];
-	char level[16];  /* country, province, city, district */
-	char path[256];  /* "/CN/GD/" */
+	char level[16]; /* country, province, city, district */
+	char path[256]; /* "/CN/GD/" */
 };
 
 struct centre_row {
@@ -41,8 +41,8 @@ enum err regions_store_centre_get(struct db *db, const char *code, struct centre
  * [A-Za-z0-9_-]{1,31}, the level is not one of the four, or the parent does
  * not exist; ERR_CONFLICT when the code is taken. Call inside a transaction
  * (db_begin) when more writes go with it. */
-enum err regions_store_insert(struct db *db, const char *code, const char *parent,
-			      const char *name, const char *name_en, const char *level);
+enum err regions_store_insert(struct db *db, const char *code, const char *parent, const char *name,
+			      const char *name_en, const char *level);
 /* Inserts c (region_path is ignored). ERR_INVALID when the code is not
  * [A-Za-z0-9_-]{1,31}, the region does not exist or capacity < 0;
  * ERR_CONFLICT when the code is taken. */
@@ -57,7 +57,7 @@ typedef int (*region_row_fn)(const struct region_row *row, void *ctx);
 typedef int (*centre_row_fn)(const struct centre_row *row, void *ctx);
 enum err regions_store_list(struct db *db, const char *after_path, int limit, region_row_fn fn,
 			    void *ctx);
-enum err regions_store_centre_list(struct db *db, const char *region_path,
-				   const char *after_code, int limit, centre_row_fn fn, void *ctx);
+enum err regions_store_centre_list(struct db *db, const char *region_path, const char *after_code,
+				   int limit, centre_row_fn fn, void *ctx);
 
 #endif

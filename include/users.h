@@ -15,8 +15,8 @@ struct user_record {
 	char username[64];
 	char display_name[128];
 	enum role role;
-	char region[32];  /* "" = none */
-	char centre[32];  /* "" = none */
+	char region[32]; /* "" = none */
+	char centre[32]; /* "" = none */
 	char phone[32];
 	int disabled;
 	int64_t created_at;
@@ -27,9 +27,8 @@ struct user_record {
  * transaction. On ERR_INVALID / ERR_CONFLICT, *field names the offending
  * member ("username", "role", "region", "centre", "password", ...).
  * Shared by POST /v1/users and `fieldtrace user add`. */
-enum err users_create(struct db *db, const struct audit_actor *actor,
-		      const struct user_record *in, const char *password,
-		      int64_t *id_out, const char **field);
+enum err users_create(struct db *db, const struct audit_actor *actor, const struct user_record *in,
+		      const char *password, int64_t *id_out, const char **field);
 
 /* Insert + "user.create" audit inside the caller's open transaction; the
  * caller validated u and hashed the password (demo data uses it). */

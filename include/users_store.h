@@ -34,7 +34,7 @@ struct user_filter {
 	enum role role;
 	const char *region_path; /* the region and its subtree */
 	const char *centre;
-	const char *q;           /* case-insensitive substring of username or display name */
+	const char *q; /* case-insensitive substring of username or display name */
 };
 
 /* ERR_NOT_FOUND when no user has that id within scope. */
@@ -55,13 +55,12 @@ enum err users_store_count(struct db *db, int64_t *out);
 /* Inserts u (its id is ignored; region / centre "" = none) with an encoded
  * Argon2id password_hash. ERR_CONFLICT when the username is taken (case
  * insensitively), ERR_INVALID when the region or centre does not exist. */
-enum err users_store_insert(struct db *db, const struct user_record *u,
-			    const char *password_hash, int64_t *id_out);
+enum err users_store_insert(struct db *db, const struct user_record *u, const char *password_hash,
+			    int64_t *id_out);
 
 /* Writes every member of u but id, username and created_at onto user u->id;
  * password_hash NULL keeps the current one. ERR_NOT_FOUND when no such id. */
-enum err users_store_update(struct db *db, const struct user_record *u,
-			    const char *password_hash);
+enum err users_store_update(struct db *db, const struct user_record *u, const char *password_hash);
 
 /* Revokes every live session of the user and deletes their access tokens,
  * so neither their access nor their refresh tokens work any more. */

@@ -309,9 +309,10 @@ static enum err trace_add_label(struct db *db, int64_t asset_id, json_t *doc)
 	if (e != ERR_OK)
 		return e;
 	qr_link(http_public_url(), code, link, sizeof(link));
-	return json_object_set_new(doc, "label", json_pack("{s:s, s:s}", "code", code, "link", link))
-		       ? ERR_INTERNAL
-		       : ERR_OK;
+	return json_object_set_new(doc, "label",
+				   json_pack("{s:s, s:s}", "code", code, "link", link))
+		   ? ERR_INTERNAL
+		   : ERR_OK;
 }
 
 static enum err trace_of(struct db *db, const struct asset_row *a, int latest_events,
@@ -512,8 +513,7 @@ static void take_tests(struct resp *resp, const json_t *tests, struct asset_row 
 		json_decref(out);
 		return;
 	}
-	json_array_foreach(tests, i, t)
-	{
+	json_array_foreach(tests, i, t) {
 		char name[TEST_NAME_MAX + 1] = "", unit[TEST_UNIT_MAX + 1] = "";
 		const char *result;
 		json_t *v, *item;
@@ -557,8 +557,7 @@ static void take_components(struct resp *resp, const json_t *list, struct asset_
 		http_invalid(resp, "/components", "at most %d components", ASSET_COMPONENTS_MAX);
 		return;
 	}
-	json_array_foreach(list, i, c)
-	{
+	json_array_foreach(list, i, c) {
 		struct component_row *row = &in->components[in->ncomponents++];
 
 		memset(row, 0, sizeof(*row));
@@ -833,8 +832,7 @@ static enum err add_test_events(struct db *db, const struct asset_row *a, int64_
 	size_t i;
 	enum err e = ERR_OK;
 
-	json_array_foreach(tests, i, t)
-	{
+	json_array_foreach(tests, i, t) {
 		const char *unit = json_string_value(json_object_get(t, "unit"));
 		json_t *value = json_object_get(t, "value");
 		int n = snprintf(summary, sizeof(summary), "Factory test %s: %s",

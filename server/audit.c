@@ -170,22 +170,22 @@ static int list_row(const struct audit_row *r, void *arg)
 
 	clock_format(r->at, at, sizeof(at));
 	json_array_append_new(
-		c->items,
-		json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s}", "id",
-			  (json_int_t)r->id, "at", at, "actor_id",
-			  r->actor_id ? json_integer(r->actor_id) : json_null(), "actor", r->actor,
-			  "action", r->action, "object_type", r->object_type, "object_id",
-			  r->object_id, "before", json_or_text(r->before), "after",
-			  json_or_text(r->after), "request_id", r->request_id, "client_addr",
-			  r->client_addr, "prev_hash", r->prev_hash, "hash", r->hash));
+	    c->items,
+	    json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s}", "id",
+		      (json_int_t)r->id, "at", at, "actor_id",
+		      r->actor_id ? json_integer(r->actor_id) : json_null(), "actor", r->actor,
+		      "action", r->action, "object_type", r->object_type, "object_id", r->object_id,
+		      "before", json_or_text(r->before), "after", json_or_text(r->after),
+		      "request_id", r->request_id, "client_addr", r->client_addr, "prev_hash",
+		      r->prev_hash, "hash", r->hash));
 	c->last_id = r->id;
 	return 0;
 }
 
 static enum err get_audit(struct req *req, struct resp *resp)
 {
-	struct audit_filter f = {0};
-	struct list_ctx c = {0};
+	struct audit_filter f = { 0 };
+	struct list_ctx c = { 0 };
 	struct page page;
 	int64_t after = 0;
 	const char *actor = req_query(req, "actor_id");
@@ -241,14 +241,15 @@ static enum err get_audit_verify(struct req *req, struct resp *resp)
 	if (e != ERR_OK)
 		return e;
 	resp_json(resp, 200,
-		  json_pack("{s:b, s:I, s:o}", "intact", broken == 0, "checked", (json_int_t)checked,
-			    "broken_at", broken ? json_integer(broken) : json_null()));
+		  json_pack("{s:b, s:I, s:o}", "intact", broken == 0, "checked",
+			    (json_int_t)checked, "broken_at",
+			    broken ? json_integer(broken) : json_null()));
 	return ERR_OK;
 }
 
 const struct route audit_routes[] = {
-	{"GET", "/v1/audit", get_audit, PERM_AUDIT_READ,
-	 "limit,cursor,object_type,object_id,action,actor_id", 0},
-	{"GET", "/v1/audit/verify", get_audit_verify, PERM_AUDIT_READ, NULL, 0},
-	{0},
+	{ "GET", "/v1/audit", get_audit, PERM_AUDIT_READ,
+	  "limit,cursor,object_type,object_id,action,actor_id", 0 },
+	{ "GET", "/v1/audit/verify", get_audit_verify, PERM_AUDIT_READ, NULL, 0 },
+	{ 0 },
 };

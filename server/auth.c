@@ -88,7 +88,8 @@ enum err auth_hash_password(const char *password, char *out, size_t out_size)
 
 static void make_dummy_hash(void)
 {
-	if (auth_hash_password("not a password of anyone", dummy_hash, sizeof(dummy_hash)) != ERR_OK)
+	if (auth_hash_password("not a password of anyone", dummy_hash, sizeof(dummy_hash)) !=
+	    ERR_OK)
 		dummy_hash[0] = '\0';
 }
 
@@ -219,9 +220,9 @@ static enum err too_many(struct resp *resp, int64_t wait)
 }
 
 static const struct json_field login_fields[] = {
-	{"username", JSON_STRING, JF_REQUIRED, 64},
-	{"password", JSON_STRING, JF_REQUIRED, 1024},
-	{NULL, JSON_NULL, 0, 0},
+	{ "username", JSON_STRING, JF_REQUIRED, 64 },
+	{ "password", JSON_STRING, JF_REQUIRED, 1024 },
+	{ NULL, JSON_NULL, 0, 0 },
 };
 
 static enum err post_login(struct req *req, struct resp *resp)
@@ -301,8 +302,8 @@ static enum err post_login(struct req *req, struct resp *resp)
 }
 
 static const struct json_field refresh_fields[] = {
-	{"refresh_token", JSON_STRING, JF_REQUIRED, 128},
-	{NULL, JSON_NULL, 0, 0},
+	{ "refresh_token", JSON_STRING, JF_REQUIRED, 128 },
+	{ NULL, JSON_NULL, 0, 0 },
 };
 
 static enum err post_refresh(struct req *req, struct resp *resp)
@@ -339,8 +340,8 @@ static enum err post_refresh(struct req *req, struct resp *resp)
 		if (!row.session_revoked) {
 			e = auth_store_session_revoke(req->db, row.session_id, now);
 			if (e == ERR_OK)
-				e = audit_append(req->db, &actor, "auth.refresh_reuse", "session", sid,
-						 NULL, NULL);
+				e = audit_append(req->db, &actor, "auth.refresh_reuse", "session",
+						 sid, NULL, NULL);
 			if (e == ERR_OK)
 				e = db_commit(req->db);
 			if (e != ERR_OK)
@@ -402,9 +403,9 @@ static enum err get_me(struct req *req, struct resp *resp)
 }
 
 const struct route auth_routes[] = {
-	{"POST", "/v1/auth/login", post_login, PERM_PUBLIC, NULL, ROUTE_JSON_BODY},
-	{"POST", "/v1/auth/refresh", post_refresh, PERM_PUBLIC, NULL, ROUTE_JSON_BODY},
-	{"POST", "/v1/auth/logout", post_logout, PERM_AUTHENTICATED, NULL, 0},
-	{"GET", "/v1/me", get_me, PERM_AUTHENTICATED, NULL, 0},
-	{0},
+	{ "POST", "/v1/auth/login", post_login, PERM_PUBLIC, NULL, ROUTE_JSON_BODY },
+	{ "POST", "/v1/auth/refresh", post_refresh, PERM_PUBLIC, NULL, ROUTE_JSON_BODY },
+	{ "POST", "/v1/auth/logout", post_logout, PERM_AUTHENTICATED, NULL, 0 },
+	{ "GET", "/v1/me", get_me, PERM_AUTHENTICATED, NULL, 0 },
+	{ 0 },
 };

@@ -115,8 +115,7 @@ static void parse_contacts(const json_t *list, struct customer_input *in, struct
 		http_invalid(resp, "/contacts", "at most %d contacts", CONTACTS_MAX);
 		return;
 	}
-	json_array_foreach(list, i, c)
-	{
+	json_array_foreach(list, i, c) {
 		struct contact_row *row = &in->contacts[in->ncontacts++];
 
 		memset(row, 0, sizeof(*row));

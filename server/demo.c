@@ -22,15 +22,15 @@ struct demo_region {
 
 /* Parents before children. */
 static const struct demo_region demo_regions[] = {
-	{"CN", NULL, "中国", "China", "country"},
-	{"GD", "CN", "广东", "Guangdong", "province"},
-	{"JS", "CN", "江苏", "Jiangsu", "province"},
-	{"BJ", "CN", "北京", "Beijing", "province"},
-	{"SZ", "GD", "深圳", "Shenzhen", "city"},
-	{"GZ", "GD", "广州", "Guangzhou", "city"},
-	{"NJ", "JS", "南京", "Nanjing", "city"},
-	{"SU", "JS", "苏州", "Suzhou", "city"},
-	{"BJC", "BJ", "北京市", "Beijing City", "city"},
+	{ "CN", NULL, "中国", "China", "country" },
+	{ "GD", "CN", "广东", "Guangdong", "province" },
+	{ "JS", "CN", "江苏", "Jiangsu", "province" },
+	{ "BJ", "CN", "北京", "Beijing", "province" },
+	{ "SZ", "GD", "深圳", "Shenzhen", "city" },
+	{ "GZ", "GD", "广州", "Guangzhou", "city" },
+	{ "NJ", "JS", "南京", "Nanjing", "city" },
+	{ "SU", "JS", "苏州", "Suzhou", "city" },
+	{ "BJC", "BJ", "北京市", "Beijing City", "city" },
 };
 
 struct demo_centre {
@@ -40,10 +40,10 @@ struct demo_centre {
 };
 
 static const struct demo_centre demo_centres[] = {
-	{"C-SZ", "深圳服务中心", "SZ", 22.54, 114.06, 50},
-	{"C-GZ", "广州服务中心", "GZ", 23.13, 113.26, 50},
-	{"C-NJ", "南京服务中心", "NJ", 32.06, 118.80, 50},
-	{"C-BJ", "北京服务中心", "BJC", 39.90, 116.40, 50},
+	{ "C-SZ", "深圳服务中心", "SZ", 22.54, 114.06, 50 },
+	{ "C-GZ", "广州服务中心", "GZ", 23.13, 113.26, 50 },
+	{ "C-NJ", "南京服务中心", "NJ", 32.06, 118.80, 50 },
+	{ "C-BJ", "北京服务中心", "BJC", 39.90, 116.40, 50 },
 };
 
 struct demo_user {
@@ -54,14 +54,15 @@ struct demo_user {
 
 /* The phone numbers are made up. */
 static const struct demo_user demo_users[] = {
-	{"admin", "Demo Admin", ROLE_ADMIN, "", "", "13800000001"},
-	{"supervisor.gd", "Demo Supervisor (Guangdong)", ROLE_SUPERVISOR, "GD", "", "13800000002"},
-	{"dispatcher.sz", "Demo Dispatcher (Shenzhen)", ROLE_DISPATCHER, "SZ", "C-SZ",
-	 "13800000003"},
-	{"tech.sz", "Demo Technician (Shenzhen)", ROLE_TECHNICIAN, "SZ", "C-SZ", "13800000004"},
-	{"tech.nj", "Demo Technician (Nanjing)", ROLE_TECHNICIAN, "NJ", "C-NJ", "13800000005"},
-	{"sales.gd", "Demo Sales (Guangdong)", ROLE_SALES, "GD", "", "13800000006"},
-	{"auditor", "Demo Auditor", ROLE_AUDITOR, "", "", "13800000007"},
+	{ "admin", "Demo Admin", ROLE_ADMIN, "", "", "13800000001" },
+	{ "supervisor.gd", "Demo Supervisor (Guangdong)", ROLE_SUPERVISOR, "GD", "",
+	  "13800000002" },
+	{ "dispatcher.sz", "Demo Dispatcher (Shenzhen)", ROLE_DISPATCHER, "SZ", "C-SZ",
+	  "13800000003" },
+	{ "tech.sz", "Demo Technician (Shenzhen)", ROLE_TECHNICIAN, "SZ", "C-SZ", "13800000004" },
+	{ "tech.nj", "Demo Technician (Nanjing)", ROLE_TECHNICIAN, "NJ", "C-NJ", "13800000005" },
+	{ "sales.gd", "Demo Sales (Guangdong)", ROLE_SALES, "GD", "", "13800000006" },
+	{ "auditor", "Demo Auditor", ROLE_AUDITOR, "", "", "13800000007" },
 };
 
 #define N_REGIONS (sizeof(demo_regions) / sizeof(demo_regions[0]))
@@ -159,7 +160,7 @@ static int print_if_demo(const struct user_record *u, void *arg)
 /* The database already has accounts: list the demo ones it holds. */
 static enum err print_existing(struct db *db, FILE *out)
 {
-	struct user_scope all = {.kind = USER_SCOPE_ALL};
+	struct user_scope all = { .kind = USER_SCOPE_ALL };
 
 	enum err e;
 
@@ -220,8 +221,9 @@ enum err demo_load(struct db *db, FILE *out)
 		demo_record(&demo_users[i], &u);
 		print_account(out, &u);
 	}
-	fprintf(out, "password of every demo account: %s (demo only: never use this data set"
-		     " where real people log in)\n",
+	fprintf(out,
+		"password of every demo account: %s (demo only: never use this data set"
+		" where real people log in)\n",
 		DEMO_PASSWORD);
 	return ERR_OK;
 }

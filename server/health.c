@@ -42,9 +42,9 @@ static enum err get_openapi(struct req *req, struct resp *resp)
 }
 
 const struct route health_routes[] = {
-	{"GET", "/healthz", get_healthz, PERM_PUBLIC, NULL, 0},
-	{"GET", "/readyz", get_readyz, PERM_PUBLIC, NULL, 0},
-	{"GET", "/metrics", get_metrics, PERM_PUBLIC, NULL, 0},
-	{"GET", "/openapi.json", get_openapi, PERM_PUBLIC, NULL, 0},
-	{0},
+	{ "GET", "/healthz", get_healthz, PERM_PUBLIC, NULL, 0 },
+	{ "GET", "/readyz", get_readyz, PERM_PUBLIC, NULL, 0 },
+	{ "GET", "/metrics", get_metrics, PERM_PUBLIC, NULL, 0 },
+	{ "GET", "/openapi.json", get_openapi, PERM_PUBLIC, NULL, 0 },
+	{ 0 },
 };

@@ -1175,8 +1175,7 @@ static void print_errors(const char *file, const struct import_report *rep)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(rep->errors, i, e)
-	{
+	json_array_foreach(rep->errors, i, e) {
 		const char *col = json_string_value(json_object_get(e, "column"));
 
 		fprintf(stderr, "%s:%lld: %s%s%s\n", file,

@@ -209,8 +209,7 @@ static enum err sheet_request(const struct req *req, struct resp *resp, int *pdf
 	if (ids && (json_array_size(ids) == 0 || json_array_size(ids) > HTTP_SHEET_MAX))
 		e = http_invalid(resp, "/asset_ids", "must list 1 to %d asset ids", HTTP_SHEET_MAX);
 	else if (ids) {
-		json_array_foreach(ids, i, v)
-		{
+		json_array_foreach(ids, i, v) {
 			if (!json_is_integer(v) || json_integer_value(v) <= 0) {
 				char ptr[32];
 
@@ -261,8 +260,7 @@ static enum err post_labels(struct req *req, struct resp *resp)
 		else if (e == ERR_OK && !s.n && !s.unlabelled)
 			e = http_invalid(resp, "/batch", "no asset of this batch is in your scope");
 	} else {
-		json_array_foreach(ids, i, v)
-		{
+		json_array_foreach(ids, i, v) {
 			struct qr_label_facts facts;
 			enum err fe =
 			    qr_store_label_facts(req->db, json_integer_value(v), &scope, &facts);

@@ -229,8 +229,7 @@ static void take_documents(struct resp *resp, const json_t *docs, struct model_r
 		http_invalid(resp, "/documents", "at most %d documents", DOCUMENTS_MAX);
 		return;
 	}
-	json_array_foreach(docs, i, d)
-	{
+	json_array_foreach(docs, i, d) {
 		char title[DOC_TITLE_MAX + 1], url[DOC_URL_MAX + 1];
 
 		snprintf(prefix, sizeof(prefix), "/documents/%zu", i);

@@ -33,7 +33,7 @@ static int region_item(const struct region_row *r, void *arg)
 
 static enum err get_regions(struct req *req, struct resp *resp)
 {
-	struct page_ctx c = {0};
+	struct page_ctx c = { 0 };
 	struct page page;
 	enum err e;
 
@@ -61,12 +61,11 @@ static int centre_item(const struct centre_row *r, void *arg)
 		return 1;
 	}
 	json_array_append_new(
-		c->items,
-		json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "code", r->code, "name", r->name,
-			  "region", r->region, "latitude",
-			  r->has_position ? json_real(r->latitude) : json_null(), "longitude",
-			  r->has_position ? json_real(r->longitude) : json_null(), "capacity",
-			  (json_int_t)r->capacity));
+	    c->items,
+	    json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "code", r->code, "name", r->name, "region",
+		      r->region, "latitude", r->has_position ? json_real(r->latitude) : json_null(),
+		      "longitude", r->has_position ? json_real(r->longitude) : json_null(),
+		      "capacity", (json_int_t)r->capacity));
 	snprintf(c->last, sizeof(c->last), "%s", r->code);
 	return 0;
 }
@@ -75,7 +74,7 @@ static enum err get_centres(struct req *req, struct resp *resp)
 {
 	const char *region = req_query(req, "region");
 	struct region_row filter;
-	struct page_ctx c = {0};
+	struct page_ctx c = { 0 };
 	struct page page;
 	enum err e;
 
@@ -104,9 +103,15 @@ static enum err get_centres(struct req *req, struct resp *resp)
 }
 
 const struct route regions_routes[] = {
-	{.method = "GET", .pattern = "/v1/regions", .handler = get_regions,
-	 .perm = PERM_AUTHENTICATED, .query = "limit,cursor"},
-	{.method = "GET", .pattern = "/v1/centres", .handler = get_centres,
-	 .perm = PERM_AUTHENTICATED, .query = "limit,cursor,region"},
-	{0},
+	{ .method = "GET",
+	  .pattern = "/v1/regions",
+	  .handler = get_regions,
+	  .perm = PERM_AUTHENTICATED,
+	  .query = "limit,cursor" },
+	{ .method = "GET",
+	  .pattern = "/v1/centres",
+	  .handler = get_centres,
+	  .perm = PERM_AUTHENTICATED,
+	  .query = "limit,cursor,region" },
+	{ 0 },
 };

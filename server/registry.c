@@ -75,8 +75,7 @@ enum err registry_json_check(struct resp *resp, const json_t *obj, const char *p
 
 	if (!json_is_object(obj))
 		return http_invalid(resp, prefix, "must be an object");
-	json_object_foreach((json_t *)obj, key, v)
-	{
+	json_object_foreach((json_t *)obj, key, v) {
 		const struct json_field *f = fields;
 
 		while (f->name && strcmp(f->name, key) != 0)
@@ -128,8 +127,7 @@ static int already_named(const struct resp *resp, const char *ptr)
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(resp->errors, i, e)
-	{
+	json_array_foreach(resp->errors, i, e) {
 		const char *p = json_string_value(json_object_get(e, "pointer"));
 
 		if (p && strcmp(p, ptr) == 0)

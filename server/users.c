@@ -36,7 +36,7 @@ struct report {
 };
 
 static void bad(struct report *rep, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void bad(struct report *rep, const char *field, const char *fmt, ...)
 {
@@ -145,12 +145,11 @@ static json_t *user_json(const struct user_record *u, int full_phone)
 		snprintf(phone, sizeof(phone), "%s", u->phone);
 	else
 		phone_mask(u->phone, phone, sizeof(phone));
-	return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:b, s:s, s:s}", "id",
-			 (json_int_t)u->id, "username", u->username, "display_name",
-			 u->display_name, "role", role_name(u->role), "region",
-			 u->region[0] ? u->region : NULL, "centre", u->centre[0] ? u->centre : NULL,
-			 "phone", phone, "disabled", u->disabled, "created_at", created,
-			 "updated_at", updated);
+	return json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:b, s:s, s:s}", "id", (json_int_t)u->id,
+	    "username", u->username, "display_name", u->display_name, "role", role_name(u->role),
+	    "region", u->region[0] ? u->region : NULL, "centre", u->centre[0] ? u->centre : NULL,
+	    "phone", phone, "disabled", u->disabled, "created_at", created, "updated_at", updated);
 }
 
 /* The audit log is readable by auditors, who see phones masked: so the
@@ -213,11 +212,10 @@ static enum err create_user(struct db *db, const struct audit_actor *actor,
 	return e;
 }
 
-enum err users_create(struct db *db, const struct audit_actor *actor,
-		      const struct user_record *in, const char *password, int64_t *id_out,
-		      const char **field)
+enum err users_create(struct db *db, const struct audit_actor *actor, const struct user_record *in,
+		      const char *password, int64_t *id_out, const char **field)
 {
-	struct report rep = {0};
+	struct report rep = { 0 };
 	enum err e = create_user(db, actor, in, password, id_out, &rep);
 
 	*field = rep.first ? rep.first : "";
@@ -322,11 +320,11 @@ static enum err get_users(struct req *req, struct resp *resp)
 {
 	const char *role = req_query(req, "role"), *region = req_query(req, "region");
 	const char *centre = req_query(req, "centre"), *q = req_query(req, "q");
-	struct user_filter filter = {0};
+	struct user_filter filter = { 0 };
 	struct user_scope scope;
 	struct region_row r;
 	struct centre_row c;
-	struct list_ctx ctx = {0};
+	struct list_ctx ctx = { 0 };
 	struct page page;
 	int64_t after = 0;
 	char next[24];
@@ -425,21 +423,21 @@ static void take_str(struct report *rep, const char *field, const char *value, c
 }
 
 static const struct json_field create_fields[] = {
-	{"username", JSON_STRING, JF_REQUIRED, 256},
-	{"password", JSON_STRING, JF_REQUIRED, PASSWORD_MAX},
-	{"role", JSON_STRING, JF_REQUIRED, 32},
-	{"display_name", JSON_STRING, 0, 127},
-	{"region", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX},
-	{"centre", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX},
-	{"phone", JSON_STRING, 0, 31},
-	{NULL, JSON_NULL, 0, 0},
+	{ "username", JSON_STRING, JF_REQUIRED, 256 },
+	{ "password", JSON_STRING, JF_REQUIRED, PASSWORD_MAX },
+	{ "role", JSON_STRING, JF_REQUIRED, 32 },
+	{ "display_name", JSON_STRING, 0, 127 },
+	{ "region", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX },
+	{ "centre", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX },
+	{ "phone", JSON_STRING, 0, 31 },
+	{ NULL, JSON_NULL, 0, 0 },
 };
 
 static enum err post_user(struct req *req, struct resp *resp)
 {
-	struct report rep = {.resp = resp};
+	struct report rep = { .resp = resp };
 	struct user_record u;
-	struct user_scope all = {.kind = USER_SCOPE_ALL};
+	struct user_scope all = { .kind = USER_SCOPE_ALL };
 	struct audit_actor actor;
 	const char *username;
 	char location[48];
@@ -477,14 +475,14 @@ static enum err post_user(struct req *req, struct resp *resp)
 }
 
 static const struct json_field patch_fields[] = {
-	{"display_name", JSON_STRING, 0, 127},
-	{"role", JSON_STRING, 0, 32},
-	{"region", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX},
-	{"centre", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX},
-	{"phone", JSON_STRING, 0, 31},
-	{"disabled", JSON_TRUE, 0, 0},
-	{"password", JSON_STRING, 0, PASSWORD_MAX},
-	{NULL, JSON_NULL, 0, 0},
+	{ "display_name", JSON_STRING, 0, 127 },
+	{ "role", JSON_STRING, 0, 32 },
+	{ "region", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX },
+	{ "centre", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX },
+	{ "phone", JSON_STRING, 0, 31 },
+	{ "disabled", JSON_TRUE, 0, 0 },
+	{ "password", JSON_STRING, 0, PASSWORD_MAX },
+	{ NULL, JSON_NULL, 0, 0 },
 };
 
 static int same_user(const struct user_record *a, const struct user_record *b)
@@ -517,7 +515,7 @@ static void patch_merge(struct req *req, struct report *rep, struct user_record 
 
 static enum err patch_user(struct req *req, struct resp *resp)
 {
-	struct report rep = {.resp = resp};
+	struct report rep = { .resp = resp };
 	struct user_record old, now_rec, u;
 	struct user_scope scope;
 	struct audit_actor actor;
@@ -565,7 +563,8 @@ static enum err patch_user(struct req *req, struct resp *resp)
 	}
 	if (e == ERR_OK && !same_user(&old, &now_rec)) {
 		db_rollback(req->db);
-		return http_fail(resp, ERR_CONFLICT, "the user changed meanwhile; read it and retry");
+		return http_fail(resp, ERR_CONFLICT,
+				 "the user changed meanwhile; read it and retry");
 	}
 	if (e == ERR_OK)
 		e = users_store_update(req->db, &u, password ? hash : NULL);
@@ -577,9 +576,9 @@ static enum err patch_user(struct req *req, struct resp *resp)
 		after = user_audit_json(&u);
 		if (after && password)
 			json_object_set_new(after, "password_changed", json_true());
-		e = before && after ? audit_append(req->db, &actor, "user.update", "user", id,
-						  before, after)
-				    : ERR_INTERNAL;
+		e = before && after
+			? audit_append(req->db, &actor, "user.update", "user", id, before, after)
+			: ERR_INTERNAL;
 	}
 	if (e == ERR_OK)
 		e = db_commit(req->db);
@@ -594,13 +593,24 @@ static enum err patch_user(struct req *req, struct resp *resp)
 }
 
 const struct route users_routes[] = {
-	{.method = "GET", .pattern = "/v1/users", .handler = get_users, .perm = PERM_USERS_READ,
-	 .query = "limit,cursor,role,region,centre,q"},
-	{.method = "POST", .pattern = "/v1/users", .handler = post_user, .perm = PERM_USERS_WRITE,
-	 .flags = ROUTE_JSON_BODY},
-	{.method = "GET", .pattern = "/v1/users/{id}", .handler = get_user,
-	 .perm = PERM_USERS_READ},
-	{.method = "PATCH", .pattern = "/v1/users/{id}", .handler = patch_user,
-	 .perm = PERM_USERS_WRITE, .flags = ROUTE_JSON_BODY},
-	{0},
+	{ .method = "GET",
+	  .pattern = "/v1/users",
+	  .handler = get_users,
+	  .perm = PERM_USERS_READ,
+	  .query = "limit,cursor,role,region,centre,q" },
+	{ .method = "POST",
+	  .pattern = "/v1/users",
+	  .handler = post_user,
+	  .perm = PERM_USERS_WRITE,
+	  .flags = ROUTE_JSON_BODY },
+	{ .method = "GET",
+	  .pattern = "/v1/users/{id}",
+	  .handler = get_user,
+	  .perm = PERM_USERS_READ },
+	{ .method = "PATCH",
+	  .pattern = "/v1/users/{id}",
+	  .handler = patch_user,
+	  .perm = PERM_USERS_WRITE,
+	  .flags = ROUTE_JSON_BODY },
+	{ 0 },
 };

@@ -49,17 +49,17 @@ void harness_global_init(void)
 }
 
 static const char seed_sql[] =
-	"INSERT INTO regions(code, parent_code, name, name_en, level, path) VALUES"
-	" ('CN', NULL, '中国', 'China', 'country', '/CN/'),"
-	" ('GD', 'CN', '广东', 'Guangdong', 'province', '/CN/GD/'),"
-	" ('SZ', 'GD', '深圳', 'Shenzhen', 'city', '/CN/GD/SZ/'),"
-	" ('GZ', 'GD', '广州', 'Guangzhou', 'city', '/CN/GD/GZ/'),"
-	" ('JS', 'CN', '江苏', 'Jiangsu', 'province', '/CN/JS/'),"
-	" ('NJ', 'JS', '南京', 'Nanjing', 'city', '/CN/JS/NJ/');"
-	"INSERT INTO centres(code, name, region_code, latitude, longitude, capacity) VALUES"
-	" ('C-SZ', '深圳服务中心', 'SZ', 22.54, 114.06, 40),"
-	" ('C-GZ', '广州服务中心', 'GZ', 23.13, 113.26, 40),"
-	" ('C-NJ', '南京服务中心', 'NJ', 32.06, 118.80, 30);";
+    "INSERT INTO regions(code, parent_code, name, name_en, level, path) VALUES"
+    " ('CN', NULL, '中国', 'China', 'country', '/CN/'),"
+    " ('GD', 'CN', '广东', 'Guangdong', 'province', '/CN/GD/'),"
+    " ('SZ', 'GD', '深圳', 'Shenzhen', 'city', '/CN/GD/SZ/'),"
+    " ('GZ', 'GD', '广州', 'Guangzhou', 'city', '/CN/GD/GZ/'),"
+    " ('JS', 'CN', '江苏', 'Jiangsu', 'province', '/CN/JS/'),"
+    " ('NJ', 'JS', '南京', 'Nanjing', 'city', '/CN/JS/NJ/');"
+    "INSERT INTO centres(code, name, region_code, latitude, longitude, capacity) VALUES"
+    " ('C-SZ', '深圳服务中心', 'SZ', 22.54, 114.06, 40),"
+    " ('C-GZ', '广州服务中心', 'GZ', 23.13, 113.26, 40),"
+    " ('C-NJ', '南京服务中心', 'NJ', 32.06, 118.80, 30);";
 
 static void start_server(void)
 {
@@ -129,11 +129,12 @@ int64_t harness_seed_user(const char *username, const char *role, const char *re
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db_handle(H.db),
-				"INSERT INTO users(username, display_name, role, region_code, centre_code,"
-				" phone, password_hash, created_at, updated_at)"
-				" VALUES (?1, ?1, ?2, ?3, ?4, '13800138000', ?5, 0, 0)",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+	    db_handle(H.db),
+	    "INSERT INTO users(username, display_name, role, region_code, centre_code,"
+	    " phone, password_hash, created_at, updated_at)"
+	    " VALUES (?1, ?1, ?2, ?3, ?4, '13800138000', ?5, 0, 0)",
+	    -1, &st, NULL);
 	ck_assert_int_eq(rc, SQLITE_OK);
 	db_bind_text(st, 1, username);
 	db_bind_text(st, 2, role);
@@ -176,9 +177,9 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-long http_call(const char *method, const char *path, const char *token,
-	       const char *content_type, const char *body, size_t body_len,
-	       const char *const *extra_headers, struct http_result *out)
+long http_call(const char *method, const char *path, const char *token, const char *content_type,
+	       const char *body, size_t body_len, const char *const *extra_headers,
+	       struct http_result *out)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hdrs = NULL;
@@ -271,13 +272,13 @@ void http_result_free(struct http_result *r)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
 
-long harness_raw(const char *request, size_t len, size_t chunk, int pause_ms,
-		 int read_timeout_ms, char *resp, size_t resp_size, int *closed)
+long harness_raw(const char *request, size_t len, size_t chunk, int pause_ms, int read_timeout_ms,
+		 char *resp, size_t resp_size, int *closed)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	struct sockaddr_in sa;
@@ -313,7 +314,7 @@ long harness_raw(const char *request, size_t len, size_t chunk, int pause_ms,
 	}
 	got = 0;
 	for (;;) {
-		struct pollfd p = {fd, POLLIN, 0};
+		struct pollfd p = { fd, POLLIN, 0 };
 		int n;
 
 		if (SSL_pending(ssl) == 0 && poll(&p, 1, read_timeout_ms) <= 0)

@@ -61,19 +61,22 @@ START_TEST(login_me_and_token_storage)
 	{
 		sqlite3_stmt *st;
 
-		ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db),
-						    "SELECT count(*) FROM access_tokens WHERE token_hash = ?1"
-						    " OR CAST(token_hash AS TEXT) = ?1",
-						    -1, &st, NULL),
-				 SQLITE_OK);
+		ck_assert_int_eq(
+		    sqlite3_prepare_v2(db_handle(H.db),
+				       "SELECT count(*) FROM access_tokens WHERE token_hash = ?1"
+				       " OR CAST(token_hash AS TEXT) = ?1",
+				       -1, &st, NULL),
+		    SQLITE_OK);
 		db_bind_text(st, 1, access);
 		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 		ck_assert_int_eq(sqlite3_column_int(st, 0), 0);
 		sqlite3_finalize(st);
 	}
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM access_tokens WHERE length(token_hash) = 32"), 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM access_tokens WHERE length(token_hash) = 32"), 1);
 	/* The login is audited. */
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'auth.login'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'auth.login'"),
+			 1);
 	free(access);
 	free(refresh_token);
 }
@@ -104,8 +107,9 @@ START_TEST(disabled_account_cannot_log_in_or_refresh)
 	ck_assert_int_eq(login("cat", TEST_PASSWORD, &r), 200);
 	refresh_token = strdup(json_string_value(json_object_get(r.json, "refresh_token")));
 	http_result_free(&r);
-	ck_assert_int_eq(sqlite3_exec(db_handle(H.db), "UPDATE users SET disabled = 1 WHERE username = 'cat'",
-				      NULL, NULL, NULL),
+	ck_assert_int_eq(sqlite3_exec(db_handle(H.db),
+				      "UPDATE users SET disabled = 1 WHERE username = 'cat'", NULL,
+				      NULL, NULL),
 			 SQLITE_OK);
 	login("cat", TEST_PASSWORD, &r);
 	assert_problem(&r, 401, NULL);
@@ -147,7 +151,8 @@ START_TEST(refresh_rotates_and_reuse_revokes_the_session)
 	refresh(refresh2, &r);
 	assert_problem(&r, 401, NULL);
 	http_result_free(&r);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse'"), 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_reuse'"), 1);
 
 	refresh("ftr_made-up", &r);
 	assert_problem(&r, 401, NULL);
@@ -226,7 +231,8 @@ START_TEST(failed_logins_are_throttled_per_account)
 	clock_set_offset(31);
 	ck_assert_int_eq(login("gus", TEST_PASSWORD, &r), 200);
 	http_result_free(&r);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM auth_throttle WHERE key = 'user:gus'"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM auth_throttle WHERE key = 'user:gus'"),
+			 0);
 }
 END_TEST
 

@@ -38,8 +38,9 @@ START_TEST(migrations_are_recorded_with_checksums)
 {
 	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations"),
 			 (int64_t)db_migration_count);
-	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations WHERE length(sha256) = 64"),
-			 (int64_t)db_migration_count);
+	ck_assert_int_eq(
+	    scalar(H.db, "SELECT count(*) FROM schema_migrations WHERE length(sha256) = 64"),
+	    (int64_t)db_migration_count);
 	/* Migrating again is a no-op. */
 	ck_assert_int_eq(db_migrate(H.db), ERR_OK);
 	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations"),
@@ -62,8 +63,12 @@ START_TEST(changed_migration_is_refused)
 	config_defaults(&cfg);
 	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
-	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT") : "certs/server.pem");
-	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", getenv("FIELDTRACE_TEST_KEY") ? getenv("FIELDTRACE_TEST_KEY") : "certs/server.key");
+	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s",
+		 getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT")
+						: "certs/server.pem");
+	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s",
+		 getenv("FIELDTRACE_TEST_KEY") ? getenv("FIELDTRACE_TEST_KEY")
+					       : "certs/server.key");
 	ck_assert_int_ne(server_start(&cfg, &srv), ERR_OK);
 	ck_assert_ptr_null(srv);
 }
@@ -142,12 +147,13 @@ START_TEST(audit_chain_verifies_and_shows_tampering)
 	http_result_free(&r);
 
 	/* The log refuses edits... */
-	ck_assert_int_ne(sqlite3_exec(db_handle(H.db), "UPDATE audit_log SET actor = 'x' WHERE id = 2",
-				      NULL, NULL, NULL),
+	ck_assert_int_ne(sqlite3_exec(db_handle(H.db),
+				      "UPDATE audit_log SET actor = 'x' WHERE id = 2", NULL, NULL,
+				      NULL),
 			 SQLITE_OK);
-	ck_assert_int_ne(sqlite3_exec(db_handle(H.db), "DELETE FROM audit_log WHERE id = 2", NULL,
-				      NULL, NULL),
-			 SQLITE_OK);
+	ck_assert_int_ne(
+	    sqlite3_exec(db_handle(H.db), "DELETE FROM audit_log WHERE id = 2", NULL, NULL, NULL),
+	    SQLITE_OK);
 	/* ...and one who gets round the triggers is caught by the chain. */
 	exec_ok(H.db, "DROP TRIGGER audit_log_no_update");
 	exec_ok(H.db, "UPDATE audit_log SET client_addr = '10.9.9.9' WHERE id = 2");
@@ -182,7 +188,8 @@ START_TEST(audit_list_pages_and_filters)
 			http_result_free(&r);
 			break;
 		}
-		snprintf(path, sizeof(path), "/v1/audit?limit=2&action=auth.login&cursor=%s", cursor);
+		snprintf(path, sizeof(path), "/v1/audit?limit=2&action=auth.login&cursor=%s",
+			 cursor);
 		http_result_free(&r);
 	}
 	ck_assert_int_eq(seen, 5);
@@ -265,8 +272,11 @@ START_TEST(cli_serve_drains_on_sigterm)
 		freopen(log, "w", stdout);
 		freopen(log, "a", stderr);
 		execl(bin(), bin(), "serve", "--db", db, "--listen", listen, "--tls-cert",
-		      getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT") : "certs/server.pem",
-		      "--tls-key", getenv("FIELDTRACE_TEST_KEY") ? getenv("FIELDTRACE_TEST_KEY") : "certs/server.key",
+		      getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT")
+						     : "certs/server.pem",
+		      "--tls-key",
+		      getenv("FIELDTRACE_TEST_KEY") ? getenv("FIELDTRACE_TEST_KEY")
+						    : "certs/server.key",
 		      (char *)NULL);
 		_exit(127);
 	}

@@ -30,8 +30,8 @@ END_TEST
 
 START_TEST(request_id_is_echoed_when_plain_and_replaced_when_not)
 {
-	const char *mine[] = {"X-Request-Id: phone-42-abcdef", NULL};
-	const char *evil[] = {"X-Request-Id: bad id\"<script>", NULL};
+	const char *mine[] = { "X-Request-Id: phone-42-abcdef", NULL };
+	const char *evil[] = { "X-Request-Id: bad id\"<script>", NULL };
 	struct http_result r;
 	char v[256];
 
@@ -177,9 +177,9 @@ START_TEST(content_length_with_transfer_encoding_is_400)
 	char resp[4096];
 	int closed;
 
-	ck_assert_int_gt(harness_raw(req, sizeof(req) - 1, sizeof(req), 0, 3000, resp, sizeof(resp),
-				     &closed),
-			 0);
+	ck_assert_int_gt(
+	    harness_raw(req, sizeof(req) - 1, sizeof(req), 0, 3000, resp, sizeof(resp), &closed),
+	    0);
 	ck_assert_msg(strncmp(resp, "HTTP/1.1 400", 12) == 0, "got: %.80s", resp);
 	ck_assert_ptr_nonnull(strstr(resp, "application/problem+json"));
 	ck_assert_ptr_nonnull(strstr(resp, "Transfer-Encoding"));
@@ -236,7 +236,8 @@ START_TEST(json_errors_name_the_problem)
 	assert_problem(&r, 400, "");
 	http_result_free(&r);
 
-	http_json("POST", "/v1/auth/login", NULL, "{\"username\":\"a\",\"username\":\"b\",\"password\":\"c\"}", &r);
+	http_json("POST", "/v1/auth/login", NULL,
+		  "{\"username\":\"a\",\"username\":\"b\",\"password\":\"c\"}", &r);
 	assert_problem(&r, 400, "");
 	http_result_free(&r);
 
@@ -254,7 +255,8 @@ START_TEST(json_errors_name_the_problem)
 	deep[i] = '\0';
 	http_json("POST", "/v1/auth/login", NULL, deep, &r);
 	assert_problem(&r, 400, "");
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(r.json, "detail")), "deeper"));
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(r.json, "detail")), "deeper"));
 	http_result_free(&r);
 
 	http_json("POST", "/v1/auth/login", NULL, "{\"username\": 5, \"extra\": true}", &r);
@@ -321,9 +323,11 @@ START_TEST(metrics_count_requests_and_tls)
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("GET", "/metrics", NULL, NULL, &r), 200);
 	ck_assert_ptr_nonnull(strstr(
-		r.body, "fieldtrace_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"));
+	    r.body,
+	    "fieldtrace_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"));
 	ck_assert_ptr_nonnull(strstr(r.body, "route=\"unrouted\",status=\"404\""));
-	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
+	ck_assert_ptr_nonnull(
+	    strstr(r.body, "fieldtrace_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
 	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_db_connections 8"));
 	ck_assert_ptr_null(strstr(r.body, "fieldtrace_tls_handshakes_total 0\n"));
 	http_result_free(&r);
@@ -368,8 +372,9 @@ END_TEST
 
 START_TEST(keep_alive_serves_many_requests_on_one_connection)
 {
-	static const char two[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
-				  "GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+	static const char two[] =
+	    "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	    "GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 	char resp[8192];
 	int closed;
 

@@ -533,13 +533,13 @@ START_TEST(linkset_follows_rfc_9264)
 		json_t *targets, *t;
 		size_t i;
 
-		json_object_foreach(ctx, rel, targets)
-		{
+		json_object_foreach(ctx, rel, targets) {
 			if (strcmp(rel, "anchor") == 0)
 				continue;
 			ck_assert_msg(json_is_array(targets) && json_array_size(targets) > 0, "%s",
 				      rel);
-			json_array_foreach(targets, i, t) ck_assert_ptr_nonnull(jstr(t, "href"));
+			json_array_foreach(targets, i, t)
+				ck_assert_ptr_nonnull(jstr(t, "href"));
 		}
 	}
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(ctx, "describedby"), 0), "type"),

@@ -286,8 +286,7 @@ static const json_t *find_error(const json_t *doc, long line, const char *column
 	const json_t *errors = json_object_get(doc, "errors"), *e;
 	size_t i;
 
-	json_array_foreach(errors, i, e)
-	{
+	json_array_foreach(errors, i, e) {
 		const char *c = json_string_value(json_object_get(e, "column"));
 
 		if (json_integer_value(json_object_get(e, "line")) != line)

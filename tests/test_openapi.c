@@ -15,8 +15,8 @@ extern const unsigned long openapi_json_len;
 
 /* OpenAPI's operation keys of a path item; its other keys (parameters,
  * summary, ...) are not operations. */
-static const char *const op_keys[] = {"get",     "put",  "post",  "delete",
-				      "options", "head", "patch", "trace"};
+static const char *const op_keys[] = { "get",     "put",  "post",  "delete",
+				       "options", "head", "patch", "trace" };
 
 /* The embedded document, parsed; caller json_decref()s. */
 static json_t *load_doc(void)
@@ -119,9 +119,8 @@ START_TEST(operations_match_route_permissions)
 	const char *path, *key;
 	char bad[4096] = "";
 
-	ck_assert_ptr_nonnull(json_object_get(json_object_get(json_object_get(doc, "components"),
-							      "securitySchemes"),
-					      "bearer"));
+	ck_assert_ptr_nonnull(json_object_get(
+	    json_object_get(json_object_get(doc, "components"), "securitySchemes"), "bearer"));
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "security")), 1);
 	json_object_foreach(paths, path, item) {
 		json_object_foreach(item, key, op) {
@@ -146,8 +145,10 @@ START_TEST(operations_match_route_permissions)
 				note(bad, sizeof(bad), "security does not match the route:", path);
 			if (r->perm != PERM_PUBLIC && !json_object_get(responses, "401"))
 				note(bad, sizeof(bad), "401 not documented:", path);
-			if ((r->perm > PERM_AUTHENTICATED) != (json_object_get(responses, "403") != NULL))
-				note(bad, sizeof(bad), "403 documented iff the route needs a role:", path);
+			if ((r->perm > PERM_AUTHENTICATED) !=
+			    (json_object_get(responses, "403") != NULL))
+				note(bad, sizeof(bad),
+				     "403 documented iff the route needs a role:", path);
 		}
 	}
 	ck_assert_msg(!bad[0], "docs/openapi.json: %s", bad);
@@ -225,8 +226,9 @@ START_TEST(openapi_json_is_served)
 	ck_assert_str_eq(ct, "application/json");
 	ck_assert_msg(r.json != NULL, "the answer is not JSON");
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "openapi")), "3.1.0");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r.json, "info"), "title")),
-			 "fieldtrace");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(r.json, "info"), "title")),
+	    "fieldtrace");
 	/* Byte for byte the document in the repository. */
 	ck_assert_uint_eq(r.body_len, openapi_json_len);
 	ck_assert_int_eq(memcmp(r.body, openapi_json, openapi_json_len), 0);

@@ -176,7 +176,9 @@ static int has_id(const json_t *doc, int64_t id)
 	json_t *it;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "items"), i, it) if (jint(it, "id") == id) return 1;
+	json_array_foreach(json_object_get(doc, "items"), i, it)
+		if (jint(it, "id") == id)
+			return 1;
 	return 0;
 }
 
@@ -271,8 +273,7 @@ START_TEST(admin_creates_and_reads_the_full_trace)
 		ck_assert_str_eq(jstr(jpath(doc, "label", NULL), "link"), link);
 	}
 	/* Events of the facts given, newest first. */
-	json_array_foreach(json_object_get(doc, "latest_events"), i, ev)
-	{
+	json_array_foreach(json_object_get(doc, "latest_events"), i, ev) {
 		const char *kind = jstr(ev, "kind");
 
 		seen_production += strcmp(kind, "production") == 0;
@@ -840,8 +841,7 @@ START_TEST(timeline_pages_newest_first)
 				 (long long)id);
 		ck_assert_int_eq(get(path, tech, &r), 200);
 		ck_assert_uint_le(items(r.json), 5);
-		json_array_foreach(json_object_get(r.json, "items"), i, ev)
-		{
+		json_array_foreach(json_object_get(r.json, "items"), i, ev) {
 			int64_t at;
 
 			ck_assert_int_eq(clock_parse(jstr(ev, "at"), &at), 0);
@@ -989,7 +989,8 @@ static uint64_t listed(const char *path, const char *token)
 	size_t i;
 
 	ck_assert_msg(get(path, token, &r) == 200, "%s: %s", path, r.body);
-	json_array_foreach(json_object_get(r.json, "items"), i, it) set |= 1ull << jint(it, "id");
+	json_array_foreach(json_object_get(r.json, "items"), i, it)
+		set |= 1ull << jint(it, "id");
 	ck_assert(json_is_null(json_object_get(r.json, "next_cursor")));
 	http_result_free(&r);
 	return set;
@@ -1117,8 +1118,7 @@ START_TEST(pagination_walks_every_asset_once)
 		snprintf(path, sizeof(path), "/v1/assets?limit=5%s%s", cursor[0] ? "&cursor=" : "",
 			 cursor);
 		ck_assert_int_eq(get(path, admin, &r), 200);
-		json_array_foreach(json_object_get(r.json, "items"), i, it)
-		{
+		json_array_foreach(json_object_get(r.json, "items"), i, it) {
 			ck_assert_int_gt(jint(it, "id"), last);
 			last = jint(it, "id");
 			seen++;
@@ -1464,8 +1464,7 @@ static int64_t status_count(json_t *list, const char *status, int64_t lo, int64_
 	json_t *it;
 	size_t i;
 
-	json_array_foreach(list, i, it)
-	{
+	json_array_foreach(list, i, it) {
 		json_t *w = json_object_get(it, "warranty");
 
 		if (strcmp(jstr(w, "status"), status) == 0 && jint(w, "days_left") >= lo &&

@@ -81,12 +81,13 @@ START_TEST(admin_creates_a_user)
 	json_t *audit;
 	int64_t id;
 
-	ck_assert_int_eq(http_json("POST", "/v1/users", admin,
-				   "{\"username\":\"newbie\",\"password\":\"" NEW_PASSWORD "\","
-				   "\"role\":\"technician\",\"display_name\":\"New Bie\","
-				   "\"region\":\"SZ\",\"centre\":\"C-SZ\",\"phone\":\"13912345678\"}",
-				   &r),
-			 201);
+	ck_assert_int_eq(
+	    http_json("POST", "/v1/users", admin,
+		      "{\"username\":\"newbie\",\"password\":\"" NEW_PASSWORD "\","
+		      "\"role\":\"technician\",\"display_name\":\"New Bie\","
+		      "\"region\":\"SZ\",\"centre\":\"C-SZ\",\"phone\":\"13912345678\"}",
+		      &r),
+	    201);
 	id = json_integer_value(json_object_get(r.json, "id"));
 	ck_assert_int_gt(id, 0);
 	ck_assert_str_eq(jstr(r.json, "username"), "newbie");
@@ -107,14 +108,16 @@ START_TEST(admin_creates_a_user)
 	http_result_free(&r);
 
 	/* Stored as Argon2id, and the audit entry carries no secret. */
-	snprintf(sql, sizeof(sql), "SELECT password_hash FROM users WHERE id = %lld", (long long)id);
+	snprintf(sql, sizeof(sql), "SELECT password_hash FROM users WHERE id = %lld",
+		 (long long)id);
 	hash = db_text(sql);
 	ck_assert_ptr_nonnull(hash);
 	ck_assert_int_eq(strncmp(hash, "$argon2id$", 10), 0);
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(*) FROM audit_log WHERE action = 'user.create' AND object_type = 'user'"
-		 " AND object_id = '%lld' AND actor = 'root' AND before IS NULL",
-		 (long long)id);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT count(*) FROM audit_log WHERE action = 'user.create' AND object_type = 'user'"
+	    " AND object_id = '%lld' AND actor = 'root' AND before IS NULL",
+	    (long long)id);
 	ck_assert_int_eq(count_rows(sql), 1);
 	after = db_text("SELECT after FROM audit_log WHERE action = 'user.create'");
 	ck_assert_ptr_nonnull(after);
@@ -164,16 +167,20 @@ START_TEST(duplicate_username_is_409)
 	http_result_free(&r);
 	/* Usernames are unique case-insensitively. */
 	http_json("POST", "/v1/users", admin,
-		  "{\"username\":\"TWIN\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}", &r);
+		  "{\"username\":\"TWIN\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}",
+		  &r);
 	assert_problem(&r, 409, NULL);
 	http_result_free(&r);
 	http_json("POST", "/v1/users", admin,
-		  "{\"username\":\"root\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"admin\"}", &r);
+		  "{\"username\":\"root\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"admin\"}",
+		  &r);
 	assert_problem(&r, 409, NULL);
 	http_result_free(&r);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM users WHERE lower(username) = 'twin'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM users WHERE lower(username) = 'twin'"),
+			 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM users"), 2);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.create'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.create'"),
+			 1);
 	free(admin);
 }
 END_TEST
@@ -184,37 +191,42 @@ START_TEST(each_invalid_field_is_named_and_nothing_is_stored)
 		const char *body;
 		const char *pointer;
 	} cases[] = {
-		{"{\"username\":\"ab\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}",
-		 "/username"},
-		{"{\"username\":\"bad name!\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}",
-		 "/username"},
-		{"{\"username\":\"x1234567890123456789012345678901234567890123456789012345678901234\","
-		 "\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}",
-		 "/username"},
-		{"{\"username\":\"okname\",\"password\":\"short\",\"role\":\"sales\"}", "/password"},
-		{"{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"king\"}",
-		 "/role"},
-		{"{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\","
-		 "\"region\":\"XX\"}",
-		 "/region"},
-		{"{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\","
-		 "\"centre\":\"C-XX\"}",
-		 "/centre"},
+		{ "{\"username\":\"ab\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}",
+		  "/username" },
+		{ "{\"username\":\"bad name!\",\"password\":\"" NEW_PASSWORD
+		  "\",\"role\":\"sales\"}",
+		  "/username" },
+		{ "{\"username\":"
+		  "\"x1234567890123456789012345678901234567890123456789012345678901234\","
+		  "\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}",
+		  "/username" },
+		{ "{\"username\":\"okname\",\"password\":\"short\",\"role\":\"sales\"}",
+		  "/password" },
+		{ "{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"king\"}",
+		  "/role" },
+		{ "{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\","
+		  "\"region\":\"XX\"}",
+		  "/region" },
+		{ "{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\","
+		  "\"centre\":\"C-XX\"}",
+		  "/centre" },
 		/* The centre must lie in the user's region or below it. */
-		{"{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"technician\","
-		 "\"region\":\"GD\",\"centre\":\"C-NJ\"}",
-		 "/centre"},
-		{"{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\","
-		 "\"phone\":\"call me\"}",
-		 "/phone"},
-		{"{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\","
-		 "\"nickname\":\"x\"}",
-		 "/nickname"},
-		{"{\"username\":7,\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}", "/username"},
-		{"{\"username\":\"okname\",\"role\":\"sales\"}", "/password"},
+		{ "{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD
+		  "\",\"role\":\"technician\","
+		  "\"region\":\"GD\",\"centre\":\"C-NJ\"}",
+		  "/centre" },
+		{ "{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\","
+		  "\"phone\":\"call me\"}",
+		  "/phone" },
+		{ "{\"username\":\"okname\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\","
+		  "\"nickname\":\"x\"}",
+		  "/nickname" },
+		{ "{\"username\":7,\"password\":\"" NEW_PASSWORD "\",\"role\":\"sales\"}",
+		  "/username" },
+		{ "{\"username\":\"okname\",\"role\":\"sales\"}", "/password" },
 	};
-	static const char *const all_at_once[] = {"/username", "/password", "/role", "/region",
-						  "/centre"};
+	static const char *const all_at_once[] = { "/username", "/password", "/role", "/region",
+						   "/centre" };
 	struct http_result r;
 	char *admin = harness_user_token("root", "admin", NULL, NULL);
 
@@ -234,7 +246,8 @@ START_TEST(each_invalid_field_is_named_and_nothing_is_stored)
 	http_result_free(&r);
 
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM users"), 1); /* root only */
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action LIKE 'user.%'"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action LIKE 'user.%'"),
+			 0);
 	free(admin);
 }
 END_TEST
@@ -245,7 +258,7 @@ START_TEST(only_admins_create_users)
 	char *sup = harness_user_token("sup", "supervisor", "GD", NULL);
 	char *tech = harness_user_token("tec", "technician", "SZ", "C-SZ");
 	const char *body =
-		"{\"username\":\"sneaky\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"admin\"}";
+	    "{\"username\":\"sneaky\",\"password\":\"" NEW_PASSWORD "\",\"role\":\"admin\"}";
 
 	http_json("POST", "/v1/users", sup, body, &r);
 	assert_problem(&r, 403, NULL);
@@ -460,7 +473,7 @@ START_TEST(phone_is_masked_for_everyone_but_admins)
 	http_result_free(&r);
 	/* Masked reads are not audited. */
 	ck_assert_int_eq(
-		count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.read_personal'"), 0);
+	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.read_personal'"), 0);
 
 	get_user(admin, id, &r);
 	ck_assert_int_eq(r.status, 200);
@@ -561,11 +574,12 @@ START_TEST(patch_changes_and_audits_before_and_after)
 	role = db_text(sql);
 	ck_assert_str_eq(role, "SZ");
 	free(role);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.update'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.update'"),
+			 1);
 
 	/* Moving region and centre together, and clearing them with null. */
 	ck_assert_int_eq(
-		http_json("PATCH", path, admin, "{\"region\":\"NJ\",\"centre\":\"C-NJ\"}", &r), 200);
+	    http_json("PATCH", path, admin, "{\"region\":\"NJ\",\"centre\":\"C-NJ\"}", &r), 200);
 	ck_assert_str_eq(jstr(r.json, "centre"), "C-NJ");
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("PATCH", path, admin, "{\"region\":null,\"centre\":null}", &r),
@@ -575,16 +589,17 @@ START_TEST(patch_changes_and_audits_before_and_after)
 	http_result_free(&r);
 
 	/* A new password works, and the audit entry only says it changed. */
-	ck_assert_int_eq(
-		http_json("PATCH", path, admin, "{\"password\":\"" NEW_PASSWORD "\"}", &r), 200);
+	ck_assert_int_eq(http_json("PATCH", path, admin, "{\"password\":\"" NEW_PASSWORD "\"}", &r),
+			 200);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.update'"
 				    " AND json_extract(after, '$.password_changed') = 1"),
 			 1);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE instr(after, 'argon2') > 0"
-				    " OR instr(after, '" NEW_PASSWORD "') > 0"
-				    " OR instr(before, 'argon2') > 0"),
-			 0);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM audit_log WHERE instr(after, 'argon2') > 0"
+		       " OR instr(after, '" NEW_PASSWORD "') > 0"
+		       " OR instr(before, 'argon2') > 0"),
+	    0);
 	ck_assert_int_eq(login("target", NEW_PASSWORD, &r), 200);
 	http_result_free(&r);
 	free(admin);
@@ -649,7 +664,7 @@ END_TEST
 
 START_TEST(regions_and_centres)
 {
-	static const char *const tree_order[] = {"CN", "GD", "GZ", "SZ", "JS", "NJ"};
+	static const char *const tree_order[] = { "CN", "GD", "GZ", "SZ", "JS", "NJ" };
 	struct http_result r;
 	char *tech = harness_user_token("tec", "technician", "SZ", "C-SZ");
 	char path[256];
@@ -766,17 +781,18 @@ START_TEST(demo_data_loads_once)
 	free(out);
 
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM users"), 7);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM users WHERE"
-				    " (username = 'admin' AND role = 'admin' AND region_code IS NULL)"
-				    " OR (username = 'supervisor.gd' AND role = 'supervisor'"
-				    "     AND region_code = 'GD' AND centre_code IS NULL)"
-				    " OR (username = 'dispatcher.sz' AND role = 'dispatcher'"
-				    "     AND region_code = 'SZ' AND centre_code = 'C-SZ')"
-				    " OR (username = 'tech.sz' AND role = 'technician' AND centre_code = 'C-SZ')"
-				    " OR (username = 'tech.nj' AND role = 'technician' AND centre_code = 'C-NJ')"
-				    " OR (username = 'sales.gd' AND role = 'sales' AND region_code = 'GD')"
-				    " OR (username = 'auditor' AND role = 'auditor' AND region_code IS NULL)"),
-			 7);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM users WHERE"
+		       " (username = 'admin' AND role = 'admin' AND region_code IS NULL)"
+		       " OR (username = 'supervisor.gd' AND role = 'supervisor'"
+		       "     AND region_code = 'GD' AND centre_code IS NULL)"
+		       " OR (username = 'dispatcher.sz' AND role = 'dispatcher'"
+		       "     AND region_code = 'SZ' AND centre_code = 'C-SZ')"
+		       " OR (username = 'tech.sz' AND role = 'technician' AND centre_code = 'C-SZ')"
+		       " OR (username = 'tech.nj' AND role = 'technician' AND centre_code = 'C-NJ')"
+		       " OR (username = 'sales.gd' AND role = 'sales' AND region_code = 'GD')"
+		       " OR (username = 'auditor' AND role = 'auditor' AND region_code IS NULL)"),
+	    7);
 	/* The harness's regions are kept; the missing ones are added with paths. */
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM regions"), 9);
 	path = db_text("SELECT path FROM regions WHERE code = 'BJC'");

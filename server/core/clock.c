@@ -41,7 +41,7 @@ static int parse_digits(const char *s, int n, int *out)
 
 static int days_in_month(int year, int month)
 {
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 
 	return month == 2 ? 28 + leap : days[month - 1];
@@ -53,8 +53,8 @@ int clock_parse(const char *s, int64_t *out)
 	size_t len = strlen(s);
 	struct tm tm;
 
-	if (len < 10 || parse_digits(s, 4, &year) || s[4] != '-' ||
-	    parse_digits(s + 5, 2, &mon) || s[7] != '-' || parse_digits(s + 8, 2, &day))
+	if (len < 10 || parse_digits(s, 4, &year) || s[4] != '-' || parse_digits(s + 5, 2, &mon) ||
+	    s[7] != '-' || parse_digits(s + 8, 2, &day))
 		return -1;
 	if (year < 1970 || year > 9999 || mon < 1 || mon > 12 || day < 1 ||
 	    day > days_in_month(year, mon))
@@ -79,8 +79,8 @@ int clock_parse(const char *s, int64_t *out)
 		} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
 			int oh, om;
 
-			if (parse_digits(p + 1, 2, &oh) || parse_digits(p + 4, 2, &om) ||
-			    oh > 23 || om > 59)
+			if (parse_digits(p + 1, 2, &oh) || parse_digits(p + 4, 2, &om) || oh > 23 ||
+			    om > 59)
 				return -1;
 			off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
 		} else {

@@ -19,9 +19,18 @@ struct key {
 	const char *help;
 };
 
-#define S(n, f, h) {n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, h}
-#define I(n, f, lo, hi, h) {n, K_INT, offsetof(struct config, f), 0, lo, hi, h}
-#define B(n, f, h) {n, K_BOOL, offsetof(struct config, f), 0, 0, 1, h}
+#define S(n, f, h)                                                                                 \
+	{                                                                                          \
+		n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, h     \
+	}
+#define I(n, f, lo, hi, h)                                                                         \
+	{                                                                                          \
+		n, K_INT, offsetof(struct config, f), 0, lo, hi, h                                 \
+	}
+#define B(n, f, h)                                                                                 \
+	{                                                                                          \
+		n, K_BOOL, offsetof(struct config, f), 0, 0, 1, h                                  \
+	}
 static const struct key keys[] = {
 	S("listen", listen, "ADDR:PORT to serve HTTPS on (port 0: any free port)"),
 	S("db", db_path, "SQLite database file"),
@@ -68,8 +77,7 @@ static int same_key(const char *a, const char *b)
 	return *a == *b;
 }
 
-int config_set(struct config *cfg, const char *key, const char *value, char *err,
-	       size_t err_size)
+int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t err_size)
 {
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const struct key *k = &keys[i];
@@ -86,8 +94,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
 		} else if (k->kind == K_BOOL) {
 			int v;
 
-			if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes") ||
-			    !strcmp(value, "on"))
+			if (!strcmp(value, "1") || !strcmp(value, "true") ||
+			    !strcmp(value, "yes") || !strcmp(value, "on"))
 				v = 1;
 			else if (!strcmp(value, "0") || !strcmp(value, "false") ||
 				 !strcmp(value, "no") || !strcmp(value, "off"))
@@ -104,8 +112,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
 			errno = 0;
 			v = strtol(value, &end, 10);
 			if (errno || !*value || *end || v < k->min || v > k->max) {
-				snprintf(err, err_size, "%s: expected an integer from %d to %d", key,
-					 k->min, k->max);
+				snprintf(err, err_size, "%s: expected an integer from %d to %d",
+					 key, k->min, k->max);
 				return -1;
 			}
 			int iv = (int)v;

@@ -8,7 +8,10 @@
 
 static atomic_int log_quiet;
 
-void log_set_quiet(int quiet) { atomic_store(&log_quiet, quiet); }
+void log_set_quiet(int quiet)
+{
+	atomic_store(&log_quiet, quiet);
+}
 
 static void log_line(const char *level, const char *fmt, va_list ap)
 {

@@ -23,9 +23,9 @@ enum err audit_store_last_hash(struct db *db, char *out)
 }
 
 static const char sql_insert[] =
-	"INSERT INTO audit_log(at, actor_id, actor, action, object_type, object_id, before, after,"
-	" request_id, client_addr, prev_hash, hash)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "INSERT INTO audit_log(at, actor_id, actor, action, object_type, object_id, before, after,"
+    " request_id, client_addr, prev_hash, hash)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 enum err audit_store_insert(struct db *db, const struct audit_row *row)
 {
@@ -53,23 +53,24 @@ enum err audit_store_insert(struct db *db, const struct audit_row *row)
 }
 
 static const char sql_scan[] =
-	"SELECT id, at, coalesce(actor_id, 0), actor, action, object_type, object_id, before, after,"
-	" request_id, client_addr, prev_hash, hash FROM audit_log"
-	" WHERE id > ?1 AND (?2 IS NULL OR object_type = ?2) AND (?3 IS NULL OR object_id = ?3)"
-	" AND (?4 IS NULL OR action = ?4) AND (?5 = 0 OR actor_id = ?5)"
-	" ORDER BY id LIMIT ?6";
+    "SELECT id, at, coalesce(actor_id, 0), actor, action, object_type, object_id, before, after,"
+    " request_id, client_addr, prev_hash, hash FROM audit_log"
+    " WHERE id > ?1 AND (?2 IS NULL OR object_type = ?2) AND (?3 IS NULL OR object_id = ?3)"
+    " AND (?4 IS NULL OR action = ?4) AND (?5 = 0 OR actor_id = ?5)"
+    " ORDER BY id LIMIT ?6";
 
 static const char *col_or_null(sqlite3_stmt *st, int col)
 {
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL
-							    : (const char *)sqlite3_column_text(st, col);
+	return sqlite3_column_type(st, col) == SQLITE_NULL
+		   ? NULL
+		   : (const char *)sqlite3_column_text(st, col);
 }
 
 enum err audit_store_scan(struct db *db, const struct audit_filter *filter, int64_t after_id,
 			  int limit, audit_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_scan);
-	struct audit_filter none = {0};
+	struct audit_filter none = { 0 };
 	enum err e = ERR_OK;
 	int rc;
 

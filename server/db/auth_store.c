@@ -6,7 +6,7 @@
 #include "db.h"
 
 static const char sql_login_row[] =
-	"SELECT id, username, password_hash, disabled FROM users WHERE username = ?1";
+    "SELECT id, username, password_hash, disabled FROM users WHERE username = ?1";
 
 enum err auth_store_login_row(struct db *db, const char *username, struct login_row *out)
 {
@@ -28,10 +28,10 @@ enum err auth_store_login_row(struct db *db, const char *username, struct login_
 }
 
 static const char sql_session_create[] =
-	"INSERT INTO sessions(user_id, created_at, expires_at, client_addr) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO sessions(user_id, created_at, expires_at, client_addr) VALUES (?1, ?2, ?3, ?4)";
 
-enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now,
-				   int64_t expires_at, const char *client_addr, int64_t *id_out)
+enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now, int64_t expires_at,
+				   const char *client_addr, int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_session_create);
 	enum err e;
@@ -49,7 +49,7 @@ enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now,
 }
 
 static const char sql_session_revoke[] =
-	"UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+    "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
 static const char sql_session_tokens_drop[] = "DELETE FROM access_tokens WHERE session_id = ?1";
 
 enum err auth_store_session_revoke(struct db *db, int64_t session_id, int64_t now)
@@ -72,8 +72,8 @@ enum err auth_store_session_revoke(struct db *db, int64_t session_id, int64_t no
 }
 
 static const char sql_refresh_insert[] =
-	"INSERT INTO refresh_tokens(token_hash, session_id, issued_at, expires_at)"
-	" VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO refresh_tokens(token_hash, session_id, issued_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4)";
 
 enum err auth_store_refresh_insert(struct db *db, const unsigned char *hash, int64_t session_id,
 				   int64_t now, int64_t expires_at)
@@ -90,10 +90,10 @@ enum err auth_store_refresh_insert(struct db *db, const unsigned char *hash, int
 }
 
 static const char sql_refresh_get[] =
-	"SELECT r.session_id, s.user_id, min(r.expires_at, s.expires_at), coalesce(r.used_at, 0),"
-	" coalesce(s.revoked_at, 0), u.disabled"
-	" FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
-	" JOIN users u ON u.id = s.user_id WHERE r.token_hash = ?1";
+    "SELECT r.session_id, s.user_id, min(r.expires_at, s.expires_at), coalesce(r.used_at, 0),"
+    " coalesce(s.revoked_at, 0), u.disabled"
+    " FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id"
+    " JOIN users u ON u.id = s.user_id WHERE r.token_hash = ?1";
 
 enum err auth_store_refresh_get(struct db *db, const unsigned char *hash, struct refresh_row *out)
 {
@@ -117,7 +117,7 @@ enum err auth_store_refresh_get(struct db *db, const unsigned char *hash, struct
 }
 
 static const char sql_refresh_use[] =
-	"UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL";
+    "UPDATE refresh_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL";
 
 enum err auth_store_refresh_use(struct db *db, const unsigned char *hash, int64_t now)
 {
@@ -135,7 +135,7 @@ enum err auth_store_refresh_use(struct db *db, const unsigned char *hash, int64_
 }
 
 static const char sql_access_insert[] =
-	"INSERT INTO access_tokens(token_hash, session_id, expires_at) VALUES (?1, ?2, ?3)";
+    "INSERT INTO access_tokens(token_hash, session_id, expires_at) VALUES (?1, ?2, ?3)";
 
 enum err auth_store_access_insert(struct db *db, const unsigned char *hash, int64_t session_id,
 				  int64_t expires_at)
@@ -151,14 +151,14 @@ enum err auth_store_access_insert(struct db *db, const unsigned char *hash, int6
 }
 
 static const char sql_principal[] =
-	"SELECT u.id, s.id, u.role, u.username, coalesce(u.region_code, ''),"
-	" coalesce(r.path, ''), coalesce(u.centre_code, '')"
-	" FROM access_tokens a"
-	" JOIN sessions s ON s.id = a.session_id"
-	" JOIN users u ON u.id = s.user_id"
-	" LEFT JOIN regions r ON r.code = u.region_code"
-	" WHERE a.token_hash = ?1 AND a.expires_at > ?2 AND s.revoked_at IS NULL"
-	" AND u.disabled = 0";
+    "SELECT u.id, s.id, u.role, u.username, coalesce(u.region_code, ''),"
+    " coalesce(r.path, ''), coalesce(u.centre_code, '')"
+    " FROM access_tokens a"
+    " JOIN sessions s ON s.id = a.session_id"
+    " JOIN users u ON u.id = s.user_id"
+    " LEFT JOIN regions r ON r.code = u.region_code"
+    " WHERE a.token_hash = ?1 AND a.expires_at > ?2 AND s.revoked_at IS NULL"
+    " AND u.disabled = 0";
 
 enum err auth_store_principal(struct db *db, const unsigned char *hash, int64_t now,
 			      struct principal *out)
@@ -186,10 +186,10 @@ enum err auth_store_principal(struct db *db, const unsigned char *hash, int64_t 
 }
 
 static const char sql_throttle_get[] =
-	"SELECT failures, window_start, blocked_until FROM auth_throttle WHERE key = ?1";
+    "SELECT failures, window_start, blocked_until FROM auth_throttle WHERE key = ?1";
 static const char sql_throttle_put[] =
-	"INSERT INTO auth_throttle(key, failures, window_start, blocked_until) VALUES (?1, ?2, ?3, ?4)"
-	" ON CONFLICT(key) DO UPDATE SET failures = ?2, window_start = ?3, blocked_until = ?4";
+    "INSERT INTO auth_throttle(key, failures, window_start, blocked_until) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT(key) DO UPDATE SET failures = ?2, window_start = ?3, blocked_until = ?4";
 static const char sql_throttle_clear[] = "DELETE FROM auth_throttle WHERE key = ?1";
 
 enum err auth_store_throttle_get(struct db *db, const char *key, struct throttle_row *out)

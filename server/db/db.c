@@ -31,14 +31,14 @@ struct db {
 #define DB_CACHE_KIB "512"
 
 static const char *const open_pragmas =
-	"PRAGMA journal_mode=WAL;"
-	/* FULL: an acknowledged write survives a process crash and a power
+    "PRAGMA journal_mode=WAL;"
+    /* FULL: an acknowledged write survives a process crash and a power
 	 * loss; NORMAL would only survive the former. README documents it. */
-	"PRAGMA synchronous=FULL;"
-	"PRAGMA foreign_keys=ON;"
-	"PRAGMA trusted_schema=OFF;"
-	"PRAGMA temp_store=MEMORY;"
-	"PRAGMA cache_size=-" DB_CACHE_KIB ";";
+    "PRAGMA synchronous=FULL;"
+    "PRAGMA foreign_keys=ON;"
+    "PRAGMA trusted_schema=OFF;"
+    "PRAGMA temp_store=MEMORY;"
+    "PRAGMA cache_size=-" DB_CACHE_KIB ";";
 
 void db_global_init(void)
 {
@@ -60,8 +60,8 @@ enum err db_open(const char *path, struct db **out)
 	if (!db)
 		return ERR_INTERNAL;
 	rc = sqlite3_open_v2(path, &db->conn,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+				 SQLITE_OPEN_EXRESCODE,
 			     NULL);
 	if (rc != SQLITE_OK) {
 		log_error("db: cannot open %s: %s", path,
@@ -93,7 +93,10 @@ void db_close(struct db *db)
 	free(db);
 }
 
-sqlite3 *db_handle(struct db *db) { return db->conn; }
+sqlite3 *db_handle(struct db *db)
+{
+	return db->conn;
+}
 
 static size_t slot_of(const char *sql)
 {
@@ -241,7 +244,10 @@ enum err db_begin(struct db *db)
 	return db_exec_static(db, sql_begin_write);
 }
 
-enum err db_commit(struct db *db) { return db_exec_static(db, sql_commit); }
+enum err db_commit(struct db *db)
+{
+	return db_exec_static(db, sql_commit);
+}
 
 void db_rollback(struct db *db)
 {

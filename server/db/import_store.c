@@ -48,4 +48,3 @@ enum err import_store_serial_taken(struct db *db, const char *serial, int *taken
 	}
 	return e == ERR_NOT_FOUND ? ERR_OK : e;
 }
-

@@ -8,15 +8,13 @@
 #include "db.h"
 #include "log.h"
 
-static const char sql_create_table[] =
-	"CREATE TABLE IF NOT EXISTS schema_migrations ("
-	" name TEXT PRIMARY KEY,"
-	" sha256 TEXT NOT NULL,"
-	" applied_at INTEGER NOT NULL) STRICT";
-static const char sql_applied[] =
-	"SELECT name, sha256 FROM schema_migrations ORDER BY name";
+static const char sql_create_table[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				       " name TEXT PRIMARY KEY,"
+				       " sha256 TEXT NOT NULL,"
+				       " applied_at INTEGER NOT NULL) STRICT";
+static const char sql_applied[] = "SELECT name, sha256 FROM schema_migrations ORDER BY name";
 static const char sql_record[] =
-	"INSERT INTO schema_migrations(name, sha256, applied_at) VALUES (?1, ?2, ?3)";
+    "INSERT INTO schema_migrations(name, sha256, applied_at) VALUES (?1, ?2, ?3)";
 
 static void sha256_hex(const char *data, size_t len, char out[65])
 {
@@ -56,8 +54,9 @@ static enum err check_applied(struct db *db, unsigned char *applied)
 		char want[65];
 
 		if (!m) {
-			log_error("migrate: database has migration %s that this binary does not know",
-				  name ? name : "?");
+			log_error(
+			    "migrate: database has migration %s that this binary does not know",
+			    name ? name : "?");
 			e = ERR_CONFLICT;
 			break;
 		}
@@ -119,7 +118,7 @@ fail:
 
 enum err db_migrate(struct db *db)
 {
-	unsigned char applied[256] = {0};
+	unsigned char applied[256] = { 0 };
 	enum err e;
 
 	if (db_migration_count > sizeof(applied))
@@ -133,7 +132,7 @@ enum err db_migrate(struct db *db)
 
 enum err db_check_schema(struct db *db)
 {
-	unsigned char applied[256] = {0};
+	unsigned char applied[256] = { 0 };
 	enum err e = check_applied(db, applied);
 
 	for (unsigned i = 0; e == ERR_OK && i < db_migration_count; i++) {

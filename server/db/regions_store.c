@@ -11,12 +11,13 @@ static int code_ok(const char *code)
 	size_t n = code ? strlen(code) : 0;
 
 	return n >= 1 && n <= REGION_CODE_MAX &&
-	       strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+	       strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
+		   n;
 }
 
 static int level_ok(const char *level)
 {
-	static const char *const levels[] = {"country", "province", "city", "district"};
+	static const char *const levels[] = { "country", "province", "city", "district" };
 
 	for (size_t i = 0; level && i < sizeof(levels) / sizeof(levels[0]); i++)
 		if (strcmp(level, levels[i]) == 0)
@@ -55,8 +56,9 @@ enum err regions_store_get(struct db *db, const char *code, struct region_row *o
 	return ERR_OK;
 }
 
-#define CENTRE_COLS                                                                         \
-	"c.code, c.name, c.region_code, r.path, c.latitude IS NOT NULL AND c.longitude IS NOT NULL," \
+#define CENTRE_COLS                                                                                \
+	"c.code, c.name, c.region_code, r.path, c.latitude IS NOT NULL AND c.longitude IS NOT "    \
+	"NULL,"                                                                                    \
 	" coalesce(c.latitude, 0), coalesce(c.longitude, 0), c.capacity"
 
 static void centre_read(sqlite3_stmt *st, struct centre_row *out)
@@ -71,9 +73,9 @@ static void centre_read(sqlite3_stmt *st, struct centre_row *out)
 	out->capacity = sqlite3_column_int64(st, 7);
 }
 
-static const char sql_centre_get[] = "SELECT " CENTRE_COLS
-				     " FROM centres c JOIN regions r ON r.code = c.region_code"
-				     " WHERE c.code = ?1";
+static const char sql_centre_get[] =
+    "SELECT " CENTRE_COLS " FROM centres c JOIN regions r ON r.code = c.region_code"
+    " WHERE c.code = ?1";
 
 enum err regions_store_centre_get(struct db *db, const char *code, struct centre_row *out)
 {
@@ -93,11 +95,11 @@ enum err regions_store_centre_get(struct db *db, const char *code, struct centre
 }
 
 static const char sql_region_insert[] =
-	"INSERT INTO regions(code, parent_code, name, name_en, level, path)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO regions(code, parent_code, name, name_en, level, path)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-enum err regions_store_insert(struct db *db, const char *code, const char *parent,
-			      const char *name, const char *name_en, const char *level)
+enum err regions_store_insert(struct db *db, const char *code, const char *parent, const char *name,
+			      const char *name_en, const char *level)
 {
 	struct region_row p;
 	char path[sizeof(p.path)];
@@ -132,8 +134,8 @@ enum err regions_store_insert(struct db *db, const char *code, const char *paren
 }
 
 static const char sql_centre_insert[] =
-	"INSERT INTO centres(code, name, region_code, latitude, longitude, capacity)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO centres(code, name, region_code, latitude, longitude, capacity)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 enum err regions_store_centre_insert(struct db *db, const struct centre_row *c)
 {
@@ -189,12 +191,12 @@ enum err regions_store_list(struct db *db, const char *after_path, int limit, re
 /* The region filter is a prefix match of the centre's region path on the
  * filter's path: the region itself and its whole subtree. */
 static const char sql_centre_list[] =
-	"SELECT " CENTRE_COLS " FROM centres c JOIN regions r ON r.code = c.region_code"
-	" WHERE (?1 IS NULL OR substr(r.path, 1, length(?1)) = ?1)"
-	" AND (?2 IS NULL OR c.code > ?2) ORDER BY c.code LIMIT ?3";
+    "SELECT " CENTRE_COLS " FROM centres c JOIN regions r ON r.code = c.region_code"
+    " WHERE (?1 IS NULL OR substr(r.path, 1, length(?1)) = ?1)"
+    " AND (?2 IS NULL OR c.code > ?2) ORDER BY c.code LIMIT ?3";
 
-enum err regions_store_centre_list(struct db *db, const char *region_path,
-				   const char *after_code, int limit, centre_row_fn fn, void *ctx)
+enum err regions_store_centre_list(struct db *db, const char *region_path, const char *after_code,
+				   int limit, centre_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_centre_list);
 	struct centre_row row;

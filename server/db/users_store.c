@@ -11,16 +11,16 @@ static const char *or_null(const char *s)
 	return s && s[0] ? s : NULL;
 }
 
-#define USER_COLS                                                                     \
-	"u.id, u.username, u.display_name, u.role, coalesce(u.region_code, '')," \
+#define USER_COLS                                                                                  \
+	"u.id, u.username, u.display_name, u.role, coalesce(u.region_code, ''),"                   \
 	" coalesce(u.centre_code, ''), u.phone, u.disabled, u.created_at, u.updated_at"
 
 /* The scope, bound as ?1 kind, ?2 region path, ?3 centre. A user without a
  * region has a NULL r.path and so is outside every region scope; unknown
  * kinds and empty strings match no one. */
-#define USER_SCOPE_SQL                                                          \
-	" (?1 = 1"                                                                 \
-	" OR (?1 = 2 AND ?2 <> '' AND substr(r.path, 1, length(?2)) = ?2)"        \
+#define USER_SCOPE_SQL                                                                             \
+	" (?1 = 1"                                                                                 \
+	" OR (?1 = 2 AND ?2 <> '' AND substr(r.path, 1, length(?2)) = ?2)"                         \
 	" OR (?1 = 3 AND ?3 <> '' AND u.centre_code = ?3))"
 
 static void scope_bind(sqlite3_stmt *st, const struct user_scope *scope)
@@ -45,9 +45,9 @@ static void user_read(sqlite3_stmt *st, struct user_record *out)
 	out->updated_at = sqlite3_column_int64(st, 9);
 }
 
-static const char sql_get[] = "SELECT " USER_COLS
-			      " FROM users u LEFT JOIN regions r ON r.code = u.region_code"
-			      " WHERE" USER_SCOPE_SQL " AND u.id = ?4";
+static const char sql_get[] =
+    "SELECT " USER_COLS " FROM users u LEFT JOIN regions r ON r.code = u.region_code"
+    " WHERE" USER_SCOPE_SQL " AND u.id = ?4";
 
 enum err users_store_get(struct db *db, int64_t id, const struct user_scope *scope,
 			 struct user_record *out)
@@ -70,21 +70,21 @@ enum err users_store_get(struct db *db, int64_t id, const struct user_scope *sco
 /* q is matched with instr() on lowercased text, so '%' and '_' in it are
  * plain characters (no LIKE pattern to escape). */
 static const char sql_list[] =
-	"SELECT " USER_COLS " FROM users u LEFT JOIN regions r ON r.code = u.region_code"
-	" WHERE" USER_SCOPE_SQL " AND u.id > ?4"
-	" AND (?5 IS NULL OR u.role = ?5)"
-	" AND (?6 IS NULL OR substr(r.path, 1, length(?6)) = ?6)"
-	" AND (?7 IS NULL OR u.centre_code = ?7)"
-	" AND (?8 IS NULL OR instr(lower(u.username), lower(?8)) > 0"
-	" OR instr(lower(u.display_name), lower(?8)) > 0)"
-	" ORDER BY u.id LIMIT ?9";
+    "SELECT " USER_COLS " FROM users u LEFT JOIN regions r ON r.code = u.region_code"
+    " WHERE" USER_SCOPE_SQL " AND u.id > ?4"
+    " AND (?5 IS NULL OR u.role = ?5)"
+    " AND (?6 IS NULL OR substr(r.path, 1, length(?6)) = ?6)"
+    " AND (?7 IS NULL OR u.centre_code = ?7)"
+    " AND (?8 IS NULL OR instr(lower(u.username), lower(?8)) > 0"
+    " OR instr(lower(u.display_name), lower(?8)) > 0)"
+    " ORDER BY u.id LIMIT ?9";
 
 enum err users_store_list(struct db *db, const struct user_scope *scope,
 			  const struct user_filter *filter, int64_t after_id, int limit,
 			  user_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_list);
-	struct user_filter none = {0};
+	struct user_filter none = { 0 };
 	struct user_record row;
 	enum err e = ERR_OK;
 	int rc;
@@ -129,12 +129,12 @@ enum err users_store_count(struct db *db, int64_t *out)
 }
 
 static const char sql_insert[] =
-	"INSERT INTO users(username, display_name, role, region_code, centre_code, phone,"
-	" password_hash, disabled, created_at, updated_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "INSERT INTO users(username, display_name, role, region_code, centre_code, phone,"
+    " password_hash, disabled, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
-enum err users_store_insert(struct db *db, const struct user_record *u,
-			    const char *password_hash, int64_t *id_out)
+enum err users_store_insert(struct db *db, const struct user_record *u, const char *password_hash,
+			    int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_insert);
 	enum err e;
@@ -158,12 +158,11 @@ enum err users_store_insert(struct db *db, const struct user_record *u,
 }
 
 static const char sql_update[] =
-	"UPDATE users SET display_name = ?2, role = ?3, region_code = ?4, centre_code = ?5,"
-	" phone = ?6, disabled = ?7, updated_at = ?8, password_hash = coalesce(?9, password_hash)"
-	" WHERE id = ?1";
+    "UPDATE users SET display_name = ?2, role = ?3, region_code = ?4, centre_code = ?5,"
+    " phone = ?6, disabled = ?7, updated_at = ?8, password_hash = coalesce(?9, password_hash)"
+    " WHERE id = ?1";
 
-enum err users_store_update(struct db *db, const struct user_record *u,
-			    const char *password_hash)
+enum err users_store_update(struct db *db, const struct user_record *u, const char *password_hash)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_update);
 	enum err e;
@@ -186,9 +185,9 @@ enum err users_store_update(struct db *db, const struct user_record *u,
 }
 
 static const char sql_sessions_revoke[] =
-	"UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
+    "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
 static const char sql_access_drop[] =
-	"DELETE FROM access_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?1)";
+    "DELETE FROM access_tokens WHERE session_id IN (SELECT id FROM sessions WHERE user_id = ?1)";
 
 enum err users_store_end_sessions(struct db *db, int64_t user_id, int64_t now)
 {

@@ -51,8 +51,7 @@ static int split_path(char *path, char **seg, int max)
 }
 
 /* Does pattern match the segments? Fills params (borrowed) when it does. */
-static int route_matches(const char *pattern, char **seg, int nseg,
-			 char **params, size_t *nparams)
+static int route_matches(const char *pattern, char **seg, int nseg, char **params, size_t *nparams)
 {
 	const char *p = pattern;
 	int i = 0;
@@ -95,8 +94,8 @@ struct match {
 	int path_known;
 };
 
-static void find_route(const char *method, char **seg, int nseg, char **params,
-		       size_t *nparams, struct match *m)
+static void find_route(const char *method, char **seg, int nseg, char **params, size_t *nparams,
+		       struct match *m)
 {
 	char *tmp[HTTP_MAX_PARAMS];
 	size_t ntmp;
@@ -199,7 +198,8 @@ static void make_request_id(struct req *req)
 
 	/* Keep a caller's id when it is short and plain, so logs correlate. */
 	if (n >= 8 && n < sizeof(req->request_id) &&
-	    strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n) {
+	    strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+		n) {
 		memcpy(req->request_id, given, n + 1);
 		return;
 	}
@@ -269,11 +269,10 @@ static enum err parse_json_body(struct req *req, struct resp *resp)
 		return http_fail(resp, ERR_MEDIA_TYPE, "send the body as application/json");
 	if (req->body_len == 0)
 		return http_invalid(resp, "", "a JSON object body is required");
-	req->json = json_loadb(req->body, req->body_len,
-			       JSON_REJECT_DUPLICATES, &jerr);
+	req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req->json)
-		return http_invalid(resp, "", "malformed JSON at line %d column %d: %s",
-				    jerr.line, jerr.column, jerr.text);
+		return http_invalid(resp, "", "malformed JSON at line %d column %d: %s", jerr.line,
+				    jerr.column, jerr.text);
 	if (json_depth_exceeds(req->json, 1))
 		return http_invalid(resp, "", "JSON nested deeper than %d levels",
 				    HTTP_MAX_JSON_DEPTH);
@@ -282,8 +281,8 @@ static enum err parse_json_body(struct req *req, struct resp *resp)
 	return ERR_OK;
 }
 
-static enum err read_request_body(struct req *req, struct resp *resp,
-				  const struct http_limits *lim, int *must_close)
+static enum err read_request_body(struct req *req, struct resp *resp, const struct http_limits *lim,
+				  int *must_close)
 {
 	const struct mg_request_info *ri = mg_get_request_info(req->conn);
 	int chunked = header_present(req->conn, "Transfer-Encoding");
@@ -402,7 +401,8 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 			resp_header(resp, "WWW-Authenticate", "Bearer realm=\"fieldtrace\"");
 		return e;
 	}
-	if (req->route->perm > PERM_AUTHENTICATED && !policy_allows(req->user.role, req->route->perm))
+	if (req->route->perm > PERM_AUTHENTICATED &&
+	    !policy_allows(req->user.role, req->route->perm))
 		return http_fail(resp, ERR_FORBIDDEN, "your role may not do this");
 	e = parse_query(req, resp, ri->query_string);
 	if (e != ERR_OK)

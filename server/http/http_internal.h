@@ -23,8 +23,7 @@ void http_request_id_new(char *out, size_t out_size);
 void http_problem_render(const struct req *req, struct resp *resp, enum err e);
 /* Status line, headers and body in one write; returns bytes sent. */
 size_t http_response_write(const struct req *req, struct resp *resp, int must_close);
-void http_access_log(const struct req *req, const struct resp *resp, size_t bytes,
-		     uint64_t micros);
+void http_access_log(const struct req *req, const struct resp *resp, size_t bytes, uint64_t micros);
 /* Writes a bare problem for errors civetweb detects before routing. */
 void http_write_early_problem(struct mg_connection *conn, int status, const char *detail);
 

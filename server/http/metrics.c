@@ -8,8 +8,8 @@
 #define MAX_ROUTE_SLOTS 257
 #define STATUS_SLOTS 600
 
-static const double bucket_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-				       0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+static const double bucket_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+					0.05,   0.1,   0.25,   0.5,   1.0,  2.5 };
 #define NBUCKETS (sizeof(bucket_bounds) / sizeof(bucket_bounds[0]))
 
 static _Atomic uint64_t by_route_status[MAX_ROUTE_SLOTS][STATUS_SLOTS];
@@ -49,32 +49,40 @@ void metrics_render(struct buf *out)
 {
 	uint64_t cumulative = 0;
 
-	buf_puts(out, "# HELP fieldtrace_http_requests_total Requests answered, by route and status.\n"
-		      "# TYPE fieldtrace_http_requests_total counter\n");
+	buf_puts(out,
+		 "# HELP fieldtrace_http_requests_total Requests answered, by route and status.\n"
+		 "# TYPE fieldtrace_http_requests_total counter\n");
 	for (size_t r = 0; r <= routes_count() && r < MAX_ROUTE_SLOTS; r++) {
 		const struct route *route = r ? routes_at(r - 1) : NULL;
 
 		for (int s = 0; s < STATUS_SLOTS; s++) {
-			uint64_t v = atomic_load_explicit(&by_route_status[r][s], memory_order_relaxed);
+			uint64_t v =
+			    atomic_load_explicit(&by_route_status[r][s], memory_order_relaxed);
 
 			if (!v)
 				continue;
 			buf_printf(out,
-				   "fieldtrace_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} %llu\n",
-				   route ? route->method : "", route ? route->pattern : "unrouted", s,
-				   (unsigned long long)v);
+				   "fieldtrace_http_requests_total{method=\"%s\",route=\"%s\","
+				   "status=\"%d\"} %llu\n",
+				   route ? route->method : "", route ? route->pattern : "unrouted",
+				   s, (unsigned long long)v);
 		}
 	}
-	buf_puts(out, "# HELP fieldtrace_http_request_duration_seconds Time from request to answer.\n"
-		      "# TYPE fieldtrace_http_request_duration_seconds histogram\n");
+	buf_puts(out,
+		 "# HELP fieldtrace_http_request_duration_seconds Time from request to answer.\n"
+		 "# TYPE fieldtrace_http_request_duration_seconds histogram\n");
 	for (size_t b = 0; b <= NBUCKETS; b++) {
 		cumulative += atomic_load_explicit(&latency_buckets[b], memory_order_relaxed);
 		if (b < NBUCKETS)
-			buf_printf(out, "fieldtrace_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-				   bucket_bounds[b], (unsigned long long)cumulative);
+			buf_printf(
+			    out,
+			    "fieldtrace_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			    bucket_bounds[b], (unsigned long long)cumulative);
 		else
-			buf_printf(out, "fieldtrace_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-				   (unsigned long long)cumulative);
+			buf_printf(
+			    out,
+			    "fieldtrace_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+			    (unsigned long long)cumulative);
 	}
 	buf_printf(out,
 		   "fieldtrace_http_request_duration_seconds_sum %.6f\n"

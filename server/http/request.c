@@ -40,30 +40,40 @@ enum err req_param_id(const struct req *req, struct resp *resp, size_t i, int64_
 static const char *json_type_name(json_type t)
 {
 	switch (t) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "a value";
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "a value";
 	}
 }
 
 static int type_ok(const json_t *v, json_type want)
 {
 	switch (want) {
-	case JSON_NULL: return 1; /* any */
+	case JSON_NULL:
+		return 1; /* any */
 	case JSON_TRUE:
-	case JSON_FALSE: return json_is_boolean(v);
-	case JSON_REAL: return json_is_number(v);
-	default: return json_typeof(v) == want;
+	case JSON_FALSE:
+		return json_is_boolean(v);
+	case JSON_REAL:
+		return json_is_number(v);
+	default:
+		return json_typeof(v) == want;
 	}
 }
 
-enum err req_json_check(const struct req *req, struct resp *resp,
-			const struct json_field *fields)
+enum err req_json_check(const struct req *req, struct resp *resp, const struct json_field *fields)
 {
 	const char *key;
 	json_t *v;
@@ -152,7 +162,8 @@ static int cursor_decode(const char *cur, char *out, size_t out_size)
 			c = '+';
 		else if (c == '_')
 			c = '/';
-		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			   (c >= '0' && c <= '9')))
 			return -1;
 		in[i] = (unsigned char)c;
 	}

@@ -33,11 +33,11 @@ enum err http_invalid(struct resp *resp, const char *pointer, const char *fmt, .
 		resp->errors = json_array();
 	/* RFC 9457: body members are named by JSON pointer, query
 	 * parameters by name. */
-	json_array_append_new(resp->errors,
-			      json_pack("{s:s, s:s}",
-					(pointer[0] == '/' || pointer[0] == '\0') ? "pointer"
-										 : "parameter",
-					pointer, "detail", msg));
+	json_array_append_new(
+	    resp->errors,
+	    json_pack("{s:s, s:s}",
+		      (pointer[0] == '/' || pointer[0] == '\0') ? "pointer" : "parameter", pointer,
+		      "detail", msg));
 	if (!resp->detail[0]) {
 		struct buf d;
 
@@ -89,7 +89,7 @@ void http_request_id_new(char *out, size_t out_size)
 	static atomic_int ready;
 
 	if (!atomic_load(&ready)) {
-		unsigned char r[4] = {0};
+		unsigned char r[4] = { 0 };
 
 		RAND_bytes(r, sizeof(r)); /* racing first callers write the same kind of value */
 		snprintf(prefix, sizeof(prefix), "%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
@@ -124,31 +124,56 @@ void http_problem_render(const struct req *req, struct resp *resp, enum err e)
 static const char *status_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Status";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 206:
+		return "Partial Content";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 411:
+		return "Length Required";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Status";
 	}
 }
 
@@ -195,8 +220,7 @@ size_t http_response_write(const struct req *req, struct resp *resp, int must_cl
 	return sent;
 }
 
-void http_access_log(const struct req *req, const struct resp *resp, size_t bytes,
-		     uint64_t micros)
+void http_access_log(const struct req *req, const struct resp *resp, size_t bytes, uint64_t micros)
 {
 	char ts[32];
 	json_t *line;
@@ -221,7 +245,7 @@ void http_access_log(const struct req *req, const struct resp *resp, size_t byte
 void http_write_early_problem(struct mg_connection *conn, int status, const char *detail)
 {
 	char rid[40], body[512], head[768];
-	enum err e = status == 431 ? ERR_HEADERS_TOO_LARGE
+	enum err e = status == 431   ? ERR_HEADERS_TOO_LARGE
 		     : status == 408 ? ERR_TIMEOUT
 		     : status == 413 ? ERR_TOO_LARGE
 		     : status >= 500 ? ERR_INTERNAL

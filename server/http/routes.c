@@ -2,19 +2,9 @@
 #include "routes.h"
 
 static const struct route *const tables[] = {
-	health_routes,
-	auth_routes,
-	users_routes,
-	regions_routes,
-	customers_routes,
-	sites_routes,
-	models_routes,
-	assets_routes,
-	identity_routes,
-	labels_routes,
-	imports_routes,
-	audit_routes,
-	NULL,
+	health_routes,  auth_routes,   users_routes,  regions_routes,  customers_routes,
+	sites_routes,   models_routes, assets_routes, identity_routes, labels_routes,
+	imports_routes, audit_routes,  NULL,
 };
 
 #define MAX_ROUTES 256
@@ -31,7 +21,10 @@ static void flatten(void)
 			flat[nflat++] = r;
 }
 
-const struct route *const *http_route_tables(void) { return tables; }
+const struct route *const *http_route_tables(void)
+{
+	return tables;
+}
 
 size_t routes_count(void)
 {

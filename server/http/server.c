@@ -27,14 +27,16 @@ struct server {
 /* Set once in server_start before any worker runs; read-only after. */
 static char public_url[256];
 
-const char *http_public_url(void) { return public_url; }
+const char *http_public_url(void)
+{
+	return public_url;
+}
 
-static const char tls12_ciphers[] =
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+				    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+				    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 static const char tls13_suites[] =
-	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
 static void tls_info(const SSL *ssl, int where, int ret)
 {
@@ -70,7 +72,7 @@ static int tls_init(void *ssl_ctx, void *user_data)
 		return -1;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-					 SSL_OP_CIPHER_SERVER_PREFERENCE);
+				     SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_info_callback(ctx, tls_info);
 	if (SSL_CTX_use_certificate_chain_file(ctx, srv->cfg.tls_cert) != 1) {
 		log_error("tls: cannot load certificate %s", srv->cfg.tls_cert);
@@ -232,7 +234,10 @@ enum err server_start(const struct config *cfg, struct server **out)
 	return ERR_OK;
 }
 
-int server_port(const struct server *srv) { return srv->port; }
+int server_port(const struct server *srv)
+{
+	return srv->port;
+}
 
 void server_stop(struct server *srv)
 {
