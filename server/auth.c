@@ -210,6 +210,18 @@ static enum err throttle_fail(struct db *db, const char *key, int64_t limit, int
 	return auth_store_throttle_put(db, key, &row);
 }
 
+/* A successful login takes back the count its attempt added. */
+static enum err throttle_undo(struct db *db, const char *key)
+{
+	struct throttle_row row;
+	enum err e = auth_store_throttle_get(db, key, &row);
+
+	if (e != ERR_OK || row.failures == 0)
+		return e;
+	row.failures--;
+	return auth_store_throttle_put(db, key, &row);
+}
+
 static enum err too_many(struct resp *resp, int64_t wait)
 {
 	char secs[24];
@@ -243,11 +255,28 @@ static enum err post_login(struct req *req, struct resp *resp)
 	password = req_json_str(req, "password");
 	throttle_key(user_key, sizeof(user_key), "user", username);
 	throttle_key(addr_key, sizeof(addr_key), "addr", req->client_addr);
-	if ((e = throttle_wait(req->db, user_key, now, &wait_user)) != ERR_OK ||
-	    (e = throttle_wait(req->db, addr_key, now, &wait_addr)) != ERR_OK)
-		return e;
-	if (wait_user || wait_addr)
+
+	/* Check and count the attempt in one write transaction, before the
+	 * slow hash: parallel guesses are serialised here, so a burst cannot
+	 * all pass the check before any of them is counted. A success undoes
+	 * its count below. */
+	e = db_begin(req->db);
+	if (e == ERR_OK)
+		e = throttle_wait(req->db, user_key, now, &wait_user);
+	if (e == ERR_OK)
+		e = throttle_wait(req->db, addr_key, now, &wait_addr);
+	if (e == ERR_OK && (wait_user || wait_addr)) {
+		db_rollback(req->db);
 		return too_many(resp, wait_user > wait_addr ? wait_user : wait_addr);
+	}
+	if (e == ERR_OK)
+		e = throttle_fail(req->db, user_key, THROTTLE_ACCOUNT_LIMIT, now);
+	if (e == ERR_OK)
+		e = throttle_fail(req->db, addr_key, THROTTLE_ADDR_LIMIT, now);
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	if (e != ERR_OK)
+		return e;
 
 	e = auth_store_login_row(req->db, username, &row);
 	if (e != ERR_OK && e != ERR_NOT_FOUND)
@@ -259,22 +288,17 @@ static enum err post_login(struct req *req, struct resp *resp)
 	} else {
 		ok = password_matches(row.password_hash, password) && !row.disabled;
 	}
+	if (!ok) {
+		log_info("auth: failed login from %s", req->client_addr);
+		return http_fail(resp, ERR_UNAUTHENTICATED, "invalid username or password");
+	}
 
 	e = db_begin(req->db);
 	if (e != ERR_OK)
 		return e;
-	if (!ok) {
-		e = throttle_fail(req->db, user_key, THROTTLE_ACCOUNT_LIMIT, now);
-		if (e == ERR_OK)
-			e = throttle_fail(req->db, addr_key, THROTTLE_ADDR_LIMIT, now);
-		if (e == ERR_OK)
-			e = db_commit(req->db);
-		if (e != ERR_OK)
-			return e;
-		log_info("auth: failed login for '%s' from %s", username, req->client_addr);
-		return http_fail(resp, ERR_UNAUTHENTICATED, "invalid username or password");
-	}
-	e = auth_store_throttle_clear(req->db, user_key);
+	e = throttle_undo(req->db, addr_key);
+	if (e == ERR_OK)
+		e = auth_store_throttle_clear(req->db, user_key);
 	if (e == ERR_OK)
 		e = auth_store_session_create(req->db, row.user_id, now, now + SESSION_TTL,
 					      req->client_addr, &session_id);

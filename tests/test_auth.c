@@ -1,5 +1,6 @@
 /* Login, tokens, refresh rotation with reuse detection, logout and
  * throttling, through HTTPS against the real database. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,37 @@ START_TEST(failed_logins_are_throttled_per_account)
 }
 END_TEST
 
+static void *guess(void *arg)
+{
+	struct http_result r;
+	long *status = arg;
+
+	*status = login("pam", "a wrong password", &r);
+	http_result_free(&r);
+	return NULL;
+}
+
+START_TEST(parallel_guesses_cannot_outrun_the_throttle)
+{
+	/* All 20 arrive before the first hash finishes: the check and the
+	 * count must happen together, or most of them would get to guess. */
+	pthread_t t[20];
+	long status[20];
+	int unauthorized = 0, throttled = 0;
+
+	harness_seed_user("pam", "technician", "SZ", "C-SZ");
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, guess, &status[i]), 0);
+	for (int i = 0; i < 20; i++) {
+		pthread_join(t[i], NULL);
+		unauthorized += status[i] == 401;
+		throttled += status[i] == 429;
+	}
+	ck_assert_int_le(unauthorized, 5);
+	ck_assert_int_eq(unauthorized + throttled, 20);
+}
+END_TEST
+
 START_TEST(failed_logins_are_throttled_per_address)
 {
 	struct http_result r;
@@ -285,6 +317,7 @@ Suite *auth_suite(void)
 	tcase_add_test(tc, logout_ends_the_session);
 	tcase_add_test(tc, access_token_expires);
 	tcase_add_test(tc, failed_logins_are_throttled_per_account);
+	tcase_add_test(tc, parallel_guesses_cannot_outrun_the_throttle);
 	tcase_add_test(tc, failed_logins_are_throttled_per_address);
 	tcase_add_test(tc, policy_forbids_roles);
 	suite_add_tcase(s, tc);
