@@ -26,6 +26,7 @@ enum perm {
 	PERM_REGISTRY_WRITE, /* create / change them, import, relabel */
 	PERM_LABELS,         /* print labels and label sheets */
 	PERM_PII_REVEAL,     /* ask for unmasked personal data (audited) */
+	PERM_KEYS_ADMIN,     /* rotate the QR signing key: scarce and global */
 	PERM__COUNT
 };
 

@@ -619,6 +619,6 @@ const struct route identity_routes[] = {
 	{ "GET", "/id/{code}", get_id, PERM_PUBLIC, NULL, 0 },
 	{ "GET", "/01/{gtin}/21/{serial}", get_gs1, PERM_PUBLIC, NULL, 0 },
 	{ "POST", "/v1/assets/{id}/relabel", post_relabel, PERM_REGISTRY_WRITE, NULL, 0 },
-	{ "POST", "/v1/qr-keys/rotate", post_rotate, PERM_REGISTRY_WRITE, NULL, 0 },
+	{ "POST", "/v1/qr-keys/rotate", post_rotate, PERM_KEYS_ADMIN, NULL, 0 },
 	{ 0 },
 };

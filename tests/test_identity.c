@@ -287,12 +287,17 @@ START_TEST(key_rotation_keeps_old_codes_valid)
 	char code1[QR_CODE_MAX], code2[QR_CODE_MAX], path[128];
 	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
 	char *tech = harness_user_token("tech1", "technician", "SZ", "C-SZ");
+	char *sup = harness_user_token("sup1", "supervisor", "GD", NULL);
 	struct http_result r;
 
 	seed_one(code1);
 	seed_asset(2, "FT-2025-000002", 2);
 	ck_assert_int_eq(http_json("POST", "/v1/qr-keys/rotate", tech, NULL, &r), 403);
 	http_result_free(&r);
+	/* Key ids are finite: a regional supervisor may not burn them. */
+	ck_assert_int_eq(http_json("POST", "/v1/qr-keys/rotate", sup, NULL, &r), 403);
+	http_result_free(&r);
+	free(sup);
 	ck_assert_int_eq(http_json("POST", "/v1/qr-keys/rotate", NULL, NULL, &r), 401);
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("POST", "/v1/qr-keys/rotate", admin, NULL, &r), 201);

@@ -27,6 +27,8 @@ static const unsigned perm_roles[PERM__COUNT] = {
 			       R(ROLE_TECHNICIAN) | R(ROLE_SALES) | R(ROLE_AUDITOR),
 	[PERM_REGISTRY_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
 	[PERM_LABELS] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER),
+	/* Key ids are finite (1..1295) and never reused: only admins rotate. */
+	[PERM_KEYS_ADMIN] = R(ROLE_ADMIN),
 	[PERM_PII_REVEAL] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
 			    R(ROLE_TECHNICIAN) | R(ROLE_SALES),
 };
