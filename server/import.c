@@ -62,6 +62,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
 #include "assets_store.h"
 #include "audit.h"
 #include "buf.h"
@@ -306,6 +307,7 @@ static void add_error(struct import_ctx *c, size_t line, const char *column, con
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_repair(msg); /* cells are quoted cut to length, maybe mid-character */
 	json_array_append_new(c->rep->errors,
 			      json_pack("{s:I, s:s?, s:s}", "line", (json_int_t)line, "column",
 					column, "detail", msg));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "utf8.h"
 #include "suites.h"
 
 START_TEST(healthz_and_common_headers)
@@ -384,6 +385,48 @@ START_TEST(keep_alive_serves_many_requests_on_one_connection)
 }
 END_TEST
 
+START_TEST(utf8_repair_cuts_and_replaces)
+{
+	char cut[] = "ab\xe9\x94", bad[] = "a\xff" "b\xc0\xaf" "c", ok[] = "键 ok é";
+
+	utf8_repair(cut);
+	ck_assert_str_eq(cut, "ab");
+	utf8_repair(bad);
+	ck_assert_str_eq(bad, "a?b??c");
+	utf8_repair(ok);
+	ck_assert_str_eq(ok, "键 ok é");
+}
+END_TEST
+
+START_TEST(long_non_ascii_member_is_still_refused)
+{
+	/* 70 three-byte characters: every buffer that names the member cuts
+	 * it mid-character. The member must still be named and refused. */
+	char key[256] = "", body[512];
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+
+	for (int i = 0; i < 70; i++)
+		strcat(key, "键");
+	snprintf(body, sizeof(body), "{\"%s\":{\"x\":1},\"code\":\"C-UTF8\",\"name\":\"n\",\"tier\":\"A\"}",
+		 key);
+	http_json("POST", "/v1/customers", admin, body, &r);
+	assert_problem(&r, 400, NULL);
+	ck_assert_uint_ge(json_array_size(json_object_get(r.json, "errors")), 1);
+	http_result_free(&r);
+
+	snprintf(body, sizeof(body), "{\"%s\":1}", key);
+	http_json("POST", "/v1/users", admin, body, &r);
+	assert_problem(&r, 400, NULL);
+	http_result_free(&r);
+
+	http_json("GET", "/v1/assets?%ff=1", admin, NULL, &r);
+	assert_problem(&r, 400, NULL);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -410,6 +453,8 @@ Suite *http_suite(void)
 	tcase_add_test(tc, metrics_count_requests_and_tls);
 	tcase_add_test(tc, tls_policy);
 	tcase_add_test(tc, keep_alive_serves_many_requests_on_one_connection);
+	tcase_add_test(tc, utf8_repair_cuts_and_replaces);
+	tcase_add_test(tc, long_non_ascii_member_is_still_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,20 @@
 #include "clock.h"
 #include "http_internal.h"
 #include "log.h"
+#include "utf8.h"
+
+/* Appends as much of src as fits (dst stays NUL-terminated). */
+static void append(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(dst), m = strlen(src);
+
+	if (n + 1 >= size)
+		return;
+	if (m > size - n - 1)
+		m = size - n - 1;
+	memcpy(dst + n, src, m);
+	dst[n + m] = '\0';
+}
 
 enum err http_fail(struct resp *resp, enum err e, const char *fmt, ...)
 {
@@ -18,33 +32,36 @@ enum err http_fail(struct resp *resp, enum err e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(resp->detail, sizeof(resp->detail), fmt, ap);
 	va_end(ap);
+	utf8_repair(resp->detail);
 	return e;
 }
 
 enum err http_invalid(struct resp *resp, const char *pointer, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], where[192];
+	json_t *entry;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Member names come from the client and may be cut mid-character. */
+	snprintf(where, sizeof(where), "%s", pointer);
+	utf8_repair(where);
+	utf8_repair(msg);
 	if (!resp->errors)
 		resp->errors = json_array();
 	/* RFC 9457: body members are named by JSON pointer, query
 	 * parameters by name. */
-	json_array_append_new(
-	    resp->errors,
-	    json_pack("{s:s, s:s}",
-		      (pointer[0] == '/' || pointer[0] == '\0') ? "pointer" : "parameter", pointer,
-		      "detail", msg));
+	entry = json_pack("{s:s, s:s}",
+			  (where[0] == '/' || where[0] == '\0') ? "pointer" : "parameter", where,
+			  "detail", msg);
+	json_array_append_new(resp->errors, entry ? entry : json_pack("{s:s}", "detail", msg));
 	if (!resp->detail[0]) {
-		struct buf d;
-
-		buf_init(&d, sizeof(resp->detail) - 1);
-		buf_printf(&d, "%s%s%s", pointer, pointer[0] ? ": " : "", msg);
-		memcpy(resp->detail, d.data ? d.data : "", d.data ? d.len + 1 : 1);
-		buf_cleanup(&d);
+		append(resp->detail, sizeof(resp->detail), where);
+		append(resp->detail, sizeof(resp->detail), where[0] ? ": " : "");
+		append(resp->detail, sizeof(resp->detail), msg);
+		utf8_repair(resp->detail);
 	}
 	return ERR_INVALID;
 }
@@ -110,6 +127,9 @@ void http_problem_render(const struct req *req, struct resp *resp, enum err e)
 	doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", err_type(e), "title", err_title(e),
 			"status", status, "detail", resp->detail[0] ? resp->detail : err_title(e),
 			"request_id", req->request_id);
+	if (!doc) /* cannot happen with repaired text; never answer an empty body */
+		doc = json_pack("{s:s, s:s, s:i}", "type", err_type(e), "title", err_title(e),
+				"status", status);
 	if (resp->errors && e == ERR_INVALID) {
 		json_object_set(doc, "errors", resp->errors);
 	}
