@@ -470,7 +470,9 @@ static enum err post_user(struct req *req, struct resp *resp)
 		return e;
 	snprintf(location, sizeof(location), "/v1/users/%lld", (long long)id);
 	resp_header(resp, "Location", location);
-	resp_json(resp, 201, user_json(&u, sees_full_phone(&req->user)));
+	/* Write answers mask the phone: the full number is only given by an
+	 * audited read (GET). */
+	resp_json(resp, 201, user_json(&u, 0));
 	return ERR_OK;
 }
 
@@ -588,7 +590,7 @@ static enum err patch_user(struct req *req, struct resp *resp)
 		db_rollback(req->db);
 		return e;
 	}
-	resp_json(resp, 200, user_json(&u, sees_full_phone(&req->user)));
+	resp_json(resp, 200, user_json(&u, 0)); /* masked: see POST */
 	return ERR_OK;
 }
 
