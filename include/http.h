@@ -122,7 +122,7 @@ const char *req_json_str(const struct req *req, const char *name);
 struct page {
 	int limit;
 	int has_after;
-	char after[128]; /* decoded cursor key when has_after */
+	char after[320]; /* decoded cursor key when has_after (id + region path) */
 };
 enum err req_page(const struct req *req, struct resp *resp, struct page *page);
 /* Answers 200 {"items": items, "next_cursor": ...}; steals items.

@@ -24,6 +24,12 @@
 #include "registry.h"
 #include "routes.h"
 
+/* The public nameplate copies these fields: it must never cut them. */
+_Static_assert(sizeof(((struct asset_public *)0)->model_code) >= REG_CODE_SIZE,
+	       "asset_public.model_code shorter than a model code");
+_Static_assert(sizeof(((struct asset_public *)0)->model_name) >= REG_NAME_SIZE,
+	       "asset_public.model_name shorter than a model name");
+
 #define TRACE_LATEST_EVENTS 10
 #define EXPIRING_DAYS 90
 #define WARRANTY_MONTHS_MAX 600

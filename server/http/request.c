@@ -126,11 +126,11 @@ const char *req_json_str(const struct req *req, const char *name)
  * decoded input is validated by the store that reads it. */
 static void cursor_encode(const char *key, char *out, size_t out_size)
 {
-	unsigned char tmp[256];
+	unsigned char tmp[448];
 	size_t len = strlen(key);
 	int n;
 
-	if (len > 180 || out_size < 4 * ((len + 2) / 3) + 1) {
+	if (len > 319 || out_size < 4 * ((len + 2) / 3) + 1) {
 		out[0] = '\0';
 		return;
 	}
@@ -150,10 +150,10 @@ static void cursor_encode(const char *key, char *out, size_t out_size)
 static int cursor_decode(const char *cur, char *out, size_t out_size)
 {
 	size_t len = strlen(cur), padded;
-	unsigned char in[256], dec[256];
+	unsigned char in[448], dec[448];
 	int n;
 
-	if (len == 0 || len > 240 || len % 4 == 1)
+	if (len == 0 || len > 428 || len % 4 == 1)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
 		char c = cur[i];
@@ -212,7 +212,7 @@ enum err req_page(const struct req *req, struct resp *resp, struct page *page)
 
 void resp_page(struct resp *resp, json_t *items, const char *next_key)
 {
-	char cur[256];
+	char cur[448];
 	json_t *doc;
 
 	if (next_key)
