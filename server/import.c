@@ -1009,6 +1009,11 @@ static enum err import_run(struct db *db, const struct import_opts *o, const cha
 	 * on a million-asset database. A server worker keeps its usual cache,
 	 * as what it frees would not all go back to the system. */
 	e = o->large_cache ? db_cache_bulk(db, 1) : ERR_OK;
+	/* Look models, sites and owners up again inside the transaction: one
+	 * changed since the first pass must not be written from the cache. */
+	map_free(&c->models);
+	map_free(&c->sites);
+	map_free(&c->owners);
 	if (e == ERR_OK)
 		e = db_begin(db);
 	if (e == ERR_OK) {
