@@ -54,6 +54,10 @@ void db_rollback(struct db *db);
  * db_step_row: ERR_OK with the statement on its row (read it, then
  * db_done); ERR_NOT_FOUND or an error with the statement already reset. */
 enum err db_exec_stmt(struct db *db, sqlite3_stmt *st);
+/* db_exec_stmt for an INSERT, then the new row's id into *id_out. */
+enum err db_exec_insert(struct db *db, sqlite3_stmt *st, int64_t *id_out);
+/* db_exec_stmt for an UPDATE of one row: ERR_NOT_FOUND when none changed. */
+enum err db_exec_one(struct db *db, sqlite3_stmt *st);
 enum err db_step_row(struct db *db, sqlite3_stmt *st);
 /* Copies column text ("" for NULL) into dst, truncating to size - 1. */
 void db_col_copy(sqlite3_stmt *st, int col, char *dst, size_t size);

@@ -126,7 +126,6 @@ static void asset_bind_facts(sqlite3_stmt *st, int first, const struct asset_row
 enum err assets_store_insert(struct db *db, const struct asset_row *a, int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_asset_insert);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
@@ -135,10 +134,7 @@ enum err assets_store_insert(struct db *db, const struct asset_row *a, int64_t *
 	asset_bind_facts(st, 3, a);
 	db_bind_int(st, 19, a->created_at);
 	db_bind_int(st, 20, a->updated_at);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK)
-		*id_out = sqlite3_last_insert_rowid(db_handle(db));
-	return e;
+	return db_exec_insert(db, st, id_out);
 }
 
 enum err assets_store_update(struct db *db, const struct asset_row *a)
@@ -161,16 +157,12 @@ enum err assets_store_update(struct db *db, const struct asset_row *a)
 enum err assets_store_touch(struct db *db, int64_t asset_id, int64_t now)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_asset_touch);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
 	db_bind_int(st, 1, asset_id);
 	db_bind_int(st, 2, now);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK && sqlite3_changes(db_handle(db)) != 1)
-		e = ERR_NOT_FOUND;
-	return e;
+	return db_exec_one(db, st);
 }
 
 enum err assets_store_site_moved(struct db *db, int64_t site_id, int64_t customer_id,

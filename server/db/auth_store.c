@@ -34,7 +34,6 @@ enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now, 
 				   const char *client_addr, int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_session_create);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
@@ -42,10 +41,7 @@ enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now, 
 	db_bind_int(st, 2, now);
 	db_bind_int(st, 3, expires_at);
 	db_bind_text(st, 4, client_addr);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK)
-		*id_out = sqlite3_last_insert_rowid(db_handle(db));
-	return e;
+	return db_exec_insert(db, st, id_out);
 }
 
 static const char sql_session_revoke[] =

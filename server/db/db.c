@@ -179,6 +179,24 @@ enum err db_exec_stmt(struct db *db, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
 }
 
+enum err db_exec_insert(struct db *db, sqlite3_stmt *st, int64_t *id_out)
+{
+	enum err e = db_exec_stmt(db, st);
+
+	if (e == ERR_OK)
+		*id_out = sqlite3_last_insert_rowid(db->conn);
+	return e;
+}
+
+enum err db_exec_one(struct db *db, sqlite3_stmt *st)
+{
+	enum err e = db_exec_stmt(db, st);
+
+	if (e == ERR_OK && sqlite3_changes(db->conn) != 1)
+		e = ERR_NOT_FOUND;
+	return e;
+}
+
 enum err db_step_row(struct db *db, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);

@@ -149,33 +149,25 @@ static void customer_bind(sqlite3_stmt *st, int first, const struct customer_row
 enum err registry_customer_insert(struct db *db, const struct customer_row *c, int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_customer_insert);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
 	customer_bind(st, 1, c);
 	db_bind_int(st, 6, c->created_at);
 	db_bind_int(st, 7, c->updated_at);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK)
-		*id_out = sqlite3_last_insert_rowid(db_handle(db));
-	return e;
+	return db_exec_insert(db, st, id_out);
 }
 
 enum err registry_customer_update(struct db *db, const struct customer_row *c)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_customer_update);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
 	db_bind_int(st, 1, c->id);
 	customer_bind(st, 2, c);
 	db_bind_int(st, 7, c->updated_at);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK && sqlite3_changes(db_handle(db)) != 1)
-		e = ERR_NOT_FOUND;
-	return e;
+	return db_exec_one(db, st);
 }
 
 enum err registry_contacts_get(struct db *db, int64_t customer_id, struct contact_row *out,
@@ -337,33 +329,25 @@ static void site_bind(sqlite3_stmt *st, int first, const struct site_row *s)
 enum err registry_site_insert(struct db *db, const struct site_row *s, int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_site_insert);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
 	site_bind(st, 1, s);
 	db_bind_int(st, 8, s->created_at);
 	db_bind_int(st, 9, s->updated_at);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK)
-		*id_out = sqlite3_last_insert_rowid(db_handle(db));
-	return e;
+	return db_exec_insert(db, st, id_out);
 }
 
 enum err registry_site_update(struct db *db, const struct site_row *s)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_site_update);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
 	db_bind_int(st, 1, s->id);
 	site_bind(st, 2, s);
 	db_bind_int(st, 9, s->updated_at);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK && sqlite3_changes(db_handle(db)) != 1)
-		e = ERR_NOT_FOUND;
-	return e;
+	return db_exec_one(db, st);
 }
 
 /* ---- product lines ------------------------------------------------------- */
@@ -515,33 +499,25 @@ static void model_bind(sqlite3_stmt *st, int first, const struct model_row *m)
 enum err registry_model_insert(struct db *db, const struct model_row *m, int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_model_insert);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
 	model_bind(st, 1, m);
 	db_bind_int(st, 8, m->created_at);
 	db_bind_int(st, 9, m->updated_at);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK)
-		*id_out = sqlite3_last_insert_rowid(db_handle(db));
-	return e;
+	return db_exec_insert(db, st, id_out);
 }
 
 enum err registry_model_update(struct db *db, const struct model_row *m)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_model_update);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
 	db_bind_int(st, 1, m->id);
 	model_bind(st, 2, m);
 	db_bind_int(st, 9, m->updated_at);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK && sqlite3_changes(db_handle(db)) != 1)
-		e = ERR_NOT_FOUND;
-	return e;
+	return db_exec_one(db, st);
 }
 
 /* ---- users --------------------------------------------------------------- */

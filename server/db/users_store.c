@@ -137,7 +137,6 @@ enum err users_store_insert(struct db *db, const struct user_record *u, const ch
 			    int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_insert);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
@@ -151,10 +150,7 @@ enum err users_store_insert(struct db *db, const struct user_record *u, const ch
 	db_bind_int(st, 8, u->disabled ? 1 : 0);
 	db_bind_int(st, 9, u->created_at);
 	db_bind_int(st, 10, u->updated_at);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK)
-		*id_out = sqlite3_last_insert_rowid(db_handle(db));
-	return e;
+	return db_exec_insert(db, st, id_out);
 }
 
 static const char sql_update[] =
@@ -165,7 +161,6 @@ static const char sql_update[] =
 enum err users_store_update(struct db *db, const struct user_record *u, const char *password_hash)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_update);
-	enum err e;
 
 	if (!st)
 		return ERR_DB;
@@ -178,10 +173,7 @@ enum err users_store_update(struct db *db, const struct user_record *u, const ch
 	db_bind_int(st, 7, u->disabled ? 1 : 0);
 	db_bind_int(st, 8, u->updated_at);
 	db_bind_text(st, 9, password_hash);
-	e = db_exec_stmt(db, st);
-	if (e == ERR_OK && sqlite3_changes(db_handle(db)) != 1)
-		e = ERR_NOT_FOUND;
-	return e;
+	return db_exec_one(db, st);
 }
 
 static const char sql_sessions_revoke[] =
