@@ -579,10 +579,12 @@ static enum err post_relabel(struct req *req, struct resp *resp)
 		json_decref(jb);
 		json_decref(ja);
 	}
-	if (e == ERR_OK)
-		e = db_commit(req->db);
+	/* The new code is read before the commit, so an answer of 201 and a
+	 * committed relabel always go together. */
 	if (e == ERR_OK)
 		e = qr_label_code(req->db, asset_id, code);
+	if (e == ERR_OK)
+		e = db_commit(req->db);
 	if (e != ERR_OK)
 		return e;
 	qr_link(public_base(), code, link, sizeof(link));

@@ -402,7 +402,8 @@ enum err registry_reveal_param(const struct req *req, struct resp *resp, int *re
 		return http_invalid(resp, "reveal", "the only value is pii");
 	if (!policy_allows(req->user.role, PERM_PII_REVEAL))
 		return http_fail(resp, ERR_FORBIDDEN, "your role may not reveal personal data");
-	*reveal = 1;
+	/* HEAD sends no body, so nothing is revealed and nothing audited. */
+	*reveal = strcmp(req->method, "HEAD") != 0;
 	return ERR_OK;
 }
 

@@ -968,6 +968,11 @@ START_TEST(contacts_are_masked_unless_revealed_and_audited)
 	assert_problem(&r, 400, "reveal");
 	http_result_free(&r);
 	ck_assert_int_eq(audit_reveals(customer), 3);
+	/* HEAD sends no body: nothing revealed, nothing audited. */
+	snprintf(path, sizeof(path), "/v1/customers/%lld?reveal=pii", (long long)customer);
+	ck_assert_int_eq(http_json("HEAD", path, sup, NULL, &r), 200);
+	http_result_free(&r);
+	ck_assert_int_eq(audit_reveals(customer), 3);
 	/* The write's own audit entry holds the masked form. */
 	ck_assert_int_eq(
 	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'customer.create'"
