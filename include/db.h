@@ -59,6 +59,9 @@ enum err db_exec_insert(struct db *db, sqlite3_stmt *st, int64_t *id_out);
 /* db_exec_stmt for an UPDATE of one row: ERR_NOT_FOUND when none changed. */
 enum err db_exec_one(struct db *db, sqlite3_stmt *st);
 enum err db_step_row(struct db *db, sqlite3_stmt *st);
+/* Ends a row-by-row scan: rc is the last sqlite3_step result. Resets the
+ * statement; ERR_OK when the scan ran out of rows or was stopped early. */
+enum err db_scan_end(struct db *db, sqlite3_stmt *st, int rc);
 /* Copies column text ("" for NULL) into dst, truncating to size - 1. */
 void db_col_copy(sqlite3_stmt *st, int col, char *dst, size_t size);
 

@@ -254,7 +254,6 @@ enum err assets_store_list(struct db *db, const struct scope *sc, const struct a
 	const char *lo = f->region_lo, *hi = f->region_hi, *sql;
 	struct asset_summary row;
 	sqlite3_stmt *st;
-	enum err e = ERR_OK;
 	int rc;
 
 	/* A region-scoped caller (no sales ownership) reads through the region
@@ -316,10 +315,7 @@ enum err assets_store_list(struct db *db, const struct scope *sc, const struct a
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 /* ---- components ---------------------------------------------------------- */
@@ -351,7 +347,6 @@ enum err assets_store_components(struct db *db, int64_t asset_id, component_row_
 {
 	sqlite3_stmt *st = db_stmt(db, sql_components);
 	struct component_row row;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -368,10 +363,7 @@ enum err assets_store_components(struct db *db, int64_t asset_id, component_row_
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 /* ---- timeline ------------------------------------------------------------ */
@@ -442,7 +434,6 @@ enum err assets_store_events(struct db *db, int64_t asset_id, int has_before, in
 {
 	sqlite3_stmt *st = db_stmt(db, has_before ? sql_events_before : sql_events_first);
 	struct asset_event ev;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -464,10 +455,7 @@ enum err assets_store_events(struct db *db, int64_t asset_id, int has_before, in
 		if (fn(&ev, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 /* ---- look-ups for the identity module ------------------------------------ */

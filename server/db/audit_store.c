@@ -71,7 +71,6 @@ enum err audit_store_scan(struct db *db, const struct audit_filter *filter, int6
 {
 	sqlite3_stmt *st = db_stmt(db, sql_scan);
 	struct audit_filter none = { 0 };
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -103,8 +102,5 @@ enum err audit_store_scan(struct db *db, const struct audit_filter *filter, int6
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }

@@ -207,6 +207,14 @@ enum err db_step_row(struct db *db, sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? ERR_NOT_FOUND : db_err(db, rc);
 }
 
+enum err db_scan_end(struct db *db, sqlite3_stmt *st, int rc)
+{
+	enum err e = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? ERR_OK : db_err(db, rc);
+
+	db_done(st);
+	return e;
+}
+
 void db_col_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
 	snprintf(dst, size, "%s", db_col_text(st, col));

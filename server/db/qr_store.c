@@ -231,7 +231,6 @@ enum err qr_store_label_facts_batch(struct db *db, const char *batch, const stru
 {
 	sqlite3_stmt *st = db_stmt(db, sql_label_facts_batch);
 	struct qr_label_facts facts;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -244,8 +243,5 @@ enum err qr_store_label_facts_batch(struct db *db, const char *batch, const stru
 		if (cb(&facts, arg))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }

@@ -170,7 +170,6 @@ enum err regions_store_list(struct db *db, const char *after_path, int limit, re
 {
 	sqlite3_stmt *st = db_stmt(db, sql_region_list);
 	struct region_row row;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -182,10 +181,7 @@ enum err regions_store_list(struct db *db, const char *after_path, int limit, re
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 /* The region filter is a prefix match of the centre's region path on the
@@ -200,7 +196,6 @@ enum err regions_store_centre_list(struct db *db, const char *region_path, const
 {
 	sqlite3_stmt *st = db_stmt(db, sql_centre_list);
 	struct centre_row row;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -213,8 +208,5 @@ enum err regions_store_centre_list(struct db *db, const char *region_path, const
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }

@@ -115,7 +115,6 @@ enum err registry_customer_list(struct db *db, const struct scope *sc,
 {
 	sqlite3_stmt *st = db_stmt(db, f->code ? sql_customer_list_code : sql_customer_list);
 	struct customer_row row;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -131,10 +130,7 @@ enum err registry_customer_list(struct db *db, const struct scope *sc,
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 static void customer_bind(sqlite3_stmt *st, int first, const struct customer_row *c)
@@ -174,7 +170,6 @@ enum err registry_contacts_get(struct db *db, int64_t customer_id, struct contac
 			       size_t max, size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_contacts_get);
-	enum err e = ERR_OK;
 	int rc;
 
 	*n = 0;
@@ -190,10 +185,7 @@ enum err registry_contacts_get(struct db *db, int64_t customer_id, struct contac
 		db_col_copy(st, 2, c->id_number, sizeof(c->id_number));
 		db_col_copy(st, 3, c->title, sizeof(c->title));
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 enum err registry_contacts_replace(struct db *db, int64_t customer_id,
@@ -287,7 +279,6 @@ enum err registry_site_list(struct db *db, const struct scope *sc, const struct 
 {
 	sqlite3_stmt *st = db_stmt(db, f->customer_id ? sql_site_list_customer : sql_site_list);
 	struct site_row row;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -304,10 +295,7 @@ enum err registry_site_list(struct db *db, const struct scope *sc, const struct 
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 static void site_bind(sqlite3_stmt *st, int first, const struct site_row *s)
@@ -382,7 +370,6 @@ enum err registry_product_line_list(struct db *db, const char *after_code, int l
 {
 	sqlite3_stmt *st = db_stmt(db, sql_line_list);
 	struct product_line_row row;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -394,10 +381,7 @@ enum err registry_product_line_list(struct db *db, const char *after_code, int l
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 enum err registry_product_line_insert(struct db *db, const struct product_line_row *p)
@@ -465,7 +449,6 @@ enum err registry_model_list(struct db *db, const struct model_filter *f, int64_
 {
 	sqlite3_stmt *st = db_stmt(db, sql_model_list);
 	struct model_row row;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -479,10 +462,7 @@ enum err registry_model_list(struct db *db, const struct model_filter *f, int64_
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 static void model_bind(sqlite3_stmt *st, int first, const struct model_row *m)

@@ -86,7 +86,6 @@ enum err users_store_list(struct db *db, const struct user_scope *scope,
 	sqlite3_stmt *st = db_stmt(db, sql_list);
 	struct user_filter none = { 0 };
 	struct user_record row;
-	enum err e = ERR_OK;
 	int rc;
 
 	if (!st)
@@ -105,10 +104,7 @@ enum err users_store_list(struct db *db, const struct user_scope *scope,
 		if (fn(&row, ctx))
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		e = db_err(db, rc);
-	db_done(st);
-	return e;
+	return db_scan_end(db, st, rc);
 }
 
 static const char sql_count[] = "SELECT count(*) FROM users";
