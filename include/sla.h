@@ -1,0 +1,49 @@
+/* Service levels: the priority a ticket gets (customer tier x impact x
+ * urgency, x category where a row names it), its targets, and deadlines on
+ * the business calendar. P1 runs round the clock; the others count only
+ * working minutes (working hours on working days, minus holidays, plus
+ * make-up working days). Times are Unix seconds. */
+#ifndef FT_SLA_H
+#define FT_SLA_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+struct db;
+
+struct sla_targets {
+	char priority[4]; /* "P1".."P4" */
+	int64_t response_minutes;
+	int64_t arrival_minutes;
+	int64_t resolution_minutes;
+	int round_the_clock; /* 1: wall-clock minutes; 0: business minutes */
+};
+
+/* Looks the priority up for a ticket of top-level category `category`
+ * ("complaint", "fault_repair", "service_request", "other"). ERR_INVALID
+ * when tier/impact/urgency are not known values (callers validate first;
+ * this is a guard). */
+enum err sla_priority(struct db *db, const char *tier, const char *impact, const char *urgency,
+		      const char *category, struct sla_targets *out);
+
+struct sla_deadlines {
+	int64_t response;
+	int64_t arrival;
+	int64_t resolution;
+};
+
+/* Deadlines of work that starts at `start`. */
+enum err sla_deadlines(struct db *db, const struct sla_targets *t, int64_t start,
+		       struct sla_deadlines *out);
+
+/* start + minutes of countable time (wall clock or business minutes). */
+enum err sla_add(struct db *db, int round_the_clock, int64_t start, int64_t minutes, int64_t *out);
+
+/* The clock stood still from paused_at to resumed_at (waiting on the
+ * customer): moves *deadline so the countable time left at paused_at is
+ * left again at resumed_at. A deadline already passed at paused_at stays. */
+enum err sla_shift(struct db *db, int round_the_clock, int64_t paused_at, int64_t resumed_at,
+		   int64_t *deadline);
+
+#endif
