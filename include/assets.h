@@ -14,9 +14,9 @@ struct db;
 /* Facts anyone may see on the public nameplate page (no customer data). */
 struct asset_public {
 	int64_t id;
-	char serial[64];        /* serials are at most 63 bytes */
-	char model_code[65];    /* REG_CODE_SIZE */
-	char model_name[256];   /* REG_NAME_SIZE */
+	char serial[64];      /* serials are at most 63 bytes */
+	char model_code[65];  /* REG_CODE_SIZE */
+	char model_name[256]; /* REG_NAME_SIZE */
 	char product_line[64];
 	char gtin[16]; /* "" when the model has none */
 	int64_t updated_at;

@@ -17,4 +17,8 @@ enum err demo_load(struct db *db, FILE *out);
  * labels and timelines); runs inside demo_load's open transaction. */
 enum err demo_load_registry(struct db *db, FILE *out);
 
+/* The service part: coverage, skills, holidays and open tickets on the
+ * registry's assets; runs inside demo_load's open transaction, after it. */
+enum err demo_load_tickets(struct db *db, FILE *out);
+
 #endif

@@ -73,6 +73,7 @@ struct resp {
 	struct buf body;
 	char detail[256]; /* problem "detail" when a handler fails */
 	json_t *errors;   /* problem "errors" list; owned */
+	json_t *extra;    /* further problem members ("allowed": [...]); owned */
 };
 
 /* Failing: set the problem detail and return e (so handlers can

@@ -22,11 +22,15 @@ enum perm {
 	PERM_USERS_READ,
 	PERM_USERS_WRITE,
 	PERM_AUDIT_READ,
-	PERM_REGISTRY_READ,  /* customers, sites, models, assets (scoped) */
-	PERM_REGISTRY_WRITE, /* create / change them, import, relabel */
-	PERM_LABELS,         /* print labels and label sheets */
-	PERM_PII_REVEAL,     /* ask for unmasked personal data (audited) */
-	PERM_KEYS_ADMIN,     /* rotate the QR signing key: scarce and global */
+	PERM_REGISTRY_READ,    /* customers, sites, models, assets (scoped) */
+	PERM_REGISTRY_WRITE,   /* create / change them, import, relabel */
+	PERM_LABELS,           /* print labels and label sheets */
+	PERM_PII_REVEAL,       /* ask for unmasked personal data (audited) */
+	PERM_KEYS_ADMIN,       /* rotate the QR signing key: scarce and global */
+	PERM_TICKETS_READ,     /* service tickets (scoped: own jobs, centre, region, customers) */
+	PERM_TICKETS_CREATE,   /* open a ticket from any channel */
+	PERM_TICKETS_WORK,     /* move tickets along (which actions: by role and assignment) */
+	PERM_TICKETS_DISPATCH, /* rank and assign technicians */
 	PERM__COUNT
 };
 

@@ -209,6 +209,8 @@ enum err demo_load(struct db *db, FILE *out)
 	if (e == ERR_OK)
 		e = demo_load_registry(db, out);
 	if (e == ERR_OK)
+		e = demo_load_tickets(db, out);
+	if (e == ERR_OK)
 		e = db_commit(db);
 	if (e != ERR_OK) {
 		db_rollback(db);

@@ -387,7 +387,11 @@ END_TEST
 
 START_TEST(utf8_repair_cuts_and_replaces)
 {
-	char cut[] = "ab\xe9\x94", bad[] = "a\xff" "b\xc0\xaf" "c", ok[] = "键 ok é";
+	char cut[] = "ab\xe9\x94",
+	     bad[] = "a\xff"
+		     "b\xc0\xaf"
+		     "c",
+	     ok[] = "键 ok é";
 
 	utf8_repair(cut);
 	ck_assert_str_eq(cut, "ab");
@@ -408,8 +412,8 @@ START_TEST(long_non_ascii_member_is_still_refused)
 
 	for (int i = 0; i < 70; i++)
 		strcat(key, "键");
-	snprintf(body, sizeof(body), "{\"%s\":{\"x\":1},\"code\":\"C-UTF8\",\"name\":\"n\",\"tier\":\"A\"}",
-		 key);
+	snprintf(body, sizeof(body),
+		 "{\"%s\":{\"x\":1},\"code\":\"C-UTF8\",\"name\":\"n\",\"tier\":\"A\"}", key);
 	http_json("POST", "/v1/customers", admin, body, &r);
 	assert_problem(&r, 400, NULL);
 	ck_assert_uint_ge(json_array_size(json_object_get(r.json, "errors")), 1);

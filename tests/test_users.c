@@ -524,7 +524,7 @@ START_TEST(patch_changes_and_audits_before_and_after)
 	ck_assert_str_eq(jstr(r.json, "display_name"), "Renamed");
 	ck_assert_str_eq(jstr(r.json, "role"), "dispatcher");
 	ck_assert_str_eq(jstr(r.json, "phone"), "139****2222"); /* write answers mask */
-	ck_assert_str_eq(jstr(r.json, "region"), "SZ"); /* not sent: unchanged */
+	ck_assert_str_eq(jstr(r.json, "region"), "SZ");         /* not sent: unchanged */
 	ck_assert_str_ne(jstr(r.json, "updated_at"), jstr(r.json, "created_at"));
 	http_result_free(&r);
 

@@ -351,6 +351,7 @@ static void request_cleanup(struct req *req, struct resp *resp)
 	buf_cleanup(&resp->headers);
 	buf_cleanup(&resp->body);
 	json_decref(resp->errors);
+	json_decref(resp->extra);
 }
 
 static enum err run_route(struct req *req, struct resp *resp, const struct http_limits *lim,

@@ -53,9 +53,9 @@ enum err http_invalid(struct resp *resp, const char *pointer, const char *fmt, .
 		resp->errors = json_array();
 	/* RFC 9457: body members are named by JSON pointer, query
 	 * parameters by name. */
-	entry = json_pack("{s:s, s:s}",
-			  (where[0] == '/' || where[0] == '\0') ? "pointer" : "parameter", where,
-			  "detail", msg);
+	entry =
+	    json_pack("{s:s, s:s}", (where[0] == '/' || where[0] == '\0') ? "pointer" : "parameter",
+		      where, "detail", msg);
 	json_array_append_new(resp->errors, entry ? entry : json_pack("{s:s}", "detail", msg));
 	if (!resp->detail[0]) {
 		append(resp->detail, sizeof(resp->detail), where);
@@ -133,6 +133,8 @@ void http_problem_render(const struct req *req, struct resp *resp, enum err e)
 	if (resp->errors && e == ERR_INVALID) {
 		json_object_set(doc, "errors", resp->errors);
 	}
+	if (resp->extra && e != ERR_DB && e != ERR_INTERNAL)
+		json_object_update_missing(doc, resp->extra);
 	resp_json(resp, status, doc);
 	resp->content_type = "application/problem+json";
 	if (e == ERR_UNAVAILABLE || e == ERR_TOO_MANY) {

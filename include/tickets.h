@@ -1,0 +1,72 @@
+/* Service tickets: intake from every channel (server/tickets.c), the state
+ * machine of field work (server/ticket_flow.c), and what other modules
+ * ask of them (the scan's open service requests). */
+#ifndef FT_TICKETS_H
+#define FT_TICKETS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "err.h"
+#include "policy.h"
+#include "tickets_store.h"
+
+struct db;
+struct req;
+struct resp;
+
+/* Statuses in which a job is still open (counts as load, shows on a scan). */
+int tickets_status_open(const char *status);
+
+/* The caller's ticket scope: admin and auditor all; supervisor their region
+ * subtree; dispatcher their centre; technician jobs assigned to or
+ * reported by them; sales their customers' (assets they own). */
+void tickets_scope(const struct principal *who, struct ticket_scope *out);
+
+/* "FT-000042" */
+void tickets_number(int64_t id, char out[24]);
+
+/* A ticket as the API shows it; contacts masked unless reveal. who (may be
+ * NULL) decides "allowed_actions". New reference (caller decrefs). */
+json_t *tickets_json(const struct ticket_row *t, const struct principal *who, int reveal);
+
+/* Opens a ticket inside the caller's transaction: priority and deadlines
+ * from the service level, routing to a centre unless t->centre is set
+ * (then `routing_rule` / `routing_reason` explain it), the history's first
+ * events, the asset's timeline and the audit entry. t carries the intake
+ * facts; its status, priority, deadlines and centre are filled in. */
+enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int64_t actor_id,
+			     struct ticket_row *t, const struct ticket_facts *facts,
+			     const char *routing_rule, const char *routing_reason, int64_t *id_out);
+
+/* Answers the ticket in full (history, work, parts) with its ETag, as
+ * status (200, or 201 with Location). Contacts masked. */
+enum err tickets_answer(struct req *req, struct resp *resp, int64_t id, int status);
+
+/* One entry of a ticket's history, inside the caller's transaction. */
+struct ticket_event_in {
+	int64_t at;
+	const char *action;
+	const char *from; /* NULL for the first */
+	const char *to;
+	int64_t actor_id;
+	const char *note; /* NULL = none */
+	int has_position;
+	double latitude, longitude;
+	const json_t *detail; /* NULL = {} ; not stolen */
+};
+enum err tickets_event_locked(struct db *db, int64_t ticket_id, const struct ticket_event_in *in);
+
+/* The allowed actions of who on t, as a new JSON array of strings. */
+json_t *ticket_flow_allowed(const struct ticket_row *t, const struct principal *who);
+
+/* POST /v1/tickets/{id}/transitions (server/ticket_flow.c). */
+enum err ticket_flow_post(struct req *req, struct resp *resp);
+
+/* The open tickets of an asset for its trace: a new array of
+ * {id, number, status, priority, category, subcategory, title, centre,
+ * created_at, resolution_due}. */
+enum err tickets_open_of_asset_json(struct db *db, int64_t asset_id, json_t **out);
+
+#endif
