@@ -27,6 +27,7 @@ enum perm {
 	PERM_LABELS,         /* print labels and label sheets */
 	PERM_PII_REVEAL,     /* ask for unmasked personal data (audited) */
 	PERM_KEYS_ADMIN,     /* rotate the QR signing key: scarce and global */
+	PERM_SERVICE_ADMIN,  /* edit the service catalogue, service levels, calendar */
 	PERM__COUNT
 };
 
