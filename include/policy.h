@@ -31,6 +31,7 @@ enum perm {
 	PERM_TICKETS_CREATE,   /* open a ticket from any channel */
 	PERM_TICKETS_WORK,     /* move tickets along (which actions: by role and assignment) */
 	PERM_TICKETS_DISPATCH, /* rank and assign technicians */
+	PERM_SERVICE_ADMIN,    /* edit the service catalogue, service levels, calendar */
 	PERM__COUNT
 };
 

@@ -46,4 +46,31 @@ enum err sla_add(struct db *db, int round_the_clock, int64_t start, int64_t minu
 enum err sla_shift(struct db *db, int round_the_clock, int64_t paused_at, int64_t resumed_at,
 		   int64_t *deadline);
 
+/* ---- additions ---------------------------------------------------------- */
+
+/* Errors of the functions above, besides ERR_DB / ERR_UNAVAILABLE:
+ *   ERR_INVALID        minutes < 0, a time before 1970 or past year 9000,
+ *                      resumed_at before paused_at;
+ *   ERR_UNPROCESSABLE  the answer lies more than SLA_HORIZON_DAYS past the
+ *                      start: a calendar with (almost) no working time left,
+ *                      or a target too large. The walk is bounded by that
+ *                      horizon, never open-ended;
+ *   ERR_NOT_FOUND      (sla_priority) no rule row matches (the migration
+ *                      seeds every tier x impact x urgency, so a guard). */
+#define SLA_HORIZON_DAYS 1100 /* about three years */
+
+/* Known values, for callers that validate before sla_priority: 1 / 0. */
+int sla_tier_ok(const char *tier);         /* strategic, A, B, C */
+int sla_impact_ok(const char *impact);     /* unit, site, grid */
+int sla_urgency_ok(const char *urgency);   /* high, medium, low */
+int sla_priority_ok(const char *priority); /* P1..P4 */
+
+/* Seeds the demo calendar: the 2026 Chinese public holidays and make-up
+ * working days as the State Council announced them, and the statutory
+ * days of 2027 (New Year, Spring Festival, National Day) whose make-up
+ * arrangement was not yet published. Idempotent (a date that already has a
+ * row is left alone); each row it inserts is audited (actor "cli"/"demo").
+ * Runs inside the caller's transaction when one is open, else in its own. */
+enum err sla_demo_calendar(struct db *db);
+
 #endif

@@ -29,6 +29,8 @@ static const unsigned perm_roles[PERM__COUNT] = {
 	[PERM_LABELS] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER),
 	/* Key ids are finite (1..1295) and never reused: only admins rotate. */
 	[PERM_KEYS_ADMIN] = R(ROLE_ADMIN),
+	/* Catalogue, priorities and the calendar change every deadline. */
+	[PERM_SERVICE_ADMIN] = R(ROLE_ADMIN),
 	[PERM_PII_REVEAL] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
 			    R(ROLE_TECHNICIAN) | R(ROLE_SALES),
 	[PERM_TICKETS_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
