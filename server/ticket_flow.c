@@ -231,18 +231,25 @@ static void take_work(struct resp *resp, const json_t *work, struct transition_i
 	in->parts = parts;
 }
 
-static enum err parse_transition(struct req *req, struct resp *resp, struct transition_in *in)
+/* The body's shape and its action: checked before the ticket is read. */
+static enum err parse_action(struct req *req, struct resp *resp, struct transition_in *in)
 {
-	const json_t *body = req->json;
-	const char *action = json_string_value(json_object_get(body, "action"));
-	json_t *sat;
+	const char *action = json_string_value(json_object_get(req->json, "action"));
 	enum err e = req_json_check(req, resp, transition_fields);
 
 	if (e != ERR_OK)
 		return e;
 	in->tr = find_transition(action);
-	if (!in->tr)
-		return http_invalid(resp, "/action", "unknown action");
+	return in->tr ? ERR_OK : http_invalid(resp, "/action", "unknown action");
+}
+
+/* The members the action needs: checked once the action is known to be
+ * allowed here, so a refused action is a 409, not a list of members. */
+static enum err parse_members(struct req *req, struct resp *resp, struct transition_in *in)
+{
+	const json_t *body = req->json;
+	json_t *sat;
+
 	check_members(resp, body, in->tr);
 	registry_take_text(resp, body, "", "note", in->note, sizeof(in->note), 0);
 	if (in->tr->note_required && !in->note[0] &&
@@ -630,7 +637,7 @@ static enum err refuse(struct resp *resp, const struct ticket_row *t, const stru
 			 json_string_value(json_array_get(allowed, i)));
 	}
 	json_decref(resp->extra);
-	resp->extra = json_pack("{s:s, s:o}", "status", t->status, "allowed", allowed);
+	resp->extra = json_pack("{s:s, s:o}", "ticket_status", t->status, "allowed", allowed);
 	return http_fail(resp, ERR_CONFLICT, "cannot %s a ticket that is %s; allowed: %s", action,
 			 t->status, list[0] ? list : "none");
 }
@@ -660,7 +667,7 @@ enum err ticket_flow_post(struct req *req, struct resp *resp)
 	if (!in || !t)
 		e = ERR_INTERNAL;
 	if (e == ERR_OK)
-		e = parse_transition(req, resp, in);
+		e = parse_action(req, resp, in);
 	if (e == ERR_OK)
 		e = db_begin(req->db);
 	if (e != ERR_OK)
@@ -679,6 +686,8 @@ enum err ticket_flow_post(struct req *req, struct resp *resp)
 				  : "your role may not do this");
 	if (e == ERR_OK)
 		e = if_match(req, resp, t);
+	if (e == ERR_OK)
+		e = parse_members(req, resp, in);
 	if (e == ERR_OK) {
 		f.now = clock_now();
 		snprintf(f.before_status, sizeof(f.before_status), "%s", t->status);
