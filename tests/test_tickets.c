@@ -584,6 +584,81 @@ START_TEST(illegal_actions_answer_409_naming_the_allowed_ones)
 }
 END_TEST
 
+/* The specification, written out independently of the server's table:
+ * which actions each status allows. Everything else must be a 409 that
+ * changes nothing. */
+static const struct {
+	const char *status;
+	const char *allowed; /* space-separated */
+} machine[] = {
+	{ "new", "cancel reroute" },
+	{ "routed", "assign wait cancel reroute" },
+	{ "assigned", "assign accept decline wait cancel reroute" },
+	{ "accepted", "depart wait cancel" },
+	{ "declined", "assign cancel reroute" },
+	{ "en_route", "arrive wait cancel" },
+	{ "on_site", "resolve wait" },
+	{ "waiting_customer", "resume cancel" },
+	{ "resolved", "follow_up reopen" },
+	{ "follow_up", "close reopen" },
+	{ "closed", "reopen" },
+	{ "cancelled", "" },
+	{ "reopened", "assign wait cancel reroute" },
+};
+
+static int listed_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+START_TEST(every_illegal_transition_is_refused_and_changes_nothing)
+{
+	static const char *const actions[] = { "assign",    "accept",  "decline", "depart",
+					       "arrive",    "resolve", "wait",    "resume",
+					       "follow_up", "close",   "cancel",  "reopen",
+					       "reroute" };
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+	char path[64], sql[160];
+	json_t *doc;
+	int64_t id, events;
+	int refused = 0;
+
+	seed_world();
+	doc = open_ticket(admin, ticket_body("app", "repair", 1));
+	id = jint(doc, "id");
+	json_decref(doc);
+	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)id);
+	events = count_rows("SELECT count(*) FROM ticket_events");
+	for (size_t s = 0; s < sizeof(machine) / sizeof(machine[0]); s++) {
+		snprintf(sql, sizeof(sql), "UPDATE tickets SET status = '%s' WHERE id = %lld",
+			 machine[s].status, (long long)id);
+		exec_sql(sql);
+		for (size_t a = 0; a < sizeof(actions) / sizeof(actions[0]); a++) {
+			if (listed_in(machine[s].allowed, actions[a]))
+				continue;
+			send("POST", path, admin,
+			     json_pack("{s:s, s:s}", "action", actions[a], "note", "x"), &r);
+			ck_assert_msg(r.status == 409, "%s from %s: %ld %s", actions[a],
+				      machine[s].status, r.status, r.body);
+			ck_assert_str_eq(jstr(r.json, "ticket_status"), machine[s].status);
+			ck_assert(json_is_array(json_object_get(r.json, "allowed")));
+			http_result_free(&r);
+			refused++;
+		}
+	}
+	ck_assert_int_gt(refused, 100);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_events"), events);
+	ck_assert_int_eq(count_rows("SELECT version FROM tickets"), 1);
+	free(admin);
+}
+END_TEST
+
 START_TEST(a_low_score_reopens_the_loop_as_a_linked_complaint)
 {
 	char *disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
@@ -752,6 +827,7 @@ Suite *tickets_suite(void)
 	tcase_add_test(tc, deadlines_follow_the_business_calendar_across_a_holiday);
 	tcase_add_test(tc, a_job_walks_the_whole_state_machine_and_replaces_a_part);
 	tcase_add_test(tc, illegal_actions_answer_409_naming_the_allowed_ones);
+	tcase_add_test(tc, every_illegal_transition_is_refused_and_changes_nothing);
 	tcase_add_test(tc, a_low_score_reopens_the_loop_as_a_linked_complaint);
 	tcase_add_test(tc, another_centres_dispatcher_neither_sees_nor_touches);
 	tcase_add_test(tc, lists_filter_and_each_role_sees_its_own);
