@@ -22,11 +22,16 @@ enum perm {
 	PERM_USERS_READ,
 	PERM_USERS_WRITE,
 	PERM_AUDIT_READ,
-	PERM_REGISTRY_READ,  /* customers, sites, models, assets (scoped) */
-	PERM_REGISTRY_WRITE, /* create / change them, import, relabel */
-	PERM_LABELS,         /* print labels and label sheets */
-	PERM_PII_REVEAL,     /* ask for unmasked personal data (audited) */
-	PERM_KEYS_ADMIN,     /* rotate the QR signing key: scarce and global */
+	PERM_REGISTRY_READ,    /* customers, sites, models, assets (scoped) */
+	PERM_REGISTRY_WRITE,   /* create / change them, import, relabel */
+	PERM_LABELS,           /* print labels and label sheets */
+	PERM_PII_REVEAL,       /* ask for unmasked personal data (audited) */
+	PERM_KEYS_ADMIN,       /* rotate the QR signing key: scarce and global */
+	PERM_COVERAGE_WRITE,   /* what a centre covers (supervisors: in their region) */
+	PERM_TECHNICIANS_READ, /* technicians with skills and duty (scoped) */
+	PERM_SKILLS_WRITE,     /* technicians' skills (scoped) */
+	PERM_DUTY,             /* report one's own duty and position */
+	PERM_ROUTING_PREVIEW,  /* where a request from a site would go */
 	PERM__COUNT
 };
 
