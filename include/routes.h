@@ -16,6 +16,8 @@ extern const struct route identity_routes[];
 extern const struct route labels_routes[];
 extern const struct route imports_routes[];
 extern const struct route audit_routes[];
+extern const struct route centres_routes[];
+extern const struct route routing_routes[];
 
 /* Flattened view: route i has metrics index i + 1. */
 size_t routes_count(void);
