@@ -32,6 +32,11 @@ enum perm {
 	PERM_TICKETS_WORK,     /* move tickets along (which actions: by role and assignment) */
 	PERM_TICKETS_DISPATCH, /* rank and assign technicians */
 	PERM_SERVICE_ADMIN,    /* edit the service catalogue, service levels, calendar */
+	PERM_COVERAGE_WRITE,   /* what a centre covers (supervisors: in their region) */
+	PERM_TECHNICIANS_READ, /* technicians with skills and duty (scoped) */
+	PERM_SKILLS_WRITE,     /* technicians' skills (scoped) */
+	PERM_DUTY,             /* report one's own duty and position */
+	PERM_ROUTING_PREVIEW,  /* where a request from a site would go */
 	PERM__COUNT
 };
 

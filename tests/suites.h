@@ -14,5 +14,6 @@ Suite *identity_suite(void); /* tests/test_identity.c: QR codes, /id/ resolve */
 Suite *labels_suite(void);   /* tests/test_labels.c: SVG/PNG labels, sheets */
 Suite *import_suite(void);   /* tests/test_import.c: CSV import */
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
+Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
 
 #endif
