@@ -13,5 +13,6 @@ Suite *registry_suite(void); /* tests/test_registry.c: customers, sites, models,
 Suite *identity_suite(void); /* tests/test_identity.c: QR codes, /id/ resolve */
 Suite *labels_suite(void);   /* tests/test_labels.c: SVG/PNG labels, sheets */
 Suite *import_suite(void);   /* tests/test_import.c: CSV import */
+Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
 
 #endif

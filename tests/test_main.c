@@ -20,6 +20,7 @@ int main(void)
 	srunner_add_suite(sr, identity_suite());
 	srunner_add_suite(sr, labels_suite());
 	srunner_add_suite(sr, import_suite());
+	srunner_add_suite(sr, sla_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
