@@ -15,5 +15,6 @@ Suite *labels_suite(void);   /* tests/test_labels.c: SVG/PNG labels, sheets */
 Suite *import_suite(void);   /* tests/test_import.c: CSV import */
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
+Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
 
 #endif
