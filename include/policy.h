@@ -37,6 +37,8 @@ enum perm {
 	PERM_SKILLS_WRITE,     /* technicians' skills (scoped) */
 	PERM_DUTY,             /* report one's own duty and position */
 	PERM_ROUTING_PREVIEW,  /* where a request from a site would go */
+	PERM_WARRANTY_READ,    /* warranty expiry alerts (by owner, centre, region) */
+	PERM_WARRANTY_RENEW,   /* record a renewal contract (scoped) */
 	PERM__COUNT
 };
 

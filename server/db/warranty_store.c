@@ -1,0 +1,242 @@
+/* SQL for warranty alerts, renewals and expiry notices. Each alert query
+ * drives one index range over warranty_end: (sales_owner_id,
+ * warranty_end), (region_path, warranty_end) or warranty_end alone. */
+#include "warranty_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+
+#define UNIT_COLS                                                                                  \
+	"a.id, a.serial, m.code, a.warranty_end, a.customer_id, c.name, c.tier,"                   \
+	" coalesce(a.site_id, 0), coalesce(s.name, ''), coalesce(a.sales_owner_id, 0),"            \
+	" coalesce(u.username, '')"
+#define UNIT_JOINS                                                                                 \
+	" JOIN models m ON m.id = a.model_id JOIN customers c ON c.id = a.customer_id"             \
+	" LEFT JOIN sites s ON s.id = a.site_id LEFT JOIN users u ON u.id = a.sales_owner_id"
+/* Keyset order: customer, site, asset, after ?5..?7. */
+#define UNIT_AFTER " AND (a.customer_id, coalesce(a.site_id, 0), a.id) > (?5, ?6, ?7)"
+#define UNIT_ORDER " ORDER BY a.customer_id, coalesce(a.site_id, 0), a.id LIMIT ?8"
+
+static const char sql_alerts_all[] =
+    "SELECT " UNIT_COLS " FROM assets a" UNIT_JOINS
+    " WHERE a.warranty_end BETWEEN ?1 AND ?2" UNIT_AFTER UNIT_ORDER;
+static const char sql_alerts_mine[] =
+    "SELECT " UNIT_COLS " FROM assets a" UNIT_JOINS
+    " WHERE a.sales_owner_id = ?3 AND a.warranty_end BETWEEN ?1 AND ?2" UNIT_AFTER UNIT_ORDER;
+static const char sql_alerts_region[] =
+    "SELECT " UNIT_COLS " FROM assets a" UNIT_JOINS
+    " WHERE a.region_path >= ?3 AND a.region_path < ?4"
+    " AND a.warranty_end BETWEEN ?1 AND ?2" UNIT_AFTER UNIT_ORDER;
+/* A centre covers region subtrees; an asset under two covered regions (a
+ * province and its city) is listed once. */
+static const char sql_alerts_centre[] =
+    "SELECT " UNIT_COLS " FROM assets a" UNIT_JOINS
+    " WHERE a.id IN (SELECT a2.id FROM centre_regions cr JOIN regions r ON r.code = cr.region_code"
+    " JOIN assets a2 ON a2.region_path >= r.path"
+    " AND a2.region_path < substr(r.path, 1, length(r.path) - 1) || '0'"
+    " AND a2.warranty_end BETWEEN ?1 AND ?2 WHERE cr.centre_code = ?3)" UNIT_AFTER UNIT_ORDER;
+
+static const char *alerts_sql(enum warranty_owner owner)
+{
+	switch (owner) {
+	case WARRANTY_MINE:
+		return sql_alerts_mine;
+	case WARRANTY_REGION:
+		return sql_alerts_region;
+	case WARRANTY_CENTRE:
+		return sql_alerts_centre;
+	case WARRANTY_ALL:
+	default:
+		return sql_alerts_all;
+	}
+}
+
+enum err warranty_store_alerts(struct db *db, const struct warranty_query *q, warranty_unit_fn fn,
+			       void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, alerts_sql(q->owner));
+	struct warranty_unit u;
+	int rc;
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_text(st, 1, q->from);
+	db_bind_text(st, 2, q->to);
+	if (q->owner == WARRANTY_MINE)
+		db_bind_int(st, 3, q->user_id);
+	else if (q->owner == WARRANTY_REGION) {
+		db_bind_text(st, 3, q->region_lo);
+		db_bind_text(st, 4, q->region_hi);
+	} else if (q->owner == WARRANTY_CENTRE)
+		db_bind_text(st, 3, q->centre);
+	db_bind_int(st, 5, q->after_customer);
+	db_bind_int(st, 6, q->after_site);
+	db_bind_int(st, 7, q->after_asset);
+	db_bind_int(st, 8, q->limit > 0 ? q->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		u.asset_id = sqlite3_column_int64(st, 0);
+		db_col_copy(st, 1, u.serial, sizeof(u.serial));
+		db_col_copy(st, 2, u.model_code, sizeof(u.model_code));
+		db_col_copy(st, 3, u.warranty_end, sizeof(u.warranty_end));
+		u.customer_id = sqlite3_column_int64(st, 4);
+		db_col_copy(st, 5, u.customer_name, sizeof(u.customer_name));
+		db_col_copy(st, 6, u.customer_tier, sizeof(u.customer_tier));
+		u.site_id = sqlite3_column_int64(st, 7);
+		db_col_copy(st, 8, u.site_name, sizeof(u.site_name));
+		u.sales_owner_id = sqlite3_column_int64(st, 9);
+		db_col_copy(st, 10, u.sales_owner, sizeof(u.sales_owner));
+		if (fn(&u, ctx))
+			break;
+	}
+	return db_scan_end(db, st, rc);
+}
+
+enum err warranty_store_alerts_plan(struct db *db, enum warranty_owner owner, char *out,
+				    size_t size)
+{
+	char sql[2048];
+	sqlite3_stmt *st = NULL;
+	size_t n = 0;
+	int rc;
+
+	/* EXPLAIN text is built from the static statement: no input in it. */
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", alerts_sql(owner));
+	rc = sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_err(db, rc);
+	out[0] = '\0';
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n + 1 < size)
+		n += (size_t)snprintf(out + n, size - n, "%s\n", db_col_text(st, 3));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
+}
+
+/* ---- renewals ------------------------------------------------------------ */
+
+static const char sql_renewal_insert[] =
+    "INSERT INTO warranty_renewals(asset_id, months, contract_number, previous_end, new_end,"
+    " created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char sql_asset_extend[] = "UPDATE assets SET warranty_months = ?2, warranty_end = ?3"
+				       " WHERE id = ?1 AND warranty_end IS NOT NULL";
+
+enum err warranty_store_renew(struct db *db, struct warranty_renewal *r, int64_t new_months_total)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_asset_extend);
+	enum err e;
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, r->asset_id);
+	db_bind_int(st, 2, new_months_total);
+	db_bind_text(st, 3, r->new_end);
+	e = db_exec_one(db, st);
+	if (e != ERR_OK)
+		return e;
+	st = db_stmt(db, sql_renewal_insert);
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, r->asset_id);
+	db_bind_int(st, 2, r->months);
+	db_bind_text(st, 3, r->contract_number);
+	db_bind_text(st, 4, r->previous_end[0] ? r->previous_end : NULL);
+	db_bind_text(st, 5, r->new_end);
+	if (r->created_by)
+		db_bind_int(st, 6, r->created_by);
+	else
+		sqlite3_bind_null(st, 6);
+	db_bind_int(st, 7, r->created_at);
+	return db_exec_insert(db, st, &r->id);
+}
+
+static const char sql_renewals[] =
+    "SELECT w.id, w.asset_id, w.months, w.contract_number, coalesce(w.previous_end, ''),"
+    " w.new_end, coalesce(w.created_by, 0), coalesce(u.username, ''), w.created_at"
+    " FROM warranty_renewals w LEFT JOIN users u ON u.id = w.created_by"
+    " WHERE w.asset_id = ?1 ORDER BY w.id";
+
+enum err warranty_store_renewals(struct db *db, int64_t asset_id, warranty_renewal_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_renewals);
+	struct warranty_renewal r;
+	int rc;
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, asset_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.asset_id = sqlite3_column_int64(st, 1);
+		r.months = sqlite3_column_int64(st, 2);
+		db_col_copy(st, 3, r.contract_number, sizeof(r.contract_number));
+		db_col_copy(st, 4, r.previous_end, sizeof(r.previous_end));
+		db_col_copy(st, 5, r.new_end, sizeof(r.new_end));
+		r.created_by = sqlite3_column_int64(st, 6);
+		db_col_copy(st, 7, r.created_by_name, sizeof(r.created_by_name));
+		r.created_at = sqlite3_column_int64(st, 8);
+		if (fn(&r, ctx))
+			break;
+	}
+	return db_scan_end(db, st, rc);
+}
+
+/* ---- expiry notices ------------------------------------------------------ */
+
+#define BAND                                                                                       \
+	"(CASE WHEN a.warranty_end <= ?3 THEN 0 WHEN a.warranty_end <= ?4 THEN 30"                 \
+	" WHEN a.warranty_end <= ?5 THEN 60 ELSE 90 END)"
+
+static const char sql_unnoticed[] =
+    "SELECT a.id, a.serial, a.warranty_end, " BAND ", a.sales_owner_id, a.customer_id, c.name"
+    " FROM assets a JOIN customers c ON c.id = a.customer_id"
+    " WHERE a.warranty_end BETWEEN ?1 AND ?2 AND a.sales_owner_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM warranty_notices n WHERE n.asset_id = a.id"
+    " AND n.warranty_end = a.warranty_end AND n.threshold = " BAND ")"
+    " ORDER BY a.sales_owner_id, a.warranty_end, a.id";
+
+enum err warranty_store_unnoticed(struct db *db, const struct warranty_bands *b, warranty_due_fn fn,
+				  void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_unnoticed);
+	struct warranty_due d;
+	int rc;
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_text(st, 1, b->from);
+	db_bind_text(st, 2, b->to);
+	db_bind_text(st, 3, b->today);
+	db_bind_text(st, 4, b->d30);
+	db_bind_text(st, 5, b->d60);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d.asset_id = sqlite3_column_int64(st, 0);
+		db_col_copy(st, 1, d.serial, sizeof(d.serial));
+		db_col_copy(st, 2, d.warranty_end, sizeof(d.warranty_end));
+		d.threshold = sqlite3_column_int(st, 3);
+		d.sales_owner_id = sqlite3_column_int64(st, 4);
+		d.customer_id = sqlite3_column_int64(st, 5);
+		db_col_copy(st, 6, d.customer_name, sizeof(d.customer_name));
+		if (fn(&d, ctx))
+			break;
+	}
+	return db_scan_end(db, st, rc);
+}
+
+static const char sql_notice_add[] =
+    "INSERT INTO warranty_notices(asset_id, warranty_end, threshold, sent_at)"
+    " VALUES (?1, ?2, ?3, ?4)";
+
+enum err warranty_store_notice_add(struct db *db, int64_t asset_id, const char *end, int threshold,
+				   int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_notice_add);
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, asset_id);
+	db_bind_text(st, 2, end);
+	db_bind_int(st, 3, threshold);
+	db_bind_int(st, 4, now);
+	return db_exec_stmt(db, st);
+}

@@ -1,0 +1,397 @@
+/* Warranty over HTTPS: expiry alerts by owner, centre and region, grouped
+ * by customer and site and read through an index range; renewals that
+ * extend the end date onto the timeline; the digest job's once-only
+ * notices across runs and restarts. */
+#include <check.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "db.h"
+#include "harness.h"
+#include "suites.h"
+#include "warranty.h"
+#include "warranty_store.h"
+
+static void exec_sql(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("%s: %s", sql, err);
+}
+
+static int64_t count_rows(const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static long asize(const json_t *list)
+{
+	return (long)json_array_size(list);
+}
+
+static long send(const char *method, const char *path, const char *token, json_t *body,
+		 struct http_result *r)
+{
+	char *text = NULL;
+	long status;
+
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+	}
+	status = http_json(method, path, token, text, r);
+	free(text);
+	return status;
+}
+
+static json_t *get_json(const char *path, const char *token, long want)
+{
+	struct http_result r;
+	json_t *doc;
+
+	ck_assert_msg(send("GET", path, token, NULL, &r) == want, "GET %s: %ld %s", path, r.status,
+		      r.body);
+	doc = json_incref(r.json);
+	http_result_free(&r);
+	return doc;
+}
+
+/* Today is 2026-06-01 (noon UTC). */
+static void set_today(const char *date)
+{
+	int64_t t;
+
+	ck_assert_int_eq(clock_parse(date, &t), 0);
+	clock_set_offset(t + 12 * 3600 - (int64_t)time(NULL));
+}
+
+/* Two customers owned by sales.gd (one in SZ with two sites, one in GZ),
+ * one in NJ owned by nobody; units ending at every distance from
+ * 2026-06-01: 10, 45, 80 and 200 days ahead, 5 and 100 days ago. */
+static void seed(int64_t owner)
+{
+	char sql[2048];
+
+	snprintf(
+	    sql, sizeof(sql),
+	    "INSERT INTO product_lines(code, name) VALUES ('switchgear', '开关柜');"
+	    "INSERT INTO models(id, code, name, product_line, created_at, updated_at) VALUES"
+	    " (1, 'KYN28-12', 'KYN28', 'switchgear', 0, 0);"
+	    "INSERT INTO customers(id, code, name, tier, region_code, sales_owner_id, created_at,"
+	    " updated_at) VALUES (1, 'C1', '深圳供电局', 'strategic', 'SZ', %lld, 0, 0),"
+	    " (2, 'C2', '广州地铁', 'A', 'GZ', %lld, 0, 0), (3, 'C3', '南京钢铁', 'C', 'NJ', NULL, "
+	    "0, 0);"
+	    "INSERT INTO sites(id, customer_id, code, name, region_code, created_at, updated_at)"
+	    " VALUES (1, 1, 'S1', '前湾站', 'SZ', 0, 0), (2, 1, 'S2', '蛇口站', 'SZ', 0, 0),"
+	    " (3, 2, 'S3', '广州南', 'GZ', 0, 0), (4, 3, 'S4', '南钢', 'NJ', 0, 0);"
+	    "INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
+	    " warranty_start, warranty_months, warranty_end, sales_owner_id, created_at, "
+	    "updated_at)"
+	    " VALUES"
+	    " (1, 'U10', 1, 1, 1, '/CN/GD/SZ/', '2024-06-11', 24, '2026-06-11', %lld, 0, 0),"
+	    " (2, 'U45', 1, 2, 1, '/CN/GD/SZ/', '2024-07-16', 24, '2026-07-16', %lld, 0, 0),"
+	    " (3, 'U80', 1, 3, 2, '/CN/GD/GZ/', '2024-08-20', 24, '2026-08-20', %lld, 0, 0),"
+	    " (4, 'U200', 1, 1, 1, '/CN/GD/SZ/', '2024-12-18', 24, '2026-12-18', %lld, 0, 0),"
+	    " (5, 'U-5', 1, 1, 1, '/CN/GD/SZ/', '2024-05-27', 24, '2026-05-27', %lld, 0, 0),"
+	    " (6, 'U-100', 1, 3, 2, '/CN/GD/GZ/', '2024-02-21', 24, '2026-02-21', %lld, 0, 0),"
+	    " (7, 'UNJ', 1, 4, 3, '/CN/JS/NJ/', '2024-06-21', 24, '2026-06-21', NULL, 0, 0),"
+	    " (8, 'UNEW', 1, 4, 3, '/CN/JS/NJ/', NULL, 0, NULL, NULL, 0, 0);",
+	    (long long)owner, (long long)owner, (long long)owner, (long long)owner,
+	    (long long)owner, (long long)owner, (long long)owner, (long long)owner);
+	exec_sql(sql);
+}
+
+/* Every unit of an alert answer, as "serial:band" in answer order. */
+static void units_of(const json_t *doc, char *out, size_t size)
+{
+	size_t i, j, k, n = 0;
+	json_t *c, *s, *u;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(doc, "items"), i, c)
+		json_array_foreach(json_object_get(c, "sites"), j, s)
+			json_array_foreach(json_object_get(s, "units"), k, u)
+				n += (size_t)snprintf(
+				    out + n, size - n, "%s%s:%lld", n ? " " : "",
+				    json_string_value(json_object_get(u, "serial")),
+				    (long long)json_integer_value(json_object_get(u, "band")));
+}
+
+START_TEST(alerts_list_the_window_grouped_by_customer_and_site)
+{
+	char *sales = harness_user_token("sales.gd", "sales", NULL, NULL);
+	int64_t owner = count_rows("SELECT id FROM users WHERE username = 'sales.gd'");
+	char *sup = harness_user_token("supervisor.js", "supervisor", "JS", NULL);
+	char units[256];
+	json_t *doc, *first;
+
+	seed(owner);
+	set_today("2026-06-01");
+	doc = get_json("/v1/warranty/alerts", sales, 200);
+	units_of(doc, units, sizeof(units));
+	/* Customer 1: site 1 (U10, U-5), site 2 (U45); customer 2: U80. */
+	ck_assert_str_eq(units, "U10:30 U-5:0 U45:60 U80:90");
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
+	first = json_array_get(json_object_get(doc, "items"), 0);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(first, "customer"), "name")),
+	    "深圳供电局");
+	ck_assert_int_eq(asize(json_object_get(first, "sites")), 2);
+	json_decref(doc);
+	doc = get_json("/v1/warranty/alerts?within=30d&expired=0d", sales, 200);
+	units_of(doc, units, sizeof(units));
+	ck_assert_str_eq(units, "U10:30");
+	json_decref(doc);
+	/* Paging walks every unit once. */
+	doc = get_json("/v1/warranty/alerts?limit=3", sales, 200);
+	units_of(doc, units, sizeof(units));
+	ck_assert_str_eq(units, "U10:30 U-5:0 U45:60");
+	ck_assert(json_is_string(json_object_get(doc, "next_cursor")));
+	{
+		char path[256];
+
+		snprintf(path, sizeof(path), "/v1/warranty/alerts?limit=3&cursor=%s",
+			 json_string_value(json_object_get(doc, "next_cursor")));
+		json_decref(doc);
+		doc = get_json(path, sales, 200);
+		units_of(doc, units, sizeof(units));
+		ck_assert_str_eq(units, "U80:90");
+		ck_assert(json_is_null(json_object_get(doc, "next_cursor")));
+	}
+	json_decref(doc);
+	/* A supervisor sees their region's units, owned or not. */
+	doc = get_json("/v1/warranty/alerts", sup, 200);
+	units_of(doc, units, sizeof(units));
+	ck_assert_str_eq(units, "UNJ:30");
+	json_decref(doc);
+	clock_set_offset(0);
+	free(sales);
+	free(sup);
+}
+END_TEST
+
+START_TEST(alerts_by_centre_and_bad_parameters)
+{
+	char *disp = harness_user_token("dispatcher.gz", "dispatcher", "GZ", "C-GZ");
+	char *sales = harness_user_token("sales.gd", "sales", NULL, NULL);
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	int64_t owner = count_rows("SELECT id FROM users WHERE username = 'sales.gd'");
+	struct http_result r;
+	char units[256];
+	json_t *doc;
+
+	seed(owner);
+	set_today("2026-06-01");
+	/* C-GZ covers the province and the city: each unit once. */
+	exec_sql("INSERT INTO centre_regions(centre_code, region_code) VALUES ('C-GZ', 'GD'),"
+		 " ('C-GZ', 'GZ')");
+	doc = get_json("/v1/warranty/alerts", disp, 200);
+	units_of(doc, units, sizeof(units));
+	ck_assert_str_eq(units, "U10:30 U-5:0 U45:60 U80:90");
+	json_decref(doc);
+	send("GET", "/v1/warranty/alerts?owner=all", sales, NULL, &r);
+	assert_problem(&r, 403, NULL);
+	http_result_free(&r);
+	send("GET", "/v1/warranty/alerts?owner=region", sales, NULL, &r);
+	assert_problem(&r, 400, "owner");
+	http_result_free(&r);
+	send("GET", "/v1/warranty/alerts?owner=everyone", disp, NULL, &r);
+	assert_problem(&r, 400, "owner");
+	http_result_free(&r);
+	send("GET", "/v1/warranty/alerts?within=3months", disp, NULL, &r);
+	assert_problem(&r, 400, "within");
+	http_result_free(&r);
+	send("GET", "/v1/warranty/alerts?within=400d", disp, NULL, &r);
+	assert_problem(&r, 400, "within");
+	http_result_free(&r);
+	send("GET", "/v1/warranty/alerts?cursor=xyz", disp, NULL, &r);
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
+	send("GET", "/v1/warranty/alerts", tech, NULL, &r);
+	assert_problem(&r, 403, NULL);
+	http_result_free(&r);
+	clock_set_offset(0);
+	free(disp);
+	free(sales);
+	free(tech);
+}
+END_TEST
+
+/* Over a million assets the alert lists must read an index range, so the
+ * plan of every owner kind uses an index on assets and never scans it. */
+START_TEST(alerts_read_an_index_range_never_the_table)
+{
+	static const enum warranty_owner owners[] = { WARRANTY_ALL, WARRANTY_MINE, WARRANTY_REGION,
+						      WARRANTY_CENTRE };
+	char plan[2048];
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		ck_assert_int_eq(warranty_store_alerts_plan(H.db, owners[i], plan, sizeof(plan)),
+				 ERR_OK);
+		ck_assert_msg(strstr(plan, "warranty"), "owner %zu: %s", i, plan);
+		ck_assert_msg(!strstr(plan, "SCAN a\n") && !strstr(plan, "SCAN a2\n"),
+			      "owner %zu scans assets: %s", i, plan);
+	}
+}
+END_TEST
+
+START_TEST(renewals_extend_the_end_onto_the_timeline_and_keep_history)
+{
+	char *sales = harness_user_token("sales.gd", "sales", NULL, NULL);
+	char *other = harness_user_token("sales.js", "sales", NULL, NULL);
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	int64_t owner = count_rows("SELECT id FROM users WHERE username = 'sales.gd'");
+	struct http_result r;
+	json_t *doc;
+
+	seed(owner);
+	set_today("2026-06-01");
+	ck_assert_int_eq(
+	    send("POST", "/v1/assets/1/warranty/renewals", sales,
+		 json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-2026-0001"), &r),
+	    201);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "previous_end")), "2026-06-11");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "new_end")), "2027-06-11");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(r.json, "warranty"), "status")),
+	    "in_warranty");
+	http_result_free(&r);
+	ck_assert_int_eq(
+	    send("POST", "/v1/assets/1/warranty/renewals", sales,
+		 json_pack("{s:i, s:s}", "months", 6, "contract_number", "HT-2026-0002"), &r),
+	    201);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "new_end")), "2027-12-11");
+	http_result_free(&r);
+	doc = get_json("/v1/assets/1/warranty/renewals", sales, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
+	json_decref(doc);
+	ck_assert_int_eq(count_rows("SELECT warranty_months FROM assets WHERE id = 1"), 42);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM asset_events WHERE asset_id = 1"
+				    " AND kind = 'warranty_renewal'"),
+			 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log"
+				    " WHERE action = 'asset.warranty_renew'"),
+			 2);
+	/* Bad input is named and changes nothing. */
+	send("POST", "/v1/assets/1/warranty/renewals", sales,
+	     json_pack("{s:i, s:s}", "months", 13, "contract_number", "HT-2026-0001"), &r);
+	assert_problem(&r, 400, "/contract_number");
+	http_result_free(&r);
+	send("POST", "/v1/assets/1/warranty/renewals", sales,
+	     json_pack("{s:i, s:s}", "months", 0, "contract_number", "HT-X"), &r);
+	assert_problem(&r, 400, "/months");
+	http_result_free(&r);
+	send("POST", "/v1/assets/1/warranty/renewals", sales,
+	     json_pack("{s:s}", "months", "twelve"), &r);
+	assert_problem(&r, 400, "/months");
+	http_result_free(&r);
+	send("POST", "/v1/assets/8/warranty/renewals", sales,
+	     json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Y"), &r);
+	assert_problem(&r, 404, NULL); /* not theirs */
+	http_result_free(&r);
+	send("POST", "/v1/assets/1/warranty/renewals", other,
+	     json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Z"), &r);
+	assert_problem(&r, 404, NULL);
+	http_result_free(&r);
+	send("POST", "/v1/assets/1/warranty/renewals", tech,
+	     json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Z"), &r);
+	assert_problem(&r, 403, NULL);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM warranty_renewals"), 2);
+	ck_assert_int_eq(count_rows("SELECT warranty_months FROM assets WHERE id = 1"), 42);
+	clock_set_offset(0);
+	free(sales);
+	free(other);
+	free(tech);
+}
+END_TEST
+
+START_TEST(renewing_a_unit_without_a_warranty_is_a_conflict)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+
+	seed(harness_seed_user("sales.gd", "sales", NULL, NULL));
+	send("POST", "/v1/assets/8/warranty/renewals", admin,
+	     json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-1"), &r);
+	assert_problem(&r, 409, NULL);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM warranty_renewals"), 0);
+	free(admin);
+}
+END_TEST
+
+static int64_t notices(void)
+{
+	return count_rows("SELECT count(*) FROM warranty_notices");
+}
+
+static int64_t digests(void)
+{
+	return count_rows("SELECT count(*) FROM notifications WHERE kind = 'warranty.digest'");
+}
+
+START_TEST(the_digest_tells_each_owner_once_per_threshold)
+{
+	int64_t owner = harness_seed_user("sales.gd", "sales", NULL, NULL);
+
+	seed(owner);
+	set_today("2026-06-01");
+	ck_assert_int_eq(warranty_digest_run(H.db, clock_now()), ERR_OK);
+	/* U10 (30), U-5 (expired), U45 (60), U80 (90); UNJ has no owner. */
+	ck_assert_int_eq(notices(), 4);
+	ck_assert_int_eq(digests(), 1);
+	ck_assert_int_eq(count_rows("SELECT json_array_length(data, '$.units') FROM notifications"
+				    " WHERE kind = 'warranty.digest'"),
+			 4);
+	/* Run again, and again after a restart: nothing repeated. */
+	ck_assert_int_eq(warranty_digest_run(H.db, clock_now()), ERR_OK);
+	harness_restart();
+	ck_assert_int_eq(warranty_digest_run(H.db, clock_now()), ERR_OK);
+	ck_assert_int_eq(notices(), 4);
+	ck_assert_int_eq(digests(), 1);
+	/* Twenty days on: U10 expires, U45 crosses 30 days and U80 60;
+	 * U200 is still far out. */
+	set_today("2026-06-21");
+	ck_assert_int_eq(warranty_digest_run(H.db, clock_now()), ERR_OK);
+	ck_assert_int_eq(notices(), 7);
+	ck_assert_int_eq(digests(), 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM warranty_notices WHERE asset_id = 2"
+				    " AND threshold = 30"),
+			 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM warranty_notices WHERE asset_id = 1"
+				    " AND threshold = 0"),
+			 1);
+	clock_set_offset(0);
+}
+END_TEST
+
+Suite *warranty_suite(void)
+{
+	Suite *s = suite_create("warranty");
+	TCase *tc = tcase_create("warranty");
+
+	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, alerts_list_the_window_grouped_by_customer_and_site);
+	tcase_add_test(tc, alerts_by_centre_and_bad_parameters);
+	tcase_add_test(tc, alerts_read_an_index_range_never_the_table);
+	tcase_add_test(tc, renewals_extend_the_end_onto_the_timeline_and_keep_history);
+	tcase_add_test(tc, renewing_a_unit_without_a_warranty_is_a_conflict);
+	tcase_add_test(tc, the_digest_tells_each_owner_once_per_threshold);
+	suite_add_tcase(s, tc);
+	return s;
+}
