@@ -10,8 +10,10 @@
  *
  * Commas are the writer's business: open a container, write members
  * (jsonw_key then one value, or a jsonw_member_* call) or elements, close
- * it. Errors (nesting deeper than JSONW_DEPTH_MAX, out of memory) are
- * sticky in the buf's `failed`. */
+ * it. The text is staged in the writer and reaches the buf in large
+ * pieces: call jsonw_finish() before reading the buf. Errors (nesting
+ * deeper than JSONW_DEPTH_MAX, out of memory) are sticky in the buf's
+ * `failed`. */
 #ifndef FT_JSONW_H
 #define FT_JSONW_H
 
@@ -21,15 +23,20 @@
 #include "buf.h"
 
 #define JSONW_DEPTH_MAX 32
+#define JSONW_STAGE_SIZE 2048
 
 struct jsonw {
 	struct buf *b; /* borrowed; the text is appended to it */
+	size_t staged; /* bytes in stage not yet in b */
 	int depth;
 	int after_key;                       /* the next value is a member's */
 	unsigned char more[JSONW_DEPTH_MAX]; /* the container at depth i has an item */
+	char stage[JSONW_STAGE_SIZE];
 };
 
 void jsonw_init(struct jsonw *w, struct buf *b);
+/* Moves the staged text into the buf. The writer may go on afterwards. */
+void jsonw_finish(struct jsonw *w);
 
 void jsonw_object(struct jsonw *w);
 void jsonw_object_end(struct jsonw *w);
@@ -44,6 +51,9 @@ void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_real(struct jsonw *w, double v); /* NaN and infinities write null */
 void jsonw_bool(struct jsonw *w, int v);
 void jsonw_null(struct jsonw *w);
+/* A Unix time as the string clock_format() makes of it:
+ * "YYYY-MM-DDThh:mm:ssZ". */
+void jsonw_time(struct jsonw *w, int64_t t);
 
 /* Stored JSON text embedded as it is: text (len bytes) when it is one
  * valid JSON object or array (what json_loads() would accept, see
@@ -55,6 +65,7 @@ void jsonw_raw(struct jsonw *w, const char *text, size_t len, char kind, const c
 void jsonw_member_str(struct jsonw *w, const char *key, const char *s);
 void jsonw_member_int(struct jsonw *w, const char *key, int64_t v);
 void jsonw_member_null(struct jsonw *w, const char *key);
+void jsonw_member_time(struct jsonw *w, const char *key, int64_t t);
 /* "" writes null: optional text such as an unknown date. */
 void jsonw_member_str_or_null(struct jsonw *w, const char *key, const char *s);
 /* 0 writes null: optional references. */

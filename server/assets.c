@@ -173,22 +173,17 @@ static int event_add(const struct asset_event *ev, void *arg)
 
 static void write_component(struct jsonw *w, const struct component_row *c)
 {
-	char fitted[32], removed[32];
-
-	clock_format(c->installed_at, fitted, sizeof(fitted));
 	jsonw_object(w);
 	jsonw_member_int(w, "id", c->id);
 	jsonw_member_str(w, "part_number", c->part_number);
 	jsonw_member_str(w, "component_serial", c->component_serial);
 	jsonw_member_str(w, "supplier", c->supplier);
 	jsonw_member_str(w, "lot", c->lot);
-	jsonw_member_str(w, "installed_at", fitted);
-	if (c->removed_at) {
-		clock_format(c->removed_at, removed, sizeof(removed));
-		jsonw_member_str(w, "removed_at", removed);
-	} else {
+	jsonw_member_time(w, "installed_at", c->installed_at);
+	if (c->removed_at)
+		jsonw_member_time(w, "removed_at", c->removed_at);
+	else
 		jsonw_member_null(w, "removed_at");
-	}
 	jsonw_object_end(w);
 }
 
@@ -225,6 +220,7 @@ static enum err trace_components(struct db *db, int64_t asset_id, struct jsonw *
 	jsonw_key(w, "replaced");
 	if (ctx.nreplaced) {
 		jsonw_array_end(&ctx.replaced);
+		jsonw_finish(&ctx.replaced);
 		if (replaced.failed)
 			w->b->failed = 1;
 		jsonw_raw(w, replaced.data, replaced.len, '[', "[]");
@@ -239,12 +235,10 @@ static enum err trace_components(struct db *db, int64_t asset_id, struct jsonw *
 static int event_write(const struct asset_event *ev, void *arg)
 {
 	struct jsonw *w = arg;
-	char at[32];
 
-	clock_format(ev->at, at, sizeof(at));
 	jsonw_object(w);
 	jsonw_member_int(w, "id", ev->id);
-	jsonw_member_str(w, "at", at);
+	jsonw_member_time(w, "at", ev->at);
 	jsonw_member_str(w, "kind", ev->kind);
 	jsonw_member_str(w, "summary", ev->summary);
 	jsonw_key(w, "detail");
@@ -353,7 +347,6 @@ static void trace_warranty(const struct asset_trace_row *t, int64_t now, struct 
 static enum err trace_write_row(struct db *db, const struct asset_trace_row *t, int latest_events,
 				int reveal_pii, struct jsonw *w, struct asset_trace_info *info)
 {
-	char updated[32];
 	enum err e;
 
 	jsonw_object(w);
@@ -421,8 +414,7 @@ static enum err trace_write_row(struct db *db, const struct asset_trace_row *t, 
 	if (e != ERR_OK)
 		return e;
 	jsonw_member_int(w, "version", t->version);
-	clock_format(t->updated_at, updated, sizeof(updated));
-	jsonw_member_str(w, "updated_at", updated);
+	jsonw_member_time(w, "updated_at", t->updated_at);
 	e = trace_label(db, t, w);
 	if (e != ERR_OK)
 		return e;
@@ -449,6 +441,7 @@ static enum err trace_write(struct db *db, const struct scope *sc, int64_t asset
 	info->customer_id = t.customer.id;
 	jsonw_init(&w, out);
 	e = trace_write_row(db, &t, latest_events, reveal_pii, &w, info);
+	jsonw_finish(&w);
 	assets_store_trace_end(&t);
 	if (e == ERR_OK && out->failed)
 		e = ERR_INTERNAL;

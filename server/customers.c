@@ -99,7 +99,6 @@ enum err customers_write(struct jsonw *w, struct db *db, const struct customer_r
 {
 	struct contact_row contacts[CONTACTS_MAX];
 	struct contact_shown s;
-	char created[32], updated[32];
 	size_t n = 0;
 	enum err e;
 
@@ -107,8 +106,6 @@ enum err customers_write(struct jsonw *w, struct db *db, const struct customer_r
 	e = registry_contacts_get(db, c->id, contacts, CONTACTS_MAX, &n);
 	if (e != ERR_OK)
 		return e;
-	clock_format(c->created_at, created, sizeof(created));
-	clock_format(c->updated_at, updated, sizeof(updated));
 	jsonw_object(w);
 	jsonw_member_int(w, "id", c->id);
 	jsonw_member_str(w, "code", c->code);
@@ -130,8 +127,8 @@ enum err customers_write(struct jsonw *w, struct db *db, const struct customer_r
 	jsonw_array_end(w);
 	jsonw_key(w, "pii_masked");
 	jsonw_bool(w, !reveal);
-	jsonw_member_str(w, "created_at", created);
-	jsonw_member_str(w, "updated_at", updated);
+	jsonw_member_time(w, "created_at", c->created_at);
+	jsonw_member_time(w, "updated_at", c->updated_at);
 	jsonw_object_end(w);
 	*ncontacts = n;
 	return ERR_OK;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+
 /* jansson's JSON_PARSER_MAX_DEPTH. */
 #define VALID_DEPTH_MAX 2048
 /* Longest number lexeme checked with strtod; longer ones are refused. */
@@ -53,8 +55,37 @@ static int utf8_seq(const unsigned char *p, const unsigned char *end)
 
 void jsonw_init(struct jsonw *w, struct buf *b)
 {
-	memset(w, 0, sizeof(*w));
 	w->b = b;
+	w->staged = 0;
+	w->depth = 0;
+	w->after_key = 0;
+}
+
+void jsonw_finish(struct jsonw *w)
+{
+	if (w->staged)
+		buf_append(w->b, w->stage, w->staged);
+	w->staged = 0;
+}
+
+static void put(struct jsonw *w, const void *data, size_t len)
+{
+	if (len > sizeof(w->stage) - w->staged) {
+		jsonw_finish(w);
+		if (len > sizeof(w->stage) / 2) {
+			buf_append(w->b, data, len);
+			return;
+		}
+	}
+	memcpy(w->stage + w->staged, data, len);
+	w->staged += len;
+}
+
+static void put_char(struct jsonw *w, char c)
+{
+	if (w->staged == sizeof(w->stage))
+		jsonw_finish(w);
+	w->stage[w->staged++] = c;
 }
 
 /* The comma before an item, unless it is a member's value or the first. */
@@ -70,11 +101,11 @@ static void item_begin(struct jsonw *w)
 		return;
 	more = &w->more[w->depth - 1];
 	if (*more)
-		buf_append(w->b, ",", 1);
+		put_char(w, ',');
 	*more = 1;
 }
 
-static void container_open(struct jsonw *w, const char *bracket)
+static void container_open(struct jsonw *w, char bracket)
 {
 	item_begin(w);
 	if (w->depth == JSONW_DEPTH_MAX) {
@@ -82,61 +113,170 @@ static void container_open(struct jsonw *w, const char *bracket)
 		return;
 	}
 	w->more[w->depth++] = 0;
-	buf_append(w->b, bracket, 1);
+	put_char(w, bracket);
 }
 
-static void container_close(struct jsonw *w, const char *bracket)
+static void container_close(struct jsonw *w, char bracket)
 {
 	if (w->depth == 0) {
 		w->b->failed = 1;
 		return;
 	}
 	w->depth--;
-	buf_append(w->b, bracket, 1);
+	put_char(w, bracket);
 }
 
 void jsonw_object(struct jsonw *w)
 {
-	container_open(w, "{");
+	container_open(w, '{');
 }
 
 void jsonw_object_end(struct jsonw *w)
 {
-	container_close(w, "}");
+	container_close(w, '}');
 }
 
 void jsonw_array(struct jsonw *w)
 {
-	container_open(w, "[");
+	container_open(w, '[');
 }
 
 void jsonw_array_end(struct jsonw *w)
 {
-	container_close(w, "]");
+	container_close(w, ']');
 }
 
+/* Bytes a string may hold as they are: printable ASCII but " and \. */
+static const unsigned char plain[256] = {
+	['\x20'] = 1,
+	1,
+	0,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1, /* 0x20..0x2f */
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1, /* 0x30 */
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1, /* 0x40 */
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	0,
+	1,
+	1,
+	1, /* 0x50 */
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1, /* 0x60 */
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1,
+	1, /* 0x70 */
+};
+
 /* The quoted, escaped string, as jansson's dump_string() writes it. */
-static void put_string(struct buf *b, const char *s, size_t len)
+static void put_string(struct jsonw *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run = p;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
-	buf_append(b, "\"", 1);
+	put_char(w, '"');
 	while (p < end) {
-		unsigned char c = *p;
+		const unsigned char *run = p;
 		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
 		size_t elen = 2;
+		unsigned char c;
 		int n;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+		while (p < end && plain[*p])
 			p++;
+		put(w, run, (size_t)(p - run));
+		if (p == end)
+			break;
+		c = *p;
+		if (c >= 0x80) {
+			n = utf8_seq(p, end);
+			if (n) {
+				put(w, p, (size_t)n);
+				p += n;
+			} else { /* not UTF-8 */
+				put(w, replacement, sizeof(replacement) - 1);
+				p++;
+			}
 			continue;
 		}
-		if (c >= 0x80 && (n = utf8_seq(p, end)) > 0) {
-			p += n;
-			continue;
-		}
-		buf_append(b, run, (size_t)(p - run));
 		switch (c) {
 		case '"':
 		case '\\':
@@ -158,36 +298,29 @@ static void put_string(struct buf *b, const char *s, size_t len)
 			esc[1] = 't';
 			break;
 		default:
-			if (c >= 0x80) { /* not UTF-8 */
-				buf_append(b, replacement, sizeof(replacement) - 1);
-				elen = 0;
-				break;
-			}
 			esc[1] = 'u';
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
 			elen = 6;
 		}
-		if (elen)
-			buf_append(b, esc, elen);
-		run = ++p;
+		put(w, esc, elen);
+		p++;
 	}
-	buf_append(b, run, (size_t)(p - run));
-	buf_append(b, "\"", 1);
+	put_char(w, '"');
 }
 
 void jsonw_key(struct jsonw *w, const char *key)
 {
 	item_begin(w);
-	put_string(w->b, key, strlen(key));
-	buf_append(w->b, ":", 1);
+	put_string(w, key, strlen(key));
+	put_char(w, ':');
 	w->after_key = 1;
 }
 
 void jsonw_strn(struct jsonw *w, const char *s, size_t len)
 {
 	item_begin(w);
-	put_string(w->b, s, len);
+	put_string(w, s, len);
 }
 
 void jsonw_str(struct jsonw *w, const char *s)
@@ -201,11 +334,17 @@ void jsonw_str(struct jsonw *w, const char *s)
 
 void jsonw_int(struct jsonw *w, int64_t v)
 {
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%lld", (long long)v);
+	char num[24], *p = num + sizeof(num);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
 	item_begin(w);
-	buf_append(w->b, num, (size_t)n);
+	put(w, p, (size_t)(num + sizeof(num) - p));
 }
 
 /* jansson's jsonp_dtostr(): "%.17g", ".0" when it reads as an integer,
@@ -242,22 +381,60 @@ void jsonw_real(struct jsonw *w, double v)
 		}
 	}
 	item_begin(w);
-	buf_append(w->b, num, (size_t)n);
+	put(w, num, (size_t)n);
 }
 
 void jsonw_bool(struct jsonw *w, int v)
 {
 	item_begin(w);
 	if (v)
-		buf_append(w->b, "true", 4);
+		put(w, "true", 4);
 	else
-		buf_append(w->b, "false", 5);
+		put(w, "false", 5);
 }
 
 void jsonw_null(struct jsonw *w)
 {
 	item_begin(w);
-	buf_append(w->b, "null", 4);
+	put(w, "null", 4);
+}
+
+static void two_digits(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil
+ * inverse), then the fields clock_format()'s strftime writes. Years
+ * outside 1000..9999 go through clock_format() itself. */
+void jsonw_time(struct jsonw *w, int64_t t)
+{
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int64_t secs = t - days * 86400, z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
+	char out[32] = "\"0000-00-00T00:00:00Z\"";
+
+	if (y < 1000 || y > 9999) { /* strftime does not pad %Y */
+		clock_format(t, out + 1, sizeof(out) - 2);
+		jsonw_str(w, out + 1);
+		return;
+	}
+	two_digits(out + 1, (unsigned)(y / 100));
+	two_digits(out + 3, (unsigned)(y % 100));
+	two_digits(out + 6, m);
+	two_digits(out + 9, d);
+	two_digits(out + 12, (unsigned)(secs / 3600));
+	two_digits(out + 15, (unsigned)(secs / 60 % 60));
+	two_digits(out + 18, (unsigned)(secs % 60));
+	item_begin(w);
+	put(w, out, 22);
 }
 
 void jsonw_raw(struct jsonw *w, const char *text, size_t len, char kind, const char *fallback)
@@ -266,9 +443,9 @@ void jsonw_raw(struct jsonw *w, const char *text, size_t len, char kind, const c
 
 	item_begin(w);
 	if (got && (!kind || got == kind))
-		buf_append(w->b, text, len);
+		put(w, text, len);
 	else
-		buf_puts(w->b, fallback);
+		put(w, fallback, strlen(fallback));
 }
 
 void jsonw_member_str(struct jsonw *w, const char *key, const char *s)
@@ -287,6 +464,12 @@ void jsonw_member_null(struct jsonw *w, const char *key)
 {
 	jsonw_key(w, key);
 	jsonw_null(w);
+}
+
+void jsonw_member_time(struct jsonw *w, const char *key, int64_t t)
+{
+	jsonw_key(w, key);
+	jsonw_time(w, t);
 }
 
 void jsonw_member_str_or_null(struct jsonw *w, const char *key, const char *s)
