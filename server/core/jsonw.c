@@ -260,21 +260,22 @@ static void put_string(struct jsonw *w, const char *s, size_t len)
 		unsigned char c;
 		int n;
 
-		while (p < end && plain[*p])
-			p++;
+		/* A run of what goes out as it is: plain ASCII and valid UTF-8. */
+		while (p < end) {
+			if (plain[*p])
+				p++;
+			else if (*p >= 0x80 && (n = utf8_seq(p, end)) > 0)
+				p += n;
+			else
+				break;
+		}
 		put(w, run, (size_t)(p - run));
 		if (p == end)
 			break;
 		c = *p;
-		if (c >= 0x80) {
-			n = utf8_seq(p, end);
-			if (n) {
-				put(w, p, (size_t)n);
-				p += n;
-			} else { /* not UTF-8 */
-				put(w, replacement, sizeof(replacement) - 1);
-				p++;
-			}
+		if (c >= 0x80) { /* not UTF-8 */
+			put(w, replacement, sizeof(replacement) - 1);
+			p++;
 			continue;
 		}
 		switch (c) {
