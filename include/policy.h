@@ -37,6 +37,7 @@ enum perm {
 	PERM_SKILLS_WRITE,     /* technicians' skills (scoped) */
 	PERM_DUTY,             /* report one's own duty and position */
 	PERM_ROUTING_PREVIEW,  /* where a request from a site would go */
+	PERM_WEBHOOKS_ADMIN,   /* register webhook endpoints, see and retry deliveries */
 	PERM__COUNT
 };
 
