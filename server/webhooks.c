@@ -143,11 +143,14 @@ static enum err take_event_types(struct resp *resp, const json_t *v, char **out)
 			e = http_invalid(resp, ptr, "is not a known event type");
 			continue;
 		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(json_string_value(json_array_get(v, j)), name) == 0) {
+		for (size_t j = 0; j < i; j++) {
+			const char *prev = json_string_value(json_array_get(v, j));
+
+			if (prev && strcmp(prev, name) == 0) {
 				e = http_invalid(resp, ptr, "is listed twice");
 				break;
 			}
+		}
 	}
 	if (e != ERR_OK)
 		return e;

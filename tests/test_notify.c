@@ -576,6 +576,15 @@ START_TEST(ssrf_targets_and_bad_urls_are_refused_naming_url)
 	assert_problem(&r, 400, "/event_types/1");
 	assert_problem(&r, 400, "/event_types/2");
 	http_result_free(&r);
+	ck_assert_int_eq(
+	    http_json("POST", "/v1/webhooks", admin,
+		      "{\"url\":\"https://127.0.0.1/\",\"event_types\":[7,\"*\",\"*\"],"
+		      "\"allow_private\":true}",
+		      &r),
+	    400);
+	assert_problem(&r, 400, "/event_types/0");
+	assert_problem(&r, 400, "/event_types/2");
+	http_result_free(&r);
 	ck_assert_int_eq(http_json("POST", "/v1/webhooks", admin,
 				   "{\"url\":\"https://127.0.0.1/\",\"event_types\":[]}", &r),
 			 400);
