@@ -22,7 +22,7 @@ struct db;
 #define WEBHOOK_BATCH 16    /* deliveries per run */
 #define WEBHOOK_LEASE_S 300 /* a claimed delivery is retried after this */
 #define WEBHOOK_CONNECT_TIMEOUT_MS 5000
-#define WEBHOOK_IO_TIMEOUT_MS 5000 /* each read / write */
+#define WEBHOOK_EXCHANGE_TIMEOUT_MS 5000 /* TLS handshake, request and status line */
 
 /* The scheduler job: sends the pending deliveries due at now (at most
  * WEBHOOK_BATCH), each outside any transaction, and records each outcome

@@ -10,12 +10,13 @@
  * request (we only write HTTP, never parse a request), and read back
  * nothing but the status line, which is checked strictly
  * ("HTTP/1.x DDD "); the rest of the answer is ignored (Connection: close).
+ * The socket is non-blocking and every step after the connect waits in
+ * poll() against one deadline for the whole exchange.
  */
 #include "webhooks.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -27,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -269,9 +269,19 @@ enum err webhook_target_check(const char *url, int allow_private, struct webhook
 
 /* ---- Sending ---- */
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A non-blocking socket connected to sa within the connect timeout; it
+ * stays non-blocking: every later step waits in poll() against one
+ * deadline, so a peer that drips bytes cannot hold the job longer. */
 static int connect_one(const struct sockaddr *sa, socklen_t len)
 {
-	struct timeval tv = { WEBHOOK_IO_TIMEOUT_MS / 1000, (WEBHOOK_IO_TIMEOUT_MS % 1000) * 1000 };
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int err = 0;
 	socklen_t elen = sizeof(err);
@@ -287,14 +297,26 @@ static int connect_one(const struct sockaddr *sa, socklen_t len)
 			return -1;
 		}
 	}
-	/* Blocking from here on, each read and write bounded. */
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
-		close(fd);
-		return -1;
-	}
 	return fd;
+}
+
+/* After an SSL call returned rc <= 0: waits until the socket is ready for
+ * what OpenSSL wants. 0 ready, -1 a real error, -2 the deadline passed. */
+static int ssl_wait(SSL *ssl, int fd, int rc, int64_t deadline)
+{
+	int e = SSL_get_error(ssl, rc);
+	struct pollfd p = { fd, 0, 0 };
+	int64_t left = deadline - monotonic_ms();
+
+	if (e == SSL_ERROR_WANT_READ)
+		p.events = POLLIN;
+	else if (e == SSL_ERROR_WANT_WRITE)
+		p.events = POLLOUT;
+	else
+		return -1;
+	if (left <= 0)
+		return -2;
+	return poll(&p, 1, (int)left) == 1 ? 0 : -2;
 }
 
 static SSL_CTX *client_ctx(char *why, size_t why_size)
@@ -331,25 +353,31 @@ static int status_line(const char *s, size_t n)
 	return (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
 }
 
-static int write_all(SSL *ssl, const char *p, size_t n)
+/* 0 sent, -1 failed, -2 out of time. */
+static int write_all(SSL *ssl, int fd, const char *p, size_t n, int64_t deadline)
 {
 	while (n) {
 		int w = SSL_write(ssl, p, n > 65536 ? 65536 : (int)n);
 
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		w = ssl_wait(ssl, fd, w, deadline);
+		if (w < 0)
+			return w;
 	}
 	return 0;
 }
 
-static enum err exchange(SSL *ssl, const struct webhook_target *t, const char *headers,
-			 const char *body, size_t body_len, int *status, char *why, size_t why_size)
+static enum err exchange(SSL *ssl, int fd, const struct webhook_target *t, const char *headers,
+			 const char *body, size_t body_len, int64_t deadline, int *status,
+			 char *why, size_t why_size)
 {
 	char head[4096], line[1024];
 	size_t got = 0;
-	int n;
+	int n, w;
 
 	n = snprintf(head, sizeof(head),
 		     "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: fieldtrace-webhooks/1\r\n"
@@ -360,20 +388,26 @@ static enum err exchange(SSL *ssl, const struct webhook_target *t, const char *h
 		snprintf(why, why_size, "request head too long");
 		return ERR_INVALID;
 	}
-	if (write_all(ssl, head, (size_t)n) < 0 || write_all(ssl, body, body_len) < 0) {
-		snprintf(why, why_size, "sending the request failed");
+	w = write_all(ssl, fd, head, (size_t)n, deadline);
+	if (w == 0)
+		w = write_all(ssl, fd, body, body_len, deadline);
+	if (w < 0) {
+		snprintf(why, why_size,
+			 w == -2 ? "timed out sending the request" : "sending the request failed");
 		return ERR_UNAVAILABLE;
 	}
 	while (got < sizeof(line) - 1 && !memchr(line, '\n', got)) {
 		int r = SSL_read(ssl, line + got, (int)(sizeof(line) - 1 - got));
 
-		if (r <= 0)
+		if (r > 0)
+			got += (size_t)r;
+		else if (ssl_wait(ssl, fd, r, deadline) < 0)
 			break;
-		got += (size_t)r;
 	}
 	line[got] = '\0';
 	*status = status_line(line, got);
 	if (*status < 0) {
+		*status = 0;
 		snprintf(why, why_size, got ? "the answer is not HTTP/1.x" : "no answer in time");
 		return ERR_UNAVAILABLE;
 	}
@@ -430,7 +464,8 @@ enum err webhook_post(const struct webhook_target *t, const char *headers, const
 	SSL_CTX *ctx;
 	SSL *ssl = NULL;
 	enum err e = ERR_UNAVAILABLE;
-	int fd = -1;
+	int64_t deadline;
+	int fd = -1, rc;
 
 	*status = 0;
 	snprintf(why, why_size, "could not connect to %s", t->authority);
@@ -461,11 +496,19 @@ enum err webhook_post(const struct webhook_target *t, const char *headers, const
 		snprintf(why, why_size, "TLS set-up failed");
 		goto out;
 	}
-	if (SSL_connect(ssl) != 1) {
-		tls_failure(ssl, why, why_size);
-		goto out;
+	deadline = monotonic_ms() + WEBHOOK_EXCHANGE_TIMEOUT_MS;
+	while ((rc = SSL_connect(ssl)) != 1) {
+		rc = ssl_wait(ssl, fd, rc, deadline);
+		if (rc == -2) {
+			snprintf(why, why_size, "TLS handshake timed out");
+			goto out;
+		}
+		if (rc < 0) {
+			tls_failure(ssl, why, why_size);
+			goto out;
+		}
 	}
-	e = exchange(ssl, t, headers, body, body_len, status, why, why_size);
+	e = exchange(ssl, fd, t, headers, body, body_len, deadline, status, why, why_size);
 	if (e == ERR_OK)
 		why[0] = '\0';
 out:

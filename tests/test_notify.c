@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "db.h"
@@ -443,6 +444,45 @@ START_TEST(unreachable_and_inactive_endpoints)
 	json_decref(d);
 	emit("ticket.created", "{}"); /* inactive: nothing queued */
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM webhook_deliveries"), 1);
+	free(admin);
+}
+END_TEST
+
+/* A peer that accepts the connection and never speaks holds the job no
+ * longer than the exchange deadline. */
+START_TEST(a_silent_receiver_times_out)
+{
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	struct http_result r;
+	char body[256];
+	int64_t ep, t0;
+	json_t *d;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0); /* the kernel accepts; nobody answers */
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(body, sizeof(body),
+		 "{\"url\":\"https://127.0.0.1:%d/h\",\"event_types\":[\"*\"],"
+		 "\"allow_private\":true}",
+		 ntohs(sa.sin_port));
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", admin, body, &r), 201);
+	ep = jint(r.json, "id");
+	http_result_free(&r);
+	emit("ticket.created", "{}");
+	t0 = (int64_t)time(NULL);
+	run_at(clock_now());
+	ck_assert_int_le((int64_t)time(NULL) - t0, WEBHOOK_EXCHANGE_TIMEOUT_MS / 1000 + 2);
+	d = only_delivery(admin, ep, "pending");
+	ck_assert_int_eq(jint(d, "attempts"), 1);
+	ck_assert_str_eq(jstr(d, "last_error"), "TLS handshake timed out");
+	json_decref(d);
+	close(fd);
 	free(admin);
 }
 END_TEST
@@ -958,6 +998,7 @@ Suite *notify_suite(void)
 	tcase_add_test(tc, backoff_doubles_up_to_its_cap);
 	tcase_add_test(tc, dead_after_max_attempts_then_retried_by_hand);
 	tcase_add_test(tc, unreachable_and_inactive_endpoints);
+	tcase_add_test(tc, a_silent_receiver_times_out);
 	tcase_add_test(tc, delivery_rechecks_the_address);
 	tcase_add_test(tc, tls_certificate_and_name_are_verified);
 	tcase_add_test(tc, ssrf_targets_and_bad_urls_are_refused_naming_url);
