@@ -12,6 +12,7 @@ struct config {
 	char public_url[256];   /* "https://localhost:8443" */
 	int demo;               /* load demo data at start */
 	int threads;            /* civetweb worker threads */
+	int db_connections;     /* SQLite connections the workers share */
 	int idle_timeout_ms;    /* keep-alive idle timeout */
 	int request_timeout_ms; /* per-read timeout of civetweb */
 	int body_deadline_ms;   /* total time allowed to receive a body */
