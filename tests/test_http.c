@@ -329,7 +329,7 @@ START_TEST(metrics_count_requests_and_tls)
 	ck_assert_ptr_nonnull(strstr(r.body, "route=\"unrouted\",status=\"404\""));
 	ck_assert_ptr_nonnull(
 	    strstr(r.body, "fieldtrace_http_request_duration_seconds_bucket{le=\"+Inf\"}"));
-	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_db_connections 4"));
+	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_db_connections 8"));
 	ck_assert_ptr_null(strstr(r.body, "fieldtrace_tls_handshakes_total 0\n"));
 	http_result_free(&r);
 }

@@ -59,7 +59,7 @@ void config_defaults(struct config *cfg)
 	strcpy(cfg->tls_key, "certs/server.key");
 	strcpy(cfg->public_url, "https://localhost:8443");
 	cfg->threads = 32;
-	cfg->db_connections = 4;
+	cfg->db_connections = 8;
 	cfg->idle_timeout_ms = 5000;
 	cfg->request_timeout_ms = 10000;
 	cfg->body_deadline_ms = 30000;
