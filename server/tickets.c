@@ -11,6 +11,7 @@
 #include "catalogue.h"
 #include "clock.h"
 #include "db.h"
+#include "escalation.h"
 #include "http.h"
 #include "qr.h"
 #include "registry.h"
@@ -630,6 +631,15 @@ static enum err ticket_full_json(struct db *db, const struct ticket_row *t,
 			json_object_set_new(doc, "work", json_null());
 			e = ERR_OK;
 		}
+	}
+	if (e == ERR_OK) {
+		json_t *alerts = NULL;
+
+		e = escalation_alerts_json(db, t->id, &alerts);
+		if (e == ERR_OK)
+			e = json_object_set_new(json_object_get(doc, "sla"), "alerts", alerts)
+				? ERR_INTERNAL
+				: ERR_OK;
 	}
 	if (e == ERR_OK)
 		e = json_object_set(doc, "history", history) ? ERR_INTERNAL : ERR_OK;

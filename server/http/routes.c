@@ -18,6 +18,8 @@ static const struct route *const tables[] = {
 	audit_routes,
 	tickets_routes,
 	warranty_routes,
+	escalation_routes,
+	scheduler_routes,
 	catalogue_routes,
 	service_levels_routes,
 	centres_routes,

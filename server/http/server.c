@@ -12,6 +12,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "qr.h"
+#include "scheduler.h"
 #include "server.h"
 
 struct server {
@@ -21,6 +22,7 @@ struct server {
 	int port;
 	int tls_ready; /* set by the init_ssl callback once the context is ours */
 	struct db_pool *pool;
+	struct scheduler *scheduler; /* NULL when off */
 };
 
 /* Mozilla "intermediate" without DHE: ECDHE + AEAD only for TLS 1.2;
@@ -223,6 +225,12 @@ enum err server_start(const struct config *cfg, struct server **out)
 		return ERR_INTERNAL;
 	}
 	srv->port = ports[0].port;
+	if (cfg->scheduler_interval_ms > 0 &&
+	    scheduler_start(cfg->db_path, cfg->scheduler_interval_ms, &srv->scheduler) != ERR_OK) {
+		log_error("server: the background jobs could not start");
+		server_stop(srv);
+		return ERR_INTERNAL;
+	}
 	*out = srv;
 	return ERR_OK;
 }
@@ -236,6 +244,7 @@ void server_stop(struct server *srv)
 {
 	if (!srv)
 		return;
+	scheduler_stop(srv->scheduler); /* finishes the job it is running */
 	if (srv->ctx)
 		mg_stop(srv->ctx); /* joins workers: in-flight requests finish */
 	metrics_db_connections(-db_pool_size(srv->pool));
