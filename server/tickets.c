@@ -13,6 +13,7 @@
 #include "db.h"
 #include "escalation.h"
 #include "http.h"
+#include "notify.h"
 #include "qr.h"
 #include "registry.h"
 #include "routes.h"
@@ -319,6 +320,10 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 		snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
 		e = after ? audit_append(db, actor, "ticket.create", "ticket", id_text, NULL, after)
 			  : ERR_INTERNAL;
+		if (e == ERR_OK) {
+			json_object_set_new(after, "ticket_id", json_integer(id));
+			e = notify_event(db, "ticket.created", after);
+		}
 		json_decref(after);
 	}
 	if (e == ERR_OK) {
