@@ -23,7 +23,6 @@
 #define TITLE_MAX 200
 #define DESCRIPTION_MAX 4000
 #define CODE_INPUT_MAX 512
-#define OPEN_ON_SCAN 20
 
 static const char *const channels[] = { "app",   "hotline",  "wechat", "web",
 					"email", "internal", "system", NULL };
@@ -880,39 +879,6 @@ static enum err get_candidates(struct req *req, struct resp *resp)
 			  json_pack("{s:I, s:s, s:o}", "ticket_id", (json_int_t)id, "centre",
 				    t->centre, "items", items));
 	free(t);
-	return e;
-}
-
-/* ---- for the scan ------------------------------------------------------ */
-
-static int open_row(const struct ticket_row *t, void *arg)
-{
-	char number[24], created[32], due[32];
-
-	tickets_number(t->id, number);
-	clock_format(t->created_at, created, sizeof(created));
-	clock_format(t->resolution_due, due, sizeof(due));
-	json_array_append_new(arg,
-			      json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id",
-					(json_int_t)t->id, "number", number, "status", t->status,
-					"priority", t->priority, "category", t->category,
-					"subcategory", t->subcategory, "title", t->title, "centre",
-					t->centre[0] ? json_string(t->centre) : json_null(),
-					"created_at", created, "resolution_due", due));
-	return 0;
-}
-
-enum err tickets_open_of_asset_json(struct db *db, int64_t asset_id, json_t **out)
-{
-	json_t *list = json_array();
-	enum err e = list ? tickets_store_open_of_asset(db, asset_id, OPEN_ON_SCAN, open_row, list)
-			  : ERR_INTERNAL;
-
-	if (e != ERR_OK) {
-		json_decref(list);
-		list = NULL;
-	}
-	*out = list;
 	return e;
 }
 
