@@ -174,6 +174,21 @@ START_TEST(warnings_and_escalation_each_happen_once_step_by_step)
 				    " 'sla_warning' AND detail LIKE '%\"response\"%'"),
 			 3);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM scheduler_jobs WHERE runs > 0"), 3);
+	/* The overdue list shows how far it climbed. */
+	at(90000);
+	free(admin);
+	admin = harness_login("root");
+	{
+		struct http_result r;
+
+		ck_assert_int_eq(send("GET", "/v1/tickets?overdue=true", admin, NULL, &r), 200);
+		ck_assert_int_eq(
+		    json_integer_value(json_object_get(
+			json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "sla"),
+			"escalation_level")),
+		    3);
+		http_result_free(&r);
+	}
 	clock_set_offset(0);
 	free(admin);
 }
