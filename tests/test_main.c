@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, tickets_suite());
 	srunner_add_suite(sr, warranty_suite());
 	srunner_add_suite(sr, escalation_suite());
+	srunner_add_suite(sr, authz_suite());
 	srunner_add_suite(sr, routing_suite());
 	srunner_add_suite(sr, sla_suite());
 	srunner_add_suite(sr, notify_suite());
