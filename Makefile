@@ -38,7 +38,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test check test-asan bench bench-data clean format
+.PHONY: all deps certs setup run test check test-asan test-tsan bench bench-data clean format
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -113,6 +113,16 @@ test-asan: certs
 	$(TEST_ENV) FIELDTRACE_BIN=build-asan/fieldtrace ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/test_fieldtrace
 
+# ThreadSanitizer (civetweb is a thread per connection): the whole suite.
+# Not part of `make test` (slow); tests/tsan.supp lists civetweb's own
+# benign races.
+test-tsan: certs
+	$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread build-tsan/test_fieldtrace \
+		build-tsan/fieldtrace
+	$(TEST_ENV) FIELDTRACE_BIN=build-tsan/fieldtrace \
+		TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
+		build-tsan/test_fieldtrace
+
 bench: $(BUILD)/fieldtrace certs
 	sh tools/bench.sh
 
@@ -133,6 +143,6 @@ format:
 
 clean:
 	rm -rf build/server build/tests build/gen build/fieldtrace build/test_fieldtrace \
-		build/civetweb.o build/embed build/gen_bench_data build-asan
+		build/civetweb.o build/embed build/gen_bench_data build-asan build-tsan
 
 -include $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,6 +1,8 @@
 /* The route tables of every module, in the order they are matched. */
 #include "routes.h"
 
+#include <pthread.h>
+
 /* One table a line keeps merges to one line each. */
 /* clang-format off */
 static const struct route *const tables[] = {
@@ -33,15 +35,20 @@ static const struct route *const tables[] = {
 #define MAX_ROUTES 256
 static const struct route *flat[MAX_ROUTES];
 static size_t nflat;
+static pthread_once_t flat_once = PTHREAD_ONCE_INIT;
 
-/* Built once, before any thread runs (server_start is called from main). */
-static void flatten(void)
+static void flatten_once(void)
 {
-	if (nflat)
-		return;
 	for (size_t t = 0; tables[t]; t++)
 		for (const struct route *r = tables[t]; r->method && nflat < MAX_ROUTES; r++)
 			flat[nflat++] = r;
+}
+
+/* Built once by whichever thread asks first (TSan found two workers
+ * racing to build it when it was a plain check of nflat). */
+static void flatten(void)
+{
+	pthread_once(&flat_once, flatten_once);
 }
 
 const struct route *const *http_route_tables(void)
