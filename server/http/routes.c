@@ -20,6 +20,7 @@ static const struct route *const tables[] = {
 	service_levels_routes,
 	centres_routes,
 	routing_routes,
+	kb_routes,
 	NULL,
 };
 
