@@ -39,6 +39,7 @@ enum perm {
 	PERM_ROUTING_PREVIEW,  /* where a request from a site would go */
 	PERM_WARRANTY_READ,    /* warranty expiry alerts (by owner, centre, region) */
 	PERM_WARRANTY_RENEW,   /* record a renewal contract (scoped) */
+	PERM_WEBHOOKS_ADMIN,   /* register webhook endpoints, see and retry deliveries */
 	PERM_KB_READ,          /* knowledge base: published articles, search, one's own drafts */
 	PERM_KB_WRITE,         /* draft and edit articles (technicians: their own) */
 	PERM_KB_REVIEW,        /* review, publish, retire articles; see every draft */

@@ -355,7 +355,7 @@ static void request_cleanup(struct req *req, struct resp *resp)
 }
 
 static enum err run_route(struct req *req, struct resp *resp, const struct http_limits *lim,
-			  char *path_copy, int *must_close)
+			  struct db_pool *pool, char *path_copy, int *must_close)
 {
 	const struct mg_request_info *ri = mg_get_request_info(req->conn);
 	char *seg[MAX_SEGMENTS];
@@ -396,6 +396,7 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 	}
 	/* Who is asking comes first: a caller without a token learns nothing
 	 * about the route's parameters. */
+	req->db = db_pool_acquire(pool);
 	e = authenticate(req, resp);
 	if (e != ERR_OK) {
 		if (e == ERR_UNAUTHENTICATED)
@@ -409,9 +410,13 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 	if (e != ERR_OK)
 		return e;
 	if (req->route->flags & (ROUTE_JSON_BODY | ROUTE_RAW_BODY)) {
+		/* A slow body must not hold one of the few connections. */
+		db_pool_release(pool, req->db);
+		req->db = NULL;
 		e = read_request_body(req, resp, lim, must_close);
 		if (e != ERR_OK)
 			return e;
+		req->db = db_pool_acquire(pool);
 		if (req->route->flags & ROUTE_JSON_BODY) {
 			e = parse_json_body(req, resp);
 			if (e != ERR_OK)
@@ -433,6 +438,7 @@ int http_dispatch(struct mg_connection *conn, const struct http_limits *lim)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	uint64_t t0 = monotonic_us();
+	struct db_pool *pool;
 	struct req req;
 	struct resp resp;
 	char *path_copy;
@@ -445,26 +451,30 @@ int http_dispatch(struct mg_connection *conn, const struct http_limits *lim)
 	buf_init(&resp.headers, 0);
 	buf_init(&resp.body, 0);
 	req.conn = conn;
-	req.db = mg_get_thread_pointer(conn);
+	pool = mg_get_thread_pointer(conn);
 	req.method = ri->request_method;
 	req.path = ri->local_uri_raw ? ri->local_uri_raw : "/";
 	snprintf(req.client_addr, sizeof(req.client_addr), "%s", ri->remote_addr);
 	make_request_id(&req);
 
 	path_copy = strdup(req.path);
-	if (!req.db) {
+	if (!pool) {
 		e = http_fail(&resp, ERR_UNAVAILABLE, "the database is not available");
 	} else if (!path_copy) {
 		e = http_fail(&resp, ERR_INTERNAL, "out of memory");
 	} else {
-		e = run_route(&req, &resp, lim, path_copy, &must_close);
+		e = run_route(&req, &resp, lim, pool, path_copy, &must_close);
 	}
 	free(path_copy);
-	if (e != ERR_OK) {
-		if (req.db)
-			db_rollback(req.db); /* a handler that failed mid-write */
+	if (e != ERR_OK && req.db)
+		db_rollback(req.db); /* a handler that failed mid-write */
+	/* Back to the pool before the answer goes out to a possibly slow
+	 * client; nothing below touches the database. */
+	if (pool)
+		db_pool_release(pool, req.db);
+	req.db = NULL;
+	if (e != ERR_OK)
 		http_problem_render(&req, &resp, e);
-	}
 	sent = http_response_write(&req, &resp, must_close);
 	metrics_request(req.route ? routes_index_of(req.route) : METRICS_UNROUTED, resp.status,
 			monotonic_us() - t0);

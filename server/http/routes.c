@@ -1,6 +1,8 @@
 /* The route tables of every module, in the order they are matched. */
 #include "routes.h"
 
+/* One table a line keeps merges to one line each. */
+/* clang-format off */
 static const struct route *const tables[] = {
 	health_routes,
 	auth_routes,
@@ -16,13 +18,18 @@ static const struct route *const tables[] = {
 	audit_routes,
 	tickets_routes,
 	warranty_routes,
+	escalation_routes,
+	scheduler_routes,
 	catalogue_routes,
 	service_levels_routes,
 	centres_routes,
 	routing_routes,
+	notifications_routes,
+	webhooks_routes,
 	kb_routes,
 	NULL,
 };
+/* clang-format on */
 
 #define MAX_ROUTES 256
 static const struct route *flat[MAX_ROUTES];
