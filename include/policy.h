@@ -40,6 +40,10 @@ enum perm {
 	PERM_WARRANTY_READ,    /* warranty expiry alerts (by owner, centre, region) */
 	PERM_WARRANTY_RENEW,   /* record a renewal contract (scoped) */
 	PERM_WEBHOOKS_ADMIN,   /* register webhook endpoints, see and retry deliveries */
+	PERM_KB_READ,          /* knowledge base: published articles, search, one's own drafts */
+	PERM_KB_WRITE,         /* draft and edit articles (technicians: their own) */
+	PERM_KB_REVIEW,        /* review, publish, retire articles; see every draft */
+	PERM_KB_FEEDBACK,      /* mark an article "solved it" on a ticket one can see */
 	PERM__COUNT
 };
 

@@ -26,6 +26,7 @@ extern const struct route centres_routes[];
 extern const struct route routing_routes[];
 extern const struct route notifications_routes[];
 extern const struct route webhooks_routes[];
+extern const struct route kb_routes[];
 
 /* Flattened view: route i has metrics index i + 1. */
 size_t routes_count(void);

@@ -20,5 +20,6 @@ Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state mac
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
 Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
+Suite *kb_suite(void);       /* tests/test_kb.c: knowledge base, search, suggestions */
 
 #endif

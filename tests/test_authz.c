@@ -130,6 +130,18 @@ static const struct row matrix[] = {
 	{ "DELETE", "/v1/webhooks/{id}", "A", GLOBAL, MAY_404 },
 	{ "GET", "/v1/webhooks/{id}/deliveries", "A", GLOBAL, MAY_404 },
 	{ "POST", "/v1/webhooks/deliveries/{id}/retry", "A", GLOBAL, MAY_404 },
+	/* Knowledge base: articles are shared (no per-object scope; drafts are
+	 * their owner's and reviewers'); the world has none, hence MAY_404. */
+	{ "GET", "/v1/kb/search", "ASDTLU", GLOBAL, 0 },
+	{ "GET", "/v1/kb/articles", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/kb/articles", "AST", GLOBAL, 0 },
+	{ "POST", "/v1/kb/articles/from-ticket/{id}", "AST", TICKET, 0 },
+	{ "GET", "/v1/kb/articles/{id}", "ASDTLU", GLOBAL, MAY_404 },
+	{ "PATCH", "/v1/kb/articles/{id}", "AST", GLOBAL, MAY_404 },
+	{ "GET", "/v1/kb/articles/{id}/versions", "ASDTLU", GLOBAL, MAY_404 },
+	{ "POST", "/v1/kb/articles/{id}/transitions", "AST", GLOBAL, MAY_404 },
+	{ "POST", "/v1/kb/articles/{id}/feedback", "ASDT", GLOBAL, MAY_404 },
+	{ "GET", "/v1/tickets/{id}/suggestions", "ASDTLU", TICKET, 0 },
 };
 #define N_ROWS (sizeof(matrix) / sizeof(matrix[0]))
 

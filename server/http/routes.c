@@ -28,6 +28,7 @@ static const struct route *const tables[] = {
 	routing_routes,
 	notifications_routes,
 	webhooks_routes,
+	kb_routes,
 	NULL,
 };
 /* clang-format on */
