@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "db.h"
+#include "kb.h"
 #include "qr.h"
 #include "regions_store.h"
 #include "users_store.h"
@@ -210,6 +211,8 @@ enum err demo_load(struct db *db, FILE *out)
 		e = demo_load_registry(db, out);
 	if (e == ERR_OK)
 		e = demo_load_tickets(db, out);
+	if (e == ERR_OK)
+		e = kb_demo_seed(db);
 	if (e == ERR_OK)
 		e = db_commit(db);
 	if (e != ERR_OK) {
