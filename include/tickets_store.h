@@ -111,6 +111,7 @@ struct ticket_filter {
 	int64_t customer_id;
 	int64_t created_from, created_to; /* [from, to); 0 = open-ended */
 	int64_t overdue_at;               /* > 0: only tickets with a target missed by then */
+	int escalated;                    /* 1: only tickets escalated at least once */
 };
 typedef int (*ticket_row_fn)(const struct ticket_row *t, void *ctx); /* nonzero stops */
 /* Newest first, ids below before_id (0 = from the newest). */

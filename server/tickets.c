@@ -806,6 +806,7 @@ static enum err get_tickets(struct req *req, struct resp *resp)
 	struct ticket_scope sc;
 	struct page page;
 	const char *overdue = req_query(req, "overdue");
+	const char *escalated = req_query(req, "escalated");
 	int64_t before = 0;
 	char next[24];
 	enum err e;
@@ -831,6 +832,9 @@ static enum err get_tickets(struct req *req, struct resp *resp)
 		http_invalid(resp, "overdue", "must be true or false");
 	if (overdue && strcmp(overdue, "true") == 0)
 		f.overdue_at = clock_now();
+	if (escalated && strcmp(escalated, "true") != 0 && strcmp(escalated, "false") != 0)
+		http_invalid(resp, "escalated", "must be true or false");
+	f.escalated = escalated && strcmp(escalated, "true") == 0;
 	if (registry_errors(resp) || e != ERR_OK)
 		return ERR_INVALID;
 	tickets_scope(&req->user, &sc);
@@ -894,7 +898,7 @@ const struct route tickets_routes[] = {
 	  .handler = get_tickets,
 	  .perm = PERM_TICKETS_READ,
 	  .query = "limit,cursor,status,centre,assignee,priority,category,channel,overdue,"
-		   "created_from,created_to,asset,customer" },
+		   "created_from,created_to,asset,customer,escalated" },
 	{ .method = "GET",
 	  .pattern = "/v1/tickets/{id}",
 	  .handler = get_ticket,

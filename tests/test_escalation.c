@@ -181,7 +181,8 @@ START_TEST(warnings_and_escalation_each_happen_once_step_by_step)
 	{
 		struct http_result r;
 
-		ck_assert_int_eq(send("GET", "/v1/tickets?overdue=true", admin, NULL, &r), 200);
+		ck_assert_int_eq(
+		    send("GET", "/v1/tickets?overdue=true&escalated=true", admin, NULL, &r), 200);
 		ck_assert_int_eq(
 		    json_integer_value(json_object_get(
 			json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "sla"),

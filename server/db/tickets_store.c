@@ -376,6 +376,8 @@ static const char sql_ticket_list[] =
     " AND ((t.responded_at IS NULL AND t.response_due < ?18)"
     " OR (t.arrived_at IS NULL AND t.arrival_due < ?18)"
     " OR t.resolution_due < ?18)))"
+    " AND (?20 = 0 OR EXISTS (SELECT 1 FROM ticket_alerts a WHERE a.ticket_id = t.id"
+    " AND a.kind = 'escalation'))"
     " ORDER BY t.id DESC LIMIT ?19";
 
 enum err tickets_store_list(struct db *db, const struct ticket_scope *sc,
@@ -405,6 +407,7 @@ enum err tickets_store_list(struct db *db, const struct ticket_scope *sc,
 	db_bind_int(st, 17, f->created_to);
 	db_bind_int(st, 18, f->overdue_at);
 	db_bind_int(st, 19, limit > 0 ? limit : -1);
+	db_bind_int(st, 20, f->escalated);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_ticket(st, t);
 		if (fn(t, ctx))
