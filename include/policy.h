@@ -40,6 +40,9 @@ enum perm {
 	PERM_WARRANTY_READ,    /* warranty expiry alerts (by owner, centre, region) */
 	PERM_WARRANTY_RENEW,   /* record a renewal contract (scoped) */
 	PERM_WEBHOOKS_ADMIN,   /* register webhook endpoints, see and retry deliveries */
+	PERM_PROBLEMS_READ,    /* recurring-problem records (national quality data) */
+	PERM_PROBLEMS_WRITE,   /* owner, status and corrective action of a problem */
+	PERM_ANALYTICS,        /* operations analytics (scoped: region, centre) */
 	PERM__COUNT
 };
 

@@ -52,6 +52,11 @@ static const unsigned perm_roles[PERM__COUNT] = {
 	[PERM_WARRANTY_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
 			       R(ROLE_SALES) | R(ROLE_AUDITOR),
 	[PERM_WARRANTY_RENEW] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_SALES),
+	[PERM_PROBLEMS_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_AUDITOR),
+	[PERM_PROBLEMS_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
+	/* Admins and auditors all; supervisors their region; dispatchers their centre. */
+	[PERM_ANALYTICS] =
+	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_AUDITOR),
 };
 #undef R
 
