@@ -825,8 +825,8 @@ static enum err answer(struct req *req, struct resp *resp, enum analytics_metric
 			q.interval = ANALYTICS_WEEK;
 		else if (strcmp(iv, "month") == 0)
 			q.interval = ANALYTICS_MONTH;
-		else
-			http_invalid(resp, "interval", "must be day, week or month");
+		else if (strcmp(iv, "all") != 0)
+			http_invalid(resp, "interval", "must be day, week, month or all");
 	} else if (metric == ANALYTICS_VOLUME) {
 		q.interval = ANALYTICS_DAY;
 	}

@@ -21,4 +21,6 @@ Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, ro
 Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
 
+Suite *analytics_suite(void); /* tests/test_analytics.c: problems, analytics, report */
+
 #endif
