@@ -878,7 +878,17 @@ static enum err answer(struct req *req, struct resp *resp, enum analytics_metric
 					: q.interval == ANALYTICS_WEEK  ? "week"
 					: q.interval == ANALYTICS_MONTH ? "month"
 									: "all"));
-	resp_json(resp, 200, table);
+	{
+		/* Rates and minutes are rounded: print them as such (0.0529, not
+		 * 0.052900000000000003). */
+		char *text = json_dumps(table, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+		json_decref(table);
+		if (!text)
+			return ERR_INTERNAL;
+		resp_text(resp, 200, "application/json", text, strlen(text));
+		free(text);
+	}
 	return ERR_OK;
 }
 
