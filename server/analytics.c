@@ -597,7 +597,8 @@ json_t *analytics_table(struct db *db, const struct analytics_query *q, enum err
 		groups_free(&s.gs);
 		return NULL;
 	}
-	qsort(s.gs.g, s.gs.n, sizeof(s.gs.g[0]), cmp_group);
+	if (s.gs.n) /* qsort wants a base even for nothing */
+		qsort(s.gs.g, s.gs.n, sizeof(s.gs.g[0]), cmp_group);
 	cols = json_array();
 	items = json_array();
 	if (q->interval != ANALYTICS_ALL)

@@ -247,7 +247,7 @@ static void satisfaction(struct report *r)
 {
 	json_t *t = table(r, ANALYTICS_SATISFACTION, ANALYTICS_BY_NONE);
 	const json_t *row;
-	char name[16];
+	char name[32];
 
 	if (!t)
 		return;
