@@ -77,6 +77,11 @@ $(BUILD)/gen_bench_data: tools/gen_bench_data.c
 	@mkdir -p $(dir $@)
 	$(CC) -D_GNU_SOURCE -std=c11 -g -O2 $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
 
+# A year of tickets for timing analytics (see README, Problems and analytics).
+$(BUILD)/gen_tickets: tools/gen_tickets.c
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE -std=c11 -g -O2 $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
+
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) $(BUILD)/embed
 	@mkdir -p $(dir $@)
 	$(BUILD)/embed migrations $@ $(MIGRATIONS)
@@ -143,6 +148,6 @@ format:
 
 clean:
 	rm -rf build/server build/tests build/gen build/fieldtrace build/test_fieldtrace \
-		build/civetweb.o build/embed build/gen_bench_data build-asan build-tsan
+		build/civetweb.o build/embed build/gen_bench_data build/gen_tickets build-asan build-tsan
 
 -include $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -8,4 +8,7 @@ int cli_import(int argc, char **argv);
 /* fieldtrace labels --db PATH --batch B --out FILE   (server/labels.c) */
 int cli_labels(int argc, char **argv);
 
+/* fieldtrace report --db PATH --month YYYY-MM [--out FILE] (server/report.c) */
+int cli_report(int argc, char **argv);
+
 #endif

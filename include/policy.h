@@ -44,6 +44,9 @@ enum perm {
 	PERM_KB_WRITE,         /* draft and edit articles (technicians: their own) */
 	PERM_KB_REVIEW,        /* review, publish, retire articles; see every draft */
 	PERM_KB_FEEDBACK,      /* mark an article "solved it" on a ticket one can see */
+	PERM_PROBLEMS_READ,    /* recurring-problem records (national quality data) */
+	PERM_PROBLEMS_WRITE,   /* owner, status and corrective action of a problem */
+	PERM_ANALYTICS,        /* operations analytics (scoped: region, centre) */
 	PERM__COUNT
 };
 

@@ -24,6 +24,8 @@ extern const struct route catalogue_routes[];
 extern const struct route service_levels_routes[];
 extern const struct route centres_routes[];
 extern const struct route routing_routes[];
+extern const struct route problems_routes[];
+extern const struct route analytics_routes[];
 extern const struct route notifications_routes[];
 extern const struct route webhooks_routes[];
 extern const struct route kb_routes[];

@@ -24,6 +24,7 @@ static void usage(FILE *out)
 	      "  fieldtrace import assets --db PATH FILE.csv [--dry-run]\n"
 	      "  fieldtrace labels --db PATH --batch B --out FILE.svg|FILE.pdf [--ec Q|H]\n"
 	      "                    [--public-url URL]\n"
+	      "  fieldtrace report --db PATH --month YYYY-MM [--out FILE.md]\n"
 	      "  fieldtrace user add --db PATH --username U --role ROLE [--region CODE]\n"
 	      "                      [--centre CODE] --password-stdin\n"
 	      "  fieldtrace help\n\n"
@@ -318,6 +319,8 @@ int main(int argc, char **argv)
 		return cli_import(argc, argv);
 	if (strcmp(cmd, "labels") == 0)
 		return cli_labels(argc, argv);
+	if (strcmp(cmd, "report") == 0)
+		return cli_report(argc, argv);
 	if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "add") == 0)
 		return cmd_user_add(argc, argv);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

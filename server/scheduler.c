@@ -15,6 +15,7 @@
 #include "escalation.h"
 #include "http.h"
 #include "log.h"
+#include "problems.h"
 #include "routes.h"
 #include "scheduler_store.h"
 #include "warranty.h"
@@ -25,11 +26,12 @@ struct job {
 	scheduler_job_fn run;
 };
 
-/* In this order: escalations and expiry notices write the outbox that the
+/* In this order: escalations, expiry notices and new problems write the outbox that the
  * webhook job then delivers in the same tick. */
 static const struct job jobs[] = {
 	{ "sla_escalation", escalation_run },
 	{ "warranty_digest", warranty_digest_run },
+	{ "problems_detect", problems_detect_run },
 	{ "webhooks", webhooks_deliver_run },
 };
 #define N_JOBS (sizeof(jobs) / sizeof(jobs[0]))

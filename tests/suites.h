@@ -22,4 +22,6 @@ Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, cal
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
 Suite *kb_suite(void);       /* tests/test_kb.c: knowledge base, search, suggestions */
 
+Suite *analytics_suite(void); /* tests/test_analytics.c: problems, analytics, report */
+
 #endif

@@ -142,6 +142,16 @@ static const struct row matrix[] = {
 	{ "POST", "/v1/kb/articles/{id}/transitions", "AST", GLOBAL, MAY_404 },
 	{ "POST", "/v1/kb/articles/{id}/feedback", "ASDT", GLOBAL, MAY_404 },
 	{ "GET", "/v1/tickets/{id}/suggestions", "ASDTLU", TICKET, 0 },
+	{ "GET", "/v1/problems", "ASU", GLOBAL, 0 },
+	{ "GET", "/v1/problems/{id}", "ASU", GLOBAL, MAY_404 },
+	{ "PATCH", "/v1/problems/{id}", "AS", GLOBAL, MAY_404 },
+	{ "GET", "/v1/analytics/volume", "ASDU", GLOBAL, 0 },
+	{ "GET", "/v1/analytics/times", "ASDU", GLOBAL, 0 },
+	{ "GET", "/v1/analytics/sla", "ASDU", GLOBAL, 0 },
+	{ "GET", "/v1/analytics/first-time-fix", "ASDU", GLOBAL, 0 },
+	{ "GET", "/v1/analytics/satisfaction", "ASDU", GLOBAL, 0 },
+	{ "GET", "/v1/analytics/warranty-renewals", "ASDU", GLOBAL, 0 },
+	{ "GET", "/v1/analytics/fault-codes", "ASDU", GLOBAL, 0 },
 };
 #define N_ROWS (sizeof(matrix) / sizeof(matrix[0]))
 

@@ -58,6 +58,11 @@ static const unsigned perm_roles[PERM__COUNT] = {
 	[PERM_KB_REVIEW] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
 	[PERM_KB_FEEDBACK] =
 	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_TECHNICIAN),
+	[PERM_PROBLEMS_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_AUDITOR),
+	[PERM_PROBLEMS_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
+	/* Admins and auditors all; supervisors their region; dispatchers their centre. */
+	[PERM_ANALYTICS] =
+	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_AUDITOR),
 };
 #undef R
 

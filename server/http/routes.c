@@ -26,6 +26,8 @@ static const struct route *const tables[] = {
 	service_levels_routes,
 	centres_routes,
 	routing_routes,
+	problems_routes,
+	analytics_routes,
 	notifications_routes,
 	webhooks_routes,
 	kb_routes,
