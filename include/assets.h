@@ -4,8 +4,10 @@
 #define FT_ASSETS_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 #include "policy.h"
 
@@ -27,12 +29,24 @@ enum err assets_public_get(struct db *db, int64_t asset_id, struct asset_public 
 enum err assets_find_by_gtin_serial(struct db *db, const char *gtin14, const char *serial,
 				    int64_t *asset_id);
 
-/* Builds the whole trace of an asset the caller may see: design, production,
- * procurement, installation, warranty (status in/expiring/expired and days
- * left), the latest `latest_events` timeline events and open service
- * requests. ERR_NOT_FOUND when unknown or out of the caller's scope.
- * Personal data is masked unless reveal_pii (the caller audits that read).
- * *out is new (caller decrefs). */
+/* The whole trace of an asset the caller may see (who NULL: the system,
+ * everything): design, production, procurement, installation, warranty
+ * (status in/expiring/expired and days left), the latest `latest_events`
+ * timeline events, open service requests and the current label, as JSON
+ * appended to out. ERR_NOT_FOUND when unknown or out of the caller's scope;
+ * on any error out is left as it was. Personal data is masked unless
+ * reveal_pii (the caller audits that read: info says whose contacts were
+ * shown). info may be NULL. */
+struct asset_trace_info {
+	int64_t version;     /* the asset's version the trace shows */
+	int64_t customer_id; /* 0 = no customer */
+	size_t contacts;     /* the customer's contacts shown */
+};
+enum err assets_trace_write(struct db *db, const struct principal *who, int64_t asset_id,
+			    int latest_events, int reveal_pii, struct buf *out,
+			    struct asset_trace_info *info);
+/* The same trace as a jansson tree (parsed back from the text): for callers
+ * that edit it. *out is new (caller decrefs). */
 enum err assets_trace_json(struct db *db, const struct principal *who, int64_t asset_id,
 			   int latest_events, int reveal_pii, json_t **out);
 

@@ -50,6 +50,52 @@ struct asset_row {
 
 /* ERR_NOT_FOUND when unknown or out of scope. */
 enum err assets_store_get(struct db *db, int64_t id, const struct scope *sc, struct asset_row *out);
+/* An asset's trace in one joined read: the asset with its model, its site,
+ * its customer, its sales owner and its newest label. Text is borrowed
+ * until assets_store_trace_end() ("" where the column is NULL); other
+ * statements may run meanwhile. */
+struct sqlite3_stmt;
+struct asset_trace_row {
+	int64_t id;
+	const char *serial;
+	const char *design_revision;
+	const char *plant, *line, *batch;
+	const char *production_date; /* "" = unknown */
+	const char *factory_tests;   /* JSON array text, factory_tests_len bytes */
+	size_t factory_tests_len;
+	const char *installed_at, *commissioned_at, *accepted_at; /* "" = not yet */
+	const char *warranty_start, *warranty_end;                /* "" = none */
+	int64_t warranty_months;
+	int64_t version;
+	int64_t updated_at;
+
+	int64_t model_id;
+	const char *model_code, *model_name, *product_line, *gtin; /* gtin "" = none */
+	const char *specs, *documents;                             /* JSON object / array text */
+	size_t specs_len, documents_len;
+
+	int64_t site_id; /* 0 = not installed */
+	const char *site_code, *site_name, *site_address, *site_region;
+	int site_has_position; /* 0: latitude / longitude unknown */
+	double latitude, longitude;
+
+	struct customer_row customer; /* id 0 = none */
+
+	int64_t owner_id; /* 0 = no sales owner */
+	const char *owner_username;
+
+	int64_t label_generation; /* 0 = no current label (none, or revoked) */
+	int64_t label_key_id;
+
+	struct sqlite3_stmt *stmt; /* on its row until assets_store_trace_end */
+};
+/* ERR_NOT_FOUND when unknown or out of scope (nothing to end then). */
+enum err assets_store_trace_begin(struct db *db, int64_t id, const struct scope *sc,
+				  struct asset_trace_row *out);
+/* Releases the row; the borrowed text is gone. */
+void assets_store_trace_end(struct asset_trace_row *t);
+/* ERR_OK when the asset exists within scope, else ERR_NOT_FOUND. */
+enum err assets_store_in_scope(struct db *db, int64_t id, const struct scope *sc);
 /* Inserts a (its id, version, model_code / model_name ignored; version 1).
  * ERR_CONFLICT when the serial is taken. */
 enum err assets_store_insert(struct db *db, const struct asset_row *a, int64_t *id_out);

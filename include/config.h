@@ -10,14 +10,16 @@ struct config {
 	char data_dir[512]; /* attachments: objects/ab/cdef… by SHA-256, tmp/ for uploads */
 	char tls_cert[512];
 	char tls_key[512];
-	char public_url[256];   /* "https://localhost:8443" */
-	int demo;               /* load demo data at start */
-	int threads;            /* civetweb worker threads */
-	int idle_timeout_ms;    /* keep-alive idle timeout */
-	int request_timeout_ms; /* per-read timeout of civetweb */
-	int body_deadline_ms;   /* total time allowed to receive a body */
-	int hash_concurrency;   /* argon2 hashes running at once */
-	int access_log;         /* 1: JSON access log lines on stdout */
+	char public_url[256];      /* "https://localhost:8443" */
+	int demo;                  /* load demo data at start */
+	int threads;               /* civetweb worker threads */
+	int db_connections;        /* SQLite connections the workers share */
+	int scheduler_interval_ms; /* background jobs; 0 = off */
+	int idle_timeout_ms;       /* keep-alive idle timeout */
+	int request_timeout_ms;    /* per-read timeout of civetweb */
+	int body_deadline_ms;      /* total time allowed to receive a body */
+	int hash_concurrency;      /* argon2 hashes running at once */
+	int access_log;            /* 1: JSON access log lines on stdout */
 };
 
 void config_defaults(struct config *cfg);

@@ -13,6 +13,7 @@
 
 struct mg_connection;
 struct db;
+struct db_pool;
 struct req;
 struct resp;
 
@@ -61,7 +62,8 @@ struct req_stream {
 	int started; /* the first read happened (and 100 Continue went out) */
 	int done;    /* the whole body arrived */
 	int failed;
-	int unread; /* body left unread: the connection closes after the answer */
+	int unread;           /* body left unread: the connection closes after the answer */
+	struct db_pool *pool; /* req->db goes back here while the body arrives */
 };
 
 /* Request context: lives for one request; the dispatcher owns and frees
@@ -135,7 +137,10 @@ int64_t req_body_length(const struct req *req);
  * closes the connection after the answer when the body breaks off (408:
  * shorter than its Content-Length, the client went away or stalled), is
  * over the route's body_max (413), or trickles in slower than the body
- * deadline allows (408). */
+ * deadline allows (408). A slow body must not hold one of the few database
+ * connections: req->db is NULL from the first read until the body has
+ * ended or failed (then it is back), so hold no statement or transaction
+ * across the reads. */
 enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t size, size_t *got);
 /* Path parameter i as a positive int64; answers 404 itself when it is not. */
 enum err req_param_id(const struct req *req, struct resp *resp, size_t i, int64_t *out);

@@ -39,6 +39,7 @@ enum perm {
 	PERM_ROUTING_PREVIEW,  /* where a request from a site would go */
 	PERM_WARRANTY_READ,    /* warranty expiry alerts (by owner, centre, region) */
 	PERM_WARRANTY_RENEW,   /* record a renewal contract (scoped) */
+	PERM_WEBHOOKS_ADMIN,   /* register webhook endpoints, see and retry deliveries */
 	PERM__COUNT
 };
 

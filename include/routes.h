@@ -18,10 +18,14 @@ extern const struct route imports_routes[];
 extern const struct route audit_routes[];
 extern const struct route tickets_routes[];
 extern const struct route warranty_routes[];
+extern const struct route escalation_routes[];
+extern const struct route scheduler_routes[];
 extern const struct route catalogue_routes[];
 extern const struct route service_levels_routes[];
 extern const struct route centres_routes[];
 extern const struct route routing_routes[];
+extern const struct route notifications_routes[];
+extern const struct route webhooks_routes[];
 extern const struct route attachments_routes[];
 extern const struct route checkins_routes[];
 

@@ -64,9 +64,4 @@ json_t *ticket_flow_allowed(const struct ticket_row *t, const struct principal *
 /* POST /v1/tickets/{id}/transitions (server/ticket_flow.c). */
 enum err ticket_flow_post(struct req *req, struct resp *resp);
 
-/* The open tickets of an asset for its trace: a new array of
- * {id, number, status, priority, category, subcategory, title, centre,
- * created_at, resolution_due}. */
-enum err tickets_open_of_asset_json(struct db *db, int64_t asset_id, json_t **out);
-
 #endif

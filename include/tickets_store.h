@@ -87,6 +87,7 @@ struct ticket_row {
 	char assignee_username[64];
 	int has_position; /* the site's */
 	double latitude, longitude;
+	int escalation_level; /* highest SLA escalation recorded, 0 = none */
 };
 
 /* Inserts t (id, version, display names ignored); *id_out = its id. */

@@ -18,11 +18,16 @@
 
 #include "assets_store.h"
 #include "clock.h"
+#include "customers.h"
 #include "db.h"
+#include "jsonw.h"
 #include "qr.h"
+#include "qr_code.h"
 #include "regions_store.h"
 #include "registry.h"
 #include "routes.h"
+#include "tickets.h"
+#include "tickets_store.h"
 
 /* The public nameplate copies these fields: it must never cut them. */
 _Static_assert(sizeof(((struct asset_public *)0)->model_code) >= REG_CODE_SIZE,
@@ -31,6 +36,7 @@ _Static_assert(sizeof(((struct asset_public *)0)->model_name) >= REG_NAME_SIZE,
 	       "asset_public.model_name shorter than a model name");
 
 #define TRACE_LATEST_EVENTS 10
+#define TRACE_OPEN_REQUESTS 20
 #define EXPIRING_DAYS 90
 #define WARRANTY_MONTHS_MAX 600
 #define DATE_FIELD_MAX 32 /* longer than a date, so a bad one is named as such */
@@ -94,17 +100,6 @@ static void path_region(const char *path, char *out, size_t size)
 	snprintf(out, size, "%.*s", (int)(n - 1 - start), path + start);
 }
 
-static json_t *warranty_json(const struct asset_row *a, int64_t now)
-{
-	int64_t left;
-	const char *status = assets_warranty_status(a->warranty_end, now, &left);
-
-	return json_pack("{s:o, s:I, s:o, s:s, s:I}", "start", date_or_null(a->warranty_start),
-			 "months", (json_int_t)a->warranty_months, "end",
-			 date_or_null(a->warranty_end), "status", status, "days_left",
-			 (json_int_t)left);
-}
-
 static json_t *tests_json(const char *text)
 {
 	json_t *t = json_loads(text, 0, NULL);
@@ -130,18 +125,6 @@ static json_t *asset_facts_json(const struct asset_row *a)
 	    id_or_null(a->sales_owner_id), "version", (json_int_t)a->version);
 }
 
-static json_t *component_json(const struct component_row *c)
-{
-	char fitted[32], removed[32];
-
-	clock_format(c->installed_at, fitted, sizeof(fitted));
-	clock_format(c->removed_at, removed, sizeof(removed));
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)c->id,
-			 "part_number", c->part_number, "component_serial", c->component_serial,
-			 "supplier", c->supplier, "lot", c->lot, "installed_at", fitted,
-			 "removed_at", c->removed_at ? json_string(removed) : json_null());
-}
-
 static json_t *event_json(const struct asset_event *ev)
 {
 	char at[32];
@@ -153,20 +136,7 @@ static json_t *event_json(const struct asset_event *ev)
 			 detail ? detail : json_object(), "actor_id", id_or_null(ev->actor_id));
 }
 
-/* ---- the trace ----------------------------------------------------------- */
-
-struct components_ctx {
-	json_t *current;
-	json_t *replaced;
-};
-
-static int component_add(const struct component_row *c, void *arg)
-{
-	struct components_ctx *ctx = arg;
-
-	json_array_append_new(c->removed_at ? ctx->replaced : ctx->current, component_json(c));
-	return 0;
-}
+/* ---- timeline pages ------------------------------------------------------ */
 
 struct events_ctx {
 	json_t *items;
@@ -190,179 +160,356 @@ static int event_add(const struct asset_event *ev, void *arg)
 	return 0;
 }
 
-static json_t *trace_model(const struct model_row *m, const struct asset_row *a)
-{
-	json_t *specs = json_loads(m->specs, 0, NULL), *docs = json_loads(m->documents, 0, NULL);
+/* ---- the trace ----------------------------------------------------------- */
 
-	/* The design revision is the one this unit was built to. */
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:s?}", "id", (json_int_t)m->id,
-			 "code", m->code, "name", m->name, "product_line", m->product_line,
-			 "design_revision", a->design_revision, "specs",
-			 specs ? specs : json_object(), "documents", docs ? docs : json_array(),
-			 "gtin", m->gtin[0] ? m->gtin : NULL);
+/* The trace is written straight into the answer's buffer: one joined read
+ * for the asset, its model, site, customer, owner and label, one scan each
+ * for contacts, components and the latest events. Stored JSON (model specs
+ * and documents, factory tests, event details) was validated and written
+ * by json_dumps, so it is embedded as it is after a cheap syntax check
+ * (jsonw_valid) instead of being parsed and dumped again; text that fails
+ * the check shows as {} or [], as it did when it was parsed.
+ *
+ * Members come in the order the jansson version of this document had, and
+ * values are written as json_dumps wrote them, so the bytes (and the
+ * /id/ ETags over them) are those of before. */
+
+static void write_component(struct jsonw *w, const struct component_row *c)
+{
+	jsonw_object(w);
+	jsonw_member_int(w, "id", c->id);
+	jsonw_member_str(w, "part_number", c->part_number);
+	jsonw_member_str(w, "component_serial", c->component_serial);
+	jsonw_member_str(w, "supplier", c->supplier);
+	jsonw_member_str(w, "lot", c->lot);
+	jsonw_member_time(w, "installed_at", c->installed_at);
+	if (c->removed_at)
+		jsonw_member_time(w, "removed_at", c->removed_at);
+	else
+		jsonw_member_null(w, "removed_at");
+	jsonw_object_end(w);
 }
 
-static json_t *trace_site(const struct site_row *s)
-{
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)s->id, "code",
-			 s->code, "name", s->name, "address", s->address, "region", s->region,
-			 "latitude", s->has_position ? json_real(s->latitude) : json_null(),
-			 "longitude", s->has_position ? json_real(s->longitude) : json_null());
-}
-
-/* The trace's parts that are not the asset row itself. */
-struct trace_parts {
-	json_t *model, *site, *customer, *owner, *components, *replaced, *events;
+/* Components still fitted go straight out; replaced ones wait in their own
+ * buffer, started by the first one (most assets have none). */
+struct components_w {
+	struct jsonw *fitted;
+	struct jsonw replaced;
+	int nreplaced;
 };
 
-static void trace_parts_free(struct trace_parts *p)
+static int component_write(const struct component_row *c, void *arg)
 {
-	json_decref(p->model);
-	json_decref(p->site);
-	json_decref(p->customer);
-	json_decref(p->owner);
-	json_decref(p->components);
-	json_decref(p->replaced);
-	json_decref(p->events);
+	struct components_w *ctx = arg;
+
+	if (c->removed_at && ctx->nreplaced++ == 0)
+		jsonw_array(&ctx->replaced);
+	write_component(c->removed_at ? &ctx->replaced : ctx->fitted, c);
+	return 0;
 }
 
-static enum err trace_load(struct db *db, const struct asset_row *a, int latest_events,
-			   int reveal_pii, struct trace_parts *p)
+static enum err trace_components(struct db *db, int64_t asset_id, struct jsonw *w)
 {
-	struct scope all = { .all = 1 };
-	struct model_row *m = malloc(sizeof(*m));
-	struct components_ctx comps;
-	struct events_ctx evs = { 0 };
+	struct buf replaced;
+	struct components_w ctx = { .fitted = w };
 	enum err e;
 
-	if (!m)
-		return ERR_INTERNAL;
-	e = registry_model_get(db, a->model_id, NULL, m);
-	if (e == ERR_OK)
-		p->model = trace_model(m, a);
-	free(m);
-	/* The asset is visible, so its site and customer are shown with it
-	 * whatever the caller's scope over them. */
-	if (e == ERR_OK && a->site_id) {
-		struct site_row s;
-
-		e = registry_site_get(db, a->site_id, &all, &s);
-		if (e == ERR_OK)
-			p->site = trace_site(&s);
+	buf_init(&replaced, 0);
+	jsonw_init(&ctx.replaced, &replaced);
+	jsonw_key(w, "components");
+	jsonw_array(w);
+	e = assets_store_components(db, asset_id, component_write, &ctx);
+	jsonw_array_end(w);
+	jsonw_key(w, "replaced");
+	if (ctx.nreplaced) {
+		jsonw_array_end(&ctx.replaced);
+		jsonw_finish(&ctx.replaced);
+		if (replaced.failed)
+			w->b->failed = 1;
+		jsonw_raw(w, replaced.data, replaced.len, '[', "[]");
+	} else {
+		jsonw_array(w);
+		jsonw_array_end(w);
 	}
-	if (e == ERR_OK && a->customer_id) {
-		struct customer_row c;
-
-		e = registry_customer_get(db, a->customer_id, &all, &c);
-		if (e == ERR_OK)
-			p->customer = customers_json(db, &c, reveal_pii, &e);
-	}
-	if (e == ERR_OK && a->sales_owner_id) {
-		struct registry_user u;
-
-		e = registry_user_get(db, a->sales_owner_id, &u);
-		if (e == ERR_OK)
-			p->owner =
-			    json_pack("{s:I, s:s}", "id", (json_int_t)u.id, "username", u.username);
-	}
-	if (e == ERR_OK) {
-		comps.current = p->components = json_array();
-		comps.replaced = p->replaced = json_array();
-		e = assets_store_components(db, a->id, component_add, &comps);
-	}
-	if (e == ERR_OK && latest_events > 0) {
-		evs.items = p->events = json_array();
-		evs.limit = latest_events;
-		e = assets_store_events(db, a->id, 0, 0, 0, latest_events, event_add, &evs);
-	}
-	if (e == ERR_OK && !p->events)
-		p->events = json_array();
+	buf_cleanup(&replaced);
 	return e;
 }
 
-static json_t *trace_doc(const struct asset_row *a, struct trace_parts *p, int64_t now)
+static int event_write(const struct asset_event *ev, void *arg)
 {
-	char updated[32];
-	json_t *doc;
+	struct jsonw *w = arg;
 
-	clock_format(a->updated_at, updated, sizeof(updated));
-	doc = json_pack(
-	    "{s:I, s:s, s:O, s:{s:s, s:s, s:s, s:o, s:o}, s:{s:O, s:O},"
-	    " s:{s:O, s:O, s:o, s:o, s:o}, s:o, s:O, s:O, s:[], s:I, s:s}",
-	    "id", (json_int_t)a->id, "serial", a->serial, "model", p->model, "production", "plant",
-	    a->plant, "line", a->line, "batch", a->batch, "date", date_or_null(a->production_date),
-	    "tests", tests_json(a->factory_tests), "procurement", "components", p->components,
-	    "replaced", p->replaced, "installation", "customer",
-	    p->customer ? p->customer : json_null(), "site", p->site ? p->site : json_null(),
-	    "installed_at", date_or_null(a->installed_at), "commissioned_at",
-	    date_or_null(a->commissioned_at), "accepted_at", date_or_null(a->accepted_at),
-	    "warranty", warranty_json(a, now), "sales_owner", p->owner ? p->owner : json_null(),
-	    "latest_events", p->events, "open_service_requests", "version", (json_int_t)a->version,
-	    "updated_at", updated);
-	return doc;
+	jsonw_object(w);
+	jsonw_member_int(w, "id", ev->id);
+	jsonw_member_time(w, "at", ev->at);
+	jsonw_member_str(w, "kind", ev->kind);
+	jsonw_member_str(w, "summary", ev->summary);
+	jsonw_key(w, "detail");
+	jsonw_raw(w, ev->detail, strlen(ev->detail), 0, "{}");
+	jsonw_member_id_or_null(w, "actor_id", ev->actor_id);
+	jsonw_object_end(w);
+	return 0;
 }
 
-/* Builds the trace of a row already read within the caller's scope. */
-/* The current identification label: what the app prints or shares. An
- * asset without one (never labelled) gets "label": null. */
-static enum err trace_add_label(struct db *db, int64_t asset_id, json_t *doc)
+/* The open service requests on the asset: none until service tickets
+ * exist; the tickets module will write them here. */
+/* Open service requests on the unit: what a technician on site must know
+ * first. One indexed probe (tickets_asset); none is the usual answer. */
+static int open_request_write(const struct ticket_row *t, void *arg)
 {
-	char code[QR_CODE_MAX], link[512];
-	enum err e = qr_label_code(db, asset_id, code);
+	struct jsonw *w = arg;
+	char number[24];
 
-	if (e == ERR_NOT_FOUND)
-		return json_object_set_new(doc, "label", json_null()) ? ERR_INTERNAL : ERR_OK;
+	tickets_number(t->id, number);
+	jsonw_object(w);
+	jsonw_member_int(w, "id", t->id);
+	jsonw_member_str(w, "number", number);
+	jsonw_member_str(w, "status", t->status);
+	jsonw_member_str(w, "priority", t->priority);
+	jsonw_member_str(w, "category", t->category);
+	jsonw_member_str(w, "subcategory", t->subcategory);
+	jsonw_member_str(w, "title", t->title);
+	jsonw_member_str_or_null(w, "centre", t->centre[0] ? t->centre : NULL);
+	jsonw_member_str_or_null(w, "assignee",
+				 t->assignee_username[0] ? t->assignee_username : NULL);
+	jsonw_member_time(w, "created_at", t->created_at);
+	jsonw_member_time(w, "resolution_due", t->resolution_due);
+	jsonw_object_end(w);
+	return 0;
+}
+
+static enum err trace_open_requests(struct db *db, int64_t asset_id, struct jsonw *w)
+{
+	enum err e;
+
+	jsonw_key(w, "open_service_requests");
+	jsonw_array(w);
+	e = tickets_store_open_of_asset(db, asset_id, TRACE_OPEN_REQUESTS, open_request_write, w);
+	jsonw_array_end(w);
+	return e;
+}
+
+/* The current identification label, what the app prints or shares; null
+ * when the asset has none (never labelled, or the last one revoked). */
+static enum err trace_label(struct db *db, const struct asset_trace_row *t, struct jsonw *w)
+{
+	char code[QR_CODE_MAX], link[QR_LINK_MAX];
+	enum err e;
+
+	jsonw_key(w, "label");
+	if (!t->label_generation) {
+		jsonw_null(w);
+		return ERR_OK;
+	}
+	e = qr_code_format(t->label_key_id, t->id, t->label_generation, code);
+	if (e == ERR_NOT_FOUND) /* a key another process made: qr.c reloads them */
+		e = qr_label_code(db, t->id, code);
 	if (e != ERR_OK)
 		return e;
 	qr_link(http_public_url(), code, link, sizeof(link));
-	return json_object_set_new(doc, "label",
-				   json_pack("{s:s, s:s}", "code", code, "link", link))
-		   ? ERR_INTERNAL
-		   : ERR_OK;
+	jsonw_object(w);
+	jsonw_member_str(w, "code", code);
+	jsonw_member_str(w, "link", link);
+	jsonw_object_end(w);
+	return ERR_OK;
 }
 
-static enum err trace_of(struct db *db, const struct asset_row *a, int latest_events,
-			 int reveal_pii, json_t **out)
+static void trace_model(const struct asset_trace_row *t, struct jsonw *w)
 {
-	struct trace_parts p = { 0 };
-	enum err e = trace_load(db, a, latest_events, reveal_pii, &p);
+	jsonw_key(w, "model");
+	jsonw_object(w);
+	jsonw_member_int(w, "id", t->model_id);
+	jsonw_member_str(w, "code", t->model_code);
+	jsonw_member_str(w, "name", t->model_name);
+	jsonw_member_str(w, "product_line", t->product_line);
+	/* The design revision is the one this unit was built to. */
+	jsonw_member_str(w, "design_revision", t->design_revision);
+	jsonw_key(w, "specs");
+	jsonw_raw(w, t->specs, t->specs_len, 0, "{}");
+	jsonw_key(w, "documents");
+	jsonw_raw(w, t->documents, t->documents_len, 0, "[]");
+	jsonw_member_str_or_null(w, "gtin", t->gtin);
+	jsonw_object_end(w);
+}
 
-	*out = NULL;
-	if (e == ERR_OK) {
-		*out = trace_doc(a, &p, clock_now());
-		if (!*out)
-			e = ERR_INTERNAL;
+static void trace_site(const struct asset_trace_row *t, struct jsonw *w)
+{
+	jsonw_key(w, "site");
+	if (!t->site_id) {
+		jsonw_null(w);
+		return;
 	}
-	if (e == ERR_OK)
-		e = trace_add_label(db, a->id, *out);
-	trace_parts_free(&p);
-	if (e != ERR_OK) {
-		json_decref(*out);
-		*out = NULL;
+	jsonw_object(w);
+	jsonw_member_int(w, "id", t->site_id);
+	jsonw_member_str(w, "code", t->site_code);
+	jsonw_member_str(w, "name", t->site_name);
+	jsonw_member_str(w, "address", t->site_address);
+	jsonw_member_str(w, "region", t->site_region);
+	jsonw_key(w, "latitude");
+	if (t->site_has_position)
+		jsonw_real(w, t->latitude);
+	else
+		jsonw_null(w);
+	jsonw_key(w, "longitude");
+	if (t->site_has_position)
+		jsonw_real(w, t->longitude);
+	else
+		jsonw_null(w);
+	jsonw_object_end(w);
+}
+
+static void trace_warranty(const struct asset_trace_row *t, int64_t now, struct jsonw *w)
+{
+	int64_t left;
+	const char *status = assets_warranty_status(t->warranty_end, now, &left);
+
+	jsonw_key(w, "warranty");
+	jsonw_object(w);
+	jsonw_member_str_or_null(w, "start", t->warranty_start);
+	jsonw_member_int(w, "months", t->warranty_months);
+	jsonw_member_str_or_null(w, "end", t->warranty_end);
+	jsonw_member_str(w, "status", status);
+	jsonw_member_int(w, "days_left", left);
+	jsonw_object_end(w);
+}
+
+static enum err trace_write_row(struct db *db, const struct asset_trace_row *t, int latest_events,
+				int reveal_pii, struct jsonw *w, struct asset_trace_info *info)
+{
+	enum err e;
+
+	jsonw_object(w);
+	jsonw_member_int(w, "id", t->id);
+	jsonw_member_str(w, "serial", t->serial);
+	trace_model(t, w);
+
+	jsonw_key(w, "production");
+	jsonw_object(w);
+	jsonw_member_str(w, "plant", t->plant);
+	jsonw_member_str(w, "line", t->line);
+	jsonw_member_str(w, "batch", t->batch);
+	jsonw_member_str_or_null(w, "date", t->production_date);
+	jsonw_key(w, "tests");
+	jsonw_raw(w, t->factory_tests, t->factory_tests_len, '[', "[]");
+	jsonw_object_end(w);
+
+	jsonw_key(w, "procurement");
+	jsonw_object(w);
+	e = trace_components(db, t->id, w);
+	if (e != ERR_OK)
+		return e;
+	jsonw_object_end(w);
+
+	/* The asset is visible, so its site and customer are shown with it
+	 * whatever the caller's scope over them. */
+	jsonw_key(w, "installation");
+	jsonw_object(w);
+	jsonw_key(w, "customer");
+	if (t->customer.id) {
+		e = customers_write(w, db, &t->customer, reveal_pii, &info->contacts);
+		if (e != ERR_OK)
+			return e;
+	} else {
+		jsonw_null(w);
+	}
+	trace_site(t, w);
+	jsonw_member_str_or_null(w, "installed_at", t->installed_at);
+	jsonw_member_str_or_null(w, "commissioned_at", t->commissioned_at);
+	jsonw_member_str_or_null(w, "accepted_at", t->accepted_at);
+	jsonw_object_end(w);
+
+	trace_warranty(t, clock_now(), w);
+
+	jsonw_key(w, "sales_owner");
+	if (t->owner_id) {
+		jsonw_object(w);
+		jsonw_member_int(w, "id", t->owner_id);
+		jsonw_member_str(w, "username", t->owner_username);
+		jsonw_object_end(w);
+	} else {
+		jsonw_null(w);
+	}
+
+	jsonw_key(w, "latest_events");
+	jsonw_array(w);
+	if (latest_events > 0) {
+		e = assets_store_events(db, t->id, 0, 0, 0, latest_events, event_write, w);
+		if (e != ERR_OK)
+			return e;
+	}
+	jsonw_array_end(w);
+
+	e = trace_open_requests(db, t->id, w);
+	if (e != ERR_OK)
+		return e;
+	jsonw_member_int(w, "version", t->version);
+	jsonw_member_time(w, "updated_at", t->updated_at);
+	e = trace_label(db, t, w);
+	if (e != ERR_OK)
+		return e;
+	jsonw_object_end(w);
+	return ERR_OK;
+}
+
+/* The trace of asset_id within scope sc appended to out; on failure out
+ * is left as it was. */
+static enum err trace_write(struct db *db, const struct scope *sc, int64_t asset_id,
+			    int latest_events, int reveal_pii, struct buf *out,
+			    struct asset_trace_info *info)
+{
+	struct asset_trace_row t;
+	struct jsonw w;
+	size_t start = out->len;
+	enum err e;
+
+	memset(info, 0, sizeof(*info));
+	e = assets_store_trace_begin(db, asset_id, sc, &t);
+	if (e != ERR_OK)
+		return e;
+	info->version = t.version;
+	info->customer_id = t.customer.id;
+	jsonw_init(&w, out);
+	e = trace_write_row(db, &t, latest_events, reveal_pii, &w, info);
+	jsonw_finish(&w);
+	assets_store_trace_end(&t);
+	if (e == ERR_OK && out->failed)
+		e = ERR_INTERNAL;
+	if (e != ERR_OK && out->data) {
+		out->len = start;
+		out->data[start] = '\0';
 	}
 	return e;
 }
 
-enum err assets_trace_json(struct db *db, const struct principal *who, int64_t asset_id,
-			   int latest_events, int reveal_pii, json_t **out)
+enum err assets_trace_write(struct db *db, const struct principal *who, int64_t asset_id,
+			    int latest_events, int reveal_pii, struct buf *out,
+			    struct asset_trace_info *info)
 {
-	struct asset_row *a = malloc(sizeof(*a));
+	struct asset_trace_info unused;
 	struct scope sc;
-	enum err e;
 
-	*out = NULL;
-	if (!a)
-		return ERR_INTERNAL;
 	if (who) {
 		policy_scope(who, &sc);
 	} else {
 		memset(&sc, 0, sizeof(sc));
 		sc.all = 1;
 	}
-	e = assets_store_get(db, asset_id, &sc, a);
-	if (e == ERR_OK)
-		e = trace_of(db, a, latest_events, reveal_pii, out);
-	free(a);
+	return trace_write(db, &sc, asset_id, latest_events, reveal_pii, out,
+			   info ? info : &unused);
+}
+
+enum err assets_trace_json(struct db *db, const struct principal *who, int64_t asset_id,
+			   int latest_events, int reveal_pii, json_t **out)
+{
+	struct buf b;
+	enum err e;
+
+	*out = NULL;
+	buf_init(&b, 0);
+	e = assets_trace_write(db, who, asset_id, latest_events, reveal_pii, &b, NULL);
+	if (e == ERR_OK && !(*out = json_loadb(b.data, b.len, 0, NULL)))
+		e = ERR_INTERNAL;
+	buf_cleanup(&b);
 	return e;
 }
 
@@ -983,39 +1130,38 @@ static void etag_header(struct resp *resp, int64_t version)
 	resp_header(resp, "ETag", etag);
 }
 
-/* Answers the trace of a (already read within scope) with its ETag; the
+/* Answers the trace of asset id (read within sc) with its ETag; the
  * customer's contacts unmasked and audited when reveal. */
-static enum err answer_trace(struct req *req, struct resp *resp, const struct asset_row *a,
+static enum err answer_trace(struct req *req, struct resp *resp, int64_t id, const struct scope *sc,
 			     int status, int reveal)
 {
-	json_t *doc = NULL, *customer;
-	enum err e = trace_of(req->db, a, TRACE_LATEST_EVENTS, reveal, &doc);
+	struct asset_trace_info info;
+	enum err e;
 
-	if (e != ERR_OK)
-		return e;
-	customer = json_object_get(json_object_get(doc, "installation"), "customer");
-	if (reveal && json_array_size(json_object_get(customer, "contacts")) > 0)
-		e = registry_audit_reveal(req, &a->customer_id, 1, a->id);
+	resp->body.len = 0;
+	e = trace_write(req->db, sc, id, TRACE_LATEST_EVENTS, reveal, &resp->body, &info);
+	if (e == ERR_OK && reveal && info.contacts > 0)
+		e = registry_audit_reveal(req, &info.customer_id, 1, id);
 	if (e != ERR_OK) {
-		json_decref(doc);
+		resp->body.len = 0;
 		return e;
 	}
-	etag_header(resp, a->version);
-	resp_json(resp, status, doc);
+	etag_header(resp, info.version);
+	resp->status = status;
+	resp->content_type = "application/json";
 	return ERR_OK;
 }
 
 static enum err post_asset(struct req *req, struct resp *resp)
 {
 	struct asset_input *in = malloc(sizeof(*in));
-	struct asset_row *a = malloc(sizeof(*a));
 	struct audit_actor actor;
 	struct scope all = { .all = 1 };
 	char location[48];
 	int64_t id = 0;
 	enum err e;
 
-	if (!in || !a) {
+	if (!in) {
 		e = ERR_INTERNAL;
 		goto out;
 	}
@@ -1034,15 +1180,11 @@ static enum err post_asset(struct req *req, struct resp *resp)
 	}
 	if (e != ERR_OK)
 		goto out;
-	e = assets_store_get(req->db, id, &all, a);
-	if (e != ERR_OK)
-		goto out;
 	snprintf(location, sizeof(location), "/v1/assets/%lld", (long long)id);
 	resp_header(resp, "Location", location);
-	e = answer_trace(req, resp, a, 201, 0);
+	e = answer_trace(req, resp, id, &all, 201, 0);
 out:
 	free(in);
-	free(a);
 	return e;
 }
 
@@ -1064,18 +1206,26 @@ static enum err load_asset(struct req *req, struct resp *resp, struct asset_row 
 
 static enum err get_asset(struct req *req, struct resp *resp)
 {
-	struct asset_row *a = malloc(sizeof(*a));
+	struct scope sc;
+	int64_t id;
 	int reveal = 0;
 	enum err e;
 
-	if (!a)
-		return ERR_INTERNAL;
-	e = load_asset(req, resp, a);
+	e = req_param_id(req, resp, 0, &id);
+	if (e != ERR_OK)
+		return e;
+	policy_scope(&req->user, &sc);
+	/* An asset the caller cannot see is "no such asset" before a bad
+	 * ?reveal is named. */
+	if (req_query(req, "reveal")) {
+		e = assets_store_in_scope(req->db, id, &sc);
+		if (e == ERR_OK)
+			e = registry_reveal_param(req, resp, &reveal);
+	}
 	if (e == ERR_OK)
-		e = registry_reveal_param(req, resp, &reveal);
-	if (e == ERR_OK)
-		e = answer_trace(req, resp, a, 200, reveal);
-	free(a);
+		e = answer_trace(req, resp, id, &sc, 200, reveal);
+	if (e == ERR_NOT_FOUND)
+		return http_fail(resp, ERR_NOT_FOUND, "no such asset");
 	return e;
 }
 
@@ -1190,10 +1340,8 @@ static enum err patch_asset(struct req *req, struct resp *resp)
 	{
 		struct scope all = { .all = 1 };
 
-		e = assets_store_get(req->db, old->id, &all, current);
+		e = answer_trace(req, resp, old->id, &all, 200, 0);
 	}
-	if (e == ERR_OK)
-		e = answer_trace(req, resp, current, 200, 0);
 out:
 	json_decref(before);
 	json_decref(after);

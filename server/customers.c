@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "customers.h"
 #include "db.h"
 #include "regions_store.h"
 #include "registry.h"
@@ -24,18 +25,40 @@ static int tier_ok(const char *t)
 	return 0;
 }
 
+/* A contact as answers show it: masked unless reveal. The shown fields
+ * point into c or into out. */
+struct contact_shown {
+	const char *name, *phone, *id_number, *title;
+	char name_buf[CONTACT_NAME_SIZE], phone_buf[CONTACT_PHONE_SIZE + 8];
+	char id_buf[CONTACT_ID_SIZE];
+};
+
+static void contact_show(const struct contact_row *c, int reveal, struct contact_shown *out)
+{
+	out->title = c->title;
+	if (reveal) {
+		out->name = c->name;
+		out->phone = c->phone;
+		out->id_number = c->id_number;
+		return;
+	}
+	registry_mask_name(c->name, out->name_buf, sizeof(out->name_buf));
+	registry_mask_phone(c->phone, out->phone_buf, sizeof(out->phone_buf));
+	registry_mask_id_number(c->id_number, out->id_buf, sizeof(out->id_buf));
+	out->name = out->name_buf;
+	out->phone = out->phone_buf;
+	out->id_number = out->id_buf;
+}
+
+/* customer_doc() and customers_write() show the same members in the same
+ * order: change them together. */
 static json_t *contact_json(const struct contact_row *c, int reveal)
 {
-	char name[CONTACT_NAME_SIZE], phone[CONTACT_PHONE_SIZE + 8], idn[CONTACT_ID_SIZE];
+	struct contact_shown s;
 
-	if (reveal)
-		return json_pack("{s:s, s:s, s:s, s:s}", "name", c->name, "phone", c->phone,
-				 "id_number", c->id_number, "title", c->title);
-	registry_mask_name(c->name, name, sizeof(name));
-	registry_mask_phone(c->phone, phone, sizeof(phone));
-	registry_mask_id_number(c->id_number, idn, sizeof(idn));
-	return json_pack("{s:s, s:s, s:s, s:s}", "name", name, "phone", phone, "id_number", idn,
-			 "title", c->title);
+	contact_show(c, reveal, &s);
+	return json_pack("{s:s, s:s, s:s, s:s}", "name", s.name, "phone", s.phone, "id_number",
+			 s.id_number, "title", s.title);
 }
 
 static json_t *customer_doc(const struct customer_row *c, const struct contact_row *contacts,
@@ -69,6 +92,46 @@ json_t *customers_json(struct db *db, const struct customer_row *c, int reveal, 
 	if (!doc)
 		*e = ERR_INTERNAL;
 	return doc;
+}
+
+enum err customers_write(struct jsonw *w, struct db *db, const struct customer_row *c, int reveal,
+			 size_t *ncontacts)
+{
+	struct contact_row contacts[CONTACTS_MAX];
+	struct contact_shown s;
+	size_t n = 0;
+	enum err e;
+
+	*ncontacts = 0;
+	e = registry_contacts_get(db, c->id, contacts, CONTACTS_MAX, &n);
+	if (e != ERR_OK)
+		return e;
+	jsonw_object(w);
+	jsonw_member_int(w, "id", c->id);
+	jsonw_member_str(w, "code", c->code);
+	jsonw_member_str(w, "name", c->name);
+	jsonw_member_str(w, "tier", c->tier);
+	jsonw_member_str_or_null(w, "region", c->region);
+	jsonw_member_id_or_null(w, "sales_owner_id", c->sales_owner_id);
+	jsonw_key(w, "contacts");
+	jsonw_array(w);
+	for (size_t i = 0; i < n; i++) {
+		contact_show(&contacts[i], reveal, &s);
+		jsonw_object(w);
+		jsonw_member_str(w, "name", s.name);
+		jsonw_member_str(w, "phone", s.phone);
+		jsonw_member_str(w, "id_number", s.id_number);
+		jsonw_member_str(w, "title", s.title);
+		jsonw_object_end(w);
+	}
+	jsonw_array_end(w);
+	jsonw_key(w, "pii_masked");
+	jsonw_bool(w, !reveal);
+	jsonw_member_time(w, "created_at", c->created_at);
+	jsonw_member_time(w, "updated_at", c->updated_at);
+	jsonw_object_end(w);
+	*ncontacts = n;
+	return ERR_OK;
 }
 
 /* ---- validation ---------------------------------------------------------- */

@@ -443,7 +443,8 @@ enum err routing_candidates(struct db *db, const struct dispatch_input *in, json
 	if (e == ERR_OK && t.failed)
 		e = ERR_INTERNAL;
 	if (e == ERR_OK) {
-		qsort(t.v, t.n, sizeof(t.v[0]), by_rank);
+		if (t.n > 1)
+			qsort(t.v, t.n, sizeof(t.v[0]), by_rank);
 		*items = json_array();
 		for (size_t i = 0; *items && i < t.n; i++)
 			json_array_append_new(*items, tech_json(&t.v[i], line, in->has_position));

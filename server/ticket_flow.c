@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "db.h"
 #include "http.h"
+#include "notify.h"
 #include "regions_store.h"
 #include "registry.h"
 #include "routing.h"
@@ -559,6 +560,45 @@ static enum err apply(struct flow *f)
 	return tickets_store_update(f->req->db, t);
 }
 
+/* The webhook event of a transition, and the technician told of a job
+ * assigned to them: written in the transition's own transaction. */
+static const char *event_type(const char *action)
+{
+	static const struct {
+		const char *action, *event;
+	} map[] = {
+		{ "assign", "ticket.assigned" },  { "reassign", "ticket.assigned" },
+		{ "accept", "ticket.accepted" },  { "decline", "ticket.declined" },
+		{ "resolve", "ticket.resolved" }, { "close", "ticket.closed" },
+		{ "cancel", "ticket.cancelled" }, { "reopen", "ticket.reopened" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].action, action) == 0)
+			return map[i].event;
+	return "ticket.status_changed";
+}
+
+static enum err notify_transition(struct flow *f, const char *action, const char *number)
+{
+	const struct ticket_row *t = f->t;
+	json_t *event = json_pack(
+	    "{s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "ticket_id", (json_int_t)t->id, "number", number,
+	    "action", action, "from", f->before_status, "status", t->status, "centre", t->centre,
+	    "assignee_id", t->assignee_id ? json_integer(t->assignee_id) : json_null());
+	char title[TICKET_TITLE_SIZE + 64], key[64];
+	enum err e = event ? notify_event(f->req->db, event_type(action), event) : ERR_INTERNAL;
+
+	if (e == ERR_OK && t->assignee_id && strcmp(f->in->tr->action, "assign") == 0) {
+		snprintf(title, sizeof(title), "%s assigned to you: %s", number, t->title);
+		snprintf(key, sizeof(key), "assign:%lld:%lld", (long long)t->id,
+			 (long long)t->version);
+		e = notify_user(f->req->db, t->assignee_id, "ticket.assigned", title, event, key);
+	}
+	json_decref(event);
+	return e;
+}
+
 /* The history entry, the asset's timeline and the audit log. */
 static enum err record(struct flow *f)
 {
@@ -602,6 +642,9 @@ static enum err record(struct flow *f)
 		if (e != ERR_OK)
 			return e;
 	}
+	e = notify_transition(f, action, number);
+	if (e != ERR_OK)
+		return e;
 	before = json_pack("{s:s, s:o, s:s}", "status", f->before_status, "assignee_id",
 			   f->before_assignee ? json_integer(f->before_assignee) : json_null(),
 			   "centre", f->before_centre);

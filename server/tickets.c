@@ -11,7 +11,9 @@
 #include "catalogue.h"
 #include "clock.h"
 #include "db.h"
+#include "escalation.h"
 #include "http.h"
+#include "notify.h"
 #include "qr.h"
 #include "registry.h"
 #include "routes.h"
@@ -21,7 +23,6 @@
 #define TITLE_MAX 200
 #define DESCRIPTION_MAX 4000
 #define CODE_INPUT_MAX 512
-#define OPEN_ON_SCAN 20
 
 static const char *const channels[] = { "app",   "hotline",  "wechat", "web",
 					"email", "internal", "system", NULL };
@@ -117,14 +118,15 @@ static json_t *breaches(const struct ticket_row *t, int64_t now)
 
 static json_t *sla_json(const struct ticket_row *t)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:I, s:o}", "response_due",
-			 time_or_null(t->response_due), "arrival_due", time_or_null(t->arrival_due),
-			 "resolution_due", time_or_null(t->resolution_due), "responded_at",
-			 time_or_null(t->responded_at), "arrived_at", time_or_null(t->arrived_at),
-			 "resolved_at", time_or_null(t->resolved_at), "closed_at",
-			 time_or_null(t->closed_at), "paused", t->paused_at != 0, "paused_at",
-			 time_or_null(t->paused_at), "paused_seconds",
-			 (json_int_t)t->paused_seconds, "breached", breaches(t, clock_now()));
+	return json_pack(
+	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:I, s:o, s:i}", "response_due",
+	    time_or_null(t->response_due), "arrival_due", time_or_null(t->arrival_due),
+	    "resolution_due", time_or_null(t->resolution_due), "responded_at",
+	    time_or_null(t->responded_at), "arrived_at", time_or_null(t->arrived_at), "resolved_at",
+	    time_or_null(t->resolved_at), "closed_at", time_or_null(t->closed_at), "paused",
+	    t->paused_at != 0, "paused_at", time_or_null(t->paused_at), "paused_seconds",
+	    (json_int_t)t->paused_seconds, "breached", breaches(t, clock_now()), "escalation_level",
+	    t->escalation_level);
 }
 
 static json_t *routing_json(const char *text)
@@ -318,6 +320,10 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 		snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
 		e = after ? audit_append(db, actor, "ticket.create", "ticket", id_text, NULL, after)
 			  : ERR_INTERNAL;
+		if (e == ERR_OK) {
+			json_object_set_new(after, "ticket_id", json_integer(id));
+			e = notify_event(db, "ticket.created", after);
+		}
 		json_decref(after);
 	}
 	if (e == ERR_OK) {
@@ -631,6 +637,15 @@ static enum err ticket_full_json(struct db *db, const struct ticket_row *t,
 			e = ERR_OK;
 		}
 	}
+	if (e == ERR_OK) {
+		json_t *alerts = NULL;
+
+		e = escalation_alerts_json(db, t->id, &alerts);
+		if (e == ERR_OK)
+			e = json_object_set_new(json_object_get(doc, "sla"), "alerts", alerts)
+				? ERR_INTERNAL
+				: ERR_OK;
+	}
 	if (e == ERR_OK)
 		e = json_object_set(doc, "history", history) ? ERR_INTERNAL : ERR_OK;
 	json_decref(history);
@@ -865,39 +880,6 @@ static enum err get_candidates(struct req *req, struct resp *resp)
 			  json_pack("{s:I, s:s, s:o}", "ticket_id", (json_int_t)id, "centre",
 				    t->centre, "items", items));
 	free(t);
-	return e;
-}
-
-/* ---- for the scan ------------------------------------------------------ */
-
-static int open_row(const struct ticket_row *t, void *arg)
-{
-	char number[24], created[32], due[32];
-
-	tickets_number(t->id, number);
-	clock_format(t->created_at, created, sizeof(created));
-	clock_format(t->resolution_due, due, sizeof(due));
-	json_array_append_new(arg,
-			      json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}", "id",
-					(json_int_t)t->id, "number", number, "status", t->status,
-					"priority", t->priority, "category", t->category,
-					"subcategory", t->subcategory, "title", t->title, "centre",
-					t->centre[0] ? json_string(t->centre) : json_null(),
-					"created_at", created, "resolution_due", due));
-	return 0;
-}
-
-enum err tickets_open_of_asset_json(struct db *db, int64_t asset_id, json_t **out)
-{
-	json_t *list = json_array();
-	enum err e = list ? tickets_store_open_of_asset(db, asset_id, OPEN_ON_SCAN, open_row, list)
-			  : ERR_INTERNAL;
-
-	if (e != ERR_OK) {
-		json_decref(list);
-		list = NULL;
-	}
-	*out = list;
 	return e;
 }
 

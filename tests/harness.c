@@ -74,6 +74,7 @@ static void start_server(void)
 	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s",
 		 env_or("FIELDTRACE_TEST_KEY", "certs/server.key"));
 	cfg.threads = 8;
+	cfg.scheduler_interval_ms = 0; /* tests run the jobs themselves */
 	cfg.access_log = 0;
 	cfg.body_deadline_ms = 2000;
 	cfg.request_timeout_ms = 2000;

@@ -13,10 +13,13 @@ Suite *registry_suite(void); /* tests/test_registry.c: customers, sites, models,
 Suite *identity_suite(void); /* tests/test_identity.c: QR codes, /id/ resolve */
 Suite *labels_suite(void);   /* tests/test_labels.c: SVG/PNG labels, sheets */
 Suite *import_suite(void);   /* tests/test_import.c: CSV import */
+Suite *authz_suite(void); /* tests/test_authz.c: every operation x every role x scope */
+Suite *escalation_suite(void); /* tests/test_escalation.c: SLA warnings, escalation, scheduler */
 Suite *warranty_suite(void); /* tests/test_warranty.c: alerts, renewals, digest */
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
 Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
+Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
 Suite *attachments_suite(void); /* tests/test_attachments.c: uploads, downloads, check-ins */
 
 #endif

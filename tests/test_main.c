@@ -22,8 +22,11 @@ int main(void)
 	srunner_add_suite(sr, import_suite());
 	srunner_add_suite(sr, tickets_suite());
 	srunner_add_suite(sr, warranty_suite());
+	srunner_add_suite(sr, escalation_suite());
+	srunner_add_suite(sr, authz_suite());
 	srunner_add_suite(sr, routing_suite());
 	srunner_add_suite(sr, sla_suite());
+	srunner_add_suite(sr, notify_suite());
 	srunner_add_suite(sr, attachments_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -877,6 +877,95 @@ START_TEST(timeline_pages_newest_first)
 }
 END_TEST
 
+/* The trace is written as text, not dumped by jansson: whatever the stored
+ * text holds (quotes, backslashes, control characters, Chinese, emoji,
+ * bytes that are not UTF-8, stored JSON that is not canonical or not JSON
+ * at all), the answer is JSON that jansson parses back to the same values,
+ * on /v1/assets/{id} and on /id/{code}. */
+START_TEST(trace_text_round_trips_through_json)
+{
+	static const char name[] = "Q\"uo\\te\x01\x1f\n\t\b\f\r/中文😀";
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+	char path[128], sql[512], code[64];
+	const char *accept[] = { "Accept: application/json", NULL };
+	int64_t customer, site, id, model;
+	json_t *detail, *ev, *doc;
+	size_t i;
+	int seen_note = 0, seen_bad = 0;
+
+	make_catalogue(admin);
+	customer = make_customer(admin, "C-TEXT", "GD", 0);
+	site = make_site(admin, customer, "S-TEXT", "SZ");
+	id = make_asset(admin, "FT-TEXT-1", "KYN28-12", "B-TEXT", site, 0);
+	model = count_rows("SELECT id FROM models WHERE code = 'KYN28-12'");
+	snprintf(sql, sizeof(sql),
+		 "UPDATE customers SET name = 'Q\"uo\\te' || char(1, 31, 10, 9, 8, 12, 13) ||"
+		 " '/中文😀' WHERE id = %lld;"
+		 "UPDATE sites SET name = CAST(X'41FF42C3' AS TEXT) WHERE id = %lld;"
+		 "UPDATE models SET specs = ' { \"k\" : [ 1 , 2.5e0, \"\\u00e9\\n\" ] } '"
+		 " WHERE id = %lld;",
+		 (long long)customer, (long long)site, (long long)model);
+	exec_sql(sql);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO asset_events(asset_id, at, id, kind, summary, detail)"
+		 " VALUES (%lld, 1700000000, 900001, 'inspection', 'bad' || char(1), '{not json');",
+		 (long long)id);
+	exec_sql(sql);
+	detail = json_pack("{s:s, s:[i, f, n]}", "note", name, "list", 7, 0.1);
+	ck_assert_int_eq(db_begin(H.db), ERR_OK);
+	ck_assert_int_eq(asset_timeline_append(H.db, id, 1700000100, "inspection", name, detail, 0),
+			 ERR_OK);
+	ck_assert_int_eq(db_commit(H.db), ERR_OK);
+	json_decref(detail);
+
+	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
+	ck_assert_int_eq(get(path, admin, &r), 200);
+	doc = r.json;
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(jstr(jpath(doc, "installation", "customer", NULL), "name"), name);
+	/* Not UTF-8: each bad byte shows as U+FFFD. */
+	ck_assert_str_eq(jstr(jpath(doc, "installation", "site", NULL), "name"), "A\xEF\xBF\xBD"
+										 "B\xEF\xBF\xBD");
+	/* Stored JSON that is valid but not canonical is embedded as it is. */
+	ck_assert_int_eq(
+	    json_integer_value(json_array_get(jpath(doc, "model", "specs", "k", NULL), 0)), 1);
+	ck_assert(json_real_value(json_array_get(jpath(doc, "model", "specs", "k", NULL), 1)) ==
+		  2.5);
+	ck_assert_str_eq(
+	    json_string_value(json_array_get(jpath(doc, "model", "specs", "k", NULL), 2)), "é\n");
+	json_array_foreach(json_object_get(doc, "latest_events"), i, ev) {
+		if (strcmp(jstr(ev, "summary"), name) == 0) {
+			seen_note = 1;
+			ck_assert_str_eq(jstr(jpath(ev, "detail", NULL), "note"), name);
+			ck_assert_int_eq(json_integer_value(
+					     json_array_get(jpath(ev, "detail", "list", NULL), 0)),
+					 7);
+			ck_assert(json_real_value(
+				      json_array_get(jpath(ev, "detail", "list", NULL), 1)) == 0.1);
+			ck_assert(
+			    json_is_null(json_array_get(jpath(ev, "detail", "list", NULL), 2)));
+		}
+		if (strcmp(jstr(ev, "summary"), "bad\x01") == 0) {
+			seen_bad = 1; /* stored detail that is not JSON shows as {} */
+			ck_assert(json_is_object(json_object_get(ev, "detail")));
+			ck_assert_uint_eq(json_object_size(json_object_get(ev, "detail")), 0);
+		}
+	}
+	ck_assert(seen_note && seen_bad);
+	snprintf(code, sizeof(code), "%s", jstr(jpath(doc, "label", NULL), "code"));
+	http_result_free(&r);
+
+	snprintf(path, sizeof(path), "/id/%s", code);
+	ck_assert_int_eq(http_call("GET", path, admin, NULL, NULL, 0, accept, &r), 200);
+	ck_assert_ptr_nonnull(r.json);
+	ck_assert_str_eq(jstr(jpath(r.json, "installation", "customer", NULL), "name"), name);
+	ck_assert_int_eq(jint(r.json, "id"), id);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 static int64_t audit_reveals(int64_t customer)
 {
 	char sql[160];
@@ -1558,6 +1647,7 @@ Suite *registry_suite(void)
 	tcase_add_test(tc, supervisor_writes_only_within_their_region);
 	tcase_add_test(tc, timeline_pages_newest_first);
 	tcase_add_test(tc, contacts_are_masked_unless_revealed_and_audited);
+	tcase_add_test(tc, trace_text_round_trips_through_json);
 	tcase_add_test(tc, search_filters_by_serial_batch_model_region_site_customer);
 	tcase_add_test(tc, pagination_walks_every_asset_once);
 	tcase_add_test(tc, patch_recomputes_versions_and_audits);

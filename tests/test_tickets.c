@@ -427,6 +427,12 @@ START_TEST(a_job_walks_the_whole_state_machine_and_replaces_a_part)
 	json_decref(doc);
 	json_decref(
 	    act(disp, id, "assign", json_pack("{s:I}", "assignee_id", (json_int_t)tech_id), 200));
+	/* The technician's app hears of the job. */
+	doc = get_json("/v1/notifications?unread=true", tech, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(doc, "items"), 0), "kind"),
+			 "ticket.assigned");
+	json_decref(doc);
 	doc = act(tech, id, "accept", NULL, 200);
 	ck_assert_str_eq(jstr(doc, "status"), "accepted");
 	ck_assert(json_is_string(jpath(doc, "sla", "responded_at", NULL)));

@@ -13,12 +13,18 @@
 #     the large one once), against nginx serving one identical trace; and
 #     the 100,000-row CSV import.
 #
-#   DURATION=10 CONNECTIONS=64 THREADS=2 SKIP_LARGE=0 sh tools/bench.sh
+# The 10,000-asset resolve is also measured at FEW_CONNECTIONS (4), against
+# nginx at 4, with as many workers: fieldtrace runs a thread per connection,
+# and on two cores shared with wrk its CPU per request grows with the
+# number of threads (see docs/BENCHMARKS.md); nginx's does not.
+#
+#   DURATION=10 CONNECTIONS=64 FEW_CONNECTIONS=4 THREADS=2 SKIP_LARGE=0 sh tools/bench.sh
 set -eu
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
+FEW_CONNECTIONS=${FEW_CONNECTIONS:-4}
 THREADS=${THREADS:-2}
 FT_PORT=${FT_PORT:-9443}
 NGINX_PORT=${NGINX_PORT:-9444}
@@ -92,7 +98,8 @@ curl -sf --cacert "$CA" "https://localhost:$NGINX_PORT/me.json" >/dev/null
 run() {
 	name=$1
 	shift
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" >"$DIR/$name.txt" 2>&1
+	wrk -t"$THREADS" -c"${RUN_CONNECTIONS:-$CONNECTIONS}" -d"${DURATION}s" --latency "$@" \
+		>"$DIR/$name.txt" 2>&1
 	rps=$(awk '/^Requests\/sec/ {print $2}' "$DIR/$name.txt")
 	p50=$(awk '$1 == "50%" {print $2}' "$DIR/$name.txt")
 	p99=$(awk '$1 == "99%" {print $2}' "$DIR/$name.txt")
@@ -168,26 +175,36 @@ function request()
 end
 LUA
 
-# resolve_on DB N_ASSETS NAME: prints "rps p50_ms p99_ms rss_mib"
+# resolve_on DB N_ASSETS NAME [FEW]: prints "rps p50_ms p99_ms rss_mib", and
+# with FEW "rps p50_ms p99_ms" again at FEW_CONNECTIONS
 resolve_on() {
 	start_server "$1"
 	sample_codes "$2" "$DIR/$3.paths"
 	# nginx's reference body: one real trace, byte for byte.
 	curl -sf --cacert "$CA" -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
 		"https://localhost:$FT_PORT$(head -1 "$DIR/$3.paths")" >"$DIR/nginx/www/trace.json"
+	few=${4:-} paths_file="$DIR/$3.paths"
 	set -- $(run "$3" "https://localhost:$FT_PORT/" -s "$DIR/resolve.lua" -- "$DIR/$3.paths" "$TOKEN")
 	rss=$(ps -o rss= -p "$FT_PID" | tr -d ' ')
+	out="$1 $(to_ms "$2") $(to_ms "$3") $((rss / 1024))"
+	if [ -n "$few" ]; then
+		set -- $(RUN_CONNECTIONS=$FEW_CONNECTIONS run "$few" "https://localhost:$FT_PORT/" \
+			-s "$DIR/resolve.lua" -- "$paths_file" "$TOKEN")
+		out="$out $1 $(to_ms "$2") $(to_ms "$3")"
+	fi
 	kill "$FT_PID" && wait "$FT_PID" || true
 	FT_PID=
-	echo "$1 $(to_ms "$2") $(to_ms "$3") $((rss / 1024))"
+	echo "$out"
 }
 
 "$BIN" migrate --db "$DIR/small.db" >/dev/null
 "$GEN" --db "$DIR/small.db" --assets 10000 --events-per-asset 20 >/dev/null
-set -- $(resolve_on "$DIR/small.db" 10000 resolve-10k)
-SM_RPS=$1 SM_P50=$2 SM_P99=$3 SM_RSS=$4
+set -- $(resolve_on "$DIR/small.db" 10000 resolve-10k resolve-10k-few)
+SM_RPS=$1 SM_P50=$2 SM_P99=$3 SM_RSS=$4 FEW_RPS=$5 FEW_P50=$6 FEW_P99=$7
 set -- $(run nginx-trace "https://localhost:$NGINX_PORT/trace.json")
 NT_RPS=$1 NT_P50=$(to_ms "$2") NT_P99=$(to_ms "$3")
+set -- $(RUN_CONNECTIONS=$FEW_CONNECTIONS run nginx-trace-few "https://localhost:$NGINX_PORT/trace.json")
+NF_RPS=$1 NF_P50=$(to_ms "$2") NF_P99=$(to_ms "$3")
 
 LG_LINE=""
 if [ "$SKIP_LARGE" != 1 ]; then
@@ -227,5 +244,7 @@ echo "|---|---|---|---|---|---|---|"
 echo "| nginx static trace (reference) | $NT_RPS | $NT_P50 | $NT_P99 | 1.00 | 1.00 | |"
 echo "| GET /id/{code} JSON trace, 10,000 assets | $SM_RPS | $SM_P50 | $SM_P99 | $(ratio "$SM_RPS" "$NT_RPS") | $(ratio "$SM_P99" "$NT_P99") | $SM_RSS |"
 [ -n "$LG_LINE" ] && echo "$LG_LINE"
+echo "| nginx static trace, $FEW_CONNECTIONS connections (reference) | $NF_RPS | $NF_P50 | $NF_P99 | 1.00 | 1.00 | |"
+echo "| GET /id/{code} JSON trace, 10,000 assets, $FEW_CONNECTIONS connections | $FEW_RPS | $FEW_P50 | $FEW_P99 | $(ratio "$FEW_RPS" "$NF_RPS") | $(ratio "$FEW_P99" "$NF_P99") | |"
 [ -n "$IMPORT_LINE" ] && { echo; echo "import of 100,000 CSV rows (fresh database with the reference data): $IMPORT_LINE"; }
 exit 0

@@ -39,7 +39,10 @@ static const struct key keys[] = {
 	S("tls-key", tls_key, "PEM private key"),
 	S("public-url", public_url, "base URL printed in QR links"),
 	B("demo", demo, "load the demo data set if the database has none"),
-	I("threads", threads, 2, 1024, "worker threads (one SQLite connection each)"),
+	I("threads", threads, 2, 1024, "worker threads (one per open connection)"),
+	I("db-connections", db_connections, 1, 256, "SQLite connections the workers share"),
+	I("scheduler-interval-ms", scheduler_interval_ms, 0, 3600000,
+	  "background jobs (SLA, warranty, webhooks) every N ms; 0: off"),
 	I("idle-timeout-ms", idle_timeout_ms, 100, 600000, "keep-alive idle timeout"),
 	I("request-timeout-ms", request_timeout_ms, 100, 600000, "timeout of each network read"),
 	I("body-deadline-ms", body_deadline_ms, 100, 600000, "total time to receive a body"),
@@ -60,6 +63,8 @@ void config_defaults(struct config *cfg)
 	strcpy(cfg->tls_key, "certs/server.key");
 	strcpy(cfg->public_url, "https://localhost:8443");
 	cfg->threads = 32;
+	cfg->db_connections = 8;
+	cfg->scheduler_interval_ms = 10000;
 	cfg->idle_timeout_ms = 5000;
 	cfg->request_timeout_ms = 10000;
 	cfg->body_deadline_ms = 30000;

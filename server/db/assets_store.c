@@ -101,6 +101,126 @@ enum err assets_store_get(struct db *db, int64_t id, const struct scope *sc, str
 	return ERR_OK;
 }
 
+static const char sql_asset_in_scope[] = "SELECT 1 FROM assets a WHERE a.id = ?5 AND " ASSET_SCOPE;
+
+enum err assets_store_in_scope(struct db *db, int64_t id, const struct scope *sc)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_asset_in_scope);
+	enum err e;
+
+	if (!st)
+		return ERR_DB;
+	db_bind_scope(st, 1, sc);
+	db_bind_int(st, 5, id);
+	e = db_step_row(db, st);
+	if (e == ERR_OK)
+		db_done(st);
+	return e;
+}
+
+/* The trace's joined read. The newest label is found by max(generation)
+ * on its primary key; the asset's site, customer and owner by theirs. */
+static const char sql_asset_trace[] =
+    "SELECT a.id, a.serial, a.design_revision, a.plant, a.line, a.batch,"
+    " coalesce(a.production_date, ''), a.factory_tests, coalesce(a.installed_at, ''),"
+    " coalesce(a.commissioned_at, ''), coalesce(a.accepted_at, ''),"
+    " coalesce(a.warranty_start, ''), a.warranty_months, coalesce(a.warranty_end, ''),"
+    " a.version, a.updated_at,"
+    " m.id, m.code, m.name, m.product_line, coalesce(m.gtin, ''), m.specs, m.documents,"
+    " coalesce(s.id, 0), s.code, s.name, s.address, s.region_code, s.latitude, s.longitude,"
+    " coalesce(c.id, 0), c.code, c.name, c.tier, coalesce(c.region_code, ''),"
+    " coalesce(c.sales_owner_id, 0), c.created_at, c.updated_at,"
+    " coalesce(u.id, 0), u.username,"
+    " coalesce(l.generation, 0), l.key_id, l.revoked_at IS NOT NULL"
+    " FROM assets a JOIN models m ON m.id = a.model_id"
+    " LEFT JOIN sites s ON s.id = a.site_id"
+    " LEFT JOIN customers c ON c.id = a.customer_id"
+    " LEFT JOIN users u ON u.id = a.sales_owner_id"
+    " LEFT JOIN labels l ON l.asset_id = a.id"
+    " AND l.generation = (SELECT max(generation) FROM labels WHERE asset_id = a.id)"
+    " WHERE a.id = ?5 AND " ASSET_SCOPE;
+
+enum err assets_store_trace_begin(struct db *db, int64_t id, const struct scope *sc,
+				  struct asset_trace_row *t)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_asset_trace);
+	struct customer_row *c = &t->customer;
+	enum err e;
+
+	memset(t, 0, sizeof(*t));
+	if (!st)
+		return ERR_DB;
+	db_bind_scope(st, 1, sc);
+	db_bind_int(st, 5, id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	t->stmt = st;
+	t->id = sqlite3_column_int64(st, 0);
+	t->serial = db_col_text(st, 1);
+	t->design_revision = db_col_text(st, 2);
+	t->plant = db_col_text(st, 3);
+	t->line = db_col_text(st, 4);
+	t->batch = db_col_text(st, 5);
+	t->production_date = db_col_text(st, 6);
+	t->factory_tests = db_col_text(st, 7);
+	t->factory_tests_len = (size_t)sqlite3_column_bytes(st, 7);
+	t->installed_at = db_col_text(st, 8);
+	t->commissioned_at = db_col_text(st, 9);
+	t->accepted_at = db_col_text(st, 10);
+	t->warranty_start = db_col_text(st, 11);
+	t->warranty_months = sqlite3_column_int64(st, 12);
+	t->warranty_end = db_col_text(st, 13);
+	t->version = sqlite3_column_int64(st, 14);
+	t->updated_at = sqlite3_column_int64(st, 15);
+
+	t->model_id = sqlite3_column_int64(st, 16);
+	t->model_code = db_col_text(st, 17);
+	t->model_name = db_col_text(st, 18);
+	t->product_line = db_col_text(st, 19);
+	t->gtin = db_col_text(st, 20);
+	t->specs = db_col_text(st, 21);
+	t->specs_len = (size_t)sqlite3_column_bytes(st, 21);
+	t->documents = db_col_text(st, 22);
+	t->documents_len = (size_t)sqlite3_column_bytes(st, 22);
+
+	t->site_id = sqlite3_column_int64(st, 23);
+	t->site_code = db_col_text(st, 24);
+	t->site_name = db_col_text(st, 25);
+	t->site_address = db_col_text(st, 26);
+	t->site_region = db_col_text(st, 27);
+	t->site_has_position = sqlite3_column_type(st, 28) != SQLITE_NULL &&
+			       sqlite3_column_type(st, 29) != SQLITE_NULL;
+	if (t->site_has_position) {
+		t->latitude = sqlite3_column_double(st, 28);
+		t->longitude = sqlite3_column_double(st, 29);
+	}
+
+	c->id = sqlite3_column_int64(st, 30);
+	db_col_copy(st, 31, c->code, sizeof(c->code));
+	db_col_copy(st, 32, c->name, sizeof(c->name));
+	db_col_copy(st, 33, c->tier, sizeof(c->tier));
+	db_col_copy(st, 34, c->region, sizeof(c->region));
+	c->sales_owner_id = sqlite3_column_int64(st, 35);
+	c->created_at = sqlite3_column_int64(st, 36);
+	c->updated_at = sqlite3_column_int64(st, 37);
+
+	t->owner_id = sqlite3_column_int64(st, 38);
+	t->owner_username = db_col_text(st, 39);
+
+	if (!sqlite3_column_int(st, 42)) {
+		t->label_generation = sqlite3_column_int64(st, 40);
+		t->label_key_id = sqlite3_column_int64(st, 41);
+	}
+	return ERR_OK;
+}
+
+void assets_store_trace_end(struct asset_trace_row *t)
+{
+	db_done(t->stmt);
+	t->stmt = NULL;
+}
+
 /* Binds the facts shared by insert and update, from ?first on: design
  * revision .. sales owner (16 values). */
 static void asset_bind_facts(sqlite3_stmt *st, int first, const struct asset_row *a)

@@ -1,6 +1,7 @@
 /* Connections, the per-connection statement cache and transactions. */
 #include "db.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,4 +376,88 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_close(dst);
 	return e;
+}
+
+/* ---- the connection pool ------------------------------------------------- */
+
+struct db_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t freed;
+	int size;
+	int nfree;
+	struct db **free; /* stack of idle connections */
+	struct db **all;
+};
+
+enum err db_pool_open(const char *path, int size, struct db_pool **out)
+{
+	struct db_pool *p = calloc(1, sizeof(*p));
+	enum err e = ERR_OK;
+
+	*out = NULL;
+	if (!p || size < 1)
+		goto fail;
+	p->free = calloc((size_t)size, sizeof(*p->free));
+	p->all = calloc((size_t)size, sizeof(*p->all));
+	if (!p->free || !p->all)
+		goto fail;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->freed, NULL);
+	for (; p->size < size; p->size++) {
+		e = db_open(path, &p->all[p->size]);
+		if (e != ERR_OK) {
+			db_pool_close(p);
+			return e;
+		}
+		p->free[p->nfree++] = p->all[p->size];
+	}
+	*out = p;
+	return ERR_OK;
+fail:
+	if (p) {
+		free(p->free);
+		free(p->all);
+		free(p);
+	}
+	return ERR_INTERNAL;
+}
+
+void db_pool_close(struct db_pool *pool)
+{
+	if (!pool)
+		return;
+	for (int i = 0; i < pool->size; i++)
+		db_close(pool->all[i]);
+	pthread_cond_destroy(&pool->freed);
+	pthread_mutex_destroy(&pool->mu);
+	free(pool->free);
+	free(pool->all);
+	free(pool);
+}
+
+struct db *db_pool_acquire(struct db_pool *pool)
+{
+	struct db *db;
+
+	pthread_mutex_lock(&pool->mu);
+	while (pool->nfree == 0)
+		pthread_cond_wait(&pool->freed, &pool->mu);
+	db = pool->free[--pool->nfree];
+	pthread_mutex_unlock(&pool->mu);
+	return db;
+}
+
+void db_pool_release(struct db_pool *pool, struct db *db)
+{
+	if (!db)
+		return;
+	pthread_mutex_lock(&pool->mu);
+	pool->free[pool->nfree++] = db;
+	pthread_cond_signal(&pool->freed);
+	pthread_mutex_unlock(&pool->mu);
+}
+
+int db_pool_size(const struct db_pool *pool)
+{
+	return pool ? pool->size : 0;
 }

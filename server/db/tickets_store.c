@@ -152,7 +152,9 @@ enum err tickets_store_customer_facts(struct db *db, int64_t customer_id, const 
 	" coalesce(t.closed_at, 0), coalesce(t.paused_at, 0), t.paused_seconds,"                   \
 	" coalesce(t.satisfaction, 0), t.feedback, coalesce(t.created_by, 0), t.version,"          \
 	" t.created_at, t.updated_at, c.name, coalesce(s.name, ''), coalesce(a.serial, ''),"       \
-	" coalesce(m.code, ''), coalesce(u.username, ''), s.latitude, s.longitude"
+	" coalesce(m.code, ''), coalesce(u.username, ''), s.latitude, s.longitude,"                \
+	" (SELECT coalesce(max(x.level), 0) FROM ticket_alerts x WHERE x.ticket_id = t.id"         \
+	" AND x.kind = 'escalation')"
 #define TICKET_FROM                                                                                \
 	" FROM tickets t JOIN customers c ON c.id = t.customer_id"                                 \
 	" LEFT JOIN sites s ON s.id = t.site_id LEFT JOIN assets a ON a.id = t.asset_id"           \
@@ -228,6 +230,7 @@ static void read_ticket(sqlite3_stmt *st, struct ticket_row *t)
 			  sqlite3_column_type(st, c + 1) != SQLITE_NULL;
 	t->latitude = sqlite3_column_double(st, c);
 	t->longitude = sqlite3_column_double(st, c + 1);
+	t->escalation_level = sqlite3_column_int(st, c + 2);
 }
 
 static const char sql_ticket_insert[] =

@@ -340,7 +340,7 @@ out:
 
 /* ---- streamed bodies (ROUTE_STREAM_BODY) ---------------------------------- */
 
-static void stream_setup(struct req *req, const struct http_limits *lim)
+static void stream_setup(struct req *req, const struct http_limits *lim, struct db_pool *pool)
 {
 	const struct mg_request_info *ri = mg_get_request_info(req->conn);
 	struct req_stream *s = &req->stream;
@@ -351,6 +351,14 @@ static void stream_setup(struct req *req, const struct http_limits *lim)
 		s->length = ri->content_length > 0 ? ri->content_length : 0;
 	s->deadline_ms = lim->body_deadline_ms;
 	s->unread = s->length != 0;
+	s->pool = pool;
+}
+
+/* The body has ended or failed: the handler gets a connection back. */
+static void stream_end(struct req *req)
+{
+	if (req->stream.pool && !req->db)
+		req->db = db_pool_acquire(req->stream.pool);
 }
 
 int64_t req_body_length(const struct req *req)
@@ -361,6 +369,7 @@ int64_t req_body_length(const struct req *req)
 static enum err stream_fail(struct req *req, struct resp *resp, enum err e, const char *detail)
 {
 	req->stream.failed = 1;
+	stream_end(req);
 	return http_fail(resp, e, "%s", detail);
 }
 
@@ -377,6 +386,7 @@ enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t siz
 	if (s->done || s->length == 0) {
 		s->done = 1;
 		s->unread = 0;
+		stream_end(req);
 		return ERR_OK;
 	}
 	if (!s->started) {
@@ -384,6 +394,10 @@ enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t siz
 
 		s->started = 1;
 		s->start_us = monotonic_us();
+		if (s->pool) {
+			db_pool_release(s->pool, req->db);
+			req->db = NULL;
+		}
 		if (expect && strcasecmp(expect, "100-continue") == 0)
 			mg_write(req->conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	}
@@ -403,6 +417,7 @@ enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t siz
 		}
 		s->done = 1;
 		s->unread = 0;
+		stream_end(req);
 		return ERR_OK;
 	}
 	s->got += n;
@@ -438,7 +453,7 @@ static void request_cleanup(struct req *req, struct resp *resp)
 }
 
 static enum err run_route(struct req *req, struct resp *resp, const struct http_limits *lim,
-			  char *path_copy, int *must_close)
+			  struct db_pool *pool, char *path_copy, int *must_close)
 {
 	const struct mg_request_info *ri = mg_get_request_info(req->conn);
 	char *seg[MAX_SEGMENTS];
@@ -479,6 +494,7 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 	}
 	/* Who is asking comes first: a caller without a token learns nothing
 	 * about the route's parameters. */
+	req->db = db_pool_acquire(pool);
 	e = authenticate(req, resp);
 	if (e != ERR_OK) {
 		if (e == ERR_UNAUTHENTICATED)
@@ -492,9 +508,13 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 	if (e != ERR_OK)
 		return e;
 	if (req->route->flags & (ROUTE_JSON_BODY | ROUTE_RAW_BODY)) {
+		/* A slow body must not hold one of the few connections. */
+		db_pool_release(pool, req->db);
+		req->db = NULL;
 		e = read_request_body(req, resp, lim, must_close);
 		if (e != ERR_OK)
 			return e;
+		req->db = db_pool_acquire(pool);
 		if (req->route->flags & ROUTE_JSON_BODY) {
 			e = parse_json_body(req, resp);
 			if (e != ERR_OK)
@@ -510,7 +530,7 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 			return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
 					 body_max);
 		}
-		stream_setup(req, lim);
+		stream_setup(req, lim, pool);
 	}
 	if (strcmp(req->route->method, "GET") == 0) {
 		/* Every read of the answer from one snapshot. */
@@ -527,6 +547,7 @@ int http_dispatch(struct mg_connection *conn, const struct http_limits *lim)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	uint64_t t0 = monotonic_us();
+	struct db_pool *pool;
 	struct req req;
 	struct resp resp;
 	char *path_copy;
@@ -539,28 +560,32 @@ int http_dispatch(struct mg_connection *conn, const struct http_limits *lim)
 	buf_init(&resp.headers, 0);
 	buf_init(&resp.body, 0);
 	req.conn = conn;
-	req.db = mg_get_thread_pointer(conn);
+	pool = mg_get_thread_pointer(conn);
 	req.method = ri->request_method;
 	req.path = ri->local_uri_raw ? ri->local_uri_raw : "/";
 	snprintf(req.client_addr, sizeof(req.client_addr), "%s", ri->remote_addr);
 	make_request_id(&req);
 
 	path_copy = strdup(req.path);
-	if (!req.db) {
+	if (!pool) {
 		e = http_fail(&resp, ERR_UNAVAILABLE, "the database is not available");
 	} else if (!path_copy) {
 		e = http_fail(&resp, ERR_INTERNAL, "out of memory");
 	} else {
-		e = run_route(&req, &resp, lim, path_copy, &must_close);
+		e = run_route(&req, &resp, lim, pool, path_copy, &must_close);
 	}
 	free(path_copy);
 	if (req.stream.unread)
 		must_close = 1; /* a streamed body left unread or broken off */
-	if (e != ERR_OK) {
-		if (req.db)
-			db_rollback(req.db); /* a handler that failed mid-write */
+	if (e != ERR_OK && req.db)
+		db_rollback(req.db); /* a handler that failed mid-write */
+	/* Back to the pool before the answer goes out to a possibly slow
+	 * client; nothing below touches the database. */
+	if (pool)
+		db_pool_release(pool, req.db);
+	req.db = NULL;
+	if (e != ERR_OK)
 		http_problem_render(&req, &resp, e);
-	}
 	sent = http_response_write(&req, &resp, must_close);
 	metrics_request(req.route ? routes_index_of(req.route) : METRICS_UNROUTED, resp.status,
 			monotonic_us() - t0);

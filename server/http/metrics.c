@@ -87,7 +87,7 @@ void metrics_render(struct buf *out)
 	buf_printf(out,
 		   "fieldtrace_http_request_duration_seconds_sum %.6f\n"
 		   "fieldtrace_http_request_duration_seconds_count %llu\n"
-		   "# HELP fieldtrace_db_connections Open SQLite connections (one per worker).\n"
+		   "# HELP fieldtrace_db_connections SQLite connections the workers share.\n"
 		   "# TYPE fieldtrace_db_connections gauge\n"
 		   "fieldtrace_db_connections %lld\n"
 		   "# HELP fieldtrace_tls_handshakes_total Completed TLS handshakes.\n"

@@ -1,15 +1,36 @@
 /* The route tables of every module, in the order they are matched. */
 #include "routes.h"
 
+/* One table a line keeps merges to one line each. */
+/* clang-format off */
 static const struct route *const tables[] = {
-	health_routes,         auth_routes,      users_routes,
-	regions_routes,        customers_routes, sites_routes,
-	models_routes,         assets_routes,    identity_routes,
-	labels_routes,         imports_routes,   audit_routes,
-	tickets_routes,        warranty_routes,  catalogue_routes,
-	service_levels_routes, centres_routes,   routing_routes,
-	attachments_routes,    checkins_routes,  NULL,
+	health_routes,
+	auth_routes,
+	users_routes,
+	regions_routes,
+	customers_routes,
+	sites_routes,
+	models_routes,
+	assets_routes,
+	identity_routes,
+	labels_routes,
+	imports_routes,
+	audit_routes,
+	tickets_routes,
+	warranty_routes,
+	escalation_routes,
+	scheduler_routes,
+	catalogue_routes,
+	service_levels_routes,
+	centres_routes,
+	routing_routes,
+	notifications_routes,
+	webhooks_routes,
+	attachments_routes,
+	checkins_routes,
+	NULL,
 };
+/* clang-format on */
 
 #define MAX_ROUTES 256
 static const struct route *flat[MAX_ROUTES];

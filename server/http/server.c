@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "objects.h"
 #include "qr.h"
+#include "scheduler.h"
 #include "server.h"
 
 struct server {
@@ -21,6 +22,8 @@ struct server {
 	struct http_limits limits;
 	int port;
 	int tls_ready; /* set by the init_ssl callback once the context is ours */
+	struct db_pool *pool;
+	struct scheduler *scheduler; /* NULL when off */
 };
 
 /* Mozilla "intermediate" without DHE: ECDHE + AEAD only for TLS 1.2;
@@ -91,26 +94,12 @@ static int tls_init(void *ssl_ctx, void *user_data)
 	return 1;
 }
 
+/* Workers find the shared connection pool through their thread pointer. */
 static void *worker_init(const struct mg_context *ctx, int thread_type)
 {
 	struct server *srv = mg_get_user_data(ctx);
-	struct db *db = NULL;
 
-	if (thread_type != 1)
-		return NULL;
-	if (db_open(srv->cfg.db_path, &db) != ERR_OK)
-		return NULL; /* the dispatcher answers 503 on this worker */
-	metrics_db_connections(1);
-	return db;
-}
-
-static void worker_exit(const struct mg_context *ctx, int thread_type, void *ptr)
-{
-	(void)ctx;
-	if (thread_type == 1 && ptr) {
-		db_close(ptr);
-		metrics_db_connections(-1);
-	}
+	return thread_type == 1 ? srv->pool : NULL;
 }
 
 static int on_request(struct mg_connection *conn)
@@ -182,6 +171,13 @@ enum err server_start(const struct config *cfg, struct server **out)
 		return ERR_INTERNAL;
 	}
 	srv->cfg = *cfg;
+	e = db_pool_open(cfg->db_path, cfg->db_connections, &srv->pool);
+	if (e != ERR_OK) {
+		free(srv);
+		mg_exit_library();
+		return e;
+	}
+	metrics_db_connections(db_pool_size(srv->pool));
 	snprintf(public_url, sizeof(public_url), "%s", cfg->public_url);
 	srv->limits.body_deadline_ms = cfg->body_deadline_ms;
 	srv->limits.access_log = cfg->access_log;
@@ -216,7 +212,6 @@ enum err server_start(const struct config *cfg, struct server **out)
 	cb.http_error = on_http_error;
 	cb.init_ssl = tls_init;
 	cb.init_thread = worker_init;
-	cb.exit_thread = worker_exit;
 	cb.log_message = on_log_message;
 
 	srv->ctx = mg_start(&cb, srv, options);
@@ -233,6 +228,12 @@ enum err server_start(const struct config *cfg, struct server **out)
 		return ERR_INTERNAL;
 	}
 	srv->port = ports[0].port;
+	if (cfg->scheduler_interval_ms > 0 &&
+	    scheduler_start(cfg->db_path, cfg->scheduler_interval_ms, &srv->scheduler) != ERR_OK) {
+		log_error("server: the background jobs could not start");
+		server_stop(srv);
+		return ERR_INTERNAL;
+	}
 	*out = srv;
 	return ERR_OK;
 }
@@ -246,8 +247,11 @@ void server_stop(struct server *srv)
 {
 	if (!srv)
 		return;
+	scheduler_stop(srv->scheduler); /* finishes the job it is running */
 	if (srv->ctx)
 		mg_stop(srv->ctx); /* joins workers: in-flight requests finish */
+	metrics_db_connections(-db_pool_size(srv->pool));
+	db_pool_close(srv->pool);
 	free(srv);
 	mg_exit_library();
 }

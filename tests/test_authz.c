@@ -1,0 +1,458 @@
+/* The authorization matrix: every operation in the OpenAPI document, as
+ * every role, on an object in the caller's scope, one outside it (another
+ * region, centre, customer or technician) and an unknown one. A role
+ * without the right gets 403 whatever the object; a role with it never
+ * sees an out-of-scope object as anything but unknown. The table below is
+ * the policy written out by hand, independent of the server's tables: an
+ * operation without a row fails the test, so every new endpoint must say
+ * who may call it. Personal data is checked masked where the role needs
+ * it. */
+#include <check.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "harness.h"
+#include "qr.h"
+#include "suites.h"
+
+extern const char openapi_json[];
+extern const unsigned long openapi_json_len;
+
+/* What an {id} or {code} in the path names, and so whose scope decides. */
+enum subject {
+	GLOBAL,   /* no per-object scope: the path's object (if any) is shared */
+	ASSET,    /* region subtree, or owner for sales */
+	CUSTOMER, /* region of the customer or its sites, or owner */
+	SITE,     /* region, or owner of its customer */
+	TICKET,   /* region, centre, assignee/reporter, or owner */
+	USER,     /* region subtree, or centre for dispatchers */
+};
+
+enum row_flags {
+	MAY_404 = 1u << 0, /* an in-scope call may answer 404 (e.g. nothing marked) */
+	LAST = 1u << 1,    /* revokes the caller's token: run once, at the end */
+};
+
+struct row {
+	const char *method;
+	const char *path;  /* as in the OpenAPI document */
+	const char *roles; /* who may call it: A admin, S supervisor, D dispatcher,
+			    * T technician, L sales, U auditor; "*" public */
+	enum subject subject;
+	unsigned flags;
+};
+
+static const struct row matrix[] = {
+	{ "GET", "/healthz", "*", GLOBAL, 0 },
+	{ "GET", "/readyz", "*", GLOBAL, 0 },
+	{ "GET", "/metrics", "*", GLOBAL, 0 },
+	{ "GET", "/openapi.json", "*", GLOBAL, 0 },
+	{ "POST", "/v1/auth/login", "*", GLOBAL, 0 },
+	{ "POST", "/v1/auth/refresh", "*", GLOBAL, 0 },
+	{ "POST", "/v1/auth/logout", "ASDTLU", GLOBAL, LAST },
+	{ "GET", "/v1/me", "ASDTLU", GLOBAL, 0 },
+	{ "GET", "/v1/users", "ASDU", GLOBAL, 0 },
+	{ "POST", "/v1/users", "A", GLOBAL, 0 },
+	{ "GET", "/v1/users/{id}", "ASDU", USER, 0 },
+	{ "PATCH", "/v1/users/{id}", "A", USER, 0 },
+	{ "GET", "/v1/regions", "ASDTLU", GLOBAL, 0 },
+	{ "GET", "/v1/centres", "ASDTLU", GLOBAL, 0 },
+	{ "GET", "/v1/audit", "AU", GLOBAL, 0 },
+	{ "GET", "/v1/audit/verify", "AU", GLOBAL, 0 },
+	{ "GET", "/v1/customers", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/customers", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/customers/{id}", "ASDTLU", CUSTOMER, 0 },
+	{ "PATCH", "/v1/customers/{id}", "AS", CUSTOMER, 0 },
+	{ "GET", "/v1/sites", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/sites", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/sites/{id}", "ASDTLU", SITE, 0 },
+	{ "PATCH", "/v1/sites/{id}", "AS", SITE, 0 },
+	{ "GET", "/v1/product-lines", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/product-lines", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/models", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/models", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/models/{id}", "ASDTLU", GLOBAL, 0 },
+	{ "PATCH", "/v1/models/{id}", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/assets", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/assets", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/assets/{id}", "ASDTLU", ASSET, 0 },
+	{ "PATCH", "/v1/assets/{id}", "AS", ASSET, 0 },
+	{ "GET", "/v1/assets/{id}/timeline", "ASDTLU", ASSET, 0 },
+	{ "GET", "/id/{code}", "*", GLOBAL, 0 },
+	{ "GET", "/01/{gtin}/21/{serial}", "*", GLOBAL, MAY_404 },
+	{ "GET", "/v1/assets/{id}/label.svg", "ASD", ASSET, 0 },
+	{ "GET", "/v1/assets/{id}/label.png", "ASD", ASSET, 0 },
+	{ "POST", "/v1/assets/{id}/relabel", "AS", ASSET, 0 },
+	{ "POST", "/v1/qr-keys/rotate", "A", GLOBAL, 0 },
+	{ "POST", "/v1/labels", "ASD", GLOBAL, 0 },
+	{ "POST", "/v1/imports/assets", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/tickets", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/tickets", "ASDTL", GLOBAL, 0 },
+	{ "GET", "/v1/tickets/{id}", "ASDTLU", TICKET, 0 },
+	{ "POST", "/v1/tickets/{id}/transitions", "ASDT", TICKET, 0 },
+	{ "GET", "/v1/tickets/{id}/candidates", "ASD", TICKET, 0 },
+	{ "GET", "/v1/warranty/alerts", "ASDLU", GLOBAL, 0 },
+	{ "GET", "/v1/assets/{id}/warranty/renewals", "ASDTLU", ASSET, 0 },
+	{ "POST", "/v1/assets/{id}/warranty/renewals", "ASL", ASSET, 0 },
+	{ "GET", "/v1/escalation/levels", "ASDTLU", GLOBAL, 0 },
+	{ "PUT", "/v1/escalation/levels", "A", GLOBAL, 0 },
+	{ "GET", "/v1/centres/{code}/escalation", "ASD", GLOBAL, 0 },
+	{ "PUT", "/v1/centres/{code}/escalation", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/scheduler", "AU", GLOBAL, 0 },
+	{ "GET", "/v1/catalogue", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/catalogue", "A", GLOBAL, 0 },
+	{ "GET", "/v1/catalogue/{code}", "ASDTLU", GLOBAL, 0 },
+	{ "PATCH", "/v1/catalogue/{code}", "A", GLOBAL, 0 },
+	{ "GET", "/v1/service-levels", "ASDTLU", GLOBAL, 0 },
+	{ "GET", "/v1/service-levels/quote", "ASDTLU", GLOBAL, 0 },
+	{ "PUT", "/v1/service-levels/targets/{priority}", "A", GLOBAL, 0 },
+	{ "PUT", "/v1/service-levels/rules", "A", GLOBAL, 0 },
+	{ "GET", "/v1/calendar", "ASDTLU", GLOBAL, 0 },
+	{ "PATCH", "/v1/calendar", "A", GLOBAL, 0 },
+	{ "PUT", "/v1/calendar/days/{date}", "A", GLOBAL, 0 },
+	{ "DELETE", "/v1/calendar/days/{date}", "A", GLOBAL, MAY_404 },
+	{ "GET", "/v1/centres/{code}/coverage", "ASDTLU", GLOBAL, 0 },
+	{ "PUT", "/v1/centres/{code}/coverage", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/technicians", "ASDU", GLOBAL, 0 },
+	{ "PUT", "/v1/technicians/{id}/skills", "ASD", USER, 0 },
+	{ "PUT", "/v1/me/duty", "T", GLOBAL, 0 },
+	{ "GET", "/v1/routing/preview", "ASD", GLOBAL, 0 },
+	{ "GET", "/v1/notifications", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/notifications/read-all", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/notifications/{id}/read", "ASDTLU", GLOBAL, MAY_404 },
+	{ "POST", "/v1/webhooks", "A", GLOBAL, 0 },
+	{ "GET", "/v1/webhooks", "A", GLOBAL, 0 },
+	{ "PATCH", "/v1/webhooks/{id}", "A", GLOBAL, MAY_404 },
+	{ "DELETE", "/v1/webhooks/{id}", "A", GLOBAL, MAY_404 },
+	{ "GET", "/v1/webhooks/{id}/deliveries", "A", GLOBAL, MAY_404 },
+	{ "POST", "/v1/webhooks/deliveries/{id}/retry", "A", GLOBAL, MAY_404 },
+};
+#define N_ROWS (sizeof(matrix) / sizeof(matrix[0]))
+
+/* ---- the world ------------------------------------------------------------ */
+
+static void exec_sql(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("%s: %s", sql, err);
+}
+
+static int64_t user_id(const char *username)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db),
+					    "SELECT id FROM users WHERE username = ?1", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	ck_assert_int_gt(id, 0);
+	return id;
+}
+
+/* "A" objects are in Shenzhen (GD), owned by sales.gd, their ticket at
+ * C-SZ assigned to tech.sz; "B" objects are in Nanjing (JS), owned by
+ * sales.js, their ticket at C-NJ assigned to tech.nj. */
+static char code_a[QR_CODE_MAX];
+
+static void seed_world(void)
+{
+	char sql[4096];
+
+	harness_seed_user("tech.sz", "technician", "SZ", "C-SZ");
+	harness_seed_user("tech.nj", "technician", "NJ", "C-NJ");
+	harness_seed_user("sales.gd", "sales", "GD", NULL);
+	harness_seed_user("sales.js", "sales", "JS", NULL);
+	snprintf(
+	    sql, sizeof(sql),
+	    "INSERT INTO product_lines(code, name) VALUES ('switchgear', '开关柜');"
+	    "INSERT INTO models(id, code, name, product_line, gtin, created_at, updated_at) VALUES"
+	    " (1, 'KYN28-12', 'KYN28', 'switchgear', '06901234567892', 0, 0);"
+	    "INSERT INTO customers(id, code, name, tier, region_code, sales_owner_id, created_at,"
+	    " updated_at) VALUES (1, 'CA', '深圳供电局', 'A', 'SZ', %lld, 0, 0),"
+	    " (2, 'CB', '南京钢铁', 'B', 'NJ', %lld, 0, 0);"
+	    "INSERT INTO customer_contacts(customer_id, name, phone, id_number) VALUES"
+	    " (1, '张伟', '13912341234', '110105199001011234'),"
+	    " (2, '李娜', '13800138000', '320102199202021234');"
+	    "INSERT INTO sites(id, customer_id, code, name, region_code, latitude, longitude,"
+	    " created_at, updated_at) VALUES (1, 1, 'SA', '前湾站', 'SZ', 22.5, 113.9, 0, 0),"
+	    " (2, 2, 'SB', '南钢', 'NJ', 32.1, 118.7, 0, 0);"
+	    "INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
+	    " warranty_start, warranty_months, warranty_end, sales_owner_id, created_at,"
+	    " updated_at) VALUES"
+	    " (1, 'SN-A', 1, 1, 1, '/CN/GD/SZ/', '2025-01-01', 24, '2027-01-01', %lld, 0, 0),"
+	    " (2, 'SN-B', 1, 2, 2, '/CN/JS/NJ/', '2025-01-01', 24, '2027-01-01', %lld, 0, 0);"
+	    "INSERT INTO labels(asset_id, generation, key_id, issued_at) VALUES"
+	    " (1, 1, (SELECT max(key_id) FROM qr_keys), 0),"
+	    " (2, 1, (SELECT max(key_id) FROM qr_keys), 0);"
+	    "INSERT INTO tickets(id, channel, category, subcategory, status, title, impact, "
+	    "urgency,"
+	    " priority, customer_tier, asset_id, customer_id, site_id, region_path, model_id,"
+	    " product_line, sales_owner_id, warranty_status, billable, contact_name, contact_phone,"
+	    " centre_code, assignee_id, response_due, arrival_due, resolution_due, created_by,"
+	    " created_at, updated_at) VALUES"
+	    " (1, 'app', 'fault_repair', 'repair', 'assigned', 'A', 'unit', 'low', 'P4', 'A', 1, 1,"
+	    " 1, '/CN/GD/SZ/', 1, 'switchgear', %lld, 'in_warranty', 0, '陈工', '13800000001',"
+	    " 'C-SZ', %lld, 4102444800, 4102444800, 4102444800, NULL, 0, 0),"
+	    " (2, 'app', 'fault_repair', 'repair', 'assigned', 'B', 'unit', 'low', 'P4', 'B', 2, 2,"
+	    " 2, '/CN/JS/NJ/', 1, 'switchgear', %lld, 'in_warranty', 0, '王强', '13800000002',"
+	    " 'C-NJ', %lld, 4102444800, 4102444800, 4102444800, NULL, 0, 0);",
+	    (long long)user_id("sales.gd"), (long long)user_id("sales.js"),
+	    (long long)user_id("sales.gd"), (long long)user_id("sales.js"),
+	    (long long)user_id("sales.gd"), (long long)user_id("tech.sz"),
+	    (long long)user_id("sales.js"), (long long)user_id("tech.nj"));
+	exec_sql(sql);
+	ck_assert_int_eq(qr_label_code(H.db, 1, code_a), ERR_OK);
+}
+
+/* The id (or code) a path parameter takes for an object: which = 'A' in
+ * scope, 'B' out of scope, 'X' unknown. */
+static void object_id(enum subject s, char which, char *out, size_t size)
+{
+	const char *a = "1", *b = "2";
+
+	if (s == USER) {
+		snprintf(out, size, "%lld",
+			 which == 'A'   ? (long long)user_id("tech.sz")
+			 : which == 'B' ? (long long)user_id("tech.nj")
+					: 999999LL);
+		return;
+	}
+	snprintf(out, size, "%s", which == 'A' ? a : which == 'B' ? b : "999999");
+}
+
+/* The path with its parameters filled in. */
+static void fill_path(const struct row *r, char which, char *out, size_t size)
+{
+	const char *p = r->path;
+	size_t n = 0;
+	char id[32];
+
+	object_id(r->subject, which, id, sizeof(id));
+	while (*p && n + 1 < size) {
+		if (*p != '{') {
+			out[n++] = *p++;
+			continue;
+		}
+		const char *end = strchr(p, '}');
+		char name[32], value[128];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 1), p + 1);
+		if (strcmp(name, "id") == 0)
+			snprintf(value, sizeof(value), "%s", r->subject == GLOBAL ? "1" : id);
+		else if (strcmp(name, "code") == 0)
+			snprintf(value, sizeof(value), "%s",
+				 strncmp(r->path, "/id/", 4) == 0             ? code_a
+				 : strncmp(r->path, "/v1/catalogue", 13) == 0 ? "repair"
+									      : "C-SZ");
+		else if (strcmp(name, "gtin") == 0)
+			snprintf(value, sizeof(value), "06901234567892");
+		else if (strcmp(name, "serial") == 0)
+			snprintf(value, sizeof(value), "SN-A");
+		else if (strcmp(name, "priority") == 0)
+			snprintf(value, sizeof(value), "P3");
+		else if (strcmp(name, "date") == 0)
+			snprintf(value, sizeof(value), "2026-10-01");
+		else
+			ck_abort_msg("%s: no value for {%s}", r->path, name);
+		n += (size_t)snprintf(out + n, size - n, "%s", value);
+		p = end + 1;
+	}
+	out[n < size ? n : size - 1] = '\0';
+}
+
+static long call(const struct row *r, const char *path, const char *token)
+{
+	struct http_result res;
+	int write = strcmp(r->method, "GET") != 0 && strcmp(r->method, "DELETE") != 0;
+	long status = http_json(r->method, path, token, write ? "{}" : NULL, &res);
+
+	ck_assert_msg(status < 500, "%s %s: %ld %s", r->method, path, status, res.body);
+	http_result_free(&res);
+	return status;
+}
+
+/* ---- the matrix ------------------------------------------------------------- */
+
+static void check_role(char letter, const char *username, const char *role, const char *region,
+		       const char *centre)
+{
+	char *token;
+	char path[256], failures[4096] = "";
+	size_t nf = 0;
+
+	seed_world();
+	token = strcmp(username, "tech.sz") == 0 || strcmp(username, "sales.gd") == 0
+		    ? harness_login(username)
+		    : harness_user_token(username, role, region, centre);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < N_ROWS; i++) {
+			const struct row *r = &matrix[i];
+			int allowed = strchr(r->roles, letter) || r->roles[0] == '*';
+			long in, out, unknown;
+
+			if (!!(r->flags & LAST) != pass)
+				continue;
+			fill_path(r, 'A', path, sizeof(path));
+			in = call(r, path, token);
+			if (r->roles[0] == '*')
+				continue;
+			if (!allowed) {
+				if (in != 403)
+					nf += (size_t)snprintf(failures + nf, sizeof(failures) - nf,
+							       "%s %s: %ld, want 403\n", r->method,
+							       path, in);
+				continue;
+			}
+			if (in == 401 || in == 403 || (in == 404 && !(r->flags & MAY_404)))
+				nf +=
+				    (size_t)snprintf(failures + nf, sizeof(failures) - nf,
+						     "%s %s in scope: %ld\n", r->method, path, in);
+			if (r->subject == GLOBAL || letter == 'A' || letter == 'U')
+				continue;
+			fill_path(r, 'B', path, sizeof(path));
+			out = call(r, path, token);
+			fill_path(r, 'X', path, sizeof(path));
+			unknown = call(r, path, token);
+			if (out != unknown || out == 403)
+				nf += (size_t)snprintf(failures + nf, sizeof(failures) - nf,
+						       "%s %s out of scope: %ld, unknown: %ld\n",
+						       r->method, r->path, out, unknown);
+		}
+	}
+	ck_assert_msg(nf == 0, "%s:\n%s", username, failures);
+	free(token);
+}
+
+START_TEST(every_operation_has_a_row)
+{
+	json_error_t err;
+	json_t *doc = json_loadb(openapi_json, openapi_json_len, 0, &err), *ops;
+	const char *path, *method;
+	char missing[4096] = "";
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(doc);
+	json_object_foreach(json_object_get(doc, "paths"), path, ops) {
+		json_t *op;
+
+		json_object_foreach(ops, method, op) {
+			char upper[8];
+			size_t i, k;
+
+			if (strcmp(method, "parameters") == 0)
+				continue;
+			for (k = 0; method[k] && k < sizeof(upper) - 1; k++)
+				upper[k] = (char)(method[k] - 'a' + 'A');
+			upper[k] = '\0';
+			for (i = 0; i < N_ROWS; i++)
+				if (strcmp(matrix[i].method, upper) == 0 &&
+				    strcmp(matrix[i].path, path) == 0)
+					break;
+			if (i == N_ROWS)
+				n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s %s\n",
+						      upper, path);
+		}
+	}
+	json_decref(doc);
+	ck_assert_msg(n == 0, "operations without a row in the authorization matrix:\n%s", missing);
+}
+END_TEST
+
+START_TEST(admin)
+{
+	check_role('A', "root", "admin", NULL, NULL);
+}
+END_TEST
+
+START_TEST(supervisor)
+{
+	check_role('S', "supervisor.gd", "supervisor", "GD", NULL);
+}
+END_TEST
+
+START_TEST(dispatcher)
+{
+	check_role('D', "dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+}
+END_TEST
+
+START_TEST(technician)
+{
+	check_role('T', "tech.sz", "technician", "SZ", "C-SZ");
+}
+END_TEST
+
+START_TEST(sales)
+{
+	check_role('L', "sales.gd", "sales", "GD", NULL);
+}
+END_TEST
+
+START_TEST(auditor)
+{
+	check_role('U', "auditor", "auditor", NULL, NULL);
+}
+END_TEST
+
+/* Personal data: masked for every role unless revealed (and audited). */
+START_TEST(personal_data_is_masked_for_every_role)
+{
+	static const char *const who[][4] = {
+		{ "root", "admin", NULL, NULL },
+		{ "supervisor.gd", "supervisor", "GD", NULL },
+		{ "dispatcher.sz", "dispatcher", "SZ", "C-SZ" },
+		{ "tech.sz", NULL, NULL, NULL },
+		{ "sales.gd", NULL, NULL, NULL },
+		{ "auditor", "auditor", NULL, NULL },
+	};
+	struct http_result r;
+
+	seed_world();
+	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		char *token = who[i][1]
+				  ? harness_user_token(who[i][0], who[i][1], who[i][2], who[i][3])
+				  : harness_login(who[i][0]);
+
+		ck_assert_int_eq(http_json("GET", "/v1/customers/1", token, NULL, &r), 200);
+		ck_assert_msg(!strstr(r.body, "13912341234") &&
+				  !strstr(r.body, "110105199001011234"),
+			      "%s sees a contact unmasked: %s", who[i][0], r.body);
+		http_result_free(&r);
+		ck_assert_int_eq(http_json("GET", "/v1/tickets/1", token, NULL, &r), 200);
+		ck_assert_msg(!strstr(r.body, "13800000001"), "%s sees a ticket contact unmasked",
+			      who[i][0]);
+		http_result_free(&r);
+		free(token);
+	}
+}
+END_TEST
+
+Suite *authz_suite(void)
+{
+	Suite *s = suite_create("authz");
+	TCase *tc = tcase_create("authz");
+
+	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, every_operation_has_a_row);
+	tcase_add_test(tc, admin);
+	tcase_add_test(tc, supervisor);
+	tcase_add_test(tc, dispatcher);
+	tcase_add_test(tc, technician);
+	tcase_add_test(tc, sales);
+	tcase_add_test(tc, auditor);
+	tcase_add_test(tc, personal_data_is_masked_for_every_role);
+	suite_add_tcase(s, tc);
+	return s;
+}
