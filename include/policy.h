@@ -40,6 +40,7 @@ enum perm {
 	PERM_WARRANTY_READ,    /* warranty expiry alerts (by owner, centre, region) */
 	PERM_WARRANTY_RENEW,   /* record a renewal contract (scoped) */
 	PERM_WEBHOOKS_ADMIN,   /* register webhook endpoints, see and retry deliveries */
+	PERM_TICKETS_CHECKIN, /* GPS check-in on one's own job (the assignee, checked by the handler) */
 	PERM__COUNT
 };
 

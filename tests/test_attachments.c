@@ -885,14 +885,22 @@ START_TEST(bad_check_ins_are_named_and_only_the_assignee_checks_in)
 	    400);
 	assert_problem(&r, 400, "/latitude");
 	http_result_free(&r);
-	/* In scope but not on the job: 403; out of scope: 404. */
+	/* A role that never checks in: 403; out of scope: 404. */
 	ck_assert_int_eq(checkin(w.disp, id, 22.52, 113.89, 10, "2026-11-23T10:00:00Z", &r), 403);
 	http_result_free(&r);
 	ck_assert_int_eq(checkin(w.other, id, 22.52, 113.89, 10, "2026-11-23T10:00:00Z", &r), 404);
 	http_result_free(&r);
-	ck_assert_int_eq(checkin(w.nj, id, 22.52, 113.89, 10, "2026-11-23T10:00:00Z", &r), 404);
+	ck_assert_int_eq(checkin(w.nj, id, 22.52, 113.89, 10, "2026-11-23T10:00:00Z", &r), 403);
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("GET", path, w.other, NULL, &r), 404);
+	http_result_free(&r);
+	/* The technician who reported the job sees it, but did not go: 403. */
+	exec_sql("UPDATE tickets SET created_by = (SELECT id FROM users WHERE username ="
+		 " 'tech2.sz')");
+	ck_assert_int_eq(http_json("GET", path, w.other, NULL, &r), 200);
+	http_result_free(&r);
+	ck_assert_int_eq(checkin(w.other, id, 22.52, 113.89, 10, "2026-11-23T10:00:00Z", &r), 403);
+	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_checkins"), 0);
 	world_down(&w);

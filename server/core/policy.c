@@ -52,6 +52,8 @@ static const unsigned perm_roles[PERM__COUNT] = {
 	[PERM_WARRANTY_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
 			       R(ROLE_SALES) | R(ROLE_AUDITOR),
 	[PERM_WARRANTY_RENEW] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_SALES),
+	/* Where one stood on arrival: only the one who stood there says it. */
+	[PERM_TICKETS_CHECKIN] = R(ROLE_TECHNICIAN),
 };
 #undef R
 
