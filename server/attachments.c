@@ -644,6 +644,14 @@ static enum range parse_range(const char *h, int64_t size, int64_t *first, int64
 	return RANGE_ONE;
 }
 
+static void cache_headers(struct resp *resp)
+{
+	/* The bytes under this URL never change; who may see them might. */
+	resp_header(resp, "Cache-Control", "private, max-age=86400");
+	/* Uploaded content: never let a browser run it as a page. */
+	resp_header(resp, "Content-Security-Policy", "default-src 'none'; sandbox");
+}
+
 static enum err get_attachment(struct req *req, struct resp *resp)
 {
 	struct ticket_row *t = calloc(1, sizeof(*t));
@@ -668,12 +676,9 @@ static enum err get_attachment(struct req *req, struct resp *resp)
 	snprintf(etag, sizeof(etag), "\"%s\"", a->sha256);
 	resp_header(resp, "ETag", etag);
 	resp_header(resp, "Accept-Ranges", "bytes");
-	/* The bytes under this URL never change; who may see them might. */
-	resp_header(resp, "Cache-Control", "private, max-age=86400");
-	/* Uploaded content: never let a browser run it as a page. */
-	resp_header(resp, "Content-Security-Policy", "default-src 'none'; sandbox");
 	if_none = req_header(req, "If-None-Match");
 	if (if_none && etag_listed(if_none, etag)) {
+		cache_headers(resp);
 		resp->status = 304;
 		goto out;
 	}
@@ -695,6 +700,7 @@ static enum err get_attachment(struct req *req, struct resp *resp)
 		e = http_fail(resp, ERR_RANGE, "the attachment has %lld bytes", (long long)size);
 		goto out;
 	}
+	cache_headers(resp);
 	if (r == RANGE_ONE) {
 		snprintf(text, sizeof(text), "bytes %lld-%lld/%lld", (long long)first,
 			 (long long)last, (long long)size);

@@ -659,11 +659,15 @@ START_TEST(ranges_etags_and_head)
 	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, h, &r), 416);
 	assert_problem(&r, 416, NULL);
 	ck_assert_str_eq(http_header(&r, "Content-Range", hdr, sizeof(hdr)), "bytes */200000");
+	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)), "no-store");
 	http_result_free(&r);
 
 	h[0] = "Range: bytes=0-9, 20-29"; /* several: the whole file */
 	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, h, &r), 200);
 	ck_assert_uint_eq(r.body_len, 200000);
+	ck_assert(memcmp(r.body, mp4.data, 200000) == 0);
+	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)),
+			 "private, max-age=86400");
 	http_result_free(&r);
 
 	h[0] = "Range: bytes=0-9";
