@@ -99,6 +99,20 @@ static const char *media_type_of(enum format f, const struct accepted *acc)
 	}
 }
 
+/* The stored media type as the static string an answer's Content-Type
+ * must be (struct resp keeps the pointer past the handler). */
+static const char *media_type_static(const char *stored)
+{
+	static const char *const known[] = { "image/jpeg", "image/png", "image/heic",
+					     "audio/mp4",  "audio/ogg", "audio/wav",
+					     "audio/mpeg", "video/mp4", "video/quicktime" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(stored, known[i]) == 0)
+			return known[i];
+	return "application/octet-stream";
+}
+
 static int brand_in(const unsigned char *b, const char *const *list)
 {
 	for (; *list; list++)
@@ -705,9 +719,9 @@ static enum err get_attachment(struct req *req, struct resp *resp)
 		snprintf(text, sizeof(text), "bytes %lld-%lld/%lld", (long long)first,
 			 (long long)last, (long long)size);
 		resp_header(resp, "Content-Range", text);
-		resp_file(resp, 206, a->media_type, fd, first, last - first + 1);
+		resp_file(resp, 206, media_type_static(a->media_type), fd, first, last - first + 1);
 	} else {
-		resp_file(resp, 200, a->media_type, fd, 0, size);
+		resp_file(resp, 200, media_type_static(a->media_type), fd, 0, size);
 	}
 out:
 	free(t);
