@@ -7,6 +7,7 @@
 struct config {
 	char listen[64]; /* "127.0.0.1:8443"; port 0 picks a free port */
 	char db_path[512];
+	char data_dir[512]; /* attachments: objects/ab/cdef… by SHA-256, tmp/ for uploads */
 	char tls_cert[512];
 	char tls_key[512];
 	char public_url[256];      /* "https://localhost:8443" */

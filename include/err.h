@@ -16,6 +16,7 @@ enum err {
 	ERR_PRECONDITION,      /* 412 */
 	ERR_TOO_LARGE,         /* 413 */
 	ERR_MEDIA_TYPE,        /* 415 */
+	ERR_RANGE,             /* 416: a Range the representation cannot satisfy */
 	ERR_UNPROCESSABLE,     /* 422 */
 	ERR_TOO_MANY,          /* 429 */
 	ERR_HEADERS_TOO_LARGE, /* 431 */

@@ -13,6 +13,7 @@
 
 struct mg_connection;
 struct db;
+struct db_pool;
 struct req;
 struct resp;
 
@@ -21,6 +22,9 @@ typedef enum err (*handler_fn)(struct req *req, struct resp *resp);
 enum route_flags {
 	ROUTE_JSON_BODY = 1u << 0, /* body must be a JSON object (parsed to req->json) */
 	ROUTE_RAW_BODY = 1u << 1,  /* body read into req->body as is */
+	/* The handler reads the body itself, in pieces, with req_body_read:
+	 * for uploads too large to hold in memory. */
+	ROUTE_STREAM_BODY = 1u << 2,
 };
 
 /* Routes are data: each module exports a table ending in a zeroed entry. */
@@ -35,6 +39,10 @@ struct route {
 };
 
 #define HTTP_BODY_DEFAULT_MAX (1024u * 1024u)
+/* A streamed body gets body-deadline-ms plus one second per this many
+ * bytes: a large upload over a slow link may take minutes, a trickle may
+ * not. */
+#define HTTP_STREAM_MIN_RATE (64u * 1024u)
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_QUERY 16
@@ -42,6 +50,20 @@ struct route {
 struct query_param {
 	char *key;   /* decoded; owned by the request */
 	char *value; /* decoded; owned by the request */
+};
+
+/* Where a streamed body (ROUTE_STREAM_BODY) stands; the dispatcher sets
+ * it up and req_body_read advances it. */
+struct req_stream {
+	int64_t length; /* Content-Length; -1 when chunked */
+	int64_t got;    /* bytes read so far */
+	uint64_t start_us;
+	int deadline_ms;
+	int started; /* the first read happened (and 100 Continue went out) */
+	int done;    /* the whole body arrived */
+	int failed;
+	int unread;           /* body left unread: the connection closes after the answer */
+	struct db_pool *pool; /* req->db goes back here while the body arrives */
 };
 
 /* Request context: lives for one request; the dispatcher owns and frees
@@ -62,7 +84,8 @@ struct req {
 	struct principal user; /* valid when authenticated */
 	char *body;            /* NUL-terminated; NULL when none */
 	size_t body_len;
-	json_t *json; /* parsed body for ROUTE_JSON_BODY */
+	json_t *json;             /* parsed body for ROUTE_JSON_BODY */
+	struct req_stream stream; /* ROUTE_STREAM_BODY */
 };
 
 /* Response context: the handler fills it, the dispatcher writes it. */
@@ -74,6 +97,11 @@ struct resp {
 	char detail[256]; /* problem "detail" when a handler fails */
 	json_t *errors;   /* problem "errors" list; owned */
 	json_t *extra;    /* further problem members ("allowed": [...]); owned */
+	/* resp_file: the body is file_len bytes of file_fd from file_off,
+	 * written in pieces; the dispatcher closes the file. */
+	int file_open;
+	int file_fd;
+	int64_t file_off, file_len;
 };
 
 /* Failing: set the problem detail and return e (so handlers can
@@ -92,10 +120,28 @@ void resp_json(struct resp *resp, int status, json_t *doc);
 void resp_text(struct resp *resp, int status, const char *content_type, const char *data,
 	       size_t len);
 void resp_header(struct resp *resp, const char *name, const char *value);
+/* Answers len bytes of the open file fd from off without reading it into
+ * memory; takes fd (closed after the answer is written, or on failure). */
+void resp_file(struct resp *resp, int status, const char *content_type, int fd, int64_t off,
+	       int64_t len);
 
 /* Reading input. */
 const char *req_header(const struct req *req, const char *name); /* borrowed */
 const char *req_query(const struct req *req, const char *key);   /* borrowed */
+/* ROUTE_STREAM_BODY: the announced Content-Length, -1 when the body comes
+ * chunked (its length unknown until it ends), 0 when there is none. */
+int64_t req_body_length(const struct req *req);
+/* ROUTE_STREAM_BODY: reads the next piece of the body (at most size bytes)
+ * into buf; *got = 0 once the whole body has arrived. Sends 100 Continue
+ * first when the client asked for it. Answers the problem itself and
+ * closes the connection after the answer when the body breaks off (408:
+ * shorter than its Content-Length, the client went away or stalled), is
+ * over the route's body_max (413), or trickles in slower than the body
+ * deadline allows (408). A slow body must not hold one of the few database
+ * connections: req->db is NULL from the first read until the body has
+ * ended or failed (then it is back), so hold no statement or transaction
+ * across the reads. */
+enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t size, size_t *got);
 /* Path parameter i as a positive int64; answers 404 itself when it is not. */
 enum err req_param_id(const struct req *req, struct resp *resp, size_t i, int64_t *out);
 

@@ -47,6 +47,7 @@ enum perm {
 	PERM_PROBLEMS_READ,    /* recurring-problem records (national quality data) */
 	PERM_PROBLEMS_WRITE,   /* owner, status and corrective action of a problem */
 	PERM_ANALYTICS,        /* operations analytics (scoped: region, centre) */
+	PERM_TICKETS_CHECKIN, /* GPS check-in on one's own job (the assignee, checked by the handler) */
 	PERM__COUNT
 };
 

@@ -29,6 +29,8 @@ extern const struct route analytics_routes[];
 extern const struct route notifications_routes[];
 extern const struct route webhooks_routes[];
 extern const struct route kb_routes[];
+extern const struct route attachments_routes[];
+extern const struct route checkins_routes[];
 
 /* Flattened view: route i has metrics index i + 1. */
 size_t routes_count(void);

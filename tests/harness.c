@@ -68,6 +68,7 @@ static void start_server(void)
 	config_defaults(&cfg);
 	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
+	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", H.dir);
 	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s",
 		 env_or("FIELDTRACE_TEST_CERT", "certs/server.pem"));
 	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s",

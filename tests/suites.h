@@ -23,5 +23,6 @@ Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, ou
 Suite *kb_suite(void);       /* tests/test_kb.c: knowledge base, search, suggestions */
 
 Suite *analytics_suite(void); /* tests/test_analytics.c: problems, analytics, report */
+Suite *attachments_suite(void); /* tests/test_attachments.c: uploads, downloads, check-ins */
 
 #endif

@@ -95,6 +95,11 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/tickets/{id}", "ASDTLU", TICKET, 0 },
 	{ "POST", "/v1/tickets/{id}/transitions", "ASDT", TICKET, 0 },
 	{ "GET", "/v1/tickets/{id}/candidates", "ASD", TICKET, 0 },
+	{ "PUT", "/v1/tickets/{id}/attachments/{uuid}", "ASDT", TICKET, 0 },
+	{ "GET", "/v1/tickets/{id}/attachments", "ASDTLU", TICKET, 0 },
+	{ "GET", "/v1/tickets/{id}/attachments/{uuid}", "ASDTLU", TICKET, MAY_404 },
+	{ "POST", "/v1/tickets/{id}/checkins", "T", TICKET, 0 },
+	{ "GET", "/v1/tickets/{id}/checkins", "ASDTLU", TICKET, 0 },
 	{ "GET", "/v1/warranty/alerts", "ASDLU", GLOBAL, 0 },
 	{ "GET", "/v1/assets/{id}/warranty/renewals", "ASDTLU", ASSET, 0 },
 	{ "POST", "/v1/assets/{id}/warranty/renewals", "ASL", ASSET, 0 },
@@ -285,6 +290,8 @@ static void fill_path(const struct row *r, char which, char *out, size_t size)
 			snprintf(value, sizeof(value), "P3");
 		else if (strcmp(name, "date") == 0)
 			snprintf(value, sizeof(value), "2026-10-01");
+		else if (strcmp(name, "uuid") == 0)
+			snprintf(value, sizeof(value), "0b6e4c1a-2f3d-4e5a-9b8c-7d6e5f4a3b21");
 		else
 			ck_abort_msg("%s: no value for {%s}", r->path, name);
 		n += (size_t)snprintf(out + n, size - n, "%s", value);

@@ -34,6 +34,7 @@ struct key {
 static const struct key keys[] = {
 	S("listen", listen, "ADDR:PORT to serve HTTPS on (port 0: any free port)"),
 	S("db", db_path, "SQLite database file"),
+	S("data-dir", data_dir, "directory of uploaded attachments (content-addressed)"),
 	S("tls-cert", tls_cert, "PEM certificate chain"),
 	S("tls-key", tls_key, "PEM private key"),
 	S("public-url", public_url, "base URL printed in QR links"),
@@ -57,6 +58,7 @@ void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	strcpy(cfg->listen, "127.0.0.1:8443");
 	strcpy(cfg->db_path, "var/fieldtrace.db");
+	strcpy(cfg->data_dir, "var/data");
 	strcpy(cfg->tls_cert, "certs/server.pem");
 	strcpy(cfg->tls_key, "certs/server.key");
 	strcpy(cfg->public_url, "https://localhost:8443");

@@ -18,6 +18,7 @@ static const struct {
 	[ERR_PRECONDITION] = { 412, "Precondition failed", "/problems/precondition-failed" },
 	[ERR_TOO_LARGE] = { 413, "Content too large", "/problems/too-large" },
 	[ERR_MEDIA_TYPE] = { 415, "Unsupported media type", "/problems/unsupported-media-type" },
+	[ERR_RANGE] = { 416, "Range not satisfiable", "/problems/range-not-satisfiable" },
 	[ERR_UNPROCESSABLE] = { 422, "Unprocessable content", "/problems/unprocessable" },
 	[ERR_TOO_MANY] = { 429, "Too many requests", "/problems/too-many-requests" },
 	[ERR_HEADERS_TOO_LARGE] = { 431, "Request header fields too large",

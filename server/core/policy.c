@@ -63,6 +63,8 @@ static const unsigned perm_roles[PERM__COUNT] = {
 	/* Admins and auditors all; supervisors their region; dispatchers their centre. */
 	[PERM_ANALYTICS] =
 	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_AUDITOR),
+	/* Where one stood on arrival: only the one who stood there says it. */
+	[PERM_TICKETS_CHECKIN] = R(ROLE_TECHNICIAN),
 };
 #undef R
 

@@ -338,6 +338,103 @@ out:
 	return e;
 }
 
+/* ---- streamed bodies (ROUTE_STREAM_BODY) ---------------------------------- */
+
+static void stream_setup(struct req *req, const struct http_limits *lim, struct db_pool *pool)
+{
+	const struct mg_request_info *ri = mg_get_request_info(req->conn);
+	struct req_stream *s = &req->stream;
+
+	if (header_present(req->conn, "Transfer-Encoding"))
+		s->length = -1; /* chunked: the length is known at the end */
+	else
+		s->length = ri->content_length > 0 ? ri->content_length : 0;
+	s->deadline_ms = lim->body_deadline_ms;
+	s->unread = s->length != 0;
+	s->pool = pool;
+}
+
+/* The body has ended or failed: the handler gets a connection back. */
+static void stream_end(struct req *req)
+{
+	if (req->stream.pool && !req->db)
+		req->db = db_pool_acquire(req->stream.pool);
+}
+
+int64_t req_body_length(const struct req *req)
+{
+	return req->stream.length;
+}
+
+static enum err stream_fail(struct req *req, struct resp *resp, enum err e, const char *detail)
+{
+	req->stream.failed = 1;
+	stream_end(req);
+	return http_fail(resp, e, "%s", detail);
+}
+
+enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t size, size_t *got)
+{
+	struct req_stream *s = &req->stream;
+	size_t body_max = req->route->body_max ? req->route->body_max : HTTP_BODY_DEFAULT_MAX;
+	uint64_t allowed;
+	int n;
+
+	*got = 0;
+	if (s->failed)
+		return stream_fail(req, resp, ERR_INVALID, "the body could not be read");
+	if (s->done || s->length == 0) {
+		s->done = 1;
+		s->unread = 0;
+		stream_end(req);
+		return ERR_OK;
+	}
+	if (!s->started) {
+		const char *expect = mg_get_header(req->conn, "Expect");
+
+		s->started = 1;
+		s->start_us = monotonic_us();
+		if (s->pool) {
+			db_pool_release(s->pool, req->db);
+			req->db = NULL;
+		}
+		if (expect && strcasecmp(expect, "100-continue") == 0)
+			mg_write(req->conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	}
+	if (size > 1u << 30)
+		size = 1u << 30;
+	n = mg_read(req->conn, buf, size);
+	if (n < 0)
+		return stream_fail(req, resp, ERR_INVALID, "the body could not be read");
+	if (n == 0) {
+		if (s->length > 0 && s->got < s->length) {
+			char msg[128];
+
+			/* The client went away or stalled past request-timeout-ms. */
+			snprintf(msg, sizeof(msg), "the body stopped after %lld of %lld bytes",
+				 (long long)s->got, (long long)s->length);
+			return stream_fail(req, resp, ERR_TIMEOUT, msg);
+		}
+		s->done = 1;
+		s->unread = 0;
+		stream_end(req);
+		return ERR_OK;
+	}
+	s->got += n;
+	if ((uint64_t)s->got > body_max) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes", body_max);
+		return stream_fail(req, resp, ERR_TOO_LARGE, msg);
+	}
+	allowed =
+	    (uint64_t)s->deadline_ms * 1000u + (uint64_t)s->got / HTTP_STREAM_MIN_RATE * 1000000u;
+	if (monotonic_us() - s->start_us > allowed)
+		return stream_fail(req, resp, ERR_TIMEOUT, "the body did not arrive in time");
+	*got = (size_t)n;
+	return ERR_OK;
+}
+
 static void request_cleanup(struct req *req, struct resp *resp)
 {
 	for (size_t i = 0; i < req->nparams; i++)
@@ -352,6 +449,7 @@ static void request_cleanup(struct req *req, struct resp *resp)
 	buf_cleanup(&resp->body);
 	json_decref(resp->errors);
 	json_decref(resp->extra);
+	http_file_close(resp);
 }
 
 static enum err run_route(struct req *req, struct resp *resp, const struct http_limits *lim,
@@ -428,6 +526,17 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 				return e;
 		}
 	}
+	if (req->route->flags & ROUTE_STREAM_BODY) {
+		size_t body_max =
+		    req->route->body_max ? req->route->body_max : HTTP_BODY_DEFAULT_MAX;
+
+		if (ri->content_length > (long long)body_max) {
+			*must_close = 1;
+			return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
+					 body_max);
+		}
+		stream_setup(req, lim, pool);
+	}
 	if (reading) {
 		e = req->route->handler(req, resp);
 		db_read_end(req->db);
@@ -468,6 +577,8 @@ int http_dispatch(struct mg_connection *conn, const struct http_limits *lim)
 		e = run_route(&req, &resp, lim, pool, path_copy, &must_close);
 	}
 	free(path_copy);
+	if (req.stream.unread)
+		must_close = 1; /* a streamed body left unread or broken off */
 	if (e != ERR_OK && req.db)
 		db_rollback(req.db); /* a handler that failed mid-write */
 	/* Back to the pool before the answer goes out to a possibly slow

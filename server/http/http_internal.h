@@ -21,7 +21,10 @@ int http_dispatch(struct mg_connection *conn, const struct http_limits *lim);
 void http_request_id_new(char *out, size_t out_size);
 /* Turns a failed handler's detail and errors into a problem+json body. */
 void http_problem_render(const struct req *req, struct resp *resp, enum err e);
-/* Status line, headers and body in one write; returns bytes sent. */
+/* Closes a resp_file's file (no-op when none). */
+void http_file_close(struct resp *resp);
+/* Status line, headers and body in one write (a resp_file body follows in
+ * pieces); returns bytes sent. */
 size_t http_response_write(const struct req *req, struct resp *resp, int must_close);
 void http_access_log(const struct req *req, const struct resp *resp, size_t bytes, uint64_t micros);
 /* Writes a bare problem for errors civetweb detects before routing. */

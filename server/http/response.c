@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -99,6 +100,52 @@ void resp_header(struct resp *resp, const char *name, const char *value)
 	buf_printf(&resp->headers, "%s: %s\r\n", name, value);
 }
 
+void resp_file(struct resp *resp, int status, const char *content_type, int fd, int64_t off,
+	       int64_t len)
+{
+	http_file_close(resp);
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body.len = 0;
+	resp->file_open = 1;
+	resp->file_fd = fd;
+	resp->file_off = off;
+	resp->file_len = len;
+}
+
+void http_file_close(struct resp *resp)
+{
+	if (resp->file_open)
+		close(resp->file_fd);
+	resp->file_open = 0;
+}
+
+/* Writes the resp_file body in pieces; returns bytes sent. */
+static size_t write_file_body(const struct req *req, struct resp *resp)
+{
+	char chunk[65536];
+	int64_t off = resp->file_off, left = resp->file_len;
+	size_t sent = 0;
+
+	while (left > 0) {
+		size_t want = left < (int64_t)sizeof(chunk) ? (size_t)left : sizeof(chunk);
+		ssize_t n = pread(resp->file_fd, chunk, want, (off_t)off);
+
+		if (n <= 0) {
+			/* The length is promised: the client sees a short body. */
+			log_error("http: %s: file read failed at %lld", req->request_id,
+				  (long long)off);
+			break;
+		}
+		if (mg_write(req->conn, chunk, (size_t)n) <= 0)
+			break; /* the client went away */
+		sent += (size_t)n;
+		off += n;
+		left -= n;
+	}
+	return sent;
+}
+
 void http_request_id_new(char *out, size_t out_size)
 {
 	static _Atomic uint64_t counter;
@@ -121,6 +168,7 @@ void http_problem_render(const struct req *req, struct resp *resp, enum err e)
 	int status = err_http_status(e);
 	json_t *doc;
 
+	http_file_close(resp); /* a handler that failed after opening its file */
 	if (e == ERR_DB || e == ERR_INTERNAL)
 		snprintf(resp->detail, sizeof(resp->detail),
 			 "the server failed; quote request id %s", req->request_id);
@@ -184,6 +232,8 @@ static const char *status_reason(int status)
 		return "Content Too Large";
 	case 415:
 		return "Unsupported Media Type";
+	case 416:
+		return "Range Not Satisfiable";
 	case 422:
 		return "Unprocessable Content";
 	case 429:
@@ -215,7 +265,8 @@ size_t http_response_write(const struct req *req, struct resp *resp, int must_cl
 	int head = strcmp(req->method, "HEAD") == 0;
 	int no_body = resp->status == 204 || resp->status == 304;
 	struct buf out;
-	size_t body_len = no_body ? 0 : resp->body.len;
+	int file = resp->file_open && !no_body;
+	size_t body_len = no_body ? 0 : file ? (size_t)resp->file_len : resp->body.len;
 	size_t sent = 0;
 
 	if (resp->status == 0)
@@ -234,11 +285,15 @@ size_t http_response_write(const struct req *req, struct resp *resp, int must_cl
 	if (must_close)
 		buf_puts(&out, "Connection: close\r\n");
 	buf_puts(&out, "\r\n");
-	if (!head && body_len)
+	if (!head && body_len && !file)
 		buf_append(&out, resp->body.data, body_len);
-	if (!out.failed && mg_write(req->conn, out.data, out.len) > 0)
+	if (!out.failed && mg_write(req->conn, out.data, out.len) > 0) {
 		sent = out.len;
+		if (file && !head)
+			sent += write_file_body(req, resp);
+	}
 	buf_cleanup(&out);
+	http_file_close(resp);
 	return sent;
 }
 

@@ -31,6 +31,8 @@ static const struct route *const tables[] = {
 	notifications_routes,
 	webhooks_routes,
 	kb_routes,
+	attachments_routes,
+	checkins_routes,
 	NULL,
 };
 /* clang-format on */

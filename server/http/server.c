@@ -11,6 +11,7 @@
 #include "http_internal.h"
 #include "log.h"
 #include "metrics.h"
+#include "objects.h"
 #include "qr.h"
 #include "scheduler.h"
 #include "server.h"
@@ -156,6 +157,8 @@ enum err server_start(const struct config *cfg, struct server **out)
 		e = db_quick_check(db);
 	if (e == ERR_OK)
 		e = qr_keys_load(db); /* codes verify from memory, before any read */
+	if (e == ERR_OK)
+		e = objects_init(cfg->data_dir); /* attachments: writable, swept */
 	db_close(db);
 	if (e != ERR_OK) {
 		mg_exit_library();
