@@ -39,6 +39,7 @@ enum perm {
 	PERM_ROUTING_PREVIEW,  /* where a request from a site would go */
 	PERM_WARRANTY_READ,    /* warranty expiry alerts (by owner, centre, region) */
 	PERM_WARRANTY_RENEW,   /* record a renewal contract (scoped) */
+	PERM_SYNC,             /* a device's sync of its own jobs and reference data */
 	PERM__COUNT
 };
 

@@ -22,6 +22,7 @@ extern const struct route catalogue_routes[];
 extern const struct route service_levels_routes[];
 extern const struct route centres_routes[];
 extern const struct route routing_routes[];
+extern const struct route sync_routes[];
 
 /* Flattened view: route i has metrics index i + 1. */
 size_t routes_count(void);

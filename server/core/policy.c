@@ -50,6 +50,8 @@ static const unsigned perm_roles[PERM__COUNT] = {
 	[PERM_WARRANTY_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
 			       R(ROLE_SALES) | R(ROLE_AUDITOR),
 	[PERM_WARRANTY_RENEW] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_SALES),
+	/* Field devices: technicians their jobs, dispatchers their centre's. */
+	[PERM_SYNC] = R(ROLE_DISPATCHER) | R(ROLE_TECHNICIAN),
 };
 #undef R
 

@@ -2,25 +2,10 @@
 #include "routes.h"
 
 static const struct route *const tables[] = {
-	health_routes,
-	auth_routes,
-	users_routes,
-	regions_routes,
-	customers_routes,
-	sites_routes,
-	models_routes,
-	assets_routes,
-	identity_routes,
-	labels_routes,
-	imports_routes,
-	audit_routes,
-	tickets_routes,
-	warranty_routes,
-	catalogue_routes,
-	service_levels_routes,
-	centres_routes,
-	routing_routes,
-	NULL,
+	health_routes,         auth_routes,    users_routes,   regions_routes,  customers_routes,
+	sites_routes,          models_routes,  assets_routes,  identity_routes, labels_routes,
+	imports_routes,        audit_routes,   tickets_routes, warranty_routes, catalogue_routes,
+	service_levels_routes, centres_routes, routing_routes, sync_routes,     NULL,
 };
 
 #define MAX_ROUTES 256
