@@ -17,5 +17,6 @@ Suite *warranty_suite(void); /* tests/test_warranty.c: alerts, renewals, digest 
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
 Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
+Suite *offline_suite(void);  /* tests/test_offline.c: idempotent replay, sync, device time */
 
 #endif

@@ -24,6 +24,7 @@ int main(void)
 	srunner_add_suite(sr, warranty_suite());
 	srunner_add_suite(sr, routing_suite());
 	srunner_add_suite(sr, sla_suite());
+	srunner_add_suite(sr, offline_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
