@@ -16,6 +16,8 @@ struct db;
 struct db_pool;
 struct req;
 struct resp;
+struct http_synthetic;
+struct http_limits;
 
 typedef enum err (*handler_fn)(struct req *req, struct resp *resp);
 
@@ -69,8 +71,10 @@ struct req_stream {
 /* Request context: lives for one request; the dispatcher owns and frees
  * everything in it. Strings borrowed from it never outlive the request. */
 struct req {
-	struct mg_connection *conn;
-	struct db *db; /* this worker's connection */
+	struct mg_connection *conn;             /* NULL for an internal request */
+	const struct http_synthetic *synthetic; /* internal request's input, or NULL */
+	const struct http_limits *limits;       /* the server's */
+	struct db *db;                          /* this worker's connection */
 	const struct route *route;
 	const char *method;
 	const char *path; /* decoded, without the query */
@@ -175,6 +179,33 @@ enum err req_page(const struct req *req, struct resp *resp, struct page *page);
 /* Answers 200 {"items": items, "next_cursor": ...}; steals items.
  * next_key is the last item's key when more may follow, else NULL. */
 void resp_page(struct resp *resp, json_t *items, const char *next_key);
+
+/* Cursors are base64url of a key: encodes key into out ("" when it does not
+ * fit); req_page decodes them. */
+void http_cursor_encode(const char *key, char *out, size_t out_size);
+
+/* Internal dispatch: a request that arrives without a connection (the
+ * queued actions of POST /v1/sync) runs through the same pipeline as a real
+ * one: route match, the caller's permission, query and body validation,
+ * the Idempotency-Key store and the handler. */
+struct http_header {
+	const char *name;
+	const char *value;
+};
+struct http_synthetic {
+	const char *method;
+	const char *path;                  /* may carry "?query" */
+	const struct http_header *headers; /* e.g. Idempotency-Key, If-Match */
+	size_t nheaders;
+	const char *body; /* NULL = none; sent as application/json */
+	size_t body_len;
+};
+/* Runs in as outer's caller (already authenticated) and fills resp, which
+ * the call initialises; the caller frees it with http_resp_cleanup().
+ * Internal requests do not nest: one from inside another is a 400. */
+void http_dispatch_internal(const struct req *outer, const struct http_synthetic *in,
+			    struct resp *resp);
+void http_resp_cleanup(struct resp *resp);
 
 /* The configured public base URL ("https://host:port"), for links. */
 const char *http_public_url(void);

@@ -48,6 +48,7 @@ enum perm {
 	PERM_PROBLEMS_WRITE,   /* owner, status and corrective action of a problem */
 	PERM_ANALYTICS,        /* operations analytics (scoped: region, centre) */
 	PERM_TICKETS_CHECKIN, /* GPS check-in on one's own job (the assignee, checked by the handler) */
+	PERM_SYNC,            /* a device's sync of its own jobs and reference data */
 	PERM__COUNT
 };
 

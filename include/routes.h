@@ -31,6 +31,7 @@ extern const struct route webhooks_routes[];
 extern const struct route kb_routes[];
 extern const struct route attachments_routes[];
 extern const struct route checkins_routes[];
+extern const struct route sync_routes[];
 
 /* Flattened view: route i has metrics index i + 1. */
 size_t routes_count(void);

@@ -40,6 +40,11 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 			     struct ticket_row *t, const struct ticket_facts *facts,
 			     const char *routing_rule, const char *routing_reason, int64_t *id_out);
 
+/* The ticket in full (history, work, parts) as GET /v1/tickets/{id} shows
+ * it, contacts masked, read without a scope check (the caller decided who
+ * may see it). *out is new (caller decrefs). */
+enum err tickets_full_json(struct db *db, int64_t id, const struct principal *who, json_t **out);
+
 /* Answers the ticket in full (history, work, parts) with its ETag, as
  * status (200, or 201 with Location). Contacts masked. */
 enum err tickets_answer(struct req *req, struct resp *resp, int64_t id, int status);
@@ -55,6 +60,8 @@ struct ticket_event_in {
 	int has_position;
 	double latitude, longitude;
 	const json_t *detail; /* NULL = {} ; not stolen */
+	int has_device_at;
+	int64_t device_at; /* the device's clock for work recorded offline */
 };
 enum err tickets_event_locked(struct db *db, int64_t ticket_id, const struct ticket_event_in *in);
 

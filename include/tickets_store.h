@@ -87,7 +87,9 @@ struct ticket_row {
 	char assignee_username[64];
 	int has_position; /* the site's */
 	double latitude, longitude;
-	int escalation_level; /* highest SLA escalation recorded, 0 = none */
+	int escalation_level;        /* highest SLA escalation recorded, 0 = none */
+	char client_id[40];          /* UUID the device gave it; "" when none */
+	char client_fingerprint[65]; /* SHA-256 (hex) of the opening request */
 };
 
 /* Inserts t (id, version, display names ignored); *id_out = its id. */
@@ -98,6 +100,10 @@ enum err tickets_store_insert(struct db *db, const struct ticket_row *t, int64_t
 enum err tickets_store_update(struct db *db, struct ticket_row *t);
 enum err tickets_store_get(struct db *db, int64_t id, const struct ticket_scope *sc,
 			   struct ticket_row *out);
+/* The ticket a device opened as client_id (any scope): its id, the opening
+ * request's fingerprint and who opened it. ERR_NOT_FOUND when none. */
+enum err tickets_store_by_client_id(struct db *db, const char *client_id, int64_t *id,
+				    char fingerprint[65], int64_t *created_by);
 
 /* Filters of the list; NULL / 0 = not filtered. */
 struct ticket_filter {
@@ -136,11 +142,16 @@ struct ticket_event {
 	int has_position;
 	double latitude, longitude;
 	char detail[TICKET_TEXT_SIZE]; /* JSON object text */
+	int has_device_at;
+	int64_t device_at; /* the device's clock, as given (work recorded offline) */
 };
 /* Appends ev (seq is assigned: one more than the last). */
 enum err tickets_store_event_add(struct db *db, int64_t ticket_id, struct ticket_event *ev);
 typedef int (*ticket_event_fn)(const struct ticket_event *ev, void *ctx);
 enum err tickets_store_events(struct db *db, int64_t ticket_id, ticket_event_fn fn, void *ctx);
+/* When the last transition took effect: its device time when the entry's
+ * detail says time_source "device", else its server time; 0 when none. */
+enum err tickets_store_last_event_time(struct db *db, int64_t ticket_id, int64_t *out);
 
 /* ---- work record and parts ------------------------------------------- */
 

@@ -1272,6 +1272,15 @@ static enum err patch_asset(struct req *req, struct resp *resp)
 	if (e != ERR_OK)
 		goto out;
 	if (!if_match_ok(req, old->version)) {
+		/* The current trace goes with the refusal, so a device can merge. */
+		json_t *trace = NULL;
+
+		e = assets_trace_json(req->db, &req->user, old->id, TRACE_LATEST_EVENTS, 0, &trace);
+		if (e != ERR_OK)
+			goto out;
+		json_decref(resp->extra);
+		resp->extra = json_pack("{s:o}", "current", trace);
+		etag_header(resp, old->version);
 		e = http_fail(resp, ERR_PRECONDITION, "the asset is no longer at that version");
 		goto out;
 	}

@@ -14,10 +14,12 @@
 #include "db.h"
 #include "escalation.h"
 #include "http.h"
+#include "idempotency_store.h"
 #include "log.h"
 #include "problems.h"
 #include "routes.h"
 #include "scheduler_store.h"
+#include "sync_store.h"
 #include "warranty.h"
 #include "webhooks.h"
 
@@ -29,10 +31,9 @@ struct job {
 /* In this order: escalations, expiry notices and new problems write the outbox that the
  * webhook job then delivers in the same tick. */
 static const struct job jobs[] = {
-	{ "sla_escalation", escalation_run },
-	{ "warranty_digest", warranty_digest_run },
-	{ "problems_detect", problems_detect_run },
-	{ "webhooks", webhooks_deliver_run },
+	{ "sla_escalation", escalation_run },           { "warranty_digest", warranty_digest_run },
+	{ "problems_detect", problems_detect_run },     { "webhooks", webhooks_deliver_run },
+	{ "idempotency_purge", idempotency_purge_run }, { "sync_retire", sync_retire_run },
 };
 #define N_JOBS (sizeof(jobs) / sizeof(jobs[0]))
 

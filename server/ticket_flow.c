@@ -28,6 +28,9 @@
 #define NOTE_MAX 1000
 #define PARTS_MAX 50
 #define LOW_SATISFACTION 2 /* this or lower reopens the loop as a complaint */
+/* A device's clock is believed within these bounds (see device_time). */
+#define DEVICE_SKEW_MAX (5 * 60)
+#define DEVICE_AGE_MAX (7 * 86400)
 
 enum actor_kind {
 	BY_ASSIGNEE = 1u << 0,   /* the technician the job is assigned to */
@@ -124,11 +127,17 @@ json_t *ticket_flow_allowed(const struct ticket_row *t, const struct principal *
 /* ---- input --------------------------------------------------------------- */
 
 static const struct json_field transition_fields[] = {
-	{ "action", JSON_STRING, JF_REQUIRED, 24 }, { "note", JSON_STRING, 0, NOTE_MAX },
-	{ "assignee_id", JSON_INTEGER, 0, 0 },      { "latitude", JSON_REAL, 0, 0 },
-	{ "longitude", JSON_REAL, 0, 0 },           { "work", JSON_OBJECT, 0, 0 },
-	{ "satisfaction", JSON_INTEGER, 0, 0 },     { "comment", JSON_STRING, 0, NOTE_MAX },
-	{ "centre", JSON_STRING, 0, 31 },           { NULL, 0, 0, 0 },
+	{ "action", JSON_STRING, JF_REQUIRED, 24 },
+	{ "note", JSON_STRING, 0, NOTE_MAX },
+	{ "assignee_id", JSON_INTEGER, 0, 0 },
+	{ "latitude", JSON_REAL, 0, 0 },
+	{ "longitude", JSON_REAL, 0, 0 },
+	{ "work", JSON_OBJECT, 0, 0 },
+	{ "satisfaction", JSON_INTEGER, 0, 0 },
+	{ "comment", JSON_STRING, 0, NOTE_MAX },
+	{ "centre", JSON_STRING, 0, 31 },
+	{ "device_time", JSON_STRING, 0, 40 },
+	{ NULL, 0, 0, 0 },
 };
 
 static const struct json_field work_fields[] = {
@@ -161,6 +170,8 @@ struct transition_in {
 	char centre[32];
 	struct ticket_work work;
 	const json_t *parts; /* borrowed from the body */
+	int has_device_time;
+	int64_t device_time; /* when the device says it happened (work recorded offline) */
 };
 
 /* Members the action does not use are refused by name, so a client that
@@ -232,6 +243,20 @@ static void take_work(struct resp *resp, const json_t *work, struct transition_i
 	in->parts = parts;
 }
 
+/* device_time: an RFC 3339 instant (a date alone is not a time). */
+static void take_device_time(struct resp *resp, const json_t *body, struct transition_in *in)
+{
+	const char *s = json_string_value(json_object_get(body, "device_time"));
+
+	if (!s)
+		return;
+	if (!strchr(s, 'T') || clock_parse(s, &in->device_time) < 0) {
+		http_invalid(resp, "/device_time", "must be an RFC 3339 time");
+		return;
+	}
+	in->has_device_time = 1;
+}
+
 /* The body's shape and its action: checked before the ticket is read. */
 static enum err parse_action(struct req *req, struct resp *resp, struct transition_in *in)
 {
@@ -268,6 +293,7 @@ static enum err parse_members(struct req *req, struct resp *resp, struct transit
 	registry_take_text(resp, body, "", "comment", in->comment, sizeof(in->comment), 0);
 	registry_take_text(resp, body, "", "centre", in->centre, sizeof(in->centre),
 			   TEXT_REQUIRED | TEXT_CODE);
+	take_device_time(resp, body, in);
 	return registry_errors(resp) ? ERR_INVALID : ERR_OK;
 }
 
@@ -281,7 +307,8 @@ struct flow {
 	char before_status[20];
 	int64_t before_assignee;
 	char before_centre[32];
-	int64_t now;
+	int64_t now;          /* the server's clock: the history entry's "at" */
+	int64_t at;           /* when it happened: the device's clock when plausible */
 	json_t *detail;       /* of the history entry; owned */
 	int64_t complaint_id; /* a low score opened this one */
 };
@@ -405,7 +432,7 @@ static enum err do_resolve(struct flow *f)
 		json_object_set_new(f->detail, "minutes_spent",
 				    json_integer(f->in->work.minutes_spent));
 		json_object_set(f->detail, "parts", replaced);
-		f->t->resolved_at = f->now;
+		f->t->resolved_at = f->at;
 	}
 	json_decref(replaced);
 	return e;
@@ -505,6 +532,42 @@ static enum err open_complaint(struct flow *f)
 	return e;
 }
 
+/* Work recorded offline carries the device's clock. Its SLA facts
+ * (responded, arrived, resolved) use it when plausible: not ahead of the
+ * server by more than DEVICE_SKEW_MAX, not older than DEVICE_AGE_MAX, not
+ * before the ticket was opened nor before the previous transition took
+ * effect. Otherwise the server's time counts and the history says why; the
+ * device's time is kept either way. */
+static enum err device_time(struct flow *f)
+{
+	int64_t dt = f->in->device_time, previous = 0;
+	const char *why = NULL;
+	enum err e;
+
+	f->at = f->now;
+	if (!f->in->has_device_time)
+		return ERR_OK;
+	if (dt > f->now + DEVICE_SKEW_MAX)
+		why = "ahead of the server's clock";
+	else if (dt < f->now - DEVICE_AGE_MAX)
+		why = "older than 7 days";
+	else if (dt < f->t->created_at)
+		why = "before the ticket was opened";
+	if (!why) {
+		e = tickets_store_last_event_time(f->req->db, f->t->id, &previous);
+		if (e != ERR_OK)
+			return e;
+		if (dt < previous)
+			why = "before the previous transition";
+	}
+	if (!why)
+		f->at = dt;
+	json_object_set_new(f->detail, "time_source", json_string(why ? "server" : "device"));
+	if (why)
+		json_object_set_new(f->detail, "device_time_rejected", json_string(why));
+	return ERR_OK;
+}
+
 static enum err apply(struct flow *f)
 {
 	struct ticket_row *t = f->t;
@@ -515,12 +578,12 @@ static enum err apply(struct flow *f)
 		e = do_assign(f);
 	} else if (strcmp(action, "accept") == 0) {
 		if (!t->responded_at)
-			t->responded_at = f->now;
+			t->responded_at = f->at;
 	} else if (strcmp(action, "decline") == 0) {
 		t->assignee_id = 0;
 	} else if (strcmp(action, "arrive") == 0) {
 		if (!t->arrived_at)
-			t->arrived_at = f->now;
+			t->arrived_at = f->at;
 		if (t->has_position)
 			json_object_set_new(
 			    f->detail, "distance_from_site_km",
@@ -621,7 +684,9 @@ static enum err record(struct flow *f)
 							    .has_position = f->in->has_position,
 							    .latitude = f->in->latitude,
 							    .longitude = f->in->longitude,
-							    .detail = f->detail });
+							    .detail = f->detail,
+							    .has_device_at = f->in->has_device_time,
+							    .device_at = f->in->device_time });
 	if (e != ERR_OK)
 		return e;
 	tickets_number(t->id, number);
@@ -688,14 +753,23 @@ static enum err refuse(struct resp *resp, const struct ticket_row *t, const stru
 static enum err if_match(struct req *req, struct resp *resp, const struct ticket_row *t)
 {
 	const char *want = req_header(req, "If-Match");
+	json_t *current = NULL;
 	char tag[32];
+	enum err e;
 
 	if (!want || strcmp(want, "*") == 0)
 		return ERR_OK;
 	snprintf(tag, sizeof(tag), "\"v%lld\"", (long long)t->version);
-	if (strcmp(want, tag) != 0)
-		return http_fail(resp, ERR_PRECONDITION, "the ticket changed (now %s)", tag);
-	return ERR_OK;
+	if (strcmp(want, tag) == 0)
+		return ERR_OK;
+	/* The current state goes with the refusal, so a device can merge. */
+	e = tickets_full_json(req->db, t->id, &req->user, &current);
+	if (e != ERR_OK)
+		return e;
+	json_decref(resp->extra);
+	resp->extra = json_pack("{s:o}", "current", current);
+	resp_header(resp, "ETag", tag);
+	return http_fail(resp, ERR_PRECONDITION, "the ticket changed (now %s)", tag);
 }
 
 enum err ticket_flow_post(struct req *req, struct resp *resp)
@@ -737,7 +811,9 @@ enum err ticket_flow_post(struct req *req, struct resp *resp)
 		snprintf(f.before_centre, sizeof(f.before_centre), "%s", t->centre);
 		f.before_assignee = t->assignee_id;
 		f.detail = json_object();
-		e = f.detail ? apply(&f) : ERR_INTERNAL;
+		e = f.detail ? device_time(&f) : ERR_INTERNAL;
+		if (e == ERR_OK)
+			e = apply(&f);
 	}
 	if (e == ERR_OK && strcmp(in->tr->action, "close") == 0 &&
 	    in->satisfaction <= LOW_SATISFACTION)

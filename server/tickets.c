@@ -3,9 +3,12 @@
  * server/ticket_flow.c. */
 #include "tickets.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/sha.h>
 
 #include "assets.h"
 #include "catalogue.h"
@@ -179,6 +182,9 @@ json_t *tickets_json(const struct ticket_row *t, const struct principal *who, in
 	    "allowed_actions", who ? ticket_flow_allowed(t, who) : json_array(), "version",
 	    (json_int_t)t->version, "created_at", time_or_null(t->created_at), "updated_at",
 	    time_or_null(t->updated_at));
+	if (doc)
+		json_object_set_new(doc, "client_id",
+				    t->client_id[0] ? json_string(t->client_id) : json_null());
 	return doc;
 }
 
@@ -248,6 +254,8 @@ enum err tickets_event_locked(struct db *db, int64_t ticket_id, const struct tic
 		ev->latitude = in->latitude;
 		ev->longitude = in->longitude;
 		snprintf(ev->detail, sizeof(ev->detail), "%s", text ? text : "{}");
+		ev->has_device_at = in->has_device_at;
+		ev->device_at = in->device_at;
 		e = tickets_store_event_add(db, ticket_id, ev);
 	}
 	free(text);
@@ -347,6 +355,7 @@ static const struct json_field intake_fields[] = {
 	{ "impact", JSON_STRING, 0, 16 },
 	{ "urgency", JSON_STRING, 0, 16 },
 	{ "contact", JSON_OBJECT, JF_NULLABLE, 0 },
+	{ "client_id", JSON_STRING, JF_NULLABLE, 64 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -548,18 +557,97 @@ static enum err intake_parse(struct req *req, struct resp *resp, struct ticket_r
 	return ERR_OK;
 }
 
+/* "xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx", either case. */
+static int uuid_v4_ok(const char *s)
+{
+	static const char pattern[] = "xxxxxxxx-xxxx-4xxx-vxxx-xxxxxxxxxxxx";
+
+	if (strlen(s) != sizeof(pattern) - 1)
+		return 0;
+	for (size_t i = 0; pattern[i]; i++) {
+		char c = (char)tolower((unsigned char)s[i]);
+
+		if (pattern[i] == '-' || pattern[i] == '4') {
+			if (c != pattern[i])
+				return 0;
+		} else if (pattern[i] == 'v') {
+			if (!strchr("89ab", c))
+				return 0;
+		} else if (!isxdigit((unsigned char)c)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* SHA-256 (hex) of the body in canonical form: sorted members, compact. */
+static enum err body_fingerprint(const json_t *body, char out[65])
+{
+	unsigned char hash[SHA256_DIGEST_LENGTH];
+	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (!text)
+		return ERR_INTERNAL;
+	SHA256((const unsigned char *)text, strlen(text), hash);
+	free(text);
+	for (size_t i = 0; i < sizeof(hash); i++)
+		snprintf(out + 2 * i, 3, "%02x", hash[i]);
+	return ERR_OK;
+}
+
+/* A ticket opened on a device keeps the device's client_id. A repeat of
+ * the same request by the same user finds the ticket (*existing); the id
+ * reused for anything else is a 409 naming /client_id. */
+static enum err take_client_id(struct req *req, struct resp *resp, struct ticket_row *t,
+			       int64_t *existing)
+{
+	const char *given = req_json_str(req, "client_id");
+	char fingerprint[65];
+	int64_t id = 0, by = 0;
+	enum err e;
+
+	*existing = 0;
+	if (!given)
+		return ERR_OK;
+	if (!uuid_v4_ok(given)) {
+		http_invalid(resp, "/client_id",
+			     "must be a version 4 UUID (8-4-4-4-12 hex digits)");
+		return ERR_OK; /* reported with the other members */
+	}
+	for (size_t i = 0; given[i] && i + 1 < sizeof(t->client_id); i++)
+		t->client_id[i] = (char)tolower((unsigned char)given[i]);
+	e = body_fingerprint(req->json, t->client_fingerprint);
+	if (e == ERR_OK)
+		e = tickets_store_by_client_id(req->db, t->client_id, &id, fingerprint, &by);
+	if (e == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (e != ERR_OK)
+		return e;
+	if (by == req->user.user_id && strcmp(fingerprint, t->client_fingerprint) == 0) {
+		*existing = id;
+		return ERR_OK;
+	}
+	json_decref(resp->extra);
+	resp->extra = json_pack("{s:[{s:s, s:s}]}", "errors", "pointer", "/client_id", "detail",
+				"already names another ticket");
+	return http_fail(resp, ERR_CONFLICT,
+			 "/client_id: already names a ticket opened with another request");
+}
+
 static enum err post_ticket(struct req *req, struct resp *resp)
 {
 	struct ticket_row *t = calloc(1, sizeof(*t));
 	struct ticket_facts facts;
 	struct audit_actor actor;
-	int64_t id = 0;
+	int64_t id = 0, existing = 0;
 	enum err e;
 
 	if (!t)
 		return ERR_INTERNAL;
-	e = intake_parse(req, resp, t, &facts);
-	if (e == ERR_OK) {
+	e = take_client_id(req, resp, t, &existing);
+	if (e == ERR_OK && !existing)
+		e = intake_parse(req, resp, t, &facts);
+	if (e == ERR_OK && !existing) {
 		audit_actor_from_req(req, &actor);
 		e = db_begin(req->db);
 		if (e == ERR_OK)
@@ -569,9 +657,18 @@ static enum err post_ticket(struct req *req, struct resp *resp)
 			e = db_commit(req->db);
 		if (e != ERR_OK)
 			db_rollback(req->db);
+		if (e == ERR_CONFLICT && t->client_id[0]) { /* the same id won a race */
+			e = take_client_id(req, resp, t, &existing);
+			if (e == ERR_OK && !existing)
+				e = ERR_CONFLICT;
+		}
 	}
 	free(t);
-	return e == ERR_OK ? tickets_answer(req, resp, id, 201) : e;
+	if (e != ERR_OK)
+		return e;
+	/* A repeat answers the ticket as it is now. */
+	return existing ? tickets_answer(req, resp, existing, 200)
+			: tickets_answer(req, resp, id, 201);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -582,8 +679,10 @@ static int event_add(const struct ticket_event *ev, void *arg)
 	char at[32];
 
 	clock_format(ev->at, at, sizeof(at));
-	item = json_pack("{s:I, s:s, s:s, s:o, s:s, s:o, s:s?, s:s, s:o, s:o}", "seq",
-			 (json_int_t)ev->seq, "at", at, "action", ev->action, "from",
+	item = json_pack("{s:I, s:s, s:o, s:s, s:o, s:s, s:o, s:s?, s:s, s:o, s:o}", "seq",
+			 (json_int_t)ev->seq, "at", at, "device_at",
+			 ev->has_device_at ? time_or_null(ev->device_at) : json_null(), "action",
+			 ev->action, "from",
 			 ev->from_status[0] ? json_string(ev->from_status) : json_null(), "to",
 			 ev->to_status, "actor_id", id_or_null(ev->actor_id), "actor",
 			 ev->actor[0] ? ev->actor : NULL, "note", ev->note, "location",
@@ -656,6 +755,19 @@ static enum err ticket_full_json(struct db *db, const struct ticket_row *t,
 		doc = NULL;
 	}
 	*out = doc;
+	return e;
+}
+
+enum err tickets_full_json(struct db *db, int64_t id, const struct principal *who, json_t **out)
+{
+	struct ticket_row *t = calloc(1, sizeof(*t));
+	struct ticket_scope all = { .all = 1 };
+	enum err e = t ? tickets_store_get(db, id, &all, t) : ERR_INTERNAL;
+
+	*out = NULL;
+	if (e == ERR_OK)
+		e = ticket_full_json(db, t, who, 0, out);
+	free(t);
 	return e;
 }
 

@@ -126,6 +126,10 @@ static const struct row matrix[] = {
 	{ "PUT", "/v1/technicians/{id}/skills", "ASD", USER, 0 },
 	{ "PUT", "/v1/me/duty", "T", GLOBAL, 0 },
 	{ "GET", "/v1/routing/preview", "ASD", GLOBAL, 0 },
+	/* A device syncs its own jobs; a queued batch runs each action with the
+	 * caller's own permissions, so any role may send one. */
+	{ "GET", "/v1/sync", "DT", GLOBAL, 0 },
+	{ "POST", "/v1/sync", "ASDTLU", GLOBAL, 0 },
 	{ "GET", "/v1/notifications", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/notifications/read-all", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/notifications/{id}/read", "ASDTLU", GLOBAL, MAY_404 },

@@ -19,8 +19,9 @@
 #include "scheduler.h"
 #include "suites.h"
 
-/* sla_escalation, warranty_digest, problems_detect, webhooks. */
-#define N_JOBS 4
+/* sla_escalation, warranty_digest, problems_detect, webhooks,
+ * idempotency_purge, sync_retire. */
+#define N_JOBS 6
 
 static void exec_sql(const char *sql)
 {

@@ -65,6 +65,8 @@ static const unsigned perm_roles[PERM__COUNT] = {
 	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_AUDITOR),
 	/* Where one stood on arrival: only the one who stood there says it. */
 	[PERM_TICKETS_CHECKIN] = R(ROLE_TECHNICIAN),
+	/* Field devices: technicians their jobs, dispatchers their centre's. */
+	[PERM_SYNC] = R(ROLE_DISPATCHER) | R(ROLE_TECHNICIAN),
 };
 #undef R
 

@@ -154,7 +154,8 @@ enum err tickets_store_customer_facts(struct db *db, int64_t customer_id, const 
 	" t.created_at, t.updated_at, c.name, coalesce(s.name, ''), coalesce(a.serial, ''),"       \
 	" coalesce(m.code, ''), coalesce(u.username, ''), s.latitude, s.longitude,"                \
 	" (SELECT coalesce(max(x.level), 0) FROM ticket_alerts x WHERE x.ticket_id = t.id"         \
-	" AND x.kind = 'escalation')"
+	" AND x.kind = 'escalation'),"                                                             \
+	" coalesce(t.client_id, ''), coalesce(t.client_fingerprint, '')"
 #define TICKET_FROM                                                                                \
 	" FROM tickets t JOIN customers c ON c.id = t.customer_id"                                 \
 	" LEFT JOIN sites s ON s.id = t.site_id LEFT JOIN assets a ON a.id = t.asset_id"           \
@@ -231,6 +232,8 @@ static void read_ticket(sqlite3_stmt *st, struct ticket_row *t)
 	t->latitude = sqlite3_column_double(st, c);
 	t->longitude = sqlite3_column_double(st, c + 1);
 	t->escalation_level = sqlite3_column_int(st, c + 2);
+	db_col_copy(st, c + 3, t->client_id, sizeof(t->client_id));
+	db_col_copy(st, c + 4, t->client_fingerprint, sizeof(t->client_fingerprint));
 }
 
 static const char sql_ticket_insert[] =
@@ -238,9 +241,9 @@ static const char sql_ticket_insert[] =
     " urgency, priority, customer_tier, asset_id, customer_id, site_id, region_path, model_id,"
     " product_line, sales_owner_id, warranty_status, billable, contact_name, contact_phone,"
     " centre_code, routing, parent_id, response_due, arrival_due, resolution_due, created_by,"
-    " created_at, updated_at)"
+    " created_at, updated_at, client_id, client_fingerprint)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-    " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?29)";
+    " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?29, ?30, ?31)";
 
 enum err tickets_store_insert(struct db *db, const struct ticket_row *t, int64_t *id_out)
 {
@@ -277,6 +280,8 @@ enum err tickets_store_insert(struct db *db, const struct ticket_row *t, int64_t
 	db_bind_int(st, 27, t->resolution_due);
 	bind_id_or_null(st, 28, t->created_by);
 	db_bind_int(st, 29, t->created_at);
+	bind_text_or_null(st, 30, t->client_id);
+	bind_text_or_null(st, 31, t->client_id[0] ? t->client_fingerprint : NULL);
 	return db_exec_insert(db, st, id_out);
 }
 
@@ -333,6 +338,29 @@ enum err tickets_store_update(struct db *db, struct ticket_row *t)
 	if (e == ERR_OK)
 		t->version++;
 	return e;
+}
+
+static const char sql_ticket_by_client_id[] =
+    "SELECT id, coalesce(client_fingerprint, ''), coalesce(created_by, 0) FROM tickets"
+    " WHERE client_id = ?1";
+
+enum err tickets_store_by_client_id(struct db *db, const char *client_id, int64_t *id,
+				    char fingerprint[65], int64_t *created_by)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_ticket_by_client_id);
+	enum err e;
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_text(st, 1, client_id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	*id = col_int(st, 0);
+	db_col_copy(st, 1, fingerprint, 65);
+	*created_by = col_int(st, 2);
+	db_done(st);
+	return ERR_OK;
 }
 
 static const char sql_ticket_get[] =
@@ -448,8 +476,8 @@ enum err tickets_store_open_of_asset(struct db *db, int64_t asset_id, int limit,
 
 static const char sql_event_add[] =
     "INSERT INTO ticket_events(ticket_id, seq, at, action, from_status, to_status, actor_id,"
-    " note, latitude, longitude, detail)"
-    " SELECT ?1, coalesce(max(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10"
+    " note, latitude, longitude, detail, device_at)"
+    " SELECT ?1, coalesce(max(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11"
     " FROM ticket_events WHERE ticket_id = ?1 RETURNING seq";
 
 enum err tickets_store_event_add(struct db *db, int64_t ticket_id, struct ticket_event *ev)
@@ -471,6 +499,8 @@ enum err tickets_store_event_add(struct db *db, int64_t ticket_id, struct ticket
 		sqlite3_bind_double(st, 9, ev->longitude);
 	}
 	db_bind_text(st, 10, ev->detail[0] ? ev->detail : "{}");
+	if (ev->has_device_at)
+		db_bind_int(st, 11, ev->device_at);
 	e = db_step_row(db, st);
 	if (e != ERR_OK)
 		return e;
@@ -482,7 +512,7 @@ enum err tickets_store_event_add(struct db *db, int64_t ticket_id, struct ticket
 static const char sql_events[] =
     "SELECT e.seq, e.at, e.action, coalesce(e.from_status, ''), e.to_status,"
     " coalesce(e.actor_id, 0), coalesce(u.username, ''), e.note, e.latitude, e.longitude,"
-    " e.detail FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id"
+    " e.detail, e.device_at FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id"
     " WHERE e.ticket_id = ?1 ORDER BY e.seq";
 
 enum err tickets_store_events(struct db *db, int64_t ticket_id, ticket_event_fn fn, void *ctx)
@@ -510,11 +540,37 @@ enum err tickets_store_events(struct db *db, int64_t ticket_id, ticket_event_fn 
 		ev->latitude = sqlite3_column_double(st, 8);
 		ev->longitude = sqlite3_column_double(st, 9);
 		db_col_copy(st, 10, ev->detail, sizeof(ev->detail));
+		ev->has_device_at = sqlite3_column_type(st, 11) != SQLITE_NULL;
+		ev->device_at = col_int(st, 11);
 		if (fn(ev, ctx))
 			break;
 	}
 	free(ev);
 	return db_scan_end(db, st, rc);
+}
+
+/* The time the last transition took effect: the device's when the entry
+ * says its SLA facts used it, else the server's. */
+static const char sql_last_event_time[] =
+    "SELECT CASE WHEN device_at IS NOT NULL"
+    " AND json_extract(detail, '$.time_source') = 'device' THEN device_at ELSE at END"
+    " FROM ticket_events WHERE ticket_id = ?1 ORDER BY seq DESC LIMIT 1";
+
+enum err tickets_store_last_event_time(struct db *db, int64_t ticket_id, int64_t *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_last_event_time);
+	enum err e;
+
+	*out = 0;
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, ticket_id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e == ERR_NOT_FOUND ? ERR_OK : e;
+	*out = col_int(st, 0);
+	db_done(st);
+	return ERR_OK;
 }
 
 /* ---- work record and parts ----------------------------------------------- */

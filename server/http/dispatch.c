@@ -1,6 +1,10 @@
-/* The dispatcher: one function sees every request. It matches the route,
- * authenticates, checks the permission, reads and validates the body, calls
- * the handler, writes the answer in one write, logs and counts it, frees. */
+/* The dispatcher: one pipeline sees every request. It matches the route,
+ * authenticates, checks the permission, reads and validates the body,
+ * answers a repeated Idempotency-Key from the store or claims it, calls the
+ * handler, stores a final answer, writes the answer in one write, logs and
+ * counts it, frees. Requests come from a civetweb connection
+ * (http_dispatch) or from memory (http_dispatch_internal, for the queued
+ * actions of POST /v1/sync); only the input stage tells them apart. */
 #include <civetweb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,13 +12,33 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "auth.h"
 #include "clock.h"
 #include "db.h"
 #include "http_internal.h"
+#include "idempotency_store.h"
 #include "log.h"
 #include "metrics.h"
 #include "routes.h"
+
+/* Idempotency-Key: answers are kept 8 days (a week offline and a day's
+ * margin); a claim still 'running' after the lease was abandoned by a
+ * stopped server; answers larger than IDEM_BODY_MAX are not kept. */
+#define IDEM_TTL (8 * 86400)
+#define IDEM_LEASE 300
+#define IDEM_BODY_MAX (1024u * 1024u)
+
+/* What one run of the pipeline keeps besides req and resp. */
+struct dispatch_ctx {
+	const struct principal *as; /* internal requests: the caller of the outer one */
+	struct db_pool *pool;       /* connection requests: req->db comes from here */
+	int must_close;
+	int replayed;     /* answered from the Idempotency-Key store */
+	int idem_claimed; /* this request owns its key's 'running' row */
+	char idem_key[IDEMPOTENCY_KEY_MAX + 1];
+};
 
 #define MAX_SEGMENTS 16
 
@@ -191,9 +215,22 @@ static enum err parse_query(struct req *req, struct resp *resp, const char *qs)
 	return ERR_OK;
 }
 
+/* ---- input: a connection or memory -------------------------------------- */
+
+static const char *query_string(const struct req *req)
+{
+	const char *q;
+
+	if (req->synthetic) {
+		q = strchr(req->synthetic->path, '?');
+		return q ? q + 1 : NULL;
+	}
+	return mg_get_request_info(req->conn)->query_string;
+}
+
 static void make_request_id(struct req *req)
 {
-	const char *given = mg_get_header(req->conn, "X-Request-Id");
+	const char *given = req_header(req, "X-Request-Id");
 	size_t n = given ? strlen(given) : 0;
 
 	/* Keep a caller's id when it is short and plain, so logs correlate. */
@@ -206,16 +243,19 @@ static void make_request_id(struct req *req)
 	http_request_id_new(req->request_id, sizeof(req->request_id));
 }
 
-static int header_present(struct mg_connection *conn, const char *name)
+static enum err authenticate(struct req *req, struct resp *resp, const struct dispatch_ctx *ctx)
 {
-	return mg_get_header(conn, name) != NULL;
-}
-
-static enum err authenticate(struct req *req, struct resp *resp)
-{
-	const char *h = mg_get_header(req->conn, "Authorization");
+	const char *h;
 	enum err e;
 
+	if (ctx->as) { /* an internal request runs as the outer request's caller */
+		if (req->route->perm == PERM_PUBLIC)
+			return http_fail(resp, ERR_FORBIDDEN, "this route cannot be queued");
+		req->user = *ctx->as;
+		req->authenticated = 1;
+		return ERR_OK;
+	}
+	h = req_header(req, "Authorization");
 	if (!h)
 		goto anonymous;
 	if (strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
@@ -261,7 +301,7 @@ static int json_depth_exceeds(const json_t *j, int depth)
 
 static enum err parse_json_body(struct req *req, struct resp *resp)
 {
-	const char *ct = mg_get_header(req->conn, "Content-Type");
+	const char *ct = req_header(req, "Content-Type");
 	json_error_t jerr;
 
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
@@ -281,17 +321,45 @@ static enum err parse_json_body(struct req *req, struct resp *resp)
 	return ERR_OK;
 }
 
-static enum err read_request_body(struct req *req, struct resp *resp, const struct http_limits *lim,
-				  int *must_close)
+static size_t body_max_of(const struct req *req)
 {
-	const struct mg_request_info *ri = mg_get_request_info(req->conn);
-	int chunked = header_present(req->conn, "Transfer-Encoding");
-	size_t body_max = req->route->body_max ? req->route->body_max : HTTP_BODY_DEFAULT_MAX;
+	return req->route->body_max ? req->route->body_max : HTTP_BODY_DEFAULT_MAX;
+}
+
+/* An internal request's body is already in memory: copied, with the
+ * route's cap. */
+static enum err copy_synthetic_body(struct req *req, struct resp *resp)
+{
+	const struct http_synthetic *in = req->synthetic;
+
+	if (!in->body)
+		return ERR_OK;
+	if (in->body_len > body_max_of(req))
+		return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
+				 body_max_of(req));
+	req->body = malloc(in->body_len + 1);
+	if (!req->body)
+		return http_fail(resp, ERR_INTERNAL, "out of memory");
+	memcpy(req->body, in->body, in->body_len);
+	req->body[in->body_len] = '\0';
+	req->body_len = in->body_len;
+	return ERR_OK;
+}
+
+static enum err read_request_body(struct req *req, struct resp *resp, int *must_close)
+{
+	const struct mg_request_info *ri;
+	int chunked;
+	size_t body_max = body_max_of(req);
 	struct buf body;
 	uint64_t deadline;
 	char chunk[16384];
 	enum err e = ERR_OK;
 
+	if (req->synthetic)
+		return copy_synthetic_body(req, resp);
+	ri = mg_get_request_info(req->conn);
+	chunked = req_header(req, "Transfer-Encoding") != NULL;
 	if (!chunked && ri->content_length <= 0)
 		return ERR_OK;
 	if (ri->content_length > (long long)body_max) {
@@ -300,7 +368,7 @@ static enum err read_request_body(struct req *req, struct resp *resp, const stru
 				 body_max);
 	}
 	buf_init(&body, body_max);
-	deadline = monotonic_us() + (uint64_t)lim->body_deadline_ms * 1000u;
+	deadline = monotonic_us() + (uint64_t)req->limits->body_deadline_ms * 1000u;
 	for (;;) {
 		int n = mg_read(req->conn, chunk, sizeof(chunk));
 
@@ -340,16 +408,16 @@ out:
 
 /* ---- streamed bodies (ROUTE_STREAM_BODY) ---------------------------------- */
 
-static void stream_setup(struct req *req, const struct http_limits *lim, struct db_pool *pool)
+static void stream_setup(struct req *req, struct db_pool *pool)
 {
 	const struct mg_request_info *ri = mg_get_request_info(req->conn);
 	struct req_stream *s = &req->stream;
 
-	if (header_present(req->conn, "Transfer-Encoding"))
+	if (req_header(req, "Transfer-Encoding"))
 		s->length = -1; /* chunked: the length is known at the end */
 	else
 		s->length = ri->content_length > 0 ? ri->content_length : 0;
-	s->deadline_ms = lim->body_deadline_ms;
+	s->deadline_ms = req->limits->body_deadline_ms;
 	s->unread = s->length != 0;
 	s->pool = pool;
 }
@@ -376,7 +444,7 @@ static enum err stream_fail(struct req *req, struct resp *resp, enum err e, cons
 enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t size, size_t *got)
 {
 	struct req_stream *s = &req->stream;
-	size_t body_max = req->route->body_max ? req->route->body_max : HTTP_BODY_DEFAULT_MAX;
+	size_t body_max = body_max_of(req);
 	uint64_t allowed;
 	int n;
 
@@ -390,7 +458,7 @@ enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t siz
 		return ERR_OK;
 	}
 	if (!s->started) {
-		const char *expect = mg_get_header(req->conn, "Expect");
+		const char *expect = req_header(req, "Expect");
 
 		s->started = 1;
 		s->start_us = monotonic_us();
@@ -435,7 +503,222 @@ enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t siz
 	return ERR_OK;
 }
 
-static void request_cleanup(struct req *req, struct resp *resp)
+/* ---- Idempotency-Key ---------------------------------------------------- */
+
+static int is_write_method(const char *m)
+{
+	return strcmp(m, "POST") == 0 || strcmp(m, "PATCH") == 0 || strcmp(m, "PUT") == 0 ||
+	       strcmp(m, "DELETE") == 0;
+}
+
+static int idem_key_ok(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (n < 1 || n > IDEMPOTENCY_KEY_MAX)
+		return 0;
+	for (const char *p = key; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* A problem about the Idempotency-Key header, naming it. */
+static enum err idem_problem(struct resp *resp, enum err e, const char *msg)
+{
+	json_decref(resp->extra);
+	resp->extra =
+	    json_pack("{s:[{s:s, s:s}]}", "errors", "header", "Idempotency-Key", "detail", msg);
+	return http_fail(resp, e, "Idempotency-Key: %s", msg);
+}
+
+/* The body as the key's fingerprint sees it: a JSON body in canonical form
+ * (sorted members, compact), so the same action sent as a request of its
+ * own and later inside a POST /v1/sync batch is the same request. */
+static enum err body_fingerprint(const struct req *req, unsigned char out[32])
+{
+	char *text;
+
+	if (!req->json) {
+		SHA256((const unsigned char *)(req->body ? req->body : ""), req->body_len, out);
+		return ERR_OK;
+	}
+	text = json_dumps(req->json, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		return ERR_INTERNAL;
+	SHA256((const unsigned char *)text, strlen(text), out);
+	free(text);
+	return ERR_OK;
+}
+
+/* Answer types the store may hand back; resp->content_type is a static
+ * string. */
+static const char *content_type_static(const char *ct)
+{
+	static const char *const known[] = {
+		"application/json",
+		"application/problem+json",
+		"application/linkset+json",
+		"application/pdf",
+		"image/png",
+		"image/svg+xml",
+		"text/csv",
+		"text/html; charset=utf-8",
+		"text/html",
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(known[i], ct) == 0)
+			return known[i];
+	return "application/octet-stream";
+}
+
+static void replay(struct resp *resp, struct idem_answer *ans)
+{
+	resp->status = ans->status;
+	resp->content_type = content_type_static(ans->content_type);
+	if (ans->headers)
+		buf_puts(&resp->headers, ans->headers);
+	resp_header(resp, "Idempotent-Replayed", "true");
+	resp->body.len = 0;
+	if (ans->body_len)
+		buf_append(&resp->body, ans->body, ans->body_len);
+}
+
+/* Before the handler: a repeat of a finished request is answered from the
+ * store (ctx->replayed); a new one claims its key (ctx->idem_claimed). */
+static enum err idem_begin(struct req *req, struct resp *resp, struct dispatch_ctx *ctx)
+{
+	const char *key = req_header(req, "Idempotency-Key");
+	const char *qs = query_string(req);
+	struct idem_request rq = { 0 };
+	struct idem_answer ans;
+	enum idem_outcome outcome;
+	char path[IDEMPOTENCY_PATH_MAX];
+	int n;
+	enum err e;
+
+	if (!key)
+		return ERR_OK;
+	if (!idem_key_ok(key))
+		return idem_problem(resp, ERR_INVALID,
+				    "must be 1 to 255 printable ASCII characters");
+	n = snprintf(path, sizeof(path), "%s%s%s", req->path, qs && *qs ? "?" : "",
+		     qs && *qs ? qs : "");
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return idem_problem(resp, ERR_INVALID, "the path is too long to be replayed");
+	rq.user_id = req->user.user_id;
+	rq.key = key;
+	rq.method = req->method;
+	rq.path = path;
+	e = body_fingerprint(req, rq.body_sha256);
+	if (e != ERR_OK)
+		return e;
+	memset(&ans, 0, sizeof(ans));
+	e = idempotency_store_claim(req->db, &rq, clock_now(), IDEM_TTL, IDEM_LEASE, &outcome,
+				    &ans);
+	if (e != ERR_OK)
+		return e;
+	switch (outcome) {
+	case IDEM_NEW:
+		ctx->idem_claimed = 1;
+		snprintf(ctx->idem_key, sizeof(ctx->idem_key), "%s", key);
+		break;
+	case IDEM_RUNNING:
+		resp_header(resp, "Retry-After", "1");
+		e = idem_problem(resp, ERR_CONFLICT,
+				 "the first request with this key is still running; retry shortly");
+		break;
+	case IDEM_MISMATCH:
+		e = idem_problem(resp, ERR_UNPROCESSABLE,
+				 strcmp(ans.method, rq.method) != 0 || strcmp(ans.path, path) != 0
+				     ? "this key was used for another method or path"
+				     : "this key was used with a different body");
+		break;
+	case IDEM_REPLAY:
+		if (ans.body_kept) {
+			replay(resp, &ans);
+			ctx->replayed = 1;
+			break;
+		}
+		/* Done, but its answer was too large to keep. */
+		if (ans.headers)
+			buf_puts(&resp->headers, ans.headers);
+		resp_header(resp, "Idempotent-Replayed", "true");
+		json_decref(resp->extra);
+		resp->extra = json_pack("{s:i}", "original_status", ans.status);
+		e = http_fail(resp, ERR_CONFLICT,
+			      "the request with this Idempotency-Key was done (status %d), but "
+			      "its %zu-byte answer was too large to keep; read the resource",
+			      ans.status, ans.body_len);
+		break;
+	}
+	idem_answer_cleanup(&ans);
+	return e;
+}
+
+/* The headers a replay must repeat; a new string (caller frees). */
+static char *kept_headers(const struct resp *resp)
+{
+	static const char *const keep[] = { "Location:", "ETag:", "Link:" };
+	const char *p = resp->headers.data;
+	struct buf out;
+	size_t len;
+
+	buf_init(&out, 0);
+	buf_puts(&out, "");
+	while (p && *p) {
+		const char *end = strstr(p, "\r\n");
+
+		len = end ? (size_t)(end - p) + 2 : strlen(p);
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (strncasecmp(p, keep[i], strlen(keep[i])) == 0)
+				buf_append(&out, p, len);
+		p += len;
+	}
+	return buf_detach(&out, &len);
+}
+
+/* After the answer is final: keep it for repeats, or give the key back
+ * when the client should retry (5xx, 401, 408, 429). */
+static void idem_finish(struct req *req, struct resp *resp, struct dispatch_ctx *ctx)
+{
+	int status = resp->status ? resp->status : 200;
+	struct idem_answer ans;
+	enum err e;
+
+	if (!ctx->idem_claimed)
+		return;
+	ctx->idem_claimed = 0;
+	if (!((status >= 200 && status < 300) ||
+	      (status >= 400 && status < 500 && status != 401 && status != 408 && status != 429))) {
+		e = idempotency_store_release(req->db, req->user.user_id, ctx->idem_key);
+		if (e != ERR_OK)
+			log_error("idempotency: cannot release a key of user %lld",
+				  (long long)req->user.user_id);
+		return;
+	}
+	memset(&ans, 0, sizeof(ans));
+	ans.status = status;
+	snprintf(ans.content_type, sizeof(ans.content_type), "%s",
+		 resp->content_type ? resp->content_type : "application/json");
+	ans.headers = kept_headers(resp);
+	ans.body_len = resp->body.len;
+	ans.body_kept = resp->body.len <= IDEM_BODY_MAX;
+	ans.body = ans.body_kept ? resp->body.data : NULL;
+	e = idempotency_store_finish(req->db, req->user.user_id, ctx->idem_key, &ans);
+	if (e != ERR_OK) {
+		/* The answer still goes out; a repeat after the lease runs again. */
+		log_error("idempotency: cannot store an answer of user %lld",
+			  (long long)req->user.user_id);
+	}
+	ans.body = NULL; /* borrowed from resp */
+	idem_answer_cleanup(&ans);
+}
+
+/* ---- the pipeline ------------------------------------------------------- */
+
+static void request_cleanup(struct req *req)
 {
 	for (size_t i = 0; i < req->nparams; i++)
 		free(req->params[i]);
@@ -445,17 +728,28 @@ static void request_cleanup(struct req *req, struct resp *resp)
 	}
 	free(req->body);
 	json_decref(req->json);
+}
+
+static void resp_init(struct resp *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	buf_init(&resp->headers, 0);
+	buf_init(&resp->body, 0);
+}
+
+void http_resp_cleanup(struct resp *resp)
+{
 	buf_cleanup(&resp->headers);
 	buf_cleanup(&resp->body);
 	json_decref(resp->errors);
 	json_decref(resp->extra);
+	resp->errors = resp->extra = NULL;
 	http_file_close(resp);
 }
 
-static enum err run_route(struct req *req, struct resp *resp, const struct http_limits *lim,
-			  struct db_pool *pool, char *path_copy, int *must_close)
+static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ctx *ctx,
+			  char *path_copy)
 {
-	const struct mg_request_info *ri = mg_get_request_info(req->conn);
 	char *seg[MAX_SEGMENTS];
 	char *raw_params[HTTP_MAX_PARAMS];
 	size_t nraw = 0;
@@ -463,10 +757,10 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 	int nseg, reading;
 	enum err e;
 
-	if (header_present(req->conn, "Transfer-Encoding") &&
-	    header_present(req->conn, "Content-Length")) {
+	if (!req->synthetic && req_header(req, "Transfer-Encoding") &&
+	    req_header(req, "Content-Length")) {
 		/* Request smuggling guard (RFC 9112 6.1). */
-		*must_close = 1;
+		ctx->must_close = 1;
 		return http_fail(resp, ERR_INVALID,
 				 "Content-Length and Transfer-Encoding must not both be sent");
 	}
@@ -494,13 +788,14 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 	}
 	/* Who is asking comes first: a caller without a token learns nothing
 	 * about the route's parameters. */
-	req->db = db_pool_acquire(pool);
+	if (ctx->pool)
+		req->db = db_pool_acquire(ctx->pool);
 	/* A GET reads everything, the caller's token included, from one
 	 * snapshot: one WAL read lock per request instead of two. */
 	reading = strcmp(req->route->method, "GET") == 0;
 	if (reading && (e = db_read_begin(req->db)) != ERR_OK)
 		return e;
-	e = authenticate(req, resp);
+	e = authenticate(req, resp, ctx);
 	if (e != ERR_OK) {
 		if (e == ERR_UNAUTHENTICATED)
 			resp_header(resp, "WWW-Authenticate", "Bearer realm=\"fieldtrace\"");
@@ -509,17 +804,20 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 	if (req->route->perm > PERM_AUTHENTICATED &&
 	    !policy_allows(req->user.role, req->route->perm))
 		return http_fail(resp, ERR_FORBIDDEN, "your role may not do this");
-	e = parse_query(req, resp, ri->query_string);
+	e = parse_query(req, resp, query_string(req));
 	if (e != ERR_OK)
 		return e;
 	if (req->route->flags & (ROUTE_JSON_BODY | ROUTE_RAW_BODY)) {
 		/* A slow body must not hold one of the few connections. */
-		db_pool_release(pool, req->db);
-		req->db = NULL;
-		e = read_request_body(req, resp, lim, must_close);
+		if (ctx->pool) {
+			db_pool_release(ctx->pool, req->db);
+			req->db = NULL;
+		}
+		e = read_request_body(req, resp, &ctx->must_close);
 		if (e != ERR_OK)
 			return e;
-		req->db = db_pool_acquire(pool);
+		if (ctx->pool)
+			req->db = db_pool_acquire(ctx->pool);
 		if (req->route->flags & ROUTE_JSON_BODY) {
 			e = parse_json_body(req, resp);
 			if (e != ERR_OK)
@@ -527,72 +825,127 @@ static enum err run_route(struct req *req, struct resp *resp, const struct http_
 		}
 	}
 	if (req->route->flags & ROUTE_STREAM_BODY) {
-		size_t body_max =
-		    req->route->body_max ? req->route->body_max : HTTP_BODY_DEFAULT_MAX;
-
-		if (ri->content_length > (long long)body_max) {
-			*must_close = 1;
+		/* A queued action carries JSON; an upload goes on its own PUT,
+		 * which its client UUID already makes safe to repeat. */
+		if (req->synthetic)
+			return http_fail(resp, ERR_INVALID,
+					 "uploads cannot be queued: send each with its own PUT");
+		if (mg_get_request_info(req->conn)->content_length > (long long)body_max_of(req)) {
+			ctx->must_close = 1;
 			return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
-					 body_max);
+					 body_max_of(req));
 		}
-		stream_setup(req, lim, pool);
+		stream_setup(req, ctx->pool);
 	}
 	if (reading) {
 		e = req->route->handler(req, resp);
 		db_read_end(req->db);
 		return e;
 	}
+	/* A streamed body is not read before the handler, so it has no
+	 * fingerprint: those routes are idempotent by their own URL. */
+	if (req->authenticated && req->route->perm != PERM_PUBLIC && is_write_method(req->method) &&
+	    !(req->route->flags & ROUTE_STREAM_BODY)) {
+		e = idem_begin(req, resp, ctx);
+		if (e != ERR_OK || ctx->replayed)
+			return e;
+	}
 	return req->route->handler(req, resp);
+}
+
+/* Runs req to a final answer in resp (not written). */
+static void dispatch_run(struct req *req, struct resp *resp, struct dispatch_ctx *ctx)
+{
+	char *path_copy = strdup(req->path);
+	enum err e;
+
+	if (!req->db && !ctx->pool)
+		e = http_fail(resp, ERR_UNAVAILABLE, "the database is not available");
+	else if (!path_copy)
+		e = http_fail(resp, ERR_INTERNAL, "out of memory");
+	else
+		e = run_route(req, resp, ctx, path_copy);
+	free(path_copy);
+	if (req->stream.unread)
+		ctx->must_close = 1; /* a streamed body left unread or broken off */
+	if (e != ERR_OK) {
+		if (req->db)
+			db_rollback(req->db); /* a handler that failed mid-write */
+		http_problem_render(req, resp, e);
+	}
+	if (req->db)
+		idem_finish(req, resp, ctx);
+	/* Back to the pool before the answer goes out to a possibly slow
+	 * client; nothing below touches the database. */
+	if (ctx->pool) {
+		db_pool_release(ctx->pool, req->db);
+		req->db = NULL;
+	}
 }
 
 int http_dispatch(struct mg_connection *conn, const struct http_limits *lim)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	uint64_t t0 = monotonic_us();
-	struct db_pool *pool;
+	struct dispatch_ctx ctx = { 0 };
 	struct req req;
 	struct resp resp;
-	char *path_copy;
-	int must_close = 0;
 	size_t sent;
-	enum err e;
 
 	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	buf_init(&resp.headers, 0);
-	buf_init(&resp.body, 0);
+	resp_init(&resp);
 	req.conn = conn;
-	pool = mg_get_thread_pointer(conn);
+	req.limits = lim;
+	ctx.pool = mg_get_thread_pointer(conn);
 	req.method = ri->request_method;
 	req.path = ri->local_uri_raw ? ri->local_uri_raw : "/";
 	snprintf(req.client_addr, sizeof(req.client_addr), "%s", ri->remote_addr);
 	make_request_id(&req);
 
-	path_copy = strdup(req.path);
-	if (!pool) {
-		e = http_fail(&resp, ERR_UNAVAILABLE, "the database is not available");
-	} else if (!path_copy) {
-		e = http_fail(&resp, ERR_INTERNAL, "out of memory");
-	} else {
-		e = run_route(&req, &resp, lim, pool, path_copy, &must_close);
-	}
-	free(path_copy);
-	if (req.stream.unread)
-		must_close = 1; /* a streamed body left unread or broken off */
-	if (e != ERR_OK && req.db)
-		db_rollback(req.db); /* a handler that failed mid-write */
-	/* Back to the pool before the answer goes out to a possibly slow
-	 * client; nothing below touches the database. */
-	if (pool)
-		db_pool_release(pool, req.db);
-	req.db = NULL;
-	if (e != ERR_OK)
-		http_problem_render(&req, &resp, e);
-	sent = http_response_write(&req, &resp, must_close);
+	dispatch_run(&req, &resp, &ctx);
+	sent = http_response_write(&req, &resp, ctx.must_close);
 	metrics_request(req.route ? routes_index_of(req.route) : METRICS_UNROUTED, resp.status,
 			monotonic_us() - t0);
 	if (lim->access_log)
 		http_access_log(&req, &resp, sent, monotonic_us() - t0);
-	request_cleanup(&req, &resp);
+	request_cleanup(&req);
+	http_resp_cleanup(&resp);
 	return 1;
+}
+
+void http_dispatch_internal(const struct req *outer, const struct http_synthetic *in,
+			    struct resp *resp)
+{
+	uint64_t t0 = monotonic_us();
+	struct dispatch_ctx ctx = { .as = &outer->user };
+	struct req req;
+	char *path = NULL;
+
+	memset(&req, 0, sizeof(req));
+	resp_init(resp);
+	req.synthetic = in;
+	req.limits = outer->limits;
+	req.db = outer->db;
+	req.method = in->method;
+	snprintf(req.client_addr, sizeof(req.client_addr), "%s", outer->client_addr);
+	make_request_id(&req);
+	if (in->path)
+		path = strndup(in->path, strcspn(in->path, "?"));
+	req.path = path ? path : "/";
+	if (outer->synthetic || !outer->authenticated) {
+		http_fail(resp, ERR_INVALID, "internal requests do not nest");
+		http_problem_render(&req, resp, ERR_INVALID);
+	} else if (!path || !in->method) {
+		http_problem_render(&req, resp, ERR_INTERNAL);
+	} else {
+		dispatch_run(&req, resp, &ctx);
+	}
+	if (resp->status == 0)
+		resp->status = 200;
+	metrics_request(req.route ? routes_index_of(req.route) : METRICS_UNROUTED, resp->status,
+			monotonic_us() - t0);
+	if (req.limits && req.limits->access_log)
+		http_access_log(&req, resp, resp->body.len, monotonic_us() - t0);
+	request_cleanup(&req);
+	free(path);
 }

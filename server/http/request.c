@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 
@@ -10,7 +11,16 @@
 
 const char *req_header(const struct req *req, const char *name)
 {
-	return mg_get_header(req->conn, name);
+	const struct http_synthetic *in = req->synthetic;
+
+	if (!in)
+		return req->conn ? mg_get_header(req->conn, name) : NULL;
+	for (size_t i = 0; i < in->nheaders; i++)
+		if (strcasecmp(in->headers[i].name, name) == 0)
+			return in->headers[i].value;
+	if (in->body && strcasecmp(name, "Content-Type") == 0)
+		return "application/json";
+	return NULL;
 }
 
 const char *req_query(const struct req *req, const char *key)
@@ -124,7 +134,7 @@ const char *req_json_str(const struct req *req, const char *name)
 
 /* Cursors are base64url of the last key seen: opaque to clients, and
  * decoded input is validated by the store that reads it. */
-static void cursor_encode(const char *key, char *out, size_t out_size)
+void http_cursor_encode(const char *key, char *out, size_t out_size)
 {
 	unsigned char tmp[448];
 	size_t len = strlen(key);
@@ -216,7 +226,7 @@ void resp_page(struct resp *resp, json_t *items, const char *next_key)
 	json_t *doc;
 
 	if (next_key)
-		cursor_encode(next_key, cur, sizeof(cur));
+		http_cursor_encode(next_key, cur, sizeof(cur));
 	doc = json_pack("{s:o, s:s?}", "items", items ? items : json_array(), "next_cursor",
 			next_key && cur[0] ? cur : NULL);
 	if (doc && !json_object_get(doc, "next_cursor"))

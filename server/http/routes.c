@@ -33,6 +33,7 @@ static const struct route *const tables[] = {
 	kb_routes,
 	attachments_routes,
 	checkins_routes,
+	sync_routes,
 	NULL,
 };
 /* clang-format on */
