@@ -150,4 +150,39 @@ clean:
 	rm -rf build/server build/tests build/gen build/fieldtrace build/test_fieldtrace \
 		build/civetweb.o build/embed build/gen_bench_data build/gen_tickets build-asan build-tsan
 
--include $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+# --- fuzzing (docs/RELIABILITY.md, "Fuzzing") --------------------------------
+# make fuzz [FUZZ_SECONDS=30] [FUZZ_TARGETS="qr csv"]: the libFuzzer harnesses
+# tests/fuzz/fuzz_*.c, built with clang and ASan+UBSan into build-fuzz/ (the
+# server's objects too, with coverage), each run for FUZZ_SECONDS on a copy
+# of its seed corpus tests/fuzz/corpus/<name>/. make fuzz-<name> runs one.
+# Not part of `make test`: bounded, but minutes long.
+FUZZ_SECONDS ?= 30
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_BUILD   := build-fuzz
+# clang-only: log.c passes its va_list format on (gcc does not warn).
+FUZZ_MAKE    := $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+                SAN=fuzzer-no-link,address,undefined \
+                WARN="$(WARN) -Wno-format-nonliteral"
+# The HTTP harnesses stand in for civetweb's connection, and keep webhook
+# host names off the network (tests/fuzz/fuzz.h).
+FUZZ_WRAP    := -Wl,--wrap=mg_get_header,--wrap=mg_get_request_info,--wrap=mg_read \
+                -Wl,--wrap=mg_write,--wrap=mg_get_thread_pointer,--wrap=getaddrinfo
+FUZZ_SUPPORT := $(BUILD)/tests/fuzz/support.o
+
+.PHONY: fuzz fuzz-build $(FUZZ_NAMES:%=fuzz-%)
+fuzz:
+	$(FUZZ_MAKE) fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+$(FUZZ_NAMES:%=fuzz-%): fuzz-%:
+	$(FUZZ_MAKE) $(FUZZ_BUILD)/fuzz_$*
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $*
+
+# Only meaningful with BUILD=build-fuzz (what FUZZ_MAKE passes).
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT) $(LIB_OBJ)
+	$(CC) -fsanitize=fuzzer,address,undefined $(FUZZ_WRAP) -pthread -o $@ $^ $(LDLIBS)
+
+-include $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(BUILD)/tests/fuzz/*.d)

@@ -75,7 +75,8 @@ void jsonw_member_id_or_null(struct jsonw *w, const char *key, int64_t id);
  * surrounded by whitespace at most, as jansson's json_loads(text, 0)
  * accepts it: valid UTF-8, no control characters or \u0000 in strings,
  * paired surrogate escapes, integers within int64_t, finite reals, depth
- * at most 2048; 0 when it is not. Allocates nothing. */
+ * at most 2048; 0 when it is not. Allocates nothing, except a copy of a
+ * number longer than 63 characters for strtod. */
 char jsonw_valid(const char *text, size_t len);
 
 #endif

@@ -966,6 +966,47 @@ START_TEST(trace_text_round_trips_through_json)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_jsonw (corpus/jsonw/long-real): jsonw_valid
+ * refused a real longer than 63 characters, which jansson reads, so stored
+ * JSON holding one was shown as {} in the trace instead of as it is. */
+START_TEST(trace_keeps_stored_json_with_a_long_number)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+	char path[80], sql[512];
+	int64_t customer, id, model;
+	const json_t *k;
+
+	make_catalogue(admin);
+	customer = make_customer(admin, "C-LONG", "GD", 0);
+	id = make_asset(admin, "FT-LONG-1", "KYN28-12", "B-LONG",
+			make_site(admin, customer, "S-LONG", "SZ"), 0);
+	model = count_rows("SELECT id FROM models WHERE code = 'KYN28-12'");
+	snprintf(sql, sizeof(sql),
+		 "UPDATE models SET specs = '{\"k\": "
+		 "[0.1000000000000000055511151231257827021181583404541015625000000001, 1e400]}'"
+		 " WHERE id = %lld; UPDATE models SET documents ="
+		 " '[{\"title\": \"m\", \"scale\": "
+		 "12.50000000000000000000000000000000000000000000000000000000000000000}]'"
+		 " WHERE id = %lld;",
+		 (long long)model, (long long)model);
+	exec_sql(sql);
+
+	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
+	ck_assert_int_eq(get(path, admin, &r), 200);
+	/* 1e400 overflows: jansson refuses that text, so specs fall back to {}. */
+	k = jpath(r.json, "model", "specs", NULL);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_uint_eq(json_object_size(k), 0);
+	/* The long real alone is valid: the documents are embedded as stored. */
+	k = json_array_get(jpath(r.json, "model", "documents", NULL), 0);
+	ck_assert_ptr_nonnull(k);
+	ck_assert(json_real_value(json_object_get(k, "scale")) == 12.5);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 static int64_t audit_reveals(int64_t customer)
 {
 	char sql[160];
@@ -1656,6 +1697,7 @@ Suite *registry_suite(void)
 	tcase_add_test(tc, gtins_are_normalised_and_resolve);
 	tcase_add_test(tc, customers_and_models_change_and_list);
 	tcase_add_test(tc, demo_registry_has_every_warranty_status);
+	tcase_add_test(tc, trace_keeps_stored_json_with_a_long_number);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,7 +12,8 @@
 
 /* jansson's JSON_PARSER_MAX_DEPTH. */
 #define VALID_DEPTH_MAX 2048
-/* Longest number lexeme checked with strtod; longer ones are refused. */
+/* Number lexemes up to this length are checked with strtod in a stack
+ * buffer; longer ones (jansson reads any length) in a heap copy. */
 #define NUMBER_MAX 63
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
@@ -580,8 +581,10 @@ static pos scan_number(pos p, pos end)
 	pos start = p;
 	int is_real = 0;
 	uint64_t v = 0, limit = INT64_MAX;
-	char num[NUMBER_MAX + 1];
+	char num[NUMBER_MAX + 1], *copy;
+	size_t len;
 	double d;
+	int overflow;
 
 	if (*p == '-') {
 		limit = (uint64_t)INT64_MAX + 1;
@@ -626,15 +629,20 @@ static pos scan_number(pos p, pos end)
 	}
 	if (is_real == 0)
 		return p;
-	if (is_real < 0 || p - start > NUMBER_MAX)
+	if (is_real < 0)
 		return NULL;
-	memcpy(num, start, (size_t)(p - start));
-	num[p - start] = '\0';
+	len = (size_t)(p - start);
+	copy = len > NUMBER_MAX ? malloc(len + 1) : num;
+	if (!copy)
+		return NULL;
+	memcpy(copy, start, len);
+	copy[len] = '\0';
 	errno = 0;
-	d = strtod(num, NULL);
-	if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
-		return NULL;
-	return p;
+	d = strtod(copy, NULL);
+	overflow = errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL);
+	if (copy != num)
+		free(copy);
+	return overflow ? NULL : p;
 }
 
 static pos scan_literal(pos p, pos end, const char *word)
