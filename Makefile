@@ -38,7 +38,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test check test-asan test-tsan bench bench-data clean format
+.PHONY: all deps certs setup run test check test-asan test-tsan bench bench-analytics bench-data clean format
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -130,6 +130,11 @@ test-tsan: certs
 
 bench: $(BUILD)/fieldtrace certs
 	sh tools/bench.sh
+
+# make bench-analytics [TICKETS=1000000]: each analytics query over a year
+# of a national organisation's tickets, and the monthly report (issue 7).
+bench-analytics: $(BUILD)/fieldtrace $(BUILD)/gen_tickets certs
+	TICKETS=$${TICKETS:-1000000} sh tools/bench_analytics.sh
 
 # make bench-data [BENCH_ASSETS=1000000]: a migrated database with the
 # national data set (20 events per asset) and a 100,000-row import.csv in
