@@ -810,6 +810,159 @@ START_TEST(sync_sends_a_snapshot_in_pages_then_changes_and_tombstones)
 }
 END_TEST
 
+/* ---- knowledge articles in the feed ------------------------------------ */
+
+/* Drafts an article with the links in links (stolen); returns its id. */
+static int64_t kb_draft(const char *token, const char *title, const char *solution, json_t *links)
+{
+	struct http_result r;
+	json_t *body = json_pack("{s:s, s:s, s:s}", "title", title, "symptoms", "合闸无反应",
+				 "solution", solution);
+	int64_t id;
+
+	json_object_update(body, links);
+	json_decref(links);
+	ck_assert_msg(send_with("POST", "/v1/kb/articles", token, body, NULL, NULL, &r) == 201,
+		      "%ld %s", r.status, r.body);
+	id = jint(r.json, "id");
+	http_result_free(&r);
+	return id;
+}
+
+static void kb_act(const char *token, int64_t id, const char *action)
+{
+	struct http_result r;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/v1/kb/articles/%lld/transitions", (long long)id);
+	ck_assert_msg(send_with("POST", path, token, json_pack("{s:s}", "action", action), NULL,
+				NULL, &r) == 200,
+		      "%s: %ld %s", action, r.status, r.body);
+	http_result_free(&r);
+}
+
+/* Review and publish by a reviewer who did not write it. */
+static void kb_publish(const char *reviewer, int64_t id)
+{
+	kb_act(reviewer, id, "review");
+	kb_act(reviewer, id, "publish");
+}
+
+static const char *first_string(const json_t *doc, const char *key)
+{
+	return json_string_value(json_array_get(json_object_get(doc, key), 0));
+}
+
+START_TEST(sync_carries_the_published_articles_of_the_callers_lines)
+{
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	char *writer = harness_user_token("tech.w", "technician", "SZ", "C-SZ");
+	char *sup = harness_user_token("sup.gd", "supervisor", "GD", NULL);
+	char *disp = harness_user_token("disp.nj", "dispatcher", "NJ", "C-NJ");
+	char cursor[512] = "", cursor_nj[512] = "", path[64];
+	struct http_result r;
+	json_t *items, *doc;
+	int64_t line, model, relay, draft;
+	int pages;
+
+	/* C-SZ serves switchgear and transformers, C-NJ protection relays. */
+	seed_world();
+	exec_sql("INSERT INTO product_lines(code, name, name_en) VALUES"
+		 " ('relay', '继电保护', 'Protection relays');"
+		 "INSERT INTO models(id, code, name, product_line, created_at, updated_at) VALUES"
+		 " (4, 'RCS-9611', 'RCS-9611 馈线保护', 'relay', 0, 0);"
+		 "INSERT INTO centre_product_lines(centre_code, product_line) VALUES"
+		 " ('C-NJ', 'relay')");
+	line = kb_draft(
+	    writer, "断路器拒合 Breaker will not close", "更换合闸线圈",
+	    json_pack("{s:[s], s:[s]}", "product_lines", "switchgear", "fault_codes", "e-cb-07"));
+	model = kb_draft(writer, "变压器超温 Over-temperature", "检查冷却风机",
+			 json_pack("{s:[s]}", "models", "SCB13-1000"));
+	relay = kb_draft(writer, "保护装置告警 E-21", "检查二次回路",
+			 json_pack("{s:[s]}", "product_lines", "relay"));
+	draft = kb_draft(writer, "柜门无法关闭", "调整门锁",
+			 json_pack("{s:[s]}", "models", "KYN28-12"));
+	kb_publish(sup, line);
+	kb_publish(sup, model);
+	kb_publish(sup, relay);
+
+	/* A first sync, one entry a page: the published articles of the
+	 * technician's lines (their centre's), linked to the line or to one
+	 * of its models; not another line's, not a draft. */
+	items = sync_all(tech, cursor, sizeof(cursor), 1, &pages);
+	doc = find_item_int(items, "kb_article", line);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(jstr(doc, "title"), "断路器拒合 Breaker will not close");
+	ck_assert_str_eq(jstr(doc, "solution"), "更换合闸线圈");
+	ck_assert_int_eq(jint(doc, "version"), 1);
+	ck_assert_str_eq(first_string(doc, "product_lines"), "switchgear");
+	ck_assert_str_eq(first_string(doc, "fault_codes"), "E-CB-07");
+	ck_assert_str_eq(first_string(find_item_int(items, "kb_article", model), "models"),
+			 "SCB13-1000");
+	ck_assert_ptr_null(find_item_int(items, "kb_article", relay));
+	ck_assert_ptr_null(find_item_int(items, "kb_article", draft));
+	json_decref(items);
+	/* The Nanjing dispatcher's centre serves relays: that one only. */
+	items = sync_all(disp, cursor_nj, sizeof(cursor_nj), 50, &pages);
+	ck_assert_str_eq(jstr(find_item_int(items, "kb_article", relay), "solution"),
+			 "检查二次回路");
+	ck_assert_ptr_null(find_item_int(items, "kb_article", line));
+	json_decref(items);
+
+	/* Reopened and rewritten: devices keep the published version 1 and
+	 * hear nothing of the draft or its review. */
+	kb_act(writer, line, "reopen");
+	snprintf(path, sizeof(path), "/v1/kb/articles/%lld", (long long)line);
+	ck_assert_int_eq(
+	    send_with("PATCH", path, writer,
+		      json_pack("{s:s}", "solution", "先储能再试合，仍不动作则更换合闸线圈"), NULL,
+		      "\"v1\"", &r),
+	    200);
+	http_result_free(&r);
+	kb_act(sup, line, "review");
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert_uint_eq(json_array_size(items), 0);
+	json_decref(items);
+	/* Version 2 published, and a new article published: changes. */
+	kb_act(sup, line, "publish");
+	kb_publish(sup, draft);
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	doc = find_item_int(items, "kb_article", line);
+	ck_assert_int_eq(jint(doc, "version"), 2);
+	ck_assert_str_eq(jstr(doc, "solution"), "先储能再试合，仍不动作则更换合闸线圈");
+	ck_assert_str_eq(jstr(find_item_int(items, "kb_article", draft), "title"), "柜门无法关闭");
+	json_decref(items);
+	/* Retired: a tombstone. */
+	kb_act(sup, model, "retire");
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert(json_is_true(find_item_int(items, "kb_article", model)));
+	ck_assert_uint_eq(json_array_size(items), 1);
+	json_decref(items);
+	/* Of the technician's lines while they are: a skill brings relay
+	 * articles, losing it takes them away again. */
+	exec_sql("INSERT INTO technician_skills(user_id, product_line, level)"
+		 " SELECT id, 'relay', 2 FROM users WHERE username = 'tech.sz'");
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert_str_eq(jstr(find_item_int(items, "kb_article", relay), "title"),
+			 "保护装置告警 E-21");
+	json_decref(items);
+	exec_sql("DELETE FROM technician_skills WHERE product_line = 'relay'");
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert(json_is_true(find_item_int(items, "kb_article", relay)));
+	json_decref(items);
+	/* Nanjing heard nothing of Shenzhen's articles. */
+	items = sync_all(disp, cursor_nj, sizeof(cursor_nj), 50, &pages);
+	ck_assert_ptr_null(find_item_int(items, "kb_article", line));
+	ck_assert_ptr_null(find_item_int(items, "kb_article", draft));
+	ck_assert_ptr_null(find_item_int(items, "kb_article", model));
+	json_decref(items);
+	free(tech);
+	free(writer);
+	free(sup);
+	free(disp);
+}
+END_TEST
+
 /* ---- a day offline ----------------------------------------------------- */
 
 #define JOBS 8
@@ -1059,6 +1212,7 @@ Suite *offline_suite(void)
 	tcase_add_test(tc, device_time_counts_when_plausible_and_is_kept_when_not);
 	tcase_add_test(tc, a_stale_if_match_answers_412_with_the_current_state);
 	tcase_add_test(tc, sync_sends_a_snapshot_in_pages_then_changes_and_tombstones);
+	tcase_add_test(tc, sync_carries_the_published_articles_of_the_callers_lines);
 	tcase_add_test(tc, a_day_offline_replays_twice_with_exactly_once_effects);
 	tcase_add_test(tc, a_batch_refuses_bad_actions_one_by_one);
 	suite_add_tcase(s, tc);
