@@ -3,16 +3,20 @@
  * the first runs; expiry), client_id identity, device time and its
  * plausibility, 412 answers carrying the current state, the sync feed
  * (full sync in pages, changes, tombstones after reassignment and
- * retirement) and a day offline: 50 queued actions replayed twice across a
- * network drop, with exactly-once effects. */
+ * retirement; knowledge articles) and a day offline: 50 queued actions and
+ * the day's photos and recordings replayed twice across a network drop,
+ * with exactly-once effects and byte-identical attachments. */
 #include <check.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/sha.h>
 
@@ -1046,7 +1050,7 @@ static json_t *post_batch(const char *token, json_t *actions)
 }
 
 struct effects {
-	int64_t tickets, events, timeline, audit, work, keys;
+	int64_t tickets, events, timeline, audit, work, keys, attachments;
 };
 
 static void effects_now(struct effects *e)
@@ -1057,6 +1061,216 @@ static void effects_now(struct effects *e)
 	e->audit = count_rows("SELECT count(*) FROM audit_log");
 	e->work = count_rows("SELECT count(*) FROM ticket_work");
 	e->keys = count_rows("SELECT count(*) FROM idempotency_keys");
+	e->attachments = count_rows("SELECT count(*) FROM ticket_attachments");
+}
+
+/* ---- the day's attachments ---------------------------------------------- */
+
+/* Photos and recordings are not queued in the batch (a streamed body is
+ * not a JSON action): the phone PUTs each under the UUID it gave it, which
+ * makes the upload itself idempotent. One goes on the first report opened
+ * offline, whose id the phone learns only from the batch's answer; the
+ * last is the first photo again, on another job (one object, two rows). */
+#define UPLOADS 5
+#define REPORT_UPLOAD (-1)
+
+struct day_upload {
+	const char *uuid, *type, *query;
+	int job; /* index into jobs, or REPORT_UPLOAD */
+	size_t len;
+	unsigned seed; /* the same seed and length: the same bytes */
+};
+
+static const struct day_upload day_uploads[UPLOADS] = {
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e0", "image/jpeg", "work_record=true", 0, 90000, 1 },
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e1", "audio/mp4", "caption=%E5%BC%82%E5%93%8D", 1,
+	  12000, 2 },
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e2", "image/png", NULL, 2, 20000, 3 },
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e3", "image/jpeg", NULL, REPORT_UPLOAD, 30000, 4 },
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e4", "image/jpeg", NULL, 3, 90000, 1 },
+};
+
+/* The file's bytes (caller frees): the magic its type needs, then a
+ * repeatable pattern. */
+static unsigned char *upload_bytes(const struct day_upload *u)
+{
+	static const unsigned char jpeg[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10,
+					      'J',  'F',  'I',  'F',  0x00 };
+	static const unsigned char png[] = { 0x89, 'P',  'N',  'G',  '\r', '\n', 0x1A, '\n',
+					     0x00, 0x00, 0x00, 0x0D, 'I',  'H',  'D',  'R' };
+	static const unsigned char m4a[] = { 0x00, 0x00, 0x00, 0x14, 'f', 't', 'y', 'p', 'M', '4',
+					     'A',  ' ',  0,    0,    0,   0,   'i', 's', 'o', 'm' };
+	unsigned char *data = malloc(u->len);
+	uint32_t x = u->seed * 2654435761u + 1;
+
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < u->len; i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (unsigned char)(x >> 16);
+	}
+	if (strcmp(u->type, "image/png") == 0)
+		memcpy(data, png, sizeof(png));
+	else if (strcmp(u->type, "audio/mp4") == 0)
+		memcpy(data, m4a, sizeof(m4a));
+	else
+		memcpy(data, jpeg, sizeof(jpeg));
+	return data;
+}
+
+static void upload_path(char *out, size_t size, int64_t ticket, const struct day_upload *u)
+{
+	snprintf(out, size, "/v1/tickets/%lld/attachments/%s%s%s", (long long)ticket, u->uuid,
+		 u->query ? "?" : "", u->query ? u->query : "");
+}
+
+static long upload_put(const char *token, int64_t ticket, const struct day_upload *u,
+		       const unsigned char *data, struct http_result *r)
+{
+	char path[200];
+
+	upload_path(path, sizeof(path), ticket, u);
+	return http_call("PUT", path, token, u->type, (const char *)data, u->len, NULL, r);
+}
+
+/* The phone loses its signal part way: the server has the headers and
+ * `sent` bytes of the body when the connection goes. */
+static void upload_broken_off(const char *token, int64_t ticket, const struct day_upload *u,
+			      const unsigned char *data, size_t sent)
+{
+	char *req = malloc(sent + 1024), resp[1024], path[200];
+	int n, closed;
+
+	ck_assert_ptr_nonnull(req);
+	upload_path(path, sizeof(path), ticket, u);
+	n = snprintf(req, 1024,
+		     "PUT %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
+		     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+		     path, token, u->type, u->len);
+	ck_assert(n > 0 && n < 1024 && sent < u->len);
+	memcpy(req + n, data, sent);
+	harness_raw(req, (size_t)n + sent, (size_t)n + sent, 0, 300, resp, sizeof(resp), &closed);
+	ck_assert_msg(strncmp(resp, "HTTP/1.1 2", 10) != 0, "got: %.200s", resp);
+	free(req);
+}
+
+/* Every upload of the day, each answer wanted[u]; the first answers are
+ * kept in answers[] (new references), later ones must equal them. */
+static void upload_day(const char *token, const int64_t jobs[JOBS], int64_t report,
+		       unsigned char *const data[UPLOADS], json_t *answers[UPLOADS],
+		       const long wanted[UPLOADS])
+{
+	for (int u = 0; u < UPLOADS; u++) {
+		const struct day_upload *up = &day_uploads[u];
+		struct http_result r;
+
+		ck_assert_msg(upload_put(token, up->job == REPORT_UPLOAD ? report : jobs[up->job],
+					 up, data[u], &r) == wanted[u],
+			      "%s: %ld %s", up->uuid, r.status, r.body);
+		if (answers[u])
+			ck_assert_msg(json_equal(r.json, answers[u]), "%s answered otherwise: %s",
+				      up->uuid, r.body);
+		else
+			answers[u] = json_incref(r.json);
+		http_result_free(&r);
+	}
+}
+
+/* Regular files below path, in any depth. */
+static int files_below(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)) != NULL) {
+		char inner[1024];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(inner, sizeof(inner), "%s/%s", path, e->d_name);
+		if (stat(inner, &st) == 0)
+			n += S_ISDIR(st.st_mode) ? files_below(inner) : 1;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int data_files(const char *sub)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/data/%s", H.dir, sub);
+	return files_below(path);
+}
+
+/* A broken-off upload is cleaned up on the server's own thread: wait for
+ * tmp/ to empty. */
+static int tmp_settled(void)
+{
+	int n = data_files("tmp");
+
+	for (int i = 0; i < 100 && n != 0; i++) {
+		usleep(50 * 1000);
+		n = data_files("tmp");
+	}
+	return n;
+}
+
+/* Each row's object is on disk, and nothing else is: no orphan left by a
+ * broken-off upload, a replay or a shared photo. */
+static void objects_match_rows(void)
+{
+	sqlite3_stmt *st;
+	int rows = 0;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db),
+					    "SELECT DISTINCT sha256 FROM ticket_attachments", -1,
+					    &st, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(st, 0);
+		char path[400];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/data/objects/%.2s/%s", H.dir, sha, sha + 2);
+		ck_assert_msg(stat(path, &sb) == 0, "object %s is missing", sha);
+		rows++;
+	}
+	sqlite3_finalize(st);
+	ck_assert_int_eq(data_files("objects"), rows);
+	ck_assert_int_eq(tmp_settled(), 0);
+}
+
+/* Each upload downloads as the very bytes the phone holds. */
+static void downloads_identical(const char *token, const int64_t jobs[JOBS], int64_t report,
+				unsigned char *const data[UPLOADS])
+{
+	for (int u = 0; u < UPLOADS; u++) {
+		const struct day_upload *up = &day_uploads[u];
+		struct http_result r;
+		char path[200];
+
+		snprintf(path, sizeof(path), "/v1/tickets/%lld/attachments/%s",
+			 (long long)(up->job == REPORT_UPLOAD ? report : jobs[up->job]), up->uuid);
+		ck_assert_int_eq(http_call("GET", path, token, NULL, NULL, 0, NULL, &r), 200);
+		ck_assert_uint_eq(r.body_len, up->len);
+		ck_assert_msg(memcmp(r.body, data[u], up->len) == 0, "%s: other bytes", up->uuid);
+		http_result_free(&r);
+	}
+}
+
+/* The id of the first report the batch opened, from its result. */
+static int64_t first_report(const json_t *queue, const json_t *results)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(queue, i, a)
+		if (strcmp(jstr(a, "path"), "/v1/tickets") == 0)
+			return jint(json_object_get(json_array_get(results, i), "body"), "id");
+	return 0;
 }
 
 START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
@@ -1064,9 +1278,14 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 	char *disp, *tech;
 	int64_t jobs[JOBS], t0 = (int64_t)time(NULL) - 10 * 3600;
 	struct effects before, once, twice;
-	json_t *queue, *first20, *res, *item;
+	struct http_result r;
+	json_t *queue, *first20, *res, *item, *answers[UPLOADS] = { NULL };
+	unsigned char *data[UPLOADS];
 	size_t i;
 	int created = 0, resolved = 0;
+	int64_t report, report_again;
+	static const long night[UPLOADS] = { 201, 200, 201, 201, 201 };
+	static const long again[UPLOADS] = { 200, 200, 200, 200, 200 };
 
 	seed_world();
 	/* Yesterday evening's dispatch: eight jobs assigned to the technician. */
@@ -1089,7 +1308,19 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 		json_array_append(first20, json_array_get(queue, i));
 	res = post_batch(tech, first20);
 	json_decref(res);
-	/* At night it sends the whole queue. */
+	/* Before the signal went, the recording of job 1 went up whole (its
+	 * answer lost too), and the first photo broke off mid-body: nothing
+	 * of it is kept. */
+	for (int u = 0; u < UPLOADS; u++)
+		data[u] = upload_bytes(&day_uploads[u]);
+	ck_assert_int_eq(upload_put(tech, jobs[1], &day_uploads[1], data[1], &r), 201);
+	answers[1] = json_incref(r.json);
+	http_result_free(&r);
+	upload_broken_off(tech, jobs[0], &day_uploads[0], data[0], 40000);
+	ck_assert_int_eq(tmp_settled(), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments"), 1);
+	objects_match_rows();
+	/* At night it sends the whole queue... */
 	res = post_batch(tech, queue);
 	json_array_foreach(res, i, item) {
 		long status = (long)jint(item, "status");
@@ -1114,7 +1345,12 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 	}
 	ck_assert_int_eq(created, REPORTS);
 	ck_assert_int_eq(resolved, JOBS);
+	report = first_report(queue, res);
+	ck_assert_int_gt(report, 0);
 	json_decref(res);
+	/* ...then every upload: the broken-off photo whole (201), the
+	 * recording that went up answered the same (200), the rest new. */
+	upload_day(tech, jobs, report, data, answers, night);
 	effects_now(&once);
 	ck_assert_int_eq(once.tickets, before.tickets + REPORTS);
 	ck_assert_int_eq(once.work, JOBS);
@@ -1136,11 +1372,27 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 			 (long long)jobs[0], (long long)t0);
 		ck_assert_int_eq(count_rows(sql), 1);
 	}
-	/* And again, as if the answer of the whole batch was lost too. */
+	/* One row per upload's UUID, one object per distinct file, each
+	 * upload once on its ticket's history and in the audit. */
+	ck_assert_int_eq(once.attachments, UPLOADS);
+	ck_assert_int_eq(count_rows("SELECT count(DISTINCT client_uuid) FROM ticket_attachments"),
+			 UPLOADS);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_events WHERE action ="
+				    " 'attachment'"),
+			 UPLOADS);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'ticket.attachment'"),
+	    UPLOADS);
+	ck_assert_int_eq(data_files("objects"), UPLOADS - 1); /* the photo on two jobs */
+	objects_match_rows();
+	/* And again, as if the answers of the whole night were lost too. */
 	res = post_batch(tech, queue);
 	json_array_foreach(res, i, item)
 		ck_assert(json_is_true(json_object_get(item, "replayed")));
+	report_again = first_report(queue, res);
+	ck_assert_int_eq(report_again, report);
 	json_decref(res);
+	upload_day(tech, jobs, report, data, answers, again);
 	effects_now(&twice);
 	ck_assert_int_eq(twice.tickets, once.tickets);
 	ck_assert_int_eq(twice.events, once.events);
@@ -1148,6 +1400,17 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 	ck_assert_int_eq(twice.audit, once.audit);
 	ck_assert_int_eq(twice.work, once.work);
 	ck_assert_int_eq(twice.keys, once.keys);
+	ck_assert_int_eq(twice.attachments, once.attachments);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM ticket_attachments WHERE client_uuid"
+		       " = '7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e0' AND work_record = 1"),
+	    1);
+	objects_match_rows();
+	downloads_identical(tech, jobs, report, data);
+	for (int u = 0; u < UPLOADS; u++) {
+		json_decref(answers[u]);
+		free(data[u]);
+	}
 	json_decref(first20);
 	json_decref(queue);
 	free(disp);
