@@ -237,11 +237,16 @@ static const char *ref_type(enum sync_ref kind)
 static enum err ref_phase(struct page_ctx *p, enum sync_ref kind)
 {
 	struct collect c = { .p = p, .kind = kind, .type = ref_type(kind) };
+	int64_t id;
 	int taken;
-	enum err e =
-	    sync_store_ref_page(p->req->db, kind, &p->aud, p->cur->has_key ? p->cur->key : NULL,
-				p->budget + 1, ref_row, &c);
+	enum err e;
 
+	/* Models and articles page by id: any other key was not issued here. */
+	if (p->cur->has_key && (kind == SYNC_REF_MODEL || kind == SYNC_REF_KB_ARTICLE) &&
+	    registry_parse_id(p->cur->key, &id) < 0)
+		return ERR_INVALID;
+	e = sync_store_ref_page(p->req->db, kind, &p->aud, p->cur->has_key ? p->cur->key : NULL,
+				p->budget + 1, ref_row, &c);
 	if (e != ERR_OK)
 		return e;
 	taken = c.rows > p->budget ? p->budget : c.rows;

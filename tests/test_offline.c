@@ -954,6 +954,11 @@ START_TEST(sync_carries_the_published_articles_of_the_callers_lines)
 	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
 	ck_assert(json_is_true(find_item_int(items, "kb_article", relay)));
 	json_decref(items);
+	/* A cursor into the articles with a key this server never issued
+	 * ("s.1.5.abc"): 400 naming it. */
+	send_with("GET", "/v1/sync?cursor=cy4xLjUuYWJj", tech, NULL, NULL, NULL, &r);
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
 	/* Nanjing heard nothing of Shenzhen's articles. */
 	items = sync_all(disp, cursor_nj, sizeof(cursor_nj), 50, &pages);
 	ck_assert_ptr_null(find_item_int(items, "kb_article", line));
