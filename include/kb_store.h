@@ -2,7 +2,9 @@
  * product lines / models / fault codes, "solved it" feedback, and the
  * trigram full-text index (kb_fts) over the live text. All SQL for the
  * knowledge base lives in server/db/kb_store.c; callers open the
- * transaction (db_begin) around writes. */
+ * transaction (db_begin) around writes. (The sync feed reads published
+ * articles in server/db/sync_store.c; migration 0010's triggers turn their
+ * changes into sync_changes rows.) */
 #ifndef FT_KB_STORE_H
 #define FT_KB_STORE_H
 

@@ -1,6 +1,7 @@
 /* Store of the change feed devices sync from (sync_changes, written by the
- * triggers of migration 0005) and of the reference data they carry. The
- * rules (who hears what, cursors, tombstones) are server/sync.c's. */
+ * triggers of migrations 0005 and 0010) and of the reference data they
+ * carry. The rules (who hears what, cursors, tombstones) are
+ * server/sync.c's. */
 #ifndef FT_SYNC_STORE_H
 #define FT_SYNC_STORE_H
 
@@ -26,7 +27,8 @@ struct sync_audience {
 
 struct sync_change {
 	int64_t seq;
-	char entity[16]; /* ticket, asset, category, product_line, model, centre */
+	char entity[16]; /* ticket, asset, category, product_line, model, centre,
+			    kb_article */
 	char entity_id[64];
 	char op[8]; /* upsert, delete */
 };
@@ -46,12 +48,16 @@ enum sync_ref {
 	SYNC_REF_PRODUCT_LINE, /* key: code */
 	SYNC_REF_CENTRE,       /* key: code */
 	SYNC_REF_MODEL,        /* key: id; only the audience's product lines */
+	SYNC_REF_KB_ARTICLE,   /* key: id; published, of the audience's lines */
 	SYNC_REF__COUNT
 };
 typedef int (*sync_ref_fn)(const char *key, const char *json, void *ctx); /* nonzero stops */
 /* Rows after key (NULL = from the start) in key order, at most limit.
  * Models are those of a's product lines: the user's skills and the
- * centre's lines. */
+ * centre's lines. Knowledge articles are those with a published version
+ * linked to one of those lines or to a model of one, with the published
+ * version's text and the article's links (json and key are borrowed for
+ * the callback). */
 enum err sync_store_ref_page(struct db *db, enum sync_ref kind, const struct sync_audience *a,
 			     const char *after, int limit, sync_ref_fn fn, void *ctx);
 /* One row as the audience may see it; ERR_NOT_FOUND when gone or unseen. */

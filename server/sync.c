@@ -3,10 +3,11 @@
  * GET /v1/sync?cursor=&limit= answers, for the caller (a technician: jobs
  * assigned to or reported by them; a dispatcher: their centre's), what
  * changed since the cursor: tickets in full, the traces of their assets,
- * the service catalogue, product lines, centres and the models of the
- * caller's product lines; a ticket or reference row the caller no longer
- * sees comes as a tombstone {"type", "id", "deleted": true}. Without a
- * cursor it is a full snapshot, then the changes since it began.
+ * the service catalogue, product lines, centres, and the models and the
+ * published knowledge articles of the caller's product lines; a ticket or
+ * reference row the caller no longer sees (an article retired or no longer
+ * of their lines) comes as a tombstone {"type", "id", "deleted": true}.
+ * Without a cursor it is a full snapshot, then the changes since it began.
  *
  * POST /v1/sync replays a batch of queued actions, each through the same
  * dispatcher pipeline as a real request (server/http/dispatch.c), each
@@ -39,7 +40,7 @@ enum phase {
 	PH_CENTRE,
 	PH_MODEL,
 	PH_TICKET,
-	PH_KB, /* knowledge articles: see kb_page */
+	PH_KB, /* published knowledge articles of the caller's lines */
 	PH_CHANGES,
 };
 
@@ -111,9 +112,10 @@ static json_t *id_json(const char *type, const char *id)
 {
 	int64_t n;
 
-	/* Tickets, assets and models have numeric ids; the rest codes. */
+	/* Tickets, assets, models and articles have numeric ids; the rest
+	 * codes. */
 	if ((strcmp(type, "ticket") == 0 || strcmp(type, "asset") == 0 ||
-	     strcmp(type, "model") == 0) &&
+	     strcmp(type, "model") == 0 || strcmp(type, "kb_article") == 0) &&
 	    registry_parse_id(id, &n) == 0)
 		return json_integer(n);
 	return json_string(id);
@@ -222,10 +224,11 @@ static int ref_row(const char *key, const char *text, void *arg)
 static const char *ref_type(enum sync_ref kind)
 {
 	static const char *const types[SYNC_REF__COUNT] = {
-		[SYNC_REF_CATEGORY] = "category",
-		[SYNC_REF_PRODUCT_LINE] = "product_line",
-		[SYNC_REF_CENTRE] = "centre",
-		[SYNC_REF_MODEL] = "model",
+		[SYNC_REF_CATEGORY] = "category",         /* codes */
+		[SYNC_REF_PRODUCT_LINE] = "product_line", /* codes */
+		[SYNC_REF_CENTRE] = "centre",             /* codes */
+		[SYNC_REF_MODEL] = "model",               /* numeric ids */
+		[SYNC_REF_KB_ARTICLE] = "kb_article",     /* numeric ids */
 	};
 
 	return kind < SYNC_REF__COUNT ? types[kind] : "";
@@ -234,11 +237,16 @@ static const char *ref_type(enum sync_ref kind)
 static enum err ref_phase(struct page_ctx *p, enum sync_ref kind)
 {
 	struct collect c = { .p = p, .kind = kind, .type = ref_type(kind) };
+	int64_t id;
 	int taken;
-	enum err e =
-	    sync_store_ref_page(p->req->db, kind, &p->aud, p->cur->has_key ? p->cur->key : NULL,
-				p->budget + 1, ref_row, &c);
+	enum err e;
 
+	/* Models and articles page by id: any other key was not issued here. */
+	if (p->cur->has_key && (kind == SYNC_REF_MODEL || kind == SYNC_REF_KB_ARTICLE) &&
+	    registry_parse_id(p->cur->key, &id) < 0)
+		return ERR_INVALID;
+	e = sync_store_ref_page(p->req->db, kind, &p->aud, p->cur->has_key ? p->cur->key : NULL,
+				p->budget + 1, ref_row, &c);
 	if (e != ERR_OK)
 		return e;
 	taken = c.rows > p->budget ? p->budget : c.rows;
@@ -308,16 +316,6 @@ static enum err ticket_phase(struct page_ctx *p)
 	}
 	free(c.ids);
 	return e;
-}
-
-/* HOOK(kb): knowledge articles for the caller's product lines belong here
- * (a full sync's page and, in change_item, the feed's "kb_article" rows).
- * The kb_articles table (branch kb, migration 0007) is not on this branch,
- * so this answers nothing yet. */
-static enum err kb_page(struct page_ctx *p)
-{
-	(void)p;
-	return ERR_OK;
 }
 
 /* ---- the change feed ------------------------------------------------------ */
@@ -403,6 +401,8 @@ static enum err change_item(struct page_ctx *p, const struct sync_change *c)
 		return change_ref(p, SYNC_REF_CENTRE, c->entity_id);
 	if (strcmp(c->entity, "model") == 0)
 		return change_ref(p, SYNC_REF_MODEL, c->entity_id);
+	if (strcmp(c->entity, "kb_article") == 0)
+		return change_ref(p, SYNC_REF_KB_ARTICLE, c->entity_id);
 	return ERR_OK; /* an entity this server does not send */
 }
 
@@ -462,7 +462,7 @@ static enum err run_page(struct page_ctx *p)
 			e = ticket_phase(p);
 			break;
 		case PH_KB:
-			e = kb_page(p);
+			e = ref_phase(p, SYNC_REF_KB_ARTICLE);
 			break;
 		case PH_CHANGES:
 			break;

@@ -3,16 +3,20 @@
  * the first runs; expiry), client_id identity, device time and its
  * plausibility, 412 answers carrying the current state, the sync feed
  * (full sync in pages, changes, tombstones after reassignment and
- * retirement) and a day offline: 50 queued actions replayed twice across a
- * network drop, with exactly-once effects. */
+ * retirement; knowledge articles) and a day offline: 50 queued actions and
+ * the day's photos and recordings replayed twice across a network drop,
+ * with exactly-once effects and byte-identical attachments. */
 #include <check.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/sha.h>
 
@@ -810,6 +814,164 @@ START_TEST(sync_sends_a_snapshot_in_pages_then_changes_and_tombstones)
 }
 END_TEST
 
+/* ---- knowledge articles in the feed ------------------------------------ */
+
+/* Drafts an article with the links in links (stolen); returns its id. */
+static int64_t kb_draft(const char *token, const char *title, const char *solution, json_t *links)
+{
+	struct http_result r;
+	json_t *body = json_pack("{s:s, s:s, s:s}", "title", title, "symptoms", "合闸无反应",
+				 "solution", solution);
+	int64_t id;
+
+	json_object_update(body, links);
+	json_decref(links);
+	ck_assert_msg(send_with("POST", "/v1/kb/articles", token, body, NULL, NULL, &r) == 201,
+		      "%ld %s", r.status, r.body);
+	id = jint(r.json, "id");
+	http_result_free(&r);
+	return id;
+}
+
+static void kb_act(const char *token, int64_t id, const char *action)
+{
+	struct http_result r;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/v1/kb/articles/%lld/transitions", (long long)id);
+	ck_assert_msg(send_with("POST", path, token, json_pack("{s:s}", "action", action), NULL,
+				NULL, &r) == 200,
+		      "%s: %ld %s", action, r.status, r.body);
+	http_result_free(&r);
+}
+
+/* Review and publish by a reviewer who did not write it. */
+static void kb_publish(const char *reviewer, int64_t id)
+{
+	kb_act(reviewer, id, "review");
+	kb_act(reviewer, id, "publish");
+}
+
+static const char *first_string(const json_t *doc, const char *key)
+{
+	return json_string_value(json_array_get(json_object_get(doc, key), 0));
+}
+
+START_TEST(sync_carries_the_published_articles_of_the_callers_lines)
+{
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	char *writer = harness_user_token("tech.w", "technician", "SZ", "C-SZ");
+	char *sup = harness_user_token("sup.gd", "supervisor", "GD", NULL);
+	char *disp = harness_user_token("disp.nj", "dispatcher", "NJ", "C-NJ");
+	char cursor[512] = "", cursor_nj[512] = "", path[64];
+	struct http_result r;
+	json_t *items, *doc;
+	int64_t line, model, relay, draft;
+	int pages;
+
+	/* C-SZ serves switchgear and transformers, C-NJ protection relays. */
+	seed_world();
+	exec_sql("INSERT INTO product_lines(code, name, name_en) VALUES"
+		 " ('relay', '继电保护', 'Protection relays');"
+		 "INSERT INTO models(id, code, name, product_line, created_at, updated_at) VALUES"
+		 " (4, 'RCS-9611', 'RCS-9611 馈线保护', 'relay', 0, 0);"
+		 "INSERT INTO centre_product_lines(centre_code, product_line) VALUES"
+		 " ('C-NJ', 'relay')");
+	line = kb_draft(
+	    writer, "断路器拒合 Breaker will not close", "更换合闸线圈",
+	    json_pack("{s:[s], s:[s]}", "product_lines", "switchgear", "fault_codes", "e-cb-07"));
+	model = kb_draft(writer, "变压器超温 Over-temperature", "检查冷却风机",
+			 json_pack("{s:[s]}", "models", "SCB13-1000"));
+	relay = kb_draft(writer, "保护装置告警 E-21", "检查二次回路",
+			 json_pack("{s:[s]}", "product_lines", "relay"));
+	draft = kb_draft(writer, "柜门无法关闭", "调整门锁",
+			 json_pack("{s:[s]}", "models", "KYN28-12"));
+	kb_publish(sup, line);
+	kb_publish(sup, model);
+	kb_publish(sup, relay);
+
+	/* A first sync, one entry a page: the published articles of the
+	 * technician's lines (their centre's), linked to the line or to one
+	 * of its models; not another line's, not a draft. */
+	items = sync_all(tech, cursor, sizeof(cursor), 1, &pages);
+	doc = find_item_int(items, "kb_article", line);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(jstr(doc, "title"), "断路器拒合 Breaker will not close");
+	ck_assert_str_eq(jstr(doc, "solution"), "更换合闸线圈");
+	ck_assert_int_eq(jint(doc, "version"), 1);
+	ck_assert_str_eq(first_string(doc, "product_lines"), "switchgear");
+	ck_assert_str_eq(first_string(doc, "fault_codes"), "E-CB-07");
+	ck_assert_str_eq(first_string(find_item_int(items, "kb_article", model), "models"),
+			 "SCB13-1000");
+	ck_assert_ptr_null(find_item_int(items, "kb_article", relay));
+	ck_assert_ptr_null(find_item_int(items, "kb_article", draft));
+	json_decref(items);
+	/* The Nanjing dispatcher's centre serves relays: that one only. */
+	items = sync_all(disp, cursor_nj, sizeof(cursor_nj), 50, &pages);
+	ck_assert_str_eq(jstr(find_item_int(items, "kb_article", relay), "solution"),
+			 "检查二次回路");
+	ck_assert_ptr_null(find_item_int(items, "kb_article", line));
+	json_decref(items);
+
+	/* Reopened and rewritten: devices keep the published version 1 and
+	 * hear nothing of the draft or its review. */
+	kb_act(writer, line, "reopen");
+	snprintf(path, sizeof(path), "/v1/kb/articles/%lld", (long long)line);
+	ck_assert_int_eq(
+	    send_with("PATCH", path, writer,
+		      json_pack("{s:s}", "solution", "先储能再试合，仍不动作则更换合闸线圈"), NULL,
+		      "\"v1\"", &r),
+	    200);
+	http_result_free(&r);
+	kb_act(sup, line, "review");
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert_uint_eq(json_array_size(items), 0);
+	json_decref(items);
+	/* Version 2 published, and a new article published: changes. */
+	kb_act(sup, line, "publish");
+	kb_publish(sup, draft);
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	doc = find_item_int(items, "kb_article", line);
+	ck_assert_int_eq(jint(doc, "version"), 2);
+	ck_assert_str_eq(jstr(doc, "solution"), "先储能再试合，仍不动作则更换合闸线圈");
+	ck_assert_str_eq(jstr(find_item_int(items, "kb_article", draft), "title"), "柜门无法关闭");
+	json_decref(items);
+	/* Retired: a tombstone. */
+	kb_act(sup, model, "retire");
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert(json_is_true(find_item_int(items, "kb_article", model)));
+	ck_assert_uint_eq(json_array_size(items), 1);
+	json_decref(items);
+	/* Of the technician's lines while they are: a skill brings relay
+	 * articles, losing it takes them away again. */
+	exec_sql("INSERT INTO technician_skills(user_id, product_line, level)"
+		 " SELECT id, 'relay', 2 FROM users WHERE username = 'tech.sz'");
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert_str_eq(jstr(find_item_int(items, "kb_article", relay), "title"),
+			 "保护装置告警 E-21");
+	json_decref(items);
+	exec_sql("DELETE FROM technician_skills WHERE product_line = 'relay'");
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert(json_is_true(find_item_int(items, "kb_article", relay)));
+	json_decref(items);
+	/* A cursor into the articles with a key this server never issued
+	 * ("s.1.5.abc"): 400 naming it. */
+	send_with("GET", "/v1/sync?cursor=cy4xLjUuYWJj", tech, NULL, NULL, NULL, &r);
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
+	/* Nanjing heard nothing of Shenzhen's articles. */
+	items = sync_all(disp, cursor_nj, sizeof(cursor_nj), 50, &pages);
+	ck_assert_ptr_null(find_item_int(items, "kb_article", line));
+	ck_assert_ptr_null(find_item_int(items, "kb_article", draft));
+	ck_assert_ptr_null(find_item_int(items, "kb_article", model));
+	json_decref(items);
+	free(tech);
+	free(writer);
+	free(sup);
+	free(disp);
+}
+END_TEST
+
 /* ---- a day offline ----------------------------------------------------- */
 
 #define JOBS 8
@@ -893,7 +1055,7 @@ static json_t *post_batch(const char *token, json_t *actions)
 }
 
 struct effects {
-	int64_t tickets, events, timeline, audit, work, keys;
+	int64_t tickets, events, timeline, audit, work, keys, attachments;
 };
 
 static void effects_now(struct effects *e)
@@ -904,6 +1066,216 @@ static void effects_now(struct effects *e)
 	e->audit = count_rows("SELECT count(*) FROM audit_log");
 	e->work = count_rows("SELECT count(*) FROM ticket_work");
 	e->keys = count_rows("SELECT count(*) FROM idempotency_keys");
+	e->attachments = count_rows("SELECT count(*) FROM ticket_attachments");
+}
+
+/* ---- the day's attachments ---------------------------------------------- */
+
+/* Photos and recordings are not queued in the batch (a streamed body is
+ * not a JSON action): the phone PUTs each under the UUID it gave it, which
+ * makes the upload itself idempotent. One goes on the first report opened
+ * offline, whose id the phone learns only from the batch's answer; the
+ * last is the first photo again, on another job (one object, two rows). */
+#define UPLOADS 5
+#define REPORT_UPLOAD (-1)
+
+struct day_upload {
+	const char *uuid, *type, *query;
+	int job; /* index into jobs, or REPORT_UPLOAD */
+	size_t len;
+	unsigned seed; /* the same seed and length: the same bytes */
+};
+
+static const struct day_upload day_uploads[UPLOADS] = {
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e0", "image/jpeg", "work_record=true", 0, 90000, 1 },
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e1", "audio/mp4", "caption=%E5%BC%82%E5%93%8D", 1,
+	  12000, 2 },
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e2", "image/png", NULL, 2, 20000, 3 },
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e3", "image/jpeg", NULL, REPORT_UPLOAD, 30000, 4 },
+	{ "7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e4", "image/jpeg", NULL, 3, 90000, 1 },
+};
+
+/* The file's bytes (caller frees): the magic its type needs, then a
+ * repeatable pattern. */
+static unsigned char *upload_bytes(const struct day_upload *u)
+{
+	static const unsigned char jpeg[] = { 0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10,
+					      'J',  'F',  'I',  'F',  0x00 };
+	static const unsigned char png[] = { 0x89, 'P',  'N',  'G',  '\r', '\n', 0x1A, '\n',
+					     0x00, 0x00, 0x00, 0x0D, 'I',  'H',  'D',  'R' };
+	static const unsigned char m4a[] = { 0x00, 0x00, 0x00, 0x14, 'f', 't', 'y', 'p', 'M', '4',
+					     'A',  ' ',  0,    0,    0,   0,   'i', 's', 'o', 'm' };
+	unsigned char *data = malloc(u->len);
+	uint32_t x = u->seed * 2654435761u + 1;
+
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < u->len; i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (unsigned char)(x >> 16);
+	}
+	if (strcmp(u->type, "image/png") == 0)
+		memcpy(data, png, sizeof(png));
+	else if (strcmp(u->type, "audio/mp4") == 0)
+		memcpy(data, m4a, sizeof(m4a));
+	else
+		memcpy(data, jpeg, sizeof(jpeg));
+	return data;
+}
+
+static void upload_path(char *out, size_t size, int64_t ticket, const struct day_upload *u)
+{
+	snprintf(out, size, "/v1/tickets/%lld/attachments/%s%s%s", (long long)ticket, u->uuid,
+		 u->query ? "?" : "", u->query ? u->query : "");
+}
+
+static long upload_put(const char *token, int64_t ticket, const struct day_upload *u,
+		       const unsigned char *data, struct http_result *r)
+{
+	char path[200];
+
+	upload_path(path, sizeof(path), ticket, u);
+	return http_call("PUT", path, token, u->type, (const char *)data, u->len, NULL, r);
+}
+
+/* The phone loses its signal part way: the server has the headers and
+ * `sent` bytes of the body when the connection goes. */
+static void upload_broken_off(const char *token, int64_t ticket, const struct day_upload *u,
+			      const unsigned char *data, size_t sent)
+{
+	char *req = malloc(sent + 1024), resp[1024], path[200];
+	int n, closed;
+
+	ck_assert_ptr_nonnull(req);
+	upload_path(path, sizeof(path), ticket, u);
+	n = snprintf(req, 1024,
+		     "PUT %s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
+		     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+		     path, token, u->type, u->len);
+	ck_assert(n > 0 && n < 1024 && sent < u->len);
+	memcpy(req + n, data, sent);
+	harness_raw(req, (size_t)n + sent, (size_t)n + sent, 0, 300, resp, sizeof(resp), &closed);
+	ck_assert_msg(strncmp(resp, "HTTP/1.1 2", 10) != 0, "got: %.200s", resp);
+	free(req);
+}
+
+/* Every upload of the day, each answer wanted[u]; the first answers are
+ * kept in answers[] (new references), later ones must equal them. */
+static void upload_day(const char *token, const int64_t jobs[JOBS], int64_t report,
+		       unsigned char *const data[UPLOADS], json_t *answers[UPLOADS],
+		       const long wanted[UPLOADS])
+{
+	for (int u = 0; u < UPLOADS; u++) {
+		const struct day_upload *up = &day_uploads[u];
+		struct http_result r;
+
+		ck_assert_msg(upload_put(token, up->job == REPORT_UPLOAD ? report : jobs[up->job],
+					 up, data[u], &r) == wanted[u],
+			      "%s: %ld %s", up->uuid, r.status, r.body);
+		if (answers[u])
+			ck_assert_msg(json_equal(r.json, answers[u]), "%s answered otherwise: %s",
+				      up->uuid, r.body);
+		else
+			answers[u] = json_incref(r.json);
+		http_result_free(&r);
+	}
+}
+
+/* Regular files below path, in any depth. */
+static int files_below(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)) != NULL) {
+		char inner[1024];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(inner, sizeof(inner), "%s/%s", path, e->d_name);
+		if (stat(inner, &st) == 0)
+			n += S_ISDIR(st.st_mode) ? files_below(inner) : 1;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int data_files(const char *sub)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/data/%s", H.dir, sub);
+	return files_below(path);
+}
+
+/* A broken-off upload is cleaned up on the server's own thread: wait for
+ * tmp/ to empty. */
+static int tmp_settled(void)
+{
+	int n = data_files("tmp");
+
+	for (int i = 0; i < 100 && n != 0; i++) {
+		usleep(50 * 1000);
+		n = data_files("tmp");
+	}
+	return n;
+}
+
+/* Each row's object is on disk, and nothing else is: no orphan left by a
+ * broken-off upload, a replay or a shared photo. */
+static void objects_match_rows(void)
+{
+	sqlite3_stmt *st;
+	int rows = 0;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db),
+					    "SELECT DISTINCT sha256 FROM ticket_attachments", -1,
+					    &st, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(st, 0);
+		char path[400];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/data/objects/%.2s/%s", H.dir, sha, sha + 2);
+		ck_assert_msg(stat(path, &sb) == 0, "object %s is missing", sha);
+		rows++;
+	}
+	sqlite3_finalize(st);
+	ck_assert_int_eq(data_files("objects"), rows);
+	ck_assert_int_eq(tmp_settled(), 0);
+}
+
+/* Each upload downloads as the very bytes the phone holds. */
+static void downloads_identical(const char *token, const int64_t jobs[JOBS], int64_t report,
+				unsigned char *const data[UPLOADS])
+{
+	for (int u = 0; u < UPLOADS; u++) {
+		const struct day_upload *up = &day_uploads[u];
+		struct http_result r;
+		char path[200];
+
+		snprintf(path, sizeof(path), "/v1/tickets/%lld/attachments/%s",
+			 (long long)(up->job == REPORT_UPLOAD ? report : jobs[up->job]), up->uuid);
+		ck_assert_int_eq(http_call("GET", path, token, NULL, NULL, 0, NULL, &r), 200);
+		ck_assert_uint_eq(r.body_len, up->len);
+		ck_assert_msg(memcmp(r.body, data[u], up->len) == 0, "%s: other bytes", up->uuid);
+		http_result_free(&r);
+	}
+}
+
+/* The id of the first report the batch opened, from its result. */
+static int64_t first_report(const json_t *queue, const json_t *results)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(queue, i, a)
+		if (strcmp(jstr(a, "path"), "/v1/tickets") == 0)
+			return jint(json_object_get(json_array_get(results, i), "body"), "id");
+	return 0;
 }
 
 START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
@@ -911,9 +1283,14 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 	char *disp, *tech;
 	int64_t jobs[JOBS], t0 = (int64_t)time(NULL) - 10 * 3600;
 	struct effects before, once, twice;
-	json_t *queue, *first20, *res, *item;
+	struct http_result r;
+	json_t *queue, *first20, *res, *item, *answers[UPLOADS] = { NULL };
+	unsigned char *data[UPLOADS];
 	size_t i;
 	int created = 0, resolved = 0;
+	int64_t report, report_again;
+	static const long night[UPLOADS] = { 201, 200, 201, 201, 201 };
+	static const long again[UPLOADS] = { 200, 200, 200, 200, 200 };
 
 	seed_world();
 	/* Yesterday evening's dispatch: eight jobs assigned to the technician. */
@@ -936,7 +1313,19 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 		json_array_append(first20, json_array_get(queue, i));
 	res = post_batch(tech, first20);
 	json_decref(res);
-	/* At night it sends the whole queue. */
+	/* Before the signal went, the recording of job 1 went up whole (its
+	 * answer lost too), and the first photo broke off mid-body: nothing
+	 * of it is kept. */
+	for (int u = 0; u < UPLOADS; u++)
+		data[u] = upload_bytes(&day_uploads[u]);
+	ck_assert_int_eq(upload_put(tech, jobs[1], &day_uploads[1], data[1], &r), 201);
+	answers[1] = json_incref(r.json);
+	http_result_free(&r);
+	upload_broken_off(tech, jobs[0], &day_uploads[0], data[0], 40000);
+	ck_assert_int_eq(tmp_settled(), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments"), 1);
+	objects_match_rows();
+	/* At night it sends the whole queue... */
 	res = post_batch(tech, queue);
 	json_array_foreach(res, i, item) {
 		long status = (long)jint(item, "status");
@@ -961,7 +1350,12 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 	}
 	ck_assert_int_eq(created, REPORTS);
 	ck_assert_int_eq(resolved, JOBS);
+	report = first_report(queue, res);
+	ck_assert_int_gt(report, 0);
 	json_decref(res);
+	/* ...then every upload: the broken-off photo whole (201), the
+	 * recording that went up answered the same (200), the rest new. */
+	upload_day(tech, jobs, report, data, answers, night);
 	effects_now(&once);
 	ck_assert_int_eq(once.tickets, before.tickets + REPORTS);
 	ck_assert_int_eq(once.work, JOBS);
@@ -983,11 +1377,27 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 			 (long long)jobs[0], (long long)t0);
 		ck_assert_int_eq(count_rows(sql), 1);
 	}
-	/* And again, as if the answer of the whole batch was lost too. */
+	/* One row per upload's UUID, one object per distinct file, each
+	 * upload once on its ticket's history and in the audit. */
+	ck_assert_int_eq(once.attachments, UPLOADS);
+	ck_assert_int_eq(count_rows("SELECT count(DISTINCT client_uuid) FROM ticket_attachments"),
+			 UPLOADS);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_events WHERE action ="
+				    " 'attachment'"),
+			 UPLOADS);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'ticket.attachment'"),
+	    UPLOADS);
+	ck_assert_int_eq(data_files("objects"), UPLOADS - 1); /* the photo on two jobs */
+	objects_match_rows();
+	/* And again, as if the answers of the whole night were lost too. */
 	res = post_batch(tech, queue);
 	json_array_foreach(res, i, item)
 		ck_assert(json_is_true(json_object_get(item, "replayed")));
+	report_again = first_report(queue, res);
+	ck_assert_int_eq(report_again, report);
 	json_decref(res);
+	upload_day(tech, jobs, report, data, answers, again);
 	effects_now(&twice);
 	ck_assert_int_eq(twice.tickets, once.tickets);
 	ck_assert_int_eq(twice.events, once.events);
@@ -995,6 +1405,17 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 	ck_assert_int_eq(twice.audit, once.audit);
 	ck_assert_int_eq(twice.work, once.work);
 	ck_assert_int_eq(twice.keys, once.keys);
+	ck_assert_int_eq(twice.attachments, once.attachments);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM ticket_attachments WHERE client_uuid"
+		       " = '7c1d2e3f-4a5b-4c6d-8e7f-90a1b2c3d4e0' AND work_record = 1"),
+	    1);
+	objects_match_rows();
+	downloads_identical(tech, jobs, report, data);
+	for (int u = 0; u < UPLOADS; u++) {
+		json_decref(answers[u]);
+		free(data[u]);
+	}
 	json_decref(first20);
 	json_decref(queue);
 	free(disp);
@@ -1059,6 +1480,7 @@ Suite *offline_suite(void)
 	tcase_add_test(tc, device_time_counts_when_plausible_and_is_kept_when_not);
 	tcase_add_test(tc, a_stale_if_match_answers_412_with_the_current_state);
 	tcase_add_test(tc, sync_sends_a_snapshot_in_pages_then_changes_and_tombstones);
+	tcase_add_test(tc, sync_carries_the_published_articles_of_the_callers_lines);
 	tcase_add_test(tc, a_day_offline_replays_twice_with_exactly_once_effects);
 	tcase_add_test(tc, a_batch_refuses_bad_actions_one_by_one);
 	suite_add_tcase(s, tc);

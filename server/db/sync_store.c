@@ -1,5 +1,7 @@
-/* SQL for the sync change feed (sync_changes, 0005) and the reference data
- * devices carry, read as JSON text (SQLite's json_object). */
+/* SQL for the sync change feed (sync_changes, 0005 and 0010) and the
+ * reference data devices carry, read as JSON text (SQLite's json_object):
+ * including the published knowledge articles, read-only here (the
+ * knowledge base writes them through server/db/kb_store.c). */
 #include "sync_store.h"
 
 #include <stdio.h>
@@ -14,7 +16,7 @@ static const char sql_changes[] = "SELECT seq, entity, entity_id, op FROM sync_c
 				  " WHERE audience = 'user' AND audience_id = ?2 AND seq > ?1"
 				  " UNION ALL SELECT seq, entity, entity_id, op FROM sync_changes"
 				  " WHERE audience = 'centre' AND audience_id = ?3 AND seq > ?1"
-				  " AND (?4 = 0 OR entity = 'model')"
+				  " AND (?4 = 0 OR entity IN ('model', 'kb_article'))"
 				  " UNION ALL SELECT seq, entity, entity_id, op FROM sync_changes"
 				  " WHERE audience = 'all' AND audience_id = '' AND seq > ?1"
 				  " ORDER BY 1 LIMIT ?5";
@@ -98,9 +100,34 @@ enum err sync_store_horizon(struct db *db, int64_t *out)
 	" json(specs) END, 'documents', CASE WHEN json_valid(documents) THEN json(documents) END," \
 	" 'gtin', gtin)"
 /* The product lines of the audience: the user's skills and the centre's. */
-#define MODEL_SEEN                                                                                 \
-	" AND product_line IN (SELECT product_line FROM technician_skills WHERE user_id = ?3"      \
+#define AUDIENCE_LINES                                                                             \
+	"(SELECT product_line FROM technician_skills WHERE user_id = ?3"                           \
 	" UNION SELECT product_line FROM centre_product_lines WHERE centre_code = ?4)"
+#define MODEL_SEEN " AND product_line IN " AUDIENCE_LINES
+/* A published article: its published (live) version's text, never a
+ * draft's, and its links as GET /v1/kb/articles/{id} shows them. */
+#define KB_LINKS(col, from)                                                                        \
+	"json((SELECT json_group_array(x) FROM (SELECT " col " AS x FROM " from " ORDER BY 1)))"
+#define KB_LINES KB_LINKS("product_line", "kb_article_product_lines WHERE article_id = a.id")
+#define KB_MODELS                                                                                  \
+	KB_LINKS("m.code", "kb_article_models km JOIN models m ON m.id = km.model_id"              \
+			   " WHERE km.article_id = a.id")
+#define KB_CODES KB_LINKS("fault_code", "kb_article_fault_codes WHERE article_id = a.id")
+#define KB_ARTICLE_JSON                                                                            \
+	"a.id, json_object('id', a.id, 'language', a.language, 'version', v.version,"              \
+	" 'published_version', v.version, 'title', v.title, 'symptoms', v.symptoms,"               \
+	" 'cause', v.cause, 'solution', v.solution, 'safety_notes', v.safety_notes,"               \
+	" 'product_lines', " KB_LINES ", 'models', " KB_MODELS ", 'fault_codes', " KB_CODES        \
+	", 'version_created_at', strftime('%Y-%m-%dT%H:%M:%SZ', v.created_at, 'unixepoch'))"
+#define KB_ARTICLE_FROM                                                                            \
+	" FROM kb_articles a JOIN kb_article_versions v"                                           \
+	" ON v.article_id = a.id AND v.version = a.live_version"
+/* Live, and of the audience's lines: linked to one or to one of its models. */
+#define KB_ARTICLE_SEEN                                                                            \
+	" AND a.live_version IS NOT NULL AND a.id IN (SELECT article_id"                           \
+	" FROM kb_article_product_lines WHERE product_line IN " AUDIENCE_LINES                     \
+	" UNION SELECT km.article_id FROM kb_article_models km"                                    \
+	" JOIN models m ON m.id = km.model_id WHERE m.product_line IN " AUDIENCE_LINES ")"
 
 static const char *const sql_ref_page[SYNC_REF__COUNT] = {
 	[SYNC_REF_CATEGORY] = "SELECT " CATEGORY_JSON " FROM service_categories"
@@ -111,6 +138,9 @@ static const char *const sql_ref_page[SYNC_REF__COUNT] = {
 			    " WHERE code > ?1 ORDER BY code LIMIT ?2",
 	[SYNC_REF_MODEL] = "SELECT " MODEL_JSON " FROM models"
 			   " WHERE id > CAST(?1 AS INTEGER)" MODEL_SEEN " ORDER BY id LIMIT ?2",
+	[SYNC_REF_KB_ARTICLE] =
+	    "SELECT " KB_ARTICLE_JSON KB_ARTICLE_FROM
+	    " WHERE a.id > CAST(?1 AS INTEGER)" KB_ARTICLE_SEEN " ORDER BY a.id LIMIT ?2",
 };
 
 static const char *const sql_ref_get[SYNC_REF__COUNT] = {
@@ -122,7 +152,16 @@ static const char *const sql_ref_get[SYNC_REF__COUNT] = {
 			    " AND ?2 IS NOT NULL",
 	[SYNC_REF_MODEL] = "SELECT " MODEL_JSON " FROM models WHERE id = CAST(?1 AS INTEGER)"
 			   " AND ?2 IS NOT NULL" MODEL_SEEN,
+	[SYNC_REF_KB_ARTICLE] =
+	    "SELECT " KB_ARTICLE_JSON KB_ARTICLE_FROM
+	    " WHERE a.id = CAST(?1 AS INTEGER) AND ?2 IS NOT NULL" KB_ARTICLE_SEEN,
 };
+
+/* Models and articles: keyed by number, filtered by the audience's lines. */
+static int of_audience(enum sync_ref kind)
+{
+	return kind == SYNC_REF_MODEL || kind == SYNC_REF_KB_ARTICLE;
+}
 
 static enum err ref_scan(struct db *db, const char *sql, enum sync_ref kind,
 			 const struct sync_audience *a, const char *key, int limit, sync_ref_fn fn,
@@ -133,9 +172,9 @@ static enum err ref_scan(struct db *db, const char *sql, enum sync_ref kind,
 
 	if (!st)
 		return ERR_DB;
-	db_bind_text(st, 1, key ? key : (kind == SYNC_REF_MODEL ? "0" : ""));
+	db_bind_text(st, 1, key ? key : (of_audience(kind) ? "0" : ""));
 	db_bind_int(st, 2, limit > 0 ? limit : -1);
-	if (kind == SYNC_REF_MODEL) {
+	if (of_audience(kind)) {
 		db_bind_int(st, 3, a->user_id);
 		db_bind_text(st, 4, a->centre);
 	}
