@@ -72,6 +72,7 @@ static char admin_token[128], tech_token[128];
 static FILE *acked_log;
 static int failures;
 static long long n_http_5xx, n_rejected, n_reads;
+static int killed_starting;
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void fail(const char *fmt, ...)
@@ -274,6 +275,8 @@ static void note_status(long status, const char *what)
 	} else if (status >= 400) {
 		__atomic_add_fetch(&n_rejected, 1, __ATOMIC_RELAXED);
 	}
+	if (status >= 400 && getenv("CRASHTEST_VERBOSE"))
+		fprintf(stderr, "crashtest: %s: %ld\n", what, status);
 }
 
 /* ---- the server process ---------------------------------------------------- */
@@ -321,13 +324,50 @@ static int run_wait(char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+static pid_t server_spawn(void);
+
+/* Starts a server and does not wait for it. */
+static void server_start_nowait(void)
+{
+	server_pid = server_spawn();
+}
+
 static int server_start(void)
+{
+	double deadline = now_s() + (opt.wrap ? 180 : 30);
+	CURL *c = curl_easy_init();
+
+	server_pid = server_spawn();
+	if (server_pid < 0 || !c) {
+		curl_easy_cleanup(c);
+		return -1;
+	}
+	while (now_s() < deadline) {
+		struct body b;
+		long status = http(c, "GET", "/readyz", NULL, NULL, NULL, 0, &b);
+		int st;
+
+		free(b.p);
+		if (status == 200) {
+			curl_easy_cleanup(c);
+			return 0;
+		}
+		if (waitpid(server_pid, &st, WNOHANG) == server_pid) {
+			server_pid = -1;
+			break;
+		}
+		sleep_ms(50);
+	}
+	curl_easy_cleanup(c);
+	fprintf(stderr, "crashtest: the server did not come up (see %s)\n", log_path);
+	return -1;
+}
+
+static pid_t server_spawn(void)
 {
 	char listen[32], *argv[64];
 	char wrap[512];
 	int argc = 0, port = free_port();
-	double deadline = now_s() + (opt.wrap ? 180 : 30);
-	CURL *c = curl_easy_init();
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	snprintf(base_url, sizeof(base_url), "https://127.0.0.1:%d", port);
@@ -355,28 +395,7 @@ static int server_start(void)
 	argv[argc++] = "--scheduler-interval-ms";
 	argv[argc++] = "300";
 	argv[argc] = NULL;
-	server_pid = spawn(argv);
-	if (server_pid < 0 || !c)
-		return -1;
-	while (now_s() < deadline) {
-		struct body b;
-		long status = http(c, "GET", "/readyz", NULL, NULL, NULL, 0, &b);
-		int st;
-
-		free(b.p);
-		if (status == 200) {
-			curl_easy_cleanup(c);
-			return 0;
-		}
-		if (waitpid(server_pid, &st, WNOHANG) == server_pid) {
-			server_pid = -1;
-			break;
-		}
-		sleep_ms(50);
-	}
-	curl_easy_cleanup(c);
-	fprintf(stderr, "crashtest: the server did not come up (see %s)\n", log_path);
-	return -1;
+	return spawn(argv);
 }
 
 /* Signals the server and reaps it; returns its exit status (128+signal). */
@@ -530,7 +549,7 @@ static void op_transition(struct worker *w)
 	} else if (strcmp(t->status, "en_route") == 0) {
 		body = "{\"action\":\"arrive\",\"latitude\":22.5,\"longitude\":113.9}";
 	} else if (strcmp(t->status, "on_site") == 0) {
-		body = "{\"action\":\"wait\"}";
+		body = "{\"action\":\"wait\",\"note\":\"customer away\"}";
 	} else if (strcmp(t->status, "waiting_customer") == 0) {
 		body = "{\"action\":\"resume\"}";
 	} else {
@@ -543,7 +562,7 @@ static void op_transition(struct worker *w)
 		ticket_keep(w, doc);
 		w->writes++;
 	} else {
-		note_status(status, "POST transitions");
+		note_status(status, body);
 	}
 	json_decref(doc);
 }
@@ -1113,6 +1132,14 @@ int main(int argc, char **argv)
 		load_join();
 		if (st != 128 + SIGKILL)
 			fail("the server had exited (%d) before the kill", st);
+		/* Every fourth restart is itself killed while it starts: the sweep
+		 * of tmp/, the schema check, quick_check, the first scheduler run. */
+		if (cycle_no % 4 == 0) {
+			server_start_nowait();
+			sleep_ms((long)(rnd(&s) % 120));
+			server_stop(SIGKILL);
+			killed_starting++;
+		}
 		if (server_start() != 0) {
 			fail("the server did not restart after the kill");
 			break;
@@ -1131,10 +1158,10 @@ int main(int argc, char **argv)
 	rc = failures ? 1 : 0;
 done:
 	writes = (long long)acks.n;
-	printf("crashtest: %d cycles, %lld acknowledged writes, %lld write checks, %lld rejected "
-	       "(4xx), %lld 5xx, %.1f s: %s\n",
-	       opt.soak_seconds > 0 ? 1 : cycle_no - 1, writes, checked, n_rejected, n_http_5xx,
-	       now_s() - t0, rc == 0 ? "ok" : "FAILED");
+	printf("crashtest: %d cycles (%d more kills during start-up), %lld acknowledged writes, "
+	       "%lld write checks, %lld rejected (4xx), %lld 5xx, %.1f s: %s\n",
+	       opt.soak_seconds > 0 ? 1 : cycle_no - 1, killed_starting, writes, checked,
+	       n_rejected, n_http_5xx, now_s() - t0, rc == 0 ? "ok" : "FAILED");
 	if (acked_log)
 		fclose(acked_log);
 	for (int i = 0; i < WORKERS; i++) {
