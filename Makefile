@@ -152,13 +152,13 @@ clean:
 		build/civetweb.o build/embed build/gen_bench_data build/gen_tickets build-asan build-tsan
 
 # --- crash safety and leaks (docs/RELIABILITY.md) ----------------------------
-# make crashtest [CRASH_CYCLES=20] [CRASH_SEED=N]: write load against a real
+# make crashtest [CRASH_CYCLES=50] [CRASH_SEED=N]: write load against a real
 # server killed with SIGKILL at random moments and restarted; after every
 # restart each acknowledged write is checked, and nothing half-written.
 # make valgrind [VALGRIND_SECONDS=60]: the server (plain build/ objects, no
 # ASan) under valgrind over mixed reads and writes, then SIGTERM; fails on
 # any invalid access or definite leak.
-CRASH_CYCLES     ?= 20
+CRASH_CYCLES     ?= 50
 CRASH_SEED       ?=
 VALGRIND_SECONDS ?= 60
 VALGRIND_CMD     := valgrind --leak-check=full --errors-for-leak-kinds=definite \

@@ -62,7 +62,7 @@ static struct {
 	  .cacert = "certs/ca.pem",
 	  .cert = "certs/server.pem",
 	  .key = "certs/server.key",
-	  .cycles = 20 };
+	  .cycles = 50 };
 
 static char db_path[600], data_dir[600], log_path[600], acked_path[600];
 static char base_url[64];
@@ -502,30 +502,85 @@ static void ticket_keep(struct worker *w, const json_t *doc)
 	snprintf(t->status, sizeof(t->status), "%s", jstr(doc, "status"));
 }
 
-static void ack_ticket(const json_t *doc)
+static void ack_ticket(const json_t *doc, const char *client_id)
 {
 	struct ack a = { .kind = ACK_TICKET };
 
+	if (client_id)
+		snprintf(a.uuid, sizeof(a.uuid), "%s", client_id);
 	a.id = jint(doc, "id");
 	a.version = jint(doc, "version");
 	snprintf(a.status, sizeof(a.status), "%s", jstr(doc, "status"));
 	ack_add(&a);
 }
 
+/* A version-4 UUID. */
+static void make_uuid(uint32_t *rng, char out[37])
+{
+	uint32_t r[4];
+
+	for (int i = 0; i < 4; i++)
+		r[i] = rnd(rng);
+	snprintf(out, 37, "%08x-%04x-4%03x-%04x-%04x%08x", r[0], r[1] & 0xffff,
+		 (r[1] >> 16) & 0xfff, 0x8000 | (r[2] & 0x3fff), (r[2] >> 16) & 0xffff, r[3]);
+}
+
+/* ---- writes in flight at the kill ---------------------------------------- */
+
+/* A creation or an upload that got no answer: it may or may not have
+ * happened. After the restart it is sent again as a client would (the
+ * same client_id, the same UUID and bytes), and must then exist once. */
+static struct {
+	struct ack *v;
+	size_t n, cap;
+} pending;
+static long long n_retried, n_retried_done; /* done: had committed before the kill */
+
+static void pending_add(const struct ack *a)
+{
+	pthread_mutex_lock(&acks.mu);
+	if (pending.n == pending.cap) {
+		size_t cap = pending.cap ? pending.cap * 2 : 64;
+		struct ack *v = realloc(pending.v, cap * sizeof(*v));
+
+		if (!v) {
+			pthread_mutex_unlock(&acks.mu);
+			return;
+		}
+		pending.v = v;
+		pending.cap = cap;
+	}
+	pending.v[pending.n++] = *a;
+	pthread_mutex_unlock(&acks.mu);
+}
+
+static json_t *create_ticket(CURL *c, const char *client_id, long *status)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body),
+		 "{\"channel\":\"hotline\",\"category\":\"repair\",\"title\":\"crashtest\","
+		 "\"asset_id\":1,\"impact\":\"site\",\"urgency\":\"high\",\"contact\":{\"name\":"
+		 "\"Li\",\"phone\":\"13800138000\"},\"client_id\":\"%s\"}",
+		 client_id);
+	return http_doc(c, "POST", "/v1/tickets", admin_token, body, status);
+}
+
 static void op_create(struct worker *w)
 {
+	struct ack a = { .kind = ACK_TICKET };
 	long status;
-	json_t *doc = http_doc(w->c, "POST", "/v1/tickets", admin_token,
-			       "{\"channel\":\"hotline\",\"category\":\"repair\",\"title\":"
-			       "\"crashtest\",\"asset_id\":1,\"impact\":\"site\",\"urgency\":"
-			       "\"high\",\"contact\":{\"name\":\"Li\",\"phone\":\"13800138000\"}}",
-			       &status);
+	json_t *doc;
 
+	make_uuid(&w->rng, a.uuid);
+	doc = create_ticket(w->c, a.uuid, &status);
 	if (status == 201 && doc && jint(doc, "id") > 0) {
-		ack_ticket(doc);
+		ack_ticket(doc, a.uuid);
 		ticket_keep(w, doc);
 		w->writes++;
 	} else {
+		if (status == 0)
+			pending_add(&a);
 		note_status(status, "POST /v1/tickets");
 	}
 	json_decref(doc);
@@ -558,7 +613,7 @@ static void op_transition(struct worker *w)
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)t->id);
 	doc = http_doc(w->c, "POST", path, token, body, &status);
 	if (status == 200 && doc && jint(doc, "id") == t->id) {
-		ack_ticket(doc);
+		ack_ticket(doc, NULL);
 		ticket_keep(w, doc);
 		w->writes++;
 	} else {
@@ -575,13 +630,8 @@ static void op_attachment(struct worker *w)
 	char path[128];
 	struct body b;
 	long status;
-	uint32_t r[4];
 
-	for (int i = 0; i < 4; i++)
-		r[i] = rnd(&w->rng);
-	/* A version-4 UUID. */
-	snprintf(a.uuid, sizeof(a.uuid), "%08x-%04x-4%03x-%04x-%04x%08x", r[0], r[1] & 0xffff,
-		 (r[1] >> 16) & 0xfff, 0x8000 | (r[2] & 0x3fff), (r[2] >> 16) & 0xffff, r[3]);
+	make_uuid(&w->rng, a.uuid);
 	a.seed = rnd(&w->rng);
 	a.size = 512 + rnd(&w->rng) % (48 * 1024);
 	a.id = t->id;
@@ -602,6 +652,8 @@ static void op_attachment(struct worker *w)
 		json_decref(doc);
 		w->writes++;
 	} else {
+		if (status == 0)
+			pending_add(&a);
 		note_status(status, "PUT attachment");
 	}
 	free(b.p);
@@ -858,7 +910,9 @@ static long long verify_acks(CURL *c)
 	sqlite3_stmt *tk = NULL, *at = NULL, *rn = NULL;
 	long long checked = 0;
 
-	sqlite3_prepare_v2(vdb, "SELECT version, status FROM tickets WHERE id = ?", -1, &tk, NULL);
+	sqlite3_prepare_v2(
+	    vdb, "SELECT version, status, coalesce(client_id, '') FROM tickets WHERE id = ?", -1,
+	    &tk, NULL);
 	sqlite3_prepare_v2(vdb,
 			   "SELECT sha256, size FROM ticket_attachments WHERE ticket_id = ? AND "
 			   "client_uuid = ?",
@@ -882,6 +936,10 @@ static long long verify_acks(CURL *c)
 			sqlite3_bind_int64(tk, 1, a->id);
 			if (sqlite3_step(tk) != SQLITE_ROW)
 				fail("acknowledged ticket %lld is gone", (long long)a->id);
+			else if (a->uuid[0] &&
+				 strcmp((const char *)sqlite3_column_text(tk, 2), a->uuid) != 0)
+				fail("ticket %lld: client_id %s, %s was acknowledged",
+				     (long long)a->id, sqlite3_column_text(tk, 2), a->uuid);
 			else if (sqlite3_column_int64(tk, 0) < a->version)
 				fail("ticket %lld is at v%lld, v%lld (%s) was acknowledged",
 				     (long long)a->id, (long long)sqlite3_column_int64(tk, 0),
@@ -1010,6 +1068,61 @@ static long long verify(long long *orphans)
 	return checked;
 }
 
+/* Sends again what was in flight at the kill, as a client retrying would:
+ * a creation with its client_id answers 201 (it had not happened) or 200
+ * (it had: the same ticket), an upload with its UUID and bytes 201 or 200;
+ * either way it is then acknowledged, and checked from the next cycle on. */
+static void retry_pending(void)
+{
+	CURL *c = curl_easy_init();
+
+	for (size_t i = 0; i < pending.n; i++) {
+		struct ack *a = &pending.v[i];
+		long status;
+
+		if (a->kind == ACK_TICKET) {
+			json_t *doc = create_ticket(c, a->uuid, &status);
+
+			if ((status == 200 || status == 201) && doc && jint(doc, "id") > 0) {
+				ack_ticket(doc, a->uuid);
+				ticket_keep(&workers[0], doc);
+				n_retried_done += status == 200;
+			} else {
+				fail("retried creation %s: %ld", a->uuid, status);
+			}
+			json_decref(doc);
+		} else if (a->kind == ACK_ATTACHMENT) {
+			unsigned char *bytes = attachment_bytes(a->seed, a->size);
+			char path[128];
+			struct body b;
+
+			snprintf(path, sizeof(path), "/v1/tickets/%lld/attachments/%s",
+				 (long long)a->id, a->uuid);
+			status = bytes ? http(c, "PUT", path, admin_token, "image/png", bytes,
+					      a->size, &b)
+				       : 0;
+			if (bytes && (status == 200 || status == 201)) {
+				json_t *doc = b.p ? json_loadb(b.p, b.n, 0, NULL) : NULL;
+
+				if (doc && strcmp(jstr(doc, "sha256"), a->sha256) == 0)
+					ack_add(a);
+				else
+					fail("retried PUT %s: another hash", path);
+				n_retried_done += status == 200;
+				json_decref(doc);
+			} else {
+				fail("retried PUT %s: %ld %s", path, status, b.p ? b.p : "");
+			}
+			if (bytes)
+				free(b.p);
+			free(bytes);
+		}
+		n_retried++;
+	}
+	pending.n = 0;
+	curl_easy_cleanup(c);
+}
+
 /* ---- main ----------------------------------------------------------------------- */
 
 static void usage(void)
@@ -1128,6 +1241,8 @@ int main(int argc, char **argv)
 		int st;
 
 		load_run(ms, 0);
+		/* No new requests from here: those in flight meet the kill. */
+		stop_load = 1;
 		st = server_stop(SIGKILL); /* mid-request, by design */
 		load_join();
 		if (st != 128 + SIGKILL)
@@ -1146,6 +1261,7 @@ int main(int argc, char **argv)
 		}
 		c = verify(&orphans);
 		checked += c;
+		retry_pending();
 		printf("crashtest: cycle %d/%d: killed after %ld ms, %zu writes acknowledged, "
 		       "%lld checked, %lld orphan objects, %s\n",
 		       cycle_no, opt.cycles, ms, acks.n - before, c, orphans,
@@ -1158,10 +1274,13 @@ int main(int argc, char **argv)
 	rc = failures ? 1 : 0;
 done:
 	writes = (long long)acks.n;
-	printf("crashtest: %d cycles (%d more kills during start-up), %lld acknowledged writes, "
-	       "%lld write checks, %lld rejected (4xx), %lld 5xx, %.1f s: %s\n",
-	       opt.soak_seconds > 0 ? 1 : cycle_no - 1, killed_starting, writes, checked,
-	       n_rejected, n_http_5xx, now_s() - t0, rc == 0 ? "ok" : "FAILED");
+	printf("crashtest: %d cycles (%d more kills during start-up), %lld acknowledged writes "
+	       "(%lld of them in flight at a kill and retried: %lld had committed), %lld write "
+	       "checks, %lld rejected (4xx), "
+	       "%lld 5xx, %.1f s: %s\n",
+	       opt.soak_seconds > 0 ? 1 : cycle_no - 1, killed_starting, writes, n_retried,
+	       n_retried_done, checked, n_rejected, n_http_5xx, now_s() - t0,
+	       rc == 0 ? "ok" : "FAILED");
 	if (acked_log)
 		fclose(acked_log);
 	for (int i = 0; i < WORKERS; i++) {
@@ -1169,6 +1288,7 @@ done:
 		free(workers[i].t);
 	}
 	free(acks.v);
+	free(pending.v);
 	curl_global_cleanup();
 	if (rc == 0 && !opt.keep_dir)
 		remove_tree(opt.dir);
