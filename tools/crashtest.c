@@ -449,6 +449,7 @@ struct worker {
 	size_t nt, capt;
 	long long writes, reads;
 	int soak;
+	char last_upload[128]; /* path of the last attachment stored */
 };
 
 static struct worker workers[WORKERS];
@@ -650,6 +651,7 @@ static void op_attachment(struct worker *w)
 		else
 			ack_add(&a);
 		json_decref(doc);
+		snprintf(w->last_upload, sizeof(w->last_upload), "%s", path);
 		w->writes++;
 	} else {
 		if (status == 0)
@@ -693,22 +695,44 @@ static void op_read(struct worker *w)
 		"/v1/notifications",
 		"/metrics",
 		"/v1/tickets?status=routed&limit=5",
+		"/v1/assets?limit=20",
+		"/v1/analytics/volume",
+		"/v1/analytics/sla",
+		"/v1/analytics/times",
+		"/v1/problems",
+		"/v1/kb/articles",
+		"/v1/audit?limit=20",
+		"/v1/technicians",
 	};
-	char path[128];
+	const size_t np = sizeof(paths) / sizeof(paths[0]);
+	const char *token = admin_token;
+	char path[160];
 	struct body b;
 	long status;
-	uint32_t r = rnd(&w->rng) % 12;
+	uint32_t r = rnd(&w->rng) % (uint32_t)(np + 6);
 
-	if (r < 8)
+	if (r < np) {
 		snprintf(path, sizeof(path), "%s", paths[r]);
-	else if (r < 10)
-		snprintf(path, sizeof(path), "/v1/assets/%u", 1 + rnd(&w->rng) % DEMO_ASSETS);
-	else if (w->nt)
-		snprintf(path, sizeof(path), "/v1/tickets/%lld",
-			 (long long)w->t[rnd(&w->rng) % w->nt].id);
-	else
+	} else if (r < np + 2) {
+		uint32_t id = 1 + rnd(&w->rng) % DEMO_ASSETS;
+
+		snprintf(path, sizeof(path), r == np ? "/v1/assets/%u" : "/v1/assets/%u/timeline",
+			 id);
+	} else if (r == np + 2 && w->last_upload[0]) {
+		snprintf(path, sizeof(path), "%s", w->last_upload);
+	} else if (r == np + 3) {
+		snprintf(path, sizeof(path), "/v1/sync?limit=20"); /* the technician's feed */
+		token = tech_token;
+	} else if (w->nt) {
+		int64_t id = w->t[rnd(&w->rng) % w->nt].id;
+
+		snprintf(path, sizeof(path),
+			 r == np + 4 ? "/v1/tickets/%lld" : "/v1/tickets/%lld/suggestions",
+			 (long long)id);
+	} else {
 		snprintf(path, sizeof(path), "/v1/tickets/1");
-	status = http(w->c, "GET", path, admin_token, NULL, NULL, 0, &b);
+	}
+	status = http(w->c, "GET", path, token, NULL, NULL, 0, &b);
 	free(b.p);
 	if (status == 200)
 		w->reads++;
