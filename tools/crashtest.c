@@ -1251,8 +1251,9 @@ int main(int argc, char **argv)
 		for (int i = 0; i < WORKERS; i++)
 			n_reads += workers[i].reads;
 		printf("crashtest: soak %d s: %zu writes, %lld reads, %lld rejected (4xx), %lld "
-		       "5xx; %lld writes checked; server exit %d\n",
-		       opt.soak_seconds, acks.n, n_reads, n_rejected, n_http_5xx, checked, status);
+		       "5xx; %lld writes checked; server exit %d; %.1f s: %s\n",
+		       opt.soak_seconds, acks.n, n_reads, n_rejected, n_http_5xx, checked, status,
+		       now_s() - t0, failures || status ? "FAILED" : "ok");
 		rc = failures ? 1 : status;
 		goto done;
 	}
@@ -1298,13 +1299,13 @@ int main(int argc, char **argv)
 	rc = failures ? 1 : 0;
 done:
 	writes = (long long)acks.n;
-	printf("crashtest: %d cycles (%d more kills during start-up), %lld acknowledged writes "
-	       "(%lld of them in flight at a kill and retried: %lld had committed), %lld write "
-	       "checks, %lld rejected (4xx), "
-	       "%lld 5xx, %.1f s: %s\n",
-	       opt.soak_seconds > 0 ? 1 : cycle_no - 1, killed_starting, writes, n_retried,
-	       n_retried_done, checked, n_rejected, n_http_5xx, now_s() - t0,
-	       rc == 0 ? "ok" : "FAILED");
+	if (opt.soak_seconds <= 0)
+		printf(
+		    "crashtest: %d cycles (%d more kills during start-up), %lld acknowledged writes"
+		    " (%lld in flight at a kill and retried, %lld of those had committed), %lld"
+		    " write checks, %lld rejected (4xx), %lld 5xx, %.1f s: %s\n",
+		    cycle_no - 1, killed_starting, writes, n_retried, n_retried_done, checked,
+		    n_rejected, n_http_5xx, now_s() - t0, rc == 0 ? "ok" : "FAILED");
 	if (acked_log)
 		fclose(acked_log);
 	for (int i = 0; i < WORKERS; i++) {
