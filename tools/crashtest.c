@@ -57,6 +57,7 @@ static struct {
 	int keep_dir;
 	int cycles;
 	int soak_seconds;
+	int self_test;
 	unsigned seed;
 } opt = { .bin = "build/fieldtrace",
 	  .cacert = "certs/ca.pem",
@@ -1147,14 +1148,65 @@ static void retry_pending(void)
 	curl_easy_cleanup(c);
 }
 
+/* --self-test N: after the kill of cycle N, damages what the checks look
+ * at (an acknowledged upload's object file, the last history entry of an
+ * acknowledged ticket, an acknowledged renewal), so the run must fail:
+ * proof that the checks can. */
+static void inject_faults(void)
+{
+	sqlite3 *c = NULL;
+	char path[800];
+
+	for (size_t i = acks.n; i-- > 0;) {
+		if (acks.v[i].kind == ACK_ATTACHMENT) {
+			snprintf(path, sizeof(path), "%s/objects/%.2s/%s", data_dir,
+				 acks.v[i].sha256, acks.v[i].sha256 + 2);
+			printf("crashtest: self-test: removing %s\n", path);
+			unlink(path);
+			break;
+		}
+	}
+	if (sqlite3_open(db_path, &c) != SQLITE_OK)
+		return;
+	for (size_t i = acks.n; i-- > 0;) {
+		char sql[256];
+
+		if (acks.v[i].kind == ACK_TICKET) {
+			snprintf(
+			    sql, sizeof(sql),
+			    "DELETE FROM ticket_events WHERE ticket_id = %lld AND seq = (SELECT "
+			    "max(seq) FROM ticket_events WHERE ticket_id = %lld)",
+			    (long long)acks.v[i].id, (long long)acks.v[i].id);
+			printf("crashtest: self-test: ticket %lld loses its last history entry\n",
+			       (long long)acks.v[i].id);
+			sqlite3_exec(c, sql, NULL, NULL, NULL);
+			break;
+		}
+	}
+	for (size_t i = acks.n; i-- > 0;) {
+		sqlite3_stmt *st;
+
+		if (acks.v[i].kind == ACK_RENEWAL &&
+		    sqlite3_prepare_v2(c, "DELETE FROM warranty_renewals WHERE contract_number = ?",
+				       -1, &st, NULL) == SQLITE_OK) {
+			printf("crashtest: self-test: renewal %s deleted\n", acks.v[i].contract);
+			sqlite3_bind_text(st, 1, acks.v[i].contract, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+			break;
+		}
+	}
+	sqlite3_close(c);
+}
+
 /* ---- main ----------------------------------------------------------------------- */
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: crashtest [--bin PATH] [--cycles N] [--soak SECONDS] [--wrap CMD]\n"
-		"                 [--dir DIR] [--seed N] [--cacert PEM] [--cert PEM] [--key "
-		"PEM]\n");
+		"                 [--dir DIR] [--seed N] [--self-test CYCLE] [--cacert PEM]\n"
+		"                 [--cert PEM] [--key PEM]\n");
 	exit(2);
 }
 
@@ -1197,6 +1249,8 @@ int main(int argc, char **argv)
 			opt.keep_dir = 1;
 		} else if (strcmp(a, "--seed") == 0)
 			opt.seed = (unsigned)strtoul(v, NULL, 10);
+		else if (strcmp(a, "--self-test") == 0)
+			opt.self_test = atoi(v);
 		else if (strcmp(a, "--cacert") == 0)
 			opt.cacert = v;
 		else if (strcmp(a, "--cert") == 0)
@@ -1272,6 +1326,8 @@ int main(int argc, char **argv)
 		load_join();
 		if (st != 128 + SIGKILL)
 			fail("the server had exited (%d) before the kill", st);
+		if (cycle_no == opt.self_test)
+			inject_faults();
 		/* Every fourth restart is itself killed while it starts: the sweep
 		 * of tmp/, the schema check, quick_check, the first scheduler run. */
 		if (cycle_no % 4 == 0) {
@@ -1304,8 +1360,9 @@ done:
 		    "crashtest: %d cycles (%d more kills during start-up), %lld acknowledged writes"
 		    " (%lld in flight at a kill and retried, %lld of those had committed), %lld"
 		    " write checks, %lld rejected (4xx), %lld 5xx, %.1f s: %s\n",
-		    cycle_no - 1, killed_starting, writes, n_retried, n_retried_done, checked,
-		    n_rejected, n_http_5xx, now_s() - t0, rc == 0 ? "ok" : "FAILED");
+		    failures ? cycle_no : cycle_no - 1, killed_starting, writes, n_retried,
+		    n_retried_done, checked, n_rejected, n_http_5xx, now_s() - t0,
+		    rc == 0 ? "ok" : "FAILED");
 	if (acked_log)
 		fclose(acked_log);
 	for (int i = 0; i < WORKERS; i++) {
