@@ -118,7 +118,12 @@ static uint32_t rnd(uint32_t *s)
 
 /* ---- the log of acknowledged writes ---------------------------------------- */
 
-enum ack_kind { ACK_TICKET, ACK_ATTACHMENT, ACK_RENEWAL };
+enum ack_kind {
+	ACK_TICKET,
+	ACK_ATTACHMENT,
+	ACK_RENEWAL,
+	PENDING_TRANSITION, /* only on the list of writes in flight at a kill */
+};
 
 struct ack {
 	enum ack_kind kind;
@@ -132,6 +137,8 @@ struct ack {
 	size_t size;       /* attachment */
 	char contract[48]; /* renewal */
 	char new_end[16];  /* renewal */
+	const char *body;  /* transition in flight: its body (static) */
+	const char *token; /* and whose */
 };
 
 static struct {
@@ -173,6 +180,8 @@ static void ack_add(const struct ack *a)
 			fprintf(acked_log, "%d renewal %lld %s %s\n", cycle_no, (long long)a->id,
 				a->contract, a->new_end);
 			break;
+		case PENDING_TRANSITION:
+			break;
 		}
 		fflush(acked_log);
 	}
@@ -184,7 +193,20 @@ static void ack_add(const struct ack *a)
 struct body {
 	char *p;
 	size_t n;
+	int replayed; /* the answer carried Idempotent-Replayed: true */
 };
+
+/* The Idempotency-Key the calling thread's next requests carry, if any. */
+static _Thread_local const char *tl_idem_key;
+
+static size_t header_seen(char *data, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+
+	if (size * n >= 25 && strncasecmp(data, "Idempotent-Replayed: true", 25) == 0)
+		b->replayed = 1;
+	return size * n;
+}
 
 static size_t collect(char *data, size_t size, size_t n, void *arg)
 {
@@ -219,6 +241,12 @@ static long http(CURL *c, const char *method, const char *path, const char *toke
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, opt.wrap ? 120L : 15L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_seen);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+	if (tl_idem_key) {
+		snprintf(line, sizeof(line), "Idempotency-Key: %s", tl_idem_key);
+		h = curl_slist_append(h, line);
+	}
 	if (token) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, line);
@@ -238,6 +266,8 @@ static long http(CURL *c, const char *method, const char *path, const char *toke
 	return status;
 }
 
+static _Thread_local int last_replayed; /* of this thread's last http_doc */
+
 static json_t *http_doc(CURL *c, const char *method, const char *path, const char *token,
 			const char *json_body, long *status)
 {
@@ -246,6 +276,7 @@ static json_t *http_doc(CURL *c, const char *method, const char *path, const cha
 
 	*status =
 	    http(c, method, path, token, NULL, json_body, json_body ? strlen(json_body) : 0, &b);
+	last_replayed = b.replayed;
 	if (b.p)
 		doc = json_loadb(b.p, b.n, 0, NULL);
 	free(b.p);
@@ -537,6 +568,10 @@ static struct {
 	size_t n, cap;
 } pending;
 static long long n_retried, n_retried_done; /* done: had committed before the kill */
+/* Transitions in flight at a kill, sent again under their Idempotency-Key:
+ * answered from the store, run now, or refused while the claim's lease
+ * (5 minutes) runs. */
+static long long n_idem_replayed, n_idem_ran, n_idem_running;
 
 static void pending_add(const struct ack *a)
 {
@@ -612,13 +647,21 @@ static void op_transition(struct worker *w)
 	} else {
 		return;
 	}
+	/* Under an Idempotency-Key, as the app's offline queue sends it. */
+	struct ack a = { .kind = PENDING_TRANSITION, .id = t->id, .body = body, .token = token };
+
+	make_uuid(&w->rng, a.uuid);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)t->id);
+	tl_idem_key = a.uuid;
 	doc = http_doc(w->c, "POST", path, token, body, &status);
+	tl_idem_key = NULL;
 	if (status == 200 && doc && jint(doc, "id") == t->id) {
 		ack_ticket(doc, NULL);
 		ticket_keep(w, doc);
 		w->writes++;
 	} else {
+		if (status == 0)
+			pending_add(&a);
 		note_status(status, body);
 	}
 	json_decref(doc);
@@ -1032,6 +1075,8 @@ static long long verify_acks(CURL *c)
 				json_decref(doc);
 			}
 			break;
+		case PENDING_TRANSITION:
+			break;
 		}
 	}
 out:
@@ -1114,6 +1159,28 @@ static void retry_pending(void)
 				n_retried_done += status == 200;
 			} else {
 				fail("retried creation %s: %ld", a->uuid, status);
+			}
+			json_decref(doc);
+		} else if (a->kind == PENDING_TRANSITION) {
+			char path[96];
+			json_t *doc;
+
+			snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions",
+				 (long long)a->id);
+			tl_idem_key = a->uuid;
+			doc = http_doc(c, "POST", path, a->token, a->body, &status);
+			tl_idem_key = NULL;
+			if (status == 200 && doc && last_replayed) {
+				n_idem_replayed++; /* it had run, and its answer was stored */
+				ack_ticket(doc, NULL);
+			} else if (status == 200 && doc) {
+				n_idem_ran++; /* it had not run: it runs now */
+				ack_ticket(doc, NULL);
+			} else if (status == 409 && strstr(jstr(doc, "detail"), "still running")) {
+				n_idem_running++; /* claimed before the kill: held for the lease */
+			} else {
+				fail("retried %s %s under its Idempotency-Key: %ld %s", path,
+				     a->body, status, jstr(doc, "detail"));
 			}
 			json_decref(doc);
 		} else if (a->kind == ACK_ATTACHMENT) {
@@ -1363,6 +1430,11 @@ done:
 		    failures ? cycle_no : cycle_no - 1, killed_starting, writes, n_retried,
 		    n_retried_done, checked, n_rejected, n_http_5xx, now_s() - t0,
 		    rc == 0 ? "ok" : "FAILED");
+	if (opt.soak_seconds <= 0)
+		printf("crashtest: transitions in flight at a kill, sent again under their "
+		       "Idempotency-Key: %lld replayed, %lld ran then, %lld refused as still "
+		       "running\n",
+		       n_idem_replayed, n_idem_ran, n_idem_running);
 	if (acked_log)
 		fclose(acked_log);
 	for (int i = 0; i < WORKERS; i++) {
