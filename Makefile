@@ -38,8 +38,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test check test-asan test-tsan bench bench-data clean format \
-        crashtest valgrind
+.PHONY: all deps certs setup run test check test-asan test-tsan bench bench-data clean format
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -161,6 +160,7 @@ clean:
 CRASH_CYCLES     ?= 50
 CRASH_SEED       ?=
 VALGRIND_SECONDS ?= 60
+.PHONY: crashtest valgrind
 VALGRIND_CMD     := valgrind --leak-check=full --errors-for-leak-kinds=definite \
                     --show-leak-kinds=definite --error-exitcode=1 --num-callers=30 \
                     --log-file=build/valgrind.log

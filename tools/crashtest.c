@@ -4,6 +4,7 @@
  * half-written is visible (docs/RELIABILITY.md, "Crash safety").
  *
  *   crashtest --bin build/fieldtrace [--cycles N] [--dir DIR] [--seed S]
+ *             [--self-test CYCLE]
  *   crashtest --bin build/fieldtrace --soak SECONDS [--wrap "valgrind ..."]
  *
  * Crash mode: a fresh database (migrated with the demo data) in DIR (a new
@@ -12,7 +13,10 @@
  * walked through their states, attachments PUT, warranty renewals) for a
  * random 0.2-1.5 s, SIGKILL the server, start it again and verify. Every
  * acknowledged write (a 2xx with its id, version or hash) is appended to
- * DIR/acked.log as it arrives.
+ * DIR/acked.log as it arrives. Writes that were in flight at the kill are
+ * sent again after the restart, as the app's offline queue would (the same
+ * client_id, upload UUID and bytes, Idempotency-Key), and must then exist
+ * once. --self-test damages the data after one kill, so the run must fail.
  *
  * Soak mode (make valgrind): one server, started under the --wrap command
  * (split on spaces), mixed reads and writes for SECONDS, then SIGTERM; the
