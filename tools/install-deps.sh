@@ -8,7 +8,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libsqlite3-dev libssl-dev libqrencode-dev
 libjansson-dev libpng-dev libargon2-dev check libsubunit-dev libcurl4-openssl-dev
-dpkg-dev openssl sqlite3 zbar-tools clang libclang-rt-dev"
+dpkg-dev openssl sqlite3 zbar-tools clang libclang-rt-dev valgrind"
 [ -n "${FIELDTRACE_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $FIELDTRACE_EXTRA_PACKAGES"
 
 missing=""
