@@ -70,6 +70,8 @@ enum err db_exec_stmt(struct db *db, sqlite3_stmt *st);
 enum err db_exec_insert(struct db *db, sqlite3_stmt *st, int64_t *id_out);
 /* db_exec_stmt for an UPDATE of one row: ERR_NOT_FOUND when none changed. */
 enum err db_exec_one(struct db *db, sqlite3_stmt *st);
+/* Rows the last INSERT, UPDATE or DELETE on this connection changed. */
+int64_t db_changes(const struct db *db);
 enum err db_step_row(struct db *db, sqlite3_stmt *st);
 /* Ends a row-by-row scan: rc is the last sqlite3_step result. Resets the
  * statement; ERR_OK when the scan ran out of rows or was stopped early. */

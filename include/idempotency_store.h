@@ -60,6 +60,13 @@ enum err idempotency_store_finish(struct db *db, int64_t user_id, const char *ke
 /* Gives a claimed key back (the answer was not final: the client may retry). */
 enum err idempotency_store_release(struct db *db, int64_t user_id, const char *key);
 
+/* At start-up, before any request: a claim still 'running' belongs to a
+ * process that died mid-request (one server process serves a database),
+ * so it is given back at once rather than after its lease; *released
+ * counts them. The handler's work, if it committed, makes a repeat a
+ * refused transition or the same client_id, as after a lease. */
+enum err idempotency_store_abandon_running(struct db *db, int64_t *released);
+
 /* Background job: deletes every expired key. */
 enum err idempotency_purge_run(struct db *db, int64_t now);
 

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "db.h"
 #include "demo.h"
+#include "idempotency_store.h"
 #include "log.h"
 #include "server.h"
 #include "users.h"
@@ -102,6 +103,7 @@ static int cmd_serve(int argc, char **argv)
 	struct config cfg;
 	struct server *srv = NULL;
 	struct db *db = NULL;
+	int64_t released = 0;
 	sigset_t sigs;
 	char err[256];
 	int sig = 0;
@@ -127,6 +129,13 @@ static int cmd_serve(int argc, char **argv)
 		db_close(db);
 		return 1;
 	}
+	if (idempotency_store_abandon_running(db, &released) != ERR_OK) {
+		db_close(db);
+		return 1;
+	}
+	if (released)
+		log_info("idempotency: %lld claims of the previous run given back",
+			 (long long)released);
 	db_close(db);
 
 	/* Block the stop signals before civetweb starts its threads, so only

@@ -359,6 +359,25 @@ START_TEST(a_repeat_while_the_first_runs_is_409_and_an_abandoned_claim_is_taken_
 	    send_with("POST", "/v1/tickets", tech, json_incref(body), "slow-1", NULL, &r), 201);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets"), 1);
+	/* A server that starts again gives back, at once, the claims its
+	 * previous process left running (what `serve` does first). */
+	rq.key = "slow-2";
+	ck_assert_int_eq(
+	    idempotency_store_claim(H.db, &rq, clock_now(), 8 * 86400, 300, &outcome, &ans),
+	    ERR_OK);
+	ck_assert_int_eq(outcome, IDEM_NEW);
+	{
+		int64_t released = 0;
+
+		ck_assert_int_eq(idempotency_store_abandon_running(H.db, &released), ERR_OK);
+		ck_assert_int_eq(released, 1);
+	}
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM idempotency_keys WHERE key = 'slow-1'"),
+			 1); /* a finished answer stays */
+	ck_assert_int_eq(
+	    send_with("POST", "/v1/tickets", tech, json_incref(body), "slow-2", NULL, &r), 201);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets"), 2);
 	json_decref(body);
 	free(text);
 	free(tech);

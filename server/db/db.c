@@ -189,6 +189,11 @@ enum err db_exec_insert(struct db *db, sqlite3_stmt *st, int64_t *id_out)
 	return e;
 }
 
+int64_t db_changes(const struct db *db)
+{
+	return sqlite3_changes64(db->conn);
+}
+
 enum err db_exec_one(struct db *db, sqlite3_stmt *st)
 {
 	enum err e = db_exec_stmt(db, st);

@@ -215,6 +215,22 @@ enum err idempotency_store_release(struct db *db, int64_t user_id, const char *k
 	return db_exec_stmt(db, st);
 }
 
+static const char sql_abandon_running[] = "DELETE FROM idempotency_keys WHERE state = 'running'";
+
+enum err idempotency_store_abandon_running(struct db *db, int64_t *released)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_abandon_running);
+	enum err e;
+
+	*released = 0;
+	if (!st)
+		return ERR_DB;
+	e = db_exec_stmt(db, st);
+	if (e == ERR_OK)
+		*released = db_changes(db);
+	return e;
+}
+
 static const char sql_purge_all[] = "DELETE FROM idempotency_keys WHERE expires_at <= ?1";
 
 enum err idempotency_purge_run(struct db *db, int64_t now)
