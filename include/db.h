@@ -70,6 +70,13 @@ enum err db_exec_stmt(struct db *db, sqlite3_stmt *st);
 enum err db_exec_insert(struct db *db, sqlite3_stmt *st, int64_t *id_out);
 /* db_exec_stmt for an UPDATE of one row: ERR_NOT_FOUND when none changed. */
 enum err db_exec_one(struct db *db, sqlite3_stmt *st);
+/* A step run inside every later db_commit() on this connection, just
+ * before COMMIT, until replaced (fn NULL: none); an error from it fails
+ * the commit (the caller rolls back). Returns the step it replaces in
+ * *prev_fn / *prev_arg, so a nested caller can put it back. */
+typedef enum err (*db_precommit_fn)(struct db *db, void *arg);
+void db_set_precommit(struct db *db, db_precommit_fn fn, void *arg, db_precommit_fn *prev_fn,
+		      void **prev_arg);
 /* Rows the last INSERT, UPDATE or DELETE on this connection changed. */
 int64_t db_changes(const struct db *db);
 enum err db_step_row(struct db *db, sqlite3_stmt *st);

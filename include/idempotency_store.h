@@ -26,10 +26,12 @@ struct idem_request {
 };
 
 enum idem_outcome {
-	IDEM_NEW,      /* claimed: run the request, then finish or release */
-	IDEM_REPLAY,   /* done before with this fingerprint: *ans holds the answer */
-	IDEM_MISMATCH, /* the key was used for another request (ans->method, path) */
-	IDEM_RUNNING,  /* the first request with this key is still running */
+	IDEM_NEW,             /* claimed: run the request, then finish or release */
+	IDEM_REPLAY,          /* done before with this fingerprint: *ans holds the answer */
+	IDEM_MISMATCH,        /* the key was used for another request (ans->method, path) */
+	IDEM_RUNNING,         /* the first request with this key is still running */
+	IDEM_DONE_UNANSWERED, /* its work committed, but the server stopped before
+			       * its answer was stored */
 };
 
 /* A stored answer. */
@@ -57,14 +59,18 @@ enum err idempotency_store_claim(struct db *db, const struct idem_request *rq, i
  * NULL with body_kept 0 records a done request whose answer is not kept. */
 enum err idempotency_store_finish(struct db *db, int64_t user_id, const char *key,
 				  const struct idem_answer *ans);
-/* Gives a claimed key back (the answer was not final: the client may retry). */
+/* Inside the transaction that commits the claimed request's work (the
+ * dispatcher runs it just before that COMMIT): from then on the key
+ * stands for work done, whether or not its answer is ever stored. */
+enum err idempotency_store_mark_committed(struct db *db, int64_t user_id, const char *key);
+/* Gives a claimed key back (the answer was not final: the client may
+ * retry), unless its work committed. */
 enum err idempotency_store_release(struct db *db, int64_t user_id, const char *key);
 
-/* At start-up, before any request: a claim still 'running' belongs to a
- * process that died mid-request (one server process serves a database),
- * so it is given back at once rather than after its lease; *released
- * counts them. The handler's work, if it committed, makes a repeat a
- * refused transition or the same client_id, as after a lease. */
+/* At start-up, before any request: a claim still 'running' whose work
+ * did not commit belongs to a process that died mid-request (one server
+ * process serves a database), so it is given back at once rather than
+ * after its lease; *released counts them. */
 enum err idempotency_store_abandon_running(struct db *db, int64_t *released);
 
 /* Background job: deletes every expired key. */

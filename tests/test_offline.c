@@ -378,6 +378,34 @@ START_TEST(a_repeat_while_the_first_runs_is_409_and_an_abandoned_claim_is_taken_
 	    send_with("POST", "/v1/tickets", tech, json_incref(body), "slow-2", NULL, &r), 201);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets"), 2);
+	/* The handler's COMMIT marked its key in the same transaction. */
+	ck_assert_int_eq(count_rows("SELECT work_committed FROM idempotency_keys"
+				    " WHERE key = 'slow-2'"),
+			 1);
+	/* A crash after the work committed and before its answer was kept:
+	 * the mark survives start-up, and a repeat is told the work was done
+	 * rather than doing it again, even after the lease. */
+	rq.key = "slow-3";
+	ck_assert_int_eq(
+	    idempotency_store_claim(H.db, &rq, clock_now(), 8 * 86400, 300, &outcome, &ans),
+	    ERR_OK);
+	ck_assert_int_eq(db_begin(H.db), ERR_OK);
+	ck_assert_int_eq(idempotency_store_mark_committed(H.db, rq.user_id, "slow-3"), ERR_OK);
+	ck_assert_int_eq(db_commit(H.db), ERR_OK);
+	{
+		int64_t released = 0;
+
+		ck_assert_int_eq(idempotency_store_abandon_running(H.db, &released), ERR_OK);
+		ck_assert_int_eq(released, 0);
+	}
+	shift_clock(301);
+	free(tech);
+	tech = harness_login("tech.sz");
+	send_with("POST", "/v1/tickets", tech, json_incref(body), "slow-3", NULL, &r);
+	assert_header_problem(&r, 409);
+	ck_assert(has_header(&r, "Idempotent-Replayed", "true"));
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets"), 2);
 	json_decref(body);
 	free(text);
 	free(tech);

@@ -20,7 +20,9 @@ struct stmt_slot {
 
 struct db {
 	sqlite3 *conn;
-	int read_txn; /* a db_read_begin() transaction is open */
+	int read_txn;              /* a db_read_begin() transaction is open */
+	db_precommit_fn precommit; /* see db_set_precommit */
+	void *precommit_arg;
 	struct stmt_slot slots[STMT_SLOTS];
 };
 
@@ -276,8 +278,23 @@ enum err db_begin(struct db *db)
 	return db_exec_static(db, sql_begin_write);
 }
 
+void db_set_precommit(struct db *db, db_precommit_fn fn, void *arg, db_precommit_fn *prev_fn,
+		      void **prev_arg)
+{
+	*prev_fn = db->precommit;
+	*prev_arg = db->precommit_arg;
+	db->precommit = fn;
+	db->precommit_arg = arg;
+}
+
 enum err db_commit(struct db *db)
 {
+	if (db->precommit && !sqlite3_get_autocommit(db->conn)) {
+		enum err e = db->precommit(db, db->precommit_arg);
+
+		if (e != ERR_OK)
+			return e;
+	}
 	return db_exec_static(db, sql_commit);
 }
 

@@ -46,7 +46,8 @@ static const char sql_purge_some[] =
 
 static const char sql_get[] =
     "SELECT id, method, path, body_sha256, state, coalesce(status, 0),"
-    " coalesce(content_type, ''), headers, body, body_len, created_at, expires_at"
+    " coalesce(content_type, ''), headers, body, body_len, created_at, expires_at,"
+    " work_committed"
     " FROM idempotency_keys WHERE user_id = ?1 AND key = ?2";
 
 static const char sql_delete_id[] = "DELETE FROM idempotency_keys WHERE id = ?1";
@@ -90,6 +91,8 @@ static enum err read_claim(struct db *db, const struct idem_request *rq, int64_t
 		*outcome = IDEM_MISMATCH;
 		db_col_copy(st, 1, ans->method, sizeof(ans->method));
 		db_col_copy(st, 2, ans->path, sizeof(ans->path));
+	} else if (strcmp(db_col_text(st, 4), "running") == 0 && sqlite3_column_int(st, 12)) {
+		*outcome = IDEM_DONE_UNANSWERED; /* never again, whatever the lease */
 	} else if (strcmp(db_col_text(st, 4), "running") == 0) {
 		*outcome = sqlite3_column_int64(st, 10) + lease < now ? IDEM_NEW : IDEM_RUNNING;
 	} else {
@@ -201,8 +204,22 @@ enum err idempotency_store_finish(struct db *db, int64_t user_id, const char *ke
 	return e;
 }
 
-static const char sql_release[] =
-    "DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND state = 'running'";
+static const char sql_mark_committed[] = "UPDATE idempotency_keys SET work_committed = 1"
+					 " WHERE user_id = ?1 AND key = ?2 AND state = 'running'";
+
+enum err idempotency_store_mark_committed(struct db *db, int64_t user_id, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_mark_committed);
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	db_bind_text(st, 2, key);
+	return db_exec_stmt(db, st);
+}
+
+static const char sql_release[] = "DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2"
+				  " AND state = 'running' AND work_committed = 0";
 
 enum err idempotency_store_release(struct db *db, int64_t user_id, const char *key)
 {
@@ -215,7 +232,8 @@ enum err idempotency_store_release(struct db *db, int64_t user_id, const char *k
 	return db_exec_stmt(db, st);
 }
 
-static const char sql_abandon_running[] = "DELETE FROM idempotency_keys WHERE state = 'running'";
+static const char sql_abandon_running[] =
+    "DELETE FROM idempotency_keys WHERE state = 'running' AND work_committed = 0";
 
 enum err idempotency_store_abandon_running(struct db *db, int64_t *released)
 {

@@ -37,6 +37,7 @@ struct dispatch_ctx {
 	int must_close;
 	int replayed;     /* answered from the Idempotency-Key store */
 	int idem_claimed; /* this request owns its key's 'running' row */
+	int64_t idem_user_id;
 	char idem_key[IDEMPOTENCY_KEY_MAX + 1];
 };
 
@@ -622,7 +623,15 @@ static enum err idem_begin(struct req *req, struct resp *resp, struct dispatch_c
 	switch (outcome) {
 	case IDEM_NEW:
 		ctx->idem_claimed = 1;
+		ctx->idem_user_id = req->user.user_id;
 		snprintf(ctx->idem_key, sizeof(ctx->idem_key), "%s", key);
+		break;
+	case IDEM_DONE_UNANSWERED:
+		resp_header(resp, "Idempotent-Replayed", "true");
+		e = idem_problem(
+		    resp, ERR_CONFLICT,
+		    "the request with this key was done, but the server stopped before "
+		    "its answer was kept; read the resource");
 		break;
 	case IDEM_RUNNING:
 		resp_header(resp, "Retry-After", "1");
@@ -655,6 +664,16 @@ static enum err idem_begin(struct req *req, struct resp *resp, struct dispatch_c
 	}
 	idem_answer_cleanup(&ans);
 	return e;
+}
+
+/* The precommit step while a claimed request's handler runs: its work and
+ * the mark on its key commit together, so a crash leaves either both or
+ * neither. */
+static enum err idem_mark_committed(struct db *db, void *arg)
+{
+	const struct dispatch_ctx *ctx = arg;
+
+	return idempotency_store_mark_committed(db, ctx->idem_user_id, ctx->idem_key);
 }
 
 /* The headers a replay must repeat; a new string (caller frees). */
@@ -850,6 +869,15 @@ static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ct
 		if (e != ERR_OK || ctx->replayed)
 			return e;
 	}
+	if (ctx->idem_claimed) {
+		db_precommit_fn prev_fn;
+		void *prev_arg;
+
+		db_set_precommit(req->db, idem_mark_committed, ctx, &prev_fn, &prev_arg);
+		e = req->route->handler(req, resp);
+		db_set_precommit(req->db, prev_fn, prev_arg, &prev_fn, &prev_arg);
+		return e;
+	}
 	return req->route->handler(req, resp);
 }
 
@@ -938,7 +966,15 @@ void http_dispatch_internal(const struct req *outer, const struct http_synthetic
 	} else if (!path || !in->method) {
 		http_problem_render(&req, resp, ERR_INTERNAL);
 	} else {
+		db_precommit_fn outer_fn;
+		void *outer_arg;
+
+		/* The batch does no work of its own: each action's commits mark
+		 * the action's key, never the batch's, so a batch cut off by a
+		 * crash runs again and each action replays by its own key. */
+		db_set_precommit(req.db, NULL, NULL, &outer_fn, &outer_arg);
 		dispatch_run(&req, resp, &ctx);
+		db_set_precommit(req.db, outer_fn, outer_arg, &outer_fn, &outer_arg);
 	}
 	if (resp->status == 0)
 		resp->status = 200;
