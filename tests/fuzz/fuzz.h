@@ -48,6 +48,10 @@ void fz_init(unsigned flags);
 /* A connection of its own to the database (FZ_DB). */
 struct db *fz_db(void);
 
+/* Logs a demo user in (FZ_HTTP, at start: Argon2 is slow) and copies its
+ * access token, valid for the whole run, into token; returns token. */
+const char *fz_token(const char *username, char *token, size_t size);
+
 /* Takes the database as it is now as the state every request starts from
  * (FZ_HTTP): what FZ_RESTORE does at the end of fz_init, for harnesses
  * that add data of their own first. */
