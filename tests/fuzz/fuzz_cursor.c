@@ -49,6 +49,7 @@ static const struct {
 	{ "/v1/kb/articles/3/versions", K_ID },
 	{ "/v1/problems", K_ID },
 	{ "/v1/sync", K_SYNC },
+	{ "/v1/webhooks/1/deliveries", K_ID },
 };
 #define N_ENDPOINTS (sizeof(endpoints) / sizeof(endpoints[0]))
 
@@ -59,9 +60,20 @@ static const struct fz_policy policy = {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static const struct fz_policy post = { .default_auth = "admin",
+					       .default_ctype = "application/json" };
+	static const char hook[] = "{\"url\": \"https://127.0.0.1:1/x\", \"event_types\": [\"*\"], "
+				   "\"allow_private\": true}";
+
 	(void)argc;
 	(void)argv;
 	fz_init(FZ_HTTP);
+	/* A webhook, for its deliveries' list (the demo data has none). */
+	if (fz_request_with(&post, "POST /v1/webhooks\n\n", (const uint8_t *)hook, strlen(hook)) !=
+	    201) {
+		fprintf(stderr, "fuzz_cursor: cannot add webhook 1\n");
+		abort();
+	}
 	return 0;
 }
 
