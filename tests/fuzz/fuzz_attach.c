@@ -5,9 +5,10 @@
  * decides 415 sees arbitrary signatures, ftyp boxes and brand lists.
  * Oracles, beside fz_request's: the answer is 201 exactly when the
  * declared type is taken and the first 64 bytes are of a kind it may
- * carry, by the reference sniffer below (written from the formats'
- * specifications, not from the server's code), and then the stored
- * media_type is that kind's; otherwise 415 (or 400 for an empty body).
+ * carry, by the reference sniffer below (written apart from the server's:
+ * the signatures from the formats' specifications, the ISO brands as the
+ * server's lists name them), and then the stored media_type is that
+ * kind's; otherwise 415 (or 400 for an empty body).
  * Each upload is undone: the database is restored, its object removed. */
 #include <stdio.h>
 #include <stdlib.h>
