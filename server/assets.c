@@ -1492,7 +1492,7 @@ static enum err get_assets(struct req *req, struct resp *resp)
 static int event_cursor_parse(const char *s, int64_t *at, int64_t *id)
 {
 	const char *colon = strchr(s, ':');
-	char num[24];
+	char num[24], again[24];
 	char *end;
 
 	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(num))
@@ -1501,6 +1501,10 @@ static int event_cursor_parse(const char *s, int64_t *at, int64_t *id)
 	num[colon - s] = '\0';
 	*at = strtoll(num, &end, 10);
 	if (*end || (num[0] == '-' && !num[1]))
+		return -1;
+	/* Only the spelling get_timeline writes (no sign, space, zeros). */
+	snprintf(again, sizeof(again), "%lld", (long long)*at);
+	if (strcmp(again, num) != 0)
 		return -1;
 	return registry_parse_id(colon + 1, id);
 }

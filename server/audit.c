@@ -197,7 +197,9 @@ static enum err get_audit(struct req *req, struct resp *resp)
 		char *end;
 
 		after = strtoll(page.after, &end, 10);
-		if (*end || after < 0)
+		/* Only the spelling written below (no sign, space, zeros). */
+		snprintf(next, sizeof(next), "%lld", (long long)after);
+		if (*end || after < 0 || strcmp(next, page.after) != 0)
 			e = http_invalid(resp, "cursor", "is not a cursor this server issued");
 	}
 	if (actor) {

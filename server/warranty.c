@@ -172,9 +172,15 @@ static int alert_unit(const struct warranty_unit *u, void *arg)
 static int parse_cursor(const char *s, struct warranty_query *q)
 {
 	long long c, si, a;
+	char again[80];
 	int n = 0;
 
 	if (sscanf(s, "%lld:%lld:%lld%n", &c, &si, &a, &n) != 3 || s[n] || c < 0 || si < 0 || a < 0)
+		return -1;
+	/* Only the spelling get_alerts writes: sscanf also takes signs,
+	 * spaces, leading zeros and numbers past LLONG_MAX. */
+	snprintf(again, sizeof(again), "%lld:%lld:%lld", c, si, a);
+	if (strcmp(again, s) != 0)
 		return -1;
 	q->after_customer = c;
 	q->after_site = si;

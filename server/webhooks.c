@@ -110,9 +110,12 @@ static int parse_id(const char *s, int64_t *out)
 	char *end;
 	long long v;
 
+	/* The cursor's spelling: no sign, space or leading zero. */
+	if (*s < '1' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno || !*s || *end || v <= 0)
+	if (errno || *end || v <= 0)
 		return -1;
 	*out = v;
 	return 0;

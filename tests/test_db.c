@@ -199,6 +199,20 @@ START_TEST(audit_list_pages_and_filters)
 	http_json("GET", "/v1/audit?cursor=%21%21", admin, NULL, &r);
 	assert_problem(&r, 400, "cursor");
 	http_result_free(&r);
+	/* Found by tests/fuzz/fuzz_cursor.c: strtoll took " 5" (IDU), "+5"
+	 * (KzU) and "05" (MDU); the server writes only "5" (NQ). */
+	{
+		static const char *const bad[] = { "IDU", "KzU", "MDU" };
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "/v1/audit?cursor=%s", bad[i]);
+			http_json("GET", path, admin, NULL, &r);
+			assert_problem(&r, 400, "cursor");
+			http_result_free(&r);
+		}
+		ck_assert_int_eq(http_json("GET", "/v1/audit?cursor=NQ", admin, NULL, &r), 200);
+		http_result_free(&r);
+	}
 	http_json("GET", "/v1/audit?actor_id=abc", admin, NULL, &r);
 	assert_problem(&r, 400, "actor_id");
 	http_result_free(&r);

@@ -314,6 +314,51 @@ START_TEST(unknown_query_parameter_is_400)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_cursor.c: base64url leaves the last
+ * character's low bits unused, and "MB" decoded to the key of "MA". */
+START_TEST(cursor_has_one_spelling)
+{
+	char *token = harness_user_token("cara", "admin", NULL, NULL);
+	struct http_result r;
+
+	ck_assert_int_eq(http_json("GET", "/v1/regions?cursor=MA", token, NULL, &r), 200);
+	http_result_free(&r);
+	http_json("GET", "/v1/regions?cursor=MB", token, NULL, &r);
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
+	http_json("GET", "/v1/regions?cursor=Q0O", token, NULL, &r); /* "CN" is Q04 */
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
+	free(token);
+}
+END_TEST
+
+/* Found by tests/fuzz/fuzz_cursor.c: %00 cut a value short unseen, so
+ * "MA%00anything" was taken as the cursor MA, "1%00x" as the id 1. */
+START_TEST(percent_00_is_refused)
+{
+	char *token = harness_user_token("cara", "admin", NULL, NULL);
+	char path[64];
+	struct http_result r;
+	int64_t id;
+
+	http_json("GET", "/v1/regions?cursor=MA%00anything", token, NULL, &r);
+	assert_problem(&r, 400, NULL);
+	http_result_free(&r);
+	http_json("GET", "/v1/me", token, NULL, &r);
+	id = json_integer_value(json_object_get(r.json, "id"));
+	http_result_free(&r);
+	snprintf(path, sizeof(path), "/v1/users/%lld", (long long)id);
+	ck_assert_int_eq(http_json("GET", path, token, NULL, &r), 200);
+	http_result_free(&r);
+	snprintf(path, sizeof(path), "/v1/users/%lld%%00x", (long long)id);
+	http_json("GET", path, token, NULL, &r);
+	assert_problem(&r, 404, NULL);
+	http_result_free(&r);
+	free(token);
+}
+END_TEST
+
 START_TEST(metrics_count_requests_and_tls)
 {
 	struct http_result r;
@@ -454,6 +499,8 @@ Suite *http_suite(void)
 	tcase_add_test(tc, nesting_at_the_limit_is_accepted);
 	tcase_add_test(tc, wrong_content_type_is_415);
 	tcase_add_test(tc, unknown_query_parameter_is_400);
+	tcase_add_test(tc, cursor_has_one_spelling);
+	tcase_add_test(tc, percent_00_is_refused);
 	tcase_add_test(tc, metrics_count_requests_and_tls);
 	tcase_add_test(tc, tls_policy);
 	tcase_add_test(tc, keep_alive_serves_many_requests_on_one_connection);

@@ -782,6 +782,15 @@ START_TEST(endpoints_are_admin_only_and_secrets_never_listed)
 	ck_assert_int_eq(http_json("GET", path, admin, NULL, &r), 400);
 	assert_problem(&r, 400, "status");
 	http_result_free(&r);
+	/* Found by tests/fuzz/fuzz_cursor.c: strtoll took "+1" (KzE) and
+	 * " 1" (IDE), cursors the server never writes. */
+	snprintf(path, sizeof(path), "/v1/webhooks/%lld/deliveries?cursor=KzE", (long long)id);
+	ck_assert_int_eq(http_json("GET", path, admin, NULL, &r), 400);
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("GET", "/v1/webhooks?cursor=IDE", admin, NULL, &r), 400);
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/webhooks/%lld", (long long)id);
 	ck_assert_int_eq(http_json("DELETE", path, sup, NULL, &r), 403);
@@ -898,6 +907,10 @@ START_TEST(notifications_are_listed_read_and_private)
 	assert_problem(&r, 400, "unread");
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("GET", "/v1/notifications?cursor=!!", tech, NULL, &r), 400);
+	assert_problem(&r, 400, "cursor");
+	http_result_free(&r);
+	/* Found by tests/fuzz/fuzz_cursor.c: "+1" (KzE) was taken. */
+	ck_assert_int_eq(http_json("GET", "/v1/notifications?cursor=KzE", tech, NULL, &r), 400);
 	assert_problem(&r, 400, "cursor");
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("GET", "/v1/notifications?seen=1", tech, NULL, &r), 400);

@@ -868,6 +868,23 @@ START_TEST(timeline_pages_newest_first)
 	ck_assert_int_eq(get(path, tech, &r), 400);
 	assert_problem(&r, 400, "cursor");
 	http_result_free(&r);
+	/* Found by tests/fuzz/fuzz_cursor.c: strtoll took the time as
+	 * "+1763900000" and "-0"; the server writes "1763900000:4" (MTc2MzkwMDAwMDo0). */
+	{
+		static const char *const bad[] = { "KzE3NjM5MDAwMDA6NA", "LTA6NA", "MDE6NA" };
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "/v1/assets/%lld/timeline?cursor=%s",
+				 (long long)id, bad[i]);
+			ck_assert_int_eq(get(path, tech, &r), 400);
+			assert_problem(&r, 400, "cursor");
+			http_result_free(&r);
+		}
+		snprintf(path, sizeof(path), "/v1/assets/%lld/timeline?cursor=MTc2MzkwMDAwMDo0",
+			 (long long)id);
+		ck_assert_int_eq(get(path, tech, &r), 200);
+		http_result_free(&r);
+	}
 	snprintf(path, sizeof(path), "/v1/assets/%lld/timeline?limit=201", (long long)id);
 	ck_assert_int_eq(get(path, tech, &r), 400);
 	assert_problem(&r, 400, "limit");

@@ -172,6 +172,14 @@ START_TEST(alerts_list_the_window_grouped_by_customer_and_site)
 		ck_assert(json_is_null(json_object_get(doc, "next_cursor")));
 	}
 	json_decref(doc);
+	/* Found by tests/fuzz/fuzz_cursor.c: sscanf took "1:2:+3", " 1:2:3"
+	 * and "1:2:92233720368547758071" (past LLONG_MAX); only "1:2:3" is
+	 * what the server writes. */
+	json_decref(get_json("/v1/warranty/alerts?cursor=MToyOjM", sales, 200));
+	json_decref(get_json("/v1/warranty/alerts?cursor=MToyOisz", sales, 400));
+	json_decref(get_json("/v1/warranty/alerts?cursor=IDE6Mjoz", sales, 400));
+	json_decref(
+	    get_json("/v1/warranty/alerts?cursor=MToyOjkyMjMzNzIwMzY4NTQ3NzU4MDcx", sales, 400));
 	/* A supervisor sees their region's units, owned or not. */
 	doc = get_json("/v1/warranty/alerts", sup, 200);
 	units_of(doc, units, sizeof(units));

@@ -149,14 +149,17 @@ static void find_route(const char *method, char **seg, int nseg, char **params, 
 		strcat(m->allow, ", OPTIONS");
 }
 
-/* Decodes a percent-encoded component into a new string (caller frees). */
+/* Decodes a percent-encoded component into a new string (caller frees);
+ * NULL also for %00, which would cut the value short unseen. */
 static char *url_decode_dup(const char *src, size_t len, int form)
 {
 	char *out = malloc(len + 1);
+	int n;
 
 	if (!out)
 		return NULL;
-	if (mg_url_decode(src, (int)len, out, (int)len + 1, form) < 0) {
+	n = mg_url_decode(src, (int)len, out, (int)len + 1, form);
+	if (n < 0 || memchr(out, '\0', (size_t)n)) {
 		free(out);
 		return NULL;
 	}

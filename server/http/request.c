@@ -161,6 +161,7 @@ static int cursor_decode(const char *cur, char *out, size_t out_size)
 {
 	size_t len = strlen(cur), padded;
 	unsigned char in[448], dec[448];
+	char again[448];
 	int n;
 
 	if (len == 0 || len > 428 || len % 4 == 1)
@@ -188,7 +189,9 @@ static int cursor_decode(const char *cur, char *out, size_t out_size)
 		return -1;
 	memcpy(out, dec, (size_t)n);
 	out[n] = '\0';
-	return 0;
+	/* One spelling per key: the last character's unused bits are ours. */
+	http_cursor_encode(out, again, sizeof(again));
+	return strcmp(again, cur) == 0 ? 0 : -1;
 }
 
 enum err req_page(const struct req *req, struct resp *resp, struct page *page)

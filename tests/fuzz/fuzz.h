@@ -48,6 +48,15 @@ void fz_init(unsigned flags);
 /* A connection of its own to the database (FZ_DB). */
 struct db *fz_db(void);
 
+/* Logs a demo user in (FZ_HTTP, at start: Argon2 is slow) and copies its
+ * access token, valid for the whole run, into token; returns token. */
+const char *fz_token(const char *username, char *token, size_t size);
+
+/* Takes the database as it is now as the state every request starts from
+ * (FZ_HTTP): what FZ_RESTORE does at the end of fz_init, for harnesses
+ * that add data of their own first. */
+void fz_snapshot(void);
+
 /* Per-harness request policy. */
 struct fz_policy {
 	const char *method;        /* forced method; NULL = take it from the input */
@@ -64,6 +73,15 @@ int fz_request(const struct fz_policy *pol, const uint8_t *data, size_t size);
 
 /* The body of the last answer (borrowed until the next request). */
 const char *fz_last_body(size_t *len);
+
+/* The value of a header of the last answer copied into out (cut to
+ * size), or NULL when it had none. */
+const char *fz_last_header(const char *name, char *out, size_t size);
+
+/* fz_request on head (a request line, header lines, ...) followed by
+ * the input: for harnesses that fix part of the request themselves. */
+int fz_request_with(const struct fz_policy *pol, const char *head, const uint8_t *data,
+		    size_t size);
 
 /* The current code of the demo asset with this id ("" when it has none). */
 const char *fz_asset_code(int64_t asset_id);

@@ -1,6 +1,7 @@
 /* Shared set-up of the fuzz harnesses: a temporary demo database, and the
  * dispatcher driven through a fake civetweb connection (see fuzz.h). */
 #include <civetweb.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <netdb.h>
 #include <sqlite3.h>
@@ -17,6 +18,7 @@
 #include "fuzz.h"
 #include "http_internal.h"
 #include "log.h"
+#include "objects.h"
 #include "qr.h"
 #include "qr_code.h"
 
@@ -60,7 +62,8 @@ static struct {
 	struct fake_conn *conn; /* the request in flight */
 	char *last_body;
 	size_t last_len;
-	int verbose; /* FUZZ_VERBOSE=1: each request and its answer to stderr */
+	char *last_head; /* status line and header lines of the last answer */
+	int verbose;     /* FUZZ_VERBOSE=1: each request and its answer to stderr */
 	unsigned long requests, skipped;
 } F;
 
@@ -141,11 +144,17 @@ static void die(const char *what)
 	exit(1);
 }
 
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
 static void cleanup(void)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char p[256];
-
 	if (F.flags & FZ_HTTP)
 		fprintf(stderr, "fuzz: %lu requests dispatched, %lu inputs skipped\n", F.requests,
 			F.skipped);
@@ -153,11 +162,8 @@ static void cleanup(void)
 	db_pool_close(F.pool);
 	if (F.pristine)
 		sqlite3_close(F.pristine);
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", F.path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(F.dir);
+	/* The database, its -wal and -shm, and the attachments' data/. */
+	nftw(F.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void db_prepare(void)
@@ -242,9 +248,10 @@ static void restore(struct db *db)
 
 /* --- requests ------------------------------------------------------------ */
 
-static int admin_login(void)
+/* Logs username in with the demo password; its token (and any other)
+ * then outlives runs of any length. */
+static int demo_login(const char *username, char *token, size_t size)
 {
-	static const char body[] = "{\"username\":\"admin\",\"password\":\"fieldtrace-demo\"}";
 	static const char req[] = "POST /v1/auth/login\nContent-Type: application/json\n\n";
 	struct fz_policy pol = { 0 };
 	char in[256];
@@ -254,28 +261,37 @@ static int admin_login(void)
 	struct db *db;
 	char *err = NULL;
 
-	snprintf(in, sizeof(in), "%s%s", req, body);
+	snprintf(in, sizeof(in), "%s{\"username\":\"%s\",\"password\":\"fieldtrace-demo\"}", req,
+		 username);
 	if (fz_request(&pol, (const uint8_t *)in, strlen(in)) != 200)
 		return -1;
 	text = fz_last_body(&len);
 	doc = json_loadb(text, len, 0, NULL);
-	snprintf(F.token, sizeof(F.token), "%s",
+	snprintf(token, size, "%s",
 		 json_string_value(json_object_get(doc, "access_token"))
 		     ? json_string_value(json_object_get(doc, "access_token"))
 		     : "");
 	json_decref(doc);
-	/* Runs of any length: the token outlives them. */
 	if (sqlite3_exec(pool_handle(&db),
 			 "UPDATE access_tokens SET expires_at = expires_at + 315360000;"
 			 "UPDATE sessions SET expires_at = expires_at + 315360000",
 			 NULL, NULL, &err) != SQLITE_OK)
 		die(err ? err : "cannot extend the token");
 	db_pool_release(F.pool, db);
-	return F.token[0] ? 0 : -1;
+	return token[0] ? 0 : -1;
+}
+
+const char *fz_token(const char *username, char *token, size_t size)
+{
+	if (demo_login(username, token, size) < 0)
+		die("cannot log a demo user in");
+	return token;
 }
 
 void fz_init(unsigned flags)
 {
+	char data[256];
+
 	F.flags = flags;
 	F.verbose = getenv("FUZZ_VERBOSE") && *getenv("FUZZ_VERBOSE") == '1';
 	db_global_init();
@@ -288,16 +304,65 @@ void fz_init(unsigned flags)
 		return;
 	if (db_pool_open(F.path, 1, &F.pool) != ERR_OK)
 		die("cannot open the connection pool");
-	if (admin_login() < 0)
+	snprintf(data, sizeof(data), "%s/data", F.dir);
+	if (objects_init(data) != ERR_OK)
+		die("cannot make the attachments' data directory");
+	if (demo_login("admin", F.token, sizeof(F.token)) < 0)
 		die("cannot log in as the demo admin");
 	if (flags & FZ_RESTORE)
 		snapshot();
+}
+
+void fz_snapshot(void)
+{
+	if (F.pristine)
+		sqlite3_close(F.pristine);
+	F.pristine = NULL;
+	snapshot();
 }
 
 const char *fz_last_body(size_t *len)
 {
 	*len = F.last_len;
 	return F.last_body ? F.last_body : "";
+}
+
+const char *fz_last_header(const char *name, char *out, size_t size)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = F.last_head ? strstr(F.last_head, "\r\n") : NULL; p;
+	     p = strstr(p + 2, "\r\n")) {
+		const char *v = p + 2, *eol;
+
+		if (strncasecmp(v, name, n) != 0 || v[n] != ':')
+			continue;
+		v += n + 1;
+		while (*v == ' ')
+			v++;
+		eol = strstr(v, "\r\n");
+		if (!eol || size == 0)
+			return NULL;
+		snprintf(out, size, "%.*s", (int)(eol - v), v);
+		return out;
+	}
+	return NULL;
+}
+
+int fz_request_with(const struct fz_policy *pol, const char *head, const uint8_t *data, size_t size)
+{
+	size_t hlen = strlen(head);
+	uint8_t *in = malloc(hlen + size + 1);
+	int status;
+
+	if (!in)
+		return 0;
+	memcpy(in, head, hlen);
+	if (size)
+		memcpy(in + hlen, data, size);
+	status = fz_request(pol, in, hlen + size);
+	free(in);
+	return status;
 }
 
 static int civetweb_method(const char *m)
@@ -472,6 +537,8 @@ static int check_answer(struct fake_conn *c)
 	if (status >= 500)
 		report("a 5xx answer", c);
 	body_len = c->out.len - (size_t)(head_end + 4 - text);
+	free(F.last_head);
+	F.last_head = strndup(text, (size_t)(head_end + 2 - text));
 	free(F.last_body);
 	F.last_body = malloc(body_len + 1);
 	if (F.last_body) {
