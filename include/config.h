@@ -20,6 +20,17 @@ struct config {
 	int body_deadline_ms;      /* total time allowed to receive a body */
 	int hash_concurrency;      /* argon2 hashes running at once */
 	int access_log;            /* 1: JSON access log lines on stdout */
+	/* Hostile clients (docs/RELIABILITY.md): open connections per client
+	 * address (0: no limit), and requests per rate-window-s on the
+	 * expensive routes (0: not limited). */
+	int conns_per_address;
+	int rate_window_s;
+	int rate_login;     /* per username; 4x per address */
+	int rate_search;    /* per account; 4x per address */
+	int rate_import;    /* per account; 4x per address */
+	int rate_labels;    /* per account; 4x per address */
+	int rate_scan;      /* QR / GS1 resolves per address */
+	int rate_scan_miss; /* resolves of unknown or forged codes per address */
 };
 
 void config_defaults(struct config *cfg);

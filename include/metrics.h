@@ -12,6 +12,7 @@
 #define METRICS_UNROUTED 0
 void metrics_request(size_t route_index, int status, uint64_t micros);
 void metrics_tls_handshake(void);
+void metrics_conn_refused(void); /* over conns-per-address */
 void metrics_db_connections(int delta);
 void metrics_render(struct buf *out);
 

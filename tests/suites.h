@@ -25,6 +25,7 @@ Suite *kb_suite(void);       /* tests/test_kb.c: knowledge base, search, suggest
 Suite *analytics_suite(void); /* tests/test_analytics.c: problems, analytics, report */
 Suite *attachments_suite(void); /* tests/test_attachments.c: uploads, downloads, check-ins */
 Suite *reliability_suite(void); /* tests/test_reliability.c: a full disk */
+Suite *hostile_suite(void); /* tests/test_hostile.c: slow clients, connection and rate limits */
 Suite *offline_suite(void);  /* tests/test_offline.c: idempotent replay, sync, device time */
 
 #endif

@@ -48,6 +48,19 @@ static const struct key keys[] = {
 	I("body-deadline-ms", body_deadline_ms, 100, 600000, "total time to receive a body"),
 	I("hash-concurrency", hash_concurrency, 1, 64, "password hashes computed at once"),
 	B("access-log", access_log, "one JSON line per request on stdout"),
+	I("conns-per-address", conns_per_address, 0, 100000,
+	  "open connections per client address; 0: no limit"),
+	I("rate-window-s", rate_window_s, 1, 86400, "window of the rate-* limits, seconds"),
+	I("rate-login", rate_login, 0, 1000000, "logins per username per window (4x per address)"),
+	I("rate-search", rate_search, 0, 1000000,
+	  "KB searches per account per window (4x per address)"),
+	I("rate-import", rate_import, 0, 1000000,
+	  "CSV imports per account per window (4x per address)"),
+	I("rate-labels", rate_labels, 0, 1000000,
+	  "label sheets per account per window (4x per address)"),
+	I("rate-scan", rate_scan, 0, 1000000, "QR / GS1 resolves per address per window"),
+	I("rate-scan-miss", rate_scan_miss, 0, 1000000,
+	  "resolves of unknown or forged codes per address per window"),
 };
 #undef S
 #undef I
@@ -62,7 +75,7 @@ void config_defaults(struct config *cfg)
 	strcpy(cfg->tls_cert, "certs/server.pem");
 	strcpy(cfg->tls_key, "certs/server.key");
 	strcpy(cfg->public_url, "https://localhost:8443");
-	cfg->threads = 32;
+	cfg->threads = 256;
 	cfg->db_connections = 8;
 	cfg->scheduler_interval_ms = 10000;
 	cfg->idle_timeout_ms = 5000;
@@ -70,6 +83,14 @@ void config_defaults(struct config *cfg)
 	cfg->body_deadline_ms = 30000;
 	cfg->hash_concurrency = 2;
 	cfg->access_log = 1;
+	cfg->conns_per_address = 16;
+	cfg->rate_window_s = 60;
+	cfg->rate_login = 15;
+	cfg->rate_search = 60;
+	cfg->rate_import = 10;
+	cfg->rate_labels = 30;
+	cfg->rate_scan = 120;
+	cfg->rate_scan_miss = 20;
 }
 
 static int same_key(const char *a, const char *b)

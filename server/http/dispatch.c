@@ -21,6 +21,7 @@
 #include "idempotency_store.h"
 #include "log.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "routes.h"
 
 /* Idempotency-Key: answers are kept 8 days (a week offline and a day's
@@ -374,8 +375,15 @@ static enum err read_request_body(struct req *req, struct resp *resp, int *must_
 	buf_init(&body, body_max);
 	deadline = monotonic_us() + (uint64_t)req->limits->body_deadline_ms * 1000u;
 	for (;;) {
-		int n = mg_read(req->conn, chunk, sizeof(chunk));
+		int cut;
+		int n = http_read_deadline(req->conn, chunk, sizeof(chunk), deadline, &cut);
 
+		if (cut) {
+			/* The watchdog cut a read still waiting for a trickle. */
+			*must_close = 1;
+			e = http_fail(resp, ERR_TIMEOUT, "the body did not arrive in time");
+			goto out;
+		}
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -450,7 +458,7 @@ enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t siz
 	struct req_stream *s = &req->stream;
 	size_t body_max = body_max_of(req);
 	uint64_t allowed;
-	int n;
+	int n, cut;
 
 	*got = 0;
 	if (s->failed)
@@ -475,7 +483,15 @@ enum err req_body_read(struct req *req, struct resp *resp, void *buf, size_t siz
 	}
 	if (size > 1u << 30)
 		size = 1u << 30;
-	n = mg_read(req->conn, buf, size);
+	/* The most this read could be allowed, should all of it arrive, plus
+	 * the per-read timeout: a client gone quiet is civetweb's to time out
+	 * ("the body stopped after"), the watchdog only cuts a trickle. */
+	allowed = (uint64_t)s->deadline_ms * 1000u +
+		  ((uint64_t)s->got + size) / HTTP_STREAM_MIN_RATE * 1000000u +
+		  (uint64_t)req->limits->request_timeout_ms * 1000u;
+	n = http_read_deadline(req->conn, buf, size, s->start_us + allowed, &cut);
+	if (cut)
+		return stream_fail(req, resp, ERR_TIMEOUT, "the body did not arrive in time");
 	if (n < 0)
 		return stream_fail(req, resp, ERR_INVALID, "the body could not be read");
 	if (n == 0) {
@@ -769,6 +785,69 @@ void http_resp_cleanup(struct resp *resp)
 	http_file_close(resp);
 }
 
+/* ---- rate limits (include/ratelimit.h) ---------------------------------- */
+
+static enum err rate_limited(struct resp *resp, int wait, const char *who)
+{
+	char secs[16];
+
+	snprintf(secs, sizeof(secs), "%d", wait);
+	resp_header(resp, "Retry-After", secs);
+	return http_fail(resp, ERR_TOO_MANY, "too many requests %s; retry in %d s", who, wait);
+}
+
+/* Before anything costly: the client address's bucket of the route's
+ * class (4x an account's limit, several users may share an address), and
+ * for the QR resolver also its bucket of unknown codes. */
+static enum err limit_address(const struct req *req, struct resp *resp, enum rl_class cls)
+{
+	char who[64];
+	int wait;
+
+	snprintf(who, sizeof(who), "a:%s", req->client_addr);
+	if (cls == RL_SCAN) {
+		wait = ratelimit_peek(RL_SCAN_MISS, who, 1);
+		if (wait > 0)
+			return rate_limited(resp, wait, "for unknown codes from this address");
+	}
+	wait = ratelimit_take(cls, who, cls == RL_SCAN ? 1 : 4);
+	return wait > 0 ? rate_limited(resp, wait, "from this address") : ERR_OK;
+}
+
+/* Once the caller is known: the account's bucket (for a login, the
+ * username's, as the body names it). */
+static enum err limit_account(const struct req *req, struct resp *resp, enum rl_class cls)
+{
+	const char *name;
+	char who[64];
+	int wait;
+
+	if (cls == RL_LOGIN) {
+		name = req_json_str(req, "username");
+		if (!name)
+			return ERR_OK; /* the handler answers 400 */
+		snprintf(who, sizeof(who), "n:%s", name);
+	} else if (cls != RL_SCAN && req->authenticated) {
+		snprintf(who, sizeof(who), "u:%lld", (long long)req->user.user_id);
+	} else {
+		return ERR_OK;
+	}
+	wait = ratelimit_take(cls, who, 1);
+	return wait > 0 ? rate_limited(resp, wait, "for this account") : ERR_OK;
+}
+
+/* After a scan: an unknown or malformed code counts against the address
+ * (codes are signed, so a run of misses is someone guessing). */
+static void count_scan_miss(const struct req *req, enum err e)
+{
+	char who[64];
+
+	if (e != ERR_NOT_FOUND && e != ERR_INVALID)
+		return;
+	snprintf(who, sizeof(who), "a:%s", req->client_addr);
+	(void)ratelimit_take(RL_SCAN_MISS, who, 1);
+}
+
 static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ctx *ctx,
 			  char *path_copy)
 {
@@ -776,6 +855,7 @@ static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ct
 	char *raw_params[HTTP_MAX_PARAMS];
 	size_t nraw = 0;
 	struct match m;
+	enum rl_class rl;
 	int nseg, reading;
 	enum err e;
 
@@ -808,6 +888,9 @@ static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ct
 			return http_fail(resp, ERR_NOT_FOUND, "no such resource");
 		req->nparams = i + 1;
 	}
+	rl = ratelimit_route_class(req->route->method, req->route->pattern);
+	if (rl != RL_NONE && (e = limit_address(req, resp, rl)) != ERR_OK)
+		return e;
 	/* Who is asking comes first: a caller without a token learns nothing
 	 * about the route's parameters. */
 	if (ctx->pool)
@@ -826,6 +909,8 @@ static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ct
 	if (req->route->perm > PERM_AUTHENTICATED &&
 	    !policy_allows(req->user.role, req->route->perm))
 		return http_fail(resp, ERR_FORBIDDEN, "your role may not do this");
+	if (rl != RL_NONE && rl != RL_LOGIN && (e = limit_account(req, resp, rl)) != ERR_OK)
+		return e;
 	e = parse_query(req, resp, query_string(req));
 	if (e != ERR_OK)
 		return e;
@@ -845,6 +930,8 @@ static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ct
 			if (e != ERR_OK)
 				return e;
 		}
+		if (rl == RL_LOGIN && (e = limit_account(req, resp, rl)) != ERR_OK)
+			return e;
 	}
 	if (req->route->flags & ROUTE_STREAM_BODY) {
 		/* A queued action carries JSON; an upload goes on its own PUT,
@@ -862,6 +949,8 @@ static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ct
 	if (reading) {
 		e = req->route->handler(req, resp);
 		db_read_end(req->db);
+		if (rl == RL_SCAN)
+			count_scan_miss(req, e);
 		return e;
 	}
 	/* A streamed body is not read before the handler, so it has no

@@ -12,8 +12,20 @@
 
 struct http_limits {
 	int body_deadline_ms;
+	int request_timeout_ms; /* civetweb's wait for one read */
 	int access_log;
 };
+
+/* Read deadlines (deadline.c): a watchdog thread interrupts a read that is
+ * past its deadline, since civetweb's mg_read waits for all len bytes as
+ * long as a byte arrives now and then. http_deadline_start/stop bracket a
+ * server's life (0 ok, -1 no thread); http_read_deadline is mg_read that returns by deadline_us (CLOCK_MONOTONIC
+ * microseconds), with what it has, 0 or -1; *cut = 1 when the watchdog cut
+ * it (the body is incomplete: answer 408 and close). */
+int http_deadline_start(void);
+void http_deadline_stop(void);
+int http_read_deadline(struct mg_connection *conn, void *buf, size_t len, uint64_t deadline_us,
+		       int *cut);
 
 /* Handles one request end to end; always answers (returns 1). */
 int http_dispatch(struct mg_connection *conn, const struct http_limits *lim);

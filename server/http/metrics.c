@@ -18,6 +18,7 @@ static _Atomic uint64_t latency_sum_us;
 static _Atomic uint64_t latency_count;
 static _Atomic uint64_t tls_handshakes;
 static _Atomic int64_t db_connections;
+static _Atomic uint64_t conns_refused;
 
 void metrics_request(size_t route_index, int status, uint64_t micros)
 {
@@ -38,6 +39,11 @@ void metrics_request(size_t route_index, int status, uint64_t micros)
 void metrics_tls_handshake(void)
 {
 	atomic_fetch_add_explicit(&tls_handshakes, 1, memory_order_relaxed);
+}
+
+void metrics_conn_refused(void)
+{
+	atomic_fetch_add_explicit(&conns_refused, 1, memory_order_relaxed);
 }
 
 void metrics_db_connections(int delta)
@@ -92,9 +98,14 @@ void metrics_render(struct buf *out)
 		   "fieldtrace_db_connections %lld\n"
 		   "# HELP fieldtrace_tls_handshakes_total Completed TLS handshakes.\n"
 		   "# TYPE fieldtrace_tls_handshakes_total counter\n"
-		   "fieldtrace_tls_handshakes_total %llu\n",
+		   "fieldtrace_tls_handshakes_total %llu\n"
+		   "# HELP fieldtrace_connections_refused_total Connections refused at the TLS"
+		   " handshake: their address had conns-per-address open.\n"
+		   "# TYPE fieldtrace_connections_refused_total counter\n"
+		   "fieldtrace_connections_refused_total %llu\n",
 		   (double)atomic_load(&latency_sum_us) / 1e6,
 		   (unsigned long long)atomic_load(&latency_count),
 		   (long long)atomic_load(&db_connections),
-		   (unsigned long long)atomic_load(&tls_handshakes));
+		   (unsigned long long)atomic_load(&tls_handshakes),
+		   (unsigned long long)atomic_load(&conns_refused));
 }

@@ -1,11 +1,15 @@
 /* civetweb glue: options, our TLS policy, one SQLite connection per worker
  * thread, and the callbacks that route every request to the dispatcher. */
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "db.h"
 #include "http_internal.h"
@@ -13,6 +17,7 @@
 #include "metrics.h"
 #include "objects.h"
 #include "qr.h"
+#include "ratelimit.h"
 #include "scheduler.h"
 #include "server.h"
 
@@ -24,6 +29,7 @@ struct server {
 	int tls_ready; /* set by the init_ssl callback once the context is ours */
 	struct db_pool *pool;
 	struct scheduler *scheduler; /* NULL when off */
+	int watchdog;                /* http_deadline_start succeeded */
 };
 
 /* Mozilla "intermediate" without DHE: ECDHE + AEAD only for TLS 1.2;
@@ -61,6 +67,78 @@ static void log_tls_errors(const char *what)
 	}
 }
 
+/* ---- connections per client address ------------------------------------
+ * civetweb 1.15 has no such limit and gives each connection a worker from
+ * the TLS handshake on, so a client that opens hundreds of connections and
+ * dribbles its headers holds every worker. We count in the ClientHello
+ * callback: it runs in the worker as soon as the first bytes of the
+ * handshake arrive, before any key exchange, and failing it makes civetweb
+ * close the connection at once. The count is dropped when OpenSSL frees
+ * the connection's SSL object (the ex_data free callback), which civetweb
+ * does for every connection however it ends. */
+
+static int conn_ex_index = -1;
+static pthread_once_t conn_ex_once = PTHREAD_ONCE_INIT;
+
+static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			 void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (!ptr)
+		return;
+	ratelimit_conn_close(ptr);
+	free(ptr);
+}
+
+static void conn_ex_setup(void)
+{
+	conn_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_ex_free);
+}
+
+/* The peer's address as text into out ("" when unknown). */
+static void peer_address(SSL *ssl, char *out, size_t size)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	int fd = SSL_get_fd(ssl);
+
+	out[0] = '\0';
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&sa, &len) != 0)
+		return;
+	if (sa.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, out, (socklen_t)size);
+	else if (sa.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, out, (socklen_t)size);
+}
+
+static int on_client_hello(SSL *ssl, int *alert, void *arg)
+{
+	char addr[INET6_ADDRSTRLEN];
+	char *kept;
+
+	(void)arg;
+	if (SSL_get_ex_data(ssl, conn_ex_index))
+		return SSL_CLIENT_HELLO_SUCCESS; /* the second hello after a retry */
+	peer_address(ssl, addr, sizeof(addr));
+	if (!addr[0])
+		return SSL_CLIENT_HELLO_SUCCESS;
+	if (ratelimit_conn_open(addr) != 0) {
+		metrics_conn_refused();
+		*alert = SSL_AD_HANDSHAKE_FAILURE;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	kept = strdup(addr);
+	if (!kept || !SSL_set_ex_data(ssl, conn_ex_index, kept)) {
+		free(kept);
+		ratelimit_conn_close(addr);
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
 /* civetweb created the SSL_CTX; we apply our policy and load the
  * certificate ourselves (returning 1 tells civetweb not to touch it). */
 static int tls_init(void *ssl_ctx, void *user_data)
@@ -78,6 +156,12 @@ static int tls_init(void *ssl_ctx, void *user_data)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 				     SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_info_callback(ctx, tls_info);
+	pthread_once(&conn_ex_once, conn_ex_setup);
+	if (conn_ex_index < 0) {
+		log_tls_errors("ex_data");
+		return -1;
+	}
+	SSL_CTX_set_client_hello_cb(ctx, on_client_hello, NULL);
 	if (SSL_CTX_use_certificate_chain_file(ctx, srv->cfg.tls_cert) != 1) {
 		log_error("tls: cannot load certificate %s", srv->cfg.tls_cert);
 		log_tls_errors("certificate");
@@ -181,6 +265,19 @@ enum err server_start(const struct config *cfg, struct server **out)
 	snprintf(public_url, sizeof(public_url), "%s", cfg->public_url);
 	srv->limits.body_deadline_ms = cfg->body_deadline_ms;
 	srv->limits.access_log = cfg->access_log;
+	srv->limits.request_timeout_ms = cfg->request_timeout_ms;
+	{
+		struct ratelimit_limits rl = { .window_s = cfg->rate_window_s,
+					       .conns_per_address = cfg->conns_per_address };
+
+		rl.per_window[RL_LOGIN] = cfg->rate_login;
+		rl.per_window[RL_SEARCH] = cfg->rate_search;
+		rl.per_window[RL_IMPORT] = cfg->rate_import;
+		rl.per_window[RL_LABELS] = cfg->rate_labels;
+		rl.per_window[RL_SCAN] = cfg->rate_scan;
+		rl.per_window[RL_SCAN_MISS] = cfg->rate_scan_miss;
+		ratelimit_configure(&rl);
+	}
 
 	snprintf(listen, sizeof(listen), "%ss", cfg->listen);
 	snprintf(threads, sizeof(threads), "%d", cfg->threads);
@@ -214,6 +311,14 @@ enum err server_start(const struct config *cfg, struct server **out)
 	cb.init_thread = worker_init;
 	cb.log_message = on_log_message;
 
+	if (http_deadline_start() != 0) {
+		log_error("server: cannot start the read-deadline watchdog");
+		db_pool_close(srv->pool);
+		free(srv);
+		mg_exit_library();
+		return ERR_INTERNAL;
+	}
+	srv->watchdog = 1;
 	srv->ctx = mg_start(&cb, srv, options);
 	if (!srv->ctx || !srv->tls_ready) {
 		log_error("server: HTTPS did not start on %s (TLS initialised: %s)", cfg->listen,
@@ -250,6 +355,8 @@ void server_stop(struct server *srv)
 	scheduler_stop(srv->scheduler); /* finishes the job it is running */
 	if (srv->ctx)
 		mg_stop(srv->ctx); /* joins workers: in-flight requests finish */
+	if (srv->watchdog)
+		http_deadline_stop(); /* after the workers: no read is watched */
 	metrics_db_connections(-db_pool_size(srv->pool));
 	db_pool_close(srv->pool);
 	free(srv);
