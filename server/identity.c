@@ -9,8 +9,6 @@
  * service request), and If-None-Match answers 304. The public variants are
  * `public, max-age=300`; anything that depends on the token is
  * `private, no-store` and says `Vary: Accept, Authorization`. */
-#include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +18,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "digest.h"
 #include "qr.h"
 #include "qr_code.h"
 #include "qr_store.h"
@@ -427,15 +426,6 @@ static enum err build(struct req *req, struct resp *resp, struct target *t, enum
 	}
 }
 
-/* Fetched once: EVP_sha256() would look SHA-256 up again on every answer. */
-static EVP_MD *sha256;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 /* "\"<tag><16 hex digits>\"": the variant and the first 8 bytes of the
  * digest (by hand: snprintf's 9 conversions showed in the profile). */
 static void etag_format(char tag, const unsigned char digest[8], char out[20])
@@ -455,8 +445,7 @@ static void etag_format(char tag, const unsigned char digest[8], char out[20])
 /* Answers the negotiated representation of t, or 304. */
 static enum err answer(struct req *req, struct resp *resp, struct target *t)
 {
-	unsigned char digest[32];
-	unsigned int dlen = 0;
+	unsigned char digest[DIGEST_SHA256_LEN];
 	char etag[24], link[ANCHOR_MAX + 80], tag = 'x';
 	const char *cache, *vary, *inm;
 	enum variant v;
@@ -474,9 +463,7 @@ static enum err answer(struct req *req, struct resp *resp, struct target *t)
 		resp->body.len = 0;
 		return e;
 	}
-	pthread_once(&sha256_once, sha256_fetch);
-	if (!sha256 ||
-	    EVP_Digest(resp->body.data, resp->body.len, digest, &dlen, sha256, NULL) != 1) {
+	if (digest_sha256(resp->body.data, resp->body.len, digest) != 0) {
 		resp->body.len = 0;
 		return ERR_INTERNAL;
 	}

@@ -223,9 +223,18 @@ enum err db_scan_end(struct db *db, sqlite3_stmt *st, int rc)
 	return e;
 }
 
+/* By hand: snprintf("%s") here was 3 % of the resolve benchmark's CPU. Like
+ * it, stops at a NUL and truncates to size - 1 bytes. */
 void db_col_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
-	snprintf(dst, size, "%s", db_col_text(st, col));
+	const char *src = db_col_text(st, col);
+	size_t n;
+
+	if (size == 0)
+		return;
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static enum err db_exec_static(struct db *db, const char *sql)
