@@ -384,6 +384,8 @@ enum err tickets_store_get(struct db *db, int64_t id, const struct ticket_scope 
 	return ERR_OK;
 }
 
+/* Migration 0012 repeats this condition word for word in the partial index
+ * tickets_asset_open, which the trace's open-requests query needs. */
 #define TICKET_OPEN "t.status NOT IN ('resolved', 'follow_up', 'closed', 'cancelled')"
 
 /* Optional filters bind NULL / 0 when unused. Overdue: a target missed by
