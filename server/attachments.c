@@ -698,9 +698,16 @@ static enum err get_attachment(struct req *req, struct resp *resp)
 	}
 	e = objects_open(a->sha256, &fd, &size);
 	if (e != ERR_OK) {
+		/* The row is there, its bytes are not (a restored backup without
+		 * the objects folder, a disk error). Not the client's fault, but
+		 * the client can mend it: the device that took the file still
+		 * has it, and the same PUT puts the bytes back (store()). */
 		log_error("attachments: object %s of ticket %lld is missing", a->sha256,
 			  (long long)t->id);
-		e = ERR_INTERNAL;
+		e = http_fail(resp, ERR_NOT_FOUND,
+			      "the content of attachment %s is missing on the server: upload the "
+			      "same file again with PUT to this address to restore it",
+			      a->client_uuid);
 		goto out;
 	}
 	if_range = req_header(req, "If-Range");

@@ -769,6 +769,46 @@ START_TEST(the_same_bytes_on_two_tickets_are_one_object)
 }
 END_TEST
 
+/* A row whose bytes have gone (a backup restored without its objects
+ * folder) answers a 404 that says how to mend it, never a 500; the same
+ * PUT from the device puts the bytes back. */
+START_TEST(a_lost_object_is_named_and_mended_by_uploading_again)
+{
+	struct world w;
+	struct http_result r;
+	struct sample jpeg = make_sample("jpeg", 6000, 7);
+	char path[400], object[400], sha[65];
+	int64_t id;
+
+	world_up(&w);
+	id = open_job(&w);
+	ck_assert_int_eq(put(w.tech, id, UUID_B, NULL, "image/jpeg", &jpeg, &r), 201);
+	http_result_free(&r);
+	sha_hex(jpeg.data, jpeg.len, sha);
+	snprintf(object, sizeof(object), "%s/data/objects/%.2s/%s", H.dir, sha, sha + 2);
+	ck_assert_int_eq(unlink(object), 0);
+
+	att_path(path, sizeof(path), id, UUID_B, NULL);
+	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, NULL, &r), 404);
+	assert_problem(&r, 404, NULL);
+	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), UUID_B));
+	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), "upload the same file again"));
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments"), 1);
+
+	ck_assert_int_eq(put(w.tech, id, UUID_B, NULL, "image/jpeg", &jpeg, &r), 200);
+	http_result_free(&r);
+	ck_assert_int_eq(access(object, R_OK), 0);
+	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, NULL, &r), 200);
+	ck_assert_uint_eq(r.body_len, jpeg.len);
+	ck_assert(memcmp(r.body, jpeg.data, jpeg.len) == 0);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments"), 1);
+	free(jpeg.data);
+	world_down(&w);
+}
+END_TEST
+
 /* ---- check-ins ------------------------------------------------------------------ */
 
 static long checkin(const char *token, int64_t id, double lat, double lon, double acc,
@@ -926,6 +966,7 @@ Suite *attachments_suite(void)
 	tcase_add_test(tc, ranges_etags_and_head);
 	tcase_add_test(tc, attachments_are_scoped_like_their_ticket);
 	tcase_add_test(tc, the_same_bytes_on_two_tickets_are_one_object);
+	tcase_add_test(tc, a_lost_object_is_named_and_mended_by_uploading_again);
 	tcase_add_test(tc, check_ins_are_flagged_far_from_the_site_or_when_vague);
 	tcase_add_test(tc, bad_check_ins_are_named_and_only_the_assignee_checks_in);
 	suite_add_tcase(s, tc);
