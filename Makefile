@@ -38,7 +38,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test check test-asan test-tsan bench bench-analytics bench-data clean format
+.PHONY: all deps certs setup run test check test-asan test-tsan bench bench-instructions bench-analytics bench-data clean format
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -130,6 +130,11 @@ test-tsan: certs
 
 bench: $(BUILD)/fieldtrace certs
 	sh tools/bench.sh
+
+# make bench-instructions [N=500]: user-space instructions per resolve under
+# callgrind; steady from run to run where make bench's rates are not.
+bench-instructions: $(BUILD)/fieldtrace $(BUILD)/gen_bench_data certs
+	N=$${N:-500} sh tools/bench_instructions.sh
 
 # make bench-analytics [TICKETS=1000000]: each analytics query over a year
 # of a national organisation's tickets, and the monthly report (issue 7).
