@@ -132,6 +132,16 @@ void resp_file(struct resp *resp, int status, const char *content_type, int fd, 
 /* Reading input. */
 const char *req_header(const struct req *req, const char *name); /* borrowed */
 const char *req_query(const struct req *req, const char *key);   /* borrowed */
+/* Conditional requests (RFC 9110 13.1); etag is a strong tag as this
+ * server writes them, quotes included ("\"v3\"").
+ * req_if_match: no If-Match, "*", or a list naming etag under strong
+ * comparison (a W/ tag never matches) -- go ahead.
+ * req_if_none_match: If-None-Match is "*" or names etag under weak
+ * comparison -- answer 304. A malformed list names nothing. */
+int req_if_match(const struct req *req, const char *etag);
+int req_if_none_match(const struct req *req, const char *etag);
+/* req_if_match for the "v<version>" tags of versioned resources. */
+int req_if_match_version(const struct req *req, int64_t version);
 /* ROUTE_STREAM_BODY: the announced Content-Length, -1 when the body comes
  * chunked (its length unknown until it ends), 0 when there is none. */
 int64_t req_body_length(const struct req *req);

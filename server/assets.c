@@ -1229,30 +1229,6 @@ static enum err get_asset(struct req *req, struct resp *resp)
 	return e;
 }
 
-/* If-Match (RFC 9110 13.1.1): "*" or a list of entity tags, compared
- * strongly (a weak W/ tag never matches), one of which must be the current
- * "v<version>". No header: no precondition. */
-static int if_match_ok(const struct req *req, int64_t version)
-{
-	const char *p = req_header(req, "If-Match");
-	char want[32];
-	size_t n;
-
-	if (!p)
-		return 1;
-	n = (size_t)snprintf(want, sizeof(want), "\"v%lld\"", (long long)version);
-	while (*p) {
-		size_t len;
-
-		p += strspn(p, " \t,");
-		len = strcspn(p, " \t,");
-		if ((len == 1 && *p == '*') || (len == n && memcmp(p, want, n) == 0))
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
 static enum err patch_asset(struct req *req, struct resp *resp)
 {
 	struct asset_input *in = malloc(sizeof(*in));
@@ -1271,7 +1247,7 @@ static enum err patch_asset(struct req *req, struct resp *resp)
 	e = load_asset(req, resp, old);
 	if (e != ERR_OK)
 		goto out;
-	if (!if_match_ok(req, old->version)) {
+	if (!req_if_match_version(req, old->version)) {
 		/* The current trace goes with the refusal, so a device can merge. */
 		json_t *trace = NULL;
 

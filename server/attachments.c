@@ -583,24 +583,6 @@ static enum err get_attachments(struct req *req, struct resp *resp)
 	return e;
 }
 
-/* Does an If-None-Match list name etag (or "*")? */
-static int etag_listed(const char *list, const char *etag)
-{
-	size_t n = strlen(etag);
-
-	for (const char *p = list; p && *p;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2; /* weak comparison (RFC 9110 13.1.2) */
-		if (*p == '*' ||
-		    (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ')))
-			return 1;
-		p = strchr(p, ',');
-	}
-	return 0;
-}
-
 enum range { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
 
 static int parse_pos(const char **p, int64_t *out)
@@ -670,7 +652,7 @@ static enum err get_attachment(struct req *req, struct resp *resp)
 {
 	struct ticket_row *t = calloc(1, sizeof(*t));
 	struct attachment_row *a = calloc(1, sizeof(*a));
-	const char *if_range, *if_none;
+	const char *if_range;
 	char uuid[ATTACHMENT_UUID_SIZE], etag[72], text[96];
 	int64_t size = 0, first = 0, last = 0;
 	enum range r;
@@ -690,8 +672,7 @@ static enum err get_attachment(struct req *req, struct resp *resp)
 	snprintf(etag, sizeof(etag), "\"%s\"", a->sha256);
 	resp_header(resp, "ETag", etag);
 	resp_header(resp, "Accept-Ranges", "bytes");
-	if_none = req_header(req, "If-None-Match");
-	if (if_none && etag_listed(if_none, etag)) {
+	if (req_if_none_match(req, etag)) {
 		cache_headers(resp);
 		resp->status = 304;
 		goto out;

@@ -148,36 +148,6 @@ static int negotiate(const char *accept, enum variant *out)
 
 /* --- conditional requests (RFC 9110 13.1.2) -------------------------------- */
 
-/* Does If-None-Match list etag ("\"...\"") under weak comparison, or "*"? */
-static int etag_listed(const char *field, const char *etag)
-{
-	const char *p = field;
-	size_t elen = strlen(etag);
-
-	while (p && *p) {
-		const char *close;
-
-		p = skip_ows(p);
-		if (*p == ',') {
-			p++;
-			continue;
-		}
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (*p != '"')
-			return 0; /* malformed: ignore the field */
-		close = strchr(p + 1, '"');
-		if (!close)
-			return 0;
-		if ((size_t)(close - p + 1) == elen && memcmp(p, etag, elen) == 0)
-			return 1;
-		p = strchr(close, ',');
-	}
-	return 0;
-}
-
 /* --- building the answers ----------------------------------------------- */
 
 struct target {
@@ -447,7 +417,7 @@ static enum err answer(struct req *req, struct resp *resp, struct target *t)
 {
 	unsigned char digest[DIGEST_SHA256_LEN];
 	char etag[24], link[ANCHOR_MAX + 80], tag = 'x';
-	const char *cache, *vary, *inm;
+	const char *cache, *vary;
 	enum variant v;
 	enum err e;
 
@@ -478,8 +448,7 @@ static enum err answer(struct req *req, struct resp *resp, struct target *t)
 		resp_header(resp, "Content-Security-Policy",
 			    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
 			    "form-action 'none'; frame-ancestors 'none'");
-	inm = req_header(req, "If-None-Match");
-	resp->status = inm && etag_listed(inm, etag) ? 304 : 200;
+	resp->status = req_if_none_match(req, etag) ? 304 : 200;
 	return ERR_OK;
 }
 

@@ -523,29 +523,6 @@ static void etag_header(struct resp *resp, int64_t version)
 	resp_header(resp, "ETag", etag);
 }
 
-/* If-Match (RFC 9110 13.1.1): "*" or a list of entity tags, one of which
- * must be the current "v<version>". No header: no precondition. */
-static int if_match_ok(const struct req *req, int64_t version)
-{
-	const char *p = req_header(req, "If-Match");
-	char want[32];
-	size_t n;
-
-	if (!p)
-		return 1;
-	n = (size_t)snprintf(want, sizeof(want), "\"v%lld\"", (long long)version);
-	while (*p) {
-		size_t len;
-
-		p += strspn(p, " \t,");
-		len = strcspn(p, " \t,");
-		if ((len == 1 && *p == '*') || (len == n && memcmp(p, want, n) == 0))
-			return 1;
-		p += len;
-	}
-	return 0;
-}
-
 /* Answers article id as who sees it: version (0 = the one they see by
  * default: the current one for its owner and reviewers, else the live
  * one) with its ETag. */
@@ -992,7 +969,7 @@ static enum err patch_article(struct req *req, struct resp *resp)
 		e = http_fail(resp, ERR_FORBIDDEN, "only its owner or a reviewer edits an article");
 		goto out;
 	}
-	if (!if_match_ok(req, a.current_version)) {
+	if (!req_if_match_version(req, a.current_version)) {
 		e = http_fail(resp, ERR_PRECONDITION,
 			      "the article is no longer at that version (now v%lld)",
 			      (long long)a.current_version);
@@ -1113,7 +1090,7 @@ static enum err post_transition(struct req *req, struct resp *resp)
 						: "only a supervisor or an admin may do that");
 		goto out;
 	}
-	if (!if_match_ok(req, a.current_version)) {
+	if (!req_if_match_version(req, a.current_version)) {
 		e = http_fail(resp, ERR_PRECONDITION,
 			      "the article is no longer at that version (now v%lld)",
 			      (long long)a.current_version);

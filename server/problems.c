@@ -478,7 +478,6 @@ static enum err patch_problem(struct req *req, struct resp *resp)
 	struct problem_row *p = malloc(sizeof(*p));
 	struct audit_actor actor;
 	json_t *before = NULL, *after = NULL;
-	const char *want = req_header(req, "If-Match");
 	char tag[32], ids[24];
 	int64_t id;
 	enum err e = p ? req_param_id(req, resp, 0, &id) : ERR_INTERNAL;
@@ -494,7 +493,7 @@ static enum err patch_problem(struct req *req, struct resp *resp)
 		http_fail(resp, e, "no problem %lld", (long long)id);
 	if (e == ERR_OK) {
 		snprintf(tag, sizeof(tag), "\"v%lld\"", (long long)p->version);
-		if (want && strcmp(want, "*") != 0 && strcmp(want, tag) != 0)
+		if (!req_if_match(req, tag))
 			e = http_fail(resp, ERR_PRECONDITION, "the problem changed (now %s)", tag);
 	}
 	if (e == ERR_OK) {

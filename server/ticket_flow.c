@@ -752,15 +752,12 @@ static enum err refuse(struct resp *resp, const struct ticket_row *t, const stru
 
 static enum err if_match(struct req *req, struct resp *resp, const struct ticket_row *t)
 {
-	const char *want = req_header(req, "If-Match");
 	json_t *current = NULL;
 	char tag[32];
 	enum err e;
 
-	if (!want || strcmp(want, "*") == 0)
-		return ERR_OK;
 	snprintf(tag, sizeof(tag), "\"v%lld\"", (long long)t->version);
-	if (strcmp(want, tag) == 0)
+	if (req_if_match(req, tag))
 		return ERR_OK;
 	/* The current state goes with the refusal, so a device can merge. */
 	e = tickets_full_json(req->db, t->id, &req->user, &current);

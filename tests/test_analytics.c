@@ -385,6 +385,8 @@ START_TEST(problem_patch_validates_and_audits)
 	char body[256], etag[64];
 	const char *hdr[] = { "If-Match: \"v1\"", NULL };
 	const char *stale[] = { "If-Match: \"v1\"", NULL };
+	const char *weak[] = { "If-Match: W/\"v2\"", NULL };
+	const char *listed[] = { "If-Match: \"v1\", \"v2\"", NULL };
 
 	seed_units();
 	fault_ticket(1, 1, 1, "E101", 5);
@@ -433,10 +435,21 @@ START_TEST(problem_patch_validates_and_audits)
 	    "supervisor.gd");
 	ck_assert_str_eq(http_header(&r, "ETag", etag, sizeof(etag)), "\"v2\"");
 	http_result_free(&r);
-	/* A stale If-Match: 412, nothing changed. */
+	/* A stale If-Match: 412, nothing changed; the current tag weak, too
+	 * (strong comparison). In a list with others, the current tag goes. */
 	snprintf(body, sizeof(body), "{\"status\": \"open\"}");
 	ck_assert_int_eq(
 	    http_call("PATCH", "/v1/problems/1", sup, NULL, body, strlen(body), stale, &r), 412);
+	http_result_free(&r);
+	ck_assert_int_eq(
+	    http_call("PATCH", "/v1/problems/1", sup, NULL, body, strlen(body), weak, &r), 412);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = "
+				    "'problem.update'"),
+			 1);
+	ck_assert_int_eq(
+	    http_call("PATCH", "/v1/problems/1", sup, NULL, body, strlen(body), listed, &r), 200);
+	ck_assert_str_eq(http_header(&r, "ETag", etag, sizeof(etag)), "\"v3\"");
 	http_result_free(&r);
 	snprintf(body, sizeof(body),
 		 "{\"status\": \"closed\", \"corrective_action\": \"Lot L7 breakers recalled;"
@@ -446,7 +459,7 @@ START_TEST(problem_patch_validates_and_audits)
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = "
 				    "'problem.update'"),
-			 2);
+			 3);
 	/* Closed is final. */
 	http_json("PATCH", "/v1/problems/1", admin, "{\"status\": \"open\"}", &r);
 	assert_problem(&r, 409, NULL);

@@ -640,7 +640,7 @@ START_TEST(a_stale_if_match_answers_412_with_the_current_state)
 	char *disp = harness_user_token("disp.sz", "dispatcher", "SZ", "C-SZ");
 	char *admin = harness_user_token("root", "admin", NULL, NULL);
 	struct http_result r;
-	char etag[32];
+	char etag[32], list[96];
 	int64_t id;
 
 	seed_world();
@@ -658,10 +658,17 @@ START_TEST(a_stale_if_match_answers_412_with_the_current_state)
 		 (long long)jint(json_object_get(r.json, "current"), "version"));
 	ck_assert(has_header(&r, "ETag", etag));
 	http_result_free(&r);
-	/* With the current tag it goes through. */
+	/* The current tag as a weak one does not match (strong comparison,
+	 * RFC 9110 13.1.1); in a list with others it does. */
+	snprintf(list, sizeof(list), "W/%s", etag);
+	send_with("POST", "/v1/tickets/1/transitions", disp,
+		  json_pack("{s:s, s:s}", "action", "wait", "note", "客户不在"), NULL, list, &r);
+	assert_problem(&r, 412, NULL);
+	http_result_free(&r);
+	snprintf(list, sizeof(list), "\"v1\", %s ,W/\"v9\"", etag);
 	ck_assert_int_eq(send_with("POST", "/v1/tickets/1/transitions", disp,
 				   json_pack("{s:s, s:s}", "action", "wait", "note", "客户不在"),
-				   NULL, etag, &r),
+				   NULL, list, &r),
 			 200);
 	http_result_free(&r);
 	/* Assets too. */

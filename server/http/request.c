@@ -1,6 +1,7 @@
 /* Reading input: headers, query, path parameters, JSON bodies, cursors. */
 #include <civetweb.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,60 @@ const char *req_header(const struct req *req, const char *name)
 	if (in->body && strcasecmp(name, "Content-Type") == 0)
 		return "application/json";
 	return NULL;
+}
+
+/* Does the entity-tag list field (RFC 9110 8.8.3: "*" or a comma-separated
+ * list of [W/]"opaque", with optional whitespace) name etag? weak: W/ tags
+ * count as their opaque part; else they never match. */
+static int etag_list_names(const char *field, const char *etag, int weak)
+{
+	size_t n = strlen(etag);
+	const char *p = field;
+
+	for (;;) {
+		const char *close;
+		int is_weak = 0;
+
+		p += strspn(p, " \t,");
+		if (!*p)
+			return 0;
+		if (*p == '*')
+			return 1;
+		if (p[0] == 'W' && p[1] == '/') {
+			is_weak = 1;
+			p += 2;
+		}
+		if (*p != '"' || !(close = strchr(p + 1, '"')))
+			return 0;
+		if ((weak || !is_weak) && (size_t)(close - p + 1) == n && memcmp(p, etag, n) == 0)
+			return 1;
+		p = close + 1;
+		p += strspn(p, " \t");
+		if (*p && *p != ',')
+			return 0;
+	}
+}
+
+int req_if_match(const struct req *req, const char *etag)
+{
+	const char *field = req_header(req, "If-Match");
+
+	return !field || etag_list_names(field, etag, 0);
+}
+
+int req_if_match_version(const struct req *req, int64_t version)
+{
+	char etag[32];
+
+	snprintf(etag, sizeof(etag), "\"v%lld\"", (long long)version);
+	return req_if_match(req, etag);
+}
+
+int req_if_none_match(const struct req *req, const char *etag)
+{
+	const char *field = req_header(req, "If-None-Match");
+
+	return field && etag_list_names(field, etag, 1);
 }
 
 const char *req_query(const struct req *req, const char *key)
