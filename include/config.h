@@ -31,6 +31,9 @@ struct config {
 	int rate_labels;    /* per account; 4x per address */
 	int rate_scan;      /* QR / GS1 resolves per address */
 	int rate_scan_miss; /* resolves of unknown or forged codes per address */
+	/* /metrics: "" serves it to loopback clients only; otherwise it wants
+	 * "Authorization: Bearer <metrics_token>" from anywhere. */
+	char metrics_token[128];
 };
 
 void config_defaults(struct config *cfg);

@@ -16,4 +16,12 @@ void metrics_conn_refused(void); /* over conns-per-address */
 void metrics_db_connections(int delta);
 void metrics_render(struct buf *out);
 
+/* Who may read /metrics (route counts and latencies say how the service is
+ * used): with a token configured, whoever sends "Bearer <token>"; without
+ * one, clients on the loopback address only. metrics_configure copies
+ * token ("" or NULL: none) and is called before the server serves. */
+enum metrics_access { METRICS_ALLOWED, METRICS_NO_TOKEN, METRICS_NOT_LOCAL };
+void metrics_configure(const char *token);
+enum metrics_access metrics_may_read(const char *authorization, const char *client_addr);
+
 #endif

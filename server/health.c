@@ -26,7 +26,18 @@ static enum err get_readyz(struct req *req, struct resp *resp)
 
 static enum err get_metrics(struct req *req, struct resp *resp)
 {
-	(void)req;
+	switch (metrics_may_read(req_header(req, "Authorization"), req->client_addr)) {
+	case METRICS_NO_TOKEN:
+		resp_header(resp, "WWW-Authenticate", "Bearer realm=\"fieldtrace-metrics\"");
+		return http_fail(resp, ERR_UNAUTHENTICATED,
+				 "send the metrics token as Authorization: Bearer");
+	case METRICS_NOT_LOCAL:
+		return http_fail(resp, ERR_FORBIDDEN,
+				 "metrics are served to this machine only; set metrics-token to "
+				 "scrape them from elsewhere");
+	case METRICS_ALLOWED:
+		break;
+	}
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4";
 	metrics_render(&resp->body);

@@ -61,6 +61,8 @@ static const char seed_sql[] =
     " ('C-GZ', '广州服务中心', 'GZ', 23.13, 113.26, 40),"
     " ('C-NJ', '南京服务中心', 'NJ', 32.06, 118.80, 30);";
 
+char harness_metrics_token[128];
+
 static void start_server(void)
 {
 	struct config cfg;
@@ -79,6 +81,7 @@ static void start_server(void)
 	cfg.body_deadline_ms = 2000;
 	cfg.request_timeout_ms = 2000;
 	cfg.idle_timeout_ms = 700;
+	snprintf(cfg.metrics_token, sizeof(cfg.metrics_token), "%s", harness_metrics_token);
 	ck_assert_int_eq(server_start(&cfg, &H.srv), ERR_OK);
 	H.port = server_port(H.srv);
 	snprintf(H.base, sizeof(H.base), "https://127.0.0.1:%d", H.port);

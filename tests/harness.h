@@ -36,6 +36,8 @@ void harness_setup(void);
 void harness_teardown(void);
 /* Stops and starts the server again on the same database. */
 void harness_restart(void);
+/* The metrics-token the next start uses ("" by default: loopback only). */
+extern char harness_metrics_token[128];
 
 /* Inserts a user directly (region/centre may be NULL); returns its id. */
 int64_t harness_seed_user(const char *username, const char *role, const char *region,

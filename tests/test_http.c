@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "metrics.h"
 #include "utf8.h"
 #include "suites.h"
 
@@ -359,6 +360,38 @@ START_TEST(percent_00_is_refused)
 }
 END_TEST
 
+/* /metrics says how the service is used: loopback clients only, unless a
+ * scraper's token is configured, which it then wants from everyone. */
+START_TEST(metrics_are_for_this_machine_or_the_token)
+{
+	struct http_result r;
+	char h[64];
+	const char *right[] = { "Authorization: Bearer scrape-secret-1", NULL };
+	const char *wrong[] = { "Authorization: Bearer scrape-secret-2", NULL };
+	const char *longer[] = { "Authorization: Bearer scrape-secret-10", NULL };
+
+	ck_assert_int_eq(metrics_may_read(NULL, "127.0.0.1"), METRICS_ALLOWED);
+	ck_assert_int_eq(metrics_may_read(NULL, "::1"), METRICS_ALLOWED);
+	ck_assert_int_eq(metrics_may_read(NULL, "10.0.0.7"), METRICS_NOT_LOCAL);
+	ck_assert_int_eq(metrics_may_read("Bearer x", "192.168.1.9"), METRICS_NOT_LOCAL);
+
+	snprintf(harness_metrics_token, sizeof(harness_metrics_token), "scrape-secret-1");
+	harness_restart();
+	ck_assert_int_eq(http_json("GET", "/metrics", NULL, NULL, &r), 401);
+	assert_problem(&r, 401, NULL);
+	ck_assert_ptr_nonnull(http_header(&r, "WWW-Authenticate", h, sizeof(h)));
+	http_result_free(&r);
+	ck_assert_int_eq(http_call("GET", "/metrics", NULL, NULL, NULL, 0, wrong, &r), 401);
+	http_result_free(&r);
+	ck_assert_int_eq(http_call("GET", "/metrics", NULL, NULL, NULL, 0, longer, &r), 401);
+	http_result_free(&r);
+	ck_assert_int_eq(http_call("GET", "/metrics", NULL, NULL, NULL, 0, right, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_http_requests_total"));
+	http_result_free(&r);
+	ck_assert_int_eq(metrics_may_read("Bearer scrape-secret-1", "10.0.0.7"), METRICS_ALLOWED);
+}
+END_TEST
+
 START_TEST(metrics_count_requests_and_tls)
 {
 	struct http_result r;
@@ -506,6 +539,7 @@ Suite *http_suite(void)
 	tcase_add_test(tc, keep_alive_serves_many_requests_on_one_connection);
 	tcase_add_test(tc, utf8_repair_cuts_and_replaces);
 	tcase_add_test(tc, long_non_ascii_member_is_still_refused);
+	tcase_add_test(tc, metrics_are_for_this_machine_or_the_token);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -61,6 +61,8 @@ static const struct key keys[] = {
 	I("rate-scan", rate_scan, 0, 1000000, "QR / GS1 resolves per address per window"),
 	I("rate-scan-miss", rate_scan_miss, 0, 1000000,
 	  "resolves of unknown or forged codes per address per window"),
+	S("metrics-token", metrics_token,
+	  "bearer token a scraper sends to read /metrics; unset: loopback clients only"),
 };
 #undef S
 #undef I

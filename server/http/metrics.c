@@ -1,7 +1,11 @@
 /* Counters for /metrics. Relaxed atomics: exact totals, no ordering needed. */
 #include "metrics.h"
 
+#include <openssl/crypto.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include "routes.h"
 
@@ -108,4 +112,32 @@ void metrics_render(struct buf *out)
 		   (long long)atomic_load(&db_connections),
 		   (unsigned long long)atomic_load(&tls_handshakes),
 		   (unsigned long long)atomic_load(&conns_refused));
+}
+
+/* Set once before the server serves; read-only after. */
+static char scrape_token[128];
+
+void metrics_configure(const char *token)
+{
+	snprintf(scrape_token, sizeof(scrape_token), "%s", token ? token : "");
+}
+
+static int loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	       strncmp(addr, "::ffff:127.", 11) == 0;
+}
+
+enum metrics_access metrics_may_read(const char *authorization, const char *client_addr)
+{
+	size_t n = strlen(scrape_token);
+
+	if (!n)
+		return client_addr && loopback(client_addr) ? METRICS_ALLOWED : METRICS_NOT_LOCAL;
+	/* Compared in constant time: the token is a password. */
+	if (authorization && strncasecmp(authorization, "Bearer ", 7) == 0 &&
+	    strlen(authorization + 7) == n &&
+	    CRYPTO_memcmp(authorization + 7, scrape_token, n) == 0)
+		return METRICS_ALLOWED;
+	return METRICS_NO_TOKEN;
 }

@@ -278,6 +278,7 @@ enum err server_start(const struct config *cfg, struct server **out)
 		rl.per_window[RL_SCAN_MISS] = cfg->rate_scan_miss;
 		ratelimit_configure(&rl);
 	}
+	metrics_configure(cfg->metrics_token);
 
 	snprintf(listen, sizeof(listen), "%ss", cfg->listen);
 	snprintf(threads, sizeof(threads), "%d", cfg->threads);
