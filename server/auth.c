@@ -106,11 +106,11 @@ static int password_matches(const char *encoded, const char *password)
 	return rc == ARGON2_OK;
 }
 
-/* A failed hash is all zeros: no stored token has it, so it is refused. */
-static void token_hash(const char *token, unsigned char out[TOKEN_HASH_LEN])
+/* 0, or -1 when OpenSSL fails: then there is no hash to store or look up,
+ * and the caller answers 500 rather than use a made-up one. */
+static int token_hash(const char *token, unsigned char out[TOKEN_HASH_LEN])
 {
-	if (digest_sha256(token, strlen(token), out) != 0)
-		memset(out, 0, TOKEN_HASH_LEN);
+	return digest_sha256(token, strlen(token), out);
 }
 
 /* A new random token "prefix" + base64url(32 bytes), and its hash. */
@@ -132,8 +132,7 @@ static enum err token_new(const char *prefix, char out[TOKEN_TEXT],
 	}
 	out[p] = '\0';
 	OPENSSL_cleanse(raw, sizeof(raw));
-	token_hash(out, hash);
-	return ERR_OK;
+	return token_hash(out, hash) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 enum err auth_authenticate(struct db *db, const char *token, struct principal *out)
@@ -143,7 +142,8 @@ enum err auth_authenticate(struct db *db, const char *token, struct principal *o
 
 	if (strlen(token) >= TOKEN_TEXT || strncmp(token, "fta_", 4) != 0)
 		return ERR_UNAUTHENTICATED;
-	token_hash(token, hash);
+	if (token_hash(token, hash) != 0)
+		return ERR_INTERNAL;
 	e = auth_store_principal(db, hash, clock_now(), out);
 	return e == ERR_NOT_FOUND ? ERR_UNAUTHENTICATED : e;
 }
@@ -344,7 +344,8 @@ static enum err post_refresh(struct req *req, struct resp *resp)
 	e = req_json_check(req, resp, refresh_fields);
 	if (e != ERR_OK)
 		return e;
-	token_hash(req_json_str(req, "refresh_token"), hash);
+	if (token_hash(req_json_str(req, "refresh_token"), hash) != 0)
+		return ERR_INTERNAL;
 	e = db_begin(req->db);
 	if (e != ERR_OK)
 		return e;
