@@ -387,6 +387,8 @@ START_TEST(problem_patch_validates_and_audits)
 	const char *stale[] = { "If-Match: \"v1\"", NULL };
 	const char *weak[] = { "If-Match: W/\"v2\"", NULL };
 	const char *listed[] = { "If-Match: \"v1\", \"v2\"", NULL };
+	const char *malformed[] = { "If-Match: \"v2\" \"v3\"", NULL };
+	const char *star_in_list[] = { "If-Match: \"v1\", *", NULL };
 
 	seed_units();
 	fault_ticket(1, 1, 1, "E101", 5);
@@ -443,6 +445,15 @@ START_TEST(problem_patch_validates_and_audits)
 	http_result_free(&r);
 	ck_assert_int_eq(
 	    http_call("PATCH", "/v1/problems/1", sup, NULL, body, strlen(body), weak, &r), 412);
+	http_result_free(&r);
+	/* A malformed field names nothing, so it lets no write through. */
+	ck_assert_int_eq(
+	    http_call("PATCH", "/v1/problems/1", sup, NULL, body, strlen(body), malformed, &r),
+	    412);
+	http_result_free(&r);
+	ck_assert_int_eq(
+	    http_call("PATCH", "/v1/problems/1", sup, NULL, body, strlen(body), star_in_list, &r),
+	    412);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = "
 				    "'problem.update'"),

@@ -24,23 +24,26 @@ const char *req_header(const struct req *req, const char *name)
 	return NULL;
 }
 
-/* Does the entity-tag list field (RFC 9110 8.8.3: "*" or a comma-separated
- * list of [W/]"opaque", with optional whitespace) name etag? weak: W/ tags
- * count as their opaque part; else they never match. */
+/* Does the entity-tag field (RFC 9110 8.8.3, 13.1.1-2: "*" alone, or a
+ * comma-separated list of [W/]"opaque" with optional whitespace and empty
+ * elements) name etag? weak: W/ tags count as their opaque part; else
+ * they never match. A malformed field names nothing: for If-Match that is
+ * 412, never a write let through. */
 static int etag_list_names(const char *field, const char *etag, int weak)
 {
 	size_t n = strlen(etag);
-	const char *p = field;
+	const char *p = field + strspn(field, " \t");
+	int found = 0;
 
+	if (p[0] == '*')
+		return p[1 + strspn(p + 1, " \t")] == '\0';
 	for (;;) {
 		const char *close;
 		int is_weak = 0;
 
 		p += strspn(p, " \t,");
 		if (!*p)
-			return 0;
-		if (*p == '*')
-			return 1;
+			return found;
 		if (p[0] == 'W' && p[1] == '/') {
 			is_weak = 1;
 			p += 2;
@@ -48,7 +51,7 @@ static int etag_list_names(const char *field, const char *etag, int weak)
 		if (*p != '"' || !(close = strchr(p + 1, '"')))
 			return 0;
 		if ((weak || !is_weak) && (size_t)(close - p + 1) == n && memcmp(p, etag, n) == 0)
-			return 1;
+			found = 1;
 		p = close + 1;
 		p += strspn(p, " \t");
 		if (*p && *p != ',')
