@@ -40,7 +40,8 @@ void objects_upload_abort(struct object_upload *up);
 /* Removes an object (undoing a commit whose metadata did not commit). */
 void objects_remove(const char *sha256);
 /* Opens an object for reading: *fd (caller closes) and its size.
- * ERR_NOT_FOUND when the file is missing. */
+ * ERR_NOT_FOUND when the file is missing, ERR_UNAVAILABLE when it cannot
+ * be opened now (out of descriptors, an I/O error). */
 enum err objects_open(const char *sha256, int *fd, int64_t *size);
 /* The object's path into out; -1 when it does not fit. For tests. */
 int objects_path(const char *sha256, char *out, size_t size);

@@ -670,27 +670,36 @@ static enum err get_attachment(struct req *req, struct resp *resp)
 	if (e != ERR_OK)
 		goto out;
 	snprintf(etag, sizeof(etag), "\"%s\"", a->sha256);
-	resp_header(resp, "ETag", etag);
-	resp_header(resp, "Accept-Ranges", "bytes");
 	if (req_if_none_match(req, etag)) {
+		resp_header(resp, "ETag", etag);
 		cache_headers(resp);
 		resp->status = 304;
 		goto out;
 	}
 	e = objects_open(a->sha256, &fd, &size);
-	if (e != ERR_OK) {
-		/* The row is there, its bytes are not (a restored backup without
-		 * the objects folder, a disk error). Not the client's fault, but
-		 * the client can mend it: the device that took the file still
-		 * has it, and the same PUT puts the bytes back (store()). */
+	if (e == ERR_NOT_FOUND) {
+		/* The row is there, its bytes are not (a backup restored without
+		 * the objects folder). Not the client's fault, but the client can
+		 * mend it: the device that took the file still has it, and the
+		 * same PUT puts the bytes back (store()). */
 		log_error("attachments: object %s of ticket %lld is missing", a->sha256,
 			  (long long)t->id);
 		e = http_fail(resp, ERR_NOT_FOUND,
 			      "the content of attachment %s is missing on the server: upload the "
-			      "same file again with PUT to this address to restore it",
+			      "same file again with PUT to this address, with the same "
+			      "Content-Type, caption and work_record, to restore it",
 			      a->client_uuid);
 		goto out;
 	}
+	if (e != ERR_OK) {
+		log_error("attachments: object %s of ticket %lld cannot be opened now", a->sha256,
+			  (long long)t->id);
+		e = http_fail(resp, e, "attachment %s cannot be read now; try again",
+			      a->client_uuid);
+		goto out;
+	}
+	resp_header(resp, "ETag", etag);
+	resp_header(resp, "Accept-Ranges", "bytes");
 	if_range = req_header(req, "If-Range");
 	r = if_range && strcmp(if_range, etag) != 0
 		? RANGE_NONE

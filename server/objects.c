@@ -227,12 +227,12 @@ enum err objects_open(const char *sha256, int *fd, int64_t *size)
 	if (objects_path(sha256, path, sizeof(path)) < 0)
 		return ERR_NOT_FOUND;
 	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return ERR_NOT_FOUND;
+	if (*fd < 0) /* gone, or cannot be read now (EMFILE, EACCES, EIO...) */
+		return errno == ENOENT ? ERR_NOT_FOUND : ERR_UNAVAILABLE;
 	if (fstat(*fd, &sb) != 0) {
 		close(*fd);
 		*fd = -1;
-		return ERR_NOT_FOUND;
+		return ERR_UNAVAILABLE;
 	}
 	*size = (int64_t)sb.st_size;
 	return ERR_OK;

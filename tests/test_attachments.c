@@ -793,7 +793,9 @@ START_TEST(a_lost_object_is_named_and_mended_by_uploading_again)
 	assert_problem(&r, 404, NULL);
 	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), UUID_B));
 	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), "upload the same file again"));
+	ck_assert_ptr_null(http_header(&r, "ETag", object, sizeof(object)));
 	http_result_free(&r);
+	snprintf(object, sizeof(object), "%s/data/objects/%.2s/%s", H.dir, sha, sha + 2);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments"), 1);
 
 	ck_assert_int_eq(put(w.tech, id, UUID_B, NULL, "image/jpeg", &jpeg, &r), 200);
