@@ -18,10 +18,13 @@ void metrics_render(struct buf *out);
 
 /* Who may read /metrics (route counts and latencies say how the service is
  * used): with a token configured, whoever sends "Bearer <token>"; without
- * one, clients on the loopback address only. metrics_configure copies
- * token ("" or NULL: none) and is called before the server serves. */
+ * one, clients on the loopback address only (behind a proxy on the same
+ * host every client is one: set a token). metrics_configure takes token
+ * ("" or NULL: none) before the server serves; -1 when it is shorter than
+ * METRICS_TOKEN_MIN. */
+#define METRICS_TOKEN_MIN 16
 enum metrics_access { METRICS_ALLOWED, METRICS_NO_TOKEN, METRICS_NOT_LOCAL };
-void metrics_configure(const char *token);
+int metrics_configure(const char *token);
 enum metrics_access metrics_may_read(const char *authorization, const char *client_addr);
 
 #endif

@@ -92,6 +92,7 @@ void harness_setup(void)
 	char *err = NULL;
 
 	memset(&H, 0, sizeof(H));
+	harness_metrics_token[0] = '\0';
 	clock_set_offset(0);
 	snprintf(H.dir, sizeof(H.dir), "/tmp/fieldtrace-test-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(H.dir));

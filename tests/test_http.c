@@ -366,16 +366,20 @@ START_TEST(metrics_are_for_this_machine_or_the_token)
 {
 	struct http_result r;
 	char h[64];
-	const char *right[] = { "Authorization: Bearer scrape-secret-1", NULL };
-	const char *wrong[] = { "Authorization: Bearer scrape-secret-2", NULL };
-	const char *longer[] = { "Authorization: Bearer scrape-secret-10", NULL };
+	const char *right[] = { "Authorization: Bearer scrape-secret-0001", NULL };
+	const char *wrong[] = { "Authorization: Bearer scrape-secret-2-x", NULL };
+	const char *longer[] = { "Authorization: Bearer scrape-secret-0001-x", NULL };
 
+	/* Before any request (the workers read what this sets): a short token
+	 * is refused, since it could be guessed; then none again. */
+	ck_assert_int_eq(metrics_configure("short"), -1);
+	ck_assert_int_eq(metrics_configure(""), 0);
 	ck_assert_int_eq(metrics_may_read(NULL, "127.0.0.1"), METRICS_ALLOWED);
 	ck_assert_int_eq(metrics_may_read(NULL, "::1"), METRICS_ALLOWED);
 	ck_assert_int_eq(metrics_may_read(NULL, "10.0.0.7"), METRICS_NOT_LOCAL);
 	ck_assert_int_eq(metrics_may_read("Bearer x", "192.168.1.9"), METRICS_NOT_LOCAL);
 
-	snprintf(harness_metrics_token, sizeof(harness_metrics_token), "scrape-secret-1");
+	snprintf(harness_metrics_token, sizeof(harness_metrics_token), "scrape-secret-0001");
 	harness_restart();
 	ck_assert_int_eq(http_json("GET", "/metrics", NULL, NULL, &r), 401);
 	assert_problem(&r, 401, NULL);
@@ -388,7 +392,8 @@ START_TEST(metrics_are_for_this_machine_or_the_token)
 	ck_assert_int_eq(http_call("GET", "/metrics", NULL, NULL, NULL, 0, right, &r), 200);
 	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_http_requests_total"));
 	http_result_free(&r);
-	ck_assert_int_eq(metrics_may_read("Bearer scrape-secret-1", "10.0.0.7"), METRICS_ALLOWED);
+	ck_assert_int_eq(metrics_may_read("Bearer scrape-secret-0001", "10.0.0.7"),
+			 METRICS_ALLOWED);
 }
 END_TEST
 

@@ -3,10 +3,10 @@
 
 #include <openssl/crypto.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "digest.h"
 #include "routes.h"
 
 #define MAX_ROUTE_SLOTS 257
@@ -114,12 +114,20 @@ void metrics_render(struct buf *out)
 		   (unsigned long long)atomic_load(&conns_refused));
 }
 
-/* Set once before the server serves; read-only after. */
-static char scrape_token[128];
+/* Set once before the server serves; read-only after. The token's SHA-256
+ * is kept and compared, so neither its bytes nor its length show in how
+ * long a refusal takes. */
+static int scrape_token_set;
+static unsigned char scrape_digest[DIGEST_SHA256_LEN];
 
-void metrics_configure(const char *token)
+int metrics_configure(const char *token)
 {
-	snprintf(scrape_token, sizeof(scrape_token), "%s", token ? token : "");
+	scrape_token_set = token && *token;
+	if (!scrape_token_set)
+		return 0;
+	if (strlen(token) < METRICS_TOKEN_MIN)
+		return -1;
+	return digest_sha256(token, strlen(token), scrape_digest);
 }
 
 static int loopback(const char *addr)
@@ -130,14 +138,13 @@ static int loopback(const char *addr)
 
 enum metrics_access metrics_may_read(const char *authorization, const char *client_addr)
 {
-	size_t n = strlen(scrape_token);
+	unsigned char got[DIGEST_SHA256_LEN];
 
-	if (!n)
+	if (!scrape_token_set)
 		return client_addr && loopback(client_addr) ? METRICS_ALLOWED : METRICS_NOT_LOCAL;
-	/* Compared in constant time: the token is a password. */
 	if (authorization && strncasecmp(authorization, "Bearer ", 7) == 0 &&
-	    strlen(authorization + 7) == n &&
-	    CRYPTO_memcmp(authorization + 7, scrape_token, n) == 0)
+	    digest_sha256(authorization + 7, strlen(authorization + 7), got) == 0 &&
+	    CRYPTO_memcmp(got, scrape_digest, sizeof(got)) == 0)
 		return METRICS_ALLOWED;
 	return METRICS_NO_TOKEN;
 }

@@ -228,6 +228,11 @@ enum err server_start(const struct config *cfg, struct server **out)
 	enum err e;
 
 	*out = NULL;
+	if (metrics_configure(cfg->metrics_token) != 0) {
+		log_error("server: metrics-token must be at least %d characters",
+			  METRICS_TOKEN_MIN);
+		return ERR_INVALID;
+	}
 	if (!(mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS)) {
 		log_error("server: civetweb could not initialise TLS");
 		mg_exit_library();
@@ -278,7 +283,6 @@ enum err server_start(const struct config *cfg, struct server **out)
 		rl.per_window[RL_SCAN_MISS] = cfg->rate_scan_miss;
 		ratelimit_configure(&rl);
 	}
-	metrics_configure(cfg->metrics_token);
 
 	snprintf(listen, sizeof(listen), "%ss", cfg->listen);
 	snprintf(threads, sizeof(threads), "%d", cfg->threads);
