@@ -9,9 +9,10 @@
 #
 # Counted: the handler (get_id: code check, trace, ETag), the token check
 # (auth_authenticate) and the answer's write (http_response_write: TLS
-# encryption), for N resolves of random assets over one keep-alive
-# connection, each asset twice (warm caches), on a fresh 10,000-asset
-# database. Not counted: civetweb reading the request, the kernel.
+# encryption), for N random assets resolved twice (one keep-alive
+# connection per pass; the second finds warm caches), on a fresh
+# 10,000-asset database. Not counted: civetweb reading the request, the
+# kernel.
 #
 #   N=500 sh tools/bench_instructions.sh
 set -eu
