@@ -41,6 +41,9 @@ enum err sync_store_changes(struct db *db, const struct sync_audience *a, int64_
  * point at pruned changes. */
 enum err sync_store_max_seq(struct db *db, int64_t *out);
 enum err sync_store_horizon(struct db *db, int64_t *out);
+/* The seq of the user's last move to another centre or role (0: none,
+ * migration 0013): their cursors before it are stale. */
+enum err sync_store_scope_seq(struct db *db, int64_t user_id, int64_t *out);
 
 /* Reference data, as JSON object text. */
 enum sync_ref {

@@ -483,7 +483,7 @@ static enum err get_sync(struct req *req, struct resp *resp)
 	struct page page;
 	struct cursor cur;
 	struct page_ctx p = { .req = req };
-	int64_t horizon = 0;
+	int64_t horizon = 0, moved = 0;
 	char text[128], encoded[200];
 	int full;
 	enum err e = req_page(req, resp, &page);
@@ -503,6 +503,13 @@ static enum err get_sync(struct req *req, struct resp *resp)
 			return http_fail(resp, ERR_GONE,
 					 "changes since this cursor were pruned; sync again "
 					 "without a cursor");
+		if (e == ERR_OK)
+			e = sync_store_scope_seq(req->db, req->user.user_id, &moved);
+		if (e == ERR_OK && cur.seq < moved)
+			return http_fail(
+			    resp, ERR_GONE,
+			    "your centre or role changed since this cursor; sync again "
+			    "without a cursor");
 	}
 	if (e != ERR_OK)
 		return e;

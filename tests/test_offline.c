@@ -1332,6 +1332,70 @@ static int64_t first_report(const json_t *queue, const json_t *results)
 	return 0;
 }
 
+/* Moved to another centre, a technician carries other lines' articles:
+ * the cursor from before the move answers 410, and a new snapshot brings
+ * the new centre's articles and not the old one's. A cursor from after the
+ * move keeps working; a change of phone is no move. */
+START_TEST(a_move_to_another_centre_asks_the_device_for_a_new_snapshot)
+{
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	char *writer = harness_user_token("tech.w", "technician", "SZ", "C-SZ");
+	char *sup = harness_user_token("sup.gd", "supervisor", "GD", NULL);
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	char cursor[512] = "", path[600];
+	struct http_result r;
+	json_t *items;
+	int64_t line, relay;
+	int pages;
+
+	seed_world();
+	exec_sql("INSERT INTO product_lines(code, name, name_en) VALUES"
+		 " ('relay', '继电保护', 'Protection relays');"
+		 "INSERT INTO centre_product_lines(centre_code, product_line) VALUES"
+		 " ('C-NJ', 'relay')");
+	line = kb_draft(writer, "断路器拒合 Breaker will not close", "更换合闸线圈",
+			json_pack("{s:[s]}", "product_lines", "switchgear"));
+	relay = kb_draft(writer, "保护装置告警 E-21", "检查二次回路",
+			 json_pack("{s:[s]}", "product_lines", "relay"));
+	kb_publish(sup, line);
+	kb_publish(sup, relay);
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert_ptr_nonnull(find_item_int(items, "kb_article", line));
+	ck_assert_ptr_null(find_item_int(items, "kb_article", relay));
+	json_decref(items);
+
+	/* A new phone number is no move: the cursor still works. */
+	snprintf(path, sizeof(path), "/v1/users/%lld", (long long)user_id("tech.sz"));
+	ck_assert_int_eq(http_json("PATCH", path, admin, "{\"phone\": \"13800000001\"}", &r), 200);
+	http_result_free(&r);
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	json_decref(items);
+
+	ck_assert_int_eq(
+	    http_json("PATCH", path, admin, "{\"region\": \"NJ\", \"centre\": \"C-NJ\"}", &r), 200);
+	http_result_free(&r);
+	snprintf(path, sizeof(path), "/v1/sync?limit=50&cursor=%s", cursor);
+	ck_assert_int_eq(http_json("GET", path, tech, NULL, &r), 410);
+	assert_problem(&r, 410, NULL);
+	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), "sync again without a cursor"));
+	http_result_free(&r);
+
+	cursor[0] = '\0';
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert_ptr_nonnull(find_item_int(items, "kb_article", relay));
+	ck_assert_ptr_null(find_item_int(items, "kb_article", line));
+	json_decref(items);
+	/* The new cursor is after the move: it goes on. */
+	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
+	ck_assert_uint_eq(json_array_size(items), 0);
+	json_decref(items);
+	free(tech);
+	free(writer);
+	free(sup);
+	free(admin);
+}
+END_TEST
+
 START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 {
 	char *disp, *tech;
@@ -1535,6 +1599,7 @@ Suite *offline_suite(void)
 	tcase_add_test(tc, a_stale_if_match_answers_412_with_the_current_state);
 	tcase_add_test(tc, sync_sends_a_snapshot_in_pages_then_changes_and_tombstones);
 	tcase_add_test(tc, sync_carries_the_published_articles_of_the_callers_lines);
+	tcase_add_test(tc, a_move_to_another_centre_asks_the_device_for_a_new_snapshot);
 	tcase_add_test(tc, a_day_offline_replays_twice_with_exactly_once_effects);
 	tcase_add_test(tc, a_batch_refuses_bad_actions_one_by_one);
 	suite_add_tcase(s, tc);

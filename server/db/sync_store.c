@@ -85,6 +85,25 @@ enum err sync_store_horizon(struct db *db, int64_t *out)
 	return one_int(db, sql_horizon, out);
 }
 
+static const char sql_scope_seq[] = "SELECT scope_seq FROM users WHERE id = ?1";
+
+enum err sync_store_scope_seq(struct db *db, int64_t user_id, int64_t *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_scope_seq);
+	enum err e;
+
+	*out = 0;
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e == ERR_NOT_FOUND ? ERR_OK : e;
+	*out = sqlite3_column_int64(st, 0);
+	db_done(st);
+	return ERR_OK;
+}
+
 /* ---- reference data ---------------------------------------------------- */
 
 #define CATEGORY_JSON                                                                              \
