@@ -77,6 +77,13 @@ $(BUILD)/gen_bench_data: tools/gen_bench_data.c
 	@mkdir -p $(dir $@)
 	$(CC) -D_GNU_SOURCE -std=c11 -g -O2 $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
 
+# civetweb answering one file's bytes: make bench's ceiling for the HTTP
+# layer itself (the same civetweb build and options as fieldtrace).
+$(BUILD)/static_server: tools/static_server.c $(BUILD)/civetweb.o
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE -std=c11 -g -O2 $(WARN) -isystem $(CW)/include -pthread -o $@ $^ \
+		$(shell pkg-config --libs openssl)
+
 # A year of tickets for timing analytics (see README, Problems and analytics).
 $(BUILD)/gen_tickets: tools/gen_tickets.c
 	@mkdir -p $(dir $@)
@@ -128,7 +135,7 @@ test-tsan: certs
 		TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1" \
 		build-tsan/test_fieldtrace
 
-bench: $(BUILD)/fieldtrace certs
+bench: $(BUILD)/fieldtrace $(BUILD)/static_server certs
 	sh tools/bench.sh
 
 # make bench-instructions [N=500]: user-space instructions per resolve under

@@ -394,6 +394,32 @@ enum err qr_key_rotate(struct db *db, const struct audit_actor *actor, int64_t n
 
 /* --- codes ---------------------------------------------------------------- */
 
+/* The last code this thread verified or formatted. A code is a function
+ * of its fields alone (a key id's secret is never altered or deleted), so
+ * the trace that follows a resolve, naming the same label, reuses the code
+ * instead of computing the HMAC again. */
+static _Thread_local struct {
+	int64_t key_id, asset_id, generation; /* 0: none yet */
+	char code[QR_CODE_MAX];
+} last_code;
+
+static void remember(const struct code_fields *f, const char *code)
+{
+	last_code.key_id = f->key_id;
+	last_code.asset_id = f->asset_id;
+	last_code.generation = f->generation;
+	memcpy(last_code.code, code, strnlen(code, QR_CODE_MAX - 1) + 1);
+}
+
+static int recalled(const struct code_fields *f, char out[QR_CODE_MAX])
+{
+	if (last_code.key_id != f->key_id || last_code.asset_id != f->asset_id ||
+	    last_code.generation != f->generation)
+		return 0;
+	memcpy(out, last_code.code, sizeof(last_code.code));
+	return 1;
+}
+
 /* The tag of f with its key from the table: ERR_NOT_FOUND when the key is
  * unknown, ERR_INTERNAL when OpenSSL fails. */
 static enum err tag_of(const struct code_fields *f, unsigned char tag[TAG_LEN])
@@ -417,9 +443,13 @@ enum err qr_code_format(int64_t key_id, int64_t asset_id, int64_t generation, ch
 	out[0] = '\0';
 	if (!fields_valid(&f))
 		return ERR_INVALID;
+	if (recalled(&f, out))
+		return ERR_OK;
 	e = tag_of(&f, f.tag);
-	if (e == ERR_OK)
+	if (e == ERR_OK) {
 		code_encode(&f, out);
+		remember(&f, out);
+	}
 	return e;
 }
 
@@ -437,6 +467,7 @@ enum err qr_code_resolve(struct db *db, const char *code, int64_t *asset_id)
 		return e;
 	if (CRYPTO_memcmp(want, f.tag, TAG_LEN) != 0)
 		return ERR_NOT_FOUND;
+	remember(&f, code); /* parsing proved it is the canonical form */
 	/* Authentic: only now is the database asked. */
 	e = qr_store_label_get(db, f.asset_id, f.generation, &row);
 	if (e != ERR_OK)

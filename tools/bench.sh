@@ -10,7 +10,9 @@
 #  2. resolve (issue 3): GET /id/{code} with Accept: application/json and a
 #     bearer token over random assets (the full trace) on a 10,000-asset and
 #     a 1,000,000-asset / 20,000,000-event database (make bench-data builds
-#     the large one once), against nginx serving one identical trace; and
+#     the large one once), against nginx serving one identical trace, and
+#     against tools/static_server.c (civetweb with fieldtrace's options
+#     answering that trace from memory: the HTTP layer's own ceiling); and
 #     the 100,000-row CSV import.
 #
 # The 10,000-asset resolve is also measured at FEW_CONNECTIONS (4), against
@@ -28,6 +30,7 @@ FEW_CONNECTIONS=${FEW_CONNECTIONS:-4}
 THREADS=${THREADS:-2}
 FT_PORT=${FT_PORT:-9443}
 NGINX_PORT=${NGINX_PORT:-9444}
+STATIC_PORT=${STATIC_PORT:-9445}
 BIN=${BIN:-build/fieldtrace}
 GEN=${GEN:-build/gen_bench_data}
 LARGE_DB=${LARGE_DB:-build/bench-data/bench.db}
@@ -46,6 +49,7 @@ rm -rf "$DIR"
 mkdir -p "$DIR/nginx/www" "$DIR/nginx/tmp"
 cleanup() {
 	[ -n "${FT_PID:-}" ] && kill "$FT_PID" 2>/dev/null && wait "$FT_PID" 2>/dev/null || true
+	[ -n "${ST_PID:-}" ] && kill "$ST_PID" 2>/dev/null && wait "$ST_PID" 2>/dev/null || true
 	[ -f "$DIR/nginx/nginx.pid" ] && kill "$(cat "$DIR/nginx/nginx.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
@@ -210,6 +214,22 @@ NT_RPS=$1 NT_P50=$(to_ms "$2") NT_P99=$(to_ms "$3")
 set -- $(RUN_CONNECTIONS=$FEW_CONNECTIONS run nginx-trace-few "https://localhost:$NGINX_PORT/trace.json")
 NF_RPS=$1 NF_P50=$(to_ms "$2") NF_P99=$(to_ms "$3")
 
+# The HTTP layer's own ceiling: civetweb (the same build, options and TLS
+# policy) answering the same trace from memory in one write.
+build/static_server --listen "127.0.0.1:$STATIC_PORT" --threads 64 --tls-cert certs/server.pem \
+	--tls-key certs/server.key --body "$DIR/nginx/www/trace.json" >"$DIR/static.log" 2>&1 &
+ST_PID=$!
+i=0
+until curl -sf --cacert "$CA" -o /dev/null "https://localhost:$STATIC_PORT/"; do
+	i=$((i + 1))
+	[ "$i" -gt 100 ] && { echo "bench: static_server did not start" >&2; cat "$DIR/static.log" >&2; exit 1; }
+	sleep 0.1
+done
+set -- $(run static-trace "https://localhost:$STATIC_PORT/")
+ST_RPS=$1 ST_P50=$(to_ms "$2") ST_P99=$(to_ms "$3")
+kill "$ST_PID" && wait "$ST_PID" || true
+ST_PID=
+
 LG_LINE=""
 if [ "$SKIP_LARGE" != 1 ]; then
 	[ -f "$LARGE_DB" ] || make --no-print-directory bench-data
@@ -246,6 +266,7 @@ echo
 echo "| target | req/s | p50 ms | p99 ms | req/s vs nginx | p99 vs nginx | RSS MiB |"
 echo "|---|---|---|---|---|---|---|"
 echo "| nginx static trace (reference) | $NT_RPS | $NT_P50 | $NT_P99 | 1.00 | 1.00 | |"
+echo "| civetweb answering the same trace from memory (HTTP layer's ceiling) | $ST_RPS | $ST_P50 | $ST_P99 | $(ratio "$ST_RPS" "$NT_RPS") | $(ratio "$ST_P99" "$NT_P99") | |"
 echo "| GET /id/{code} JSON trace, 10,000 assets | $SM_RPS | $SM_P50 | $SM_P99 | $(ratio "$SM_RPS" "$NT_RPS") | $(ratio "$SM_P99" "$NT_P99") | $SM_RSS |"
 [ -n "$LG_LINE" ] && echo "$LG_LINE"
 echo "| nginx static trace, $FEW_CONNECTIONS connections (reference) | $NF_RPS | $NF_P50 | $NF_P99 | 1.00 | 1.00 | |"
