@@ -494,11 +494,12 @@ static const char sql_event_insert[] =
     "INSERT INTO asset_events(asset_id, at, id, kind, summary, detail, actor_id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /* Both read the clustered primary key (asset_id, at, id) backwards. */
+/* actor_id: sqlite3_column_int64 reads NULL (no actor) as 0. */
 static const char sql_events_first[] =
-    "SELECT asset_id, at, id, kind, summary, detail, coalesce(actor_id, 0) FROM asset_events"
+    "SELECT at, id, kind, summary, detail, actor_id FROM asset_events"
     " WHERE asset_id = ?1 ORDER BY at DESC, id DESC LIMIT ?4";
 static const char sql_events_before[] =
-    "SELECT asset_id, at, id, kind, summary, detail, coalesce(actor_id, 0) FROM asset_events"
+    "SELECT at, id, kind, summary, detail, actor_id FROM asset_events"
     " WHERE asset_id = ?1 AND (at, id) < (?2, ?3) ORDER BY at DESC, id DESC LIMIT ?4";
 
 static const char *const event_kinds[] = {
@@ -564,14 +565,14 @@ enum err assets_store_events(struct db *db, int64_t asset_id, int has_before, in
 		db_bind_int(st, 3, before_id);
 	}
 	db_bind_int(st, 4, limit > 0 ? limit : -1);
+	ev.asset_id = asset_id;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ev.asset_id = sqlite3_column_int64(st, 0);
-		ev.at = sqlite3_column_int64(st, 1);
-		ev.id = sqlite3_column_int64(st, 2);
-		ev.kind = db_col_text(st, 3);
-		ev.summary = db_col_text(st, 4);
-		ev.detail = db_col_text(st, 5);
-		ev.actor_id = sqlite3_column_int64(st, 6);
+		ev.at = sqlite3_column_int64(st, 0);
+		ev.id = sqlite3_column_int64(st, 1);
+		ev.kind = db_col_text(st, 2);
+		ev.summary = db_col_text(st, 3);
+		ev.detail = db_col_text(st, 4);
+		ev.actor_id = sqlite3_column_int64(st, 5);
 		if (fn(&ev, ctx))
 			break;
 	}
