@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +36,33 @@ static const char *env_or(const char *name, const char *fallback)
 	const char *v = getenv(name);
 
 	return v && *v ? v : fallback;
+}
+
+const char *harness_ca_file(void)
+{
+	return env_or("FIELDTRACE_TEST_CA", "certs/ca.pem");
+}
+
+const char *harness_cert_file(void)
+{
+	return env_or("FIELDTRACE_TEST_CERT", "certs/server.pem");
+}
+
+const char *harness_key_file(void)
+{
+	return env_or("FIELDTRACE_TEST_KEY", "certs/server.key");
+}
+
+const char *harness_bin(void)
+{
+	return env_or("FIELDTRACE_BIN", "build/fieldtrace");
+}
+
+int harness_run(const char *cmd)
+{
+	int status = system(cmd);
+
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 void harness_global_init(void)
@@ -63,7 +92,7 @@ static const char seed_sql[] =
 
 char harness_metrics_token[128];
 
-static void start_server(void)
+static void start_server(void (*tune)(struct config *))
 {
 	struct config cfg;
 
@@ -71,10 +100,8 @@ static void start_server(void)
 	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", H.dir);
-	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s",
-		 env_or("FIELDTRACE_TEST_CERT", "certs/server.pem"));
-	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s",
-		 env_or("FIELDTRACE_TEST_KEY", "certs/server.key"));
+	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", harness_cert_file());
+	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", harness_key_file());
 	cfg.threads = 8;
 	cfg.scheduler_interval_ms = 0; /* tests run the jobs themselves */
 	cfg.access_log = 0;
@@ -82,6 +109,8 @@ static void start_server(void)
 	cfg.request_timeout_ms = 2000;
 	cfg.idle_timeout_ms = 700;
 	snprintf(cfg.metrics_token, sizeof(cfg.metrics_token), "%s", harness_metrics_token);
+	if (tune)
+		tune(&cfg);
 	ck_assert_int_eq(server_start(&cfg, &H.srv), ERR_OK);
 	H.port = server_port(H.srv);
 	snprintf(H.base, sizeof(H.base), "https://127.0.0.1:%d", H.port);
@@ -101,7 +130,7 @@ void harness_setup(void)
 	ck_assert_int_eq(db_migrate(H.db), ERR_OK);
 	if (sqlite3_exec(db_handle(H.db), seed_sql, NULL, NULL, &err) != SQLITE_OK)
 		ck_abort_msg("seed failed: %s", err);
-	start_server();
+	start_server(NULL);
 }
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -124,9 +153,14 @@ void harness_teardown(void)
 
 void harness_restart(void)
 {
+	harness_restart_with(NULL);
+}
+
+void harness_restart_with(void (*tune)(struct config *))
+{
 	server_stop(H.srv);
 	H.srv = NULL;
-	start_server();
+	start_server(tune);
 }
 
 int64_t harness_seed_user(const char *username, const char *role, const char *region,
@@ -157,12 +191,9 @@ int64_t harness_seed_user(const char *username, const char *role, const char *re
 char *harness_login(const char *username)
 {
 	struct http_result r;
-	char body[256];
 	char *token;
 
-	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", username,
-		 TEST_PASSWORD);
-	ck_assert_int_eq(http_json("POST", "/v1/auth/login", NULL, body, &r), 200);
+	ck_assert_int_eq(http_login(username, TEST_PASSWORD, &r), 200);
 	token = strdup(json_string_value(json_object_get(r.json, "access_token")));
 	http_result_free(&r);
 	return token;
@@ -173,6 +204,101 @@ char *harness_user_token(const char *username, const char *role, const char *reg
 {
 	harness_seed_user(username, role, region, centre);
 	return harness_login(username);
+}
+
+int64_t harness_user_id(const char *username)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db),
+					    "SELECT id FROM users WHERE username = ?1", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	ck_assert_int_gt(id, 0);
+	return id;
+}
+
+void harness_set_today(const char *date)
+{
+	int64_t t;
+
+	ck_assert_int_eq(clock_parse(date, &t), 0);
+	clock_set_offset(t + 12 * 3600 - (int64_t)time(NULL));
+}
+
+void exec_sql(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
+		ck_abort_msg("%s: %s", sql, err);
+}
+
+int64_t count_rows(const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+char *row_text(const char *sql)
+{
+	sqlite3_stmt *st;
+	char *out = NULL;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+const char *jstr(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+json_int_t jint(const json_t *obj, const char *key)
+{
+	return json_integer_value(json_object_get(obj, key));
+}
+
+json_t *jpath(json_t *obj, ...)
+{
+	va_list ap;
+	const char *k;
+
+	va_start(ap, obj);
+	while (obj && (k = va_arg(ap, const char *)))
+		obj = json_object_get(obj, k);
+	va_end(ap);
+	return obj;
+}
+
+long asize(const json_t *list)
+{
+	return (long)json_array_size(list);
+}
+
+int has_string(const json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return 1;
+	return 0;
 }
 
 static size_t collect(char *data, size_t size, size_t n, void *arg)
@@ -198,7 +324,7 @@ long http_call(const char *method, const char *path, const char *token, const ch
 	buf_init(&h, 0);
 	snprintf(url, sizeof(url), "%s%s", H.base, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CAINFO, env_or("FIELDTRACE_TEST_CA", "certs/ca.pem"));
+	curl_easy_setopt(c, CURLOPT_CAINFO, harness_ca_file());
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -239,6 +365,83 @@ long http_json(const char *method, const char *path, const char *token, const ch
 {
 	return http_call(method, path, token, NULL, body_json, body_json ? strlen(body_json) : 0,
 			 NULL, out);
+}
+
+long http_send_json(const char *method, const char *path, const char *token, json_t *body,
+		    struct http_result *out)
+{
+	char *text = NULL;
+	long status;
+
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+	}
+	status = http_json(method, path, token, text, out);
+	free(text);
+	return status;
+}
+
+long http_send_body(const char *method, const char *path, const char *token, json_t *body,
+		    struct http_result *out)
+{
+	ck_assert_ptr_nonnull(body);
+	return http_send_json(method, path, token, body, out);
+}
+
+long http_get(const char *path, const char *token, struct http_result *out)
+{
+	return http_json("GET", path, token, NULL, out);
+}
+
+long http_login(const char *username, const char *password, struct http_result *out)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", username,
+		 password);
+	return http_json("POST", "/v1/auth/login", NULL, body, out);
+}
+
+json_t *http_expect_json(const char *method, const char *path, const char *token, json_t *body,
+			 long want)
+{
+	struct http_result r;
+	json_t *doc;
+
+	http_send_json(method, path, token, body, &r);
+	ck_assert_msg(r.status == want, "%s %s: %ld %s", method, path, r.status, r.body);
+	doc = json_incref(r.json);
+	http_result_free(&r);
+	return doc;
+}
+
+json_t *http_get_json(const char *path, const char *token, long want)
+{
+	return http_expect_json("GET", path, token, NULL, want);
+}
+
+void http_expect(const char *method, const char *path, const char *token, const char *body_json,
+		 long want)
+{
+	struct http_result r;
+
+	http_json(method, path, token, body_json, &r);
+	ck_assert_msg(r.status == want, "%s %s: %ld, not %ld: %s", method, path, r.status, want,
+		      r.body);
+	http_result_free(&r);
+}
+
+void http_expect_invalid(const char *method, const char *path, const char *token,
+			 const char *body_json, const char *pointer)
+{
+	struct http_result r;
+
+	http_json(method, path, token, body_json, &r);
+	ck_assert_msg(r.status == 400, "%s %s %s: %ld %s", method, path, body_json ? body_json : "",
+		      r.status, r.body);
+	assert_problem(&r, 400, pointer);
+	http_result_free(&r);
 }
 
 const char *http_header(const struct http_result *r, const char *name, char *out, size_t size)
@@ -302,7 +505,7 @@ long harness_raw(const char *request, size_t len, size_t chunk, int pause_ms, in
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto out;
-	SSL_CTX_load_verify_locations(ctx, env_or("FIELDTRACE_TEST_CA", "certs/ca.pem"), NULL);
+	SSL_CTX_load_verify_locations(ctx, harness_ca_file(), NULL);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	ssl = SSL_new(ctx);
 	SSL_set_fd(ssl, fd);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct config;
 struct db;
 struct server;
 
@@ -36,6 +37,9 @@ void harness_setup(void);
 void harness_teardown(void);
 /* Stops and starts the server again on the same database. */
 void harness_restart(void);
+/* harness_restart with tune applied to the test configuration last
+ * (tune may be NULL). */
+void harness_restart_with(void (*tune)(struct config *));
 /* The metrics-token the next start uses ("" by default: loopback only). */
 extern char harness_metrics_token[128];
 
@@ -47,6 +51,43 @@ char *harness_login(const char *username);
 /* seed + login in one step (caller frees). */
 char *harness_user_token(const char *username, const char *role, const char *region,
 			 const char *centre);
+/* The id of the user with this username; asserts there is one. */
+int64_t harness_user_id(const char *username);
+
+/* Moves the clock so that today is date (YYYY-MM-DD) at noon UTC. */
+void harness_set_today(const char *date);
+
+/* The dev CA, server certificate and key: $FIELDTRACE_TEST_CA, _CERT and
+ * _KEY, or the files in certs/ (borrowed, never freed). */
+const char *harness_ca_file(void);
+const char *harness_cert_file(void);
+const char *harness_key_file(void);
+/* The server binary: $FIELDTRACE_BIN or build/fieldtrace (borrowed). */
+const char *harness_bin(void);
+/* Runs cmd with system(); returns its exit status, -1 when it did not exit. */
+int harness_run(const char *cmd);
+
+/* SQL on the test's own connection (H.db). */
+/* Runs one or more statements; aborts the test on an error. */
+void exec_sql(const char *sql);
+/* First column of the first row as an integer, -1 when there is no row;
+ * aborts when sql does not prepare. */
+int64_t count_rows(const char *sql);
+/* First column of the first row as a new string (caller frees); NULL when
+ * there is no row or the value is NULL. */
+char *row_text(const char *sql);
+
+/* JSON accessors (jansson); all borrow from obj and accept NULL. */
+/* obj[key] as a string, NULL when absent or not a string. */
+const char *jstr(const json_t *obj, const char *key);
+/* obj[key] as an integer, 0 when absent or not an integer. */
+json_int_t jint(const json_t *obj, const char *key);
+/* obj[k1][k2]... down a NULL-terminated list of keys; NULL when absent. */
+json_t *jpath(json_t *obj, ...) __attribute__((sentinel));
+/* Length of an array, 0 when list is not one. */
+long asize(const json_t *list);
+/* Whether the array list holds the string s. */
+int has_string(const json_t *list, const char *s);
 
 struct http_result {
 	long status;
@@ -65,6 +106,30 @@ long http_call(const char *method, const char *path, const char *token,
 /* JSON convenience: body_json may be NULL. */
 long http_json(const char *method, const char *path, const char *token, const char *body_json,
 	       struct http_result *out);
+/* http_json with body (stolen; NULL sends none) dumped compactly. */
+long http_send_json(const char *method, const char *path, const char *token, json_t *body,
+		    struct http_result *out);
+/* http_send_json for a request that must carry a body: asserts body is
+ * not NULL (a json_pack that failed) instead of sending none. */
+long http_send_body(const char *method, const char *path, const char *token, json_t *body,
+		    struct http_result *out);
+/* GET without a body. */
+long http_get(const char *path, const char *token, struct http_result *out);
+/* POST /v1/auth/login with this username and password. */
+long http_login(const char *username, const char *password, struct http_result *out);
+/* http_send_json that asserts the status is want and frees the answer;
+ * returns its JSON (caller decrefs; NULL when the body is not JSON). */
+json_t *http_expect_json(const char *method, const char *path, const char *token, json_t *body,
+			 long want);
+/* http_expect_json("GET", path, token, NULL, want). */
+json_t *http_get_json(const char *path, const char *token, long want);
+/* http_json that asserts the status is want; frees the answer. */
+void http_expect(const char *method, const char *path, const char *token, const char *body_json,
+		 long want);
+/* http_json that asserts a 400 problem naming pointer (assert_problem);
+ * frees the answer. */
+void http_expect_invalid(const char *method, const char *path, const char *token,
+			 const char *body_json, const char *pointer);
 /* Value of a response header (case-insensitive name) copied into out;
  * returns out, or NULL when absent. */
 const char *http_header(const struct http_result *r, const char *name, char *out, size_t size);

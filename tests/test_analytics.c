@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "analytics.h"
 #include "analytics_store.h"
@@ -19,38 +18,6 @@
 #include "harness.h"
 #include "problems.h"
 #include "suites.h"
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static json_t *get_json(const char *path, const char *token, long want)
-{
-	struct http_result r;
-	json_t *doc;
-
-	ck_assert_msg(http_json("GET", path, token, NULL, &r) == want, "GET %s: %ld %s", path,
-		      r.status, r.body);
-	doc = json_incref(r.json);
-	http_result_free(&r);
-	return doc;
-}
 
 static const char *const base_sql =
     "INSERT INTO product_lines(code, name) VALUES ('switchgear', '开关柜'), ('rmu', '环网柜');"
@@ -247,7 +214,7 @@ START_TEST(detection_opens_one_problem_per_factor_above_the_threshold)
 		char path[64];
 
 		snprintf(path, sizeof(path), "/v1/problems/%lld", (long long)lot);
-		doc = get_json(path, token, 200);
+		doc = http_get_json(path, token, 200);
 	}
 	f = json_object_get(doc, "factor");
 	ck_assert_str_eq(json_string_value(json_object_get(f, "kind")), "lot");
@@ -263,7 +230,7 @@ START_TEST(detection_opens_one_problem_per_factor_above_the_threshold)
 		char path[64];
 
 		snprintf(path, sizeof(path), "/v1/problems/%lld", (long long)rev);
-		doc = get_json(path, token, 200);
+		doc = http_get_json(path, token, 200);
 	}
 	f = json_object_get(doc, "factor");
 	ck_assert_str_eq(json_string_value(json_object_get(f, "design_revision")), "A");
@@ -272,7 +239,7 @@ START_TEST(detection_opens_one_problem_per_factor_above_the_threshold)
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "assets")), 2);
 	json_decref(doc);
 
-	doc = get_json("/v1/problems?status=open", token, 200);
+	doc = http_get_json("/v1/problems?status=open", token, 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "items")), 2);
 	json_decref(doc);
 	free(token);
@@ -477,7 +444,7 @@ START_TEST(problem_patch_validates_and_audits)
 	http_result_free(&r);
 	/* Lists: by status, and who may read. */
 	{
-		json_t *doc = get_json("/v1/problems?status=closed", sup, 200);
+		json_t *doc = http_get_json("/v1/problems?status=closed", sup, 200);
 
 		ck_assert_uint_eq(json_array_size(json_object_get(doc, "items")), 1);
 		json_decref(doc);
@@ -759,12 +726,12 @@ START_TEST(volume_by_dimension_and_period)
 	json_t *doc;
 
 	seed_month();
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=all", admin, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all", admin, 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "items")), 1);
 	ck_assert_int_eq(ival(item(doc, 0), "count"), 8);
 	json_decref(doc);
 
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=all&by=category", admin, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all&by=category", admin, 200);
 	ck_assert_str_eq(sval(item(doc, 0), "category"), "fault_repair");
 	ck_assert_int_eq(ival(item(doc, 0), "count"), 6);
 	ck_assert_str_eq(sval(item(doc, 1), "category"), "other");
@@ -772,7 +739,7 @@ START_TEST(volume_by_dimension_and_period)
 	ck_assert_str_eq(sval(item(doc, 2), "category"), "service_request");
 	json_decref(doc);
 
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=week", admin, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=week", admin, 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "items")), 3);
 	ck_assert_str_eq(sval(item(doc, 0), "period"), "2026-03-02");
 	ck_assert_int_eq(ival(item(doc, 0), "count"), 6);
@@ -781,7 +748,7 @@ START_TEST(volume_by_dimension_and_period)
 	json_decref(doc);
 
 	/* Days are local: ticket 6 at 00:00 CST on 3 March is the 3rd. */
-	doc = get_json("/v1/analytics/volume?" MARCH "&by=centre", admin, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&by=centre", admin, 200);
 	ck_assert_str_eq(sval(item(doc, 0), "period"), "2026-03-02");
 	ck_assert_str_eq(sval(item(doc, 0), "centre"), "C-SZ");
 	ck_assert_int_eq(ival(item(doc, 0), "count"), 5);
@@ -789,14 +756,14 @@ START_TEST(volume_by_dimension_and_period)
 	ck_assert_str_eq(sval(item(doc, 1), "centre"), "C-GZ");
 	json_decref(doc);
 
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=month&by=region", admin, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=month&by=region", admin, 200);
 	ck_assert_str_eq(sval(item(doc, 0), "period"), "2026-03");
 	ck_assert_str_eq(sval(item(doc, 0), "region"), "GZ");
 	ck_assert_str_eq(sval(item(doc, 2), "region"), "SZ");
 	ck_assert_int_eq(ival(item(doc, 2), "count"), 6);
 	json_decref(doc);
 
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=all&by=model", admin, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all&by=model", admin, 200);
 	ck_assert_str_eq(sval(item(doc, 0), "model"), "");
 	ck_assert_str_eq(sval(item(doc, 1), "model"), "KYN28-12");
 	ck_assert_int_eq(ival(item(doc, 1), "count"), 6);
@@ -815,7 +782,7 @@ START_TEST(times_sla_ftf_satisfaction_renewals_faults_exactly)
 	seed_month();
 	/* Response 10 20 30 40 50 60: median (3rd) 30, p90 (6th) 60.
 	 * Arrival 60 70 80 100 120: 80, 120. Resolution 120 170 200 240 300. */
-	doc = get_json("/v1/analytics/times?" MARCH, admin, 200);
+	doc = http_get_json("/v1/analytics/times?" MARCH, admin, 200);
 	row = item(doc, 0);
 	ck_assert_int_eq(ival(row, "response_count"), 6);
 	ck_assert_double_eq(rval(row, "response_median_minutes"), 30);
@@ -826,7 +793,7 @@ START_TEST(times_sla_ftf_satisfaction_renewals_faults_exactly)
 	ck_assert_double_eq(rval(row, "resolution_median_minutes"), 200);
 	ck_assert_double_eq(rval(row, "resolution_p90_minutes"), 300);
 	json_decref(doc);
-	doc = get_json("/v1/analytics/times?" MARCH "&by=centre", admin, 200);
+	doc = http_get_json("/v1/analytics/times?" MARCH "&by=centre", admin, 200);
 	row = item(doc, 2); /* C-SZ: 10 20 30 40 */
 	ck_assert_str_eq(sval(row, "centre"), "C-SZ");
 	ck_assert_double_eq(rval(row, "response_median_minutes"), 20);
@@ -835,7 +802,7 @@ START_TEST(times_sla_ftf_satisfaction_renewals_faults_exactly)
 
 	/* SLA (cancelled 5 left out; 9 pending): response 5 met, 1 late (3);
 	 * arrival 4 met, 2 late (2, 4 never arrived); resolution 3 met, 3 late. */
-	doc = get_json("/v1/analytics/sla?" MARCH, admin, 200);
+	doc = http_get_json("/v1/analytics/sla?" MARCH, admin, 200);
 	row = item(doc, 0);
 	ck_assert_int_eq(ival(row, "response_met"), 5);
 	ck_assert_int_eq(ival(row, "response_breached"), 1);
@@ -850,7 +817,7 @@ START_TEST(times_sla_ftf_satisfaction_renewals_faults_exactly)
 	json_decref(doc);
 
 	/* First-time fix: resolved 1 2 3 6 7; 2 had two visits, 3 was reopened. */
-	doc = get_json("/v1/analytics/first-time-fix?" MARCH, admin, 200);
+	doc = http_get_json("/v1/analytics/first-time-fix?" MARCH, admin, 200);
 	row = item(doc, 0);
 	ck_assert_int_eq(ival(row, "resolved"), 5);
 	ck_assert_int_eq(ival(row, "first_time_fixed"), 3);
@@ -858,7 +825,7 @@ START_TEST(times_sla_ftf_satisfaction_renewals_faults_exactly)
 	json_decref(doc);
 
 	/* Satisfaction: scores 5, 4, 2 of 5 resolved. */
-	doc = get_json("/v1/analytics/satisfaction?" MARCH, admin, 200);
+	doc = http_get_json("/v1/analytics/satisfaction?" MARCH, admin, 200);
 	row = item(doc, 0);
 	ck_assert_int_eq(ival(row, "resolved"), 5);
 	ck_assert_int_eq(ival(row, "closed"), 3);
@@ -872,20 +839,20 @@ START_TEST(times_sla_ftf_satisfaction_renewals_faults_exactly)
 	json_decref(doc);
 
 	/* Renewals: units 1, 2, 5 ended in March; 2 renewed. */
-	doc = get_json("/v1/analytics/warranty-renewals?" MARCH, admin, 200);
+	doc = http_get_json("/v1/analytics/warranty-renewals?" MARCH, admin, 200);
 	row = item(doc, 0);
 	ck_assert_int_eq(ival(row, "units_ended"), 3);
 	ck_assert_int_eq(ival(row, "renewed"), 1);
 	ck_assert_double_eq_tol(rval(row, "renewal_rate"), 0.3333, 1e-9);
 	json_decref(doc);
-	doc = get_json("/v1/analytics/warranty-renewals?" MARCH "&by=region", admin, 200);
+	doc = http_get_json("/v1/analytics/warranty-renewals?" MARCH "&by=region", admin, 200);
 	ck_assert_str_eq(sval(item(doc, 0), "region"), "NJ");
 	ck_assert_str_eq(sval(item(doc, 1), "region"), "SZ");
 	ck_assert_double_eq_tol(rval(item(doc, 1), "renewal_rate"), 0.5, 1e-9);
 	json_decref(doc);
 
 	/* Fault codes: E1 three times of five (E9 was in February). */
-	doc = get_json("/v1/analytics/fault-codes?" MARCH "&limit=2", admin, 200);
+	doc = http_get_json("/v1/analytics/fault-codes?" MARCH "&limit=2", admin, 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "items")), 2);
 	ck_assert_str_eq(sval(item(doc, 0), "fault_code"), "E1");
 	ck_assert_int_eq(ival(item(doc, 0), "count"), 3);
@@ -920,30 +887,31 @@ START_TEST(analytics_scope_and_validation)
 
 	seed_month();
 	/* The Guangzhou dispatcher sees Guangzhou's ticket only. */
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=all", gz, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all", gz, 200);
 	ck_assert_int_eq(ival(item(doc, 0), "count"), 1);
 	json_decref(doc);
-	doc = get_json("/v1/analytics/fault-codes?" MARCH, gz, 200);
+	doc = http_get_json("/v1/analytics/fault-codes?" MARCH, gz, 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "items")), 1);
 	json_decref(doc);
 	http_json("GET", "/v1/analytics/volume?centre=C-SZ", gz, NULL, &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
 	/* Guangdong's supervisor: Shenzhen and Guangzhou, not Nanjing. */
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=all&by=region", gd, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all&by=region", gd, 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(doc, "items")), 2);
 	json_decref(doc);
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=all&region=SZ", gd, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all&region=SZ", gd, 200);
 	ck_assert_int_eq(ival(item(doc, 0), "count"), 6);
 	json_decref(doc);
 	http_json("GET", "/v1/analytics/volume?region=JS", gd, NULL, &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
-	doc = get_json("/v1/analytics/warranty-renewals?" MARCH, gd, 200);
+	doc = http_get_json("/v1/analytics/warranty-renewals?" MARCH, gd, 200);
 	ck_assert_int_eq(ival(item(doc, 0), "units_ended"), 2);
 	json_decref(doc);
 	/* Product line filter. */
-	doc = get_json("/v1/analytics/volume?" MARCH "&interval=all&product_line=rmu", admin, 200);
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all&product_line=rmu", admin,
+			    200);
 	ck_assert_int_eq(ival(item(doc, 0), "count"), 0);
 	json_decref(doc);
 	http_json("GET", "/v1/analytics/volume", tech, NULL, &r);
@@ -1036,13 +1004,6 @@ START_TEST(the_scan_reads_the_covering_index)
 }
 END_TEST
 
-static const char *bin(void)
-{
-	const char *b = getenv("FIELDTRACE_BIN");
-
-	return b && *b ? b : "build/fieldtrace";
-}
-
 START_TEST(report_writes_the_month)
 {
 	char cmd[1200], path[400], *text;
@@ -1064,17 +1025,15 @@ START_TEST(report_writes_the_month)
 	};
 	FILE *f;
 	long len;
-	int status;
 
 	seed_month();
 	exec_sql("INSERT INTO problems(kind, fault_code, value, part_number, window_days,"
 		 " threshold, ticket_count, opened_at, updated_at) VALUES"
 		 " ('lot', 'E101', 'L7', 'CB-100', 90, 3, 3, 0, 0)");
 	snprintf(path, sizeof(path), "%s/report.md", H.dir);
-	snprintf(cmd, sizeof(cmd), "%s report --db %s --month 2026-03 --out %s 2>/dev/null", bin(),
-		 H.db_path, path);
-	status = system(cmd);
-	ck_assert_int_eq(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+	snprintf(cmd, sizeof(cmd), "%s report --db %s --month 2026-03 --out %s 2>/dev/null",
+		 harness_bin(), H.db_path, path);
+	ck_assert_int_eq(harness_run(cmd), 0);
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
 	fseek(f, 0, SEEK_END);
@@ -1088,10 +1047,9 @@ START_TEST(report_writes_the_month)
 			      text);
 	free(text);
 	/* A bad month is a usage error. */
-	snprintf(cmd, sizeof(cmd), "%s report --db %s --month 2026-13 2>/dev/null", bin(),
+	snprintf(cmd, sizeof(cmd), "%s report --db %s --month 2026-13 2>/dev/null", harness_bin(),
 		 H.db_path);
-	status = system(cmd);
-	ck_assert_int_eq(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 2);
+	ck_assert_int_eq(harness_run(cmd), 2);
 }
 END_TEST
 

@@ -9,14 +9,12 @@
 #include <jansson.h>
 #include <openssl/sha.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "harness.h"
 #include "suites.h"
 
@@ -26,51 +24,6 @@
 #define UUID_D "3e9b7f4d-5c6a-4b8d-8ebf-a09b8c7d6e54"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t jint(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-static long send_json(const char *method, const char *path, const char *token, json_t *body,
-		      struct http_result *r)
-{
-	char *text = NULL;
-	long status;
-
-	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-	}
-	status = http_json(method, path, token, text, r);
-	free(text);
-	return status;
-}
 
 /* A Shenzhen customer with a site at (22.52, 113.89) and a switchgear unit
  * there; C-SZ covers Shenzhen, C-NJ Nanjing. */
@@ -128,23 +81,24 @@ static int64_t open_job(const struct world *w)
 	char path[64];
 	int64_t id;
 
-	ck_assert_int_eq(send_json("POST", "/v1/tickets", w->disp,
-				   json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "channel", "app",
-					     "category", "repair", "title", "断路器拒合",
-					     "asset_id", 1, "impact", "site", "urgency", "high"),
-				   &r),
-			 201);
+	ck_assert_int_eq(
+	    http_send_json("POST", "/v1/tickets", w->disp,
+			   json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "channel", "app", "category",
+				     "repair", "title", "断路器拒合", "asset_id", 1, "impact",
+				     "site", "urgency", "high"),
+			   &r),
+	    201);
 	id = jint(r.json, "id");
 	http_result_free(&r);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)id);
-	ck_assert_int_eq(send_json("POST", path, w->disp,
-				   json_pack("{s:s, s:I}", "action", "assign", "assignee_id",
-					     (json_int_t)w->tech_id),
-				   &r),
+	ck_assert_int_eq(http_send_json("POST", path, w->disp,
+					json_pack("{s:s, s:I}", "action", "assign", "assignee_id",
+						  (json_int_t)w->tech_id),
+					&r),
 			 200);
 	http_result_free(&r);
 	ck_assert_int_eq(
-	    send_json("POST", path, w->tech, json_pack("{s:s}", "action", "accept"), &r), 200);
+	    http_send_json("POST", path, w->tech, json_pack("{s:s}", "action", "accept"), &r), 200);
 	http_result_free(&r);
 	return id;
 }
@@ -819,10 +773,10 @@ static long checkin(const char *token, int64_t id, double lat, double lon, doubl
 	char path[64];
 
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/checkins", (long long)id);
-	return send_json("POST", path, token,
-			 json_pack("{s:f, s:f, s:f, s:s}", "latitude", lat, "longitude", lon,
-				   "accuracy_m", acc, "device_time", when),
-			 r);
+	return http_send_json("POST", path, token,
+			      json_pack("{s:f, s:f, s:f, s:s}", "latitude", lat, "longitude", lon,
+					"accuracy_m", acc, "device_time", when),
+			      r);
 }
 
 static int has_reason(const json_t *doc, const char *reason)
@@ -916,19 +870,19 @@ START_TEST(bad_check_ins_are_named_and_only_the_assignee_checks_in)
 	assert_problem(&r, 400, "/device_time");
 	http_result_free(&r);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/checkins", (long long)id);
-	ck_assert_int_eq(send_json("POST", path, w.tech,
-				   json_pack("{s:f, s:f, s:s}", "latitude", 22.52, "longitude",
-					     113.89, "device_time", "2026-11-23T10:00:00Z"),
-				   &r),
+	ck_assert_int_eq(http_send_json("POST", path, w.tech,
+					json_pack("{s:f, s:f, s:s}", "latitude", 22.52, "longitude",
+						  113.89, "device_time", "2026-11-23T10:00:00Z"),
+					&r),
 			 400);
 	assert_problem(&r, 400, "/accuracy_m");
 	http_result_free(&r);
-	ck_assert_int_eq(
-	    send_json("POST", path, w.tech,
-		      json_pack("{s:s, s:f, s:f, s:s}", "latitude", "north", "longitude", 113.89,
-				"accuracy_m", 5.0, "device_time", "2026-11-23T10:00:00Z"),
-		      &r),
-	    400);
+	ck_assert_int_eq(http_send_json("POST", path, w.tech,
+					json_pack("{s:s, s:f, s:f, s:s}", "latitude", "north",
+						  "longitude", 113.89, "accuracy_m", 5.0,
+						  "device_time", "2026-11-23T10:00:00Z"),
+					&r),
+			 400);
 	assert_problem(&r, 400, "/latitude");
 	http_result_free(&r);
 	/* A role that never checks in: 403; out of scope: 404. */

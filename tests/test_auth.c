@@ -10,14 +10,6 @@
 #include "harness.h"
 #include "suites.h"
 
-static long login(const char *user, const char *password, struct http_result *r)
-{
-	char body[512];
-
-	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
-	return http_json("POST", "/v1/auth/login", NULL, body, r);
-}
-
 static long refresh(const char *token, struct http_result *r)
 {
 	char body[256];
@@ -26,25 +18,13 @@ static long refresh(const char *token, struct http_result *r)
 	return http_json("POST", "/v1/auth/refresh", NULL, body, r);
 }
 
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 START_TEST(login_me_and_token_storage)
 {
 	struct http_result r;
 	char *access, *refresh_token;
 
 	harness_seed_user("ana", "dispatcher", "SZ", "C-SZ");
-	ck_assert_int_eq(login("ana", TEST_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("ana", TEST_PASSWORD, &r), 200);
 	access = strdup(json_string_value(json_object_get(r.json, "access_token")));
 	refresh_token = strdup(json_string_value(json_object_get(r.json, "refresh_token")));
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "expires_in")), 900);
@@ -88,8 +68,8 @@ START_TEST(wrong_password_and_unknown_user_look_the_same)
 	struct http_result a, b;
 
 	harness_seed_user("ben", "technician", "SZ", "C-SZ");
-	login("ben", "wrong password!", &a);
-	login("nobody", "wrong password!", &b);
+	http_login("ben", "wrong password!", &a);
+	http_login("nobody", "wrong password!", &b);
 	assert_problem(&a, 401, NULL);
 	assert_problem(&b, 401, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(a.json, "detail")),
@@ -105,14 +85,14 @@ START_TEST(disabled_account_cannot_log_in_or_refresh)
 	char *refresh_token;
 
 	harness_seed_user("cat", "sales", "GD", NULL);
-	ck_assert_int_eq(login("cat", TEST_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("cat", TEST_PASSWORD, &r), 200);
 	refresh_token = strdup(json_string_value(json_object_get(r.json, "refresh_token")));
 	http_result_free(&r);
 	ck_assert_int_eq(sqlite3_exec(db_handle(H.db),
 				      "UPDATE users SET disabled = 1 WHERE username = 'cat'", NULL,
 				      NULL, NULL),
 			 SQLITE_OK);
-	login("cat", TEST_PASSWORD, &r);
+	http_login("cat", TEST_PASSWORD, &r);
 	assert_problem(&r, 401, NULL);
 	http_result_free(&r);
 	refresh(refresh_token, &r);
@@ -128,7 +108,7 @@ START_TEST(refresh_rotates_and_reuse_revokes_the_session)
 	char *access1, *refresh1, *access2, *refresh2;
 
 	harness_seed_user("dan", "supervisor", "GD", NULL);
-	login("dan", TEST_PASSWORD, &r);
+	http_login("dan", TEST_PASSWORD, &r);
 	access1 = strdup(json_string_value(json_object_get(r.json, "access_token")));
 	refresh1 = strdup(json_string_value(json_object_get(r.json, "refresh_token")));
 	http_result_free(&r);
@@ -174,7 +154,7 @@ START_TEST(logout_ends_the_session)
 	char *refresh_token, *access;
 
 	harness_seed_user("eve", "auditor", NULL, NULL);
-	login("eve", TEST_PASSWORD, &r);
+	http_login("eve", TEST_PASSWORD, &r);
 	access = strdup(json_string_value(json_object_get(r.json, "access_token")));
 	refresh_token = strdup(json_string_value(json_object_get(r.json, "refresh_token")));
 	http_result_free(&r);
@@ -213,12 +193,12 @@ START_TEST(failed_logins_are_throttled_per_account)
 
 	harness_seed_user("gus", "technician", "SZ", "C-SZ");
 	for (int i = 0; i < 5; i++) {
-		login("gus", "not the password", &r);
+		http_login("gus", "not the password", &r);
 		assert_problem(&r, 401, NULL);
 		http_result_free(&r);
 	}
 	/* Blocked now, even with the right password. */
-	login("gus", TEST_PASSWORD, &r);
+	http_login("gus", TEST_PASSWORD, &r);
 	assert_problem(&r, 429, NULL);
 	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", retry, sizeof(retry)));
 	ck_assert_int_gt(atoi(retry), 0);
@@ -226,11 +206,11 @@ START_TEST(failed_logins_are_throttled_per_account)
 	http_result_free(&r);
 	/* Other accounts are not affected. */
 	harness_seed_user("hal", "technician", "SZ", "C-SZ");
-	ck_assert_int_eq(login("hal", TEST_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("hal", TEST_PASSWORD, &r), 200);
 	http_result_free(&r);
 	/* After the block the right password works and clears the count. */
 	clock_set_offset(31);
-	ck_assert_int_eq(login("gus", TEST_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("gus", TEST_PASSWORD, &r), 200);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM auth_throttle WHERE key = 'user:gus'"),
 			 0);
@@ -242,7 +222,7 @@ static void *guess(void *arg)
 	struct http_result r;
 	long *status = arg;
 
-	*status = login("pam", "a wrong password", &r);
+	*status = http_login("pam", "a wrong password", &r);
 	http_result_free(&r);
 	return NULL;
 }
@@ -276,12 +256,12 @@ START_TEST(failed_logins_are_throttled_per_address)
 	/* 20 failures spread over many (unknown) accounts from one address. */
 	for (int i = 0; i < 20; i++) {
 		snprintf(user, sizeof(user), "ghost%d", i);
-		login(user, "guess", &r);
+		http_login(user, "guess", &r);
 		assert_problem(&r, 401, NULL);
 		http_result_free(&r);
 	}
 	harness_seed_user("ivy", "sales", "GD", NULL);
-	login("ivy", TEST_PASSWORD, &r);
+	http_login("ivy", TEST_PASSWORD, &r);
 	assert_problem(&r, 429, NULL);
 	http_result_free(&r);
 }

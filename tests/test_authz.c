@@ -9,12 +9,10 @@
  * it. */
 #include <check.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "harness.h"
 #include "qr.h"
 #include "suites.h"
@@ -166,31 +164,6 @@ static const struct row matrix[] = {
 
 /* ---- the world ------------------------------------------------------------ */
 
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t user_id(const char *username)
-{
-	sqlite3_stmt *st;
-	int64_t id = 0;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db),
-					    "SELECT id FROM users WHERE username = ?1", -1, &st,
-					    NULL),
-			 SQLITE_OK);
-	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	ck_assert_int_gt(id, 0);
-	return id;
-}
-
 /* "A" objects are in Shenzhen (GD), owned by sales.gd, their ticket at
  * C-SZ assigned to tech.sz; "B" objects are in Nanjing (JS), owned by
  * sales.js, their ticket at C-NJ assigned to tech.nj. */
@@ -238,10 +211,10 @@ static void seed_world(void)
 	    " (2, 'app', 'fault_repair', 'repair', 'assigned', 'B', 'unit', 'low', 'P4', 'B', 2, 2,"
 	    " 2, '/CN/JS/NJ/', 1, 'switchgear', %lld, 'in_warranty', 0, '王强', '13800000002',"
 	    " 'C-NJ', %lld, 4102444800, 4102444800, 4102444800, NULL, 0, 0);",
-	    (long long)user_id("sales.gd"), (long long)user_id("sales.js"),
-	    (long long)user_id("sales.gd"), (long long)user_id("sales.js"),
-	    (long long)user_id("sales.gd"), (long long)user_id("tech.sz"),
-	    (long long)user_id("sales.js"), (long long)user_id("tech.nj"));
+	    (long long)harness_user_id("sales.gd"), (long long)harness_user_id("sales.js"),
+	    (long long)harness_user_id("sales.gd"), (long long)harness_user_id("sales.js"),
+	    (long long)harness_user_id("sales.gd"), (long long)harness_user_id("tech.sz"),
+	    (long long)harness_user_id("sales.js"), (long long)harness_user_id("tech.nj"));
 	exec_sql(sql);
 	ck_assert_int_eq(qr_label_code(H.db, 1, code_a), ERR_OK);
 }
@@ -254,8 +227,8 @@ static void object_id(enum subject s, char which, char *out, size_t size)
 
 	if (s == USER) {
 		snprintf(out, size, "%lld",
-			 which == 'A'   ? (long long)user_id("tech.sz")
-			 : which == 'B' ? (long long)user_id("tech.nj")
+			 which == 'A'   ? (long long)harness_user_id("tech.sz")
+			 : which == 'B' ? (long long)harness_user_id("tech.nj")
 					: 999999LL);
 		return;
 	}

@@ -26,14 +26,6 @@ static int64_t scalar(struct db *db, const char *sql)
 	return v;
 }
 
-static void exec_ok(struct db *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
 START_TEST(migrations_are_recorded_with_checksums)
 {
 	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations"),
@@ -55,20 +47,16 @@ START_TEST(changed_migration_is_refused)
 	struct server *srv = NULL;
 	struct config cfg;
 
-	exec_ok(H.db, "UPDATE schema_migrations SET sha256 = 'ff' || substr(sha256, 3)"
-		      " WHERE name = '0001_foundation.sql'");
+	exec_sql("UPDATE schema_migrations SET sha256 = 'ff' || substr(sha256, 3)"
+		 " WHERE name = '0001_foundation.sql'");
 	ck_assert_int_eq(db_migrate(H.db), ERR_CONFLICT);
 	ck_assert_int_eq(db_check_schema(H.db), ERR_CONFLICT);
 	/* The server refuses to start on it. */
 	config_defaults(&cfg);
 	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
-	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s",
-		 getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT")
-						: "certs/server.pem");
-	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s",
-		 getenv("FIELDTRACE_TEST_KEY") ? getenv("FIELDTRACE_TEST_KEY")
-					       : "certs/server.key");
+	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", harness_cert_file());
+	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", harness_key_file());
 	ck_assert_int_ne(server_start(&cfg, &srv), ERR_OK);
 	ck_assert_ptr_null(srv);
 }
@@ -76,7 +64,7 @@ END_TEST
 
 START_TEST(unknown_migration_is_refused)
 {
-	exec_ok(H.db, "INSERT INTO schema_migrations VALUES ('9999_from_the_future.sql', 'ab', 0)");
+	exec_sql("INSERT INTO schema_migrations VALUES ('9999_from_the_future.sql', 'ab', 0)");
 	ck_assert_int_eq(db_migrate(H.db), ERR_CONFLICT);
 }
 END_TEST
@@ -155,8 +143,8 @@ START_TEST(audit_chain_verifies_and_shows_tampering)
 	    sqlite3_exec(db_handle(H.db), "DELETE FROM audit_log WHERE id = 2", NULL, NULL, NULL),
 	    SQLITE_OK);
 	/* ...and one who gets round the triggers is caught by the chain. */
-	exec_ok(H.db, "DROP TRIGGER audit_log_no_update");
-	exec_ok(H.db, "UPDATE audit_log SET client_addr = '10.9.9.9' WHERE id = 2");
+	exec_sql("DROP TRIGGER audit_log_no_update");
+	exec_sql("UPDATE audit_log SET client_addr = '10.9.9.9' WHERE id = 2");
 	ck_assert_int_eq(audit_verify(H.db, &checked, &broken), ERR_OK);
 	ck_assert_int_eq(broken, 2);
 	ck_assert_int_eq(checked, 2); /* stops at the first broken entry */
@@ -222,49 +210,35 @@ END_TEST
 
 /* --- the command line, run as a real process --- */
 
-static const char *bin(void)
-{
-	const char *b = getenv("FIELDTRACE_BIN");
-
-	return b && *b ? b : "build/fieldtrace";
-}
-
-static int run(const char *cmd)
-{
-	int status = system(cmd);
-
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 START_TEST(cli_migrate_user_add_backup)
 {
 	char cmd[1024], db[400], out[400];
 
 	snprintf(db, sizeof(db), "%s/cli.db", H.dir);
 	snprintf(out, sizeof(out), "%s/cli-backup.db", H.dir);
-	snprintf(cmd, sizeof(cmd), "%s migrate --db %s >/dev/null 2>&1", bin(), db);
-	ck_assert_int_eq(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s migrate --db %s >/dev/null 2>&1", harness_bin(), db);
+	ck_assert_int_eq(harness_run(cmd), 0);
 	snprintf(cmd, sizeof(cmd),
 		 "echo 'a long enough password' | %s user add --db %s --username root.admin"
 		 " --role admin --password-stdin >/dev/null 2>&1",
-		 bin(), db);
-	ck_assert_int_eq(run(cmd), 0);
+		 harness_bin(), db);
+	ck_assert_int_eq(harness_run(cmd), 0);
 	/* Same name again: refused. Unknown role: usage error. */
-	ck_assert_int_eq(run(cmd), 1);
+	ck_assert_int_eq(harness_run(cmd), 1);
 	snprintf(cmd, sizeof(cmd),
 		 "echo 'a long enough password' | %s user add --db %s --username x.y"
 		 " --role king --password-stdin >/dev/null 2>&1",
-		 bin(), db);
-	ck_assert_int_eq(run(cmd), 2);
-	snprintf(cmd, sizeof(cmd), "%s backup --db %s %s >/dev/null 2>&1", bin(), db, out);
-	ck_assert_int_eq(run(cmd), 0);
+		 harness_bin(), db);
+	ck_assert_int_eq(harness_run(cmd), 2);
+	snprintf(cmd, sizeof(cmd), "%s backup --db %s %s >/dev/null 2>&1", harness_bin(), db, out);
+	ck_assert_int_eq(harness_run(cmd), 0);
 	ck_assert_int_eq(access(out, F_OK), 0);
 	/* Backup never overwrites. */
-	ck_assert_int_eq(run(cmd), 1);
-	snprintf(cmd, sizeof(cmd), "%s help >/dev/null 2>&1", bin());
-	ck_assert_int_eq(run(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "%s frobnicate >/dev/null 2>&1", bin());
-	ck_assert_int_eq(run(cmd), 2);
+	ck_assert_int_eq(harness_run(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s help >/dev/null 2>&1", harness_bin());
+	ck_assert_int_eq(harness_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s frobnicate >/dev/null 2>&1", harness_bin());
+	ck_assert_int_eq(harness_run(cmd), 2);
 }
 END_TEST
 
@@ -285,7 +259,8 @@ START_TEST(cli_serve_drains_on_sigterm)
 	if (pid == 0) {
 		freopen(log, "w", stdout);
 		freopen(log, "a", stderr);
-		execl(bin(), bin(), "serve", "--db", db, "--listen", listen, "--tls-cert",
+		execl(harness_bin(), harness_bin(), "serve", "--db", db, "--listen", listen,
+		      "--tls-cert",
 		      getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT")
 						     : "certs/server.pem",
 		      "--tls-key",

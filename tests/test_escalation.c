@@ -5,7 +5,6 @@
  * thread really runs the jobs. */
 #include <check.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,41 +21,6 @@
 /* sla_escalation, warranty_digest, problems_detect, webhooks,
  * idempotency_purge, sync_retire. */
 #define N_JOBS 6
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static long send(const char *method, const char *path, const char *token, json_t *body,
-		 struct http_result *r)
-{
-	char *text = NULL;
-	long status;
-
-	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-	}
-	status = http_json(method, path, token, text, r);
-	free(text);
-	return status;
-}
 
 /* T0 = 2026-09-01T02:00:00Z; the clock stands at T0 + offset. */
 static int64_t t0;
@@ -98,13 +62,14 @@ static int64_t open_p1(const char *token)
 	struct http_result r;
 	int64_t id;
 
-	ck_assert_int_eq(send("POST", "/v1/tickets", token,
-			      json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s}}", "channel",
-					"hotline", "category", "repair", "title", "母线失电",
-					"asset_id", 1, "impact", "site", "urgency", "high",
-					"contact", "name", "陈工", "phone", "13800000001"),
-			      &r),
-			 201);
+	ck_assert_int_eq(
+	    http_send_json("POST", "/v1/tickets", token,
+			   json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s}}", "channel",
+				     "hotline", "category", "repair", "title", "母线失电",
+				     "asset_id", 1, "impact", "site", "urgency", "high", "contact",
+				     "name", "陈工", "phone", "13800000001"),
+			   &r),
+	    201);
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "priority")), "P1");
 	id = json_integer_value(json_object_get(r.json, "id"));
 	http_result_free(&r);
@@ -185,8 +150,9 @@ START_TEST(warnings_and_escalation_each_happen_once_step_by_step)
 	{
 		struct http_result r;
 
-		ck_assert_int_eq(
-		    send("GET", "/v1/tickets?overdue=true&escalated=true", admin, NULL, &r), 200);
+		ck_assert_int_eq(http_send_json("GET", "/v1/tickets?overdue=true&escalated=true",
+						admin, NULL, &r),
+				 200);
 		ck_assert_int_eq(
 		    json_integer_value(json_object_get(
 			json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "sla"),
@@ -234,17 +200,19 @@ START_TEST(meeting_the_target_or_pausing_stops_the_clock)
 	tech = harness_login("tech.sz");
 	id = open_p1(disp);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)id);
-	ck_assert_int_eq(
-	    send("POST", path, disp,
-		 json_pack("{s:s, s:I}", "action", "assign", "assignee_id", (json_int_t)tech_id),
-		 &r),
-	    200);
-	http_result_free(&r);
-	ck_assert_int_eq(send("POST", path, tech, json_pack("{s:s}", "action", "accept"), &r), 200);
-	http_result_free(&r);
-	ck_assert_int_eq(send("POST", path, tech,
-			      json_pack("{s:s, s:s}", "action", "wait", "note", "停电审批"), &r),
+	ck_assert_int_eq(http_send_json("POST", path, disp,
+					json_pack("{s:s, s:I}", "action", "assign", "assignee_id",
+						  (json_int_t)tech_id),
+					&r),
 			 200);
+	http_result_free(&r);
+	ck_assert_int_eq(
+	    http_send_json("POST", path, tech, json_pack("{s:s}", "action", "accept"), &r), 200);
+	http_result_free(&r);
+	ck_assert_int_eq(
+	    http_send_json("POST", path, tech,
+			   json_pack("{s:s, s:s}", "action", "wait", "note", "停电审批"), &r),
+	    200);
 	http_result_free(&r);
 	/* Responded, then waiting on the customer: a day later nothing. */
 	tick(86400);
@@ -252,7 +220,7 @@ START_TEST(meeting_the_target_or_pausing_stops_the_clock)
 	/* The alerts show on the ticket (none) and the ticket is not overdue. */
 	at(0);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld", (long long)id);
-	ck_assert_int_eq(send("GET", path, admin, NULL, &r), 200);
+	ck_assert_int_eq(http_send_json("GET", path, admin, NULL, &r), 200);
 	ck_assert_int_eq(
 	    (long)json_array_size(json_object_get(json_object_get(r.json, "sla"), "alerts")), 0);
 	http_result_free(&r);
@@ -275,10 +243,10 @@ START_TEST(a_configured_chain_is_told_instead_of_the_default)
 	seed();
 	at(0);
 	admin = harness_user_token("root", "admin", NULL, NULL);
-	ck_assert_int_eq(send("PUT", "/v1/centres/C-SZ/escalation", admin,
-			      json_pack("{s:[{s:i, s:[I]}]}", "levels", "level", 1, "user_ids",
-					(json_int_t)chief),
-			      &r),
+	ck_assert_int_eq(http_send_json("PUT", "/v1/centres/C-SZ/escalation", admin,
+					json_pack("{s:[{s:i, s:[I]}]}", "levels", "level", 1,
+						  "user_ids", (json_int_t)chief),
+					&r),
 			 200);
 	http_result_free(&r);
 	id = open_p1(admin);
@@ -290,7 +258,7 @@ START_TEST(a_configured_chain_is_told_instead_of_the_default)
 	free(admin);
 	admin = harness_login("root");
 	snprintf(path, sizeof(path), "/v1/tickets/%lld", (long long)id);
-	ck_assert_int_eq(send("GET", path, admin, NULL, &r), 200);
+	ck_assert_int_eq(http_send_json("GET", path, admin, NULL, &r), 200);
 	ck_assert_int_eq(
 	    (long)json_array_size(json_object_get(json_object_get(r.json, "sla"), "alerts")), 4);
 	http_result_free(&r);
@@ -306,51 +274,54 @@ START_TEST(chains_and_levels_validate_and_are_audited)
 	char *disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
 	struct http_result r;
 
-	send("PUT", "/v1/centres/C-SZ/escalation", admin,
-	     json_pack("{s:[{s:i, s:[i]}]}", "levels", "level", 4, "user_ids", 1), &r);
+	http_send_json("PUT", "/v1/centres/C-SZ/escalation", admin,
+		       json_pack("{s:[{s:i, s:[i]}]}", "levels", "level", 4, "user_ids", 1), &r);
 	assert_problem(&r, 400, "/levels/0/level");
 	http_result_free(&r);
-	send("PUT", "/v1/centres/C-SZ/escalation", admin,
-	     json_pack("{s:[{s:i, s:[i]}]}", "levels", "level", 1, "user_ids", 999), &r);
+	http_send_json("PUT", "/v1/centres/C-SZ/escalation", admin,
+		       json_pack("{s:[{s:i, s:[i]}]}", "levels", "level", 1, "user_ids", 999), &r);
 	assert_problem(&r, 400, "/levels/0/user_ids/0");
 	http_result_free(&r);
-	send("PUT", "/v1/centres/C-SZ/escalation", sup_js, json_pack("{s:[]}", "levels"), &r);
+	http_send_json("PUT", "/v1/centres/C-SZ/escalation", sup_js, json_pack("{s:[]}", "levels"),
+		       &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
-	send("PUT", "/v1/centres/C-XX/escalation", admin, json_pack("{s:[]}", "levels"), &r);
+	http_send_json("PUT", "/v1/centres/C-XX/escalation", admin, json_pack("{s:[]}", "levels"),
+		       &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM escalation_contacts"), 0);
-	send("PUT", "/v1/escalation/levels", admin,
-	     json_pack("{s:[{s:i, s:i}, {s:i, s:i}, {s:i, s:i}], s:[{s:i, s:i, s:s},"
-		       " {s:i, s:i, s:s}, {s:i, s:i, s:s}]}",
-		       "warnings", "level", 1, "percent", 60, "level", 2, "percent", 50, "level", 3,
-		       "percent", 100, "escalation", "level", 1, "after_percent", 0, "name", "a",
-		       "level", 2, "after_percent", 50, "name", "b", "level", 3, "after_percent",
-		       100, "name", "c"),
-	     &r);
+	http_send_json("PUT", "/v1/escalation/levels", admin,
+		       json_pack("{s:[{s:i, s:i}, {s:i, s:i}, {s:i, s:i}], s:[{s:i, s:i, s:s},"
+				 " {s:i, s:i, s:s}, {s:i, s:i, s:s}]}",
+				 "warnings", "level", 1, "percent", 60, "level", 2, "percent", 50,
+				 "level", 3, "percent", 100, "escalation", "level", 1,
+				 "after_percent", 0, "name", "a", "level", 2, "after_percent", 50,
+				 "name", "b", "level", 3, "after_percent", 100, "name", "c"),
+		       &r);
 	assert_problem(&r, 400, "/warnings/1/percent");
 	http_result_free(&r);
-	send("PUT", "/v1/escalation/levels", disp,
-	     json_pack("{s:[], s:[]}", "warnings", "escalation"), &r);
+	http_send_json("PUT", "/v1/escalation/levels", disp,
+		       json_pack("{s:[], s:[]}", "warnings", "escalation"), &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT percent FROM sla_warning_levels WHERE level = 1"), 50);
 	ck_assert_int_eq(
-	    send("PUT", "/v1/escalation/levels", admin,
-		 json_pack("{s:[{s:i, s:i}, {s:i, s:i}, {s:i, s:i}], s:[{s:i, s:i, s:s},"
-			   " {s:i, s:i, s:s}, {s:i, s:i, s:s}]}",
-			   "warnings", "level", 1, "percent", 60, "level", 2, "percent", 90,
-			   "level", 3, "percent", 100, "escalation", "level", 1, "after_percent", 0,
-			   "name", "值班主管", "level", 2, "after_percent", 25, "name", "区域经理",
-			   "level", 3, "after_percent", 50, "name", "服务总监"),
-		 &r),
+	    http_send_json("PUT", "/v1/escalation/levels", admin,
+			   json_pack("{s:[{s:i, s:i}, {s:i, s:i}, {s:i, s:i}], s:[{s:i, s:i, s:s},"
+				     " {s:i, s:i, s:s}, {s:i, s:i, s:s}]}",
+				     "warnings", "level", 1, "percent", 60, "level", 2, "percent",
+				     90, "level", 3, "percent", 100, "escalation", "level", 1,
+				     "after_percent", 0, "name", "值班主管", "level", 2,
+				     "after_percent", 25, "name", "区域经理", "level", 3,
+				     "after_percent", 50, "name", "服务总监"),
+			   &r),
 	    200);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT percent FROM sla_warning_levels WHERE level = 1"), 60);
 	ck_assert_int_eq(
 	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'escalation.levels'"), 1);
-	ck_assert_int_eq(send("GET", "/v1/escalation/levels", disp, NULL, &r), 200);
+	ck_assert_int_eq(http_send_json("GET", "/v1/escalation/levels", disp, NULL, &r), 200);
 	http_result_free(&r);
 	free(admin);
 	free(sup_js);
@@ -371,7 +342,7 @@ START_TEST(the_background_thread_runs_every_job)
 		usleep(10000);
 	scheduler_stop(s);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM scheduler_jobs WHERE runs >= 2"), N_JOBS);
-	ck_assert_int_eq(send("GET", "/v1/scheduler", admin, NULL, &r), 200);
+	ck_assert_int_eq(http_send_json("GET", "/v1/scheduler", admin, NULL, &r), 200);
 	ck_assert_int_eq((long)json_array_size(json_object_get(r.json, "jobs")), N_JOBS);
 	http_result_free(&r);
 	free(admin);

@@ -12,7 +12,6 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,47 +21,11 @@
 
 #include "clock.h"
 #include "config.h"
-#include "db.h"
 #include "harness.h"
 #include "qr_code.h"
 #include "ratelimit.h"
 #include "server.h"
 #include "suites.h"
-
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : fallback;
-}
-
-/* The harness's configuration with the tests' own limits applied by tune;
- * replaces the running server. */
-static void restart_with(void (*tune)(struct config *))
-{
-	struct config cfg;
-
-	server_stop(H.srv);
-	H.srv = NULL;
-	config_defaults(&cfg);
-	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
-	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
-	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", H.dir);
-	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s",
-		 env_or("FIELDTRACE_TEST_CERT", "certs/server.pem"));
-	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s",
-		 env_or("FIELDTRACE_TEST_KEY", "certs/server.key"));
-	cfg.threads = 8;
-	cfg.scheduler_interval_ms = 0;
-	cfg.access_log = 0;
-	cfg.body_deadline_ms = 2000;
-	cfg.request_timeout_ms = 2000;
-	cfg.idle_timeout_ms = 700;
-	tune(&cfg);
-	ck_assert_int_eq(server_start(&cfg, &H.srv), ERR_OK);
-	H.port = server_port(H.srv);
-	snprintf(H.base, sizeof(H.base), "https://127.0.0.1:%d", H.port);
-}
 
 /* ---- slow clients ------------------------------------------------------- */
 
@@ -126,7 +89,7 @@ static long legit_get(const char *source, double *seconds)
 
 	snprintf(url, sizeof(url), "%s/healthz", H.base);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CAINFO, env_or("FIELDTRACE_TEST_CA", "certs/ca.pem"));
+	curl_easy_setopt(c, CURLOPT_CAINFO, harness_ca_file());
 	curl_easy_setopt(c, CURLOPT_INTERFACE, source);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
 	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
@@ -160,7 +123,7 @@ START_TEST(slow_headers_do_not_starve_other_clients)
 	struct http_result r;
 	char refused[64];
 
-	restart_with(tune_slow);
+	harness_restart_with(tune_slow);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	/* 60 slow-header connections from three addresses. */
 	for (int i = 0; i < SLOW_SOURCES * SLOW_PER_SOURCE; i++)
@@ -196,7 +159,7 @@ START_TEST(connections_beyond_the_address_limit_are_refused)
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	double took;
 
-	restart_with(tune_slow);
+	harness_restart_with(tune_slow);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(slow_open(ctx, "127.0.0.5", &conns[i]), 0);
@@ -298,30 +261,22 @@ static void assert_limited(const struct http_result *r)
 	ck_assert_int_le(secs, 60);
 }
 
-static long login_as(const char *user, const char *password, struct http_result *r)
-{
-	char body[256];
-
-	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
-	return http_json("POST", "/v1/auth/login", NULL, body, r);
-}
-
 START_TEST(logins_are_limited_per_username_then_reset)
 {
 	struct http_result r;
 
 	harness_seed_user("ann", "technician", "SZ", "C-SZ");
-	restart_with(tune_rates);
+	harness_restart_with(tune_rates);
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(login_as("ann", TEST_PASSWORD, &r), 200);
+		ck_assert_int_eq(http_login("ann", TEST_PASSWORD, &r), 200);
 		http_result_free(&r);
 	}
-	login_as("ann", TEST_PASSWORD, &r);
+	http_login("ann", TEST_PASSWORD, &r);
 	assert_limited(&r);
 	http_result_free(&r);
 	/* After the window (the bucket refills at 2 a minute) she may again. */
 	clock_set_offset(61);
-	ck_assert_int_eq(login_as("ann", TEST_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("ann", TEST_PASSWORD, &r), 200);
 	http_result_free(&r);
 	clock_set_offset(0);
 }
@@ -332,15 +287,15 @@ START_TEST(logins_are_limited_per_address)
 	struct http_result r;
 	char user[32];
 
-	restart_with(tune_rates);
+	harness_restart_with(tune_rates);
 	/* 8 attempts over 8 usernames; the 9th, for yet another, is refused
 	 * before its password is even hashed. */
 	for (int i = 0; i < 8; i++) {
 		snprintf(user, sizeof(user), "nobody%d", i);
-		ck_assert_int_eq(login_as(user, "guess", &r), 401);
+		ck_assert_int_eq(http_login(user, "guess", &r), 401);
 		http_result_free(&r);
 	}
-	login_as("nobody9", "guess", &r);
+	http_login("nobody9", "guess", &r);
 	assert_limited(&r);
 	http_result_free(&r);
 }
@@ -355,7 +310,7 @@ START_TEST(kb_search_is_limited_per_account)
 	harness_seed_user("cai", "technician", "SZ", "C-SZ");
 	tech = harness_login("bob");
 	other = harness_login("cai");
-	restart_with(tune_rates); /* tokens survive: they are in the database */
+	harness_restart_with(tune_rates); /* tokens survive: they are in the database */
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(http_json("GET", "/v1/kb/search?q=breaker", tech, NULL, &r), 200);
 		http_result_free(&r);
@@ -383,7 +338,7 @@ START_TEST(imports_and_label_sheets_are_limited)
 
 	harness_seed_user("dan", "admin", NULL, NULL);
 	admin = harness_login("dan");
-	restart_with(tune_rates);
+	harness_restart_with(tune_rates);
 	/* Whatever the first answers (the bodies are not valid), the second
 	 * within the window is 429. */
 	http_call("POST", "/v1/imports/assets?dry_run=true", admin, "text/csv", csv,
@@ -412,14 +367,6 @@ START_TEST(imports_and_label_sheets_are_limited)
 END_TEST
 
 /* ---- QR scanning -------------------------------------------------------- */
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
 
 /* One labelled asset; its code into code. */
 static void seed_labelled_asset(char code[QR_CODE_MAX])
@@ -454,7 +401,7 @@ START_TEST(a_technician_scanning_normally_is_never_limited)
 	struct http_result r;
 
 	seed_labelled_asset(code);
-	restart_with(tune_rates);
+	harness_restart_with(tune_rates);
 	/* 30 scans a minute allowed; scanning a label every 5 s for 12
 	 * minutes (the clock moves 5 s each time) is never refused. */
 	for (int i = 0; i < 144; i++) {
@@ -472,7 +419,7 @@ START_TEST(scanning_unknown_codes_is_throttled)
 	struct http_result r;
 
 	seed_labelled_asset(code);
-	restart_with(tune_rates);
+	harness_restart_with(tune_rates);
 	/* Three forged codes (the real one with its last character changed)
 	 * are 404s (or 400s, malformed); then the address may not resolve anything, even the real
 	 * code, until the window has refilled. */
@@ -503,7 +450,7 @@ START_TEST(scanning_many_codes_is_throttled)
 	int ok = 0;
 
 	seed_labelled_asset(code);
-	restart_with(tune_rates);
+	harness_restart_with(tune_rates);
 	/* 30 per window per address, all valid: the 31st waits. */
 	for (int i = 0; i < 31; i++) {
 		scan(code, &r);

@@ -24,26 +24,6 @@
 #define ADDRESS "深圳市南山区科技园秘密路 1 号"
 #define UNRESERVED "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* A product line, a model with a GTIN (whose name needs escaping), one
  * without, and a customer with a site in Shenzhen. */
 static void seed_registry(void)
@@ -124,11 +104,6 @@ static long get(const char *path, const char *token, const char *accept, const c
 static void id_path(const char *code, char *out, size_t size)
 {
 	snprintf(out, size, "/id/%s", code);
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
 }
 
 static void assert_header(const struct http_result *r, const char *name, const char *want)

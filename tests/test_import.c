@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -183,49 +182,9 @@ END_TEST
 
 /* --- the import --- */
 
-static const char *bin(void)
-{
-	const char *b = getenv("FIELDTRACE_BIN");
-
-	return b && *b ? b : "build/fieldtrace";
-}
-
-static void exec_ok(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* First column of the first row (caller frees); NULL for no row or NULL. */
-static char *db_text(const char *sql)
-{
-	sqlite3_stmt *st;
-	char *out = NULL;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		out = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return out;
-}
-
 static void assert_text(const char *sql, const char *want)
 {
-	char *got = db_text(sql);
+	char *got = row_text(sql);
 
 	ck_assert_msg(got && strcmp(got, want) == 0, "%s: got %s, want %s", sql, got ? got : "NULL",
 		      want);
@@ -240,7 +199,7 @@ static void seed_registry(void)
 	char sql[512];
 
 	sales_li = harness_seed_user("sales.li", "sales", "SZ", NULL);
-	exec_ok(
+	exec_sql(
 	    "INSERT INTO product_lines(code, name, name_en) VALUES ('UPS', '不间断电源', 'UPS');"
 	    "INSERT INTO models(code, name, product_line, design_revision, created_at, updated_at)"
 	    " VALUES ('UPS-3K', '3kVA 在线式', 'UPS', 'R2', 0, 0),"
@@ -250,10 +209,10 @@ static void seed_registry(void)
 		 " updated_at) VALUES ('C-HQ', '深圳华强实业', 'A', 'SZ', %lld, 0, 0),"
 		 " ('C-NM', 'Nanjing Metro', 'strategic', 'NJ', NULL, 0, 0);",
 		 (long long)sales_li);
-	exec_ok(sql);
-	exec_ok("INSERT INTO sites(customer_id, code, name, region_code, created_at, updated_at)"
-		" VALUES (1, 'S-SZ-1', '华强北大厦', 'SZ', 0, 0), (2, 'S-NJ-1', 'Line 1 depot', "
-		"'NJ', 0, 0);");
+	exec_sql(sql);
+	exec_sql("INSERT INTO sites(customer_id, code, name, region_code, created_at, updated_at)"
+		 " VALUES (1, 'S-SZ-1', '华强北大厦', 'SZ', 0, 0), (2, 'S-NJ-1', 'Line 1 depot', "
+		 "'NJ', 0, 0);");
 }
 
 #define HEADER                                                                                     \
@@ -389,7 +348,7 @@ START_TEST(good_file_imports_everything_in_one_go)
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'asset.import'"
 				    " AND object_type = 'import'"),
 			 1);
-	after = db_text("SELECT after FROM audit_log WHERE action = 'asset.import'");
+	after = row_text("SELECT after FROM audit_log WHERE action = 'asset.import'");
 	audit = json_loads(after, 0, NULL);
 	ck_assert_ptr_nonnull(audit);
 	ck_assert_int_eq(json_integer_value(json_object_get(audit, "rows")), 3);
@@ -439,8 +398,8 @@ START_TEST(bad_rows_are_all_listed_and_nothing_is_stored)
 	int64_t before;
 
 	seed_registry();
-	exec_ok("INSERT INTO assets(serial, model_id, created_at, updated_at)"
-		" VALUES ('TAKEN-1', 1, 0, 0)");
+	exec_sql("INSERT INTO assets(serial, model_id, created_at, updated_at)"
+		 " VALUES ('TAKEN-1', 1, 0, 0)");
 	admin = harness_user_token("root", "admin", NULL, NULL);
 	before = stored_rows();
 	post_csv("", admin, csv, sizeof(csv) - 1, &r);
@@ -639,13 +598,6 @@ static void write_file(const char *path, const char *data, size_t len)
 	fclose(f);
 }
 
-static int run(const char *cmd)
-{
-	int status = system(cmd);
-
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -675,34 +627,34 @@ START_TEST(cli_validates_and_reports_exit_codes)
 	write_file(good_path, good_csv, sizeof(good_csv) - 1);
 	write_file(bad_path, bad, sizeof(bad) - 1);
 
-	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --dry-run >/dev/null 2>%s", bin(),
-		 H.db_path, good_path, err_path);
-	ck_assert_int_eq(run(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s >/dev/null 2>%s", bin(), H.db_path,
-		 bad_path, err_path);
-	ck_assert_int_eq(run(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --dry-run >/dev/null 2>%s",
+		 harness_bin(), H.db_path, good_path, err_path);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s >/dev/null 2>%s", harness_bin(),
+		 H.db_path, bad_path, err_path);
+	ck_assert_int_eq(harness_run(cmd), 1);
 	err = slurp(err_path);
 	ck_assert_msg(strstr(err, "bad.csv:3: serial: C-1 is also on line 2"), "%s", err);
 	ck_assert_msg(strstr(err, "bad.csv:3: site_code: no such site S-NOPE"), "%s", err);
 	free(err);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets"), 0);
 
-	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s/missing.csv >/dev/null 2>&1", bin(),
-		 H.db_path, H.dir);
-	ck_assert_int_eq(run(cmd), 1);
-	snprintf(cmd, sizeof(cmd), "%s import assets %s >/dev/null 2>&1", bin(), good_path);
-	ck_assert_int_eq(run(cmd), 2);
-	snprintf(cmd, sizeof(cmd), "%s import widgets --db %s %s >/dev/null 2>&1", bin(), H.db_path,
-		 good_path);
-	ck_assert_int_eq(run(cmd), 2);
-	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --force >/dev/null 2>&1", bin(),
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s/missing.csv >/dev/null 2>&1",
+		 harness_bin(), H.db_path, H.dir);
+	ck_assert_int_eq(harness_run(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s import assets %s >/dev/null 2>&1", harness_bin(), good_path);
+	ck_assert_int_eq(harness_run(cmd), 2);
+	snprintf(cmd, sizeof(cmd), "%s import widgets --db %s %s >/dev/null 2>&1", harness_bin(),
 		 H.db_path, good_path);
-	ck_assert_int_eq(run(cmd), 2);
+	ck_assert_int_eq(harness_run(cmd), 2);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --force >/dev/null 2>&1",
+		 harness_bin(), H.db_path, good_path);
+	ck_assert_int_eq(harness_run(cmd), 2);
 	/* A missing database is refused, not created. */
 	snprintf(err_path, sizeof(err_path), "%s/none.db", H.dir);
-	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s >/dev/null 2>&1", bin(), err_path,
-		 good_path);
-	ck_assert_int_eq(run(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s >/dev/null 2>&1", harness_bin(),
+		 err_path, good_path);
+	ck_assert_int_eq(harness_run(cmd), 1);
 	ck_assert_int_ne(access(err_path, F_OK), 0);
 }
 END_TEST
@@ -717,9 +669,9 @@ START_TEST(cli_imports_a_good_file)
 	snprintf(path, sizeof(path), "%s/good.csv", H.dir);
 	snprintf(out_path, sizeof(out_path), "%s/stdout.txt", H.dir);
 	write_file(path, good_csv, sizeof(good_csv) - 1);
-	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s >%s 2>&1", bin(), H.db_path, path,
-		 out_path);
-	ck_assert_int_eq(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s >%s 2>&1", harness_bin(), H.db_path,
+		 path, out_path);
+	ck_assert_int_eq(harness_run(cmd), 0);
 	out = slurp(out_path);
 	ck_assert_msg(strstr(out, "imported 3 assets in "), "%s", out);
 	free(out);
@@ -729,7 +681,7 @@ START_TEST(cli_imports_a_good_file)
 				    " AND actor = 'cli'"),
 			 1);
 	/* Again: every serial is taken. */
-	ck_assert_int_eq(run(cmd), 1);
+	ck_assert_int_eq(harness_run(cmd), 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets"), 3);
 }
 END_TEST

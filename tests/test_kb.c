@@ -18,82 +18,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t jint(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-static long asize(const json_t *list)
-{
-	return (long)json_array_size(list);
-}
-
-static int json_has_string(const json_t *list, const char *s)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(list, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
-	return 0;
-}
-
-/* Sends body (stolen) as JSON. */
-static long send(const char *method, const char *path, const char *token, json_t *body,
-		 struct http_result *r)
-{
-	char *text = NULL;
-	long status;
-
-	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-	}
-	status = http_json(method, path, token, text, r);
-	free(text);
-	return status;
-}
-
-/* Sends body (stolen) and asserts the status; returns the answer's JSON. */
-static json_t *call(const char *method, const char *path, const char *token, json_t *body,
-		    long want)
-{
-	struct http_result r;
-	json_t *doc;
-
-	send(method, path, token, body, &r);
-	ck_assert_msg(r.status == want, "%s %s: %ld %s", method, path, r.status, r.body);
-	doc = json_incref(r.json);
-	http_result_free(&r);
-	return doc;
-}
-
 /* Percent-encodes s (UTF-8) into out for a query string. */
 static const char *enc(const char *s, char *out, size_t size)
 {
@@ -123,7 +47,7 @@ static json_t *search(const char *token, const char *q, const char *extra, long 
 
 	snprintf(path, sizeof(path), "/v1/kb/search?q=%s%s", enc(q, qe, sizeof(qe)),
 		 extra ? extra : "");
-	return call("GET", path, token, NULL, want);
+	return http_expect_json("GET", path, token, NULL, want);
 }
 
 static json_int_t item_id(const json_t *doc, size_t i)
@@ -155,7 +79,7 @@ static int64_t draft(const char *token, const char *title, const char *symptoms,
 		json_object_update(body, extra);
 		json_decref(extra);
 	}
-	doc = call("POST", "/v1/kb/articles", token, body, 201);
+	doc = http_expect_json("POST", "/v1/kb/articles", token, body, 201);
 	ck_assert_str_eq(jstr(doc, "status"), "draft");
 	id = jint(doc, "id");
 	json_decref(doc);
@@ -167,7 +91,7 @@ static json_t *act(const char *token, int64_t id, const char *action, long want)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/v1/kb/articles/%lld/transitions", (long long)id);
-	return call("POST", path, token, json_pack("{s:s}", "action", action), want);
+	return http_expect_json("POST", path, token, json_pack("{s:s}", "action", action), want);
 }
 
 /* Review + publish by a reviewer who did not write it. */
@@ -182,7 +106,7 @@ static json_t *get_article(const char *token, int64_t id, long want)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/v1/kb/articles/%lld", (long long)id);
-	return call("GET", path, token, NULL, want);
+	return http_expect_json("GET", path, token, NULL, want);
 }
 
 /* The ticket world of tests/test_tickets.c: product lines, models KYN28-12
@@ -213,13 +137,13 @@ static void seed_world(void)
 
 static int64_t open_ticket(const char *token)
 {
-	json_t *doc =
-	    call("POST", "/v1/tickets", token,
-		 json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "channel", "app", "category",
-			   "repair", "title", "断路器拒合 breaker will not close", "description",
-			   "10kV 进线柜断路器合闸无反应，储能正常", "asset_id", (json_int_t)1,
-			   "impact", "site", "urgency", "high"),
-		 201);
+	json_t *doc = http_expect_json(
+	    "POST", "/v1/tickets", token,
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "channel", "app", "category", "repair",
+		      "title", "断路器拒合 breaker will not close", "description",
+		      "10kV 进线柜断路器合闸无反应，储能正常", "asset_id", (json_int_t)1, "impact",
+		      "site", "urgency", "high"),
+	    201);
 	int64_t id = jint(doc, "id");
 
 	json_decref(doc);
@@ -234,7 +158,7 @@ static void ticket_act(const char *token, int64_t id, const char *action, json_t
 		body = json_object();
 	json_object_set_new(body, "action", json_string(action));
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)id);
-	json_decref(call("POST", path, token, body, 200));
+	json_decref(http_expect_json("POST", path, token, body, 200));
 }
 
 /* Walks ticket id to resolved: dispatcher assigns tech, who works it. */
@@ -275,15 +199,15 @@ START_TEST(the_workflow_moves_by_role_and_keeps_versions)
 	ck_assert_int_eq(jint(doc, "version"), 1);
 	ck_assert(json_is_null(json_object_get(doc, "published_version")));
 	ck_assert_str_eq(jstr(doc, "owner"), "tech.sz");
-	ck_assert(json_has_string(json_object_get(doc, "allowed_actions"), "edit"));
-	ck_assert(!json_has_string(json_object_get(doc, "allowed_actions"), "review"));
+	ck_assert(has_string(json_object_get(doc, "allowed_actions"), "edit"));
+	ck_assert(!has_string(json_object_get(doc, "allowed_actions"), "review"));
 	json_decref(doc);
 	/* A technician neither reviews nor publishes; a draft cannot be
 	 * published before review; nobody reviews their own text. */
 	json_decref(act(tech, id, "review", 403));
 	doc = act(sup, id, "publish", 409);
 	ck_assert_str_eq(jstr(doc, "article_status"), "draft");
-	ck_assert(json_has_string(json_object_get(doc, "allowed"), "review"));
+	ck_assert(has_string(json_object_get(doc, "allowed"), "review"));
 	json_decref(doc);
 	own = draft(admin, "Relay alarm E-21 on feeder", "CT circuit", "Tighten terminals", NULL);
 	doc = act(admin, own, "review", 403);
@@ -311,7 +235,7 @@ START_TEST(the_workflow_moves_by_role_and_keeps_versions)
 
 	/* Only drafts are edited: reopen first. Editing while reopened keeps
 	 * version 1 live until version 2 is reviewed and published. */
-	send("PATCH", path, tech, json_pack("{s:s}", "solution", "x"), &r);
+	http_send_json("PATCH", path, tech, json_pack("{s:s}", "solution", "x"), &r);
 	assert_problem(&r, 409, NULL);
 	http_result_free(&r);
 	json_decref(act(tech2, id, "reopen", 403)); /* not theirs */
@@ -332,8 +256,8 @@ START_TEST(the_workflow_moves_by_role_and_keeps_versions)
 	ck_assert_int_eq(jint(r.json, "version"), 2);
 	ck_assert_int_eq(jint(r.json, "published_version"), 1);
 	ck_assert_str_eq(jstr(r.json, "status"), "draft");
-	ck_assert(json_has_string(json_object_get(r.json, "fault_codes"), "E-CB-07"));
-	ck_assert(json_has_string(json_object_get(r.json, "models"), "KYN28-12"));
+	ck_assert(has_string(json_object_get(r.json, "fault_codes"), "E-CB-07"));
+	ck_assert(has_string(json_object_get(r.json, "models"), "KYN28-12"));
 	http_result_free(&r);
 	doc = get_article(tech2, id, 200); /* the live version, not the draft */
 	ck_assert_int_eq(jint(doc, "version"), 1);
@@ -362,18 +286,18 @@ START_TEST(the_workflow_moves_by_role_and_keeps_versions)
 
 	/* Versions: owner and reviewers see all; others the live one only. */
 	snprintf(path, sizeof(path), "/v1/kb/articles/%lld/versions", (long long)id);
-	doc = call("GET", path, tech, NULL, 200);
+	doc = http_expect_json("GET", path, tech, NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
 	ck_assert_int_eq(jint(json_array_get(json_object_get(doc, "items"), 0), "version"), 2);
 	json_decref(doc);
-	doc = call("GET", path, tech2, NULL, 200);
+	doc = http_expect_json("GET", path, tech2, NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
 	snprintf(path, sizeof(path), "/v1/kb/articles/%lld?version=1", (long long)id);
-	doc = call("GET", path, tech, NULL, 200);
+	doc = http_expect_json("GET", path, tech, NULL, 200);
 	ck_assert_str_eq(jstr(doc, "solution"), "更换合闸线圈");
 	json_decref(doc);
-	json_decref(call("GET", path, tech2, NULL, 404));
+	json_decref(http_expect_json("GET", path, tech2, NULL, 404));
 	/* Versions are immutable rows. */
 	ck_assert_int_ne(sqlite3_exec(db_handle(H.db), "UPDATE kb_article_versions SET title = 'x'",
 				      NULL, NULL, NULL),
@@ -402,15 +326,15 @@ START_TEST(drafts_are_invisible_to_other_technicians)
 	json_decref(get_article(tech2, id, 404));
 	json_decref(get_article(disp, id, 404));
 	doc = get_article(sup, id, 200);
-	ck_assert(json_has_string(json_object_get(doc, "allowed_actions"), "review"));
+	ck_assert(has_string(json_object_get(doc, "allowed_actions"), "review"));
 	json_decref(doc);
-	doc = call("GET", "/v1/kb/articles", tech2, NULL, 200);
+	doc = http_expect_json("GET", "/v1/kb/articles", tech2, NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 0);
 	json_decref(doc);
-	doc = call("GET", "/v1/kb/articles?status=draft", tech, NULL, 200);
+	doc = http_expect_json("GET", "/v1/kb/articles?status=draft", tech, NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
-	doc = call("GET", "/v1/kb/articles?status=draft", sup, NULL, 200);
+	doc = http_expect_json("GET", "/v1/kb/articles?status=draft", sup, NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
 	/* Search answers published articles only, even to the author. */
@@ -421,7 +345,8 @@ START_TEST(drafts_are_invisible_to_other_technicians)
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 0);
 	json_decref(doc);
 	/* A dispatcher cannot draft at all. */
-	json_decref(call("POST", "/v1/kb/articles", disp, json_pack("{s:s}", "title", "x"), 403));
+	json_decref(http_expect_json("POST", "/v1/kb/articles", disp,
+				     json_pack("{s:s}", "title", "x"), 403));
 	free(tech);
 	free(tech2);
 	free(sup);
@@ -464,7 +389,7 @@ START_TEST(search_finds_chinese_and_english_with_highlights)
 	hl = json_object_get(item, "highlight");
 	ck_assert_ptr_nonnull(strstr(jstr(hl, "title"), "«断路器»"));
 	ck_assert_ptr_nonnull(strstr(jstr(hl, "snippet"), "«"));
-	ck_assert(json_has_string(json_object_get(item, "models"), "KYN28-12"));
+	ck_assert(has_string(json_object_get(item, "models"), "KYN28-12"));
 	json_decref(doc);
 	/* Two characters and one: the scan, still highlighted. */
 	doc = search(tech, "拒合", NULL, 200);
@@ -544,14 +469,16 @@ START_TEST(solved_it_feedback_moves_an_article_up)
 	json_decref(doc);
 
 	snprintf(path, sizeof(path), "/v1/kb/articles/%lld/feedback", (long long)second);
-	doc = call("POST", path, tech,
-		   json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 1), 200);
+	doc = http_expect_json(
+	    "POST", path, tech,
+	    json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 1), 200);
 	ck_assert(json_is_true(json_object_get(doc, "changed")));
 	ck_assert_int_eq(jint(doc, "solved_count"), 1);
 	json_decref(doc);
 	/* Idempotent per user, ticket and article. */
-	doc = call("POST", path, tech,
-		   json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 1), 200);
+	doc = http_expect_json(
+	    "POST", path, tech,
+	    json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 1), 200);
 	ck_assert(json_is_false(json_object_get(doc, "changed")));
 	ck_assert_int_eq(jint(doc, "solved_count"), 1);
 	json_decref(doc);
@@ -564,25 +491,26 @@ START_TEST(solved_it_feedback_moves_an_article_up)
 	ck_assert_int_eq(jint(json_array_get(json_object_get(doc, "items"), 0), "solved_count"), 1);
 	json_decref(doc);
 	/* Changing one's mind takes the boost back. */
-	json_decref(call("POST", path, tech,
-			 json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 0),
-			 200));
+	json_decref(http_expect_json(
+	    "POST", path, tech,
+	    json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 0), 200));
 	doc = get_article(tech, second, 200);
 	ck_assert_int_eq(jint(doc, "solved_count"), 0);
 	ck_assert_int_eq(jint(doc, "not_helpful_count"), 1);
 	json_decref(doc);
 
 	/* A ticket the technician cannot see; a draft; an auditor. */
-	doc = call("POST", path, tech2,
-		   json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 1), 400);
+	doc = http_expect_json(
+	    "POST", path, tech2,
+	    json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 1), 400);
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(doc, "errors"), 0), "pointer"),
 			 "/ticket_id");
 	json_decref(doc);
 	mine = draft(tech, "my draft", "x", "y", NULL);
 	snprintf(path, sizeof(path), "/v1/kb/articles/%lld/feedback", (long long)mine);
-	json_decref(call("POST", path, tech,
-			 json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 1),
-			 409));
+	json_decref(http_expect_json(
+	    "POST", path, tech,
+	    json_pack("{s:I, s:b}", "ticket_id", (json_int_t)ticket, "solved", 1), 409));
 	free(admin);
 	free(sup);
 	free(tech);
@@ -629,7 +557,7 @@ START_TEST(model_product_line_and_fault_code_filter_search_and_lists)
 	ck_assert_int_eq(item_id(doc, 0), kyn);
 	json_decref(doc);
 	/* Facets alone, no text. */
-	doc = call("GET", "/v1/kb/search?model=SCB13-1000", tech, NULL, 200);
+	doc = http_expect_json("GET", "/v1/kb/search?model=SCB13-1000", tech, NULL, 200);
 	ck_assert_str_eq(jstr(doc, "mode"), "facets");
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	ck_assert_int_eq(item_id(doc, 0), trafo);
@@ -638,10 +566,11 @@ START_TEST(model_product_line_and_fault_code_filter_search_and_lists)
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
 	json_decref(doc);
 	/* Lists take the same facets, and pages. */
-	doc = call("GET", "/v1/kb/articles?model=XGN15-12&status=published", tech, NULL, 200);
+	doc = http_expect_json("GET", "/v1/kb/articles?model=XGN15-12&status=published", tech, NULL,
+			       200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2); /* xgn, line */
 	json_decref(doc);
-	doc = call("GET", "/v1/kb/articles?limit=3", tech, NULL, 200);
+	doc = http_expect_json("GET", "/v1/kb/articles?limit=3", tech, NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 3);
 	ck_assert(json_is_string(json_object_get(doc, "next_cursor")));
 	json_decref(doc);
@@ -678,7 +607,7 @@ START_TEST(a_ticket_suggests_articles_for_its_model_and_fault)
 	ticket = open_ticket(disp);
 
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/suggestions", (long long)ticket);
-	doc = call("GET", path, disp, NULL, 200);
+	doc = http_expect_json("GET", path, disp, NULL, 200);
 	ck_assert_str_eq(jstr(doc, "model"), "KYN28-12");
 	ck_assert(json_is_null(json_object_get(doc, "fault_code")));
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1); /* the product line's */
@@ -686,7 +615,7 @@ START_TEST(a_ticket_suggests_articles_for_its_model_and_fault)
 	json_decref(doc);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/suggestions?fault_code=e-cb-07",
 		 (long long)ticket);
-	doc = call("GET", path, disp, NULL, 200);
+	doc = http_expect_json("GET", path, disp, NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
 	ck_assert_int_eq(item_id(doc, 0), coil); /* the fault code outranks */
 	ck_assert(!items_have(doc, trafo));
@@ -694,15 +623,15 @@ START_TEST(a_ticket_suggests_articles_for_its_model_and_fault)
 	/* Resolved: the work record's fault code is used. */
 	resolve_ticket(disp, tech, tech_id, ticket);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/suggestions", (long long)ticket);
-	doc = call("GET", path, tech, NULL, 200);
+	doc = http_expect_json("GET", path, tech, NULL, 200);
 	ck_assert_str_eq(jstr(doc, "fault_code"), "E-CB-07");
 	ck_assert_int_eq(item_id(doc, 0), coil);
 	json_decref(doc);
-	json_decref(call("GET", path, other, NULL, 404));
-	json_decref(call("GET", "/v1/tickets/999/suggestions", admin, NULL, 404));
+	json_decref(http_expect_json("GET", path, other, NULL, 404));
+	json_decref(http_expect_json("GET", "/v1/tickets/999/suggestions", admin, NULL, 404));
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/suggestions?fault_code=%%20x",
 		 (long long)ticket);
-	json_decref(call("GET", path, tech, NULL, 400));
+	json_decref(http_expect_json("GET", path, tech, NULL, 400));
 	free(admin);
 	free(sup);
 	free(disp);
@@ -724,10 +653,10 @@ START_TEST(a_resolved_ticket_becomes_a_draft)
 	seed_world();
 	ticket = open_ticket(disp);
 	snprintf(path, sizeof(path), "/v1/kb/articles/from-ticket/%lld", (long long)ticket);
-	doc = call("POST", path, tech, NULL, 404); /* not yet theirs */
+	doc = http_expect_json("POST", path, tech, NULL, 404); /* not yet theirs */
 	json_decref(doc);
 	ticket_act(disp, ticket, "assign", json_pack("{s:I}", "assignee_id", (json_int_t)tech_id));
-	doc = call("POST", path, tech, NULL, 409); /* not resolved */
+	doc = http_expect_json("POST", path, tech, NULL, 409); /* not resolved */
 	ck_assert_ptr_nonnull(strstr(jstr(doc, "detail"), "assigned"));
 	json_decref(doc);
 	ticket_act(tech, ticket, "accept", NULL);
@@ -739,22 +668,22 @@ START_TEST(a_resolved_ticket_becomes_a_draft)
 			     "合闸线圈烧毁", "actions", "更换合闸线圈并做机械特性试验",
 			     "minutes_spent", 80));
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM kb_articles"), 0);
-	doc = call("POST", path, tech, NULL, 201);
+	doc = http_expect_json("POST", path, tech, NULL, 201);
 	ck_assert_str_eq(jstr(doc, "status"), "draft");
 	ck_assert_str_eq(jstr(doc, "title"), "断路器拒合 breaker will not close");
 	ck_assert_str_eq(jstr(doc, "symptoms"), "10kV 进线柜断路器合闸无反应，储能正常");
 	ck_assert_str_eq(jstr(doc, "cause"), "合闸线圈烧毁");
 	ck_assert_str_eq(jstr(doc, "solution"), "更换合闸线圈并做机械特性试验");
-	ck_assert(json_has_string(json_object_get(doc, "fault_codes"), "E-CB-07"));
-	ck_assert(json_has_string(json_object_get(doc, "models"), "KYN28-12"));
-	ck_assert(json_has_string(json_object_get(doc, "product_lines"), "switchgear"));
+	ck_assert(has_string(json_object_get(doc, "fault_codes"), "E-CB-07"));
+	ck_assert(has_string(json_object_get(doc, "models"), "KYN28-12"));
+	ck_assert(has_string(json_object_get(doc, "product_lines"), "switchgear"));
 	ck_assert_int_eq(jint(doc, "source_ticket_id"), ticket);
 	ck_assert_str_eq(jstr(doc, "owner"), "tech.sz");
 	ck_assert_str_eq(jstr(doc, "language"), "zh");
 	json_decref(doc);
-	json_decref(call("POST", path, other, NULL, 404));
-	json_decref(call("POST", path, disp, NULL, 403)); /* dispatchers do not draft */
-	json_decref(call("POST", "/v1/kb/articles/from-ticket/999", tech, NULL, 404));
+	json_decref(http_expect_json("POST", path, other, NULL, 404));
+	json_decref(http_expect_json("POST", path, disp, NULL, 403)); /* dispatchers do not draft */
+	json_decref(http_expect_json("POST", "/v1/kb/articles/from-ticket/999", tech, NULL, 404));
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action ="
 				    " 'kb.article.create'"),
 			 1);
@@ -771,7 +700,7 @@ static void expect_invalid(const char *method, const char *path, const char *tok
 {
 	struct http_result r;
 
-	send(method, path, token, body, &r);
+	http_send_json(method, path, token, body, &r);
 	assert_problem(&r, 400, pointer);
 	http_result_free(&r);
 }
@@ -874,14 +803,14 @@ START_TEST(the_demo_seed_publishes_searchable_articles_once)
 			 3);
 	doc = search(tech, "E-21", NULL, 200);
 	ck_assert_int_ge(asize(json_object_get(doc, "items")), 1);
-	ck_assert(json_has_string(
-	    json_object_get(json_array_get(json_object_get(doc, "items"), 0), "models"),
-	    "RCS-9611"));
+	ck_assert(
+	    has_string(json_object_get(json_array_get(json_object_get(doc, "items"), 0), "models"),
+		       "RCS-9611"));
 	json_decref(doc);
 	doc = search(tech, "over-temperature", NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
-	doc = call("GET", "/v1/kb/search?model=KYN28-12", tech, NULL, 200);
+	doc = http_expect_json("GET", "/v1/kb/search?model=KYN28-12", tech, NULL, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
 	free(tech);

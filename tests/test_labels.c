@@ -19,14 +19,6 @@
 #define BATCH "B-2025-07"
 #define BATCH_N 23 /* two pages of 4 x 5 */
 
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
 static void seed_registry(void)
 {
 	exec_sql(
@@ -301,11 +293,6 @@ static const char *jstr_detail(const struct http_result *r)
 	return d ? d : "";
 }
 
-static long get(const char *path, const char *token, struct http_result *r)
-{
-	return http_call("GET", path, token, NULL, NULL, 0, NULL, r);
-}
-
 /* --- single labels ---------------------------------------------------------- */
 
 START_TEST(png_decodes_to_exactly_the_link)
@@ -316,7 +303,7 @@ START_TEST(png_decodes_to_exactly_the_link)
 
 	seed_all();
 	link_of(1, link);
-	ck_assert_int_eq(get("/v1/assets/1/label.png", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets/1/label.png", admin, &r), 200);
 	ck_assert_ptr_nonnull(http_header(&r, "Content-Type", ct, sizeof(ct)));
 	ck_assert_str_eq(ct, "image/png");
 	ck_assert_int_eq(memcmp(r.body, "\x89PNG\r\n\x1a\n", 8), 0);
@@ -339,9 +326,9 @@ START_TEST(error_correction_h_and_scale)
 
 	seed_all();
 	link_of(2, link);
-	ck_assert_int_eq(get("/v1/assets/2/label.png?ec=Q", disp, &q), 200);
-	ck_assert_int_eq(get("/v1/assets/2/label.png?ec=H", disp, &h), 200);
-	ck_assert_int_eq(get("/v1/assets/2/label.png?ec=H&scale=3", disp, &small), 200);
+	ck_assert_int_eq(http_get("/v1/assets/2/label.png?ec=Q", disp, &q), 200);
+	ck_assert_int_eq(http_get("/v1/assets/2/label.png?ec=H", disp, &h), 200);
+	ck_assert_int_eq(http_get("/v1/assets/2/label.png?ec=H&scale=3", disp, &small), 200);
 	save(&h, "h.png", path, sizeof(path));
 	zbar(path, read, sizeof(read));
 	ck_assert_str_eq(read, link);
@@ -386,7 +373,7 @@ START_TEST(bad_query_parameters_are_named)
 
 	seed_all();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ck_assert_msg(get(cases[i].path, admin, &r) == 400, "%s", cases[i].path);
+		ck_assert_msg(http_get(cases[i].path, admin, &r) == 400, "%s", cases[i].path);
 		assert_problem(&r, 400, cases[i].param);
 		http_result_free(&r);
 	}
@@ -401,7 +388,7 @@ START_TEST(svg_is_well_formed_and_shows_serial_and_model)
 	struct http_result r;
 
 	seed_all();
-	ck_assert_int_eq(get("/v1/assets/1/label.svg", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets/1/label.svg", admin, &r), 200);
 	ck_assert_ptr_nonnull(http_header(&r, "Content-Type", ct, sizeof(ct)));
 	ck_assert_str_eq(ct, "image/svg+xml");
 	assert_xml(r.body);
@@ -411,7 +398,7 @@ START_TEST(svg_is_well_formed_and_shows_serial_and_model)
 	ck_assert_uint_eq(count_of(r.body, "class=\"label\""), 1);
 	http_result_free(&r);
 
-	ck_assert_int_eq(get("/v1/assets/2/label.svg?ec=H", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets/2/label.svg?ec=H", admin, &r), 200);
 	assert_xml(r.body);
 	ck_assert_ptr_nonnull(strstr(r.body, ">泵&amp;&lt;X&gt;</text>"));
 	http_result_free(&r);
@@ -426,7 +413,7 @@ START_TEST(unlabelled_assets_are_not_printed)
 
 	seed_all();
 	seed_asset(300, "FT-NOLABEL", 1, "B-NL", 0);
-	ck_assert_int_eq(get("/v1/assets/300/label.svg", admin, &r), 409);
+	ck_assert_int_eq(http_get("/v1/assets/300/label.svg", admin, &r), 409);
 	assert_problem(&r, 409, NULL);
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("POST", "/v1/labels", admin, "{\"batch\":\"B-NL\"}", &r), 409);
@@ -440,7 +427,7 @@ START_TEST(unlabelled_assets_are_not_printed)
 		char link[QR_LINK_MAX], path[512], read[600];
 
 		link_of(1, link);
-		ck_assert_int_eq(get("/v1/assets/1/label.png?scale=4", admin, &r), 200);
+		ck_assert_int_eq(http_get("/v1/assets/1/label.png?scale=4", admin, &r), 200);
 		save(&r, "g2.png", path, sizeof(path));
 		zbar(path, read, sizeof(read));
 		ck_assert_str_eq(read, link);
@@ -459,21 +446,21 @@ START_TEST(roles_and_scope)
 	struct http_result r;
 
 	seed_all();
-	ck_assert_int_eq(get("/v1/assets/1/label.png", NULL, &r), 401);
+	ck_assert_int_eq(http_get("/v1/assets/1/label.png", NULL, &r), 401);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets/1/label.png", tech, &r), 403);
+	ck_assert_int_eq(http_get("/v1/assets/1/label.png", tech, &r), 403);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets/1/label.svg", sales, &r), 403);
+	ck_assert_int_eq(http_get("/v1/assets/1/label.svg", sales, &r), 403);
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("POST", "/v1/labels", tech, "{\"asset_ids\":[1]}", &r), 403);
 	http_result_free(&r);
 
 	/* Out of scope looks exactly like unknown. */
-	ck_assert_int_eq(get("/v1/assets/1/label.svg", far, &r), 404);
+	ck_assert_int_eq(http_get("/v1/assets/1/label.svg", far, &r), 404);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets/999/label.svg", near, &r), 404);
+	ck_assert_int_eq(http_get("/v1/assets/999/label.svg", near, &r), 404);
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("POST", "/v1/labels", far, "{\"asset_ids\":[1]}", &r), 400);
 	assert_problem(&r, 400, "/asset_ids/0");
@@ -483,7 +470,7 @@ START_TEST(roles_and_scope)
 	assert_problem(&r, 400, "/batch");
 	http_result_free(&r);
 
-	ck_assert_int_eq(get("/v1/assets/1/label.svg", near, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets/1/label.svg", near, &r), 200);
 	http_result_free(&r);
 	free(tech);
 	free(sales);

@@ -27,35 +27,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t jint(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : fallback;
-}
-
 /* Runs the delivery job at t, with the clock moved there too, then puts
  * the clock back so the test's access tokens (minutes long) still work
  * when it asks the API what happened. */
@@ -106,10 +77,8 @@ static int receiver_tls(void *ssl_ctx, void *user_data)
 	SSL_CTX *ctx = ssl_ctx;
 
 	(void)user_data;
-	if (SSL_CTX_use_certificate_chain_file(
-		ctx, env_or("FIELDTRACE_TEST_CERT", "certs/server.pem")) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, env_or("FIELDTRACE_TEST_KEY", "certs/server.key"),
-					SSL_FILETYPE_PEM) != 1)
+	if (SSL_CTX_use_certificate_chain_file(ctx, harness_cert_file()) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, harness_key_file(), SSL_FILETYPE_PEM) != 1)
 		return -1;
 	return 1;
 }
@@ -188,7 +157,7 @@ static void receiver_start(void)
 	R.port = ports[0].port;
 	R.port2 = ports[1].port;
 	/* The dev CA signs the receiver's certificate. */
-	setenv("FIELDTRACE_WEBHOOK_CA", env_or("FIELDTRACE_TEST_CA", "certs/ca.pem"), 1);
+	setenv("FIELDTRACE_WEBHOOK_CA", harness_ca_file(), 1);
 }
 
 static void receiver_stop(void)
@@ -547,7 +516,7 @@ START_TEST(tls_certificate_and_name_are_verified)
 	json_decref(d);
 
 	/* With it, a certificate for 127.0.0.1 does not do for 127.0.0.2. */
-	setenv("FIELDTRACE_WEBHOOK_CA", env_or("FIELDTRACE_TEST_CA", "certs/ca.pem"), 1);
+	setenv("FIELDTRACE_WEBHOOK_CA", harness_ca_file(), 1);
 	emit("warranty.renewed", "{}");
 	run_at(clock_now());
 	ck_assert_int_eq(hook_hits(), 0);

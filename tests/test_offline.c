@@ -29,44 +29,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t jint(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-static int64_t user_id(const char *username)
-{
-	char sql[160];
-
-	snprintf(sql, sizeof(sql), "SELECT id FROM users WHERE username = '%s'", username);
-	return count_rows(sql);
-}
-
 /* Sends body (stolen, may be NULL) with an optional Idempotency-Key and
  * If-Match. */
 static long send_with(const char *method, const char *path, const char *token, json_t *body,
@@ -93,18 +55,6 @@ static long send_with(const char *method, const char *path, const char *token, j
 	status = http_call(method, path, token, NULL, text, text ? strlen(text) : 0, headers, r);
 	free(text);
 	return status;
-}
-
-static json_t *get_json(const char *path, const char *token, long want)
-{
-	struct http_result r;
-	json_t *doc;
-
-	ck_assert_msg(send_with("GET", path, token, NULL, NULL, NULL, &r) == want, "GET %s: %ld %s",
-		      path, r.status, r.body);
-	doc = json_incref(r.json);
-	http_result_free(&r);
-	return doc;
 }
 
 /* Moves the clock by seconds from the real time. */
@@ -284,7 +234,7 @@ START_TEST(transitions_replay_including_their_refusals)
 
 	seed_world();
 	id = open_ticket(disp, 1);
-	assign(disp, id, user_id("tech.sz"));
+	assign(disp, id, harness_user_id("tech.sz"));
 	events = count_rows("SELECT count(*) FROM ticket_events");
 	ck_assert_int_eq(act(tech, id, "accept", NULL, "acc-1", &a), 200);
 	ck_assert_int_eq(act(tech, id, "accept", NULL, "acc-1", &b), 200);
@@ -336,7 +286,7 @@ START_TEST(a_repeat_while_the_first_runs_is_409_and_an_abandoned_claim_is_taken_
 	 * makes it, before its handler. */
 	body = ticket_body(1, "柜门联锁卡滞");
 	text = json_dumps(body, JSON_COMPACT);
-	rq.user_id = user_id("tech.sz");
+	rq.user_id = harness_user_id("tech.sz");
 	rq.key = "slow-1";
 	rq.method = "POST";
 	rq.path = "/v1/tickets";
@@ -551,7 +501,7 @@ START_TEST(device_time_counts_when_plausible_and_is_kept_when_not)
 	disp = harness_user_token("disp.sz", "dispatcher", "SZ", "C-SZ");
 	tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
 	id = open_ticket(disp, 1);
-	assign(disp, id, user_id("tech.sz"));
+	assign(disp, id, harness_user_id("tech.sz"));
 	shift_clock(0);
 	free(disp);
 	free(tech);
@@ -605,7 +555,7 @@ START_TEST(device_time_counts_when_plausible_and_is_kept_when_not)
 	{
 		int64_t id2 = open_ticket(disp, 2);
 
-		assign(disp, id2, user_id("tech.sz"));
+		assign(disp, id2, harness_user_id("tech.sz"));
 		time_text(t0 - 3600, when);
 		ck_assert_int_eq(
 		    act(tech, id2, "accept", json_pack("{s:s}", "device_time", when), NULL, &r),
@@ -624,7 +574,7 @@ START_TEST(device_time_counts_when_plausible_and_is_kept_when_not)
 		char path[48];
 
 		snprintf(path, sizeof(path), "/v1/tickets/%lld", (long long)id2);
-		doc = get_json(path, tech, 200);
+		doc = http_get_json(path, tech, 200);
 		ck_assert_str_eq(jstr(doc, "status"), "accepted");
 		json_decref(doc);
 	}
@@ -700,7 +650,7 @@ static json_t *sync_all(const char *token, char *cursor, size_t size, int limit,
 			snprintf(path, sizeof(path), "/v1/sync?limit=%d&cursor=%s", limit, cursor);
 		else
 			snprintf(path, sizeof(path), "/v1/sync?limit=%d", limit);
-		doc = get_json(path, token, 200);
+		doc = http_get_json(path, token, 200);
 		(*pages)++;
 		ck_assert_int_le((long)json_array_size(json_object_get(doc, "items")), 2 * limit);
 		json_array_extend(all, json_object_get(doc, "items"));
@@ -769,7 +719,7 @@ START_TEST(sync_sends_a_snapshot_in_pages_then_changes_and_tombstones)
 		 " (3, 'SCB10-630', 'SCB10 干式变压器', 'transformer', 0, 0)");
 	t1 = open_ticket(disp, 1);
 	t2 = open_ticket(disp, 3);
-	assign(disp, t1, user_id("tech.sz"));
+	assign(disp, t1, harness_user_id("tech.sz"));
 	id1 = json_integer(t1);
 	id2 = json_integer(t2);
 	model2 = json_integer(2);
@@ -807,7 +757,7 @@ START_TEST(sync_sends_a_snapshot_in_pages_then_changes_and_tombstones)
 	/* Reassigned to someone else: a tombstone for the first technician,
 	 * the job for the second. */
 	act_ok(disp, t1, "resume", NULL);
-	assign(disp, t1, user_id("tech.sz2"));
+	assign(disp, t1, harness_user_id("tech.sz2"));
 	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
 	ck_assert(json_is_true(find_item(items, "ticket", id1)));
 	json_decref(items);
@@ -1365,7 +1315,7 @@ START_TEST(a_move_to_another_centre_asks_the_device_for_a_new_snapshot)
 	json_decref(items);
 
 	/* A new phone number is no move: the cursor still works. */
-	snprintf(path, sizeof(path), "/v1/users/%lld", (long long)user_id("tech.sz"));
+	snprintf(path, sizeof(path), "/v1/users/%lld", (long long)harness_user_id("tech.sz"));
 	ck_assert_int_eq(http_json("PATCH", path, admin, "{\"phone\": \"13800000001\"}", &r), 200);
 	http_result_free(&r);
 	items = sync_all(tech, cursor, sizeof(cursor), 50, &pages);
@@ -1417,7 +1367,7 @@ START_TEST(a_day_offline_replays_twice_with_exactly_once_effects)
 	harness_seed_user("tech.sz", "technician", "SZ", "C-SZ");
 	for (int j = 0; j < JOBS; j++) {
 		jobs[j] = open_ticket(disp, 1 + j % 3);
-		assign(disp, jobs[j], user_id("tech.sz"));
+		assign(disp, jobs[j], harness_user_id("tech.sz"));
 	}
 	shift_clock(0);
 	tech = harness_login("tech.sz");

@@ -5,12 +5,10 @@
  * (404 outside it, lists filtered) for every role; the timeline's
  * newest-first pages; personal data masked unless revealed (and audited);
  * search filters; changes with their audit; the demo data. */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "assets.h"
 #include "clock.h"
@@ -21,76 +19,13 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t jint(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-/* obj at a path of member names, e.g. jpath(doc, "warranty", "end", NULL). */
-static json_t *jpath(json_t *obj, ...)
-{
-	va_list ap;
-	const char *k;
-
-	va_start(ap, obj);
-	while (obj && (k = va_arg(ap, const char *)))
-		obj = json_object_get(obj, k);
-	va_end(ap);
-	return obj;
-}
-
-/* Sends body (stolen) as JSON. */
-static long send_json(const char *method, const char *path, const char *token, json_t *body,
-		      struct http_result *r)
-{
-	char *text;
-	long status;
-
-	ck_assert_ptr_nonnull(body);
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	status = http_json(method, path, token, text, r);
-	free(text);
-	return status;
-}
-
-static long get(const char *path, const char *token, struct http_result *r)
-{
-	return http_json("GET", path, token, NULL, r);
-}
-
 /* POSTs body (stolen); asserts 201 and returns the new id. */
 static int64_t create(const char *path, const char *token, json_t *body)
 {
 	struct http_result r;
 	int64_t id;
 
-	ck_assert_msg(send_json("POST", path, token, body, &r) == 201, "POST %s: %ld %s", path,
+	ck_assert_msg(http_send_body("POST", path, token, body, &r) == 201, "POST %s: %ld %s", path,
 		      r.status, r.body);
 	id = jint(r.json, "id");
 	ck_assert_int_gt(id, 0);
@@ -102,10 +37,10 @@ static void make_catalogue(const char *admin)
 {
 	struct http_result r;
 
-	ck_assert_int_eq(send_json("POST", "/v1/product-lines", admin,
-				   json_pack("{s:s, s:s, s:s}", "code", "switchgear", "name",
-					     "开关柜", "name_en", "Switchgear"),
-				   &r),
+	ck_assert_int_eq(http_send_body("POST", "/v1/product-lines", admin,
+					json_pack("{s:s, s:s, s:s}", "code", "switchgear", "name",
+						  "开关柜", "name_en", "Switchgear"),
+					&r),
 			 201);
 	http_result_free(&r);
 	create("/v1/models", admin,
@@ -162,15 +97,6 @@ static int64_t make_asset(const char *admin, const char *serial, const char *mod
 	return create("/v1/assets", admin, asset_body(serial, model, batch, site, owner));
 }
 
-/* Moves the clock so that today is date (YYYY-MM-DD) at noon UTC. */
-static void set_today(const char *date)
-{
-	int64_t t;
-
-	ck_assert_int_eq(clock_parse(date, &t), 0);
-	clock_set_offset(t + 12 * 3600 - (int64_t)time(NULL));
-}
-
 static int has_id(const json_t *doc, int64_t id)
 {
 	json_t *it;
@@ -203,10 +129,10 @@ START_TEST(admin_creates_and_reads_the_full_trace)
 	make_catalogue(admin);
 	customer = make_customer(admin, "C-YUEHAI", "GD", 0);
 	site = make_site(admin, customer, "S-SZ-1", "SZ");
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin,
-				   asset_body("FT2401-0001", "KYN28-12", "B2312-A", site, owner),
-				   &r),
-			 201);
+	ck_assert_int_eq(
+	    http_send_body("POST", "/v1/assets", admin,
+			   asset_body("FT2401-0001", "KYN28-12", "B2312-A", site, owner), &r),
+	    201);
 	id = jint(r.json, "id");
 	snprintf(want, sizeof(want), "/v1/assets/%lld", (long long)id);
 	ck_assert_ptr_nonnull(http_header(&r, "Location", location, sizeof(location)));
@@ -214,7 +140,7 @@ START_TEST(admin_creates_and_reads_the_full_trace)
 	http_result_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
-	ck_assert_int_eq(get(path, admin, &r), 200);
+	ck_assert_int_eq(http_get(path, admin, &r), 200);
 	doc = r.json;
 	ck_assert_str_eq(jstr(doc, "serial"), "FT2401-0001");
 	/* Design: the model's revision by default, its specs, documents, GTIN-14. */
@@ -315,7 +241,7 @@ START_TEST(admin_creates_and_reads_the_full_trace)
 	exec_sql(
 	    "UPDATE asset_components SET removed_at = 1700000000 WHERE part_number = 'VS1-12'");
 	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
-	ck_assert_int_eq(get(path, admin, &r), 200);
+	ck_assert_int_eq(http_get(path, admin, &r), 200);
 	ck_assert_uint_eq(json_array_size(jpath(r.json, "procurement", "components", NULL)), 1);
 	ck_assert_str_eq(
 	    jstr(json_array_get(jpath(r.json, "procurement", "replaced", NULL), 0), "removed_at"),
@@ -366,7 +292,7 @@ START_TEST(warranty_end_is_computed_across_month_ends)
 		json_object_set_new(w, "months", json_integer(cases[i].months));
 		if (cases[i].start)
 			json_object_set_new(w, "start", json_string(cases[i].start));
-		ck_assert_msg(send_json("POST", "/v1/assets", admin, body, &r) == 201, "%s",
+		ck_assert_msg(http_send_body("POST", "/v1/assets", admin, body, &r) == 201, "%s",
 			      r.body);
 		if (cases[i].end)
 			ck_assert_str_eq(jstr(jpath(r.json, "warranty", NULL), "end"),
@@ -411,10 +337,10 @@ START_TEST(warranty_status_follows_the_clock)
 		json_t *w;
 
 		/* Tokens expire by the same clock: log in again on the new day. */
-		set_today(days[i].today);
+		harness_set_today(days[i].today);
 		free(admin);
 		admin = harness_login("root");
-		ck_assert_int_eq(get(path, admin, &r), 200);
+		ck_assert_int_eq(http_get(path, admin, &r), 200);
 		w = json_object_get(r.json, "warranty");
 		ck_assert_str_eq(jstr(w, "end"), "2031-01-15");
 		ck_assert_msg(strcmp(jstr(w, "status"), days[i].status) == 0, "%s: %s",
@@ -422,7 +348,7 @@ START_TEST(warranty_status_follows_the_clock)
 		ck_assert_int_eq(jint(w, "days_left"), days[i].days_left);
 		http_result_free(&r);
 		/* The list says the same. */
-		ck_assert_int_eq(get(list, admin, &r), 200);
+		ck_assert_int_eq(http_get(list, admin, &r), 200);
 		w = json_object_get(json_array_get(json_object_get(r.json, "items"), 0),
 				    "warranty");
 		ck_assert_str_eq(jstr(w, "status"), days[i].status);
@@ -467,7 +393,7 @@ START_TEST(every_invalid_asset_field_is_named_and_nothing_stored)
 	json_object_set_new(inst, "commissioned_at", json_integer(20240120));
 	json_object_set_new(json_object_get(body, "warranty"), "months", json_integer(601));
 	json_object_set_new(body, "colour", json_string("blue"));
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin, body, &r), 400);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin, body, &r), 400);
 	assert_problem(&r, 400, "/serial");
 	assert_problem(&r, 400, "/production/date");
 	assert_problem(&r, 400, "/production/tests/0/result");
@@ -485,19 +411,20 @@ START_TEST(every_invalid_asset_field_is_named_and_nothing_stored)
 	body = asset_body("FT-1", "KYN28-12", "B1", site, 0);
 	json_object_set_new(json_object_get(body, "installation"), "commissioned_at",
 			    json_string("2024-01-05"));
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin, body, &r), 400);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin, body, &r), 400);
 	assert_problem(&r, 400, "/installation/commissioned_at");
 	http_result_free(&r);
 	body = asset_body("FT-1", "KYN28-12", "B1", site, 0);
 	json_object_set_new(json_object_get(body, "production"), "date", json_string("2024-02-01"));
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin, body, &r), 400);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin, body, &r), 400);
 	assert_problem(&r, 400, "/installation/installed_at");
 	http_result_free(&r);
 
 	/* Required members, named when missing. */
 	ck_assert_int_eq(
-	    send_json("POST", "/v1/assets", admin,
-		      json_pack("{s:{s:s}, s:{}}", "production", "plant", "P", "installation"), &r),
+	    http_send_body("POST", "/v1/assets", admin,
+			   json_pack("{s:{s:s}, s:{}}", "production", "plant", "P", "installation"),
+			   &r),
 	    400);
 	assert_problem(&r, 400, "/serial");
 	assert_problem(&r, 400, "/model");
@@ -520,24 +447,24 @@ START_TEST(unknown_model_or_site_is_named)
 
 	make_catalogue(admin);
 	site = make_site(admin, make_customer(admin, "C1", "GD", 0), "S1", "SZ");
-	ck_assert_int_eq(
-	    send_json("POST", "/v1/assets", admin, asset_body("FT-1", "NOPE-1", "B1", site, 0), &r),
-	    400);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin,
+					asset_body("FT-1", "NOPE-1", "B1", site, 0), &r),
+			 400);
 	assert_problem(&r, 400, "/model");
 	http_result_free(&r);
 	body = asset_body("FT-1", "KYN28-12", "B1", site + 100, 0);
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin, body, &r), 400);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin, body, &r), 400);
 	assert_problem(&r, 400, "/installation/site_id");
 	http_result_free(&r);
 	body = asset_body("FT-1", "KYN28-12", "B1", site, 0);
 	json_object_del(body, "model");
 	json_object_set_new(body, "model_id", json_integer(999));
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin, body, &r), 400);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin, body, &r), 400);
 	assert_problem(&r, 400, "/model_id");
 	http_result_free(&r);
 	body = asset_body("FT-1", "KYN28-12", "B1", site, 0);
 	json_object_set_new(body, "model_id", json_integer(1));
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin, body, &r), 400);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin, body, &r), 400);
 	assert_problem(&r, 400, "/model_id");
 	http_result_free(&r);
 	assert_nothing_stored();
@@ -547,7 +474,7 @@ START_TEST(unknown_model_or_site_is_named)
 	json_object_del(body, "model");
 	json_object_set_new(body, "model_id", json_integer(2));
 	json_object_set_new(body, "design_revision", json_string("B7"));
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin, body, &r), 201);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin, body, &r), 201);
 	ck_assert_str_eq(jstr(jpath(r.json, "model", NULL), "code"), "XGN15-12");
 	ck_assert_str_eq(jstr(jpath(r.json, "model", NULL), "design_revision"), "B7");
 	http_result_free(&r);
@@ -564,8 +491,8 @@ START_TEST(duplicate_serial_is_409)
 	make_catalogue(admin);
 	site = make_site(admin, make_customer(admin, "C1", "GD", 0), "S1", "SZ");
 	make_asset(admin, "FT-1", "KYN28-12", "B1", site, 0);
-	ck_assert_int_eq(send_json("POST", "/v1/assets", admin,
-				   asset_body("FT-1", "XGN15-12", "B2", site, 0), &r),
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", admin,
+					asset_body("FT-1", "XGN15-12", "B2", site, 0), &r),
 			 409);
 	assert_problem(&r, 409, NULL);
 	http_result_free(&r);
@@ -575,14 +502,15 @@ START_TEST(duplicate_serial_is_409)
 			 1);
 	/* Codes are unique too. */
 	ck_assert_int_eq(
-	    send_json("POST", "/v1/customers", admin,
-		      json_pack("{s:s, s:s, s:s}", "code", "C1", "name", "x", "tier", "A"), &r),
+	    http_send_body("POST", "/v1/customers", admin,
+			   json_pack("{s:s, s:s, s:s}", "code", "C1", "name", "x", "tier", "A"),
+			   &r),
 	    409);
 	http_result_free(&r);
-	ck_assert_int_eq(send_json("POST", "/v1/sites", admin,
-				   json_pack("{s:i, s:s, s:s, s:s}", "customer_id", 1, "code", "S1",
-					     "name", "x", "region", "GZ"),
-				   &r),
+	ck_assert_int_eq(http_send_body("POST", "/v1/sites", admin,
+					json_pack("{s:i, s:s, s:s, s:s}", "customer_id", 1, "code",
+						  "S1", "name", "x", "region", "GZ"),
+					&r),
 			 409);
 	http_result_free(&r);
 	free(admin);
@@ -618,34 +546,34 @@ START_TEST(other_regions_get_404_and_empty_lists)
 		const char *paths[] = { asset, timeline, customer_path, site_path };
 
 		for (size_t p = 0; p < 4; p++) {
-			ck_assert_int_eq(get(paths[p], outsiders[i], &r), 404);
+			ck_assert_int_eq(http_get(paths[p], outsiders[i], &r), 404);
 			assert_problem(&r, 404, NULL);
 			http_result_free(&r);
 		}
-		ck_assert_int_eq(get("/v1/assets?limit=200", outsiders[i], &r), 200);
+		ck_assert_int_eq(http_get("/v1/assets?limit=200", outsiders[i], &r), 200);
 		ck_assert(!has_id(r.json, id));
 		http_result_free(&r);
-		ck_assert_int_eq(get("/v1/assets?serial=FT-SZ", outsiders[i], &r), 200);
+		ck_assert_int_eq(http_get("/v1/assets?serial=FT-SZ", outsiders[i], &r), 200);
 		ck_assert_uint_eq(items(r.json), 0);
 		http_result_free(&r);
-		ck_assert_int_eq(get("/v1/customers", outsiders[i], &r), 200);
+		ck_assert_int_eq(http_get("/v1/customers", outsiders[i], &r), 200);
 		ck_assert(!has_id(r.json, customer));
 		http_result_free(&r);
-		ck_assert_int_eq(get("/v1/sites", outsiders[i], &r), 200);
+		ck_assert_int_eq(http_get("/v1/sites", outsiders[i], &r), 200);
 		ck_assert(!has_id(r.json, site));
 		http_result_free(&r);
 	}
 	/* The Nanjing ones see their own. */
-	ck_assert_int_eq(get("/v1/assets", tech_nj, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets", tech_nj, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	ck_assert(has_id(r.json, nj_id));
 	http_result_free(&r);
 	for (size_t i = 0; i < 4; i++) {
-		ck_assert_int_eq(get(asset, insiders[i], &r), 200);
+		ck_assert_int_eq(http_get(asset, insiders[i], &r), 200);
 		http_result_free(&r);
-		ck_assert_int_eq(get(customer_path, insiders[i], &r), 200);
+		ck_assert_int_eq(http_get(customer_path, insiders[i], &r), 200);
 		http_result_free(&r);
-		ck_assert_int_eq(get("/v1/assets", insiders[i], &r), 200);
+		ck_assert_int_eq(http_get("/v1/assets", insiders[i], &r), 200);
 		ck_assert(has_id(r.json, id));
 		ck_assert(has_id(r.json, nj_id) == (i >= 2)); /* auditor, admin see all */
 		http_result_free(&r);
@@ -677,24 +605,24 @@ START_TEST(sales_sees_only_what_they_own)
 	id_other = make_asset(admin, "FT-OTHER", "KYN28-12", "B1", site, 0);
 	snprintf(mine, sizeof(mine), "/v1/assets/%lld", (long long)id_mine);
 	snprintf(other, sizeof(other), "/v1/assets/%lld", (long long)id_other);
-	ck_assert_int_eq(get(mine, sales, &r), 200);
+	ck_assert_int_eq(http_get(mine, sales, &r), 200);
 	http_result_free(&r);
-	ck_assert_int_eq(get(other, sales, &r), 404);
+	ck_assert_int_eq(http_get(other, sales, &r), 404);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets", sales, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets", sales, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	ck_assert(has_id(r.json, id_mine));
 	http_result_free(&r);
 	/* Filters do not widen it. */
-	ck_assert_int_eq(get("/v1/assets?batch=B1", sales, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets?batch=B1", sales, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets?region=SZ", sales, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets?region=SZ", sales, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	ck_assert(has_id(r.json, id_mine));
 	http_result_free(&r);
 	/* Customers they own, not the others. */
-	ck_assert_int_eq(get("/v1/customers", sales, &r), 200);
+	ck_assert_int_eq(http_get("/v1/customers", sales, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	ck_assert(has_id(r.json, own_customer));
 	http_result_free(&r);
@@ -721,32 +649,32 @@ START_TEST(readers_cannot_write)
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		char *tok = harness_user_token(roles[i][0], roles[i][1], "SZ", NULL);
 
-		ck_assert_int_eq(send_json("POST", "/v1/assets", tok,
-					   asset_body("FT-2", "KYN28-12", "B1", site, 0), &r),
+		ck_assert_int_eq(http_send_body("POST", "/v1/assets", tok,
+						asset_body("FT-2", "KYN28-12", "B1", site, 0), &r),
 				 403);
 		assert_problem(&r, 403, NULL);
 		http_result_free(&r);
-		ck_assert_int_eq(
-		    send_json("PATCH", path, tok, json_pack("{s:s}", "design_revision", "D"), &r),
-		    403);
+		ck_assert_int_eq(http_send_body("PATCH", path, tok,
+						json_pack("{s:s}", "design_revision", "D"), &r),
+				 403);
 		http_result_free(&r);
-		ck_assert_int_eq(
-		    send_json("POST", "/v1/customers", tok,
-			      json_pack("{s:s, s:s, s:s}", "code", "C9", "name", "x", "tier", "A"),
-			      &r),
-		    403);
+		ck_assert_int_eq(http_send_body("POST", "/v1/customers", tok,
+						json_pack("{s:s, s:s, s:s}", "code", "C9", "name",
+							  "x", "tier", "A"),
+						&r),
+				 403);
 		http_result_free(&r);
-		ck_assert_int_eq(send_json("POST", "/v1/models", tok,
-					   json_pack("{s:s, s:s, s:s}", "code", "M9", "name", "x",
-						     "product_line", "switchgear"),
-					   &r),
+		ck_assert_int_eq(http_send_body("POST", "/v1/models", tok,
+						json_pack("{s:s, s:s, s:s}", "code", "M9", "name",
+							  "x", "product_line", "switchgear"),
+						&r),
 				 403);
 		http_result_free(&r);
 		free(tok);
 	}
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets"), 1);
 	/* No token at all: 401. */
-	ck_assert_int_eq(get("/v1/assets", NULL, &r), 401);
+	ck_assert_int_eq(http_get("/v1/assets", NULL, &r), 401);
 	http_result_free(&r);
 	free(admin);
 }
@@ -762,10 +690,10 @@ START_TEST(supervisor_writes_only_within_their_region)
 
 	make_catalogue(admin);
 	nj_site = make_site(admin, make_customer(admin, "C-NJ", "NJ", 0), "S-NJ", "NJ");
-	ck_assert_int_eq(send_json("POST", "/v1/customers", sup,
-				   json_pack("{s:s, s:s, s:s, s:s}", "code", "C-X", "name", "x",
-					     "tier", "B", "region", "NJ"),
-				   &r),
+	ck_assert_int_eq(http_send_body("POST", "/v1/customers", sup,
+					json_pack("{s:s, s:s, s:s, s:s}", "code", "C-X", "name",
+						  "x", "tier", "B", "region", "NJ"),
+					&r),
 			 400);
 	assert_problem(&r, 400, "/region");
 	http_result_free(&r);
@@ -775,14 +703,14 @@ START_TEST(supervisor_writes_only_within_their_region)
 	site = create("/v1/sites", sup,
 		      json_pack("{s:I, s:s, s:s, s:s}", "customer_id", (json_int_t)customer, "code",
 				"S-GZ", "name", "x", "region", "GZ"));
-	ck_assert_int_eq(send_json("POST", "/v1/assets", sup,
-				   asset_body("FT-1", "KYN28-12", "B1", nj_site, 0), &r),
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", sup,
+					asset_body("FT-1", "KYN28-12", "B1", nj_site, 0), &r),
 			 400);
 	assert_problem(&r, 400, "/installation/site_id");
 	http_result_free(&r);
 	body = asset_body("FT-1", "KYN28-12", "B1", site, 0);
 	json_object_del(body, "installation");
-	ck_assert_int_eq(send_json("POST", "/v1/assets", sup, body, &r), 400);
+	ck_assert_int_eq(http_send_body("POST", "/v1/assets", sup, body, &r), 400);
 	assert_problem(&r, 400, "/installation");
 	http_result_free(&r);
 	make_asset(sup, "FT-1", "KYN28-12", "B1", site, 0);
@@ -839,7 +767,7 @@ START_TEST(timeline_pages_newest_first)
 		else
 			snprintf(path, sizeof(path), "/v1/assets/%lld/timeline?limit=5",
 				 (long long)id);
-		ck_assert_int_eq(get(path, tech, &r), 200);
+		ck_assert_int_eq(http_get(path, tech, &r), 200);
 		ck_assert_uint_le(items(r.json), 5);
 		json_array_foreach(json_object_get(r.json, "items"), i, ev) {
 			int64_t at;
@@ -865,7 +793,7 @@ START_TEST(timeline_pages_newest_first)
 
 	/* Bad cursors and limits are named. */
 	snprintf(path, sizeof(path), "/v1/assets/%lld/timeline?cursor=!!", (long long)id);
-	ck_assert_int_eq(get(path, tech, &r), 400);
+	ck_assert_int_eq(http_get(path, tech, &r), 400);
 	assert_problem(&r, 400, "cursor");
 	http_result_free(&r);
 	/* Found by tests/fuzz/fuzz_cursor.c: strtoll took the time as
@@ -876,17 +804,17 @@ START_TEST(timeline_pages_newest_first)
 		for (size_t i = 0; i < 3; i++) {
 			snprintf(path, sizeof(path), "/v1/assets/%lld/timeline?cursor=%s",
 				 (long long)id, bad[i]);
-			ck_assert_int_eq(get(path, tech, &r), 400);
+			ck_assert_int_eq(http_get(path, tech, &r), 400);
 			assert_problem(&r, 400, "cursor");
 			http_result_free(&r);
 		}
 		snprintf(path, sizeof(path), "/v1/assets/%lld/timeline?cursor=MTc2MzkwMDAwMDo0",
 			 (long long)id);
-		ck_assert_int_eq(get(path, tech, &r), 200);
+		ck_assert_int_eq(http_get(path, tech, &r), 200);
 		http_result_free(&r);
 	}
 	snprintf(path, sizeof(path), "/v1/assets/%lld/timeline?limit=201", (long long)id);
-	ck_assert_int_eq(get(path, tech, &r), 400);
+	ck_assert_int_eq(http_get(path, tech, &r), 400);
 	assert_problem(&r, 400, "limit");
 	http_result_free(&r);
 	free(tech);
@@ -937,7 +865,7 @@ START_TEST(trace_text_round_trips_through_json)
 	json_decref(detail);
 
 	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
-	ck_assert_int_eq(get(path, admin, &r), 200);
+	ck_assert_int_eq(http_get(path, admin, &r), 200);
 	doc = r.json;
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_str_eq(jstr(jpath(doc, "installation", "customer", NULL), "name"), name);
@@ -1010,7 +938,7 @@ START_TEST(trace_keeps_stored_json_with_a_long_number)
 	exec_sql(sql);
 
 	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
-	ck_assert_int_eq(get(path, admin, &r), 200);
+	ck_assert_int_eq(http_get(path, admin, &r), 200);
 	/* 1e400 overflows: jansson refuses that text, so specs fall back to {}. */
 	k = jpath(r.json, "model", "specs", NULL);
 	ck_assert_ptr_nonnull(k);
@@ -1052,7 +980,7 @@ START_TEST(contacts_are_masked_unless_revealed_and_audited)
 
 	/* Masked for every role by default, admins included. */
 	snprintf(path, sizeof(path), "/v1/customers/%lld", (long long)customer);
-	ck_assert_int_eq(get(path, admin, &r), 200);
+	ck_assert_int_eq(http_get(path, admin, &r), 200);
 	c = json_array_get(json_object_get(r.json, "contacts"), 0);
 	ck_assert_str_eq(jstr(c, "name"), "张*");
 	ck_assert_str_eq(jstr(c, "phone"), "139****1234");
@@ -1060,7 +988,7 @@ START_TEST(contacts_are_masked_unless_revealed_and_audited)
 	ck_assert_str_eq(jstr(c, "title"), "设备部经理");
 	ck_assert(json_is_true(json_object_get(r.json, "pii_masked")));
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/customers", tech, &r), 200);
+	ck_assert_int_eq(http_get("/v1/customers", tech, &r), 200);
 	c = json_array_get(
 	    json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "contacts"), 0);
 	ck_assert_str_eq(jstr(c, "phone"), "139****1234");
@@ -1069,7 +997,7 @@ START_TEST(contacts_are_masked_unless_revealed_and_audited)
 
 	/* Revealed for a supervisor who asks, and audited. */
 	snprintf(path, sizeof(path), "/v1/customers/%lld?reveal=pii", (long long)customer);
-	ck_assert_int_eq(get(path, sup, &r), 200);
+	ck_assert_int_eq(http_get(path, sup, &r), 200);
 	c = json_array_get(json_object_get(r.json, "contacts"), 0);
 	ck_assert_str_eq(jstr(c, "name"), "张伟");
 	ck_assert_str_eq(jstr(c, "phone"), "13912341234");
@@ -1083,7 +1011,7 @@ START_TEST(contacts_are_masked_unless_revealed_and_audited)
 
 	/* The trace reveals the same way, audited with the asset. */
 	snprintf(asset, sizeof(asset), "/v1/assets/%lld?reveal=pii", (long long)id);
-	ck_assert_int_eq(get(asset, tech, &r), 200);
+	ck_assert_int_eq(http_get(asset, tech, &r), 200);
 	c = json_array_get(jpath(r.json, "installation", "customer", "contacts", NULL), 0);
 	ck_assert_str_eq(jstr(c, "phone"), "13912341234");
 	http_result_free(&r);
@@ -1091,7 +1019,7 @@ START_TEST(contacts_are_masked_unless_revealed_and_audited)
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'pii.reveal'"
 				    " AND actor = 'tech.sz' AND after LIKE '%\"asset_id\":%'"),
 			 1);
-	ck_assert_int_eq(get("/v1/customers?reveal=pii", sup, &r), 200);
+	ck_assert_int_eq(http_get("/v1/customers?reveal=pii", sup, &r), 200);
 	ck_assert_str_eq(
 	    jstr(json_array_get(json_object_get(json_array_get(json_object_get(r.json, "items"), 0),
 						"contacts"),
@@ -1102,16 +1030,16 @@ START_TEST(contacts_are_masked_unless_revealed_and_audited)
 	ck_assert_int_eq(audit_reveals(customer), 3);
 
 	/* Auditors may not reveal: refused, nothing shown, nothing logged. */
-	ck_assert_int_eq(get(path, auditor, &r), 403);
+	ck_assert_int_eq(http_get(path, auditor, &r), 403);
 	assert_problem(&r, 403, NULL);
 	ck_assert_ptr_null(strstr(r.body, "13912341234"));
 	http_result_free(&r);
-	ck_assert_int_eq(get(asset, auditor, &r), 403);
+	ck_assert_int_eq(http_get(asset, auditor, &r), 403);
 	http_result_free(&r);
 	ck_assert_int_eq(audit_reveals(customer), 3);
 	/* Another value is a bad parameter. */
 	snprintf(path, sizeof(path), "/v1/customers/%lld?reveal=all", (long long)customer);
-	ck_assert_int_eq(get(path, sup, &r), 400);
+	ck_assert_int_eq(http_get(path, sup, &r), 400);
 	assert_problem(&r, 400, "reveal");
 	http_result_free(&r);
 	ck_assert_int_eq(audit_reveals(customer), 3);
@@ -1140,7 +1068,7 @@ static uint64_t listed(const char *path, const char *token)
 	json_t *it;
 	size_t i;
 
-	ck_assert_msg(get(path, token, &r) == 200, "%s: %s", path, r.body);
+	ck_assert_msg(http_get(path, token, &r) == 200, "%s: %s", path, r.body);
 	json_array_foreach(json_object_get(r.json, "items"), i, it)
 		set |= 1ull << jint(it, "id");
 	ck_assert(json_is_null(json_object_get(r.json, "next_cursor")));
@@ -1172,7 +1100,7 @@ START_TEST(search_filters_by_serial_batch_model_region_site_customer)
 	ck_assert_int_eq(make_asset(admin, "A5", "KYN28-12", "B1", gz, 0), 5);
 
 	ck_assert_uint_eq(listed("/v1/assets?serial=A3", admin), B(3));
-	ck_assert_int_eq(get("/v1/assets?serial=A2", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets?serial=A2", admin, &r), 200);
 	{
 		json_t *it = json_array_get(json_object_get(r.json, "items"), 0);
 
@@ -1214,7 +1142,7 @@ START_TEST(search_filters_by_serial_batch_model_region_site_customer)
 				 cursor);
 		else
 			snprintf(path, sizeof(path), "/v1/assets?region=GD&limit=1");
-		ck_assert_int_eq(get(path, admin, &r), 200);
+		ck_assert_int_eq(http_get(path, admin, &r), 200);
 		it = json_array_get(json_object_get(r.json, "items"), 0);
 		if (it) {
 			ck_assert(!(walked & B(jint(it, "id"))));
@@ -1231,16 +1159,16 @@ START_TEST(search_filters_by_serial_batch_model_region_site_customer)
 	ck_assert_uint_eq(walked, B(1) | B(2) | B(4) | B(5));
 
 	/* Unknown values and parameters are named. */
-	ck_assert_int_eq(get("/v1/assets?model=NOPE", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/assets?model=NOPE", admin, &r), 400);
 	assert_problem(&r, 400, "model");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets?region=XX", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/assets?region=XX", admin, &r), 400);
 	assert_problem(&r, 400, "region");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets?customer=abc&colour=red", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/assets?customer=abc&colour=red", admin, &r), 400);
 	assert_problem(&r, 400, "colour");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets?site=0", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/assets?site=0", admin, &r), 400);
 	assert_problem(&r, 400, "site");
 	http_result_free(&r);
 	free(tech);
@@ -1269,7 +1197,7 @@ START_TEST(pagination_walks_every_asset_once)
 
 		snprintf(path, sizeof(path), "/v1/assets?limit=5%s%s", cursor[0] ? "&cursor=" : "",
 			 cursor);
-		ck_assert_int_eq(get(path, admin, &r), 200);
+		ck_assert_int_eq(http_get(path, admin, &r), 200);
 		json_array_foreach(json_object_get(r.json, "items"), i, it) {
 			ck_assert_int_gt(jint(it, "id"), last);
 			last = jint(it, "id");
@@ -1306,19 +1234,19 @@ START_TEST(patch_recomputes_versions_and_audits)
 	json_object_del(json_object_get(body, "installation"), "accepted_at");
 	id = create("/v1/assets", admin, body);
 	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
-	ck_assert_int_eq(get(path, admin, &r), 200);
+	ck_assert_int_eq(http_get(path, admin, &r), 200);
 	version = jint(r.json, "version");
 	ck_assert_str_eq(jstr(jpath(r.json, "warranty", NULL), "status"), "none");
 	http_result_free(&r);
 
 	/* Acceptance recorded: the warranty starts, an event is appended. */
-	ck_assert_int_eq(
-	    send_json("PATCH", path, admin,
-		      json_pack("{s:{s:s}, s:{s:i}, s:I, s:{s:s}}", "installation", "accepted_at",
-				"2024-02-29", "warranty", "months", 12, "sales_owner_id",
-				(json_int_t)owner, "production", "line", "L9"),
-		      &r),
-	    200);
+	ck_assert_int_eq(http_send_body("PATCH", path, admin,
+					json_pack("{s:{s:s}, s:{s:i}, s:I, s:{s:s}}",
+						  "installation", "accepted_at", "2024-02-29",
+						  "warranty", "months", 12, "sales_owner_id",
+						  (json_int_t)owner, "production", "line", "L9"),
+					&r),
+			 200);
 	ck_assert_str_eq(jstr(jpath(r.json, "warranty", NULL), "start"), "2024-02-29");
 	ck_assert_str_eq(jstr(jpath(r.json, "warranty", NULL), "end"), "2025-02-28");
 	ck_assert_str_eq(jstr(jpath(r.json, "production", NULL), "line"), "L9");
@@ -1348,16 +1276,16 @@ START_TEST(patch_recomputes_versions_and_audits)
 	}
 	http_result_free(&r);
 	/* Components are not a PATCH concern; unknown members are named. */
-	ck_assert_int_eq(send_json("PATCH", path, admin,
-				   json_pack("{s:[], s:s}", "components", "serial", "X"), &r),
+	ck_assert_int_eq(http_send_body("PATCH", path, admin,
+					json_pack("{s:[], s:s}", "components", "serial", "X"), &r),
 			 400);
 	assert_problem(&r, 400, "/components");
 	assert_problem(&r, 400, "/serial");
 	http_result_free(&r);
 	/* An acceptance before commissioning is refused, naming it. */
 	ck_assert_int_eq(
-	    send_json("PATCH", path, admin,
-		      json_pack("{s:{s:s}}", "installation", "accepted_at", "2024-01-01"), &r),
+	    http_send_body("PATCH", path, admin,
+			   json_pack("{s:{s:s}}", "installation", "accepted_at", "2024-01-01"), &r),
 	    400);
 	assert_problem(&r, 400, "/installation/accepted_at");
 	http_result_free(&r);
@@ -1366,8 +1294,9 @@ START_TEST(patch_recomputes_versions_and_audits)
 
 	/* Moving it to another site recomputes customer and region. */
 	ck_assert_int_eq(
-	    send_json("PATCH", path, admin,
-		      json_pack("{s:{s:I}}", "installation", "site_id", (json_int_t)site2), &r),
+	    http_send_body("PATCH", path, admin,
+			   json_pack("{s:{s:I}}", "installation", "site_id", (json_int_t)site2),
+			   &r),
 	    200);
 	ck_assert_int_eq(jint(jpath(r.json, "installation", "customer", NULL), "id"), customer2);
 	ck_assert_str_eq(jstr(jpath(r.json, "installation", "site", NULL), "region"), "GZ");
@@ -1391,8 +1320,8 @@ START_TEST(patch_recomputes_versions_and_audits)
 	ck_assert_int_eq(jint(r.json, "version"), version + 1);
 	http_result_free(&r);
 	/* Unknown asset: 404. */
-	ck_assert_int_eq(send_json("PATCH", "/v1/assets/999", admin,
-				   json_pack("{s:s}", "design_revision", "D"), &r),
+	ck_assert_int_eq(http_send_body("PATCH", "/v1/assets/999", admin,
+					json_pack("{s:s}", "design_revision", "D"), &r),
 			 404);
 	http_result_free(&r);
 	free(admin);
@@ -1413,29 +1342,32 @@ START_TEST(moving_a_site_moves_its_assets)
 	id = make_asset(admin, "FT-1", "KYN28-12", "B1", site, 0);
 	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
 	snprintf(site_path, sizeof(site_path), "/v1/sites/%lld", (long long)site);
-	ck_assert_int_eq(get(path, tech_sz, &r), 200);
+	ck_assert_int_eq(http_get(path, tech_sz, &r), 200);
 	http_result_free(&r);
 	ck_assert_int_eq(
-	    send_json("PATCH", site_path, admin,
-		      json_pack("{s:s, s:n, s:n}", "region", "GZ", "latitude", "longitude"), &r),
+	    http_send_body("PATCH", site_path, admin,
+			   json_pack("{s:s, s:n, s:n}", "region", "GZ", "latitude", "longitude"),
+			   &r),
 	    200);
 	ck_assert_str_eq(jstr(r.json, "region"), "GZ");
 	ck_assert(json_is_null(json_object_get(r.json, "latitude")));
 	http_result_free(&r);
-	ck_assert_int_eq(get(path, tech_sz, &r), 404);
+	ck_assert_int_eq(http_get(path, tech_sz, &r), 404);
 	http_result_free(&r);
-	ck_assert_int_eq(get(path, tech_gz, &r), 200);
+	ck_assert_int_eq(http_get(path, tech_gz, &r), 200);
 	ck_assert_str_eq(jstr(jpath(r.json, "installation", "site", NULL), "region"), "GZ");
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'site.update'"),
 			 1);
 	/* Coordinates stay in range and go together. */
 	ck_assert_int_eq(
-	    send_json("PATCH", site_path, admin, json_pack("{s:f}", "latitude", 91.0), &r), 400);
+	    http_send_body("PATCH", site_path, admin, json_pack("{s:f}", "latitude", 91.0), &r),
+	    400);
 	assert_problem(&r, 400, "/latitude");
 	http_result_free(&r);
 	ck_assert_int_eq(
-	    send_json("PATCH", site_path, admin, json_pack("{s:f}", "latitude", 23.1), &r), 400);
+	    http_send_body("PATCH", site_path, admin, json_pack("{s:f}", "latitude", 23.1), &r),
+	    400);
 	assert_problem(&r, 400, "/longitude");
 	http_result_free(&r);
 	free(admin);
@@ -1450,43 +1382,47 @@ START_TEST(catalogue_customers_and_sites_validate_every_field)
 	int64_t tech = harness_seed_user("tech", "technician", "SZ", NULL);
 	struct http_result r;
 
-	ck_assert_int_eq(send_json("POST", "/v1/product-lines", admin,
-				   json_pack("{s:s, s:s}", "code", "bad code", "name", ""), &r),
+	ck_assert_int_eq(http_send_body("POST", "/v1/product-lines", admin,
+					json_pack("{s:s, s:s}", "code", "bad code", "name", ""),
+					&r),
 			 400);
 	assert_problem(&r, 400, "/code");
 	assert_problem(&r, 400, "/name");
 	http_result_free(&r);
 	make_catalogue(admin);
 	ck_assert_int_eq(
-	    send_json("POST", "/v1/models", admin,
-		      json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:s}", "code", "M1", "name",
-				"m", "product_line", "nope", "gtin", "6901234567893", "documents",
-				"title", "t", "url", "ftp://x/y", "specs", "not an object"),
-		      &r),
+	    http_send_body("POST", "/v1/models", admin,
+			   json_pack("{s:s, s:s, s:s, s:s, s:[{s:s, s:s}], s:s}", "code", "M1",
+				     "name", "m", "product_line", "nope", "gtin", "6901234567893",
+				     "documents", "title", "t", "url", "ftp://x/y", "specs",
+				     "not an object"),
+			   &r),
 	    400);
 	assert_problem(&r, 400, "/product_line");
 	assert_problem(&r, 400, "/gtin");
 	assert_problem(&r, 400, "/documents/0/url");
 	assert_problem(&r, 400, "/specs");
 	http_result_free(&r);
-	ck_assert_int_eq(send_json("POST", "/v1/customers", admin,
-				   json_pack("{s:s, s:s, s:s, s:s, s:I, s:[{s:s, s:s}, {s:s}]}",
-					     "code", "C1", "name", "c", "tier", "D", "region", "XX",
-					     "sales_owner_id", (json_int_t)tech, "contacts", "name",
-					     "张伟", "phone", "call me", "title", "x"),
-				   &r),
-			 400);
+	ck_assert_int_eq(
+	    http_send_body("POST", "/v1/customers", admin,
+			   json_pack("{s:s, s:s, s:s, s:s, s:I, s:[{s:s, s:s}, {s:s}]}", "code",
+				     "C1", "name", "c", "tier", "D", "region", "XX",
+				     "sales_owner_id", (json_int_t)tech, "contacts", "name", "张伟",
+				     "phone", "call me", "title", "x"),
+			   &r),
+	    400);
 	assert_problem(&r, 400, "/tier");
 	assert_problem(&r, 400, "/region");
 	assert_problem(&r, 400, "/sales_owner_id");
 	assert_problem(&r, 400, "/contacts/0/phone");
 	assert_problem(&r, 400, "/contacts/1/name");
 	http_result_free(&r);
-	ck_assert_int_eq(send_json("POST", "/v1/sites", admin,
-				   json_pack("{s:i, s:s, s:s, s:s, s:f}", "customer_id", 42, "code",
-					     "S1", "name", "s", "region", "XX", "longitude", 181.0),
-				   &r),
-			 400);
+	ck_assert_int_eq(
+	    http_send_body("POST", "/v1/sites", admin,
+			   json_pack("{s:i, s:s, s:s, s:s, s:f}", "customer_id", 42, "code", "S1",
+				     "name", "s", "region", "XX", "longitude", 181.0),
+			   &r),
+	    400);
 	assert_problem(&r, 400, "/customer_id");
 	assert_problem(&r, 400, "/region");
 	assert_problem(&r, 400, "/longitude");
@@ -1509,23 +1445,25 @@ START_TEST(gtins_are_normalised_and_resolve)
 
 	make_catalogue(admin); /* KYN28-12 has GTIN-13 6901234567892 */
 	/* GTIN-12 (UPC-A) and GTIN-8 are padded to GTIN-14. */
-	ck_assert_int_eq(send_json("POST", "/v1/models", admin,
-				   json_pack("{s:s, s:s, s:s, s:s}", "code", "U1", "name", "u",
-					     "product_line", "switchgear", "gtin", "036000291452"),
-				   &r),
-			 201);
+	ck_assert_int_eq(
+	    http_send_body("POST", "/v1/models", admin,
+			   json_pack("{s:s, s:s, s:s, s:s}", "code", "U1", "name", "u",
+				     "product_line", "switchgear", "gtin", "036000291452"),
+			   &r),
+	    201);
 	ck_assert_str_eq(jstr(r.json, "gtin"), "00036000291452");
 	snprintf(path, sizeof(path), "/v1/models/%lld", (long long)jint(r.json, "id"));
 	http_result_free(&r);
 	ck_assert_int_eq(
-	    send_json("PATCH", path, admin, json_pack("{s:s}", "gtin", "96385074"), &r), 200);
+	    http_send_body("PATCH", path, admin, json_pack("{s:s}", "gtin", "96385074"), &r), 200);
 	ck_assert_str_eq(jstr(r.json, "gtin"), "00000096385074");
 	http_result_free(&r);
 	/* The same GTIN twice is a conflict. */
 	ck_assert_int_eq(
-	    send_json("PATCH", path, admin, json_pack("{s:s}", "gtin", "06901234567892"), &r), 409);
+	    http_send_body("PATCH", path, admin, json_pack("{s:s}", "gtin", "06901234567892"), &r),
+	    409);
 	http_result_free(&r);
-	ck_assert_int_eq(send_json("PATCH", path, admin, json_pack("{s:n}", "gtin"), &r), 200);
+	ck_assert_int_eq(http_send_body("PATCH", path, admin, json_pack("{s:n}", "gtin"), &r), 200);
 	ck_assert(json_is_null(json_object_get(r.json, "gtin")));
 	http_result_free(&r);
 
@@ -1558,12 +1496,12 @@ START_TEST(customers_and_models_change_and_list)
 	c1 = make_customer(admin, "C1", "GD", 0);
 	make_customer(admin, "C2", "NJ", 0);
 	snprintf(path, sizeof(path), "/v1/customers/%lld", (long long)c1);
-	ck_assert_int_eq(
-	    send_json("PATCH", path, admin,
-		      json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s}]}", "name", "新名字", "tier", "B",
-				"contacts", "name", "李娜", "phone", "13800138000", "name", "Wang"),
-		      &r),
-	    200);
+	ck_assert_int_eq(http_send_body("PATCH", path, admin,
+					json_pack("{s:s, s:s, s:[{s:s, s:s}, {s:s}]}", "name",
+						  "新名字", "tier", "B", "contacts", "name", "李娜",
+						  "phone", "13800138000", "name", "Wang"),
+					&r),
+			 200);
 	ck_assert_str_eq(jstr(r.json, "name"), "新名字");
 	ck_assert_str_eq(jstr(r.json, "tier"), "B");
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "contacts")), 2);
@@ -1576,35 +1514,35 @@ START_TEST(customers_and_models_change_and_list)
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action ="
 				    " 'customer.update' AND before LIKE '%strategic%'"),
 			 1);
-	ck_assert_int_eq(get("/v1/customers?tier=B", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/customers?tier=B", admin, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	ck_assert_int_eq(jint(json_array_get(json_object_get(r.json, "items"), 0), "id"), c1);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/customers?code=C2", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/customers?code=C2", admin, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/customers?q=%E6%96%B0", admin, &r), 200); /* 新 */
+	ck_assert_int_eq(http_get("/v1/customers?q=%E6%96%B0", admin, &r), 200); /* 新 */
 	ck_assert_uint_eq(items(r.json), 1);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/customers?limit=1", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/customers?limit=1", admin, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	ck_assert(json_is_string(json_object_get(r.json, "next_cursor")));
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/models?product_line=switchgear&q=xgn", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/models?product_line=switchgear&q=xgn", admin, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "code"),
 			 "XGN15-12");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/product-lines", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/product-lines", admin, &r), 200);
 	ck_assert_uint_eq(items(r.json), 1);
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "name_en"),
 			 "Switchgear");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/models/1", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/models/1", admin, &r), 200);
 	ck_assert_str_eq(jstr(r.json, "design_revision"), "C");
 	ck_assert(json_real_value(jpath(r.json, "specs", "short_circuit_ka", NULL)) == 31.5);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/models/99", admin, &r), 404);
+	ck_assert_int_eq(http_get("/v1/models/99", admin, &r), 404);
 	http_result_free(&r);
 	free(admin);
 }
@@ -1668,7 +1606,7 @@ START_TEST(demo_registry_has_every_warranty_status)
 		tech = strdup(jstr(r.json, "access_token"));
 		http_result_free(&r);
 	}
-	ck_assert_int_eq(get("/v1/assets?limit=200", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets?limit=200", admin, &r), 200);
 	list = json_object_get(r.json, "items");
 	ck_assert_uint_eq(json_array_size(list), 30);
 	ck_assert_int_ge(status_count(list, "expiring", 1, 29), 1);
@@ -1678,7 +1616,7 @@ START_TEST(demo_registry_has_every_warranty_status)
 	ck_assert_int_ge(status_count(list, "in_warranty", 365, 100000), 1);
 	ck_assert_int_ge(status_count(list, "none", 0, 0), 1);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/assets/1", tech, &r), 200);
+	ck_assert_int_eq(http_get("/v1/assets/1", tech, &r), 200);
 	ck_assert_uint_ge(json_array_size(json_object_get(r.json, "latest_events")), 5);
 	http_result_free(&r);
 	free(admin);

@@ -28,14 +28,6 @@
 static char mnt[300];
 static int mounted;
 
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
 /* One Shenzhen unit that C-SZ covers, so an admin can open tickets. */
 static void seed_world(void)
 {
@@ -86,12 +78,8 @@ static int move_to_small_disk(void)
 	snprintf(cfg.listen, sizeof(cfg.listen), "127.0.0.1:0");
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", db);
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/data", mnt);
-	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s",
-		 getenv("FIELDTRACE_TEST_CERT") ? getenv("FIELDTRACE_TEST_CERT")
-						: "certs/server.pem");
-	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s",
-		 getenv("FIELDTRACE_TEST_KEY") ? getenv("FIELDTRACE_TEST_KEY")
-					       : "certs/server.key");
+	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", harness_cert_file());
+	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", harness_key_file());
 	cfg.threads = 8;
 	cfg.scheduler_interval_ms = 0;
 	cfg.access_log = 0;

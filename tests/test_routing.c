@@ -17,84 +17,18 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int64_t count_rows(const char *sql)
+/* exec_sql with printf arguments (at most 2 KiB of SQL once formatted). */
+static void exec_sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void exec_sqlf(const char *fmt, ...)
 {
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static void exec_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void exec_sql(const char *fmt, ...)
-{
-	char sql[2048], *err = NULL;
+	char sql[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof(sql), fmt, ap);
 	va_end(ap);
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t jint(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-/* Sends body (stolen) as JSON. */
-static long send_json(const char *method, const char *path, const char *token, json_t *body,
-		      struct http_result *r)
-{
-	char *text;
-	long status;
-
-	ck_assert_ptr_nonnull(body);
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	status = http_json(method, path, token, text, r);
-	free(text);
-	return status;
-}
-
-static long get(const char *path, const char *token, struct http_result *r)
-{
-	return http_json("GET", path, token, NULL, r);
-}
-
-/* Sends raw JSON text and asserts a 400 naming pointer; frees the answer. */
-static void bad_input(const char *method, const char *path, const char *token, const char *body,
-		      const char *pointer)
-{
-	struct http_result r;
-
-	http_json(method, path, token, body, &r);
-	if (r.status != 400)
-		ck_abort_msg("%s %s %s: %ld %s", method, path, body, r.status, r.body);
-	assert_problem(&r, 400, pointer);
-	http_result_free(&r);
-}
-
-static void expect_status(const char *method, const char *path, const char *token, const char *body,
-			  long status)
-{
-	struct http_result r;
-
-	http_json(method, path, token, body, &r);
-	ck_assert_msg(r.status == status, "%s %s: %ld, not %ld: %s", method, path, r.status, status,
-		      r.body);
-	http_result_free(&r);
+	exec_sql(sql);
 }
 
 static int64_t create(const char *path, const char *token, json_t *body)
@@ -102,7 +36,7 @@ static int64_t create(const char *path, const char *token, json_t *body)
 	struct http_result r;
 	int64_t id;
 
-	ck_assert_msg(send_json("POST", path, token, body, &r) == 201, "POST %s: %ld %s", path,
+	ck_assert_msg(http_send_body("POST", path, token, body, &r) == 201, "POST %s: %ld %s", path,
 		      r.status, r.body);
 	id = jint(r.json, "id");
 	http_result_free(&r);
@@ -116,8 +50,8 @@ static void product_lines(const char *admin)
 
 	for (size_t i = 0; i < 3; i++) {
 		ck_assert_int_eq(
-		    send_json("POST", "/v1/product-lines", admin,
-			      json_pack("{s:s, s:s}", "code", codes[i], "name", codes[i]), &r),
+		    http_send_body("POST", "/v1/product-lines", admin,
+				   json_pack("{s:s, s:s}", "code", codes[i], "name", codes[i]), &r),
 		    201);
 		http_result_free(&r);
 	}
@@ -130,7 +64,7 @@ static void set_coverage(const char *admin, const char *centre, const char *regi
 
 	snprintf(path, sizeof(path), "/v1/centres/%s/coverage", centre);
 	snprintf(body, sizeof(body), "{\"regions\":%s,\"product_lines\":%s}", regions, lines);
-	expect_status("PUT", path, admin, body, 200);
+	http_expect("PUT", path, admin, body, 200);
 }
 
 /* A site in region, of a customer made on first use; with a position
@@ -167,7 +101,7 @@ static void add_tickets(const char *centre, const char *status, int n, int64_t a
 	else
 		snprintf(who, sizeof(who), "NULL");
 	for (int i = 0; i < n; i++)
-		exec_sql(
+		exec_sqlf(
 		    "INSERT INTO tickets(channel, category, subcategory, status, title, impact,"
 		    " urgency, priority, customer_tier, customer_id, region_path,"
 		    " warranty_status, billable, centre_code, assignee_id, response_due,"
@@ -188,7 +122,7 @@ static void preview(const char *token, int64_t site, const char *line, const cha
 
 	snprintf(path, sizeof(path), "/v1/routing/preview?site=%lld%s%s", (long long)site,
 		 line ? "&product_line=" : "", line ? line : "");
-	ck_assert_msg(get(path, token, &r) == 200, "%s: %ld %s", path, r.status, r.body);
+	ck_assert_msg(http_get(path, token, &r) == 200, "%s: %ld %s", path, r.status, r.body);
 	ck_assert_msg(strcmp(jstr(r.json, "centre"), centre) == 0 &&
 			  strcmp(jstr(r.json, "rule"), rule) == 0,
 		      "%s: wanted %s by %s, got %s", path, centre, rule, r.body);
@@ -219,7 +153,7 @@ START_TEST(coverage_replaced_read_and_audited)
 	struct http_result r;
 
 	product_lines(admin);
-	ck_assert_int_eq(get("/v1/centres/C-GZ/coverage", tech, &r), 200);
+	ck_assert_int_eq(http_get("/v1/centres/C-GZ/coverage", tech, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "regions")), 0);
 	http_result_free(&r);
 
@@ -234,7 +168,7 @@ START_TEST(coverage_replaced_read_and_audited)
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "product_lines")), 2);
 	http_result_free(&r);
 
-	ck_assert_int_eq(get("/v1/centres/C-GZ/coverage", tech, &r), 200);
+	ck_assert_int_eq(http_get("/v1/centres/C-GZ/coverage", tech, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "regions")), 2);
 	ck_assert_str_eq(
 	    json_string_value(json_array_get(json_object_get(r.json, "product_lines"), 0)),
@@ -265,36 +199,42 @@ START_TEST(coverage_bad_input_names_the_member_and_stores_nothing)
 
 	product_lines(admin);
 	set_coverage(admin, "C-SZ", "[\"SZ\"]", "[\"relay\"]");
-	bad_input("PUT", p, admin, "{\"regions\":[\"SZ\",\"GD\",\"XX\"],\"product_lines\":[]}",
-		  "/regions/2");
-	bad_input("PUT", p, admin, "{\"regions\":[],\"product_lines\":[\"nope\"]}",
-		  "/product_lines/0");
-	bad_input("PUT", p, admin, "{\"regions\":[\"SZ\",\"SZ\"],\"product_lines\":[]}",
-		  "/regions/1");
-	bad_input("PUT", p, admin, "{\"regions\":[],\"product_lines\":[\"relay\",\"relay\"]}",
-		  "/product_lines/1");
-	bad_input("PUT", p, admin, "{\"regions\":[7],\"product_lines\":[]}", "/regions/0");
-	bad_input("PUT", p, admin, "{\"regions\":[\"\"],\"product_lines\":[]}", "/regions/0");
-	bad_input("PUT", p, admin,
-		  "{\"regions\":[\"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ\"],\"product_lines\":[]}",
-		  "/regions/0");
-	bad_input("PUT", p, admin, "{\"regions\":[]}", "/product_lines");
-	bad_input("PUT", p, admin, "{\"product_lines\":[]}", "/regions");
-	bad_input("PUT", p, admin, "{\"regions\":\"SZ\",\"product_lines\":[]}", "/regions");
-	bad_input("PUT", p, admin, "{\"regions\":null,\"product_lines\":[]}", "/regions");
-	bad_input("PUT", p, admin, "{\"regions\":[],\"product_lines\":[],\"x\":1}", "/x");
+	http_expect_invalid("PUT", p, admin,
+			    "{\"regions\":[\"SZ\",\"GD\",\"XX\"],\"product_lines\":[]}",
+			    "/regions/2");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":[],\"product_lines\":[\"nope\"]}",
+			    "/product_lines/0");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":[\"SZ\",\"SZ\"],\"product_lines\":[]}",
+			    "/regions/1");
+	http_expect_invalid("PUT", p, admin,
+			    "{\"regions\":[],\"product_lines\":[\"relay\",\"relay\"]}",
+			    "/product_lines/1");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":[7],\"product_lines\":[]}",
+			    "/regions/0");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":[\"\"],\"product_lines\":[]}",
+			    "/regions/0");
+	http_expect_invalid(
+	    "PUT", p, admin,
+	    "{\"regions\":[\"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ\"],\"product_lines\":[]}",
+	    "/regions/0");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":[]}", "/product_lines");
+	http_expect_invalid("PUT", p, admin, "{\"product_lines\":[]}", "/regions");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":\"SZ\",\"product_lines\":[]}",
+			    "/regions");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":null,\"product_lines\":[]}", "/regions");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":[],\"product_lines\":[],\"x\":1}", "/x");
 	n = (size_t)snprintf(big, sizeof(big), "{\"regions\":[");
 	for (int i = 0; i < 257; i++)
 		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"SZ\"", i ? "," : "");
 	snprintf(big + n, sizeof(big) - n, "],\"product_lines\":[]}");
-	bad_input("PUT", p, admin, big, "/regions");
+	http_expect_invalid("PUT", p, admin, big, "/regions");
 	/* Every problem at once. */
-	bad_input("PUT", p, admin, "{\"regions\":[\"XX\"],\"product_lines\":[\"nope\"]}",
-		  "/product_lines/0");
+	http_expect_invalid("PUT", p, admin, "{\"regions\":[\"XX\"],\"product_lines\":[\"nope\"]}",
+			    "/product_lines/0");
 
-	expect_status("PUT", "/v1/centres/C-XX/coverage", admin,
-		      "{\"regions\":[],\"product_lines\":[]}", 404);
-	expect_status("GET", "/v1/centres/C-XX/coverage", admin, NULL, 404);
+	http_expect("PUT", "/v1/centres/C-XX/coverage", admin,
+		    "{\"regions\":[],\"product_lines\":[]}", 404);
+	http_expect("GET", "/v1/centres/C-XX/coverage", admin, NULL, 404);
 	/* Nothing changed. */
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM centre_regions WHERE region_code = 'SZ'"),
 			 1);
@@ -318,23 +258,23 @@ START_TEST(coverage_scope_by_role)
 
 	product_lines(admin);
 	/* A supervisor changes centres of their region, within their region. */
-	expect_status("PUT", "/v1/centres/C-SZ/coverage", sup,
-		      "{\"regions\":[\"SZ\",\"GD\"],\"product_lines\":[\"relay\"]}", 200);
-	bad_input("PUT", "/v1/centres/C-SZ/coverage", sup,
-		  "{\"regions\":[\"SZ\",\"NJ\"],\"product_lines\":[]}", "/regions/1");
-	expect_status("PUT", "/v1/centres/C-NJ/coverage", sup, body, 403);
+	http_expect("PUT", "/v1/centres/C-SZ/coverage", sup,
+		    "{\"regions\":[\"SZ\",\"GD\"],\"product_lines\":[\"relay\"]}", 200);
+	http_expect_invalid("PUT", "/v1/centres/C-SZ/coverage", sup,
+			    "{\"regions\":[\"SZ\",\"NJ\"],\"product_lines\":[]}", "/regions/1");
+	http_expect("PUT", "/v1/centres/C-NJ/coverage", sup, body, 403);
 	/* What an admin gave beyond the region may be kept, not added. */
 	set_coverage(admin, "C-GZ", "[\"GZ\",\"JS\"]", "[]");
-	expect_status("PUT", "/v1/centres/C-GZ/coverage", sup,
-		      "{\"regions\":[\"JS\",\"GZ\",\"GD\"],\"product_lines\":[]}", 200);
-	bad_input("PUT", "/v1/centres/C-GZ/coverage", sup,
-		  "{\"regions\":[\"JS\",\"NJ\"],\"product_lines\":[]}", "/regions/1");
+	http_expect("PUT", "/v1/centres/C-GZ/coverage", sup,
+		    "{\"regions\":[\"JS\",\"GZ\",\"GD\"],\"product_lines\":[]}", 200);
+	http_expect_invalid("PUT", "/v1/centres/C-GZ/coverage", sup,
+			    "{\"regions\":[\"JS\",\"NJ\"],\"product_lines\":[]}", "/regions/1");
 	/* Other roles may read but not change. */
-	expect_status("PUT", "/v1/centres/C-SZ/coverage", disp, body, 403);
-	expect_status("PUT", "/v1/centres/C-SZ/coverage", tech, body, 403);
-	expect_status("PUT", "/v1/centres/C-SZ/coverage", NULL, body, 401);
-	expect_status("GET", "/v1/centres/C-SZ/coverage", NULL, NULL, 401);
-	ck_assert_int_eq(get("/v1/centres/C-SZ/coverage", disp, &r), 200);
+	http_expect("PUT", "/v1/centres/C-SZ/coverage", disp, body, 403);
+	http_expect("PUT", "/v1/centres/C-SZ/coverage", tech, body, 403);
+	http_expect("PUT", "/v1/centres/C-SZ/coverage", NULL, body, 401);
+	http_expect("GET", "/v1/centres/C-SZ/coverage", NULL, NULL, 401);
+	ck_assert_int_eq(http_get("/v1/centres/C-SZ/coverage", disp, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "regions")), 2);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM centre_regions"), 5);
@@ -374,7 +314,7 @@ START_TEST(skills_replaced_and_listed)
 
 	add_tickets("C-SZ", "assigned", 2, tech);
 	add_tickets("C-SZ", "closed", 3, tech);
-	ck_assert_int_eq(get("/v1/technicians?centre=C-SZ", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians?centre=C-SZ", admin, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 1);
 	item = json_array_get(json_object_get(r.json, "items"), 0);
 	ck_assert_str_eq(jstr(item, "username"), "tech1");
@@ -386,7 +326,7 @@ START_TEST(skills_replaced_and_listed)
 	http_result_free(&r);
 
 	/* An empty list clears them. */
-	expect_status("PUT", path, admin, "{\"skills\":[]}", 200);
+	http_expect("PUT", path, admin, "{\"skills\":[]}", 200);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM technician_skills"), 0);
 	free(admin);
 }
@@ -401,45 +341,47 @@ START_TEST(skills_bad_input_names_the_member_and_stores_nothing)
 
 	product_lines(admin);
 	snprintf(path, sizeof(path), "/v1/technicians/%lld/skills", (long long)tech);
-	expect_status("PUT", path, admin, "{\"skills\":[{\"product_line\":\"relay\",\"level\":3}]}",
-		      200);
+	http_expect("PUT", path, admin, "{\"skills\":[{\"product_line\":\"relay\",\"level\":3}]}",
+		    200);
 #define S(x) "{\"skills\":[" x "]}"
-	bad_input("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":0}"),
-		  "/skills/0/level");
-	bad_input("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":6}"),
-		  "/skills/0/level");
-	bad_input("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":\"3\"}"),
-		  "/skills/0/level");
-	bad_input("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":2.5}"),
-		  "/skills/0/level");
-	bad_input("PUT", path, admin, S("{\"product_line\":\"relay\"}"), "/skills/0/level");
-	bad_input("PUT", path, admin, S("{\"level\":3}"), "/skills/0/product_line");
-	bad_input("PUT", path, admin,
-		  S("{\"product_line\":\"relay\",\"level\":3},{\"product_line\":\"nope\","
-		    "\"level\":3}"),
-		  "/skills/1/product_line");
-	bad_input("PUT", path, admin,
-		  S("{\"product_line\":\"relay\",\"level\":3},{\"product_line\":\"relay\","
-		    "\"level\":4}"),
-		  "/skills/1/product_line");
-	bad_input("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":3,\"x\":1}"),
-		  "/skills/0/x");
-	bad_input("PUT", path, admin, S("\"relay\""), "/skills/0");
-	bad_input("PUT", path, admin, S("{\"product_line\":7,\"level\":3}"),
-		  "/skills/0/product_line");
-	bad_input("PUT", path, admin, "{\"skills\":{}}", "/skills");
-	bad_input("PUT", path, admin, "{}", "/skills");
-	bad_input("PUT", path, admin, "{\"skills\":[],\"extra\":true}", "/extra");
+	http_expect_invalid("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":0}"),
+			    "/skills/0/level");
+	http_expect_invalid("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":6}"),
+			    "/skills/0/level");
+	http_expect_invalid("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":\"3\"}"),
+			    "/skills/0/level");
+	http_expect_invalid("PUT", path, admin, S("{\"product_line\":\"relay\",\"level\":2.5}"),
+			    "/skills/0/level");
+	http_expect_invalid("PUT", path, admin, S("{\"product_line\":\"relay\"}"),
+			    "/skills/0/level");
+	http_expect_invalid("PUT", path, admin, S("{\"level\":3}"), "/skills/0/product_line");
+	http_expect_invalid("PUT", path, admin,
+			    S("{\"product_line\":\"relay\",\"level\":3},{\"product_line\":\"nope\","
+			      "\"level\":3}"),
+			    "/skills/1/product_line");
+	http_expect_invalid(
+	    "PUT", path, admin,
+	    S("{\"product_line\":\"relay\",\"level\":3},{\"product_line\":\"relay\","
+	      "\"level\":4}"),
+	    "/skills/1/product_line");
+	http_expect_invalid("PUT", path, admin,
+			    S("{\"product_line\":\"relay\",\"level\":3,\"x\":1}"), "/skills/0/x");
+	http_expect_invalid("PUT", path, admin, S("\"relay\""), "/skills/0");
+	http_expect_invalid("PUT", path, admin, S("{\"product_line\":7,\"level\":3}"),
+			    "/skills/0/product_line");
+	http_expect_invalid("PUT", path, admin, "{\"skills\":{}}", "/skills");
+	http_expect_invalid("PUT", path, admin, "{}", "/skills");
+	http_expect_invalid("PUT", path, admin, "{\"skills\":[],\"extra\":true}", "/extra");
 #undef S
 	/* Not a technician, unknown, not an id. */
 	snprintf(path, sizeof(path), "/v1/technicians/%lld/skills", (long long)disp);
-	expect_status("PUT", path, admin, "{\"skills\":[]}", 404);
-	expect_status("PUT", "/v1/technicians/99999/skills", admin, "{\"skills\":[]}", 404);
-	expect_status("PUT", "/v1/technicians/abc/skills", admin, "{\"skills\":[]}", 404);
+	http_expect("PUT", path, admin, "{\"skills\":[]}", 404);
+	http_expect("PUT", "/v1/technicians/99999/skills", admin, "{\"skills\":[]}", 404);
+	http_expect("PUT", "/v1/technicians/abc/skills", admin, "{\"skills\":[]}", 404);
 	/* A disabled technician is no technician. */
-	exec_sql("UPDATE users SET disabled = 1 WHERE id = %lld", (long long)tech);
+	exec_sqlf("UPDATE users SET disabled = 1 WHERE id = %lld", (long long)tech);
 	snprintf(path, sizeof(path), "/v1/technicians/%lld/skills", (long long)tech);
-	expect_status("PUT", path, admin, "{\"skills\":[]}", 404);
+	http_expect("PUT", path, admin, "{\"skills\":[]}", 404);
 
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM technician_skills WHERE product_line ="
 				    " 'relay' AND level = 3"),
@@ -475,54 +417,54 @@ START_TEST(skills_and_technicians_scope_by_role)
 	snprintf(p_gz, sizeof(p_gz), "/v1/technicians/%lld/skills", (long long)t_gz);
 	snprintf(p_nj, sizeof(p_nj), "/v1/technicians/%lld/skills", (long long)t_nj);
 
-	expect_status("PUT", p_sz, disp, body, 200);
-	expect_status("PUT", p_gz, disp, body, 404);
-	expect_status("PUT", p_sz, sup, body, 200);
-	expect_status("PUT", p_gz, sup, body, 200);
-	expect_status("PUT", p_nj, sup, body, 404);
-	expect_status("PUT", p_nj, sup_js, body, 200);
-	expect_status("PUT", p_nj, admin, body, 200);
-	expect_status("PUT", p_sz, tech, body, 403);
-	expect_status("PUT", p_sz, sales, body, 403);
-	expect_status("PUT", p_sz, auditor, body, 403);
-	expect_status("PUT", p_sz, NULL, body, 401);
+	http_expect("PUT", p_sz, disp, body, 200);
+	http_expect("PUT", p_gz, disp, body, 404);
+	http_expect("PUT", p_sz, sup, body, 200);
+	http_expect("PUT", p_gz, sup, body, 200);
+	http_expect("PUT", p_nj, sup, body, 404);
+	http_expect("PUT", p_nj, sup_js, body, 200);
+	http_expect("PUT", p_nj, admin, body, 200);
+	http_expect("PUT", p_sz, tech, body, 403);
+	http_expect("PUT", p_sz, sales, body, 403);
+	http_expect("PUT", p_sz, auditor, body, 403);
+	http_expect("PUT", p_sz, NULL, body, 401);
 
-	ck_assert_int_eq(get("/v1/technicians", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians", admin, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 3); /* not "gone" */
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/technicians", auditor, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians", auditor, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 3);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/technicians", sup, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians", sup, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 2);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/technicians", disp, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians", disp, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 1);
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "username"),
 			 "tech.sz");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/technicians?centre=C-NJ", disp, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians?centre=C-NJ", disp, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 0);
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/technicians?centre=C-GZ", sup, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians?centre=C-GZ", sup, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 1);
 	http_result_free(&r);
 	/* Pages. */
-	ck_assert_int_eq(get("/v1/technicians?limit=2", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians?limit=2", admin, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 2);
 	ck_assert_ptr_nonnull(jstr(r.json, "next_cursor"));
 	http_result_free(&r);
 
-	ck_assert_int_eq(get("/v1/technicians?centre=C-XX", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/technicians?centre=C-XX", admin, &r), 400);
 	assert_problem(&r, 400, "centre");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/technicians?cursor=zz", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/technicians?cursor=zz", admin, &r), 400);
 	assert_problem(&r, 400, "cursor");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/technicians?role=x", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/technicians?role=x", admin, &r), 400);
 	http_result_free(&r);
-	expect_status("GET", "/v1/technicians", tech, NULL, 403);
-	expect_status("GET", "/v1/technicians", sales, NULL, 403);
+	http_expect("GET", "/v1/technicians", tech, NULL, 403);
+	http_expect("GET", "/v1/technicians", sales, NULL, 403);
 	free(admin);
 	free(sup);
 	free(sup_js);
@@ -554,12 +496,12 @@ START_TEST(duty_reported_by_the_technician)
 	ck_assert(json_real_value(json_object_get(r.json, "longitude")) == 114.05);
 	http_result_free(&r);
 	/* Integers are numbers too. */
-	expect_status("PUT", "/v1/me/duty", tech,
-		      "{\"on_duty\":true,\"latitude\":22,"
-		      "\"longitude\":114}",
-		      200);
+	http_expect("PUT", "/v1/me/duty", tech,
+		    "{\"on_duty\":true,\"latitude\":22,"
+		    "\"longitude\":114}",
+		    200);
 
-	ck_assert_int_eq(get("/v1/technicians", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/technicians", admin, &r), 200);
 	item = json_array_get(json_object_get(r.json, "items"), 0);
 	ck_assert(json_is_true(json_object_get(item, "on_duty")));
 	ck_assert(json_number_value(json_object_get(item, "latitude")) == 22);
@@ -584,28 +526,30 @@ START_TEST(duty_bad_input_names_the_member_and_stores_nothing)
 	char *disp = harness_user_token("disp1", "dispatcher", "SZ", "C-SZ");
 	const char *p = "/v1/me/duty";
 
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"latitude\":22.5}", "/longitude");
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"longitude\":114}", "/latitude");
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"latitude\":90.5,\"longitude\":114}",
-		  "/latitude");
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"latitude\":-91,\"longitude\":114}",
-		  "/latitude");
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"latitude\":22,\"longitude\":180.01}",
-		  "/longitude");
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"latitude\":22,\"longitude\":-181}",
-		  "/longitude");
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"latitude\":\"22\",\"longitude\":114}",
-		  "/latitude");
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"latitude\":null,\"longitude\":null}",
-		  "/latitude");
-	bad_input("PUT", p, tech, "{\"latitude\":22,\"longitude\":114}", "/on_duty");
-	bad_input("PUT", p, tech, "{\"on_duty\":\"yes\"}", "/on_duty");
-	bad_input("PUT", p, tech, "{\"on_duty\":1}", "/on_duty");
-	bad_input("PUT", p, tech, "{\"on_duty\":true,\"where\":\"here\"}", "/where");
-	bad_input("PUT", p, tech, "[true]", NULL);
-	expect_status("PUT", p, admin, "{\"on_duty\":true}", 403);
-	expect_status("PUT", p, disp, "{\"on_duty\":true}", 403);
-	expect_status("PUT", p, NULL, "{\"on_duty\":true}", 401);
+	http_expect_invalid("PUT", p, tech, "{\"on_duty\":true,\"latitude\":22.5}", "/longitude");
+	http_expect_invalid("PUT", p, tech, "{\"on_duty\":true,\"longitude\":114}", "/latitude");
+	http_expect_invalid("PUT", p, tech,
+			    "{\"on_duty\":true,\"latitude\":90.5,\"longitude\":114}", "/latitude");
+	http_expect_invalid("PUT", p, tech, "{\"on_duty\":true,\"latitude\":-91,\"longitude\":114}",
+			    "/latitude");
+	http_expect_invalid("PUT", p, tech,
+			    "{\"on_duty\":true,\"latitude\":22,\"longitude\":180.01}",
+			    "/longitude");
+	http_expect_invalid("PUT", p, tech, "{\"on_duty\":true,\"latitude\":22,\"longitude\":-181}",
+			    "/longitude");
+	http_expect_invalid("PUT", p, tech,
+			    "{\"on_duty\":true,\"latitude\":\"22\",\"longitude\":114}",
+			    "/latitude");
+	http_expect_invalid("PUT", p, tech,
+			    "{\"on_duty\":true,\"latitude\":null,\"longitude\":null}", "/latitude");
+	http_expect_invalid("PUT", p, tech, "{\"latitude\":22,\"longitude\":114}", "/on_duty");
+	http_expect_invalid("PUT", p, tech, "{\"on_duty\":\"yes\"}", "/on_duty");
+	http_expect_invalid("PUT", p, tech, "{\"on_duty\":1}", "/on_duty");
+	http_expect_invalid("PUT", p, tech, "{\"on_duty\":true,\"where\":\"here\"}", "/where");
+	http_expect_invalid("PUT", p, tech, "[true]", NULL);
+	http_expect("PUT", p, admin, "{\"on_duty\":true}", 403);
+	http_expect("PUT", p, disp, "{\"on_duty\":true}", 403);
+	http_expect("PUT", p, NULL, "{\"on_duty\":true}", 401);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM technician_status"), 0);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action ="
 				    " 'technician.duty'"),
@@ -788,30 +732,30 @@ START_TEST(routing_preview_bad_input_and_scope)
 
 	product_lines(admin);
 	sz = make_site(admin, "S-SZ", "SZ", 1, 22.52, 113.89);
-	ck_assert_int_eq(get("/v1/routing/preview", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/routing/preview", admin, &r), 400);
 	assert_problem(&r, 400, "site");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/routing/preview?site=abc", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/routing/preview?site=abc", admin, &r), 400);
 	assert_problem(&r, 400, "site");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/routing/preview?site=99999", admin, &r), 400);
+	ck_assert_int_eq(http_get("/v1/routing/preview?site=99999", admin, &r), 400);
 	assert_problem(&r, 400, "site");
 	http_result_free(&r);
 	snprintf(path, sizeof(path), "/v1/routing/preview?site=%lld&product_line=nope",
 		 (long long)sz);
-	ck_assert_int_eq(get(path, admin, &r), 400);
+	ck_assert_int_eq(http_get(path, admin, &r), 400);
 	assert_problem(&r, 400, "product_line");
 	http_result_free(&r);
 	snprintf(path, sizeof(path), "/v1/routing/preview?site=%lld", (long long)sz);
-	ck_assert_int_eq(get(path, sup_js, &r), 400); /* not in their region */
+	ck_assert_int_eq(http_get(path, sup_js, &r), 400); /* not in their region */
 	assert_problem(&r, 400, "site");
 	http_result_free(&r);
-	expect_status("GET", path, tech, NULL, 403);
-	expect_status("GET", path, NULL, NULL, 401);
+	http_expect("GET", path, tech, NULL, 403);
+	http_expect("GET", path, NULL, NULL, 401);
 	/* Nothing to route to. */
 	exec_sql("UPDATE users SET centre_code = NULL");
 	exec_sql("DELETE FROM centres");
-	ck_assert_int_eq(get(path, admin, &r), 422);
+	ck_assert_int_eq(http_get(path, admin, &r), 422);
 	http_result_free(&r);
 	free(admin);
 	free(sup_js);
@@ -841,26 +785,27 @@ START_TEST(candidates_ranked_with_reasons)
 	exec_sql("UPDATE users SET disabled = 1 WHERE username = 'f.gone'");
 	exec_sql(
 	    "INSERT INTO product_lines(code, name) VALUES ('switchgear', 's'), ('relay', 'r')");
-	exec_sql("INSERT INTO technician_skills VALUES (%lld, 'switchgear', 5), (%lld, "
-		 "'switchgear', 3), (%lld, 'switchgear', 3), (%lld, 'switchgear', 3),"
-		 " (%lld, 'relay', 5)",
-		 (long long)a, (long long)b, (long long)c, (long long)d, (long long)e);
-	exec_sql("INSERT INTO technician_status VALUES (%lld, 0, 22.54, 114.06, 0),"
-		 " (%lld, 1, 22.54, 114.06, 0), (%lld, 1, 23.0, 114.5, 0),"
-		 " (%lld, 1, 22.6, 114.1, 0)",
-		 (long long)a, (long long)b, (long long)c, (long long)d);
+	exec_sqlf("INSERT INTO technician_skills VALUES (%lld, 'switchgear', 5), (%lld, "
+		  "'switchgear', 3), (%lld, 'switchgear', 3), (%lld, 'switchgear', 3),"
+		  " (%lld, 'relay', 5)",
+		  (long long)a, (long long)b, (long long)c, (long long)d, (long long)e);
+	exec_sqlf("INSERT INTO technician_status VALUES (%lld, 0, 22.54, 114.06, 0),"
+		  " (%lld, 1, 22.54, 114.06, 0), (%lld, 1, 23.0, 114.5, 0),"
+		  " (%lld, 1, 22.6, 114.1, 0)",
+		  (long long)a, (long long)b, (long long)c, (long long)d);
 	exec_sql("INSERT INTO customers(code, name, tier, created_at, updated_at)"
 		 " VALUES ('C1', 'c', 'A', 0, 0)");
 	/* b has one open job (and a closed one, which does not count). */
-	exec_sql("INSERT INTO tickets(channel, category, subcategory, status, title, impact,"
-		 " urgency, priority, customer_tier, customer_id, region_path, warranty_status,"
-		 " billable, centre_code, assignee_id, response_due, arrival_due, resolution_due,"
-		 " created_at, updated_at) VALUES"
-		 " ('app', 'fault_repair', 'repair', 'accepted', 't', 'unit', 'high', 'P2', 'A', 1,"
-		 " '/CN/GD/SZ/', 'none', 0, 'C-SZ', %lld, 0, 0, 0, 0, 0),"
-		 " ('app', 'fault_repair', 'repair', 'closed', 't', 'unit', 'high', 'P2', 'A', 1,"
-		 " '/CN/GD/SZ/', 'none', 0, 'C-SZ', %lld, 0, 0, 0, 0, 0)",
-		 (long long)b, (long long)b);
+	exec_sqlf(
+	    "INSERT INTO tickets(channel, category, subcategory, status, title, impact,"
+	    " urgency, priority, customer_tier, customer_id, region_path, warranty_status,"
+	    " billable, centre_code, assignee_id, response_due, arrival_due, resolution_due,"
+	    " created_at, updated_at) VALUES"
+	    " ('app', 'fault_repair', 'repair', 'accepted', 't', 'unit', 'high', 'P2', 'A', 1,"
+	    " '/CN/GD/SZ/', 'none', 0, 'C-SZ', %lld, 0, 0, 0, 0, 0),"
+	    " ('app', 'fault_repair', 'repair', 'closed', 't', 'unit', 'high', 'P2', 'A', 1,"
+	    " '/CN/GD/SZ/', 'none', 0, 'C-SZ', %lld, 0, 0, 0, 0, 0)",
+	    (long long)b, (long long)b);
 
 	ck_assert_int_eq(routing_candidates(H.db, &in, &items), ERR_OK);
 	ck_assert_uint_eq(json_array_size(items), 5);

@@ -22,63 +22,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t jint(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-static long get(const char *path, const char *token, struct http_result *r)
-{
-	return http_json("GET", path, token, NULL, r);
-}
-
-/* method path with a JSON body; asserts the status and frees the answer. */
-static void expect(const char *method, const char *path, const char *token, const char *body,
-		   long status)
-{
-	struct http_result r;
-
-	ck_assert_msg(http_json(method, path, token, body, &r) == status, "%s %s: %ld %s", method,
-		      path, r.status, r.body);
-	http_result_free(&r);
-}
-
-/* Asserts a 400 naming pointer (a JSON pointer or a parameter name). */
-static void expect_invalid(const char *method, const char *path, const char *token,
-			   const char *body, const char *pointer)
-{
-	struct http_result r;
-
-	http_json(method, path, token, body, &r);
-	assert_problem(&r, 400, pointer);
-	http_result_free(&r);
-}
-
 static int64_t audits(const char *action)
 {
 	char sql[160];
@@ -120,7 +63,7 @@ static json_t *quote(const char *token, const char *tier, const char *impact, co
 	snprintf(path, sizeof(path),
 		 "/v1/service-levels/quote?tier=%s&impact=%s&urgency=%s%s%s&at=%s:00%%2B08:00",
 		 tier, impact, urgency, category ? "&category=" : "", category ? category : "", at);
-	ck_assert_msg(get(path, token, &r) == 200, "%s: %ld %s", path, r.status, r.body);
+	ck_assert_msg(http_get(path, token, &r) == 200, "%s: %ld %s", path, r.status, r.body);
 	doc = json_incref(r.json);
 	http_result_free(&r);
 	return doc;
@@ -159,7 +102,7 @@ START_TEST(catalogue_tree_has_four_categories_and_eight_subcategories)
 	json_t *items, *cat, *subs;
 	size_t i, total = 0;
 
-	ck_assert_int_eq(get("/v1/catalogue", tech, &r), 200);
+	ck_assert_int_eq(http_get("/v1/catalogue", tech, &r), 200);
 	items = json_object_get(r.json, "items");
 	ck_assert_uint_eq(json_array_size(items), 4);
 	ck_assert_str_eq(jstr(json_array_get(items, 0), "code"), "complaint");
@@ -183,13 +126,13 @@ START_TEST(catalogue_tree_has_four_categories_and_eight_subcategories)
 	ck_assert_str_eq(jstr(json_array_get(subs, 3), "name_en"), "Praise");
 	http_result_free(&r);
 
-	ck_assert_int_eq(get("/v1/catalogue/praise", tech, &r), 200);
+	ck_assert_int_eq(http_get("/v1/catalogue/praise", tech, &r), 200);
 	ck_assert_str_eq(jstr(r.json, "parent"), "other");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/catalogue/nothing", tech, &r), 404);
+	ck_assert_int_eq(http_get("/v1/catalogue/nothing", tech, &r), 404);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
-	expect("GET", "/v1/catalogue", NULL, NULL, 401);
+	http_expect("GET", "/v1/catalogue", NULL, NULL, 401);
 	free(tech);
 }
 END_TEST
@@ -235,7 +178,7 @@ START_TEST(admin_adds_and_edits_subcategories_with_audit)
 	ck_assert_int_eq(audits("catalogue.update"), 1);
 
 	/* The tree lists it first among its siblings (sort 5), inactive. */
-	ck_assert_int_eq(get("/v1/catalogue", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/catalogue", admin, &r), 200);
 	subs =
 	    json_object_get(json_array_get(json_object_get(r.json, "items"), 2), "subcategories");
 	ck_assert_uint_eq(json_array_size(subs), 2);
@@ -244,8 +187,8 @@ START_TEST(admin_adds_and_edits_subcategories_with_audit)
 	http_result_free(&r);
 
 	/* A top-level category may be renamed but not retired. */
-	expect("PATCH", "/v1/catalogue/other", admin, "{\"name_en\":\"Other matters\"}", 200);
-	expect_invalid("PATCH", "/v1/catalogue/other", admin, "{\"active\":false}", "/active");
+	http_expect("PATCH", "/v1/catalogue/other", admin, "{\"name_en\":\"Other matters\"}", 200);
+	http_expect_invalid("PATCH", "/v1/catalogue/other", admin, "{\"active\":false}", "/active");
 	ck_assert_int_eq(count_rows("SELECT active FROM service_categories WHERE code = 'other'"),
 			 1);
 	free(admin);
@@ -258,38 +201,43 @@ START_TEST(catalogue_bad_input_is_named_and_nothing_stored)
 	int64_t before = count_rows("SELECT count(*) FROM service_categories");
 	char longname[200];
 
-	expect_invalid("POST", "/v1/catalogue", admin, "{}", "/code");
-	expect_invalid("POST", "/v1/catalogue", admin, "{}", "/parent");
-	expect_invalid("POST", "/v1/catalogue", admin, "{}", "/name");
-	expect_invalid("POST", "/v1/catalogue", admin, "{}", "/name_en");
-	expect_invalid("POST", "/v1/catalogue", admin,
-		       "{\"code\":\"Bad Code\",\"parent\":\"other\",\"name\":\"x\","
-		       "\"name_en\":\"x\"}",
-		       "/code");
+	http_expect_invalid("POST", "/v1/catalogue", admin, "{}", "/code");
+	http_expect_invalid("POST", "/v1/catalogue", admin, "{}", "/parent");
+	http_expect_invalid("POST", "/v1/catalogue", admin, "{}", "/name");
+	http_expect_invalid("POST", "/v1/catalogue", admin, "{}", "/name_en");
+	http_expect_invalid("POST", "/v1/catalogue", admin,
+			    "{\"code\":\"Bad Code\",\"parent\":\"other\",\"name\":\"x\","
+			    "\"name_en\":\"x\"}",
+			    "/code");
 	/* Two levels only: a subcategory is no parent; top levels are fixed. */
-	expect_invalid("POST", "/v1/catalogue", admin,
-		       "{\"code\":\"deep\",\"parent\":\"repair\",\"name\":\"x\",\"name_en\":\"x\"}",
-		       "/parent");
-	expect_invalid(
+	http_expect_invalid(
+	    "POST", "/v1/catalogue", admin,
+	    "{\"code\":\"deep\",\"parent\":\"repair\",\"name\":\"x\",\"name_en\":\"x\"}",
+	    "/parent");
+	http_expect_invalid(
 	    "POST", "/v1/catalogue", admin,
 	    "{\"code\":\"deep\",\"parent\":\"nothing\",\"name\":\"x\",\"name_en\":\"x\"}",
 	    "/parent");
-	expect_invalid("POST", "/v1/catalogue", admin,
-		       "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\" \",\"name_en\":\"x\","
-		       "\"sort\":-1,\"active\":\"yes\",\"colour\":\"red\"}",
-		       "/name");
-	expect_invalid("POST", "/v1/catalogue", admin,
-		       "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\","
-		       "\"sort\":-1}",
-		       "/sort");
-	expect_invalid("POST", "/v1/catalogue", admin,
-		       "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\","
-		       "\"active\":\"yes\"}",
-		       "/active");
-	expect_invalid("POST", "/v1/catalogue", admin,
-		       "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\","
-		       "\"colour\":\"red\"}",
-		       "/colour");
+	http_expect_invalid(
+	    "POST", "/v1/catalogue", admin,
+	    "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\" \",\"name_en\":\"x\","
+	    "\"sort\":-1,\"active\":\"yes\",\"colour\":\"red\"}",
+	    "/name");
+	http_expect_invalid(
+	    "POST", "/v1/catalogue", admin,
+	    "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\","
+	    "\"sort\":-1}",
+	    "/sort");
+	http_expect_invalid(
+	    "POST", "/v1/catalogue", admin,
+	    "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\","
+	    "\"active\":\"yes\"}",
+	    "/active");
+	http_expect_invalid(
+	    "POST", "/v1/catalogue", admin,
+	    "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\","
+	    "\"colour\":\"red\"}",
+	    "/colour");
 	memset(longname, 'a', 150);
 	longname[150] = '\0';
 	{
@@ -299,19 +247,21 @@ START_TEST(catalogue_bad_input_is_named_and_nothing_stored)
 		    body, sizeof(body),
 		    "{\"code\":\"deep\",\"parent\":\"other\",\"name\":\"%s\",\"name_en\":\"x\"}",
 		    longname);
-		expect_invalid("POST", "/v1/catalogue", admin, body, "/name");
+		http_expect_invalid("POST", "/v1/catalogue", admin, body, "/name");
 	}
 	/* A taken code is a conflict. */
-	expect("POST", "/v1/catalogue", admin,
-	       "{\"code\":\"praise\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\"}", 409);
+	http_expect("POST", "/v1/catalogue", admin,
+		    "{\"code\":\"praise\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\"}",
+		    409);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM service_categories"), before);
 
-	expect("PATCH", "/v1/catalogue/nothing", admin, "{\"name\":\"x\"}", 404);
-	expect_invalid("PATCH", "/v1/catalogue/praise", admin, "{}", "");
-	expect_invalid("PATCH", "/v1/catalogue/praise", admin, "{\"sort\":\"first\"}", "/sort");
-	expect_invalid("PATCH", "/v1/catalogue/praise", admin, "{\"name\":\"\"}", "/name");
-	expect_invalid("PATCH", "/v1/catalogue/praise", admin, "{\"parent\":\"complaint\"}",
-		       "/parent");
+	http_expect("PATCH", "/v1/catalogue/nothing", admin, "{\"name\":\"x\"}", 404);
+	http_expect_invalid("PATCH", "/v1/catalogue/praise", admin, "{}", "");
+	http_expect_invalid("PATCH", "/v1/catalogue/praise", admin, "{\"sort\":\"first\"}",
+			    "/sort");
+	http_expect_invalid("PATCH", "/v1/catalogue/praise", admin, "{\"name\":\"\"}", "/name");
+	http_expect_invalid("PATCH", "/v1/catalogue/praise", admin, "{\"parent\":\"complaint\"}",
+			    "/parent");
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM service_categories WHERE code = 'praise'"
 				    " AND name = '表扬' AND sort = 44 AND parent_code = 'other'"),
 			 1);
@@ -334,26 +284,28 @@ START_TEST(only_admins_write_and_everyone_reads)
 
 		snprintf(name, sizeof(name), "u%zu", i);
 		token = harness_user_token(name, roles[i], "SZ", "C-SZ");
-		expect("POST", "/v1/catalogue", token,
-		       "{\"code\":\"x\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\"}",
-		       403);
-		expect("PATCH", "/v1/catalogue/praise", token, "{\"name\":\"x\"}", 403);
-		expect("PUT", "/v1/service-levels/targets/P2", token,
-		       "{\"response_minutes\":1,\"arrival_minutes\":2,\"resolution_minutes\":3,"
-		       "\"round_the_clock\":true}",
-		       403);
-		expect(
+		http_expect(
+		    "POST", "/v1/catalogue", token,
+		    "{\"code\":\"x\",\"parent\":\"other\",\"name\":\"x\",\"name_en\":\"x\"}", 403);
+		http_expect("PATCH", "/v1/catalogue/praise", token, "{\"name\":\"x\"}", 403);
+		http_expect(
+		    "PUT", "/v1/service-levels/targets/P2", token,
+		    "{\"response_minutes\":1,\"arrival_minutes\":2,\"resolution_minutes\":3,"
+		    "\"round_the_clock\":true}",
+		    403);
+		http_expect(
 		    "PUT", "/v1/service-levels/rules", token,
 		    "{\"tier\":\"C\",\"impact\":\"unit\",\"urgency\":\"low\",\"priority\":\"P1\"}",
 		    403);
-		expect("PATCH", "/v1/calendar", token, "{\"day_start\":\"00:00\"}", 403);
-		expect("PUT", "/v1/calendar/days/2026-12-01", token, "{\"kind\":\"holiday\"}", 403);
-		expect("DELETE", "/v1/calendar/days/2026-12-01", token, NULL, 403);
-		ck_assert_int_eq(get("/v1/catalogue", token, &r), 200);
+		http_expect("PATCH", "/v1/calendar", token, "{\"day_start\":\"00:00\"}", 403);
+		http_expect("PUT", "/v1/calendar/days/2026-12-01", token, "{\"kind\":\"holiday\"}",
+			    403);
+		http_expect("DELETE", "/v1/calendar/days/2026-12-01", token, NULL, 403);
+		ck_assert_int_eq(http_get("/v1/catalogue", token, &r), 200);
 		http_result_free(&r);
-		ck_assert_int_eq(get("/v1/service-levels", token, &r), 200);
+		ck_assert_int_eq(http_get("/v1/service-levels", token, &r), 200);
 		http_result_free(&r);
-		ck_assert_int_eq(get("/v1/calendar", token, &r), 200);
+		ck_assert_int_eq(http_get("/v1/calendar", token, &r), 200);
 		http_result_free(&r);
 		json_decref(quote(token, "A", "site", "high", NULL, "2026-11-20T10:00"));
 		free(token);
@@ -384,7 +336,7 @@ START_TEST(service_levels_list_targets_and_rules)
 	json_t *rule;
 	size_t i, other = 0;
 
-	ck_assert_int_eq(get("/v1/service-levels", tech, &r), 200);
+	ck_assert_int_eq(http_get("/v1/service-levels", tech, &r), 200);
 	targets = json_object_get(r.json, "targets");
 	ck_assert_uint_eq(json_array_size(targets), 4);
 	first = json_array_get(targets, 0);
@@ -453,14 +405,14 @@ START_TEST(admin_sets_targets_and_rules_with_audit)
 		     "2026-11-23T09:00", NULL, NULL);
 
 	/* Setting it again replaces it (200); the base row changes alike. */
-	expect("PUT", "/v1/service-levels/rules", admin,
-	       "{\"tier\":\"C\",\"impact\":\"unit\",\"urgency\":\"low\","
-	       "\"category\":\"fault_repair\",\"priority\":\"P3\"}",
-	       200);
-	expect("PUT", "/v1/service-levels/rules", admin,
-	       "{\"tier\":\"C\",\"impact\":\"unit\",\"urgency\":\"low\",\"category\":null,"
-	       "\"priority\":\"P1\"}",
-	       200);
+	http_expect("PUT", "/v1/service-levels/rules", admin,
+		    "{\"tier\":\"C\",\"impact\":\"unit\",\"urgency\":\"low\","
+		    "\"category\":\"fault_repair\",\"priority\":\"P3\"}",
+		    200);
+	http_expect("PUT", "/v1/service-levels/rules", admin,
+		    "{\"tier\":\"C\",\"impact\":\"unit\",\"urgency\":\"low\",\"category\":null,"
+		    "\"priority\":\"P1\"}",
+		    200);
 	assert_quote(quote(admin, "C", "unit", "low", "repair", "2026-11-20T16:30"), "P3",
 		     "2026-11-23T09:30", NULL, NULL);
 	assert_quote(quote(admin, "C", "unit", "low", NULL, "2026-11-20T16:30"), "P1",
@@ -487,60 +439,66 @@ START_TEST(service_level_bad_input_is_named_and_nothing_stored)
 	snprintf(before, sizeof(before), "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 
-	expect("PUT", "/v1/service-levels/targets/P9", admin,
-	       "{\"response_minutes\":1,\"arrival_minutes\":2,\"resolution_minutes\":3,"
-	       "\"round_the_clock\":true}",
-	       404);
-	expect_invalid("PUT", "/v1/service-levels/targets/P2", admin, "{}", "/response_minutes");
-	expect_invalid("PUT", "/v1/service-levels/targets/P2", admin, "{}", "/round_the_clock");
-	expect_invalid("PUT", "/v1/service-levels/targets/P2", admin,
-		       "{\"response_minutes\":0,\"arrival_minutes\":2,\"resolution_minutes\":3,"
-		       "\"round_the_clock\":false}",
-		       "/response_minutes");
-	expect_invalid("PUT", "/v1/service-levels/targets/P2", admin,
-		       "{\"response_minutes\":10,\"arrival_minutes\":2,\"resolution_minutes\":3,"
-		       "\"round_the_clock\":false}",
-		       "/arrival_minutes");
-	expect_invalid("PUT", "/v1/service-levels/targets/P2", admin,
-		       "{\"response_minutes\":1,\"arrival_minutes\":2,"
-		       "\"resolution_minutes\":100001,\"round_the_clock\":false}",
-		       "/resolution_minutes");
-	expect_invalid("PUT", "/v1/service-levels/targets/P2", admin,
-		       "{\"response_minutes\":1.5,\"arrival_minutes\":2,\"resolution_minutes\":3,"
-		       "\"round_the_clock\":\"no\"}",
-		       "/round_the_clock");
-	expect_invalid("PUT", "/v1/service-levels/targets/P2", admin,
-		       "{\"response_minutes\":1.5,\"arrival_minutes\":2,\"resolution_minutes\":3,"
-		       "\"round_the_clock\":false}",
-		       "/response_minutes");
+	http_expect("PUT", "/v1/service-levels/targets/P9", admin,
+		    "{\"response_minutes\":1,\"arrival_minutes\":2,\"resolution_minutes\":3,"
+		    "\"round_the_clock\":true}",
+		    404);
+	http_expect_invalid("PUT", "/v1/service-levels/targets/P2", admin, "{}",
+			    "/response_minutes");
+	http_expect_invalid("PUT", "/v1/service-levels/targets/P2", admin, "{}",
+			    "/round_the_clock");
+	http_expect_invalid(
+	    "PUT", "/v1/service-levels/targets/P2", admin,
+	    "{\"response_minutes\":0,\"arrival_minutes\":2,\"resolution_minutes\":3,"
+	    "\"round_the_clock\":false}",
+	    "/response_minutes");
+	http_expect_invalid(
+	    "PUT", "/v1/service-levels/targets/P2", admin,
+	    "{\"response_minutes\":10,\"arrival_minutes\":2,\"resolution_minutes\":3,"
+	    "\"round_the_clock\":false}",
+	    "/arrival_minutes");
+	http_expect_invalid("PUT", "/v1/service-levels/targets/P2", admin,
+			    "{\"response_minutes\":1,\"arrival_minutes\":2,"
+			    "\"resolution_minutes\":100001,\"round_the_clock\":false}",
+			    "/resolution_minutes");
+	http_expect_invalid(
+	    "PUT", "/v1/service-levels/targets/P2", admin,
+	    "{\"response_minutes\":1.5,\"arrival_minutes\":2,\"resolution_minutes\":3,"
+	    "\"round_the_clock\":\"no\"}",
+	    "/round_the_clock");
+	http_expect_invalid(
+	    "PUT", "/v1/service-levels/targets/P2", admin,
+	    "{\"response_minutes\":1.5,\"arrival_minutes\":2,\"resolution_minutes\":3,"
+	    "\"round_the_clock\":false}",
+	    "/response_minutes");
 
-	expect_invalid("PUT", "/v1/service-levels/rules", admin, "{}", "/tier");
-	expect_invalid("PUT", "/v1/service-levels/rules", admin, "{}", "/priority");
-	expect_invalid("PUT", "/v1/service-levels/rules", admin,
-		       "{\"tier\":\"gold\",\"impact\":\"unit\",\"urgency\":\"low\","
-		       "\"priority\":\"P1\"}",
-		       "/tier");
-	expect_invalid("PUT", "/v1/service-levels/rules", admin,
-		       "{\"tier\":\"A\",\"impact\":\"city\",\"urgency\":\"low\","
-		       "\"priority\":\"P1\"}",
-		       "/impact");
-	expect_invalid("PUT", "/v1/service-levels/rules", admin,
-		       "{\"tier\":\"A\",\"impact\":\"unit\",\"urgency\":\"now\","
-		       "\"priority\":\"P1\"}",
-		       "/urgency");
-	expect_invalid("PUT", "/v1/service-levels/rules", admin,
-		       "{\"tier\":\"A\",\"impact\":\"unit\",\"urgency\":\"low\","
-		       "\"priority\":\"P5\"}",
-		       "/priority");
+	http_expect_invalid("PUT", "/v1/service-levels/rules", admin, "{}", "/tier");
+	http_expect_invalid("PUT", "/v1/service-levels/rules", admin, "{}", "/priority");
+	http_expect_invalid("PUT", "/v1/service-levels/rules", admin,
+			    "{\"tier\":\"gold\",\"impact\":\"unit\",\"urgency\":\"low\","
+			    "\"priority\":\"P1\"}",
+			    "/tier");
+	http_expect_invalid("PUT", "/v1/service-levels/rules", admin,
+			    "{\"tier\":\"A\",\"impact\":\"city\",\"urgency\":\"low\","
+			    "\"priority\":\"P1\"}",
+			    "/impact");
+	http_expect_invalid("PUT", "/v1/service-levels/rules", admin,
+			    "{\"tier\":\"A\",\"impact\":\"unit\",\"urgency\":\"now\","
+			    "\"priority\":\"P1\"}",
+			    "/urgency");
+	http_expect_invalid("PUT", "/v1/service-levels/rules", admin,
+			    "{\"tier\":\"A\",\"impact\":\"unit\",\"urgency\":\"low\","
+			    "\"priority\":\"P5\"}",
+			    "/priority");
 	/* Rules match top-level categories only. */
-	expect_invalid("PUT", "/v1/service-levels/rules", admin,
-		       "{\"tier\":\"A\",\"impact\":\"unit\",\"urgency\":\"low\","
-		       "\"category\":\"repair\",\"priority\":\"P1\"}",
-		       "/category");
-	expect_invalid("PUT", "/v1/service-levels/rules", admin,
-		       "{\"tier\":\"A\",\"impact\":\"unit\",\"urgency\":\"low\","
-		       "\"category\":\"nothing\",\"priority\":\"P1\",\"why\":1}",
-		       "/why");
+	http_expect_invalid("PUT", "/v1/service-levels/rules", admin,
+			    "{\"tier\":\"A\",\"impact\":\"unit\",\"urgency\":\"low\","
+			    "\"category\":\"repair\",\"priority\":\"P1\"}",
+			    "/category");
+	http_expect_invalid("PUT", "/v1/service-levels/rules", admin,
+			    "{\"tier\":\"A\",\"impact\":\"unit\",\"urgency\":\"low\","
+			    "\"category\":\"nothing\",\"priority\":\"P1\",\"why\":1}",
+			    "/why");
 
 	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), targets, -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
@@ -564,7 +522,7 @@ START_TEST(calendar_reads_and_admin_edits_with_audit)
 	struct http_result r;
 	json_t *days;
 
-	ck_assert_int_eq(get("/v1/calendar", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/calendar", admin, &r), 200);
 	ck_assert_int_eq(jint(r.json, "utc_offset_minutes"), 480);
 	ck_assert_str_eq(jstr(r.json, "day_start"), "08:30");
 	ck_assert_str_eq(jstr(r.json, "day_end"), "17:30");
@@ -581,26 +539,26 @@ START_TEST(calendar_reads_and_admin_edits_with_audit)
 	ck_assert_str_eq(jstr(r.json, "date"), "2026-11-25");
 	ck_assert_str_eq(jstr(r.json, "name"), "厂庆");
 	http_result_free(&r);
-	expect("PUT", "/v1/calendar/days/2026-11-25", admin, "{\"kind\":\"holiday\"}", 200);
-	expect("PUT", "/v1/calendar/days/2026-11-28", admin,
-	       "{\"kind\":\"workday\",\"name\":\"调休\"}", 201);
-	expect("PUT", "/v1/calendar/days/2027-01-01", admin, "{\"kind\":\"holiday\"}", 201);
-	ck_assert_int_eq(get("/v1/calendar?from=2026-11-01&to=2026-11-30", admin, &r), 200);
+	http_expect("PUT", "/v1/calendar/days/2026-11-25", admin, "{\"kind\":\"holiday\"}", 200);
+	http_expect("PUT", "/v1/calendar/days/2026-11-28", admin,
+		    "{\"kind\":\"workday\",\"name\":\"调休\"}", 201);
+	http_expect("PUT", "/v1/calendar/days/2027-01-01", admin, "{\"kind\":\"holiday\"}", 201);
+	ck_assert_int_eq(http_get("/v1/calendar?from=2026-11-01&to=2026-11-30", admin, &r), 200);
 	days = json_object_get(r.json, "days");
 	ck_assert_uint_eq(json_array_size(days), 2);
 	ck_assert_str_eq(jstr(json_array_get(days, 0), "date"), "2026-11-25");
 	ck_assert_str_eq(jstr(json_array_get(days, 0), "name"), "");
 	ck_assert_str_eq(jstr(json_array_get(days, 1), "kind"), "workday");
 	http_result_free(&r);
-	ck_assert_int_eq(get("/v1/calendar?from=2026-12-01", admin, &r), 200);
+	ck_assert_int_eq(http_get("/v1/calendar?from=2026-12-01", admin, &r), 200);
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "days")), 1);
 	http_result_free(&r);
 
 	/* Wednesday 25th off, Saturday 28th worked: Tuesday 16:30 + 2 h. */
 	assert_p3_response(admin, "2026-11-24T16:30", "2026-11-26T09:30");
 	assert_p3_response(admin, "2026-11-27T16:30", "2026-11-28T09:30");
-	expect("DELETE", "/v1/calendar/days/2026-11-25", admin, NULL, 204);
-	expect("DELETE", "/v1/calendar/days/2026-11-25", admin, NULL, 404);
+	http_expect("DELETE", "/v1/calendar/days/2026-11-25", admin, NULL, 204);
+	http_expect("DELETE", "/v1/calendar/days/2026-11-25", admin, NULL, 404);
 	assert_p3_response(admin, "2026-11-24T16:30", "2026-11-25T09:30");
 	ck_assert_int_eq(audits("calendar.day.put"), 4);
 	ck_assert_int_eq(audits("calendar.day.delete"), 1);
@@ -616,9 +574,9 @@ START_TEST(calendar_reads_and_admin_edits_with_audit)
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "workdays")), 6);
 	http_result_free(&r);
 	assert_p3_response(admin, "2026-11-20T17:00", "2026-11-21T10:00"); /* Saturday works */
-	expect("PATCH", "/v1/calendar", admin, "{\"day_end\":\"24:00\",\"utc_offset_minutes\":0}",
-	       200);
-	ck_assert_int_eq(get("/v1/calendar", admin, &r), 200);
+	http_expect("PATCH", "/v1/calendar", admin,
+		    "{\"day_end\":\"24:00\",\"utc_offset_minutes\":0}", 200);
+	ck_assert_int_eq(http_get("/v1/calendar", admin, &r), 200);
 	ck_assert_str_eq(jstr(r.json, "day_end"), "24:00");
 	ck_assert_int_eq(jint(r.json, "utc_offset_minutes"), 0);
 	http_result_free(&r);
@@ -631,45 +589,48 @@ START_TEST(calendar_bad_input_is_named_and_nothing_stored)
 {
 	char *admin = harness_user_token("root", "admin", NULL, NULL);
 
-	expect_invalid("PATCH", "/v1/calendar", admin, "{}", "");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_start\":\"25:00\"}", "/day_start");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_start\":\"8:30\"}", "/day_start");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_start\":\"24:00\"}", "/day_start");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_end\":\"08:00\"}", "/day_end");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_end\":\"17:60\"}", "/day_end");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"utc_offset_minutes\":900}",
-		       "/utc_offset_minutes");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":[]}", "/workdays");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":[\"mon\",\"mon\"]}",
-		       "/workdays/1");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":[\"monday\"]}",
-		       "/workdays/0");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":[1]}", "/workdays/0");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":\"mon\"}", "/workdays");
-	expect_invalid("PATCH", "/v1/calendar", admin, "{\"timezone\":\"Asia/Shanghai\"}",
-		       "/timezone");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{}", "");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_start\":\"25:00\"}",
+			    "/day_start");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_start\":\"8:30\"}",
+			    "/day_start");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_start\":\"24:00\"}",
+			    "/day_start");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_end\":\"08:00\"}", "/day_end");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"day_end\":\"17:60\"}", "/day_end");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"utc_offset_minutes\":900}",
+			    "/utc_offset_minutes");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":[]}", "/workdays");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":[\"mon\",\"mon\"]}",
+			    "/workdays/1");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":[\"monday\"]}",
+			    "/workdays/0");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":[1]}", "/workdays/0");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"workdays\":\"mon\"}", "/workdays");
+	http_expect_invalid("PATCH", "/v1/calendar", admin, "{\"timezone\":\"Asia/Shanghai\"}",
+			    "/timezone");
 	/* A good member next to a bad one changes nothing either. */
-	expect_invalid("PATCH", "/v1/calendar", admin,
-		       "{\"day_start\":\"07:00\",\"utc_offset_minutes\":-900}",
-		       "/utc_offset_minutes");
+	http_expect_invalid("PATCH", "/v1/calendar", admin,
+			    "{\"day_start\":\"07:00\",\"utc_offset_minutes\":-900}",
+			    "/utc_offset_minutes");
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM business_calendar WHERE"
 				    " utc_offset_minutes = 480 AND day_start_minute = 510"
 				    " AND day_end_minute = 1050 AND workdays = 31"),
 			 1);
 
-	expect_invalid("PUT", "/v1/calendar/days/2026-02-30", admin, "{\"kind\":\"holiday\"}",
-		       "date");
-	expect_invalid("PUT", "/v1/calendar/days/tomorrow", admin, "{\"kind\":\"holiday\"}",
-		       "date");
-	expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin, "{\"kind\":\"vacation\"}",
-		       "/kind");
-	expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin, "{}", "/kind");
-	expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin,
-		       "{\"kind\":\"holiday\",\"name\":7}", "/name");
-	expect_invalid("DELETE", "/v1/calendar/days/2026-13-01", admin, NULL, "date");
-	expect_invalid("GET", "/v1/calendar?from=2026-1-1", admin, NULL, "from");
-	expect_invalid("GET", "/v1/calendar?from=2026-12-01&to=2026-11-01", admin, NULL, "to");
-	expect_invalid("GET", "/v1/calendar?year=2026", admin, NULL, NULL);
+	http_expect_invalid("PUT", "/v1/calendar/days/2026-02-30", admin, "{\"kind\":\"holiday\"}",
+			    "date");
+	http_expect_invalid("PUT", "/v1/calendar/days/tomorrow", admin, "{\"kind\":\"holiday\"}",
+			    "date");
+	http_expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin, "{\"kind\":\"vacation\"}",
+			    "/kind");
+	http_expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin, "{}", "/kind");
+	http_expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin,
+			    "{\"kind\":\"holiday\",\"name\":7}", "/name");
+	http_expect_invalid("DELETE", "/v1/calendar/days/2026-13-01", admin, NULL, "date");
+	http_expect_invalid("GET", "/v1/calendar?from=2026-1-1", admin, NULL, "from");
+	http_expect_invalid("GET", "/v1/calendar?from=2026-12-01&to=2026-11-01", admin, NULL, "to");
+	http_expect_invalid("GET", "/v1/calendar?year=2026", admin, NULL, NULL);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM calendar_days"), 0);
 	ck_assert_int_eq(
 	    count_rows("SELECT count(*) FROM audit_log WHERE action LIKE 'calendar.%'"), 0);
@@ -705,10 +666,11 @@ START_TEST(quote_counts_business_hours_within_days_and_across_a_weekend)
 	{
 		struct http_result r;
 
-		ck_assert_int_eq(get("/v1/service-levels/quote?tier=B&impact=unit&urgency=medium"
-				     "&at=2026-11-18T02:00:30Z",
-				     tech, &r),
-				 200);
+		ck_assert_int_eq(
+		    http_get("/v1/service-levels/quote?tier=B&impact=unit&urgency=medium"
+			     "&at=2026-11-18T02:00:30Z",
+			     tech, &r),
+		    200);
 		/* 10:00:30 CST + 2 h */
 		ck_assert_str_eq(jstr(json_object_get(r.json, "deadlines"), "response"),
 				 "2026-11-18T04:00:30Z");
@@ -777,27 +739,29 @@ START_TEST(quote_bad_input_is_named)
 	char *tech = harness_user_token("tech", "technician", "SZ", "C-SZ");
 	struct http_result r;
 
-	expect_invalid("GET", "/v1/service-levels/quote?impact=unit&urgency=low", tech, NULL,
-		       "tier");
-	expect_invalid("GET", "/v1/service-levels/quote?tier=gold&impact=unit&urgency=low", tech,
-		       NULL, "tier");
-	expect_invalid("GET", "/v1/service-levels/quote?tier=A&impact=world&urgency=low", tech,
-		       NULL, "impact");
-	expect_invalid("GET", "/v1/service-levels/quote?tier=A&impact=unit", tech, NULL, "urgency");
-	expect_invalid("GET",
-		       "/v1/service-levels/quote?tier=A&impact=unit&urgency=low&category=nothing",
-		       tech, NULL, "category");
-	expect_invalid("GET",
-		       "/v1/service-levels/quote?tier=A&impact=unit&urgency=low&at=yesterday", tech,
-		       NULL, "at");
-	expect_invalid("GET",
-		       "/v1/service-levels/quote?tier=A&impact=unit&urgency=low&at=2026-02-30",
-		       tech, NULL, "at");
-	expect_invalid("GET", "/v1/service-levels/quote?tier=A&impact=unit&urgency=low&when=now",
-		       tech, NULL, NULL);
+	http_expect_invalid("GET", "/v1/service-levels/quote?impact=unit&urgency=low", tech, NULL,
+			    "tier");
+	http_expect_invalid("GET", "/v1/service-levels/quote?tier=gold&impact=unit&urgency=low",
+			    tech, NULL, "tier");
+	http_expect_invalid("GET", "/v1/service-levels/quote?tier=A&impact=world&urgency=low", tech,
+			    NULL, "impact");
+	http_expect_invalid("GET", "/v1/service-levels/quote?tier=A&impact=unit", tech, NULL,
+			    "urgency");
+	http_expect_invalid(
+	    "GET", "/v1/service-levels/quote?tier=A&impact=unit&urgency=low&category=nothing", tech,
+	    NULL, "category");
+	http_expect_invalid("GET",
+			    "/v1/service-levels/quote?tier=A&impact=unit&urgency=low&at=yesterday",
+			    tech, NULL, "at");
+	http_expect_invalid("GET",
+			    "/v1/service-levels/quote?tier=A&impact=unit&urgency=low&at=2026-02-30",
+			    tech, NULL, "at");
+	http_expect_invalid("GET",
+			    "/v1/service-levels/quote?tier=A&impact=unit&urgency=low&when=now",
+			    tech, NULL, NULL);
 	/* Without at: now. */
-	ck_assert_int_eq(get("/v1/service-levels/quote?tier=A&impact=unit&urgency=low", tech, &r),
-			 200);
+	ck_assert_int_eq(
+	    http_get("/v1/service-levels/quote?tier=A&impact=unit&urgency=low", tech, &r), 200);
 	ck_assert_ptr_nonnull(jstr(json_object_get(r.json, "deadlines"), "resolution"));
 	http_result_free(&r);
 	free(tech);
@@ -814,7 +778,8 @@ START_TEST(a_calendar_without_working_time_answers_422_not_a_hang)
 		 " SELECT date(x, '+1 day') FROM d WHERE x < '2030-12-31')"
 		 " INSERT INTO calendar_days(date, kind) SELECT x, 'holiday' FROM d");
 	ck_assert_int_eq(
-	    get("/v1/service-levels/quote?tier=B&impact=unit&urgency=low&at=2026-03-02T09:00:00Z",
+	    http_get(
+		"/v1/service-levels/quote?tier=B&impact=unit&urgency=low&at=2026-03-02T09:00:00Z",
 		tech, &r),
 	    422);
 	assert_problem(&r, 422, NULL);

@@ -5,94 +5,17 @@
  * and scope (a dispatcher of another centre neither sees nor touches). */
 #include <check.h>
 #include <jansson.h>
-#include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "clock.h"
-#include "db.h"
 #include "harness.h"
 #include "qr.h"
 #include "suites.h"
 
 /* ---- helpers ------------------------------------------------------------- */
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static json_int_t jint(const json_t *obj, const char *key)
-{
-	return json_integer_value(json_object_get(obj, key));
-}
-
-static json_t *jpath(json_t *obj, ...)
-{
-	va_list ap;
-	const char *k;
-
-	va_start(ap, obj);
-	while (obj && (k = va_arg(ap, const char *)))
-		obj = json_object_get(obj, k);
-	va_end(ap);
-	return obj;
-}
-
-/* Sends body (stolen) as JSON. */
-static long send(const char *method, const char *path, const char *token, json_t *body,
-		 struct http_result *r)
-{
-	char *text = NULL;
-	long status;
-
-	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-	}
-	status = http_json(method, path, token, text, r);
-	free(text);
-	return status;
-}
-
-static long asize(const json_t *list)
-{
-	return (long)json_array_size(list);
-}
-
-static int json_has_string(const json_t *list, const char *s)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(list, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return 1;
-	return 0;
-}
 
 /* Moves the clock to an RFC 3339 instant. */
 static void set_now(const char *when)
@@ -159,8 +82,8 @@ static json_t *open_ticket(const char *token, json_t *body)
 	struct http_result r;
 	json_t *doc;
 
-	ck_assert_msg(send("POST", "/v1/tickets", token, body, &r) == 201, "POST: %ld %s", r.status,
-		      r.body);
+	ck_assert_msg(http_send_json("POST", "/v1/tickets", token, body, &r) == 201, "POST: %ld %s",
+		      r.status, r.body);
 	doc = json_incref(r.json);
 	http_result_free(&r);
 	return doc;
@@ -177,20 +100,8 @@ static json_t *act(const char *token, int64_t id, const char *action, json_t *bo
 		body = json_object();
 	json_object_set_new(body, "action", json_string(action));
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)id);
-	ck_assert_msg(send("POST", path, token, body, &r) == want, "%s: %ld %s", action, r.status,
-		      r.body);
-	doc = json_incref(r.json);
-	http_result_free(&r);
-	return doc;
-}
-
-static json_t *get_json(const char *path, const char *token, long want)
-{
-	struct http_result r;
-	json_t *doc;
-
-	ck_assert_msg(send("GET", path, token, NULL, &r) == want, "GET %s: %ld %s", path, r.status,
-		      r.body);
+	ck_assert_msg(http_send_json("POST", path, token, body, &r) == want, "%s: %ld %s", action,
+		      r.status, r.body);
 	doc = json_incref(r.json);
 	http_result_free(&r);
 	return doc;
@@ -242,7 +153,7 @@ START_TEST(every_channel_routes_to_the_covering_centre_with_its_facts)
 	ck_assert_str_eq(jstr(doc, "centre"), "C-GZ");
 	json_decref(doc);
 	/* The scan shows the open request. */
-	doc = get_json("/v1/assets/1", admin, 200);
+	doc = http_get_json("/v1/assets/1", admin, 200);
 	ck_assert_int_ge(asize(json_object_get(doc, "open_service_requests")), 1);
 	json_decref(doc);
 	free(admin);
@@ -311,63 +222,63 @@ START_TEST(bad_intake_is_named_and_nothing_is_stored)
 	json_t *b;
 
 	seed_world();
-	send("POST", "/v1/tickets", admin,
-	     json_pack("{s:s, s:s, s:s, s:I}", "channel", "fax", "category", "repair", "title", "x",
-		       "asset_id", (json_int_t)1),
-	     &r);
+	http_send_json("POST", "/v1/tickets", admin,
+		       json_pack("{s:s, s:s, s:s, s:I}", "channel", "fax", "category", "repair",
+				 "title", "x", "asset_id", (json_int_t)1),
+		       &r);
 	assert_problem(&r, 400, "/channel");
 	http_result_free(&r);
-	send("POST", "/v1/tickets", admin,
-	     json_pack("{s:s, s:s, s:s, s:I}", "channel", "app", "category", "teleportation",
-		       "title", "x", "asset_id", (json_int_t)1),
-	     &r);
+	http_send_json("POST", "/v1/tickets", admin,
+		       json_pack("{s:s, s:s, s:s, s:I}", "channel", "app", "category",
+				 "teleportation", "title", "x", "asset_id", (json_int_t)1),
+		       &r);
 	assert_problem(&r, 400, "/category");
 	http_result_free(&r);
-	send("POST", "/v1/tickets", admin,
-	     json_pack("{s:s, s:s, s:s, s:I}", "channel", "app", "category", "fault_repair",
-		       "title", "x", "asset_id", (json_int_t)1),
-	     &r);
+	http_send_json("POST", "/v1/tickets", admin,
+		       json_pack("{s:s, s:s, s:s, s:I}", "channel", "app", "category",
+				 "fault_repair", "title", "x", "asset_id", (json_int_t)1),
+		       &r);
 	assert_problem(&r, 400, "/category"); /* a category, not a subcategory */
 	http_result_free(&r);
-	send("POST", "/v1/tickets", admin,
-	     json_pack("{s:s, s:s, s:s, s:I}", "channel", "hotline", "category", "repair", "title",
-		       "x", "asset_id", (json_int_t)1),
-	     &r);
+	http_send_json("POST", "/v1/tickets", admin,
+		       json_pack("{s:s, s:s, s:s, s:I}", "channel", "hotline", "category", "repair",
+				 "title", "x", "asset_id", (json_int_t)1),
+		       &r);
 	assert_problem(&r, 400, "/contact/name");
 	http_result_free(&r);
 	b = ticket_body("hotline", "repair", 1);
 	json_object_set_new(json_object_get(b, "contact"), "phone", json_string("call me"));
-	send("POST", "/v1/tickets", admin, b, &r);
+	http_send_json("POST", "/v1/tickets", admin, b, &r);
 	assert_problem(&r, 400, "/contact/phone");
 	http_result_free(&r);
 	b = ticket_body("app", "repair", 1);
 	json_object_set_new(b, "urgency", json_string("yesterday"));
 	json_object_set_new(b, "site_id", json_integer(1));
-	send("POST", "/v1/tickets", admin, b, &r);
+	http_send_json("POST", "/v1/tickets", admin, b, &r);
 	assert_problem(&r, 400, "/urgency");
 	http_result_free(&r);
 	b = ticket_body("app", "repair", 1);
 	json_object_set_new(b, "surprise", json_true());
-	send("POST", "/v1/tickets", admin, b, &r);
+	http_send_json("POST", "/v1/tickets", admin, b, &r);
 	assert_problem(&r, 400, "/surprise");
 	http_result_free(&r);
-	send("POST", "/v1/tickets", admin,
-	     json_pack("{s:s, s:s, s:s}", "channel", "app", "category", "repair", "title", "x"),
-	     &r);
+	http_send_json(
+	    "POST", "/v1/tickets", admin,
+	    json_pack("{s:s, s:s, s:s}", "channel", "app", "category", "repair", "title", "x"), &r);
 	assert_problem(&r, 400, "/asset_id");
 	http_result_free(&r);
 	/* Unknown asset, and an asset outside the caller's region: 404. */
-	send("POST", "/v1/tickets", admin, ticket_body("app", "repair", 99), &r);
+	http_send_json("POST", "/v1/tickets", admin, ticket_body("app", "repair", 99), &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
-	send("POST", "/v1/tickets", tech_nj, ticket_body("app", "repair", 1), &r);
+	http_send_json("POST", "/v1/tickets", tech_nj, ticket_body("app", "repair", 1), &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
 	/* A forged scanned code: 404 like an unknown one. */
 	b = ticket_body("app", "repair", 1);
 	json_object_del(b, "asset_id");
 	json_object_set_new(b, "code", json_string("https://x/id/0000000000000000000"));
-	send("POST", "/v1/tickets", admin, b, &r);
+	http_send_json("POST", "/v1/tickets", admin, b, &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
 	ck_assert_int_eq(tickets_stored(), 0);
@@ -433,12 +344,12 @@ START_TEST(a_job_walks_the_whole_state_machine_and_replaces_a_part)
 	seed_world();
 	doc = open_ticket(disp, ticket_body("hotline", "repair", 1));
 	id = jint(doc, "id");
-	ck_assert(json_has_string(json_object_get(doc, "allowed_actions"), "assign"));
+	ck_assert(has_string(json_object_get(doc, "allowed_actions"), "assign"));
 	json_decref(doc);
 	json_decref(
 	    act(disp, id, "assign", json_pack("{s:I}", "assignee_id", (json_int_t)tech_id), 200));
 	/* The technician's app hears of the job. */
-	doc = get_json("/v1/notifications?unread=true", tech, 200);
+	doc = http_get_json("/v1/notifications?unread=true", tech, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(doc, "items"), 0), "kind"),
 			 "ticket.assigned");
@@ -487,7 +398,7 @@ START_TEST(a_job_walks_the_whole_state_machine_and_replaces_a_part)
 	json_decref(doc);
 	/* The scan shows the new component, the old one in history, and the
 	 * service events on the timeline. */
-	doc = get_json("/v1/assets/1", admin, 200);
+	doc = http_get_json("/v1/assets/1", admin, 200);
 	comps = jpath(doc, "procurement", "components", NULL);
 	ck_assert_int_eq(asize(comps), 1);
 	ck_assert_str_eq(jstr(json_array_get(comps, 0), "component_serial"), "VS-777");
@@ -532,61 +443,65 @@ START_TEST(illegal_actions_answer_409_naming_the_allowed_ones)
 	events = count_rows("SELECT count(*) FROM ticket_events");
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)id);
 	for (size_t i = 0; i < sizeof(illegal_when_routed) / sizeof(illegal_when_routed[0]); i++) {
-		send("POST", path, disp, json_pack("{s:s}", "action", illegal_when_routed[i]), &r);
+		http_send_json("POST", path, disp,
+			       json_pack("{s:s}", "action", illegal_when_routed[i]), &r);
 		ck_assert_msg(r.status == 409, "%s: %ld %s", illegal_when_routed[i], r.status,
 			      r.body);
 		ck_assert_str_eq(jstr(r.json, "ticket_status"), "routed");
-		ck_assert(json_has_string(json_object_get(r.json, "allowed"), "assign"));
-		ck_assert(json_has_string(json_object_get(r.json, "allowed"), "cancel"));
-		ck_assert(!json_has_string(json_object_get(r.json, "allowed"), "accept"));
+		ck_assert(has_string(json_object_get(r.json, "allowed"), "assign"));
+		ck_assert(has_string(json_object_get(r.json, "allowed"), "cancel"));
+		ck_assert(!has_string(json_object_get(r.json, "allowed"), "accept"));
 		http_result_free(&r);
 	}
 	/* Unknown action, missing reason, a member the action does not use. */
-	send("POST", path, disp, json_pack("{s:s}", "action", "teleport"), &r);
+	http_send_json("POST", path, disp, json_pack("{s:s}", "action", "teleport"), &r);
 	assert_problem(&r, 400, "/action");
 	http_result_free(&r);
-	send("POST", path, disp, json_pack("{s:s}", "action", "cancel"), &r);
+	http_send_json("POST", path, disp, json_pack("{s:s}", "action", "cancel"), &r);
 	assert_problem(&r, 400, "/note");
 	http_result_free(&r);
-	send("POST", path, disp, json_pack("{s:s, s:f}", "action", "assign", "latitude", 1.0), &r);
+	http_send_json("POST", path, disp,
+		       json_pack("{s:s, s:f}", "action", "assign", "latitude", 1.0), &r);
 	assert_problem(&r, 400, "/latitude");
 	http_result_free(&r);
-	send("POST", path, disp, json_pack("{s:s, s:i}", "action", "assign", "assignee_id", 999),
-	     &r);
+	http_send_json("POST", path, disp,
+		       json_pack("{s:s, s:i}", "action", "assign", "assignee_id", 999), &r);
 	assert_problem(&r, 400, "/assignee_id");
 	http_result_free(&r);
 	json_decref(
 	    act(disp, id, "assign", json_pack("{s:I}", "assignee_id", (json_int_t)tech_id), 200));
 	/* Only the assigned technician accepts; a dispatcher cannot. */
-	send("POST", path, disp, json_pack("{s:s}", "action", "accept"), &r);
+	http_send_json("POST", path, disp, json_pack("{s:s}", "action", "accept"), &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
-	send("POST", path, other, json_pack("{s:s}", "action", "accept"), &r);
+	http_send_json("POST", path, other, json_pack("{s:s}", "action", "accept"), &r);
 	assert_problem(&r, 404, NULL); /* not their job: they cannot even see it */
 	http_result_free(&r);
 	json_decref(act(tech, id, "accept", NULL, 200));
 	json_decref(act(tech, id, "depart", NULL, 200));
 	/* Arrival needs the GPS position, in range. */
-	send("POST", path, tech, json_pack("{s:s}", "action", "arrive"), &r);
+	http_send_json("POST", path, tech, json_pack("{s:s}", "action", "arrive"), &r);
 	assert_problem(&r, 400, "/latitude");
 	http_result_free(&r);
-	send("POST", path, tech,
-	     json_pack("{s:s, s:f, s:f}", "action", "arrive", "latitude", 91.0, "longitude", 113.0),
-	     &r);
+	http_send_json(
+	    "POST", path, tech,
+	    json_pack("{s:s, s:f, s:f}", "action", "arrive", "latitude", 91.0, "longitude", 113.0),
+	    &r);
 	assert_problem(&r, 400, "/latitude");
 	http_result_free(&r);
 	json_decref(act(tech, id, "arrive",
 			json_pack("{s:f, s:f}", "latitude", 22.5, "longitude", 113.9), 200));
 	/* Resolving needs the work record; a part not fitted is named and
 	 * nothing of the job is stored. */
-	send("POST", path, tech,
-	     json_pack("{s:s, s:{s:s, s:s, s:i, s:[{s:s, s:s, s:s}]}}", "action", "resolve", "work",
-		       "cause", "c", "actions", "a", "minutes_spent", 10, "parts", "part_number",
-		       "VS1-12", "old_serial", "NOPE", "new_serial", "VS-9"),
-	     &r);
+	http_send_json("POST", path, tech,
+		       json_pack("{s:s, s:{s:s, s:s, s:i, s:[{s:s, s:s, s:s}]}}", "action",
+				 "resolve", "work", "cause", "c", "actions", "a", "minutes_spent",
+				 10, "parts", "part_number", "VS1-12", "old_serial", "NOPE",
+				 "new_serial", "VS-9"),
+		       &r);
 	assert_problem(&r, 400, "/work/parts/0/old_serial");
 	http_result_free(&r);
-	send("POST", path, tech, json_pack("{s:s}", "action", "resolve"), &r);
+	http_send_json("POST", path, tech, json_pack("{s:s}", "action", "resolve"), &r);
 	assert_problem(&r, 400, "/work");
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_work"), 0);
@@ -658,8 +573,9 @@ START_TEST(every_illegal_transition_is_refused_and_changes_nothing)
 		for (size_t a = 0; a < sizeof(actions) / sizeof(actions[0]); a++) {
 			if (listed_in(machine[s].allowed, actions[a]))
 				continue;
-			send("POST", path, admin,
-			     json_pack("{s:s, s:s}", "action", actions[a], "note", "x"), &r);
+			http_send_json("POST", path, admin,
+				       json_pack("{s:s, s:s}", "action", actions[a], "note", "x"),
+				       &r);
 			ck_assert_msg(r.status == 409, "%s from %s: %ld %s", actions[a],
 				      machine[s].status, r.status, r.body);
 			ck_assert_str_eq(jstr(r.json, "ticket_status"), machine[s].status);
@@ -705,7 +621,7 @@ START_TEST(a_low_score_reopens_the_loop_as_a_linked_complaint)
 	json_decref(doc);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld",
 		 (long long)count_rows("SELECT id FROM tickets WHERE parent_id IS NOT NULL"));
-	doc = get_json(path, disp, 200);
+	doc = http_get_json(path, disp, 200);
 	ck_assert_str_eq(jstr(doc, "subcategory"), "service_complaint");
 	ck_assert_str_eq(jstr(doc, "category"), "complaint");
 	ck_assert_int_eq(jint(doc, "parent_id"), id);
@@ -736,27 +652,29 @@ START_TEST(another_centres_dispatcher_neither_sees_nor_touches)
 	version = jint(doc, "version");
 	json_decref(doc);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld", (long long)id);
-	send("GET", path, nj, NULL, &r);
+	http_send_json("GET", path, nj, NULL, &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
-	doc = get_json("/v1/tickets", nj, 200);
+	doc = http_get_json("/v1/tickets", nj, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 0);
 	json_decref(doc);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)id);
-	send("POST", path, nj,
-	     json_pack("{s:s, s:I}", "action", "assign", "assignee_id", (json_int_t)nj_tech), &r);
+	http_send_json(
+	    "POST", path, nj,
+	    json_pack("{s:s, s:I}", "action", "assign", "assignee_id", (json_int_t)nj_tech), &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
-	send("POST", path, nj, json_pack("{s:s, s:s}", "action", "cancel", "note", "mine now"), &r);
+	http_send_json("POST", path, nj,
+		       json_pack("{s:s, s:s}", "action", "cancel", "note", "mine now"), &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/candidates", (long long)id);
-	send("GET", path, nj, NULL, &r);
+	http_send_json("GET", path, nj, NULL, &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
 	/* Nothing changed; the region's supervisor sees it. */
 	snprintf(path, sizeof(path), "/v1/tickets/%lld", (long long)id);
-	doc = get_json(path, sup_gd, 200);
+	doc = http_get_json(path, sup_gd, 200);
 	ck_assert_int_eq(jint(doc, "version"), version);
 	ck_assert_str_eq(jstr(doc, "status"), "routed");
 	json_decref(doc);
@@ -784,43 +702,43 @@ START_TEST(lists_filter_and_each_role_sees_its_own)
 	json_decref(open_ticket(admin, ticket_body("app", "repair", 3)));
 	json_decref(act(disp, first, "assign",
 			json_pack("{s:I}", "assignee_id", (json_int_t)tech_id), 200));
-	doc = get_json("/v1/tickets", disp, 200);
+	doc = http_get_json("/v1/tickets", disp, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
 	json_decref(doc);
-	doc = get_json("/v1/tickets", tech, 200);
+	doc = http_get_json("/v1/tickets", tech, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
-	doc = get_json("/v1/tickets?channel=wechat", admin, 200);
+	doc = http_get_json("/v1/tickets?channel=wechat", admin, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
-	doc = get_json("/v1/tickets?status=assigned,accepted", admin, 200);
+	doc = http_get_json("/v1/tickets?status=assigned,accepted", admin, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
-	doc = get_json("/v1/tickets?centre=C-NJ&category=fault_repair", admin, 200);
+	doc = http_get_json("/v1/tickets?centre=C-NJ&category=fault_repair", admin, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	json_decref(doc);
-	doc = get_json("/v1/tickets?limit=2", admin, 200);
+	doc = http_get_json("/v1/tickets?limit=2", admin, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
 	ck_assert(json_is_string(json_object_get(doc, "next_cursor")));
 	json_decref(doc);
 	/* Nothing is overdue yet; a day later the P1 ones are. */
-	doc = get_json("/v1/tickets?overdue=true", admin, 200);
+	doc = http_get_json("/v1/tickets?overdue=true", admin, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 0);
 	json_decref(doc);
 	clock_set_offset(3 * 86400);
 	free(admin);
 	admin = harness_login("root"); /* the old token expired meanwhile */
-	doc = get_json("/v1/tickets?overdue=true", admin, 200);
+	doc = http_get_json("/v1/tickets?overdue=true", admin, 200);
 	ck_assert_int_ge(asize(json_object_get(doc, "items")), 2);
 	json_decref(doc);
 	clock_set_offset(0);
-	send("GET", "/v1/tickets?status=bogus", admin, NULL, &r);
+	http_send_json("GET", "/v1/tickets?status=bogus", admin, NULL, &r);
 	assert_problem(&r, 400, "status");
 	http_result_free(&r);
-	send("GET", "/v1/tickets?overdue=maybe", admin, NULL, &r);
+	http_send_json("GET", "/v1/tickets?overdue=maybe", admin, NULL, &r);
 	assert_problem(&r, 400, "overdue");
 	http_result_free(&r);
-	send("GET", "/v1/tickets?created_from=yesterday", admin, NULL, &r);
+	http_send_json("GET", "/v1/tickets?created_from=yesterday", admin, NULL, &r);
 	assert_problem(&r, 400, "created_from");
 	http_result_free(&r);
 	free(admin);

@@ -5,44 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "demo.h"
 #include "harness.h"
 #include "suites.h"
 #include "users.h"
 
 #define NEW_PASSWORD "a long enough password"
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* First column of the first row as a new string (caller frees); NULL when
- * there is no row or the value is NULL. */
-static char *db_text(const char *sql)
-{
-	sqlite3_stmt *st;
-	char *out = NULL;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		out = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return out;
-}
-
-static const char *jstr(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
 
 /* The item with this username in a listing's items, or NULL. */
 static json_t *find_user(const json_t *doc, const char *username)
@@ -55,14 +23,6 @@ static json_t *find_user(const json_t *doc, const char *username)
 			return u;
 	}
 	return NULL;
-}
-
-static long login(const char *user, const char *password, struct http_result *r)
-{
-	char body[512];
-
-	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
-	return http_json("POST", "/v1/auth/login", NULL, body, r);
 }
 
 static void get_user(const char *token, int64_t id, struct http_result *r)
@@ -111,7 +71,7 @@ START_TEST(admin_creates_a_user)
 	/* Stored as Argon2id, and the audit entry carries no secret. */
 	snprintf(sql, sizeof(sql), "SELECT password_hash FROM users WHERE id = %lld",
 		 (long long)id);
-	hash = db_text(sql);
+	hash = row_text(sql);
 	ck_assert_ptr_nonnull(hash);
 	ck_assert_int_eq(strncmp(hash, "$argon2id$", 10), 0);
 	snprintf(
@@ -120,7 +80,7 @@ START_TEST(admin_creates_a_user)
 	    " AND object_id = '%lld' AND actor = 'root' AND before IS NULL",
 	    (long long)id);
 	ck_assert_int_eq(count_rows(sql), 1);
-	after = db_text("SELECT after FROM audit_log WHERE action = 'user.create'");
+	after = row_text("SELECT after FROM audit_log WHERE action = 'user.create'");
 	ck_assert_ptr_nonnull(after);
 	audit = json_loads(after, 0, NULL);
 	ck_assert_ptr_nonnull(audit);
@@ -136,7 +96,7 @@ START_TEST(admin_creates_a_user)
 	free(hash);
 
 	/* The new account can log in with its password. */
-	ck_assert_int_eq(login("newbie", NEW_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("newbie", NEW_PASSWORD, &r), 200);
 	http_result_free(&r);
 
 	/* Optional members may be left out: no region, no centre, empty phone,
@@ -529,17 +489,17 @@ START_TEST(patch_changes_and_audits_before_and_after)
 	http_result_free(&r);
 
 	snprintf(sql, sizeof(sql), "SELECT role FROM users WHERE id = %lld", (long long)id);
-	role = db_text(sql);
+	role = row_text(sql);
 	ck_assert_str_eq(role, "dispatcher");
 	free(role);
 	snprintf(sql, sizeof(sql),
 		 "SELECT before FROM audit_log WHERE action = 'user.update' AND object_id = '%lld'",
 		 (long long)id);
-	before_text = db_text(sql);
+	before_text = row_text(sql);
 	snprintf(sql, sizeof(sql),
 		 "SELECT after FROM audit_log WHERE action = 'user.update' AND object_id = '%lld'",
 		 (long long)id);
-	after_text = db_text(sql);
+	after_text = row_text(sql);
 	ck_assert_ptr_nonnull(before_text);
 	ck_assert_ptr_nonnull(after_text);
 	before = json_loads(before_text, 0, NULL);
@@ -575,7 +535,7 @@ START_TEST(patch_changes_and_audits_before_and_after)
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
 	snprintf(sql, sizeof(sql), "SELECT region_code FROM users WHERE id = %lld", (long long)id);
-	role = db_text(sql);
+	role = row_text(sql);
 	ck_assert_str_eq(role, "SZ");
 	free(role);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.update'"),
@@ -604,7 +564,7 @@ START_TEST(patch_changes_and_audits_before_and_after)
 		       " OR instr(after, '" NEW_PASSWORD "') > 0"
 		       " OR instr(before, 'argon2') > 0"),
 	    0);
-	ck_assert_int_eq(login("target", NEW_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("target", NEW_PASSWORD, &r), 200);
 	http_result_free(&r);
 	free(admin);
 }
@@ -617,7 +577,7 @@ START_TEST(disabling_a_user_ends_their_tokens)
 	char *admin = harness_user_token("root", "admin", NULL, NULL);
 	char path[64], sql[256], *access, *refresh_token, body[256];
 
-	ck_assert_int_eq(login("leaver", TEST_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("leaver", TEST_PASSWORD, &r), 200);
 	access = strdup(jstr(r.json, "access_token"));
 	refresh_token = strdup(jstr(r.json, "refresh_token"));
 	http_result_free(&r);
@@ -645,7 +605,7 @@ START_TEST(disabling_a_user_ends_their_tokens)
 		 " (SELECT id FROM sessions WHERE user_id = %lld)",
 		 (long long)id);
 	ck_assert_int_eq(count_rows(sql), 0);
-	login("leaver", TEST_PASSWORD, &r);
+	http_login("leaver", TEST_PASSWORD, &r);
 	assert_problem(&r, 401, NULL);
 	http_result_free(&r);
 
@@ -655,7 +615,7 @@ START_TEST(disabling_a_user_ends_their_tokens)
 	http_json("GET", "/v1/me", access, NULL, &r);
 	assert_problem(&r, 401, NULL);
 	http_result_free(&r);
-	ck_assert_int_eq(login("leaver", TEST_PASSWORD, &r), 200);
+	ck_assert_int_eq(http_login("leaver", TEST_PASSWORD, &r), 200);
 	http_result_free(&r);
 	/* The admin's own session is untouched. */
 	ck_assert_int_eq(http_json("GET", "/v1/me", admin, NULL, &r), 200);
@@ -799,10 +759,10 @@ START_TEST(demo_data_loads_once)
 	    7);
 	/* The harness's regions are kept; the missing ones are added with paths. */
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM regions"), 9);
-	path = db_text("SELECT path FROM regions WHERE code = 'BJC'");
+	path = row_text("SELECT path FROM regions WHERE code = 'BJC'");
 	ck_assert_str_eq(path, "/CN/BJ/BJC/");
 	free(path);
-	path = db_text("SELECT path FROM regions WHERE code = 'SU'");
+	path = row_text("SELECT path FROM regions WHERE code = 'SU'");
 	ck_assert_str_eq(path, "/CN/JS/SU/");
 	free(path);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM centres"), 4);
@@ -826,7 +786,7 @@ START_TEST(demo_data_loads_once)
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log"), audit_rows);
 
 	/* The accounts work end to end: log in, scope applies. */
-	ck_assert_int_eq(login("supervisor.gd", "fieldtrace-demo", &r), 200);
+	ck_assert_int_eq(http_login("supervisor.gd", "fieldtrace-demo", &r), 200);
 	sup = strdup(jstr(r.json, "access_token"));
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("GET", "/v1/users", sup, NULL, &r), 200);

@@ -4,79 +4,15 @@
  * notices across runs and restarts. */
 #include <check.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
-#include "db.h"
 #include "harness.h"
 #include "suites.h"
 #include "warranty.h"
 #include "warranty_store.h"
-
-static void exec_sql(const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db_handle(H.db), sql, NULL, NULL, &err) != SQLITE_OK)
-		ck_abort_msg("%s: %s", sql, err);
-}
-
-static int64_t count_rows(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(H.db), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-static long asize(const json_t *list)
-{
-	return (long)json_array_size(list);
-}
-
-static long send(const char *method, const char *path, const char *token, json_t *body,
-		 struct http_result *r)
-{
-	char *text = NULL;
-	long status;
-
-	if (body) {
-		text = json_dumps(body, JSON_COMPACT);
-		json_decref(body);
-	}
-	status = http_json(method, path, token, text, r);
-	free(text);
-	return status;
-}
-
-static json_t *get_json(const char *path, const char *token, long want)
-{
-	struct http_result r;
-	json_t *doc;
-
-	ck_assert_msg(send("GET", path, token, NULL, &r) == want, "GET %s: %ld %s", path, r.status,
-		      r.body);
-	doc = json_incref(r.json);
-	http_result_free(&r);
-	return doc;
-}
-
-/* Today is 2026-06-01 (noon UTC). */
-static void set_today(const char *date)
-{
-	int64_t t;
-
-	ck_assert_int_eq(clock_parse(date, &t), 0);
-	clock_set_offset(t + 12 * 3600 - (int64_t)time(NULL));
-}
 
 /* Two customers owned by sales.gd (one in SZ with two sites, one in GZ),
  * one in NJ owned by nobody; units ending at every distance from
@@ -139,8 +75,8 @@ START_TEST(alerts_list_the_window_grouped_by_customer_and_site)
 	json_t *doc, *first;
 
 	seed(owner);
-	set_today("2026-06-01");
-	doc = get_json("/v1/warranty/alerts", sales, 200);
+	harness_set_today("2026-06-01");
+	doc = http_get_json("/v1/warranty/alerts", sales, 200);
 	units_of(doc, units, sizeof(units));
 	/* Customer 1: site 1 (U10, U-5), site 2 (U45); customer 2: U80. */
 	ck_assert_str_eq(units, "U10:30 U-5:0 U45:60 U80:90");
@@ -151,12 +87,12 @@ START_TEST(alerts_list_the_window_grouped_by_customer_and_site)
 	    "深圳供电局");
 	ck_assert_int_eq(asize(json_object_get(first, "sites")), 2);
 	json_decref(doc);
-	doc = get_json("/v1/warranty/alerts?within=30d&expired=0d", sales, 200);
+	doc = http_get_json("/v1/warranty/alerts?within=30d&expired=0d", sales, 200);
 	units_of(doc, units, sizeof(units));
 	ck_assert_str_eq(units, "U10:30");
 	json_decref(doc);
 	/* Paging walks every unit once. */
-	doc = get_json("/v1/warranty/alerts?limit=3", sales, 200);
+	doc = http_get_json("/v1/warranty/alerts?limit=3", sales, 200);
 	units_of(doc, units, sizeof(units));
 	ck_assert_str_eq(units, "U10:30 U-5:0 U45:60");
 	ck_assert(json_is_string(json_object_get(doc, "next_cursor")));
@@ -166,7 +102,7 @@ START_TEST(alerts_list_the_window_grouped_by_customer_and_site)
 		snprintf(path, sizeof(path), "/v1/warranty/alerts?limit=3&cursor=%s",
 			 json_string_value(json_object_get(doc, "next_cursor")));
 		json_decref(doc);
-		doc = get_json(path, sales, 200);
+		doc = http_get_json(path, sales, 200);
 		units_of(doc, units, sizeof(units));
 		ck_assert_str_eq(units, "U80:90");
 		ck_assert(json_is_null(json_object_get(doc, "next_cursor")));
@@ -175,13 +111,13 @@ START_TEST(alerts_list_the_window_grouped_by_customer_and_site)
 	/* Found by tests/fuzz/fuzz_cursor.c: sscanf took "1:2:+3", " 1:2:3"
 	 * and "1:2:92233720368547758071" (past LLONG_MAX); only "1:2:3" is
 	 * what the server writes. */
-	json_decref(get_json("/v1/warranty/alerts?cursor=MToyOjM", sales, 200));
-	json_decref(get_json("/v1/warranty/alerts?cursor=MToyOisz", sales, 400));
-	json_decref(get_json("/v1/warranty/alerts?cursor=IDE6Mjoz", sales, 400));
-	json_decref(
-	    get_json("/v1/warranty/alerts?cursor=MToyOjkyMjMzNzIwMzY4NTQ3NzU4MDcx", sales, 400));
+	json_decref(http_get_json("/v1/warranty/alerts?cursor=MToyOjM", sales, 200));
+	json_decref(http_get_json("/v1/warranty/alerts?cursor=MToyOisz", sales, 400));
+	json_decref(http_get_json("/v1/warranty/alerts?cursor=IDE6Mjoz", sales, 400));
+	json_decref(http_get_json("/v1/warranty/alerts?cursor=MToyOjkyMjMzNzIwMzY4NTQ3NzU4MDcx",
+				  sales, 400));
 	/* A supervisor sees their region's units, owned or not. */
-	doc = get_json("/v1/warranty/alerts", sup, 200);
+	doc = http_get_json("/v1/warranty/alerts", sup, 200);
 	units_of(doc, units, sizeof(units));
 	ck_assert_str_eq(units, "UNJ:30");
 	json_decref(doc);
@@ -202,33 +138,33 @@ START_TEST(alerts_by_centre_and_bad_parameters)
 	json_t *doc;
 
 	seed(owner);
-	set_today("2026-06-01");
+	harness_set_today("2026-06-01");
 	/* C-GZ covers the province and the city: each unit once. */
 	exec_sql("INSERT INTO centre_regions(centre_code, region_code) VALUES ('C-GZ', 'GD'),"
 		 " ('C-GZ', 'GZ')");
-	doc = get_json("/v1/warranty/alerts", disp, 200);
+	doc = http_get_json("/v1/warranty/alerts", disp, 200);
 	units_of(doc, units, sizeof(units));
 	ck_assert_str_eq(units, "U10:30 U-5:0 U45:60 U80:90");
 	json_decref(doc);
-	send("GET", "/v1/warranty/alerts?owner=all", sales, NULL, &r);
+	http_send_json("GET", "/v1/warranty/alerts?owner=all", sales, NULL, &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
-	send("GET", "/v1/warranty/alerts?owner=region", sales, NULL, &r);
+	http_send_json("GET", "/v1/warranty/alerts?owner=region", sales, NULL, &r);
 	assert_problem(&r, 400, "owner");
 	http_result_free(&r);
-	send("GET", "/v1/warranty/alerts?owner=everyone", disp, NULL, &r);
+	http_send_json("GET", "/v1/warranty/alerts?owner=everyone", disp, NULL, &r);
 	assert_problem(&r, 400, "owner");
 	http_result_free(&r);
-	send("GET", "/v1/warranty/alerts?within=3months", disp, NULL, &r);
+	http_send_json("GET", "/v1/warranty/alerts?within=3months", disp, NULL, &r);
 	assert_problem(&r, 400, "within");
 	http_result_free(&r);
-	send("GET", "/v1/warranty/alerts?within=400d", disp, NULL, &r);
+	http_send_json("GET", "/v1/warranty/alerts?within=400d", disp, NULL, &r);
 	assert_problem(&r, 400, "within");
 	http_result_free(&r);
-	send("GET", "/v1/warranty/alerts?cursor=xyz", disp, NULL, &r);
+	http_send_json("GET", "/v1/warranty/alerts?cursor=xyz", disp, NULL, &r);
 	assert_problem(&r, 400, "cursor");
 	http_result_free(&r);
-	send("GET", "/v1/warranty/alerts", tech, NULL, &r);
+	http_send_json("GET", "/v1/warranty/alerts", tech, NULL, &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
 	clock_set_offset(0);
@@ -266,10 +202,11 @@ START_TEST(renewals_extend_the_end_onto_the_timeline_and_keep_history)
 	json_t *doc;
 
 	seed(owner);
-	set_today("2026-06-01");
+	harness_set_today("2026-06-01");
 	ck_assert_int_eq(
-	    send("POST", "/v1/assets/1/warranty/renewals", sales,
-		 json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-2026-0001"), &r),
+	    http_send_json("POST", "/v1/assets/1/warranty/renewals", sales,
+			   json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-2026-0001"),
+			   &r),
 	    201);
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "previous_end")), "2026-06-11");
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "new_end")), "2027-06-11");
@@ -278,12 +215,13 @@ START_TEST(renewals_extend_the_end_onto_the_timeline_and_keep_history)
 	    "in_warranty");
 	http_result_free(&r);
 	ck_assert_int_eq(
-	    send("POST", "/v1/assets/1/warranty/renewals", sales,
-		 json_pack("{s:i, s:s}", "months", 6, "contract_number", "HT-2026-0002"), &r),
+	    http_send_json("POST", "/v1/assets/1/warranty/renewals", sales,
+			   json_pack("{s:i, s:s}", "months", 6, "contract_number", "HT-2026-0002"),
+			   &r),
 	    201);
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "new_end")), "2027-12-11");
 	http_result_free(&r);
-	doc = get_json("/v1/assets/1/warranty/renewals", sales, 200);
+	doc = http_get_json("/v1/assets/1/warranty/renewals", sales, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
 	json_decref(doc);
 	ck_assert_int_eq(count_rows("SELECT warranty_months FROM assets WHERE id = 1"), 42);
@@ -294,28 +232,29 @@ START_TEST(renewals_extend_the_end_onto_the_timeline_and_keep_history)
 				    " WHERE action = 'asset.warranty_renew'"),
 			 2);
 	/* Bad input is named and changes nothing. */
-	send("POST", "/v1/assets/1/warranty/renewals", sales,
-	     json_pack("{s:i, s:s}", "months", 13, "contract_number", "HT-2026-0001"), &r);
+	http_send_json("POST", "/v1/assets/1/warranty/renewals", sales,
+		       json_pack("{s:i, s:s}", "months", 13, "contract_number", "HT-2026-0001"),
+		       &r);
 	assert_problem(&r, 400, "/contract_number");
 	http_result_free(&r);
-	send("POST", "/v1/assets/1/warranty/renewals", sales,
-	     json_pack("{s:i, s:s}", "months", 0, "contract_number", "HT-X"), &r);
+	http_send_json("POST", "/v1/assets/1/warranty/renewals", sales,
+		       json_pack("{s:i, s:s}", "months", 0, "contract_number", "HT-X"), &r);
 	assert_problem(&r, 400, "/months");
 	http_result_free(&r);
-	send("POST", "/v1/assets/1/warranty/renewals", sales,
-	     json_pack("{s:s}", "months", "twelve"), &r);
+	http_send_json("POST", "/v1/assets/1/warranty/renewals", sales,
+		       json_pack("{s:s}", "months", "twelve"), &r);
 	assert_problem(&r, 400, "/months");
 	http_result_free(&r);
-	send("POST", "/v1/assets/8/warranty/renewals", sales,
-	     json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Y"), &r);
+	http_send_json("POST", "/v1/assets/8/warranty/renewals", sales,
+		       json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Y"), &r);
 	assert_problem(&r, 404, NULL); /* not theirs */
 	http_result_free(&r);
-	send("POST", "/v1/assets/1/warranty/renewals", other,
-	     json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Z"), &r);
+	http_send_json("POST", "/v1/assets/1/warranty/renewals", other,
+		       json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Z"), &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
-	send("POST", "/v1/assets/1/warranty/renewals", tech,
-	     json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Z"), &r);
+	http_send_json("POST", "/v1/assets/1/warranty/renewals", tech,
+		       json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-Z"), &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM warranty_renewals"), 2);
@@ -333,8 +272,8 @@ START_TEST(renewing_a_unit_without_a_warranty_is_a_conflict)
 	struct http_result r;
 
 	seed(harness_seed_user("sales.gd", "sales", NULL, NULL));
-	send("POST", "/v1/assets/8/warranty/renewals", admin,
-	     json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-1"), &r);
+	http_send_json("POST", "/v1/assets/8/warranty/renewals", admin,
+		       json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-1"), &r);
 	assert_problem(&r, 409, NULL);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM warranty_renewals"), 0);
@@ -357,7 +296,7 @@ START_TEST(the_digest_tells_each_owner_once_per_threshold)
 	int64_t owner = harness_seed_user("sales.gd", "sales", NULL, NULL);
 
 	seed(owner);
-	set_today("2026-06-01");
+	harness_set_today("2026-06-01");
 	ck_assert_int_eq(warranty_digest_run(H.db, clock_now()), ERR_OK);
 	/* U10 (30), U-5 (expired), U45 (60), U80 (90); UNJ has no owner. */
 	ck_assert_int_eq(notices(), 4);
@@ -373,7 +312,7 @@ START_TEST(the_digest_tells_each_owner_once_per_threshold)
 	ck_assert_int_eq(digests(), 1);
 	/* Twenty days on: U10 expires, U45 crosses 30 days and U80 60;
 	 * U200 is still far out. */
-	set_today("2026-06-21");
+	harness_set_today("2026-06-21");
 	ck_assert_int_eq(warranty_digest_run(H.db, clock_now()), ERR_OK);
 	ck_assert_int_eq(notices(), 7);
 	ck_assert_int_eq(digests(), 2);
