@@ -493,8 +493,8 @@ static const char sql_event_next_id[] =
 static const char sql_event_insert[] =
     "INSERT INTO asset_events(asset_id, at, id, kind, summary, detail, actor_id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-/* Both read the clustered primary key (asset_id, at, id) backwards. */
-/* actor_id: sqlite3_column_int64 reads NULL (no actor) as 0. */
+/* Both read the clustered primary key (asset_id, at, id) backwards. A NULL
+ * actor_id (no actor) reads as 0 through sqlite3_column_int64. */
 static const char sql_events_first[] =
     "SELECT at, id, kind, summary, detail, actor_id FROM asset_events"
     " WHERE asset_id = ?1 ORDER BY at DESC, id DESC LIMIT ?4";
