@@ -1232,18 +1232,26 @@ static enum err get_asset(struct req *req, struct resp *resp)
 static enum err patch_asset(struct req *req, struct resp *resp)
 {
 	struct asset_input *in = malloc(sizeof(*in));
-	struct asset_row *old = malloc(sizeof(*old)), *current = malloc(sizeof(*current));
+	struct asset_row *old = malloc(sizeof(*old));
 	struct audit_actor actor;
-	struct scope sc;
 	char id[24];
 	json_t *before = NULL, *after = NULL;
 	int64_t uid = req->user.user_id;
 	enum err e;
 
-	if (!in || !old || !current) {
+	if (!in || !old) {
 		e = ERR_INTERNAL;
 		goto out;
 	}
+	/* Read, check and write under the write lock: concurrent changes to
+	 * one asset then apply one after the other, each to the state the
+	 * last one left, and If-Match is compared with the version that is
+	 * really replaced. (Validating before the lock and comparing versions
+	 * after it answered 409 to changes that could simply have waited.) A
+	 * failure rolls back in the dispatcher. */
+	e = db_begin(req->db);
+	if (e != ERR_OK)
+		goto out;
 	e = load_asset(req, resp, old);
 	if (e != ERR_OK)
 		goto out;
@@ -1282,22 +1290,7 @@ static enum err patch_asset(struct req *req, struct resp *resp)
 	in->row.updated_at = clock_now();
 
 	audit_actor_from_req(req, &actor);
-	policy_scope(&req->user, &sc);
-	e = db_begin(req->db);
-	if (e != ERR_OK)
-		goto out;
-	/* Validated against a read before the write lock. */
-	e = assets_store_get(req->db, old->id, &sc, current);
-	if (e == ERR_NOT_FOUND) {
-		e = http_fail(resp, ERR_NOT_FOUND, "no such asset");
-		goto out;
-	}
-	if (e == ERR_OK && current->version != old->version) {
-		e = http_fail(resp, ERR_CONFLICT, "the asset changed meanwhile; read it and retry");
-		goto out;
-	}
-	if (e == ERR_OK)
-		e = refresh_site(req->db, in);
+	e = refresh_site(req->db, in);
 	if (e == ERR_OK)
 		e = assets_store_update(req->db, &in->row);
 	/* The timeline gets the installation facts this change records. */
@@ -1332,7 +1325,6 @@ out:
 	json_decref(after);
 	free(in);
 	free(old);
-	free(current);
 	return e;
 }
 

@@ -484,15 +484,22 @@ static enum err get_customer(struct req *req, struct resp *resp)
 static enum err patch_customer(struct req *req, struct resp *resp)
 {
 	struct customer_input in;
-	struct customer_row old, current;
+	struct customer_row old;
 	struct contact_row old_contacts[CONTACTS_MAX];
 	struct audit_actor actor;
-	struct scope sc;
 	size_t nold = 0;
 	char id[24];
 	json_t *before = NULL, *after = NULL, *doc;
 	enum err e;
 
+	/* Read, check and write under the write lock, so concurrent changes
+	 * apply one after the other, each to the state the last one left
+	 * (comparing updated_at after the lock missed two changes within one
+	 * second, and the later one undid the earlier). A failure rolls back
+	 * in the dispatcher. */
+	e = db_begin(req->db);
+	if (e != ERR_OK)
+		return e;
 	e = load_customer(req, resp, &old);
 	if (e != ERR_OK)
 		return e;
@@ -511,24 +518,7 @@ static enum err patch_customer(struct req *req, struct resp *resp)
 	in.row.updated_at = clock_now();
 
 	audit_actor_from_req(req, &actor);
-	policy_scope(&req->user, &sc);
-	e = db_begin(req->db);
-	if (e != ERR_OK)
-		return e;
-	/* Validated against a read before the write lock: make sure nobody
-	 * changed the customer in between. */
-	e = registry_customer_get(req->db, old.id, &sc, &current);
-	if (e == ERR_NOT_FOUND) {
-		db_rollback(req->db);
-		return http_fail(resp, ERR_NOT_FOUND, "no such customer");
-	}
-	if (e == ERR_OK && current.updated_at != old.updated_at) {
-		db_rollback(req->db);
-		return http_fail(resp, ERR_CONFLICT,
-				 "the customer changed meanwhile; read it and retry");
-	}
-	if (e == ERR_OK)
-		e = registry_customer_update(req->db, &in.row);
+	e = registry_customer_update(req->db, &in.row);
 	if (e == ERR_OK && json_object_get(req->json, "contacts"))
 		e = registry_contacts_replace(req->db, in.row.id, in.contacts, in.ncontacts);
 	if (e == ERR_OK) {

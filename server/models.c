@@ -457,16 +457,22 @@ static enum err get_model(struct req *req, struct resp *resp)
 static enum err patch_model(struct req *req, struct resp *resp)
 {
 	struct model_row *old = calloc(1, sizeof(*old)), *in = calloc(1, sizeof(*in));
-	struct model_row *current = calloc(1, sizeof(*current));
 	struct audit_actor actor;
 	char id[24];
 	json_t *before = NULL, *after = NULL;
 	enum err e;
 
-	if (!old || !in || !current) {
+	if (!old || !in) {
 		e = ERR_INTERNAL;
 		goto out;
 	}
+	/* Read, check and write under the write lock, so concurrent changes
+	 * apply one after the other, each to the state the last one left
+	 * (comparing updated_at after the lock missed two changes within one
+	 * second). A failure rolls back in the dispatcher. */
+	e = db_begin(req->db);
+	if (e != ERR_OK)
+		goto out;
 	e = load_model(req, resp, old);
 	if (e != ERR_OK)
 		goto out;
@@ -480,13 +486,7 @@ static enum err patch_model(struct req *req, struct resp *resp)
 		goto out;
 	in->updated_at = clock_now();
 	audit_actor_from_req(req, &actor);
-	e = db_begin(req->db);
-	if (e != ERR_OK)
-		goto out;
-	e = registry_model_get(req->db, old->id, NULL, current);
-	if (e == ERR_OK && current->updated_at != old->updated_at)
-		e = http_fail(resp, ERR_CONFLICT, "the model changed meanwhile; read it and retry");
-	else if (e == ERR_OK && (e = registry_model_update(req->db, in)) == ERR_CONFLICT) {
+	if ((e = registry_model_update(req->db, in)) == ERR_CONFLICT) {
 		db_rollback(req->db);
 		e = model_conflict(req, resp, in);
 	}
@@ -507,7 +507,6 @@ out:
 	json_decref(after);
 	free(old);
 	free(in);
-	free(current);
 	return e;
 }
 

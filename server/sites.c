@@ -294,13 +294,20 @@ static enum err get_site(struct req *req, struct resp *resp)
 
 static enum err patch_site(struct req *req, struct resp *resp)
 {
-	struct site_row old, current, in;
+	struct site_row old, in;
 	struct audit_actor actor;
-	struct scope sc;
 	char id[24];
 	json_t *before = NULL, *after = NULL;
 	enum err e;
 
+	/* Read, check and write under the write lock, so concurrent changes
+	 * apply one after the other, each to the state the last one left (a
+	 * check of updated_at after the lock answered 409 to changes that
+	 * could have waited, and missed two within one second). A failure
+	 * rolls back in the dispatcher. */
+	e = db_begin(req->db);
+	if (e != ERR_OK)
+		return e;
 	e = load_site(req, resp, &old);
 	if (e != ERR_OK)
 		return e;
@@ -313,22 +320,7 @@ static enum err patch_site(struct req *req, struct resp *resp)
 	in.updated_at = clock_now();
 
 	audit_actor_from_req(req, &actor);
-	policy_scope(&req->user, &sc);
-	e = db_begin(req->db);
-	if (e != ERR_OK)
-		return e;
-	e = registry_site_get(req->db, old.id, &sc, &current);
-	if (e == ERR_NOT_FOUND) {
-		db_rollback(req->db);
-		return http_fail(resp, ERR_NOT_FOUND, "no such site");
-	}
-	if (e == ERR_OK && current.updated_at != old.updated_at) {
-		db_rollback(req->db);
-		return http_fail(resp, ERR_CONFLICT,
-				 "the site changed meanwhile; read it and retry");
-	}
-	if (e == ERR_OK)
-		e = registry_site_update(req->db, &in);
+	e = registry_site_update(req->db, &in);
 	/* The assets installed here carry the site's customer and region path. */
 	if (e == ERR_OK &&
 	    (in.customer_id != old.customer_id || strcmp(in.region, old.region) != 0))

@@ -5,6 +5,7 @@
  * (404 outside it, lists filtered) for every role; the timeline's
  * newest-first pages; personal data masked unless revealed (and audited);
  * search filters; changes with their audit; the demo data. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1564,6 +1565,119 @@ static int64_t status_count(json_t *list, const char *status, int64_t lo, int64_
 	return n;
 }
 
+struct patch_job {
+	char path[64];
+	char body[96];
+	const char *token;
+	const char *headers[2]; /* an If-Match line, or none */
+	long status;
+};
+
+static void *run_patch(void *arg)
+{
+	struct patch_job *job = arg;
+	struct http_result r;
+
+	job->status = http_call("PATCH", job->path, job->token, NULL, job->body, strlen(job->body),
+				job->headers, &r);
+	http_result_free(&r);
+	return NULL;
+}
+
+/* PATCHes of one record without If-Match, sent at once: all apply, one
+ * after the other. Each reads the state the one before it left, so no two
+ * audit entries start from the same name (two that did would mean one
+ * change undid the other). */
+static void patch_all_at_once(const char *admin, const char *path, const char *prefix,
+			      const char *suffix, const char *action, const char *member)
+{
+	enum { N = 8 };
+	struct patch_job jobs[N];
+	pthread_t t[N];
+	char sql[160];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(jobs[i].path, sizeof(jobs[i].path), "%s", path);
+		snprintf(jobs[i].body, sizeof(jobs[i].body), "%s\"N%d\"%s", prefix, i, suffix);
+		jobs[i].token = admin;
+		jobs[i].headers[0] = NULL;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, run_patch, &jobs[i]), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_msg(jobs[i].status == 200, "%s %s: %ld", path, jobs[i].body,
+			      jobs[i].status);
+	}
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(DISTINCT json_extract(before, '%s')) FROM audit_log"
+		 " WHERE action = '%s'",
+		 member, action);
+	ck_assert_int_eq(count_rows(sql), N);
+}
+
+START_TEST(concurrent_patches_all_apply_in_turn)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+	char path[64];
+	int64_t customer, site, asset, version;
+
+	make_catalogue(admin);
+	customer = make_customer(admin, "C1", "GD", 0);
+	site = make_site(admin, customer, "S1", "SZ");
+	asset = create("/v1/assets", admin, asset_body("FT-1", "KYN28-12", "B1", site, 0));
+
+	snprintf(path, sizeof(path), "/v1/customers/%lld", (long long)customer);
+	patch_all_at_once(admin, path, "{\"name\":", "}", "customer.update", "$.name");
+	snprintf(path, sizeof(path), "/v1/sites/%lld", (long long)site);
+	patch_all_at_once(admin, path, "{\"name\":", "}", "site.update", "$.name");
+	snprintf(path, sizeof(path), "/v1/models/%lld",
+		 (long long)count_rows("SELECT id FROM models WHERE code = 'KYN28-12'"));
+	patch_all_at_once(admin, path, "{\"name\":", "}", "model.update", "$.name");
+
+	/* Assets: every change is a new version. */
+	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)asset);
+	ck_assert_int_eq(http_get(path, admin, &r), 200);
+	version = jint(r.json, "version");
+	http_result_free(&r);
+	patch_all_at_once(admin, path, "{\"production\":{\"line\":", "}}", "asset.update",
+			  "$.production.line");
+	ck_assert_int_eq(http_get(path, admin, &r), 200);
+	ck_assert_int_eq(jint(r.json, "version"), version + 8);
+	http_result_free(&r);
+
+	/* The same If-Match from four devices at once: one wins, the others
+	 * are told the version moved on (412, not 409). */
+	{
+		enum { M = 4 };
+		struct patch_job jobs[M];
+		pthread_t t[M];
+		char if_match[48];
+		int ok = 0, moved = 0;
+
+		snprintf(if_match, sizeof(if_match), "If-Match: \"v%lld\"",
+			 (long long)(version + 8));
+		for (int i = 0; i < M; i++) {
+			snprintf(jobs[i].path, sizeof(jobs[i].path), "%s", path);
+			snprintf(jobs[i].body, sizeof(jobs[i].body),
+				 "{\"production\":{\"batch\":\"B%d\"}}", i);
+			jobs[i].token = admin;
+			jobs[i].headers[0] = if_match;
+			jobs[i].headers[1] = NULL;
+			ck_assert_int_eq(pthread_create(&t[i], NULL, run_patch, &jobs[i]), 0);
+		}
+		for (int i = 0; i < M; i++) {
+			pthread_join(t[i], NULL);
+			ok += jobs[i].status == 200;
+			moved += jobs[i].status == 412;
+		}
+		ck_assert_int_eq(ok, 1);
+		ck_assert_int_eq(moved, M - 1);
+	}
+	free(admin);
+}
+END_TEST
+
 START_TEST(demo_registry_has_every_warranty_status)
 {
 	char out[8192] = "";
@@ -1651,6 +1765,7 @@ Suite *registry_suite(void)
 	tcase_add_test(tc, catalogue_customers_and_sites_validate_every_field);
 	tcase_add_test(tc, gtins_are_normalised_and_resolve);
 	tcase_add_test(tc, customers_and_models_change_and_list);
+	tcase_add_test(tc, concurrent_patches_all_apply_in_turn);
 	tcase_add_test(tc, demo_registry_has_every_warranty_status);
 	tcase_add_test(tc, trace_keeps_stored_json_with_a_long_number);
 	suite_add_tcase(s, tc);
