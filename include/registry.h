@@ -61,8 +61,10 @@ int64_t registry_date_days(const char *s);
 /* The UTC date of t into out (11 bytes). */
 void registry_date_of(int64_t t, char out[11]);
 /* start + months calendar months, the day clamped to the month's end
- * (2024-01-31 + 1 = 2024-02-29) into out (11 bytes). */
-void registry_date_add_months(const char *start, int64_t months, char out[11]);
+ * (2024-01-31 + 1 = 2024-02-29) into out (11 bytes). -1 when that is
+ * after 9999-12-31 (out is then 9999-12-31): callers that take the date
+ * from input refuse it. */
+int registry_date_add_months(const char *start, int64_t months, char out[11]);
 /* start + days into out (11 bytes); days may be negative. */
 void registry_date_add_days(const char *start, int64_t days, char out[11]);
 

@@ -62,16 +62,19 @@ const char *assets_warranty_status(const char *end, int64_t now, int64_t *days_l
 }
 
 /* warranty_start = the explicit start, else the acceptance date;
- * warranty_end = start + months when both are known. */
-static void derive_warranty(struct asset_row *a, const char *explicit_start)
+ * warranty_end = start + months when both are known. An end after
+ * 9999-12-31 is refused, not cut short. */
+static void derive_warranty(struct asset_row *a, const char *explicit_start, struct resp *resp)
 {
 	const char *start = explicit_start[0] ? explicit_start : a->accepted_at;
 
 	snprintf(a->warranty_start, sizeof(a->warranty_start), "%s", start);
-	if (a->warranty_start[0] && a->warranty_months > 0)
-		registry_date_add_months(a->warranty_start, a->warranty_months, a->warranty_end);
-	else
-		a->warranty_end[0] = '\0';
+	a->warranty_end[0] = '\0';
+	if (a->warranty_start[0] && a->warranty_months > 0 &&
+	    registry_date_add_months(a->warranty_start, a->warranty_months, a->warranty_end) < 0)
+		http_invalid(resp, "/warranty",
+			     "a warranty of %lld months from %s would end after 9999-12-31",
+			     (long long)a->warranty_months, a->warranty_start);
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -941,7 +944,7 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 	}
 
 	check_order(a, resp);
-	derive_warranty(a, explicit_start);
+	derive_warranty(a, explicit_start, resp);
 	return registry_errors(resp) > errors ? ERR_INVALID : ERR_OK;
 }
 

@@ -487,8 +487,11 @@ static void check_warranty(struct import_ctx *c, size_t line)
 	r->warranty_start[0] = r->warranty_end[0] = '\0';
 	if (registry_date_ok(start)) {
 		memcpy(r->warranty_start, start, ASSET_DATE_SIZE);
-		if (r->months > 0)
-			registry_date_add_months(start, r->months, r->warranty_end);
+		if (r->months > 0 &&
+		    registry_date_add_months(start, r->months, r->warranty_end) < 0)
+			add_error(c, line, col_name(COL_WARRANTY_MONTHS),
+				  "%lld months from %s would end after 9999-12-31",
+				  (long long)r->months, start);
 	}
 }
 

@@ -304,7 +304,7 @@ void registry_date_of(int64_t t, char out[11])
 	date_format(y, m, d, out);
 }
 
-void registry_date_add_months(const char *start, int64_t months, char out[11])
+int registry_date_add_months(const char *start, int64_t months, char out[11])
 {
 	int64_t y, total;
 	unsigned m, d, dim;
@@ -314,7 +314,8 @@ void registry_date_add_months(const char *start, int64_t months, char out[11])
 	y = total / 12;
 	m = (unsigned)(total % 12) + 1;
 	dim = month_days(y, m);
-	date_format(y, m, d > dim ? dim : d, out);
+	date_format(y, m, d > dim ? dim : d, out); /* clamps to 9999-12-31 */
+	return y > 9999 ? -1 : 0;
 }
 
 void registry_date_add_days(const char *start, int64_t days, char out[11])

@@ -265,7 +265,9 @@ static enum err renew_locked(struct req *req, struct resp *resp, const struct as
 		return http_invalid(resp, "/months", "the warranty would exceed %d months",
 				    WARRANTY_MONTHS_MAX);
 	snprintf(r->previous_end, sizeof(r->previous_end), "%s", a->warranty_end);
-	registry_date_add_months(a->warranty_start, a->warranty_months + r->months, r->new_end);
+	if (registry_date_add_months(a->warranty_start, a->warranty_months + r->months,
+				     r->new_end) < 0)
+		return http_invalid(resp, "/months", "the warranty would end after 9999-12-31");
 	r->asset_id = a->id;
 	r->created_by = req->user.user_id;
 	r->created_at = clock_now();

@@ -392,7 +392,9 @@ START_TEST(bad_rows_are_all_listed_and_nothing_is_stored)
 		   /* 11: an owner who is not a sales account */
 		   "OWN-1,UPS-3K,,P,L,B,2024-01-01,,,,,,,root,\n"
 		   /* 12: a date in words, quoted back cut mid-character */
-		   "CN-1,UPS-3K,,P,L,B,二零二四年一月一日二零二四年一月一日,,,,,,,,\n";
+		   "CN-1,UPS-3K,,P,L,B,二零二四年一月一日二零二四年一月一日,,,,,,,,\n"
+		   /* 13: a warranty that would end after 9999-12-31 */
+		   "LATE-1,UPS-3K,,P,L,B,2024-01-01,,,,,600,9990-01-01,,\n";
 	char *admin;
 	struct http_result r;
 	int64_t before;
@@ -423,6 +425,7 @@ START_TEST(bad_rows_are_all_listed_and_nothing_is_stored)
 	assert_error(&r, 10, "warranty_months");
 	assert_error(&r, 11, "sales_owner");
 	assert_error(&r, 12, "production_date");
+	assert_error(&r, 13, "warranty_months");
 	ck_assert_ptr_null(find_error(r.json, 2, "serial"));
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "errors_total")),
 			 (json_int_t)json_array_size(json_object_get(r.json, "errors")));

@@ -304,6 +304,34 @@ START_TEST(warranty_end_is_computed_across_month_ends)
 				 cases[i].start ? cases[i].start : cases[i].accepted);
 		http_result_free(&r);
 	}
+
+	/* An end past 9999-12-31 is refused, not cut short to it; a change
+	 * that would push it there leaves the asset as it was. */
+	{
+		json_t *body = asset_body("W-LATE", "XGN15-12", "B1", site, 0);
+		char path[48];
+		int64_t id;
+
+		json_object_set_new(json_object_get(body, "warranty"), "start",
+				    json_string("9999-12-31"));
+		http_send_body("POST", "/v1/assets", admin, body, &r);
+		assert_problem(&r, 400, "/warranty");
+		http_result_free(&r);
+		ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE serial = 'W-LATE'"),
+				 0);
+
+		id = count_rows("SELECT id FROM assets WHERE serial = 'W-0'");
+		snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
+		http_send_body(
+		    "PATCH", path, admin,
+		    json_pack("{s:{s:s, s:i}}", "warranty", "start", "9990-01-01", "months", 600),
+		    &r);
+		assert_problem(&r, 400, "/warranty");
+		http_result_free(&r);
+		ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE serial = 'W-0'"
+					    " AND warranty_end = '2024-02-29'"),
+				 1);
+	}
 	free(admin);
 }
 END_TEST

@@ -259,6 +259,17 @@ START_TEST(renewals_extend_the_end_onto_the_timeline_and_keep_history)
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM warranty_renewals"), 2);
 	ck_assert_int_eq(count_rows("SELECT warranty_months FROM assets WHERE id = 1"), 42);
+	/* A renewal that would end after 9999-12-31 is refused, not cut short. */
+	exec_sql("UPDATE assets SET warranty_start = '9999-01-01', warranty_months = 11,"
+		 " warranty_end = '9999-12-01' WHERE id = 1");
+	http_send_json("POST", "/v1/assets/1/warranty/renewals", sales,
+		       json_pack("{s:i, s:s}", "months", 1, "contract_number", "HT-LATE"), &r);
+	assert_problem(&r, 400, "/months");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM warranty_renewals"), 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE id = 1"
+				    " AND warranty_end = '9999-12-01'"),
+			 1);
 	clock_set_offset(0);
 	free(sales);
 	free(other);
