@@ -323,6 +323,24 @@ START_TEST(relabel_revokes_the_old_code_with_a_410_that_names_nothing)
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("POST", "/v1/assets/999/relabel", admin, NULL, &r), 404);
 	http_result_free(&r);
+	/* The route takes no body: one sent is refused before anything is
+	 * done (an oversized one with 413), and the label stays. */
+	http_json("POST", "/v1/assets/1/relabel", admin, "{\"reason\":\"x\"}", &r);
+	assert_problem(&r, 400, NULL);
+	http_result_free(&r);
+	{
+		size_t big_len = (size_t)2 << 20;
+		char *big = malloc(big_len);
+
+		ck_assert_ptr_nonnull(big);
+		memset(big, 'x', big_len);
+		http_call("POST", "/v1/assets/1/relabel", admin, "text/plain", big, big_len, NULL,
+			  &r);
+		assert_problem(&r, 413, NULL);
+		http_result_free(&r);
+		free(big);
+	}
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM labels WHERE asset_id = 1"), 1);
 
 	ck_assert_int_eq(http_json("POST", "/v1/assets/1/relabel", admin, NULL, &r), 201);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "generation")), 2);

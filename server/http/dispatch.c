@@ -331,6 +331,14 @@ static size_t body_max_of(const struct req *req)
 	return req->route->body_max ? req->route->body_max : HTTP_BODY_DEFAULT_MAX;
 }
 
+/* A body announced by length or sent in chunks ("Content-Length: 0" is
+ * none). */
+static int request_has_body(const struct req *req)
+{
+	return req_header(req, "Transfer-Encoding") != NULL ||
+	       mg_get_request_info(req->conn)->content_length > 0;
+}
+
 /* An internal request's body is already in memory: copied, with the
  * route's cap. */
 static enum err copy_synthetic_body(struct req *req, struct resp *resp)
@@ -914,6 +922,18 @@ static enum err run_route(struct req *req, struct resp *resp, struct dispatch_ct
 	e = parse_query(req, resp, query_string(req));
 	if (e != ERR_OK)
 		return e;
+	if (!(req->route->flags & (ROUTE_JSON_BODY | ROUTE_RAW_BODY | ROUTE_STREAM_BODY)) &&
+	    !req->synthetic && request_has_body(req)) {
+		/* Ignored, a body hides a client's mistake (one meant for another
+		 * route) while the action still runs; unread, its bytes would
+		 * follow on the connection. */
+		ctx->must_close = 1;
+		if (mg_get_request_info(req->conn)->content_length > (long long)body_max_of(req))
+			return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes",
+					 body_max_of(req));
+		return http_fail(resp, ERR_INVALID, "%s %s takes no body", req->route->method,
+				 req->route->pattern);
+	}
 	if (req->route->flags & (ROUTE_JSON_BODY | ROUTE_RAW_BODY)) {
 		/* A slow body must not hold one of the few connections. */
 		if (ctx->pool) {
