@@ -12,8 +12,8 @@
  *                                     triangle, legs 1/5 of the label width
  *
  * Text never enters the quiet zone or the triangle: it is squeezed
- * (SVG textLength, PDF Tz) or, in the PNG's bitmap font, shrunk and then
- * cut. */
+ * (SVG textLength, PDF Tz) or, in the PNG's bitmap font, shrunk, then
+ * wrapped, and cut (marked '~') only where the band has no more room. */
 #include "label_render.h"
 
 #include <errno.h>
@@ -560,30 +560,44 @@ static void fill(struct canvas *c, size_t x0, size_t y0, size_t x1, size_t y1)
 			memset(c->px + y * c->w + x0, 0, x1 - x0);
 }
 
-/* Draws one line of text with glyph pixels f x f, starting at (x, y), no
- * wider than max_w: shrinks f, then cuts the text. */
-static void draw_text(struct canvas *c, size_t x, size_t y, size_t f, size_t max_w,
-		      const char *text)
+/* Draws text with glyph pixels f x f from (x, y), no wider than max_w and
+ * no lower than max_y: shrinks f down to 1, then wraps onto more lines (a
+ * serial is printed whole where the band has room); what still does not
+ * fit is cut, its last character drawn as '~' so the cut shows. Returns
+ * the y just below the last line's glyphs. */
+static size_t draw_text(struct canvas *c, size_t x, size_t y, size_t f, size_t max_w, size_t max_y,
+			const char *text)
 {
 	char ascii[TEXT_MAX];
-	size_t n;
+	size_t n, per_line, lines, pos = 0, bottom = y;
 
 	ascii_fold(text, ascii, sizeof(ascii));
 	n = strlen(ascii);
 	while (f > 1 && n * 6 * f > max_w + f)
 		f--;
-	while (n && n * 6 - 1 > max_w)
-		n--;
-	for (size_t i = 0; i < n; i++) {
-		const unsigned char *glyph = font5x7[(unsigned char)ascii[i] - 0x20];
-		size_t gx = x + i * 6 * f;
+	/* k glyphs take 6fk - f pixels: no gap after the last. */
+	per_line = (max_w + f) / (6 * f);
+	/* Lines 8f apart, each 7f high; always at least one. */
+	lines = max_y >= y + 7 * f ? (max_y - y - 7 * f) / (8 * f) + 1 : 1;
+	for (; pos < n && per_line && lines; lines--, y += 8 * f) {
+		size_t take = n - pos < per_line ? n - pos : per_line;
+		int cut = lines == 1 && pos + take < n;
 
-		for (size_t col = 0; col < 5; col++)
-			for (size_t row = 0; row < 7; row++)
-				if (glyph[col] >> row & 1)
-					fill(c, gx + col * f, y + row * f, gx + (col + 1) * f,
-					     y + (row + 1) * f);
+		for (size_t i = 0; i < take; i++) {
+			char ch = cut && i == take - 1 ? '~' : ascii[pos + i];
+			const unsigned char *glyph = font5x7[(unsigned char)ch - 0x20];
+			size_t gx = x + i * 6 * f;
+
+			for (size_t col = 0; col < 5; col++)
+				for (size_t row = 0; row < 7; row++)
+					if (glyph[col] >> row & 1)
+						fill(c, gx + col * f, y + row * f,
+						     gx + (col + 1) * f, y + (row + 1) * f);
+		}
+		pos += take;
+		bottom = y + 7 * f;
 	}
+	return bottom;
 }
 
 static void png_write_cb(png_structp png, png_bytep data, size_t len)
@@ -640,7 +654,7 @@ enum err label_render_png(const struct label_spec *label, enum label_ec ec, int 
 	QRcode *qr;
 	struct canvas c;
 	struct geom g;
-	size_t s, off, band, tri, f1, f2, y1, y2;
+	size_t s, off, band, tri, f1, f2, gap, y1, y2;
 	char l1[TEXT_MAX], l2[TEXT_MAX];
 	enum err e;
 
@@ -674,16 +688,20 @@ enum err label_render_png(const struct label_spec *label, enum label_ec ec, int 
 	tri = (size_t)g.tri * s;
 	for (size_t v = 0; v < tri; v++)
 		fill(&c, c.w - v - 1, c.h - tri + v, c.w, c.h - tri + v + 1);
-	/* Text: about 2.4 and 2 modules high, in the band under the symbol. */
+	/* Text: about 2.4 and 2 modules high, in the band under the symbol;
+	 * a serial too long for one line wraps into the room above the model
+	 * line. */
 	band = (size_t)(FRAME + g.side) * s;
 	f1 = s * 12 / 35 ? s * 12 / 35 : 1;
 	f2 = s * 2 / 7 ? s * 2 / 7 : 1;
+	gap = s / 2 ? s / 2 : 1;
 	y1 = band + s / 2;
-	y2 = y1 + 7 * f1 + (s / 2 ? s / 2 : 1);
 	label_lines(label, l1, l2);
-	draw_text(&c, (size_t)g.text_x * s, y1, f1, (size_t)g.text_w * s, l1);
+	y2 = draw_text(&c, (size_t)g.text_x * s, y1, f1, (size_t)g.text_w * s,
+		       c.h - s - 7 * f2 - gap, l1) +
+	     gap;
 	if (y2 + 7 * f2 <= c.h - s)
-		draw_text(&c, (size_t)g.text_x * s, y2, f2, (size_t)g.text_w * s, l2);
+		draw_text(&c, (size_t)g.text_x * s, y2, f2, (size_t)g.text_w * s, c.h - s, l2);
 	QRcode_free(qr);
 	e = png_encode(&c, out);
 	free(c.px);

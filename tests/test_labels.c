@@ -3,6 +3,7 @@
  * a batch hold one label per asset over as many A4 pages as needed (SVG and
  * PDF, over HTTP and from `fieldtrace labels`), and the route's input,
  * roles and scope are checked. */
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "db.h"
 #include "harness.h"
 #include "http.h"
+#include "label_render.h"
 #include "qr.h"
 #include "qr_code.h"
 #include "suites.h"
@@ -314,6 +316,51 @@ START_TEST(png_decodes_to_exactly_the_link)
 	ck_assert_str_eq(read, link);
 	http_result_free(&r);
 	free(admin);
+}
+END_TEST
+
+/* Dark pixels in the PNG's text band: the rows below the symbol. */
+static size_t text_band_ink(const char *serial)
+{
+	const struct label_spec spec = { "https://fieldtrace.example/id/040G3ZSQCQZXBPS0E4", serial,
+					 "KYN28-12" };
+	png_image img;
+	struct buf b;
+	unsigned char *px;
+	size_t ink = 0;
+
+	buf_init(&b, 0);
+	ck_assert_int_eq(label_render_png(&spec, LABEL_EC_Q, LABEL_SCALE_DEFAULT, &b), ERR_OK);
+	memset(&img, 0, sizeof(img));
+	img.version = PNG_IMAGE_VERSION;
+	ck_assert(png_image_begin_read_from_memory(&img, b.data, b.len));
+	img.format = PNG_FORMAT_GRAY;
+	px = malloc(PNG_IMAGE_SIZE(img));
+	ck_assert_ptr_nonnull(px);
+	ck_assert(png_image_finish_read(&img, NULL, px, 0, NULL));
+	/* The band is the last 8 + 1 modules; skip the frame at each side. */
+	for (size_t y = img.height - 9 * LABEL_SCALE_DEFAULT; y < img.height - LABEL_SCALE_DEFAULT;
+	     y++)
+		for (size_t x = LABEL_SCALE_DEFAULT; x < img.width / 2; x++)
+			ink += px[y * img.width + x] < 128;
+	free(px);
+	buf_cleanup(&b);
+	return ink;
+}
+
+START_TEST(png_prints_a_long_serial_whole)
+{
+	/* 63 characters (the longest serial) do not fit one line of the
+	 * label: they wrap rather than stop at the edge, so the whole serial
+	 * puts more ink in the band than its first 37 characters do. */
+	char serial[64], head[38];
+
+	for (size_t i = 0; i < 63; i++)
+		serial[i] = (char)('A' + i % 26);
+	serial[63] = '\0';
+	memcpy(head, serial, 37);
+	head[37] = '\0';
+	ck_assert_uint_gt(text_band_ink(serial), text_band_ink(head));
 }
 END_TEST
 
@@ -650,6 +697,7 @@ Suite *labels_suite(void)
 
 	tcase_add_checked_fixture(one, harness_setup, harness_teardown);
 	tcase_add_test(one, png_decodes_to_exactly_the_link);
+	tcase_add_test(one, png_prints_a_long_serial_whole);
 	tcase_add_test(one, error_correction_h_and_scale);
 	tcase_add_test(one, bad_query_parameters_are_named);
 	tcase_add_test(one, svg_is_well_formed_and_shows_serial_and_model);
