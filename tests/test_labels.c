@@ -686,6 +686,19 @@ START_TEST(cli_writes_the_same_sheet)
 	argv[argc - 1] = "--ec=Z";
 	ck_assert_int_eq(cli_labels(argc, argv), 2);
 	ck_assert_int_eq(cli_labels(4, argv), 2); /* no --batch, no --out */
+
+	/* Labels are permanent: a base URL that is not an absolute http(s)
+	 * URL of plain URL characters prints nothing. */
+	argv[5] = BATCH;
+	snprintf(out, sizeof(out), "%s/bad-url.svg", H.dir);
+	argv[argc - 1] = "--public-url=javascript:alert(1)";
+	ck_assert_int_eq(cli_labels(argc, argv), 2);
+	argv[argc - 1] = "--public-url=https://x.example/a\"b<c>";
+	ck_assert_int_eq(cli_labels(argc, argv), 2);
+	ck_assert_int_eq(access(out, F_OK), -1);
+	argv[argc - 1] = "--public-url=https://scan.example.com/t%C3%A9";
+	ck_assert_int_eq(cli_labels(argc, argv), 0);
+	ck_assert_int_ne(access(out, F_OK), -1);
 }
 END_TEST
 

@@ -17,7 +17,38 @@ struct key {
 	size_t size; /* strings: buffer size */
 	int min, max;
 	const char *help;
+	int (*valid)(const char *value); /* strings: NULL, or 1 when acceptable */
+	const char *expected;            /* what valid() wants, for the error */
 };
+
+/* An absolute http(s) URL with a host, of RFC 3986 characters (percent
+ * escapes whole), without query or fragment: the base printed into every
+ * label's link, which can never be reprinted, and sent in Link headers. */
+static int base_url_valid(const char *v)
+{
+	static const char other[] = "-._~:/@!$&'()*+,;=";
+	const char *p;
+
+	if (strncmp(v, "https://", 8) == 0)
+		p = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		p = v + 7;
+	else
+		return 0;
+	if (!*p || *p == '/' || *p == ':')
+		return 0; /* no host */
+	for (; *p; p++) {
+		if (*p == '%') {
+			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+				return 0;
+			p += 2;
+		} else if (!isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80) {
+			if (!strchr(other, *p))
+				return 0;
+		}
+	}
+	return 1;
+}
 
 #define S(n, f, h)                                                                                 \
 	{                                                                                          \
@@ -26,6 +57,11 @@ struct key {
 #define I(n, f, lo, hi, h)                                                                         \
 	{                                                                                          \
 		n, K_INT, offsetof(struct config, f), 0, lo, hi, h                                 \
+	}
+#define U(n, f, h)                                                                                 \
+	{                                                                                          \
+		n, K_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f), 0, 0, h,    \
+		    base_url_valid, "an absolute http(s) URL without query or fragment"            \
 	}
 #define B(n, f, h)                                                                                 \
 	{                                                                                          \
@@ -37,7 +73,7 @@ static const struct key keys[] = {
 	S("data-dir", data_dir, "directory of uploaded attachments (content-addressed)"),
 	S("tls-cert", tls_cert, "PEM certificate chain"),
 	S("tls-key", tls_key, "PEM private key"),
-	S("public-url", public_url, "base URL printed in QR links"),
+	U("public-url", public_url, "base URL printed in QR links"),
 	B("demo", demo, "load the demo data set if the database has none"),
 	I("threads", threads, 2, 1024, "worker threads (one per open connection)"),
 	I("db-connections", db_connections, 1, 256, "SQLite connections the workers share"),
@@ -65,6 +101,7 @@ static const struct key keys[] = {
 	  "bearer token a scraper sends to read /metrics; unset: loopback clients only"),
 };
 #undef S
+#undef U
 #undef I
 #undef B
 
@@ -118,6 +155,10 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
 		if (k->kind == K_STR) {
 			if (strlen(value) >= k->size) {
 				snprintf(err, err_size, "%s: value too long", key);
+				return -1;
+			}
+			if (k->valid && !k->valid(value)) {
+				snprintf(err, err_size, "%s: expected %s", key, k->expected);
 				return -1;
 			}
 			memcpy(field, value, strlen(value) + 1);
