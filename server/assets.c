@@ -905,7 +905,10 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 			    resp, "/installation",
 			    "is required: your assets are installed at a site in your scope");
 	}
-	if (!a->site_id && (a->installed_at[0] || a->commissioned_at[0] || a->accepted_at[0]))
+	/* A site_id that was sent but refused has its own error already. */
+	if (!a->site_id && (a->installed_at[0] || a->commissioned_at[0] || a->accepted_at[0]) &&
+	    (!json_is_object(v) || json_is_null(json_object_get(v, "site_id")) ||
+	     !json_object_get(v, "site_id")))
 		http_invalid(resp, "/installation/site_id",
 			     "is required to record an installation");
 
