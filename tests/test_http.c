@@ -61,6 +61,10 @@ START_TEST(unknown_path_is_problem_404)
 	http_json("GET", "/v1//me", NULL, NULL, &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
+	/* One name per resource: no trailing-slash alias (/healthz answers). */
+	http_json("GET", "/healthz/", NULL, NULL, &r);
+	assert_problem(&r, 404, NULL);
+	http_result_free(&r);
 }
 END_TEST
 

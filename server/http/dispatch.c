@@ -64,7 +64,10 @@ static int split_path(char *path, char **seg, int max)
 	for (;;) {
 		p++; /* past the '/' */
 		if (*p == '\0')
-			break; /* "/" or a trailing slash */
+			/* "/" alone; a trailing slash would make a second name for
+			 * a resource (/id/{code}/ for /id/{code}), which a
+			 * permanent identification link must not have. */
+			return n == 0 ? 0 : -1;
 		if (*p == '/' || n == max)
 			return -1; /* empty segment, or too deep */
 		seg[n++] = p;
