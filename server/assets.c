@@ -869,8 +869,10 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 		http_invalid(resp, "/components",
 			     "components change by part replacement, not by PATCH");
 	}
+	/* Empty is refused: leaving it out is how to say "the model's current
+	 * revision" (the CSV import's empty cell). */
 	registry_take_text(resp, body, "", "design_revision", a->design_revision,
-			   sizeof(a->design_revision), 0);
+			   sizeof(a->design_revision), TEXT_REQUIRED);
 
 	v = json_object_get(body, "production");
 	if (json_is_object(v)) {
