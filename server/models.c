@@ -144,7 +144,8 @@ json_t *models_json(const struct model_row *m)
 
 /* GS1 GTIN-8/12/13/14: digits with a valid check digit (weights 3,1,3,...
  * from the right, the check digit excluded), left-padded with zeros to
- * GTIN-14, which keeps the check digit valid. 0 ok, -1 not a GTIN. */
+ * GTIN-14, which keeps the check digit valid; all zeros is none. 0 ok,
+ * -1 not a GTIN. */
 static int gtin_normalise(const char *in, char out[REG_GTIN_SIZE])
 {
 	size_t n = strlen(in);
@@ -154,6 +155,8 @@ static int gtin_normalise(const char *in, char out[REG_GTIN_SIZE])
 		return -1;
 	memset(out, '0', 14 - n);
 	memcpy(out + 14 - n, in, n + 1);
+	if (strspn(out, "0") >= 13)
+		return -1; /* all zeros: no company prefix, no item, never issued */
 	for (size_t i = 0; i < 13; i++)
 		sum += (unsigned)(out[i] - '0') * (i % 2 == 0 ? 3u : 1u);
 	return (unsigned)(out[13] - '0') == (10 - sum % 10) % 10 ? 0 : -1;

@@ -1507,6 +1507,10 @@ START_TEST(gtins_are_normalised_and_resolve)
 	    http_send_body("PATCH", path, admin, json_pack("{s:s}", "gtin", "06901234567892"), &r),
 	    409);
 	http_result_free(&r);
+	/* All zeros has a valid check digit but names nothing. */
+	http_send_body("PATCH", path, admin, json_pack("{s:s}", "gtin", "00000000"), &r);
+	assert_problem(&r, 400, "/gtin");
+	http_result_free(&r);
 	ck_assert_int_eq(http_send_body("PATCH", path, admin, json_pack("{s:n}", "gtin"), &r), 200);
 	ck_assert(json_is_null(json_object_get(r.json, "gtin")));
 	http_result_free(&r);
