@@ -7,5 +7,7 @@
 /* Makes s valid UTF-8 in place: a sequence cut off at the end is dropped,
  * any other invalid byte becomes '?'. */
 void utf8_repair(char *s);
+/* 1 when s is valid UTF-8 throughout, else 0. */
+int utf8_valid(const char *s);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "http.h"
 #include "metrics.h"
 #include "utf8.h"
 #include "suites.h"
@@ -65,6 +66,27 @@ START_TEST(unknown_path_is_problem_404)
 	http_json("GET", "/healthz/", NULL, NULL, &r);
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
+}
+END_TEST
+
+/* A handler whose document could not be built (json_pack refusing a
+ * value) must not answer its status with an empty body. */
+START_TEST(an_answer_without_a_document_is_a_500_not_an_empty_200)
+{
+	struct resp r;
+	json_t *doc;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.headers, 0);
+	buf_init(&r.body, 0);
+	resp_json(&r, 200, NULL);
+	ck_assert_int_eq(r.status, 500);
+	ck_assert_str_eq(r.content_type, "application/problem+json");
+	doc = json_loadb(r.body.data, r.body.len, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "status")), 500);
+	json_decref(doc);
+	http_resp_cleanup(&r);
 }
 END_TEST
 
@@ -528,6 +550,7 @@ Suite *http_suite(void)
 	tcase_add_test(tc, healthz_and_common_headers);
 	tcase_add_test(tc, request_id_is_echoed_when_plain_and_replaced_when_not);
 	tcase_add_test(tc, unknown_path_is_problem_404);
+	tcase_add_test(tc, an_answer_without_a_document_is_a_500_not_an_empty_200);
 	tcase_add_test(tc, wrong_method_is_405_with_allow);
 	tcase_add_test(tc, options_and_head);
 	tcase_add_test(tc, protected_route_needs_token);

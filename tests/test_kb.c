@@ -759,6 +759,9 @@ START_TEST(bad_input_is_named_and_nothing_is_stored)
 	expect_invalid("GET", "/v1/kb/search?q=abc&fault_code=%25%25", tech, NULL, "fault_code");
 	expect_invalid("GET", "/v1/kb/search?q=a%20b%20c%20d%20e%20f%20g%20h%20i", tech, NULL, "q");
 	expect_invalid("GET", "/v1/kb/search?q=abc&sort=new", tech, NULL, "sort");
+	/* Not UTF-8, or a character cut short: named, not an empty 200. */
+	expect_invalid("GET", "/v1/kb/search?q=breaker%FF", tech, NULL, "q");
+	expect_invalid("GET", "/v1/kb/search?q=%E6%96", tech, NULL, "q");
 	expect_invalid("GET", "/v1/kb/articles?status=lost", tech, NULL, "status");
 	expect_invalid("GET", "/v1/kb/articles?cursor=zzz", tech, NULL, "cursor");
 

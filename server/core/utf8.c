@@ -57,3 +57,17 @@ void utf8_repair(char *s)
 		}
 	}
 }
+
+int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = sequence_length(p);
+
+		if (n <= 0)
+			return 0;
+		p += n;
+	}
+	return 1;
+}

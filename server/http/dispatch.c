@@ -20,6 +20,7 @@
 #include "http_internal.h"
 #include "idempotency_store.h"
 #include "log.h"
+#include "utf8.h"
 #include "metrics.h"
 #include "ratelimit.h"
 #include "routes.h"
@@ -218,6 +219,10 @@ static enum err parse_query(struct req *req, struct resp *resp, const char *qs)
 		for (size_t i = 0; i + 1 < req->nquery; i++)
 			if (strcmp(req->query[i].key, q->key) == 0)
 				return http_invalid(resp, q->key, "query parameter given twice");
+		/* Handlers echo and store values; jansson refuses what is not
+		 * UTF-8 (a KB search answered 200 with no body). */
+		if (!utf8_valid(q->value))
+			return http_invalid(resp, q->key, "must be UTF-8 text");
 		p = amp ? amp + 1 : NULL;
 	}
 	return ERR_OK;

@@ -69,6 +69,9 @@ enum err http_invalid(struct resp *resp, const char *pointer, const char *fmt, .
 
 void resp_json(struct resp *resp, int status, json_t *doc)
 {
+	static const char broken[] = "{\"type\":\"about:blank\",\"title\":\"Internal Server "
+				     "Error\",\"status\":500,\"detail\":\"the answer could not "
+				     "be written\"}";
 	char *text;
 
 	resp->status = status;
@@ -78,6 +81,15 @@ void resp_json(struct resp *resp, int status, json_t *doc)
 	if (text) {
 		buf_puts(&resp->body, text);
 		free(text);
+	} else {
+		/* A document that could not be built (json_pack refused a value,
+		 * memory ran out) is a server fault: say so, never answer the
+		 * status with an empty body. */
+		log_error("http: %d answer without a document (%s)", status,
+			  doc ? "json_dumps failed" : "no document");
+		resp->status = 500;
+		resp->content_type = "application/problem+json";
+		buf_puts(&resp->body, broken);
 	}
 	json_decref(doc);
 }
