@@ -33,8 +33,9 @@ enum err registry_json_check(struct resp *resp, const json_t *obj, const char *p
 			     const struct json_field *fields);
 
 enum text_flags {
-	TEXT_REQUIRED = 1u << 0, /* must not be empty */
-	TEXT_CODE = 1u << 1,     /* [A-Za-z0-9._-] only */
+	TEXT_REQUIRED = 1u << 0,  /* must not be empty (or only white space) */
+	TEXT_CODE = 1u << 1,      /* [A-Za-z0-9._-] only */
+	TEXT_MULTILINE = 1u << 2, /* free text: line breaks and tabs allowed */
 };
 /* Copies string member key of obj (type already checked) into dst,
  * reporting prefix/key when required but empty, too long for dst, holding

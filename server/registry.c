@@ -108,17 +108,23 @@ enum err registry_json_check(struct resp *resp, const json_t *obj, const char *p
 
 #define CODE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
-static int has_control(const char *s, size_t n)
+/* Control characters, but line breaks and tabs in multiline text. */
+static int has_control(const char *s, size_t n, int multiline)
 {
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (multiline && (c == '\n' || c == '\r' || c == '\t'))
+			continue;
+		if (c < 0x20 || c == 0x7f)
 			return 1;
+	}
 	return 0;
 }
 
 static int blank(const char *s)
 {
-	return s[strspn(s, " ")] == '\0';
+	return s[strspn(s, " \t\r\n")] == '\0';
 }
 
 /* Has a problem been listed for this pointer already? One per member. */
@@ -157,7 +163,7 @@ int registry_take_text(struct resp *resp, const json_t *obj, const char *prefix,
 		http_invalid(resp, ptr, "must not contain NUL");
 	else if ((flags & TEXT_REQUIRED) && blank(s))
 		http_invalid(resp, ptr, "must not be empty");
-	else if (has_control(s, n))
+	else if (has_control(s, n, (flags & TEXT_MULTILINE) != 0))
 		http_invalid(resp, ptr, "must not contain control characters");
 	else if ((flags & TEXT_CODE) && strspn(s, CODE_CHARS) != n)
 		http_invalid(resp, ptr, "may hold only A-Z a-z 0-9 . _ -");

@@ -230,9 +230,9 @@ static void take_work(struct resp *resp, const json_t *work, struct transition_i
 	registry_take_text(resp, work, "/work", "fault_code", in->work.fault_code,
 			   sizeof(in->work.fault_code), TEXT_CODE);
 	registry_take_text(resp, work, "/work", "cause", in->work.cause, sizeof(in->work.cause),
-			   TEXT_REQUIRED);
+			   TEXT_REQUIRED | TEXT_MULTILINE);
 	registry_take_text(resp, work, "/work", "actions", in->work.actions,
-			   sizeof(in->work.actions), TEXT_REQUIRED);
+			   sizeof(in->work.actions), TEXT_REQUIRED | TEXT_MULTILINE);
 	minutes = json_object_get(work, "minutes_spent");
 	in->work.minutes_spent = json_integer_value(minutes);
 	if (in->work.minutes_spent < 0 || in->work.minutes_spent > 100000)
@@ -277,8 +277,9 @@ static enum err parse_members(struct req *req, struct resp *resp, struct transit
 	json_t *sat;
 
 	check_members(resp, body, in->tr);
-	registry_take_text(resp, body, "", "note", in->note, sizeof(in->note), 0);
-	if (in->tr->note_required && !in->note[0] &&
+	registry_take_text(resp, body, "", "note", in->note, sizeof(in->note), TEXT_MULTILINE);
+	/* A reason is words: white space alone is none. */
+	if (in->tr->note_required && in->note[strspn(in->note, " \t\r\n")] == '\0' &&
 	    !registry_errors(resp)) /* say why: a decline or cancel needs a reason */
 		http_invalid(resp, "/note", "the action %s needs a reason", in->tr->action);
 	registry_take_id(resp, body, "", "assignee_id", &in->assignee_id);
@@ -290,7 +291,8 @@ static enum err parse_members(struct req *req, struct resp *resp, struct transit
 		if (json_integer_value(sat) < 1 || json_integer_value(sat) > 5)
 			http_invalid(resp, "/satisfaction", "must be 1 to 5");
 	}
-	registry_take_text(resp, body, "", "comment", in->comment, sizeof(in->comment), 0);
+	registry_take_text(resp, body, "", "comment", in->comment, sizeof(in->comment),
+			   TEXT_MULTILINE);
 	registry_take_text(resp, body, "", "centre", in->centre, sizeof(in->centre),
 			   TEXT_REQUIRED | TEXT_CODE);
 	take_device_time(resp, body, in);

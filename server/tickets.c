@@ -527,7 +527,7 @@ static enum err intake_parse(struct req *req, struct resp *resp, struct ticket_r
 	if (title_chars > TITLE_MAX)
 		http_invalid(resp, "/title", "longer than %d characters", TITLE_MAX);
 	registry_take_text(resp, body, "", "description", t->description, sizeof(t->description),
-			   0);
+			   TEXT_MULTILINE);
 	take_choice(resp, body, "impact", impacts, "unit", t->impact, sizeof(t->impact));
 	take_choice(resp, body, "urgency", urgencies, "medium", t->urgency, sizeof(t->urgency));
 	take_contact(req, resp, t);

@@ -382,6 +382,11 @@ START_TEST(problem_patch_validates_and_audits)
 	http_json("PATCH", "/v1/problems/1", admin, "{\"corrective_action\": \"a\\u0001b\"}", &r);
 	assert_problem(&r, 400, "/corrective_action");
 	http_result_free(&r);
+	/* White space alone says nothing was done. */
+	http_json("PATCH", "/v1/problems/1", admin,
+		  "{\"status\": \"corrective_action\", \"corrective_action\": \" \\n \"}", &r);
+	assert_problem(&r, 400, "/corrective_action");
+	http_result_free(&r);
 	http_json("PATCH", "/v1/problems/1", tech, "{\"status\": \"investigating\"}", &r);
 	assert_problem(&r, 403, NULL);
 	http_result_free(&r);

@@ -342,8 +342,12 @@ START_TEST(a_job_walks_the_whole_state_machine_and_replaces_a_part)
 	int64_t id;
 
 	seed_world();
-	doc = open_ticket(disp, ticket_body("hotline", "repair", 1));
+	/* Free text keeps its line breaks (an e-mail, a technician's notes). */
+	doc = ticket_body("hotline", "repair", 1);
+	json_object_set_new(doc, "description", json_string("10kV 进线柜\n合闸失败两次\tE-CB-07"));
+	doc = open_ticket(disp, doc);
 	id = jint(doc, "id");
+	ck_assert_str_eq(jstr(doc, "description"), "10kV 进线柜\n合闸失败两次\tE-CB-07");
 	ck_assert(has_string(json_object_get(doc, "allowed_actions"), "assign"));
 	json_decref(doc);
 	json_decref(
@@ -372,14 +376,15 @@ START_TEST(a_job_walks_the_whole_state_machine_and_replaces_a_part)
 	json_decref(doc);
 	doc = act(tech, id, "resolve",
 		  json_pack("{s:{s:s, s:s, s:s, s:i, s:[{s:s, s:s, s:s, s:s}]}}", "work",
-			    "fault_code", "E-CB-07", "cause", "合闸线圈烧毁", "actions",
-			    "更换真空断路器并做机械特性试验", "minutes_spent", 95, "parts",
-			    "part_number", "VS1-12", "old_serial", "VS-001", "new_serial", "VS-777",
-			    "lot", "L2611"),
+			    "fault_code", "E-CB-07", "cause", "合闸线圈烧毁\n线圈电阻 0 Ω",
+			    "actions", "更换真空断路器并做机械特性试验", "minutes_spent", 95,
+			    "parts", "part_number", "VS1-12", "old_serial", "VS-001", "new_serial",
+			    "VS-777", "lot", "L2611"),
 		  200);
 	ck_assert_str_eq(jstr(doc, "status"), "resolved");
 	work = json_object_get(doc, "work");
 	ck_assert_str_eq(jstr(work, "fault_code"), "E-CB-07");
+	ck_assert_str_eq(jstr(work, "cause"), "合闸线圈烧毁\n线圈电阻 0 Ω");
 	ck_assert_int_eq(asize(json_object_get(work, "parts")), 1);
 	json_decref(doc);
 	json_decref(act(disp, id, "follow_up", NULL, 200));
@@ -395,6 +400,9 @@ START_TEST(a_job_walks_the_whole_state_machine_and_replaces_a_part)
 	ck_assert(json_is_object(json_object_get(json_array_get(history, 5), "location")));
 	ck_assert_str_eq(jstr(json_array_get(history, 5), "actor"), "tech.sz");
 	ck_assert_int_eq(asize(json_object_get(doc, "allowed_actions")), 1); /* reopen */
+	json_decref(doc);
+	/* A reason is words: white space alone is none. */
+	doc = act(disp, id, "reopen", json_pack("{s:s}", "note", " \n\t "), 400);
 	json_decref(doc);
 	/* The scan shows the new component, the old one in history, and the
 	 * service events on the timeline. */
