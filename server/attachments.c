@@ -585,15 +585,17 @@ static enum err get_attachments(struct req *req, struct resp *resp)
 
 enum range { RANGE_NONE, RANGE_ONE, RANGE_UNSATISFIABLE };
 
+/* A position: any number of digits (RFC 9110 allows them), one too large
+ * for int64_t read as INT64_MAX, which is past the end of any file. */
 static int parse_pos(const char **p, int64_t *out)
 {
 	int64_t v = 0;
 	int digits = 0;
 
 	while (**p >= '0' && **p <= '9') {
-		if (v > (INT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (**p - '0');
+		int d = **p - '0';
+
+		v = v > (INT64_MAX - d) / 10 ? INT64_MAX : v * 10 + d;
 		(*p)++;
 		digits++;
 	}

@@ -615,6 +615,14 @@ START_TEST(ranges_etags_and_head)
 	ck_assert_str_eq(http_header(&r, "Content-Range", hdr, sizeof(hdr)), "bytes */200000");
 	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)), "no-store");
 	http_result_free(&r);
+	/* A start too large for 64 bits is still past the end. */
+	h[0] = "Range: bytes=99999999999999999999999-";
+	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, h, &r), 416);
+	http_result_free(&r);
+	h[0] = "Range: bytes=190000-99999999999999999999999"; /* the end is clamped */
+	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, h, &r), 206);
+	ck_assert_uint_eq(r.body_len, 10000);
+	http_result_free(&r);
 
 	h[0] = "Range: bytes=0-9, 20-29"; /* several: the whole file */
 	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, h, &r), 200);
