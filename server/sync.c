@@ -498,7 +498,15 @@ static enum err get_sync(struct req *req, struct resp *resp)
 		cur.phase = PH_CATEGORY;
 		e = sync_store_max_seq(req->db, &cur.seq);
 	} else {
-		e = sync_store_horizon(req->db, &horizon);
+		int64_t newest = 0;
+
+		/* No cursor names a change that has not happened: one that does
+		 * (edited, or past int64) would wait for it forever. */
+		e = sync_store_max_seq(req->db, &newest);
+		if (e == ERR_OK && cur.seq > newest)
+			return http_invalid(resp, "cursor", "is not a cursor this server issued");
+		if (e == ERR_OK)
+			e = sync_store_horizon(req->db, &horizon);
 		if (e == ERR_OK && cur.phase == PH_CHANGES && cur.seq < horizon)
 			return http_fail(resp, ERR_GONE,
 					 "changes since this cursor were pruned; sync again "

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "db.h"
 #include "harness.h"
+#include "http.h"
 #include "idempotency_store.h"
 #include "suites.h"
 #include "sync_store.h"
@@ -799,6 +800,21 @@ START_TEST(sync_sends_a_snapshot_in_pages_then_changes_and_tombstones)
 	send_with("GET", "/v1/sync?cursor=nonsense!", tech, NULL, NULL, NULL, &r);
 	assert_problem(&r, 400, "cursor");
 	http_result_free(&r);
+	/* A cursor past the newest change (edited, or too large for 64 bits)
+	 * was never issued: refused, not a feed that stays silent. */
+	{
+		static const char *const forged[] = { "c.999999999", "c.99999999999999999999999",
+						      "s.99999999999999999999.4." };
+		char path[600], enc[200];
+
+		for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+			http_cursor_encode(forged[i], enc, sizeof(enc));
+			snprintf(path, sizeof(path), "/v1/sync?cursor=%s", enc);
+			send_with("GET", path, tech, NULL, NULL, NULL, &r);
+			assert_problem(&r, 400, "cursor");
+			http_result_free(&r);
+		}
+	}
 	send_with("GET", "/v1/sync?limit=0", tech, NULL, NULL, NULL, &r);
 	assert_problem(&r, 400, "limit");
 	http_result_free(&r);
