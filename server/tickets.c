@@ -604,6 +604,7 @@ static enum err take_client_id(struct req *req, struct resp *resp, struct ticket
 	const char *given = req_json_str(req, "client_id");
 	char fingerprint[65];
 	int64_t id = 0, by = 0;
+	json_t *canon;
 	enum err e;
 
 	*existing = 0;
@@ -616,7 +617,15 @@ static enum err take_client_id(struct req *req, struct resp *resp, struct ticket
 	}
 	for (size_t i = 0; given[i] && i + 1 < sizeof(t->client_id); i++)
 		t->client_id[i] = (char)tolower((unsigned char)given[i]);
-	e = body_fingerprint(req->json, t->client_fingerprint);
+	/* The request as kept: the id in the case it is stored in, so the
+	 * same UUID in other letters is the same request. */
+	canon = json_deep_copy(req->json);
+	if (!canon || json_object_set_new(canon, "client_id", json_string(t->client_id)) < 0) {
+		json_decref(canon);
+		return ERR_INTERNAL;
+	}
+	e = body_fingerprint(canon, t->client_fingerprint);
+	json_decref(canon);
 	if (e == ERR_OK)
 		e = tickets_store_by_client_id(req->db, t->client_id, &id, fingerprint, &by);
 	if (e == ERR_NOT_FOUND)
