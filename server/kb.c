@@ -523,6 +523,28 @@ static void etag_header(struct resp *resp, int64_t version)
 	resp_header(resp, "ETag", etag);
 }
 
+static enum err answer_article(struct req *req, struct resp *resp, int64_t id, int64_t version,
+			       int status);
+
+/* A stale If-Match: 412 with the article as the caller sees it in
+ * current, and its ETag, so a client can merge and retry. */
+static enum err refuse_stale(struct req *req, struct resp *resp, int64_t id, int64_t now_at)
+{
+	enum err e = answer_article(req, resp, id, 0, 200);
+	json_t *doc;
+
+	if (e != ERR_OK)
+		return e;
+	doc = json_loadb(resp->body.data, resp->body.len, 0, NULL);
+	resp->body.len = 0;
+	if (!doc)
+		return ERR_INTERNAL;
+	json_decref(resp->extra);
+	resp->extra = json_pack("{s:o}", "current", doc);
+	return http_fail(resp, ERR_PRECONDITION,
+			 "the article is no longer at that version (now v%lld)", (long long)now_at);
+}
+
 /* Answers article id as who sees it: version (0 = the one they see by
  * default: the current one for its owner and reviewers, else the live
  * one) with its ETag. */
@@ -970,9 +992,7 @@ static enum err patch_article(struct req *req, struct resp *resp)
 		goto out;
 	}
 	if (!req_if_match_version(req, a.current_version)) {
-		e = http_fail(resp, ERR_PRECONDITION,
-			      "the article is no longer at that version (now v%lld)",
-			      (long long)a.current_version);
+		e = refuse_stale(req, resp, id, a.current_version);
 		goto out;
 	}
 	e = kb_store_version_get(req->db, id, a.current_version, old);
@@ -1091,9 +1111,7 @@ static enum err post_transition(struct req *req, struct resp *resp)
 		goto out;
 	}
 	if (!req_if_match_version(req, a.current_version)) {
-		e = http_fail(resp, ERR_PRECONDITION,
-			      "the article is no longer at that version (now v%lld)",
-			      (long long)a.current_version);
+		e = refuse_stale(req, resp, id, a.current_version);
 		goto out;
 	}
 

@@ -493,8 +493,13 @@ static enum err patch_problem(struct req *req, struct resp *resp)
 		http_fail(resp, e, "no problem %lld", (long long)id);
 	if (e == ERR_OK) {
 		snprintf(tag, sizeof(tag), "\"v%lld\"", (long long)p->version);
-		if (!req_if_match(req, tag))
+		if (!req_if_match(req, tag)) {
+			/* The problem as it is goes with the refusal, to merge. */
+			json_decref(resp->extra);
+			resp->extra = json_pack("{s:o}", "current", problem_json(p));
+			resp_header(resp, "ETag", tag);
 			e = http_fail(resp, ERR_PRECONDITION, "the problem changed (now %s)", tag);
+		}
 	}
 	if (e == ERR_OK) {
 		before = problem_json(p);

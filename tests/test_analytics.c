@@ -414,6 +414,10 @@ START_TEST(problem_patch_validates_and_audits)
 	snprintf(body, sizeof(body), "{\"status\": \"open\"}");
 	ck_assert_int_eq(
 	    http_call("PATCH", "/v1/problems/1", sup, NULL, body, strlen(body), stale, &r), 412);
+	/* With the problem as it is and its tag, to merge and retry. */
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(json_object_get(r.json, "current"), "version")), 2);
+	ck_assert_str_eq(http_header(&r, "ETag", etag, sizeof(etag)), "\"v2\"");
 	http_result_free(&r);
 	ck_assert_int_eq(
 	    http_call("PATCH", "/v1/problems/1", sup, NULL, body, strlen(body), weak, &r), 412);

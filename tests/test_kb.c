@@ -242,6 +242,15 @@ START_TEST(the_workflow_moves_by_role_and_keeps_versions)
 	json_decref(act(tech, id, "reopen", 200));
 	http_call("PATCH", path, tech, NULL, "{\"solution\":\"y\"}", 16, if_v2, &r);
 	assert_problem(&r, 412, NULL);
+	/* The article as it is, and its tag, go with the refusal. */
+	{
+		char etag[32];
+
+		ck_assert_int_eq(
+		    json_integer_value(json_object_get(json_object_get(r.json, "current"), "id")),
+		    id);
+		ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
+	}
 	http_result_free(&r);
 	http_call("PATCH", path, tech2, NULL, "{\"solution\":\"y\"}", 16, if_v1, &r);
 	assert_problem(&r, 403, NULL);
