@@ -504,7 +504,8 @@ static void take_contact(struct req *req, struct resp *resp, struct ticket_row *
 	}
 	if (needed && (!t->contact_name[0] || !t->contact_phone[0]))
 		http_invalid(resp, t->contact_name[0] ? "/contact/phone" : "/contact/name",
-			     "a %s ticket needs the caller's name and phone to call back",
+			     "a ticket from the %s channel needs the caller's name and phone to "
+			     "call back",
 			     t->channel);
 }
 
