@@ -500,11 +500,14 @@ static enum err get_sync(struct req *req, struct resp *resp)
 	} else {
 		int64_t newest = 0;
 
-		/* No cursor names a change that has not happened: one that does
-		 * (edited, or past int64) would wait for it forever. */
+		/* A cursor past the newest change (the database restored from a
+		 * backup, or the cursor edited) would wait for that change
+		 * forever: 410, as for a pruned one, so the device starts over. */
 		e = sync_store_max_seq(req->db, &newest);
 		if (e == ERR_OK && cur.seq > newest)
-			return http_invalid(resp, "cursor", "is not a cursor this server issued");
+			return http_fail(resp, ERR_GONE,
+					 "this cursor is ahead of the server's changes (a restored "
+					 "database?); sync again without a cursor");
 		if (e == ERR_OK)
 			e = sync_store_horizon(req->db, &horizon);
 		if (e == ERR_OK && cur.phase == PH_CHANGES && cur.seq < horizon)

@@ -603,7 +603,7 @@ static enum err take_client_id(struct req *req, struct resp *resp, struct ticket
 			       int64_t *existing)
 {
 	const char *given = req_json_str(req, "client_id");
-	char fingerprint[65];
+	char fingerprint[65], as_sent[65];
 	int64_t id = 0, by = 0;
 	json_t *canon;
 	enum err e;
@@ -619,7 +619,9 @@ static enum err take_client_id(struct req *req, struct resp *resp, struct ticket
 	for (size_t i = 0; given[i] && i + 1 < sizeof(t->client_id); i++)
 		t->client_id[i] = (char)tolower((unsigned char)given[i]);
 	/* The request as kept: the id in the case it is stored in, so the
-	 * same UUID in other letters is the same request. */
+	 * same UUID in other letters is the same request. Tickets opened
+	 * before that rule kept the body as sent: a retry of one matches
+	 * that fingerprint instead. */
 	canon = json_deep_copy(req->json);
 	if (!canon || json_object_set_new(canon, "client_id", json_string(t->client_id)) < 0) {
 		json_decref(canon);
@@ -628,12 +630,15 @@ static enum err take_client_id(struct req *req, struct resp *resp, struct ticket
 	e = body_fingerprint(canon, t->client_fingerprint);
 	json_decref(canon);
 	if (e == ERR_OK)
+		e = body_fingerprint(req->json, as_sent);
+	if (e == ERR_OK)
 		e = tickets_store_by_client_id(req->db, t->client_id, &id, fingerprint, &by);
 	if (e == ERR_NOT_FOUND)
 		return ERR_OK;
 	if (e != ERR_OK)
 		return e;
-	if (by == req->user.user_id && strcmp(fingerprint, t->client_fingerprint) == 0) {
+	if (by == req->user.user_id && (strcmp(fingerprint, t->client_fingerprint) == 0 ||
+					strcmp(fingerprint, as_sent) == 0)) {
 		*existing = id;
 		return ERR_OK;
 	}

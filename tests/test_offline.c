@@ -455,6 +455,26 @@ START_TEST(a_client_id_keeps_an_offline_tickets_identity)
 			 200);
 	ck_assert_int_eq(jint(r.json, "id"), id);
 	http_result_free(&r);
+	/* A ticket kept before that rule has the fingerprint of the body as
+	 * sent (here, upper case): its retry still finds it. */
+	{
+		char *text = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS), hex[65], sql[160];
+		unsigned char hash[SHA256_DIGEST_LENGTH];
+
+		ck_assert_ptr_nonnull(text);
+		SHA256((const unsigned char *)text, strlen(text), hash);
+		free(text);
+		for (size_t i = 0; i < sizeof(hash); i++)
+			snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+		snprintf(sql, sizeof(sql),
+			 "UPDATE tickets SET client_fingerprint = '%s' WHERE id = %lld", hex,
+			 (long long)id);
+		exec_sql(sql);
+		ck_assert_int_eq(
+		    send_with("POST", "/v1/tickets", tech, json_incref(b), NULL, NULL, &r), 200);
+		ck_assert_int_eq(jint(r.json, "id"), id);
+		http_result_free(&r);
+	}
 	json_object_set_new(b, "client_id", json_string(uuid));
 	/* The id with another body, or from another user: 409 naming it. */
 	json_object_set_new(b, "title", json_string("另一个故障"));
@@ -802,8 +822,9 @@ START_TEST(sync_sends_a_snapshot_in_pages_then_changes_and_tombstones)
 	send_with("GET", "/v1/sync?cursor=nonsense!", tech, NULL, NULL, NULL, &r);
 	assert_problem(&r, 400, "cursor");
 	http_result_free(&r);
-	/* A cursor past the newest change (edited, or too large for 64 bits)
-	 * was never issued: refused, not a feed that stays silent. */
+	/* A cursor past the newest change (a restored database, an edited
+	 * cursor, one too large for 64 bits): 410, start over, not a feed
+	 * that stays silent. */
 	{
 		static const char *const forged[] = { "c.999999999", "c.99999999999999999999999",
 						      "s.99999999999999999999.4." };
@@ -813,7 +834,7 @@ START_TEST(sync_sends_a_snapshot_in_pages_then_changes_and_tombstones)
 			http_cursor_encode(forged[i], enc, sizeof(enc));
 			snprintf(path, sizeof(path), "/v1/sync?cursor=%s", enc);
 			send_with("GET", path, tech, NULL, NULL, NULL, &r);
-			assert_problem(&r, 400, "cursor");
+			assert_problem(&r, 410, NULL);
 			http_result_free(&r);
 		}
 	}
