@@ -63,7 +63,7 @@ const char *assets_warranty_status(const char *end, int64_t now, int64_t *days_l
 
 /* warranty_start = the explicit start, else the acceptance date;
  * warranty_end = start + months when both are known. An end after
- * 9999-12-31 is refused, not cut short. */
+ * 9999-12-31 is refused (resp NULL: not this change's doing, kept). */
 static void derive_warranty(struct asset_row *a, const char *explicit_start, struct resp *resp)
 {
 	const char *start = explicit_start[0] ? explicit_start : a->accepted_at;
@@ -71,7 +71,8 @@ static void derive_warranty(struct asset_row *a, const char *explicit_start, str
 	snprintf(a->warranty_start, sizeof(a->warranty_start), "%s", start);
 	a->warranty_end[0] = '\0';
 	if (a->warranty_start[0] && a->warranty_months > 0 &&
-	    registry_date_add_months(a->warranty_start, a->warranty_months, a->warranty_end) < 0)
+	    registry_date_add_months(a->warranty_start, a->warranty_months, a->warranty_end) < 0 &&
+	    resp)
 		http_invalid(resp, "/warranty",
 			     "a warranty of %lld months from %s would end after 9999-12-31",
 			     (long long)a->warranty_months, a->warranty_start);
@@ -949,7 +950,15 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 	}
 
 	check_order(a, resp);
-	derive_warranty(a, explicit_start, resp);
+	/* Only a change that sets the warranty's start or length can be
+	 * refused for its end: a unit stored before ends were checked must
+	 * stay editable. */
+	v = json_object_get(body, "installation");
+	derive_warranty(a, explicit_start,
+			create || json_object_get(body, "warranty") ||
+				(json_is_object(v) && json_object_get(v, "accepted_at"))
+			    ? resp
+			    : NULL);
 	return registry_errors(resp) > errors ? ERR_INVALID : ERR_OK;
 }
 

@@ -1021,9 +1021,10 @@ static enum err patch_article(struct req *req, struct resp *resp)
 	e = load_for_write(req, resp, id, &before);
 	if (e == ERR_OK &&
 	    (before.current_version != a.current_version || strcmp(before.status, "draft") != 0)) {
+		/* Edited by someone else since the check: as a stale If-Match,
+		 * with the article as it now is, so the edit can be merged. */
 		db_rollback(req->db);
-		e = http_fail(resp, ERR_PRECONDITION,
-			      "the article changed meanwhile; read it and retry");
+		e = refuse_stale(req, resp, id, before.current_version);
 		goto out;
 	}
 	if (e == ERR_OK) {

@@ -699,6 +699,8 @@ START_TEST(cli_writes_the_same_sheet)
 	argv[argc - 1] = "--public-url=https://scan.example.com/t%C3%A9";
 	ck_assert_int_eq(cli_labels(argc, argv), 0);
 	ck_assert_int_ne(access(out, F_OK), -1);
+	argv[argc - 1] = "--public-url=HTTPS://[2001:db8::1]:8443"; /* any case, an IPv6 host */
+	ck_assert_int_eq(cli_labels(argc, argv), 0);
 }
 END_TEST
 

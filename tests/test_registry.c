@@ -331,6 +331,15 @@ START_TEST(warranty_end_is_computed_across_month_ends)
 		ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE serial = 'W-0'"
 					    " AND warranty_end = '2024-02-29'"),
 				 1);
+		/* A unit stored with such an end before ends were checked stays
+		 * editable: only a change to the warranty is refused for it. */
+		exec_sql("UPDATE assets SET warranty_start = '9990-01-01', warranty_months = 600,"
+			 " warranty_end = '9999-12-31' WHERE serial = 'W-0'");
+		ck_assert_int_eq(http_send_body("PATCH", path, admin,
+						json_pack("{s:{s:s}}", "production", "line", "L7"),
+						&r),
+				 200);
+		http_result_free(&r);
 	}
 	free(admin);
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum kind { K_STR, K_INT, K_BOOL };
 
@@ -26,12 +27,12 @@ struct key {
  * label's link, which can never be reprinted, and sent in Link headers. */
 static int base_url_valid(const char *v)
 {
-	static const char other[] = "-._~:/@!$&'()*+,;=";
+	static const char other[] = "-._~:/@!$&'()*+,;=[]"; /* [ ]: an IPv6 host */
 	const char *p;
 
-	if (strncmp(v, "https://", 8) == 0)
+	if (strncasecmp(v, "https://", 8) == 0)
 		p = v + 8;
-	else if (strncmp(v, "http://", 7) == 0)
+	else if (strncasecmp(v, "http://", 7) == 0)
 		p = v + 7;
 	else
 		return 0;
