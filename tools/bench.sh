@@ -11,7 +11,7 @@
 #     bearer token over random assets (the full trace) on a 10,000-asset and
 #     a 1,000,000-asset / 20,000,000-event database (make bench-data builds
 #     the large one once), against nginx serving one identical trace, and
-#     against tools/static_server.c (civetweb with fieldtrace's options
+#     against tools/static_server.c (civetweb with fieldtrace's threads and TLS policy
 #     answering that trace from memory: the HTTP layer's own ceiling); and
 #     the 100,000-row CSV import.
 #
@@ -214,7 +214,7 @@ NT_RPS=$1 NT_P50=$(to_ms "$2") NT_P99=$(to_ms "$3")
 set -- $(RUN_CONNECTIONS=$FEW_CONNECTIONS run nginx-trace-few "https://localhost:$NGINX_PORT/trace.json")
 NF_RPS=$1 NF_P50=$(to_ms "$2") NF_P99=$(to_ms "$3")
 
-# The HTTP layer's own ceiling: civetweb (the same build, options and TLS
+# The HTTP layer's own ceiling: civetweb (the same build, threads and TLS
 # policy) answering the same trace from memory in one write.
 build/static_server --listen "127.0.0.1:$STATIC_PORT" --threads 64 --tls-cert certs/server.pem \
 	--tls-key certs/server.key --body "$DIR/nginx/www/trace.json" >"$DIR/static.log" 2>&1 &

@@ -91,7 +91,7 @@ PID=
 start
 curl -s --cacert "$CA" -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
 	-K "$DIR/resolve.cfg"
-strace -f -c -e trace=pread64 -p "$PID" -o "$DIR/strace.txt" 2>/dev/null &
+strace -f -c -e trace=pread64 -p "$PID" -o "$DIR/strace.txt" 2>"$DIR/strace.err" &
 STRACE_PID=$!
 sleep 1
 curl -s --cacert "$CA" -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
@@ -122,8 +122,12 @@ echo "| of which the token check (auth_authenticate) | $(per "$(cost_of auth_aut
 echo "| of which the answer's write (http_response_write, TLS) | $(per "$(cost_of http_response_write)") |"
 echo "| of which the trace (assets_trace_write) | $(per "$(cost_of assets_trace_write)") |"
 echo
-echo "pages read from the OS (pread64) per resolve, warm second pass:" \
-	"$(awk -v a="${preads:-0}" -v b="$((resolves / 2))" 'BEGIN { printf "%.1f", a / b }')"
+if [ -n "$preads" ]; then
+	echo "pages read from the OS (pread64) per resolve, warm second pass:" \
+		"$(awk -v a="$preads" -v b="$((resolves / 2))" 'BEGIN { printf "%.1f", a / b }')"
+else
+	echo "pages read from the OS per resolve: n/a (strace could not attach; see $DIR/strace.txt)"
+fi
 echo
 echo "per function (inclusive): $DIR/inclusive.txt"
 exit 0

@@ -15,6 +15,7 @@
  * Serves until SIGTERM or SIGINT. Not part of fieldtrace. */
 #include <civetweb.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,14 +35,6 @@ struct served {
 	size_t answer_len;
 	int tls_ready;
 };
-
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
 
 static int tls_init(void *ssl_ctx, void *user_data)
 {
@@ -114,6 +107,8 @@ int main(int argc, char **argv)
 	struct served s = { 0 };
 	struct mg_callbacks cb;
 	struct mg_context *ctx;
+	sigset_t stop;
+	int sig;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--listen"))
@@ -144,8 +139,12 @@ int main(int argc, char **argv)
 	memset(&cb, 0, sizeof(cb));
 	cb.begin_request = on_request;
 	cb.init_ssl = tls_init;
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
+	/* SIGTERM and SIGINT are taken by sigwait below, never by a handler:
+	 * blocked before civetweb's threads start, so they inherit it. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	mg_init_library(MG_FEATURES_TLS);
 	ctx = mg_start(&cb, &s, options);
 	if (!ctx || !s.tls_ready) {
@@ -153,8 +152,7 @@ int main(int argc, char **argv)
 		free(s.answer);
 		return 1;
 	}
-	while (!stopping)
-		pause();
+	sigwait(&stop, &sig);
 	mg_stop(ctx);
 	mg_exit_library();
 	free(s.answer);
