@@ -533,7 +533,8 @@ static enum err param_date(struct req *req, struct resp *resp)
 }
 
 static const struct json_field day_fields[] = {
-	{ "kind", JSON_STRING, JF_REQUIRED, 7 },
+	/* Room for a typo ("workdays") to be named as one, not as too long. */
+	{ "kind", JSON_STRING, JF_REQUIRED, 64 },
 	{ "name", JSON_STRING, 0, SLA_DAY_NAME_SIZE - 1 },
 	{ NULL, JSON_NULL, 0, 0 },
 };

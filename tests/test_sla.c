@@ -624,6 +624,16 @@ START_TEST(calendar_bad_input_is_named_and_nothing_stored)
 			    "date");
 	http_expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin, "{\"kind\":\"vacation\"}",
 			    "/kind");
+	/* A typo is named for what it is, not as too long. */
+	{
+		struct http_result r;
+
+		http_json("PUT", "/v1/calendar/days/2026-12-01", admin, "{\"kind\":\"workdays\"}",
+			  &r);
+		assert_problem(&r, 400, "/kind");
+		ck_assert_ptr_nonnull(strstr(r.body, "must be holiday or workday"));
+		http_result_free(&r);
+	}
 	http_expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin, "{}", "/kind");
 	http_expect_invalid("PUT", "/v1/calendar/days/2026-12-01", admin,
 			    "{\"kind\":\"holiday\",\"name\":7}", "/name");
