@@ -523,42 +523,20 @@ static void etag_header(struct resp *resp, int64_t version)
 	resp_header(resp, "ETag", etag);
 }
 
-static enum err answer_article(struct req *req, struct resp *resp, int64_t id, int64_t version,
-			       int status);
-
-/* A stale If-Match: 412 with the article as the caller sees it in
- * current, and its ETag, so a client can merge and retry. */
-static enum err refuse_stale(struct req *req, struct resp *resp, int64_t id, int64_t now_at)
-{
-	enum err e = answer_article(req, resp, id, 0, 200);
-	json_t *doc;
-
-	if (e != ERR_OK)
-		return e;
-	doc = json_loadb(resp->body.data, resp->body.len, 0, NULL);
-	resp->body.len = 0;
-	if (!doc)
-		return ERR_INTERNAL;
-	json_decref(resp->extra);
-	resp->extra = json_pack("{s:o}", "current", doc);
-	return http_fail(resp, ERR_PRECONDITION,
-			 "the article is no longer at that version (now v%lld)", (long long)now_at);
-}
-
-/* Answers article id as who sees it: version (0 = the one they see by
- * default: the current one for its owner and reviewers, else the live
- * one) with its ETag. */
-static enum err answer_article(struct req *req, struct resp *resp, int64_t id, int64_t version,
-			       int status)
+/* Article id as who sees it: version (0 = the one they see by default:
+ * the current one for its owner and reviewers, else the live one) into
+ * *doc (new, the caller owns it), with its ETag on resp. */
+static enum err article_doc(struct req *req, struct resp *resp, int64_t id, int64_t version,
+			    json_t **doc)
 {
 	struct kb_article a;
 	struct kb_version *ver = malloc(sizeof(*ver));
 	struct kb_links *l = malloc(sizeof(*l));
 	struct kb_viewer v;
 	int64_t solved = 0, unhelpful = 0, author = 0;
-	char location[64];
 	enum err e;
 
+	*doc = NULL;
 	viewer_of(&req->user, &v);
 	e = ver && l ? kb_store_article_get(req->db, id, &v, &a) : ERR_INTERNAL;
 	if (e == ERR_NOT_FOUND) {
@@ -586,16 +564,48 @@ static enum err answer_article(struct req *req, struct resp *resp, int64_t id, i
 		e = kb_store_feedback_counts(req->db, id, &solved, &unhelpful);
 	if (e != ERR_OK)
 		goto out;
-	etag_header(resp, version);
-	if (status == 201) {
-		snprintf(location, sizeof(location), "/v1/kb/articles/%lld", (long long)id);
-		resp_header(resp, "Location", location);
-	}
-	resp_json(resp, status, article_json(&a, ver, l, solved, unhelpful, author, &req->user));
+	*doc = article_json(&a, ver, l, solved, unhelpful, author, &req->user);
+	if (!*doc)
+		e = ERR_INTERNAL;
+	else
+		etag_header(resp, version);
 out:
 	free(ver);
 	free(l);
 	return e;
+}
+
+/* Answers article id as who sees it (see article_doc). */
+static enum err answer_article(struct req *req, struct resp *resp, int64_t id, int64_t version,
+			       int status)
+{
+	char location[64];
+	json_t *doc;
+	enum err e = article_doc(req, resp, id, version, &doc);
+
+	if (e != ERR_OK)
+		return e;
+	if (status == 201) {
+		snprintf(location, sizeof(location), "/v1/kb/articles/%lld", (long long)id);
+		resp_header(resp, "Location", location);
+	}
+	resp_json(resp, status, doc);
+	return ERR_OK;
+}
+
+/* A stale If-Match: 412 with the article as the caller sees it in
+ * current, and its ETag, so a client can merge and retry. */
+static enum err refuse_stale(struct req *req, struct resp *resp, int64_t id, int64_t now_at)
+{
+	json_t *doc;
+	enum err e = article_doc(req, resp, id, 0, &doc);
+
+	if (e != ERR_OK)
+		return e;
+	json_decref(resp->extra);
+	resp->extra = json_pack("{s:o}", "current", doc);
+	return http_fail(resp, ERR_PRECONDITION,
+			 "the article is no longer at that version (now v%lld)", (long long)now_at);
 }
 
 /* ---- create --------------------------------------------------------------- */
