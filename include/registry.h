@@ -37,6 +37,8 @@ enum text_flags {
 	TEXT_CODE = 1u << 1,      /* [A-Za-z0-9._-] only */
 	TEXT_MULTILINE = 1u << 2, /* free text: line breaks and tabs allowed */
 };
+/* 1 when s is empty or only white space (spaces, tabs, line breaks). */
+int registry_blank(const char *s);
 /* Copies string member key of obj (type already checked) into dst,
  * reporting prefix/key when required but empty, too long for dst, holding
  * control characters, or not a code. An absent / null / non-string member

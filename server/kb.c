@@ -161,11 +161,6 @@ static int text_ok(const char *s, int multiline)
 	return 1;
 }
 
-static int blank(const char *s)
-{
-	return s[strspn(s, " \t\r\n")] == '\0';
-}
-
 /* Fault codes as recorded on tickets: [A-Za-z0-9._-], upper-cased. */
 static int code_normalize(const char *in, char *out, size_t size)
 {
@@ -301,7 +296,7 @@ static void take_text(struct resp *resp, const json_t *body, const char *key, ch
 	snprintf(ptr, sizeof(ptr), "/%s", key);
 	if (!text_ok(s, multiline))
 		http_invalid(resp, ptr, "must not hold control characters");
-	else if (!multiline && blank(s))
+	else if (!multiline && registry_blank(s))
 		http_invalid(resp, ptr, "must not be empty");
 	else
 		snprintf(dst, size, "%s", s);
@@ -727,7 +722,7 @@ static enum err post_from_ticket(struct req *req, struct resp *resp)
 		goto out;
 	snprintf(in->v.title, sizeof(in->v.title), "%s", t->title);
 	snprintf(in->v.symptoms, sizeof(in->v.symptoms), "%s",
-		 blank(t->description) ? t->title : t->description);
+		 registry_blank(t->description) ? t->title : t->description);
 	snprintf(in->v.cause, sizeof(in->v.cause), "%s", w->cause);
 	snprintf(in->v.solution, sizeof(in->v.solution), "%s", w->actions);
 	if (w->fault_code[0] &&

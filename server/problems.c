@@ -465,7 +465,7 @@ static enum err patch_apply(struct req *req, struct resp *resp, struct problem_r
 	if (status)
 		snprintf(p->status, sizeof(p->status), "%s", status);
 	if ((strcmp(p->status, "corrective_action") == 0 || strcmp(p->status, "closed") == 0) &&
-	    p->corrective_action[strspn(p->corrective_action, " \t\r\n")] == '\0')
+	    registry_blank(p->corrective_action))
 		return http_invalid(resp, "/corrective_action",
 				    "say what was done before the status is %s", p->status);
 	p->updated_at = clock_now();

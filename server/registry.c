@@ -122,7 +122,7 @@ static int has_control(const char *s, size_t n, int multiline)
 	return 0;
 }
 
-static int blank(const char *s)
+int registry_blank(const char *s)
 {
 	return s[strspn(s, " \t\r\n")] == '\0';
 }
@@ -161,7 +161,7 @@ int registry_take_text(struct resp *resp, const json_t *obj, const char *prefix,
 		http_invalid(resp, ptr, "longer than %zu bytes", size - 1);
 	else if (memchr(s, '\0', n))
 		http_invalid(resp, ptr, "must not contain NUL");
-	else if ((flags & TEXT_REQUIRED) && blank(s))
+	else if ((flags & TEXT_REQUIRED) && registry_blank(s))
 		http_invalid(resp, ptr, "must not be empty");
 	else if (has_control(s, n, (flags & TEXT_MULTILINE) != 0))
 		http_invalid(resp, ptr, "must not contain control characters");

@@ -279,7 +279,7 @@ static enum err parse_members(struct req *req, struct resp *resp, struct transit
 	check_members(resp, body, in->tr);
 	registry_take_text(resp, body, "", "note", in->note, sizeof(in->note), TEXT_MULTILINE);
 	/* A reason is words: white space alone is none. */
-	if (in->tr->note_required && in->note[strspn(in->note, " \t\r\n")] == '\0' &&
+	if (in->tr->note_required && registry_blank(in->note) &&
 	    !registry_errors(resp)) /* say why: a decline or cancel needs a reason */
 		http_invalid(resp, "/note", "the action %s needs a reason", in->tr->action);
 	registry_take_id(resp, body, "", "assignee_id", &in->assignee_id);
