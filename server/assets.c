@@ -851,7 +851,8 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 	size_t errors = registry_errors(resp);
 	struct asset_row *a = &in->row;
 	char explicit_start[ASSET_DATE_SIZE] = "";
-	json_t *v;
+	json_t *v, *given_site;
+	int sets_warranty;
 	enum err e;
 
 	registry_json_check(resp, body, "", create ? create_fields : patch_fields);
@@ -909,9 +910,9 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 			    "is required: your assets are installed at a site in your scope");
 	}
 	/* A site_id that was sent but refused has its own error already. */
+	given_site = json_is_object(v) ? json_object_get(v, "site_id") : NULL;
 	if (!a->site_id && (a->installed_at[0] || a->commissioned_at[0] || a->accepted_at[0]) &&
-	    (!json_is_object(v) || json_is_null(json_object_get(v, "site_id")) ||
-	     !json_object_get(v, "site_id")))
+	    (!given_site || json_is_null(given_site)))
 		http_invalid(resp, "/installation/site_id",
 			     "is required to record an installation");
 
@@ -954,11 +955,9 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 	 * refused for its end: a unit stored before ends were checked must
 	 * stay editable. */
 	v = json_object_get(body, "installation");
-	derive_warranty(a, explicit_start,
-			create || json_object_get(body, "warranty") ||
-				(json_is_object(v) && json_object_get(v, "accepted_at"))
-			    ? resp
-			    : NULL);
+	sets_warranty = create || json_object_get(body, "warranty") ||
+			(json_is_object(v) && json_object_get(v, "accepted_at"));
+	derive_warranty(a, explicit_start, sets_warranty ? resp : NULL);
 	return registry_errors(resp) > errors ? ERR_INVALID : ERR_OK;
 }
 
