@@ -45,6 +45,17 @@ struct asset_trace_info {
 enum err assets_trace_write(struct db *db, const struct principal *who, int64_t asset_id,
 			    int latest_events, int reveal_pii, struct buf *out,
 			    struct asset_trace_info *info);
+/* The latest events a QR scan's trace shows. Traces of this many events,
+ * masked, without info, are answered from the unit's snapshot when it has
+ * a current one (migrations/0015_trace_snapshots.sql), and ask for one when
+ * it has not. */
+#define ASSETS_SNAPSHOT_EVENTS 20
+/* Whether scans use and ask for snapshots (config trace_snapshots; on
+ * until told). Off, every scan renders the trace. */
+void assets_snapshots_use(int on);
+/* The scheduler's job: writes the snapshots scans asked for since the last
+ * run, in transactions of a few hundred. */
+enum err assets_snapshots_run(struct db *db, int64_t now);
 /* The same trace as a jansson tree (parsed back from the text): for callers
  * that edit it. *out is new (caller decrefs). */
 enum err assets_trace_json(struct db *db, const struct principal *who, int64_t asset_id,

@@ -94,6 +94,24 @@ enum err assets_store_trace_begin(struct db *db, int64_t id, const struct scope 
 				  struct asset_trace_row *out);
 /* Releases the row; the borrowed text is gone. */
 void assets_store_trace_end(struct asset_trace_row *t);
+/* A unit's rendered trace (migrations/0015_trace_snapshots.sql): the text
+ * up to the warranty's end date, and what a scan computes the rest from.
+ * Text is borrowed until assets_store_snapshot_end(). */
+struct trace_snapshot {
+	const char *body;
+	size_t body_len;
+	const char *warranty_end; /* "" = none */
+	int64_t label_key_id;
+	int64_t label_generation; /* 0 = no current label */
+	struct sqlite3_stmt *stmt;
+};
+/* The unit's snapshot if it is current (ERR_NOT_FOUND when it has none,
+ * or one of an earlier epoch: nothing to end then). */
+enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, struct trace_snapshot *out);
+void assets_store_snapshot_end(struct trace_snapshot *s);
+/* Stores s (its stmt unused) as the unit's snapshot at the current epoch.
+ * Only inside a write transaction whose own data s was rendered from. */
+enum err assets_store_snapshot_put(struct db *db, int64_t asset_id, const struct trace_snapshot *s);
 /* ERR_OK when the asset exists within scope, else ERR_NOT_FOUND. */
 enum err assets_store_in_scope(struct db *db, int64_t id, const struct scope *sc);
 /* Inserts a (its id, version, model_code / model_name ignored; version 1).

@@ -15,6 +15,7 @@ struct config {
 	int threads;               /* civetweb worker threads */
 	int db_connections;        /* SQLite connections the workers share */
 	int scheduler_interval_ms; /* background jobs; 0 = off */
+	int trace_snapshots;       /* QR scans read kept traces (assets.h) */
 	int idle_timeout_ms;       /* keep-alive idle timeout */
 	int request_timeout_ms;    /* per-read timeout of civetweb */
 	int body_deadline_ms;      /* total time allowed to receive a body */

@@ -38,6 +38,12 @@ void jsonw_init(struct jsonw *w, struct buf *b);
 /* Moves the staged text into the buf. The writer may go on afterwards. */
 void jsonw_finish(struct jsonw *w);
 
+/* Goes on with text an earlier writer left open, depth containers deep
+ * (objects or arrays, each already holding an item, so the next item
+ * starts with a comma): for kept text that answers append to (the trace
+ * snapshots). Call after jsonw_init. */
+void jsonw_continue(struct jsonw *w, int depth);
+
 void jsonw_object(struct jsonw *w);
 void jsonw_object_end(struct jsonw *w);
 void jsonw_array(struct jsonw *w);

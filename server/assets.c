@@ -12,6 +12,7 @@
  * asset_timeline_append() bump it, so ETag "v<version>" changes with them. */
 #include "assets.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,19 +296,20 @@ static enum err trace_open_requests(struct db *db, int64_t asset_id, struct json
 
 /* The current identification label, what the app prints or shares; null
  * when the asset has none (never labelled, or the last one revoked). */
-static enum err trace_label(struct db *db, const struct asset_trace_row *t, struct jsonw *w)
+static enum err trace_label(struct db *db, int64_t asset_id, int64_t key_id, int64_t generation,
+			    struct jsonw *w)
 {
 	char code[QR_CODE_MAX], link[QR_LINK_MAX];
 	enum err e;
 
 	jsonw_key(w, "label");
-	if (!t->label_generation) {
+	if (!generation) {
 		jsonw_null(w);
 		return ERR_OK;
 	}
-	e = qr_code_format(t->label_key_id, t->id, t->label_generation, code);
+	e = qr_code_format(key_id, asset_id, generation, code);
 	if (e == ERR_NOT_FOUND) /* a key another process made: qr.c reloads them */
-		e = qr_label_code(db, t->id, code);
+		e = qr_label_code(db, asset_id, code);
 	if (e != ERR_OK)
 		return e;
 	qr_link(http_public_url(), code, link, sizeof(link));
@@ -362,23 +364,15 @@ static void trace_site(const struct asset_trace_row *t, struct jsonw *w)
 	jsonw_object_end(w);
 }
 
-static void trace_warranty(const struct asset_trace_row *t, int64_t now, struct jsonw *w)
-{
-	int64_t left;
-	const char *status = assets_warranty_status(t->warranty_end, now, &left);
-
-	jsonw_key(w, "warranty");
-	jsonw_object(w);
-	jsonw_member_str_or_null(w, "start", t->warranty_start);
-	jsonw_member_int(w, "months", t->warranty_months);
-	jsonw_member_str_or_null(w, "end", t->warranty_end);
-	jsonw_member_str(w, "status", status);
-	jsonw_member_int(w, "days_left", left);
-	jsonw_object_end(w);
-}
-
-static enum err trace_write_row(struct db *db, const struct asset_trace_row *t, int latest_events,
-				int reveal_pii, struct jsonw *w, struct asset_trace_info *info)
+/* The trace in two parts. The first depends only on stored facts, so a
+ * snapshot keeps it (migrations/0015): it ends inside the warranty object,
+ * after the end date, two containers deep. The second is what each answer
+ * computes: the warranty's status and days left (they move with the
+ * clock), the open service requests (tickets do not retire snapshots) and
+ * the label (its link carries the configured public URL). */
+static enum err trace_write_stored(struct db *db, const struct asset_trace_row *t,
+				   int latest_events, int reveal_pii, struct jsonw *w,
+				   struct asset_trace_info *info)
 {
 	enum err e;
 
@@ -422,8 +416,6 @@ static enum err trace_write_row(struct db *db, const struct asset_trace_row *t, 
 	jsonw_member_str_or_null(w, "accepted_at", t->accepted_at);
 	jsonw_object_end(w);
 
-	trace_warranty(t, clock_now(), w);
-
 	jsonw_key(w, "sales_owner");
 	if (t->owner_id) {
 		jsonw_object(w);
@@ -442,17 +434,49 @@ static enum err trace_write_row(struct db *db, const struct asset_trace_row *t, 
 			return e;
 	}
 	jsonw_array_end(w);
-
-	e = trace_open_requests(db, t->id, w);
-	if (e != ERR_OK)
-		return e;
 	jsonw_member_int(w, "version", t->version);
 	jsonw_member_time(w, "updated_at", t->updated_at);
-	e = trace_label(db, t, w);
-	if (e != ERR_OK)
-		return e;
-	jsonw_object_end(w);
+
+	jsonw_key(w, "warranty");
+	jsonw_object(w);
+	jsonw_member_str_or_null(w, "start", t->warranty_start);
+	jsonw_member_int(w, "months", t->warranty_months);
+	jsonw_member_str_or_null(w, "end", t->warranty_end);
 	return ERR_OK;
+}
+
+#define TRACE_STORED_DEPTH 2 /* the trace and its warranty object are open */
+
+static enum err trace_write_computed(struct db *db, int64_t asset_id, const char *warranty_end,
+				     int64_t label_key_id, int64_t label_generation,
+				     struct jsonw *w)
+{
+	int64_t left;
+	const char *status = assets_warranty_status(warranty_end, clock_now(), &left);
+	enum err e;
+
+	jsonw_member_str(w, "status", status);
+	jsonw_member_int(w, "days_left", left);
+	jsonw_object_end(w);
+	e = trace_open_requests(db, asset_id, w);
+	if (e == ERR_OK)
+		e = trace_label(db, asset_id, label_key_id, label_generation, w);
+	jsonw_object_end(w);
+	return e;
+}
+
+/* Ends a trace written by w into out from byte start: ERR_INTERNAL when
+ * out failed (no memory); on any error out is put back as it was. */
+static enum err trace_end(struct jsonw *w, struct buf *out, size_t start, enum err e)
+{
+	jsonw_finish(w);
+	if (e == ERR_OK && out->failed)
+		e = ERR_INTERNAL;
+	if (e != ERR_OK && out->data) {
+		out->len = start;
+		out->data[start] = '\0';
+	}
+	return e;
 }
 
 /* The trace of asset_id within scope sc appended to out; on failure out
@@ -473,15 +497,161 @@ static enum err trace_write(struct db *db, const struct scope *sc, int64_t asset
 	info->version = t.version;
 	info->customer_id = t.customer.id;
 	jsonw_init(&w, out);
-	e = trace_write_row(db, &t, latest_events, reveal_pii, &w, info);
-	jsonw_finish(&w);
+	e = trace_write_stored(db, &t, latest_events, reveal_pii, &w, info);
+	if (e == ERR_OK)
+		e = trace_write_computed(db, t.id, t.warranty_end, t.label_key_id,
+					 t.label_generation, &w);
+	e = trace_end(&w, out, start, e);
 	assets_store_trace_end(&t);
-	if (e == ERR_OK && out->failed)
-		e = ERR_INTERNAL;
-	if (e != ERR_OK && out->data) {
-		out->len = start;
-		out->data[start] = '\0';
+	return e;
+}
+
+/* ---- trace snapshots (migrations/0015_trace_snapshots.sql) ---------------
+ *
+ * A scan of a unit without a current snapshot renders the trace as above
+ * and asks for one; the scheduler's job writes the snapshots asked for
+ * (assets_snapshots_run), each in a write transaction from that
+ * transaction's data. Later scans append the stored text and compute the
+ * rest. The asks live in this process only: lost on a restart, the next
+ * scan asks again. */
+
+#define SNAPSHOT_ASKS_MAX 4096 /* asks beyond this wait for a later scan */
+#define SNAPSHOT_SLOTS 8192    /* a power of two, twice the asks: short probes */
+#define SNAPSHOT_BATCH 256     /* snapshots written per transaction */
+
+/* The units asked for, each once however often it is scanned meanwhile
+ * (after a model edit every scan asks): an open-addressing set of asset
+ * ids, 0 = free slot. */
+static _Atomic int snapshots_on = 1;
+static pthread_mutex_t snapshot_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t snapshot_slots[SNAPSHOT_SLOTS];
+static size_t snapshot_nasks;
+
+void assets_snapshots_use(int on)
+{
+	snapshots_on = on;
+}
+
+static void snapshot_ask(int64_t asset_id)
+{
+	size_t i =
+	    (size_t)(((uint64_t)asset_id * 0x9E3779B97F4A7C15u) >> 51) & (SNAPSHOT_SLOTS - 1);
+
+	pthread_mutex_lock(&snapshot_mu);
+	while (snapshot_slots[i] && snapshot_slots[i] != asset_id)
+		i = (i + 1) & (SNAPSHOT_SLOTS - 1);
+	if (!snapshot_slots[i] && snapshot_nasks < SNAPSHOT_ASKS_MAX) {
+		snapshot_slots[i] = asset_id;
+		snapshot_nasks++;
 	}
+	pthread_mutex_unlock(&snapshot_mu);
+}
+
+/* Moves every ask into asks (SNAPSHOT_ASKS_MAX long); returns how many. */
+static size_t snapshot_take(int64_t *asks)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&snapshot_mu);
+	for (size_t i = 0; i < SNAPSHOT_SLOTS && n < snapshot_nasks; i++)
+		if (snapshot_slots[i]) {
+			asks[n++] = snapshot_slots[i];
+			snapshot_slots[i] = 0;
+		}
+	snapshot_nasks = 0;
+	pthread_mutex_unlock(&snapshot_mu);
+	return n;
+}
+
+/* Appends the trace from asset_id's current snapshot: ERR_NOT_FOUND when
+ * it has none (or is out of scope), out unchanged. */
+static enum err snapshot_write(struct db *db, const struct scope *sc, int64_t asset_id,
+			       struct buf *out)
+{
+	struct trace_snapshot s;
+	struct jsonw w;
+	size_t start = out->len;
+	enum err e = assets_store_in_scope(db, asset_id, sc);
+
+	if (e != ERR_OK)
+		return e;
+	e = assets_store_snapshot_begin(db, asset_id, &s);
+	if (e != ERR_OK)
+		return e;
+	buf_append(out, s.body, s.body_len);
+	jsonw_init(&w, out);
+	jsonw_continue(&w, TRACE_STORED_DEPTH);
+	e = trace_write_computed(db, asset_id, s.warranty_end, s.label_key_id, s.label_generation,
+				 &w);
+	e = trace_end(&w, out, start, e);
+	assets_store_snapshot_end(&s);
+	return e;
+}
+
+/* Renders and stores asset_id's snapshot; inside a write transaction.
+ * ERR_NOT_FOUND when the asset is gone. */
+static enum err snapshot_store(struct db *db, int64_t asset_id)
+{
+	struct scope all = { .all = 1 };
+	struct asset_trace_info info;
+	struct asset_trace_row t;
+	struct trace_snapshot s;
+	struct buf text;
+	struct jsonw w;
+	enum err e;
+
+	if (assets_store_snapshot_begin(db, asset_id, &s) == ERR_OK) {
+		assets_store_snapshot_end(&s); /* asked twice: already written */
+		return ERR_OK;
+	}
+	e = assets_store_trace_begin(db, asset_id, &all, &t);
+	if (e != ERR_OK)
+		return e;
+	buf_init(&text, 0);
+	jsonw_init(&w, &text);
+	e = trace_write_stored(db, &t, ASSETS_SNAPSHOT_EVENTS, 0, &w, &info);
+	jsonw_finish(&w);
+	if (e == ERR_OK && text.failed)
+		e = ERR_INTERNAL;
+	if (e == ERR_OK) {
+		memset(&s, 0, sizeof(s));
+		s.body = text.data;
+		s.body_len = text.len;
+		s.warranty_end = t.warranty_end;
+		s.label_key_id = t.label_key_id;
+		s.label_generation = t.label_generation;
+		e = assets_store_snapshot_put(db, asset_id, &s);
+	}
+	assets_store_trace_end(&t);
+	buf_cleanup(&text);
+	return e;
+}
+
+enum err assets_snapshots_run(struct db *db, int64_t now)
+{
+	int64_t *asks = malloc(SNAPSHOT_ASKS_MAX * sizeof(*asks));
+	size_t n, done = 0;
+	enum err e = ERR_OK;
+
+	(void)now;
+	if (!asks)
+		return ERR_INTERNAL;
+	n = snapshot_take(asks);
+	while (e == ERR_OK && done < n) {
+		size_t end = n - done > SNAPSHOT_BATCH ? done + SNAPSHOT_BATCH : n;
+
+		e = db_begin(db);
+		for (; e == ERR_OK && done < end; done++) {
+			e = snapshot_store(db, asks[done]);
+			if (e == ERR_NOT_FOUND) /* deleted since the scan */
+				e = ERR_OK;
+		}
+		if (e == ERR_OK)
+			e = db_commit(db);
+		if (e != ERR_OK)
+			db_rollback(db); /* the asks left are dropped: later scans ask again */
+	}
+	free(asks);
 	return e;
 }
 
@@ -491,6 +661,9 @@ enum err assets_trace_write(struct db *db, const struct principal *who, int64_t 
 {
 	struct asset_trace_info unused;
 	struct scope sc;
+	int snapshot =
+	    snapshots_on && !info && !reveal_pii && latest_events == ASSETS_SNAPSHOT_EVENTS;
+	enum err e;
 
 	if (who) {
 		policy_scope(who, &sc);
@@ -498,8 +671,15 @@ enum err assets_trace_write(struct db *db, const struct principal *who, int64_t 
 		memset(&sc, 0, sizeof(sc));
 		sc.all = 1;
 	}
-	return trace_write(db, &sc, asset_id, latest_events, reveal_pii, out,
-			   info ? info : &unused);
+	if (snapshot) {
+		e = snapshot_write(db, &sc, asset_id, out);
+		if (e != ERR_NOT_FOUND)
+			return e;
+	}
+	e = trace_write(db, &sc, asset_id, latest_events, reveal_pii, out, info ? info : &unused);
+	if (e == ERR_OK && snapshot)
+		snapshot_ask(asset_id);
+	return e;
 }
 
 enum err assets_trace_json(struct db *db, const struct principal *who, int64_t asset_id,

@@ -30,7 +30,7 @@
 #define REPORT_FAULT                                                                               \
 	"Call the service hotline " HOTLINE " and quote the serial number. Describe what "         \
 	"you see (alarms, codes on the display); do not open the unit yourself."
-#define TRACE_EVENTS 20
+#define TRACE_EVENTS ASSETS_SNAPSHOT_EVENTS
 #define PUBLIC_CACHE "public, max-age=300"
 #define PRIVATE_CACHE "private, no-store"
 #define ANCHOR_MAX (QR_LINK_MAX + 256)

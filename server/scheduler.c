@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "assets.h"
 #include "clock.h"
 #include "db.h"
 #include "escalation.h"
@@ -34,6 +35,7 @@ static const struct job jobs[] = {
 	{ "sla_escalation", escalation_run },           { "warranty_digest", warranty_digest_run },
 	{ "problems_detect", problems_detect_run },     { "webhooks", webhooks_deliver_run },
 	{ "idempotency_purge", idempotency_purge_run }, { "sync_retire", sync_retire_run },
+	{ "trace_snapshots", assets_snapshots_run },
 };
 #define N_JOBS (sizeof(jobs) / sizeof(jobs[0]))
 

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assets.h"
+#include "clock.h"
+#include "config.h"
 #include "db.h"
 #include "harness.h"
 #include "http.h"
@@ -680,6 +683,187 @@ START_TEST(head_and_options)
 }
 END_TEST
 
+/* --- trace snapshots (migrations/0015_trace_snapshots.sql) ---------------- */
+
+/* The /id/ trace's body as admin sees it (caller frees). */
+static char *scan_body(const char *path, const char *token)
+{
+	struct http_result r;
+	char *body;
+
+	ck_assert_int_eq(get(path, token, "application/json", NULL, &r), 200);
+	body = strdup(r.body);
+	http_result_free(&r);
+	return body;
+}
+
+static int64_t snapshots(void)
+{
+	return count_rows("SELECT count(*) FROM trace_snapshots");
+}
+
+/* Scans, lets the scheduler's job keep the trace, scans again: the kept
+ * trace answers byte for byte what was rendered. Returns the body. */
+static char *scan_and_keep(const char *path, const char *token)
+{
+	char *live = scan_body(path, token), *kept;
+
+	ck_assert_int_eq(assets_snapshots_run(H.db, clock_now()), ERR_OK);
+	ck_assert_int_eq(snapshots(), 1);
+	kept = scan_body(path, token);
+	ck_assert_str_eq(kept, live);
+	free(kept);
+	return live;
+}
+
+START_TEST(scans_read_the_kept_trace_until_anything_it_shows_changes)
+{
+	/* Each write changes something the trace shows; after it, the next
+	 * scan must show it (the kept trace is retired), whoever wrote it:
+	 * these are plain SQL, so the schema's triggers alone must retire it. */
+	static const struct {
+		const char *sql, *shown;
+	} changes[] = {
+		{ "UPDATE assets SET batch = 'B-CHANGED' WHERE id = 1", "\"batch\":\"B-CHANGED\"" },
+		{ "INSERT INTO asset_events(asset_id, at, id, kind, summary) VALUES"
+		  " (1, 86400, 99, 'inspection', '年度巡检 yearly inspection')",
+		  "年度巡检 yearly inspection" },
+		{ "INSERT INTO asset_components(asset_id, part_number, installed_at) VALUES"
+		  " (1, 'PN-CHANGED', 0)",
+		  "\"part_number\":\"PN-CHANGED\"" },
+		{ "UPDATE models SET name = 'Model renamed' WHERE id = 1", "Model renamed" },
+		{ "UPDATE sites SET name = 'Site renamed' WHERE id = 1", "Site renamed" },
+		{ "UPDATE customers SET tier = 'strategic' WHERE id = 1",
+		  "\"tier\":\"strategic\"" },
+		{ "INSERT INTO customer_contacts(customer_id, name, phone) VALUES"
+		  " (1, '王工', '13800138000')",
+		  "\"contacts\":[{" },
+		{ "UPDATE users SET username = 'owner.renamed' WHERE username = 'owner1'",
+		  "\"username\":\"owner.renamed\"" },
+	};
+	char code[QR_CODE_MAX], path[128], sql[256];
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	char *far = harness_user_token("sup-js", "supervisor", "JS", NULL);
+	char *body;
+
+	seed_one(code);
+	snprintf(sql, sizeof(sql), "UPDATE assets SET sales_owner_id = %lld WHERE id = 1",
+		 (long long)harness_seed_user("owner1", "sales", "SZ", NULL));
+	exec_sql(sql);
+	id_path(code, path, sizeof(path));
+	free(scan_and_keep(path, admin));
+
+	/* The answer is the kept text: altered in place, the scan shows it. */
+	exec_sql("UPDATE trace_snapshots SET body = CAST(replace(CAST(body AS TEXT),"
+		 " '\"batch\":\"B1\"', '\"batch\":\"KEPT\"') AS BLOB)");
+	body = scan_body(path, admin);
+	ck_assert_ptr_nonnull(strstr(body, "\"batch\":\"KEPT\""));
+	free(body);
+	/* Out of scope, a kept trace is still not shown. */
+	body = scan_body(path, far);
+	ck_assert_ptr_null(strstr(body, "Secret"));
+	ck_assert_ptr_null(strstr(body, "KEPT"));
+	free(body);
+	exec_sql("DELETE FROM trace_snapshots");
+	free(scan_and_keep(path, admin));
+
+	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		exec_sql(changes[i].sql);
+		body = scan_body(path, admin);
+		ck_assert_msg(strstr(body, changes[i].shown), "after %s: %s not shown in %s",
+			      changes[i].sql, changes[i].shown, body);
+		free(body);
+		exec_sql("DELETE FROM trace_snapshots"); /* as the job finds it */
+		free(scan_and_keep(path, admin));
+	}
+
+	/* A new label: the kept trace shows the new code, not the revoked one. */
+	exec_sql("UPDATE labels SET revoked_at = 1 WHERE asset_id = 1;"
+		 "INSERT INTO labels(asset_id, generation, key_id, issued_at) VALUES"
+		 " (1, 2, (SELECT max(key_id) FROM qr_keys WHERE active = 1), 1)");
+	code_of(1, code);
+	id_path(code, path, sizeof(path));
+	body = scan_body(path, admin);
+	snprintf(sql, sizeof(sql), "\"label\":{\"code\":\"%s\"", code);
+	ck_assert_ptr_nonnull(strstr(body, sql));
+	free(body);
+	free(admin);
+	free(far);
+}
+END_TEST
+
+START_TEST(kept_traces_still_compute_the_warranty_and_open_requests_per_scan)
+{
+	char code[QR_CODE_MAX], path[128];
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	json_t *doc;
+	char *body;
+
+	seed_one(code);
+	exec_sql("UPDATE assets SET warranty_start = '2026-01-01', warranty_months = 12,"
+		 " warranty_end = '2027-01-01' WHERE id = 1");
+	id_path(code, path, sizeof(path));
+	harness_set_today("2026-06-01");
+	free(scan_and_keep(path, admin));
+
+	/* The clock moves: status and days left follow it (a new token: the
+	 * old one has expired by then). */
+	harness_set_today("2026-12-01");
+	free(admin);
+	admin = harness_login("admin1");
+	body = scan_body(path, admin);
+	doc = json_loads(body, 0, NULL);
+	ck_assert_msg(doc, "not JSON: %s", body);
+	ck_assert_str_eq(jstr(jpath(doc, "warranty", NULL), "status"), "expiring");
+	ck_assert_int_eq(jint(jpath(doc, "warranty", NULL), "days_left"), 31);
+	ck_assert_int_eq(asize(json_object_get(doc, "open_service_requests")), 0);
+	json_decref(doc);
+	free(body);
+
+	/* A ticket opens on the unit: shown at once, and the trace kept. */
+	exec_sql("INSERT INTO tickets(id, channel, category, subcategory, status, title, impact,"
+		 " urgency, priority, customer_tier, customer_id, asset_id, region_path,"
+		 " warranty_status, billable, response_due, arrival_due, resolution_due,"
+		 " created_at, updated_at) VALUES (7, 'app', 'fault_repair', 'fault_repair',"
+		 " 'new', 'Breaker trips', 'unit', 'high', 'P2', 'A', 1, 1, '/CN/GD/SZ/',"
+		 " 'expiring', 0, 0, 0, 0, 0, 0)");
+	harness_set_today("2027-02-01");
+	free(admin);
+	admin = harness_login("admin1");
+	body = scan_body(path, admin);
+	doc = json_loads(body, 0, NULL);
+	ck_assert_str_eq(jstr(jpath(doc, "warranty", NULL), "status"), "expired");
+	ck_assert_int_eq(asize(json_object_get(doc, "open_service_requests")), 1);
+	ck_assert_int_eq(snapshots(), 1);
+	json_decref(doc);
+	free(body);
+	free(admin);
+}
+END_TEST
+
+static void snapshots_off(struct config *cfg)
+{
+	cfg->trace_snapshots = 0;
+}
+
+START_TEST(trace_snapshots_off_renders_every_scan)
+{
+	char code[QR_CODE_MAX], path[128];
+	char *admin, *body;
+
+	harness_restart_with(snapshots_off);
+	admin = harness_user_token("admin1", "admin", NULL, NULL);
+	seed_one(code);
+	id_path(code, path, sizeof(path));
+	body = scan_body(path, admin);
+	ck_assert_int_eq(assets_snapshots_run(H.db, clock_now()), ERR_OK);
+	ck_assert_int_eq(snapshots(), 0);
+	free(body);
+	free(admin);
+	harness_restart_with(NULL); /* the process-wide switch back on */
+}
+END_TEST
+
 Suite *identity_suite(void)
 {
 	Suite *s = suite_create("identity");
@@ -702,6 +886,9 @@ Suite *identity_suite(void)
 	tcase_add_test(resolve, accept_is_parsed_with_q_values);
 	tcase_add_test(resolve, etag_and_if_none_match);
 	tcase_add_test(resolve, head_and_options);
+	tcase_add_test(resolve, scans_read_the_kept_trace_until_anything_it_shows_changes);
+	tcase_add_test(resolve, kept_traces_still_compute_the_warranty_and_open_requests_per_scan);
+	tcase_add_test(resolve, trace_snapshots_off_renders_every_scan);
 	suite_add_tcase(s, resolve);
 	return s;
 }

@@ -11,9 +11,11 @@
 # (auth_authenticate) and the answer's write (http_response_write: TLS
 # encryption), for N random assets resolved twice (one keep-alive
 # connection per pass; the second finds warm caches), on a fresh
-# 10,000-asset database. Not counted: civetweb reading the request, the
-# kernel. Also counted, without valgrind: the pages SQLite reads from the
-# OS (pread64) per resolve in a warm pass.
+# 10,000-asset database, twice: with every trace rendered
+# (trace-snapshots=false) and with the traces kept (README, QR identity).
+# Not counted: civetweb reading the request, the kernel. Also counted,
+# without valgrind: the pages SQLite reads from the OS (pread64) per
+# resolve of a kept trace in a warm pass.
 #
 #   N=500 sh tools/bench_instructions.sh
 set -eu
@@ -42,10 +44,13 @@ printf '%s\n' 'bench-password-1' |
 		>/dev/null 2>&1
 
 # start PREFIX...: serves the database on PORT under PREFIX (nothing, or
-# valgrind); sets PID.
+# valgrind), with trace-snapshots=$SNAPSHOTS and the background jobs every
+# $JOBS_MS ms; sets PID.
+SNAPSHOTS=false JOBS_MS=10000
 start() {
 	"$@" "$BIN" serve --db "$DIR/bench.db" --listen "127.0.0.1:$PORT" --access-log=false \
 		--threads 4 --conns-per-address 0 --rate-scan 0 --rate-scan-miss 0 \
+		--trace-snapshots="$SNAPSHOTS" --scheduler-interval-ms "$JOBS_MS" \
 		--tls-cert certs/server.pem --tls-key certs/server.key >>"$DIR/server.log" 2>&1 &
 	PID=$!
 	i=0
@@ -73,21 +78,41 @@ awk -v port="$PORT" '{ printf "url = \"https://localhost:%d/id/%s\"\noutput = /d
 	"$DIR/codes" >"$DIR/resolve.cfg"
 kill "$PID" && wait "$PID" 2>/dev/null || true
 
-# Then under callgrind, counting only inside the three parts: each code is
-# resolved twice (the second pass finds warm caches, as a busy server
-# would); the readiness polls count a few small writes.
-start valgrind --tool=callgrind --collect-atstart=no --toggle-collect=get_id \
-	--toggle-collect=auth_authenticate --toggle-collect=http_response_write \
-	--callgrind-out-file="$DIR/callgrind.out"
-for pass in 1 2; do
-	curl -s --cacert "$CA" -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
-		-K "$DIR/resolve.cfg"
-done
+# resolve_passes: each code resolved twice (the second pass finds warm
+# caches, as a busy server would), one keep-alive connection per pass.
+resolve_passes() {
+	for pass in 1 2; do
+		curl -s --cacert "$CA" -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
+			-K "$DIR/resolve.cfg"
+	done
+}
+
+# count NAME: the passes under callgrind, counting only inside the three
+# parts (the readiness polls count a few small writes); NAME.out.
+count() {
+	start valgrind --tool=callgrind --collect-atstart=no --toggle-collect=get_id \
+		--toggle-collect=auth_authenticate --toggle-collect=http_response_write \
+		--callgrind-out-file="$DIR/$1.out"
+	resolve_passes
+	kill "$PID" && wait "$PID" 2>/dev/null || true
+	PID=
+}
+
+# Rendered: every scan renders the trace (trace-snapshots=false; a unit's
+# first scan after a change). Kept: the traces kept first (one pass with
+# the jobs every 200 ms), then counted with snapshots on.
+count rendered
+SNAPSHOTS=true JOBS_MS=200
+start
+resolve_passes
+sleep 1
 kill "$PID" && wait "$PID" 2>/dev/null || true
 PID=
+count kept
 
 # Pages SQLite read from the OS per resolve (pread64 calls), the I/O side
-# of the same work: without valgrind, strace attached for the second pass.
+# of the same work, with the kept traces: without valgrind, strace
+# attached for the second pass.
 start
 curl -s --cacert "$CA" -H 'Accept: application/json' -H "Authorization: Bearer $TOKEN" \
 	-K "$DIR/resolve.cfg"
@@ -102,32 +127,38 @@ PID=
 preads=$(awk '$NF == "pread64" { print $4 }' "$DIR/strace.txt")
 
 resolves=$((2 * $(wc -l <"$DIR/codes")))
-callgrind_annotate --inclusive=yes "$DIR/callgrind.out" 2>/dev/null >"$DIR/inclusive.txt"
-# cost_of FUNCTION: its inclusive instruction count, 0 if never run
-cost_of() {
-	grep -E "[:]$1 \[" "$DIR/inclusive.txt" | head -1 | awk '{ gsub(",", "", $1); print $1 + 0 }'
-}
 per() { awk -v a="${1:-0}" -v b="$resolves" 'BEGIN { printf "%.0f", a / b }'; }
-total=$(sed -n 's/^summary: //p' "$DIR/callgrind.out")
-sha=$(cost_of EVP_Digest)
+# cost_of NAME FUNCTION: its inclusive instruction count in NAME, 0 if never run
+cost_of() {
+	grep -E "[:]$2 \[" "$DIR/$1.txt" | head -1 | awk '{ gsub(",", "", $1); print $1 + 0 }'
+}
+# column NAME: the table's figures for NAME.out
+column() {
+	callgrind_annotate --inclusive=yes "$DIR/$1.out" 2>/dev/null >"$DIR/$1.txt"
+	total=$(sed -n 's/^summary: //p' "$DIR/$1.out")
+	sha=$(cost_of "$1" EVP_Digest)
+	echo "$(per $((total - sha))) $(per "$sha") $(per "$(cost_of "$1" auth_authenticate)")" \
+		"$(per "$(cost_of "$1" http_response_write)") $(per "$(cost_of "$1" assets_trace_write)")"
+}
+set -- $(column rendered) $(column kept)
 
 echo
 echo "user-space instructions per resolve (callgrind; $resolves resolves, 10,000 assets)"
 echo
-echo "| part | instructions |"
-echo "|---|---:|"
-echo "| trace, code check, token check, TLS write; SHA-256 apart | $(per $((total - sha))) |"
-echo "| SHA-256 of the answer (ETag) and of the token, in software | $(per "$sha") |"
-echo "| of which the token check (auth_authenticate) | $(per "$(cost_of auth_authenticate)") |"
-echo "| of which the answer's write (http_response_write, TLS) | $(per "$(cost_of http_response_write)") |"
-echo "| of which the trace (assets_trace_write) | $(per "$(cost_of assets_trace_write)") |"
+echo "| part | rendered (trace-snapshots=false) | kept trace |"
+echo "|---|---:|---:|"
+echo "| trace, code check, token check, TLS write; SHA-256 apart | $1 | $6 |"
+echo "| SHA-256 of the answer (ETag) and of the token, in software | $2 | $7 |"
+echo "| of which the token check (auth_authenticate) | $3 | $8 |"
+echo "| of which the answer's write (http_response_write, TLS) | $4 | $9 |"
+echo "| of which the trace (assets_trace_write) | $5 | ${10} |"
 echo
 if [ -n "$preads" ]; then
-	echo "pages read from the OS (pread64) per resolve, warm second pass:" \
+	echo "pages read from the OS (pread64) per resolve of a kept trace, warm second pass:" \
 		"$(awk -v a="$preads" -v b="$((resolves / 2))" 'BEGIN { printf "%.1f", a / b }')"
 else
 	echo "pages read from the OS per resolve: n/a (strace could not attach; see $DIR/strace.txt)"
 fi
 echo
-echo "per function (inclusive): $DIR/inclusive.txt"
+echo "per function (inclusive): $DIR/rendered.txt, $DIR/kept.txt"
 exit 0

@@ -85,6 +85,8 @@ static const struct key keys[] = {
 	I("body-deadline-ms", body_deadline_ms, 100, 600000, "total time to receive a body"),
 	I("hash-concurrency", hash_concurrency, 1, 64, "password hashes computed at once"),
 	B("access-log", access_log, "one JSON line per request on stdout"),
+	B("trace-snapshots", trace_snapshots,
+	  "answer QR scans from each unit's kept trace (rendered again after any change)"),
 	I("conns-per-address", conns_per_address, 0, 100000,
 	  "open connections per client address; 0: no limit"),
 	I("rate-window-s", rate_window_s, 1, 86400, "window of the rate-* limits, seconds"),
@@ -123,6 +125,7 @@ void config_defaults(struct config *cfg)
 	cfg->body_deadline_ms = 30000;
 	cfg->hash_concurrency = 2;
 	cfg->access_log = 1;
+	cfg->trace_snapshots = 1;
 	cfg->conns_per_address = 16;
 	cfg->rate_window_s = 60;
 	cfg->rate_login = 15;

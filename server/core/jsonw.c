@@ -69,6 +69,17 @@ void jsonw_finish(struct jsonw *w)
 	w->staged = 0;
 }
 
+void jsonw_continue(struct jsonw *w, int depth)
+{
+	if (depth < 0 || depth > JSONW_DEPTH_MAX) {
+		w->b->failed = 1;
+		return;
+	}
+	w->depth = depth;
+	w->after_key = 0;
+	memset(w->more, 1, (size_t)depth);
+}
+
 static void put(struct jsonw *w, const void *data, size_t len)
 {
 	if (len > sizeof(w->stage) - w->staged) {

@@ -118,6 +118,56 @@ enum err assets_store_in_scope(struct db *db, int64_t id, const struct scope *sc
 	return e;
 }
 
+/* ---- trace snapshots (migrations/0015) ----------------------------------- */
+
+static const char sql_snapshot_get[] =
+    "SELECT body, warranty_end, label_key_id, label_generation FROM trace_snapshots"
+    " WHERE asset_id = ?1 AND epoch = (SELECT value FROM counters WHERE name = 'trace_epoch')";
+static const char sql_snapshot_put[] =
+    "INSERT OR REPLACE INTO trace_snapshots(asset_id, epoch, body, warranty_end, label_key_id,"
+    " label_generation) SELECT ?1, value, ?2, ?3, ?4, ?5 FROM counters WHERE name = 'trace_epoch'";
+
+enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, struct trace_snapshot *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_snapshot_get);
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, asset_id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	out->stmt = st;
+	out->body = sqlite3_column_blob(st, 0);
+	out->body_len = (size_t)sqlite3_column_bytes(st, 0);
+	out->warranty_end = db_col_text(st, 1);
+	out->label_key_id = sqlite3_column_int64(st, 2);
+	out->label_generation = sqlite3_column_int64(st, 3);
+	return ERR_OK;
+}
+
+void assets_store_snapshot_end(struct trace_snapshot *s)
+{
+	db_done(s->stmt);
+	s->stmt = NULL;
+}
+
+enum err assets_store_snapshot_put(struct db *db, int64_t asset_id, const struct trace_snapshot *s)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_snapshot_put);
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, asset_id);
+	sqlite3_bind_blob(st, 2, s->body, (int)s->body_len, SQLITE_STATIC);
+	db_bind_text(st, 3, s->warranty_end);
+	db_bind_int(st, 4, s->label_key_id);
+	db_bind_int(st, 5, s->label_generation);
+	return db_exec_one(db, st);
+}
+
 /* The trace's joined read. The newest label is found by max(generation)
  * on its primary key; the asset's site, customer and owner by theirs. */
 static const char sql_asset_trace[] =
