@@ -105,9 +105,11 @@ struct trace_snapshot {
 	int64_t label_generation; /* 0 = no current label */
 	struct sqlite3_stmt *stmt;
 };
-/* The unit's snapshot if it is current (ERR_NOT_FOUND when it has none,
- * or one of an earlier epoch: nothing to end then). */
-enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, struct trace_snapshot *out);
+/* The unit's snapshot if it is current and the unit within scope sc
+ * (ERR_NOT_FOUND when it has none, one of an earlier epoch, or is out of
+ * scope: nothing to end then). */
+enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, const struct scope *sc,
+				     struct trace_snapshot *out);
 void assets_store_snapshot_end(struct trace_snapshot *s);
 /* Stores s (its stmt unused) as the unit's snapshot at the current epoch.
  * Only inside a write transaction whose own data s was rendered from. */

@@ -571,11 +571,8 @@ static enum err snapshot_write(struct db *db, const struct scope *sc, int64_t as
 	struct trace_snapshot s;
 	struct jsonw w;
 	size_t start = out->len;
-	enum err e = assets_store_in_scope(db, asset_id, sc);
+	enum err e = assets_store_snapshot_begin(db, asset_id, sc, &s);
 
-	if (e != ERR_OK)
-		return e;
-	e = assets_store_snapshot_begin(db, asset_id, &s);
 	if (e != ERR_OK)
 		return e;
 	buf_append(out, s.body, s.body_len);
@@ -600,7 +597,7 @@ static enum err snapshot_store(struct db *db, int64_t asset_id)
 	struct jsonw w;
 	enum err e;
 
-	if (assets_store_snapshot_begin(db, asset_id, &s) == ERR_OK) {
+	if (assets_store_snapshot_begin(db, asset_id, &all, &s) == ERR_OK) {
 		assets_store_snapshot_end(&s); /* asked twice: already written */
 		return ERR_OK;
 	}

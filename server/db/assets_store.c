@@ -120,14 +120,18 @@ enum err assets_store_in_scope(struct db *db, int64_t id, const struct scope *sc
 
 /* ---- trace snapshots (migrations/0015) ----------------------------------- */
 
+/* The scope is checked in the same statement: one probe per scan. */
 static const char sql_snapshot_get[] =
-    "SELECT body, warranty_end, label_key_id, label_generation FROM trace_snapshots"
-    " WHERE asset_id = ?1 AND epoch = (SELECT value FROM counters WHERE name = 'trace_epoch')";
+    "SELECT s.body, s.warranty_end, s.label_key_id, s.label_generation"
+    " FROM assets a JOIN trace_snapshots s ON s.asset_id = a.id"
+    " WHERE a.id = ?5 AND " ASSET_SCOPE
+    " AND s.epoch = (SELECT value FROM counters WHERE name = 'trace_epoch')";
 static const char sql_snapshot_put[] =
     "INSERT OR REPLACE INTO trace_snapshots(asset_id, epoch, body, warranty_end, label_key_id,"
     " label_generation) SELECT ?1, value, ?2, ?3, ?4, ?5 FROM counters WHERE name = 'trace_epoch'";
 
-enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, struct trace_snapshot *out)
+enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, const struct scope *sc,
+				     struct trace_snapshot *out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_snapshot_get);
 	enum err e;
@@ -135,7 +139,8 @@ enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, struct tra
 	memset(out, 0, sizeof(*out));
 	if (!st)
 		return ERR_DB;
-	db_bind_int(st, 1, asset_id);
+	db_bind_scope(st, 1, sc);
+	db_bind_int(st, 5, asset_id);
 	e = db_step_row(db, st);
 	if (e != ERR_OK)
 		return e;
