@@ -111,6 +111,10 @@ struct trace_snapshot {
 enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, const struct scope *sc,
 				     struct trace_snapshot *out);
 void assets_store_snapshot_end(struct trace_snapshot *s);
+/* Records format as the kept traces' format; when the one recorded
+ * differs (or none is), also retires every kept trace (trace_epoch + 1).
+ * Inside a write transaction. */
+enum err assets_store_snapshot_format(struct db *db, int64_t format);
 /* Stores s (its stmt unused) as the unit's snapshot at the current epoch.
  * Only inside a write transaction whose own data s was rendered from. */
 enum err assets_store_snapshot_put(struct db *db, int64_t asset_id, const struct trace_snapshot *s);

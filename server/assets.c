@@ -515,6 +515,12 @@ static enum err trace_write(struct db *db, const struct scope *sc, int64_t asset
  * rest. The asks live in this process only: lost on a restart, the next
  * scan asks again. */
 
+/* The kept traces' format: a trace kept by a binary that writes it
+ * otherwise must not be answered, so change this with any change to the
+ * stored part's text (members, order, formatting); at start the server
+ * retires kept traces of another format (assets_snapshots_prepare). */
+#define SNAPSHOT_FORMAT 1
+
 #define SNAPSHOT_ASKS_MAX 4096 /* asks beyond this wait for a later scan */
 #define SNAPSHOT_SLOTS 8192    /* a power of two, twice the asks: short probes */
 #define SNAPSHOT_BATCH 256     /* snapshots written per transaction */
@@ -621,6 +627,19 @@ static enum err snapshot_store(struct db *db, int64_t asset_id)
 	}
 	assets_store_trace_end(&t);
 	buf_cleanup(&text);
+	return e;
+}
+
+enum err assets_snapshots_prepare(struct db *db)
+{
+	enum err e = db_begin(db);
+
+	if (e == ERR_OK)
+		e = assets_store_snapshot_format(db, SNAPSHOT_FORMAT);
+	if (e == ERR_OK)
+		e = db_commit(db);
+	if (e != ERR_OK)
+		db_rollback(db);
 	return e;
 }
 

@@ -130,6 +130,42 @@ static const char sql_snapshot_put[] =
     "INSERT OR REPLACE INTO trace_snapshots(asset_id, epoch, body, warranty_end, label_key_id,"
     " label_generation) SELECT ?1, value, ?2, ?3, ?4, ?5 FROM counters WHERE name = 'trace_epoch'";
 
+static const char sql_snapshot_format_get[] =
+    "SELECT value FROM counters WHERE name = 'trace_format'";
+static const char sql_snapshot_format_set[] =
+    "INSERT INTO counters(name, value) VALUES ('trace_format', ?1)"
+    " ON CONFLICT(name) DO UPDATE SET value = excluded.value";
+static const char sql_snapshot_retire_all[] =
+    "UPDATE counters SET value = value + 1 WHERE name = 'trace_epoch'";
+
+enum err assets_store_snapshot_format(struct db *db, int64_t format)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_snapshot_format_get);
+	enum err e;
+
+	if (!st)
+		return ERR_DB;
+	e = db_step_row(db, st);
+	if (e == ERR_OK) {
+		int64_t recorded = sqlite3_column_int64(st, 0);
+
+		db_done(st);
+		if (recorded == format)
+			return ERR_OK;
+	} else if (e != ERR_NOT_FOUND) {
+		return e;
+	}
+	st = db_stmt(db, sql_snapshot_format_set);
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, format);
+	e = db_exec_stmt(db, st);
+	if (e != ERR_OK)
+		return e;
+	st = db_stmt(db, sql_snapshot_retire_all);
+	return st ? db_exec_one(db, st) : ERR_DB;
+}
+
 enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, const struct scope *sc,
 				     struct trace_snapshot *out)
 {
