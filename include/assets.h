@@ -53,9 +53,6 @@ enum err assets_trace_write(struct db *db, const struct principal *who, int64_t 
 /* Whether scans use and ask for snapshots (config trace_snapshots; on
  * until told). Off, every scan renders the trace. */
 void assets_snapshots_use(int on);
-/* At start: retires the kept traces when they were written in another
- * format than this binary's (an upgrade changed the trace). */
-enum err assets_snapshots_prepare(struct db *db);
 /* The scheduler's job: writes the snapshots scans asked for since the last
  * run, in transactions of a few hundred. */
 enum err assets_snapshots_run(struct db *db, int64_t now);

@@ -105,19 +105,17 @@ struct trace_snapshot {
 	int64_t label_generation; /* 0 = no current label */
 	struct sqlite3_stmt *stmt;
 };
-/* The unit's snapshot if it is current and the unit within scope sc
- * (ERR_NOT_FOUND when it has none, one of an earlier epoch, or is out of
- * scope: nothing to end then). */
+/* The unit's snapshot if it is current, of this format, and the unit
+ * within scope sc (ERR_NOT_FOUND when it has none, one of an earlier epoch
+ * or another format, or is out of scope: nothing to end then). */
 enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, const struct scope *sc,
-				     struct trace_snapshot *out);
+				     int64_t format, struct trace_snapshot *out);
 void assets_store_snapshot_end(struct trace_snapshot *s);
-/* Records format as the kept traces' format; when the one recorded
- * differs (or none is), also retires every kept trace (trace_epoch + 1).
- * Inside a write transaction. */
-enum err assets_store_snapshot_format(struct db *db, int64_t format);
-/* Stores s (its stmt unused) as the unit's snapshot at the current epoch.
- * Only inside a write transaction whose own data s was rendered from. */
-enum err assets_store_snapshot_put(struct db *db, int64_t asset_id, const struct trace_snapshot *s);
+/* Stores s (its stmt unused) as the unit's snapshot of this format at the
+ * current epoch. Only inside a write transaction whose own data s was
+ * rendered from. */
+enum err assets_store_snapshot_put(struct db *db, int64_t asset_id, int64_t format,
+				   const struct trace_snapshot *s);
 /* ERR_OK when the asset exists within scope, else ERR_NOT_FOUND. */
 enum err assets_store_in_scope(struct db *db, int64_t id, const struct scope *sc);
 /* Inserts a (its id, version, model_code / model_name ignored; version 1).

@@ -516,9 +516,10 @@ static enum err trace_write(struct db *db, const struct scope *sc, int64_t asset
  * scan asks again. */
 
 /* The kept traces' format: a trace kept by a binary that writes it
- * otherwise must not be answered, so change this with any change to the
- * stored part's text (members, order, formatting); at start the server
- * retires kept traces of another format (assets_snapshots_prepare). */
+ * otherwise is not answered (servers of two versions may share the
+ * database during an upgrade), so change this with any change to the
+ * stored part's text (members, order, formatting, masking); a test holds
+ * the text of one kept trace to remind of it. */
 #define SNAPSHOT_FORMAT 1
 
 #define SNAPSHOT_ASKS_MAX 4096 /* asks beyond this wait for a later scan */
@@ -577,7 +578,7 @@ static enum err snapshot_write(struct db *db, const struct scope *sc, int64_t as
 	struct trace_snapshot s;
 	struct jsonw w;
 	size_t start = out->len;
-	enum err e = assets_store_snapshot_begin(db, asset_id, sc, &s);
+	enum err e = assets_store_snapshot_begin(db, asset_id, sc, SNAPSHOT_FORMAT, &s);
 
 	if (e != ERR_OK)
 		return e;
@@ -603,7 +604,7 @@ static enum err snapshot_store(struct db *db, int64_t asset_id)
 	struct jsonw w;
 	enum err e;
 
-	if (assets_store_snapshot_begin(db, asset_id, &all, &s) == ERR_OK) {
+	if (assets_store_snapshot_begin(db, asset_id, &all, SNAPSHOT_FORMAT, &s) == ERR_OK) {
 		assets_store_snapshot_end(&s); /* asked twice: already written */
 		return ERR_OK;
 	}
@@ -623,23 +624,10 @@ static enum err snapshot_store(struct db *db, int64_t asset_id)
 		s.warranty_end = t.warranty_end;
 		s.label_key_id = t.label_key_id;
 		s.label_generation = t.label_generation;
-		e = assets_store_snapshot_put(db, asset_id, &s);
+		e = assets_store_snapshot_put(db, asset_id, SNAPSHOT_FORMAT, &s);
 	}
 	assets_store_trace_end(&t);
 	buf_cleanup(&text);
-	return e;
-}
-
-enum err assets_snapshots_prepare(struct db *db)
-{
-	enum err e = db_begin(db);
-
-	if (e == ERR_OK)
-		e = assets_store_snapshot_format(db, SNAPSHOT_FORMAT);
-	if (e == ERR_OK)
-		e = db_commit(db);
-	if (e != ERR_OK)
-		db_rollback(db);
 	return e;
 }
 

@@ -740,6 +740,18 @@ START_TEST(scans_read_the_kept_trace_until_anything_it_shows_changes)
 		  "\"contacts\":[{" },
 		{ "UPDATE users SET username = 'owner.renamed' WHERE username = 'owner1'",
 		  "\"username\":\"owner.renamed\"" },
+		/* usernames compare without case; a rename by case is one */
+		{ "UPDATE users SET username = 'Owner.Renamed' WHERE username = 'owner.renamed'",
+		  "\"username\":\"Owner.Renamed\"" },
+		/* a REPLACE fires no delete trigger: the insert must retire it */
+		{ "INSERT OR REPLACE INTO models(id, code, name, product_line, created_at,"
+		  " updated_at) VALUES (1, 'PX-100', 'Model replaced', 'PD', 0, 0)",
+		  "Model replaced" },
+		{ "INSERT OR REPLACE INTO assets(id, serial, model_id, batch, site_id, customer_id,"
+		  " sales_owner_id, region_path, created_at, updated_at) SELECT id, serial,"
+		  " model_id, 'B-REPLACED', site_id, customer_id, sales_owner_id, region_path,"
+		  " created_at, updated_at FROM assets WHERE id = 1",
+		  "\"batch\":\"B-REPLACED\"" },
 	};
 	char code[QR_CODE_MAX], path[128], sql[256];
 	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
@@ -764,9 +776,8 @@ START_TEST(scans_read_the_kept_trace_until_anything_it_shows_changes)
 	ck_assert_ptr_null(strstr(body, "Secret"));
 	ck_assert_ptr_null(strstr(body, "KEPT"));
 	free(body);
-	/* Kept by a binary that wrote the trace otherwise: retired at start. */
-	exec_sql("UPDATE counters SET value = value + 100 WHERE name = 'trace_format'");
-	harness_restart();
+	/* Kept by a binary that writes the trace otherwise: not answered. */
+	exec_sql("UPDATE trace_snapshots SET format = format + 100");
 	body = scan_body(path, admin);
 	ck_assert_ptr_null(strstr(body, "KEPT"));
 	free(body);
@@ -847,6 +858,53 @@ START_TEST(kept_traces_still_compute_the_warranty_and_open_requests_per_scan)
 }
 END_TEST
 
+/* The stored text of one kept trace, byte for byte. When this test fails
+ * because the trace is written otherwise, change SNAPSHOT_FORMAT in
+ * server/assets.c (kept traces of the old format must not be answered),
+ * then this text. */
+START_TEST(kept_trace_text_matches_its_format)
+{
+	static const char want[] =
+	    "{\"id\":1,\"serial\":\"FT-2025-000001\",\"model\":{\"id\":1,\"code\":\"PX-100\","
+	    "\"name\":\"智能配电柜 <PX&100>\",\"product_line\":\"PD\",\"design_revision"
+	    "\":\"\",\"specs\":{},\"documents\":[],\"gtin\":\"09506000134352\"},\"production"
+	    "\":{\"plant\":\"\",\"line\":\"\",\"batch\":\"B1\",\"date\":null,\"tests\":[]},\""
+	    "procurement\":{\"components\":[{\"id\":1,\"part_number\":\"PN-1\",\"component_se"
+	    "rial\":\"CS-1\",\"supplier\":\"供应商\",\"lot\":\"L1\",\"installed_at\":\"197"
+	    "0-01-01T00:00:00Z\",\"removed_at\":null}],\"replaced\":[]},\"installation\":{\"c"
+	    "ustomer\":{\"id\":1,\"code\":\"C1\",\"name\":\"保密客户 Secret Customer Ltd"
+	    "\",\"tier\":\"A\",\"region\":\"SZ\",\"sales_owner_id\":null,\"contacts\":[{\"nam"
+	    "e\":\"王*\",\"phone\":\"138****8000\",\"id_number\":\"110*************34\",\"ti"
+	    "tle\":\"Engineer\"}],\"pii_masked\":true,\"created_at\":\"1970-01-01T00:00:00Z\""
+	    ",\"updated_at\":\"1970-01-01T00:00:00Z\"},\"site\":{\"id\":1,\"code\":\"S1\",\"n"
+	    "ame\":\"深圳机房\",\"address\":\"深圳市南山区科技园秘密路 1 号"
+	    "\",\"region\":\"SZ\",\"latitude\":22.539999999999999,\"longitude\":114.05},\"ins"
+	    "talled_at\":null,\"commissioned_at\":null,\"accepted_at\":null},\"sales_owner\":"
+	    "null,\"latest_events\":[{\"id\":1,\"at\":\"1970-01-02T00:00:00Z\",\"kind\":\"ins"
+	    "pection\",\"summary\":\"巡检 \\\"ok\\\"\\tdone\",\"detail\":{\"ohm\":741},\"ac"
+	    "tor_id\":null}],\"version\":1,\"updated_at\":\"1970-01-01T00:00:00Z\",\"warranty"
+	    "\":{\"start\":null,\"months\":0,\"end\":null";
+	char code[QR_CODE_MAX], path[128];
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	char *kept;
+
+	seed_one(code);
+	exec_sql("INSERT INTO asset_events(asset_id, at, id, kind, summary, detail) VALUES"
+		 " (1, 86400, 1, 'inspection', '巡检 \"ok\"\tdone', '{\"ohm\":741}');"
+		 "INSERT INTO asset_components(asset_id, part_number, component_serial, supplier,"
+		 " lot, installed_at) VALUES (1, 'PN-1', 'CS-1', '供应商', 'L1', 0);"
+		 "INSERT INTO customer_contacts(customer_id, name, phone, id_number, title) VALUES"
+		 " (1, '王工', '13800138000', '110101199001011234', 'Engineer');"
+		 "UPDATE sites SET latitude = 22.54, longitude = 114.05 WHERE id = 1");
+	id_path(code, path, sizeof(path));
+	free(scan_and_keep(path, admin));
+	kept = row_text("SELECT CAST(body AS TEXT) FROM trace_snapshots WHERE format = 1");
+	ck_assert_str_eq(kept, want);
+	free(kept);
+	free(admin);
+}
+END_TEST
+
 static void snapshots_off(struct config *cfg)
 {
 	cfg->trace_snapshots = 0;
@@ -894,6 +952,7 @@ Suite *identity_suite(void)
 	tcase_add_test(resolve, head_and_options);
 	tcase_add_test(resolve, scans_read_the_kept_trace_until_anything_it_shows_changes);
 	tcase_add_test(resolve, kept_traces_still_compute_the_warranty_and_open_requests_per_scan);
+	tcase_add_test(resolve, kept_trace_text_matches_its_format);
 	tcase_add_test(resolve, trace_snapshots_off_renders_every_scan);
 	suite_add_tcase(s, resolve);
 	return s;

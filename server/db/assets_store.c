@@ -125,49 +125,14 @@ static const char sql_snapshot_get[] =
     "SELECT s.body, s.warranty_end, s.label_key_id, s.label_generation"
     " FROM assets a JOIN trace_snapshots s ON s.asset_id = a.id"
     " WHERE a.id = ?5 AND " ASSET_SCOPE
-    " AND s.epoch = (SELECT value FROM counters WHERE name = 'trace_epoch')";
+    " AND s.format = ?6 AND s.epoch = (SELECT value FROM counters WHERE name = 'trace_epoch')";
 static const char sql_snapshot_put[] =
     "INSERT OR REPLACE INTO trace_snapshots(asset_id, epoch, body, warranty_end, label_key_id,"
-    " label_generation) SELECT ?1, value, ?2, ?3, ?4, ?5 FROM counters WHERE name = 'trace_epoch'";
-
-static const char sql_snapshot_format_get[] =
-    "SELECT value FROM counters WHERE name = 'trace_format'";
-static const char sql_snapshot_format_set[] =
-    "INSERT INTO counters(name, value) VALUES ('trace_format', ?1)"
-    " ON CONFLICT(name) DO UPDATE SET value = excluded.value";
-static const char sql_snapshot_retire_all[] =
-    "UPDATE counters SET value = value + 1 WHERE name = 'trace_epoch'";
-
-enum err assets_store_snapshot_format(struct db *db, int64_t format)
-{
-	sqlite3_stmt *st = db_stmt(db, sql_snapshot_format_get);
-	enum err e;
-
-	if (!st)
-		return ERR_DB;
-	e = db_step_row(db, st);
-	if (e == ERR_OK) {
-		int64_t recorded = sqlite3_column_int64(st, 0);
-
-		db_done(st);
-		if (recorded == format)
-			return ERR_OK;
-	} else if (e != ERR_NOT_FOUND) {
-		return e;
-	}
-	st = db_stmt(db, sql_snapshot_format_set);
-	if (!st)
-		return ERR_DB;
-	db_bind_int(st, 1, format);
-	e = db_exec_stmt(db, st);
-	if (e != ERR_OK)
-		return e;
-	st = db_stmt(db, sql_snapshot_retire_all);
-	return st ? db_exec_one(db, st) : ERR_DB;
-}
+    " label_generation, format) SELECT ?1, value, ?2, ?3, ?4, ?5, ?6 FROM counters"
+    " WHERE name = 'trace_epoch'";
 
 enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, const struct scope *sc,
-				     struct trace_snapshot *out)
+				     int64_t format, struct trace_snapshot *out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_snapshot_get);
 	enum err e;
@@ -177,6 +142,7 @@ enum err assets_store_snapshot_begin(struct db *db, int64_t asset_id, const stru
 		return ERR_DB;
 	db_bind_scope(st, 1, sc);
 	db_bind_int(st, 5, asset_id);
+	db_bind_int(st, 6, format);
 	e = db_step_row(db, st);
 	if (e != ERR_OK)
 		return e;
@@ -195,7 +161,8 @@ void assets_store_snapshot_end(struct trace_snapshot *s)
 	s->stmt = NULL;
 }
 
-enum err assets_store_snapshot_put(struct db *db, int64_t asset_id, const struct trace_snapshot *s)
+enum err assets_store_snapshot_put(struct db *db, int64_t asset_id, int64_t format,
+				   const struct trace_snapshot *s)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_snapshot_put);
 
@@ -206,6 +173,7 @@ enum err assets_store_snapshot_put(struct db *db, int64_t asset_id, const struct
 	db_bind_text(st, 3, s->warranty_end);
 	db_bind_int(st, 4, s->label_key_id);
 	db_bind_int(st, 5, s->label_generation);
+	db_bind_int(st, 6, format);
 	return db_exec_one(db, st);
 }
 

@@ -248,8 +248,6 @@ enum err server_start(const struct config *cfg, struct server **out)
 	if (e == ERR_OK)
 		e = qr_keys_load(db); /* codes verify from memory, before any read */
 	if (e == ERR_OK)
-		e = assets_snapshots_prepare(db); /* kept traces of another binary */
-	if (e == ERR_OK)
 		e = objects_init(cfg->data_dir); /* attachments: writable, swept */
 	db_close(db);
 	if (e != ERR_OK) {
