@@ -26,11 +26,12 @@ struct db {
 	struct stmt_slot slots[STMT_SLOTS];
 };
 
-/* Page cache per connection, in KiB. Every worker thread has its own
- * connection, so this times the thread count is most of the server's
- * memory: measured with 64 workers on the resolve benchmark, 2 MiB each
+/* Page cache per connection, in KiB. Chosen when every worker thread had
+ * its own connection: with 64 workers on the resolve benchmark, 2 MiB each
  * made 166 MiB RSS and 512 KiB made 60 MiB at the same request rate (the
- * kernel's page cache, shared by all, holds the rest of the file). */
+ * kernel's page cache, shared by all, holds the rest of the file). The
+ * workers now share db_connections of them (8); 2 MiB each read fewer
+ * pages but cost more CPU per request (docs/BENCHMARKS.md), so it stays. */
 #define DB_CACHE_KIB "512"
 
 static const char *const open_pragmas =
