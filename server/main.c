@@ -5,15 +5,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "cli.h"
-#include "config.h"
-#include "db.h"
-#include "demo.h"
-#include "idempotency_store.h"
-#include "log.h"
-#include "server.h"
-#include "users.h"
+#include "domain/auth.h"
+#include "cli/cli.h"
+#include "core/config.h"
+#include "db/db.h"
+#include "demo/demo.h"
+#include "db/idempotency_store.h"
+#include "core/log.h"
+#include "app.h"
+#include "domain/users.h"
 
 static void usage(FILE *out)
 {
@@ -101,7 +101,7 @@ static int cmd_serve(int argc, char **argv)
 {
 	const char *file = find_config_flag(argc, argv);
 	struct config cfg;
-	struct server *srv = NULL;
+	struct app *srv = NULL;
 	struct db *db = NULL;
 	int64_t released = 0;
 	sigset_t sigs;
@@ -146,16 +146,16 @@ static int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (server_start(&cfg, &srv) != ERR_OK) {
+	if (app_start(&cfg, &srv) != ERR_OK) {
 		fprintf(stderr, "fieldtrace: the server did not start (see the log above)\n");
 		return 1;
 	}
-	log_info("serving https on %s (port %d), database %s", cfg.listen, server_port(srv),
+	log_info("serving https on %s (port %d), database %s", cfg.listen, app_port(srv),
 		 cfg.db_path);
 	fflush(stdout);
 	sigwait(&sigs, &sig);
 	log_info("signal %d: draining in-flight requests", sig);
-	server_stop(srv); /* waits for the workers to finish what they hold */
+	app_stop(srv); /* waits for the workers to finish what they hold */
 	log_info("stopped");
 	return 0;
 }

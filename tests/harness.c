@@ -19,13 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "buf.h"
-#include "clock.h"
-#include "config.h"
-#include "db.h"
-#include "log.h"
-#include "server.h"
+#include "domain/auth.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "db/db.h"
+#include "core/log.h"
+#include "app.h"
 
 struct harness H;
 
@@ -111,8 +111,8 @@ static void start_server(void (*tune)(struct config *))
 	snprintf(cfg.metrics_token, sizeof(cfg.metrics_token), "%s", harness_metrics_token);
 	if (tune)
 		tune(&cfg);
-	ck_assert_int_eq(server_start(&cfg, &H.srv), ERR_OK);
-	H.port = server_port(H.srv);
+	ck_assert_int_eq(app_start(&cfg, &H.srv), ERR_OK);
+	H.port = app_port(H.srv);
 	snprintf(H.base, sizeof(H.base), "https://127.0.0.1:%d", H.port);
 }
 
@@ -143,7 +143,7 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 
 void harness_teardown(void)
 {
-	server_stop(H.srv);
+	app_stop(H.srv);
 	H.srv = NULL;
 	db_close(H.db);
 	H.db = NULL;
@@ -158,7 +158,7 @@ void harness_restart(void)
 
 void harness_restart_with(void (*tune)(struct config *))
 {
-	server_stop(H.srv);
+	app_stop(H.srv);
 	H.srv = NULL;
 	start_server(tune);
 }

@@ -11,14 +11,14 @@
 
 struct config;
 struct db;
-struct server;
+struct app;
 
 struct harness {
 	char dir[256];      /* temporary directory, removed at teardown */
 	char db_path[320];
 	char base[64];      /* "https://127.0.0.1:PORT" */
 	int port;
-	struct server *srv;
+	struct app *srv;
 	struct db *db;      /* the test's own connection, for assertions */
 };
 extern struct harness H;

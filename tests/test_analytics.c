@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analytics.h"
-#include "analytics_store.h"
-#include "clock.h"
-#include "csv.h"
-#include "db.h"
+#include "domain/analytics.h"
+#include "db/analytics_store.h"
+#include "core/clock.h"
+#include "lib/csv.h"
+#include "db/db.h"
 #include "harness.h"
-#include "problems.h"
+#include "domain/problems.h"
 #include "suites.h"
 
 static const char *const base_sql =

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "db.h"
+#include "core/clock.h"
+#include "db/db.h"
 #include "harness.h"
 #include "suites.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "qr.h"
+#include "domain/qr.h"
 #include "suites.h"
 
 extern const char openapi_json[];

@@ -8,10 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "db.h"
+#include "domain/audit.h"
+#include "db/db.h"
 #include "harness.h"
-#include "server.h"
+#include "app.h"
 #include "suites.h"
 
 static int64_t scalar(struct db *db, const char *sql)
@@ -44,7 +44,7 @@ END_TEST
 
 START_TEST(changed_migration_is_refused)
 {
-	struct server *srv = NULL;
+	struct app *srv = NULL;
 	struct config cfg;
 
 	exec_sql("UPDATE schema_migrations SET sha256 = 'ff' || substr(sha256, 3)"
@@ -57,7 +57,7 @@ START_TEST(changed_migration_is_refused)
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
 	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", harness_cert_file());
 	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", harness_key_file());
-	ck_assert_int_ne(server_start(&cfg, &srv), ERR_OK);
+	ck_assert_int_ne(app_start(&cfg, &srv), ERR_OK);
 	ck_assert_ptr_null(srv);
 }
 END_TEST
@@ -71,7 +71,7 @@ END_TEST
 
 START_TEST(server_refuses_missing_certificate)
 {
-	struct server *srv = NULL;
+	struct app *srv = NULL;
 	struct config cfg;
 
 	config_defaults(&cfg);
@@ -79,7 +79,7 @@ START_TEST(server_refuses_missing_certificate)
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", H.db_path);
 	snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s/missing.pem", H.dir);
 	snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s/missing.key", H.dir);
-	ck_assert_int_ne(server_start(&cfg, &srv), ERR_OK);
+	ck_assert_int_ne(app_start(&cfg, &srv), ERR_OK);
 	ck_assert_ptr_null(srv);
 }
 END_TEST
@@ -100,7 +100,7 @@ START_TEST(backup_and_restore)
 	ck_assert_int_eq(scalar(copy, "SELECT count(*) FROM users WHERE username = 'max'"), 0);
 	db_close(copy);
 	/* ...and the copy serves: restore = start the server on it. */
-	server_stop(H.srv);
+	app_stop(H.srv);
 	H.srv = NULL;
 	snprintf(H.db_path, sizeof(H.db_path), "%s", out);
 	harness_restart();

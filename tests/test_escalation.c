@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "db.h"
-#include "escalation.h"
+#include "core/clock.h"
+#include "db/db.h"
+#include "domain/escalation.h"
 #include "harness.h"
-#include "scheduler.h"
+#include "jobs/scheduler.h"
 #include "suites.h"
 
 /* sla_escalation, warranty_digest, problems_detect, webhooks,

@@ -19,12 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "config.h"
+#include "core/clock.h"
+#include "core/config.h"
 #include "harness.h"
-#include "qr_code.h"
-#include "ratelimit.h"
-#include "server.h"
+#include "domain/qr_code.h"
+#include "lib/ratelimit.h"
+#include "app.h"
 #include "suites.h"
 
 /* ---- slow clients ------------------------------------------------------- */

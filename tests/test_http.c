@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "harness.h"
-#include "http.h"
-#include "metrics.h"
-#include "utf8.h"
+#include "api/handler.h"
+#include "api/metrics.h"
+#include "core/utf8.h"
 #include "suites.h"
 
 START_TEST(healthz_and_common_headers)

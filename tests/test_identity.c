@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assets.h"
-#include "clock.h"
-#include "config.h"
-#include "db.h"
+#include "domain/assets.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "db/db.h"
 #include "harness.h"
-#include "http.h"
-#include "qr.h"
-#include "qr_code.h"
+#include "api/handler.h"
+#include "domain/qr.h"
+#include "domain/qr_code.h"
 #include "suites.h"
 
 #define GTIN "09506000134352" /* valid GS1 check digit */
@@ -351,7 +351,7 @@ START_TEST(relabel_revokes_the_old_code_with_a_410_that_names_nothing)
 	code_of(1, fresh);
 	ck_assert_str_eq(jstr(r.json, "code"), fresh);
 	ck_assert_str_ne(fresh, old);
-	qr_link(http_public_url(), fresh, link, sizeof(link));
+	qr_link(qr_public_url(), fresh, link, sizeof(link));
 	ck_assert_str_eq(jstr(r.json, "link"), link);
 	ck_assert_ptr_nonnull(http_header(&r, "Location", loc, sizeof(loc)));
 	ck_assert_str_eq(loc, link);
@@ -402,14 +402,14 @@ START_TEST(gs1_digital_link_resolves_and_checks_the_gtin)
 	ck_assert_int_eq(get("/01/" GTIN "/21/" SERIAL1, NULL, "application/json", NULL, &r), 200);
 	ck_assert_str_eq(jstr(r.json, "serial"), SERIAL1);
 	ck_assert_str_eq(jstr(r.json, "gtin"), GTIN);
-	snprintf(want, sizeof(want), "%s/01/%s/21/%s", http_public_url(), GTIN, SERIAL1);
+	snprintf(want, sizeof(want), "%s/01/%s/21/%s", qr_public_url(), GTIN, SERIAL1);
 	ck_assert_str_eq(jstr(json_object_get(r.json, "links"), "self"), want);
 	http_result_free(&r);
 
 	ck_assert_int_eq(get("/01/" GTIN "/21/SN%202025%2F7", NULL, "application/json", NULL, &r),
 			 200);
 	ck_assert_str_eq(jstr(r.json, "serial"), "SN 2025/7");
-	snprintf(want, sizeof(want), "%s/01/%s/21/SN%%202025%%2F7", http_public_url(), GTIN);
+	snprintf(want, sizeof(want), "%s/01/%s/21/SN%%202025%%2F7", qr_public_url(), GTIN);
 	ck_assert_str_eq(jstr(json_object_get(r.json, "links"), "self"), want);
 	http_result_free(&r);
 
@@ -522,7 +522,7 @@ START_TEST(linkset_follows_rfc_9264)
 
 	seed_one(code);
 	id_path(code, path, sizeof(path));
-	qr_link(http_public_url(), code, link, sizeof(link));
+	qr_link(qr_public_url(), code, link, sizeof(link));
 	ck_assert_int_eq(get(path, NULL, "application/linkset+json", NULL, &r), 200);
 	assert_header(&r, "Content-Type", "application/linkset+json");
 	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "linkset")), 1);
@@ -550,7 +550,7 @@ START_TEST(linkset_follows_rfc_9264)
 
 	ck_assert_int_eq(get(path, admin, "application/linkset+json", NULL, &r), 200);
 	ctx = json_array_get(json_object_get(r.json, "linkset"), 0);
-	snprintf(want, sizeof(want), "%s/v1/assets/1", http_public_url());
+	snprintf(want, sizeof(want), "%s/v1/assets/1", qr_public_url());
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(ctx, "item"), 0), "href"), want);
 	http_result_free(&r);
 	free(admin);

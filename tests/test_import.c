@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "csv.h"
-#include "db.h"
+#include "core/buf.h"
+#include "lib/csv.h"
+#include "db/db.h"
 #include "harness.h"
 #include "suites.h"
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 #include "harness.h"
-#include "kb.h"
+#include "domain/kb.h"
 #include "suites.h"
 
 /* ---- helpers ------------------------------------------------------------- */

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "db.h"
+#include "cli/cli.h"
+#include "db/db.h"
 #include "harness.h"
-#include "http.h"
-#include "label_render.h"
-#include "qr.h"
-#include "qr_code.h"
+#include "api/handler.h"
+#include "lib/label_render.h"
+#include "domain/qr.h"
+#include "domain/qr_code.h"
 #include "suites.h"
 
 #define BATCH "B-2025-07"
@@ -90,7 +90,7 @@ static void link_of(int64_t asset_id, char link[QR_LINK_MAX])
 	char code[QR_CODE_MAX];
 
 	ck_assert_int_eq(qr_label_code(H.db, asset_id, code), ERR_OK);
-	qr_link(http_public_url(), code, link, QR_LINK_MAX);
+	qr_link(qr_public_url(), code, link, QR_LINK_MAX);
 }
 
 static void save(const struct http_result *r, const char *name, char *path, size_t size)

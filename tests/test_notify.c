@@ -18,12 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "db.h"
+#include "core/clock.h"
+#include "db/db.h"
 #include "harness.h"
-#include "notify.h"
+#include "domain/notify.h"
 #include "suites.h"
-#include "webhooks.h"
+#include "domain/webhooks.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 

@@ -20,13 +20,13 @@
 
 #include <openssl/sha.h>
 
-#include "clock.h"
-#include "db.h"
+#include "core/clock.h"
+#include "db/db.h"
 #include "harness.h"
-#include "http.h"
-#include "idempotency_store.h"
+#include "api/handler.h"
+#include "db/idempotency_store.h"
 #include "suites.h"
-#include "sync_store.h"
+#include "db/sync_store.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "routes.h"
+#include "api/routes.h"
 #include "suites.h"
 
 /* Generated at build time from docs/openapi.json (tools/embed.c). */

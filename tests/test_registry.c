@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "assets.h"
-#include "clock.h"
-#include "db.h"
-#include "demo.h"
+#include "domain/assets.h"
+#include "core/clock.h"
+#include "db/db.h"
+#include "demo/demo.h"
 #include "harness.h"
 #include "suites.h"
 

@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "db.h"
+#include "core/config.h"
+#include "db/db.h"
 #include "harness.h"
-#include "server.h"
+#include "app.h"
 #include "suites.h"
 
 #define DISK_SIZE "size=2m"
@@ -70,7 +70,7 @@ static int move_to_small_disk(void)
 		return -1;
 	}
 	mounted = 1;
-	server_stop(H.srv);
+	app_stop(H.srv);
 	H.srv = NULL;
 	snprintf(db, sizeof(db), "%s/test.db", mnt);
 	ck_assert_int_eq(db_backup(H.db, db), ERR_OK);
@@ -83,8 +83,8 @@ static int move_to_small_disk(void)
 	cfg.threads = 8;
 	cfg.scheduler_interval_ms = 0;
 	cfg.access_log = 0;
-	ck_assert_int_eq(server_start(&cfg, &H.srv), ERR_OK);
-	H.port = server_port(H.srv);
+	ck_assert_int_eq(app_start(&cfg, &H.srv), ERR_OK);
+	H.port = app_port(H.srv);
 	snprintf(H.base, sizeof(H.base), "https://127.0.0.1:%d", H.port);
 	return 0;
 }
@@ -251,7 +251,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	server_stop(H.srv);
+	app_stop(H.srv);
 	H.srv = NULL;
 	if (mounted && umount2(mnt, MNT_DETACH) != 0)
 		fprintf(stderr, "reliability: umount %s: %s\n", mnt, strerror(errno));

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 #include "harness.h"
-#include "routing.h"
+#include "domain/routing.h"
 #include "suites.h"
 
 /* ---- helpers ------------------------------------------------------------- */

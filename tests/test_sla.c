@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalogue.h"
-#include "clock.h"
-#include "db.h"
+#include "domain/catalogue.h"
+#include "core/clock.h"
+#include "db/db.h"
 #include "harness.h"
-#include "sla.h"
+#include "domain/sla.h"
 #include "suites.h"
 
 /* ---- helpers ------------------------------------------------------------- */

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "clock.h"
+#include "core/clock.h"
 #include "harness.h"
-#include "qr.h"
+#include "domain/qr.h"
 #include "suites.h"
 
 /* ---- helpers ------------------------------------------------------------- */

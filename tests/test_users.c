@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "demo.h"
+#include "demo/demo.h"
 #include "harness.h"
 #include "suites.h"
-#include "users.h"
+#include "domain/users.h"
 
 #define NEW_PASSWORD "a long enough password"
 

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "core/clock.h"
 #include "harness.h"
 #include "suites.h"
-#include "warranty.h"
-#include "warranty_store.h"
+#include "domain/warranty.h"
+#include "db/warranty_store.h"
 
 /* Two customers owned by sales.gd (one in SZ with two sites, one in GZ),
  * one in NJ owned by nobody; units ending at every distance from

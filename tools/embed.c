@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 		out = fopen(argv[2], "w");
 		if (!out)
 			return 1;
-		fputs("#include \"db.h\"\n", out);
+		fputs("#include \"db/db.h\"\n", out);
 		for (int i = 3; i < argc; i++) {
 			fprintf(out, "static const char m%d[] = ", i);
 			if (emit_bytes(out, argv[i], &len))

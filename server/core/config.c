@@ -1,6 +1,6 @@
 /* Configuration: defaults, then a "key = value" file, then FIELDTRACE_*
  * environment variables, then command-line flags (main.c). */
-#include "config.h"
+#include "core/config.h"
 
 #include <ctype.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* A JSON writer over struct buf (see include/jsonw.h), and a validator for
  * stored JSON text that is embedded without being parsed into a tree. */
-#include "jsonw.h"
+#include "core/jsonw.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "core/clock.h"
 
 /* jansson's JSON_PARSER_MAX_DEPTH. */
 #define VALID_DEPTH_MAX 2048

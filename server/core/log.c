@@ -1,10 +1,10 @@
-#include "log.h"
+#include "core/log.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "clock.h"
+#include "core/clock.h"
 
 static atomic_int log_quiet;
 

@@ -1,6 +1,6 @@
 /* The one policy point: which role may use which permission. Region and
  * centre scope is not decided here but inside the store queries. */
-#include "policy.h"
+#include "core/policy.h"
 
 #include <stdio.h>
 #include <string.h>

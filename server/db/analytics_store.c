@@ -3,12 +3,12 @@
  * figure needs), so a year of a national organisation's tickets is one
  * sequential read of a narrow index instead of a million row lookups.
  * Scope and filters bind ?3..?6 as "NULL = any" terms. */
-#include "analytics_store.h"
+#include "db/analytics_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 #define TICKET_COLS                                                                                \
 	"t.id, t.created_at, t.status, t.category, t.channel, t.region_path,"                      \

@@ -1,11 +1,11 @@
 /* SQL for assets, their components and their timeline. Scope fragments
  * bind ?1..?4 (db_bind_scope) over assets.region_path / sales_owner_id. */
-#include "assets_store.h"
+#include "db/assets_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 static const char *or_null(const char *s)
 {

@@ -1,11 +1,11 @@
 /* SQL for ticket attachments and GPS check-ins. Both are read per ticket:
  * the unique (ticket_id, ...) indexes answer every query here. */
-#include "attachments_store.h"
+#include "db/attachments_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 #define ATTACHMENT_COLS                                                                            \
 	"a.id, a.ticket_id, a.client_uuid, a.sha256, a.media_type, a.declared_type, a.size,"       \

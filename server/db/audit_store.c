@@ -1,9 +1,9 @@
-#include "audit_store.h"
+#include "db/audit_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 static const char sql_last_hash[] = "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1";
 

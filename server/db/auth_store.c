@@ -1,9 +1,9 @@
-#include "auth_store.h"
+#include "db/auth_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 static const char sql_login_row[] =
     "SELECT id, username, password_hash, disabled FROM users WHERE username = ?1";

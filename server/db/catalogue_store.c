@@ -1,8 +1,8 @@
-#include "catalogue_store.h"
+#include "db/catalogue_store.h"
 
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 #define COLS "code, coalesce(parent_code, ''), name, name_en, sort, active"
 

@@ -1,5 +1,5 @@
 /* Connections, the per-connection statement cache and transactions. */
-#include "db.h"
+#include "db/db.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "core/log.h"
 
 /* Open addressing on the SQL string's address; every module's statements
  * together stay well below this, and a full cache only costs a re-prepare. */

@@ -1,10 +1,10 @@
 /* SQL of SLA warnings and escalation. */
-#include "escalation_store.h"
+#include "db/escalation_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* ---- configuration -------------------------------------------------------- */
 

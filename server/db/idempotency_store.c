@@ -1,11 +1,11 @@
 /* SQL for Idempotency-Key answers (table idempotency_keys, 0005). */
-#include "idempotency_store.h"
+#include "db/idempotency_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 #define PURGE_BATCH 50
 

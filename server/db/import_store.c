@@ -1,6 +1,6 @@
-#include "import_store.h"
+#include "db/import_store.h"
 
-#include "db.h"
+#include "db/db.h"
 
 static const char sql_site[] = "SELECT s.id, s.customer_id, s.code, s.name, r.path"
 			       " FROM sites s JOIN customers c ON c.id = s.customer_id"

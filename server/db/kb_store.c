@@ -2,14 +2,14 @@
  * article with a live version, that version's text and its link codes
  * (rowid = article id); kb_store_index_sync() is the one place that writes
  * it, so the index cannot drift from kb_articles.live_version. */
-#include "kb_store.h"
+#include "db/kb_store.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 static int64_t col_int(sqlite3_stmt *st, int col)
 {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
-#include "db.h"
-#include "log.h"
+#include "core/clock.h"
+#include "db/db.h"
+#include "core/log.h"
 
 static const char sql_create_table[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
 				       " name TEXT PRIMARY KEY,"

@@ -1,8 +1,8 @@
-#include "notify_store.h"
+#include "db/notify_store.h"
 
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* ---- In-app notifications ---- */
 

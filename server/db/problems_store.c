@@ -1,12 +1,12 @@
 /* SQL for recurring problems. Detection reads the tickets resolved within
  * its window (tickets_resolved) that belong to no problem yet, grouped by
  * fault code and one factor; the records are small tables. */
-#include "problems_store.h"
+#include "db/problems_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 static const char *const kind_names[PROBLEM__KINDS] = {
 	[PROBLEM_LOT] = "lot",

@@ -1,9 +1,9 @@
-#include "qr_store.h"
+#include "db/qr_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* Runs a statement that returns no rows; always resets it. */
 static enum err step_done(struct db *db, sqlite3_stmt *st)

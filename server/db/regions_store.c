@@ -1,9 +1,9 @@
-#include "regions_store.h"
+#include "db/regions_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* Codes become path segments, so '/' and anything odd is refused. */
 static int code_ok(const char *code)

@@ -1,11 +1,11 @@
 /* SQL for customers, contacts, sites, product lines, models and the user
  * look-ups of the registry. Scope fragments bind ?1..?4 (db_bind_scope). */
-#include "registry_store.h"
+#include "db/registry_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* Steps a statement that answers at most one row into read(); resets it. */
 static enum err step_one(struct db *db, sqlite3_stmt *st, void (*read)(sqlite3_stmt *, void *),

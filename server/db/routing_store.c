@@ -1,11 +1,11 @@
 /* SQL for routing and dispatch: centre coverage, the facts of a routing
  * decision, technicians' skills, duty and open jobs. */
-#include "routing_store.h"
+#include "db/routing_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* The complement of (resolved, follow_up, closed, cancelled) within the
  * tickets.status CHECK list: an IN list lets the (centre_code, status) and

@@ -1,7 +1,7 @@
 /* SQL of the scheduler's bookkeeping. */
-#include "scheduler_store.h"
+#include "db/scheduler_store.h"
 
-#include "db.h"
+#include "db/db.h"
 
 static const char sql_record[] =
     "INSERT INTO scheduler_jobs(name, last_run_at, last_error, runs) VALUES (?1, ?2, ?3, 1)"

@@ -1,9 +1,9 @@
-#include "sla_store.h"
+#include "db/sla_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* ---- calendar ------------------------------------------------------------ */
 

@@ -2,13 +2,13 @@
  * reference data devices carry, read as JSON text (SQLite's json_object):
  * including the published knowledge articles, read-only here (the
  * knowledge base writes them through server/db/kb_store.c). */
-#include "sync_store.h"
+#include "db/sync_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* One ordered merge of three indexed ranges (sync_changes_audience), so a
  * caller reads only the rows meant for them. */

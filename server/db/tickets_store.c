@@ -1,12 +1,12 @@
 /* SQL for service tickets. Scope fragments bind ?1..?6 (bind_scope). */
-#include "tickets_store.h"
+#include "db/tickets_store.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 static void bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id)
 {

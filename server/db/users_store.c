@@ -1,9 +1,9 @@
-#include "users_store.h"
+#include "db/users_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* "" is stored as NULL for the optional references. */
 static const char *or_null(const char *s)

@@ -1,12 +1,12 @@
 /* SQL for warranty alerts, renewals and expiry notices. Each alert query
  * drives one index range over warranty_end: (sales_owner_id,
  * warranty_end), (region_path, warranty_end) or warranty_end alone. */
-#include "warranty_store.h"
+#include "db/warranty_store.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 #define UNIT_COLS                                                                                  \
 	"a.id, a.serial, m.code, a.warranty_end, a.customer_id, c.name, c.tier,"                   \

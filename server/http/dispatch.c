@@ -14,16 +14,16 @@
 
 #include <openssl/sha.h>
 
-#include "auth.h"
-#include "clock.h"
-#include "db.h"
+#include "domain/auth.h"
+#include "core/clock.h"
+#include "db/db.h"
 #include "http_internal.h"
-#include "idempotency_store.h"
-#include "log.h"
-#include "utf8.h"
-#include "metrics.h"
-#include "ratelimit.h"
-#include "routes.h"
+#include "db/idempotency_store.h"
+#include "core/log.h"
+#include "core/utf8.h"
+#include "api/metrics.h"
+#include "lib/ratelimit.h"
+#include "api/routes.h"
 
 /* Idempotency-Key: answers are kept 8 days (a week offline and a day's
  * margin); a claim still 'running' after the lease was abandoned by a
@@ -562,8 +562,8 @@ static int idem_key_ok(const char *key)
 /* A problem about the Idempotency-Key header, naming it. */
 static enum err idem_problem(struct resp *resp, enum err e, const char *msg)
 {
-	json_decref(resp->extra);
-	resp->extra =
+	json_decref(resp->problem.extra);
+	resp->problem.extra =
 	    json_pack("{s:[{s:s, s:s}]}", "errors", "header", "Idempotency-Key", "detail", msg);
 	return http_fail(resp, e, "Idempotency-Key: %s", msg);
 }
@@ -689,8 +689,8 @@ static enum err idem_begin(struct req *req, struct resp *resp, struct dispatch_c
 		if (ans.headers)
 			buf_puts(&resp->headers, ans.headers);
 		resp_header(resp, "Idempotent-Replayed", "true");
-		json_decref(resp->extra);
-		resp->extra = json_pack("{s:i}", "original_status", ans.status);
+		json_decref(resp->problem.extra);
+		resp->problem.extra = json_pack("{s:i}", "original_status", ans.status);
 		e = http_fail(resp, ERR_CONFLICT,
 			      "the request with this Idempotency-Key was done (status %d), but "
 			      "its %zu-byte answer was too large to keep; read the resource",
@@ -795,9 +795,9 @@ void http_resp_cleanup(struct resp *resp)
 {
 	buf_cleanup(&resp->headers);
 	buf_cleanup(&resp->body);
-	json_decref(resp->errors);
-	json_decref(resp->extra);
-	resp->errors = resp->extra = NULL;
+	json_decref(resp->problem.errors);
+	json_decref(resp->problem.extra);
+	resp->problem.errors = resp->problem.extra = NULL;
 	http_file_close(resp);
 }
 

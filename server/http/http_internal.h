@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "api/handler.h"
 
 #define HTTP_MAX_JSON_DEPTH 32
 

@@ -1,5 +1,6 @@
-/* civetweb glue: options, our TLS policy, one SQLite connection per worker
- * thread, and the callbacks that route every request to the dispatcher. */
+/* civetweb glue: options, our TLS policy, the database pool the workers
+ * borrow from, and the callbacks that route every request to the
+ * dispatcher. The application (server/app.c) starts everything else. */
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netinet/in.h>
@@ -11,16 +12,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "assets.h"
-#include "db.h"
+#include "db/db.h"
 #include "http_internal.h"
-#include "log.h"
-#include "metrics.h"
-#include "objects.h"
-#include "qr.h"
-#include "ratelimit.h"
-#include "scheduler.h"
-#include "server.h"
+#include "core/log.h"
+#include "lib/ratelimit.h"
+#include "api/metrics.h"
+#include "http/server.h"
 
 struct server {
 	struct mg_context *ctx;
@@ -28,20 +25,13 @@ struct server {
 	struct http_limits limits;
 	int port;
 	int tls_ready; /* set by the init_ssl callback once the context is ours */
-	struct db_pool *pool;
-	struct scheduler *scheduler; /* NULL when off */
+	struct db_pool *pool; /* the app's; workers borrow from it */
 	int watchdog;                /* http_deadline_start succeeded */
 };
 
 /* Mozilla "intermediate" without DHE: ECDHE + AEAD only for TLS 1.2;
  * TLS 1.3 suites are all AEAD. */
 /* Set once in server_start before any worker runs; read-only after. */
-static char public_url[256];
-
-const char *http_public_url(void)
-{
-	return public_url;
-}
 
 static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
 				    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -217,7 +207,7 @@ static int on_log_message(const struct mg_connection *conn, const char *message)
 	return 1;
 }
 
-enum err server_start(const struct config *cfg, struct server **out)
+enum err server_start(const struct config *cfg, struct db_pool *pool, struct server **out)
 {
 	struct mg_callbacks cb;
 	struct server *srv;
@@ -225,67 +215,23 @@ enum err server_start(const struct config *cfg, struct server **out)
 	char listen[80], threads[16], idle[16], req_timeout[16];
 	const char *options[40];
 	size_t n = 0;
-	struct db *db = NULL;
-	enum err e;
 
 	*out = NULL;
-	if (metrics_configure(cfg->metrics_token) != 0) {
-		log_error("server: metrics-token must be at least %d characters",
-			  METRICS_TOKEN_MIN);
-		return ERR_INVALID;
-	}
 	if (!(mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS)) {
 		log_error("server: civetweb could not initialise TLS");
 		mg_exit_library();
 		return ERR_INTERNAL;
 	}
-	/* The schema must be current before any worker opens the database. */
-	e = db_open(cfg->db_path, &db);
-	if (e == ERR_OK)
-		e = db_check_schema(db);
-	if (e == ERR_OK)
-		e = db_quick_check(db);
-	if (e == ERR_OK)
-		e = qr_keys_load(db); /* codes verify from memory, before any read */
-	if (e == ERR_OK)
-		e = objects_init(cfg->data_dir); /* attachments: writable, swept */
-	db_close(db);
-	if (e != ERR_OK) {
-		mg_exit_library();
-		return e;
-	}
-
 	srv = calloc(1, sizeof(*srv));
 	if (!srv) {
 		mg_exit_library();
 		return ERR_INTERNAL;
 	}
 	srv->cfg = *cfg;
-	e = db_pool_open(cfg->db_path, cfg->db_connections, &srv->pool);
-	if (e != ERR_OK) {
-		free(srv);
-		mg_exit_library();
-		return e;
-	}
-	metrics_db_connections(db_pool_size(srv->pool));
-	snprintf(public_url, sizeof(public_url), "%s", cfg->public_url);
-	assets_snapshots_use(cfg->trace_snapshots);
+	srv->pool = pool;
 	srv->limits.body_deadline_ms = cfg->body_deadline_ms;
 	srv->limits.access_log = cfg->access_log;
 	srv->limits.request_timeout_ms = cfg->request_timeout_ms;
-	{
-		struct ratelimit_limits rl = { .window_s = cfg->rate_window_s,
-					       .conns_per_address = cfg->conns_per_address };
-
-		rl.per_window[RL_LOGIN] = cfg->rate_login;
-		rl.per_window[RL_SEARCH] = cfg->rate_search;
-		rl.per_window[RL_IMPORT] = cfg->rate_import;
-		rl.per_window[RL_LABELS] = cfg->rate_labels;
-		rl.per_window[RL_SCAN] = cfg->rate_scan;
-		rl.per_window[RL_SCAN_MISS] = cfg->rate_scan_miss;
-		ratelimit_configure(&rl);
-	}
-
 	snprintf(listen, sizeof(listen), "%ss", cfg->listen);
 	snprintf(threads, sizeof(threads), "%d", cfg->threads);
 	snprintf(idle, sizeof(idle), "%d", cfg->idle_timeout_ms);
@@ -320,7 +266,6 @@ enum err server_start(const struct config *cfg, struct server **out)
 
 	if (http_deadline_start() != 0) {
 		log_error("server: cannot start the read-deadline watchdog");
-		db_pool_close(srv->pool);
 		free(srv);
 		mg_exit_library();
 		return ERR_INTERNAL;
@@ -340,12 +285,6 @@ enum err server_start(const struct config *cfg, struct server **out)
 		return ERR_INTERNAL;
 	}
 	srv->port = ports[0].port;
-	if (cfg->scheduler_interval_ms > 0 &&
-	    scheduler_start(cfg->db_path, cfg->scheduler_interval_ms, &srv->scheduler) != ERR_OK) {
-		log_error("server: the background jobs could not start");
-		server_stop(srv);
-		return ERR_INTERNAL;
-	}
 	*out = srv;
 	return ERR_OK;
 }
@@ -359,13 +298,10 @@ void server_stop(struct server *srv)
 {
 	if (!srv)
 		return;
-	scheduler_stop(srv->scheduler); /* finishes the job it is running */
 	if (srv->ctx)
 		mg_stop(srv->ctx); /* joins workers: in-flight requests finish */
 	if (srv->watchdog)
 		http_deadline_stop(); /* after the workers: no read is watched */
-	metrics_db_connections(-db_pool_size(srv->pool));
-	db_pool_close(srv->pool);
 	free(srv);
 	mg_exit_library();
 }

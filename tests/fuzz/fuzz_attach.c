@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "objects.h"
+#include "lib/objects.h"
 
 enum kind { K_NONE, K_JPEG, K_PNG, K_HEIF, K_M4A, K_MP4, K_QT, K_OGG, K_WAV, K_MP3 };
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "csv.h"
+#include "core/buf.h"
+#include "lib/csv.h"
 #include "fuzz.h"
 
 struct ctx {

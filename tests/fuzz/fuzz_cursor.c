@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "http.h"
+#include "api/handler.h"
 
 enum key {
 	K_ID,     /* a positive row id: 1..INT64_MAX in canonical decimal */

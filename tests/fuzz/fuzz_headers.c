@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 #include "fuzz.h"
 
 #define UUID "4f9c2e1a-8b7d-4c3e-9a51-0d2f6b8e7c14"

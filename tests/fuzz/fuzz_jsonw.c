@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "core/buf.h"
 #include "fuzz.h"
-#include "jsonw.h"
+#include "core/jsonw.h"
 
 static void fail(const char *why, const char *got, const char *want)
 {

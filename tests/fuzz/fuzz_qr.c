@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "qr.h"
-#include "qr_code.h"
+#include "domain/qr.h"
+#include "domain/qr_code.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

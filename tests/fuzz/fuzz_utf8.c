@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "utf8.h"
+#include "core/utf8.h"
 
 static void fail(const char *why, const char *s)
 {

@@ -11,16 +11,16 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "buf.h"
-#include "db.h"
-#include "demo.h"
+#include "domain/auth.h"
+#include "core/buf.h"
+#include "db/db.h"
+#include "demo/demo.h"
 #include "fuzz.h"
 #include "http_internal.h"
-#include "log.h"
-#include "objects.h"
-#include "qr.h"
-#include "qr_code.h"
+#include "core/log.h"
+#include "lib/objects.h"
+#include "domain/qr.h"
+#include "domain/qr_code.h"
 
 /* The linker's --wrap sends the server's calls here; __real_* are
  * civetweb's own, used for any connection that is not the fake one. */

@@ -1,0 +1,30 @@
+/* Process-wide counters rendered as Prometheus text at /metrics. */
+#ifndef FT_METRICS_H
+#define FT_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+/* Route index: position in the flattened route list; METRICS_UNROUTED for
+ * requests that matched no route. */
+#define METRICS_UNROUTED 0
+void metrics_request(size_t route_index, int status, uint64_t micros);
+void metrics_tls_handshake(void);
+void metrics_conn_refused(void); /* over conns-per-address */
+void metrics_db_connections(int delta);
+void metrics_render(struct buf *out);
+
+/* Who may read /metrics (route counts and latencies say how the service is
+ * used): with a token configured, whoever sends "Bearer <token>"; without
+ * one, clients on the loopback address only (behind a proxy on the same
+ * host every client is one: set a token). metrics_configure takes token
+ * ("" or NULL: none) before the server serves; -1 when it is shorter than
+ * METRICS_TOKEN_MIN. */
+#define METRICS_TOKEN_MIN 16
+enum metrics_access { METRICS_ALLOWED, METRICS_NO_TOKEN, METRICS_NOT_LOCAL };
+int metrics_configure(const char *token);
+enum metrics_access metrics_may_read(const char *authorization, const char *client_addr);
+
+#endif

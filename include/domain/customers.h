@@ -1,0 +1,20 @@
+/* Customers as other modules' answers embed them. (customers_json() in
+ * registry.h builds the same document as a jansson tree.) */
+#ifndef FT_CUSTOMERS_H
+#define FT_CUSTOMERS_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "core/jsonw.h"
+#include "db/registry_store.h"
+
+struct db;
+
+/* Writes c with its contacts as every customer answer shows it: contacts
+ * masked unless reveal (the caller audits a reveal). *ncontacts = how many
+ * contacts were written. */
+enum err customers_write(struct jsonw *w, struct db *db, const struct customer_row *c, int reveal,
+			 size_t *ncontacts);
+
+#endif

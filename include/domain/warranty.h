@@ -1,0 +1,18 @@
+/* Warranty alerts, renewals and the expiry digest (server/warranty.c). */
+#ifndef FT_WARRANTY_H
+#define FT_WARRANTY_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+
+/* The scheduler job: for every owned unit whose warranty ends within 90
+ * days (or ended within the last 30) and whose current band (90, 60, 30
+ * days, expired) has not been noticed, records the notice and tells its
+ * sales owner in one digest per owner, all in one transaction: a restart
+ * neither repeats nor skips a notice. */
+enum err warranty_digest_run(struct db *db, int64_t now);
+
+#endif

@@ -1,0 +1,709 @@
+/* Webhooks: admins register HTTPS endpoints for event types; the outbox
+ * (notify_event) queues one delivery per subscribed endpoint, and the
+ * scheduler's job sends them signed, retrying with backoff until they are
+ * delivered or dead. Secrets are shown once, at creation, and never
+ * audited. */
+#include "domain/webhooks.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/audit.h"
+#include "core/clock.h"
+#include "db/db.h"
+#include "core/log.h"
+#include "db/notify_store.h"
+#include "api/routes.h"
+
+#define EVENT_TYPES_MAX 32
+#define EVENT_TYPE_LEN_MAX 64
+
+static const char *const event_types[] = {
+	"ticket.created",        "ticket.assigned",    "ticket.accepted",  "ticket.declined",
+	"ticket.status_changed", "ticket.resolved",    "ticket.closed",    "ticket.cancelled",
+	"ticket.reopened",       "ticket.sla_warning", "ticket.escalated", "warranty.expiring",
+	"warranty.expired",      "warranty.renewed",   "problem.opened",   NULL,
+};
+
+const char *const *webhooks_event_types(void)
+{
+	return event_types;
+}
+
+int webhooks_event_known(const char *name)
+{
+	for (size_t i = 0; name && event_types[i]; i++)
+		if (strcmp(event_types[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int64_t webhooks_backoff(int attempts)
+{
+	int64_t wait = WEBHOOK_BACKOFF_BASE_S;
+
+	for (int i = 1; i < attempts && wait < WEBHOOK_BACKOFF_MAX_S; i++)
+		wait *= 2;
+	return wait < WEBHOOK_BACKOFF_MAX_S ? wait : WEBHOOK_BACKOFF_MAX_S;
+}
+
+/* ---- JSON ---- */
+
+static json_t *endpoint_json(const struct webhook_endpoint_row *w)
+{
+	char created[32], updated[32];
+	json_t *types = json_loads(w->event_types, 0, NULL);
+
+	clock_format(w->created_at, created, sizeof(created));
+	clock_format(w->updated_at, updated, sizeof(updated));
+	return json_pack("{s:I, s:s, s:o, s:b, s:b, s:o, s:s, s:s}", "id", (json_int_t)w->id, "url",
+			 w->url, "event_types", types ? types : json_array(), "allow_private",
+			 w->allow_private, "active", w->active, "created_by",
+			 w->created_by ? json_integer(w->created_by) : json_null(), "created_at",
+			 created, "updated_at", updated);
+}
+
+static json_t *time_or_null(int64_t t)
+{
+	char s[32];
+
+	if (!t)
+		return json_null();
+	clock_format(t, s, sizeof(s));
+	return json_string(s);
+}
+
+static json_t *delivery_json(const struct webhook_delivery_row *d)
+{
+	json_t *body = json_loads(d->payload, 0, NULL);
+	int pending = strcmp(d->status, "pending") == 0;
+
+	return json_pack("{s:I, s:I, s:s, s:s, s:i, s:o, s:o, s:s, s:o, s:o, s:o}", "id",
+			 (json_int_t)d->id, "endpoint_id", (json_int_t)d->endpoint_id, "event_type",
+			 d->event_type, "status", d->status, "attempts", d->attempts,
+			 "next_attempt_at",
+			 pending ? time_or_null(d->next_attempt_at) : json_null(), "last_status",
+			 d->last_status ? json_integer(d->last_status) : json_null(), "last_error",
+			 d->last_error, "created_at", time_or_null(d->created_at), "delivered_at",
+			 time_or_null(d->delivered_at), "payload", body ? body : json_null());
+}
+
+static int keep_endpoint(const struct webhook_endpoint_row *w, void *arg)
+{
+	*(json_t **)arg = endpoint_json(w);
+	return 0;
+}
+
+static int keep_delivery(const struct webhook_delivery_row *d, void *arg)
+{
+	*(json_t **)arg = delivery_json(d);
+	return 0;
+}
+
+static int parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	/* The cursor's spelling: no sign, space or leading zero. */
+	if (*s < '1' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ---- Input ---- */
+
+/* event_types: 1..32 known names or "*", no repeats. Answers the 400
+ * itself; *out is a new compact JSON array text (caller frees). */
+static enum err take_event_types(struct resp *resp, const json_t *v, char **out)
+{
+	enum err e = ERR_OK;
+	char ptr[48];
+	json_t *item;
+	size_t i;
+
+	*out = NULL;
+	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > EVENT_TYPES_MAX)
+		return http_invalid(resp, "/event_types",
+				    "must be a list of 1 to %d event types (or \"*\")",
+				    EVENT_TYPES_MAX);
+	json_array_foreach(v, i, item) {
+		const char *name = json_string_value(item);
+
+		snprintf(ptr, sizeof(ptr), "/event_types/%zu", i);
+		if (!name || (strcmp(name, "*") != 0 && !webhooks_event_known(name))) {
+			e = http_invalid(resp, ptr, "is not a known event type");
+			continue;
+		}
+		for (size_t j = 0; j < i; j++) {
+			const char *prev = json_string_value(json_array_get(v, j));
+
+			if (prev && strcmp(prev, name) == 0) {
+				e = http_invalid(resp, ptr, "is listed twice");
+				break;
+			}
+		}
+	}
+	if (e != ERR_OK)
+		return e;
+	*out = json_dumps(v, JSON_COMPACT);
+	return *out ? ERR_OK : ERR_INTERNAL;
+}
+
+static int random_secret(char *out, size_t size)
+{
+	unsigned char rnd[32];
+
+	if (size < 2 * sizeof(rnd) + 1 || RAND_bytes(rnd, sizeof(rnd)) != 1)
+		return -1;
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(out + 2 * i, size - 2 * i, "%02x", rnd[i]);
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return 0;
+}
+
+static void object_id(int64_t id, char *out, size_t size)
+{
+	snprintf(out, size, "%lld", (long long)id);
+}
+
+/* ---- Endpoints ---- */
+
+static const struct json_field create_fields[] = {
+	{ "url", JSON_STRING, JF_REQUIRED, WEBHOOK_URL_MAX },
+	{ "event_types", JSON_ARRAY, JF_REQUIRED, 0 },
+	{ "allow_private", JSON_TRUE, 0, 0 },
+	{ "active", JSON_TRUE, 0, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static enum err post_webhook(struct req *req, struct resp *resp)
+{
+	const char *url = req_json_str(req, "url");
+	json_t *ap = json_object_get(req->json, "allow_private");
+	json_t *act = json_object_get(req->json, "active");
+	struct webhook_endpoint_row in = { 0 };
+	struct webhook_target target;
+	struct audit_actor actor;
+	char secret[WEBHOOK_SECRET_SIZE], why[256], id_s[24], location[48];
+	char *types = NULL;
+	json_t *doc = NULL;
+	int64_t id = 0;
+	enum err e, e2;
+
+	e = req_json_check(req, resp, create_fields);
+	if (e != ERR_OK)
+		return e;
+	in.allow_private = json_is_true(ap);
+	in.active = act ? json_is_true(act) : 1;
+	/* Both members are checked before answering, so one 400 lists all. */
+	e = take_event_types(resp, json_object_get(req->json, "event_types"), &types);
+	e2 = webhook_target_check(url, in.allow_private, &target, why, sizeof(why));
+	if (e2 != ERR_OK)
+		e = http_invalid(resp, "/url", "%s", why);
+	if (e != ERR_OK) {
+		free(types);
+		return e;
+	}
+	if (random_secret(secret, sizeof(secret)) < 0) {
+		free(types);
+		return http_fail(resp, ERR_INTERNAL, "no randomness for the secret");
+	}
+	in.url = url;
+	in.secret = secret;
+	in.event_types = types;
+	in.created_by = req->user.user_id;
+	in.created_at = in.updated_at = clock_now();
+	audit_actor_from_req(req, &actor);
+	e = db_begin(req->db);
+	if (e == ERR_OK)
+		e = webhook_store_endpoint_insert(req->db, &in, &id);
+	if (e == ERR_OK)
+		e = webhook_store_endpoint_get(req->db, id, keep_endpoint, &doc);
+	if (e == ERR_OK) {
+		object_id(id, id_s, sizeof(id_s));
+		/* The audit entry is the endpoint as listed: no secret in it. */
+		e = audit_append(req->db, &actor, "webhook.create", "webhook", id_s, NULL, doc);
+	}
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	if (e != ERR_OK)
+		db_rollback(req->db);
+	free(types);
+	if (e != ERR_OK) {
+		json_decref(doc);
+		OPENSSL_cleanse(secret, sizeof(secret));
+		return e;
+	}
+	json_object_set_new(doc, "secret", json_string(secret));
+	OPENSSL_cleanse(secret, sizeof(secret));
+	snprintf(location, sizeof(location), "/v1/webhooks/%lld", (long long)id);
+	resp_header(resp, "Location", location);
+	resp_header(resp, "Cache-Control", "no-store");
+	resp_json(resp, 201, doc);
+	return ERR_OK;
+}
+
+struct list_ctx {
+	json_t *items;
+	int limit;
+	int more;
+	int64_t last_id;
+};
+
+static int endpoint_row(const struct webhook_endpoint_row *w, void *arg)
+{
+	struct list_ctx *c = arg;
+
+	if ((int)json_array_size(c->items) == c->limit) {
+		c->more = 1;
+		return 1;
+	}
+	json_array_append_new(c->items, endpoint_json(w));
+	c->last_id = w->id;
+	return 0;
+}
+
+static enum err get_webhooks(struct req *req, struct resp *resp)
+{
+	struct list_ctx c = { 0 };
+	struct page page;
+	int64_t after = 0;
+	char next[24];
+	enum err e;
+
+	e = req_page(req, resp, &page);
+	if (page.has_after && parse_id(page.after, &after) < 0)
+		e = http_invalid(resp, "cursor", "is not a cursor this server issued");
+	if (e != ERR_OK)
+		return e;
+	c.items = json_array();
+	c.limit = page.limit;
+	e = webhook_store_endpoint_list(req->db, after, page.limit + 1, endpoint_row, &c);
+	if (e != ERR_OK) {
+		json_decref(c.items);
+		return e;
+	}
+	object_id(c.last_id, next, sizeof(next));
+	resp_page(resp, c.items, c.more ? next : NULL);
+	return ERR_OK;
+}
+
+static const struct json_field patch_fields[] = {
+	{ "event_types", JSON_ARRAY, 0, 0 },
+	{ "active", JSON_TRUE, 0, 0 },
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
+static enum err patch_webhook(struct req *req, struct resp *resp)
+{
+	json_t *types_in = json_object_get(req->json, "event_types");
+	json_t *act = json_object_get(req->json, "active");
+	json_t *before = NULL, *after = NULL, *cur_types;
+	struct audit_actor actor;
+	char *types = NULL, id_s[24];
+	int64_t id;
+	int active;
+	enum err e;
+
+	e = req_param_id(req, resp, 0, &id);
+	if (e != ERR_OK)
+		return e;
+	e = req_json_check(req, resp, patch_fields);
+	if (e == ERR_OK && types_in)
+		e = take_event_types(resp, types_in, &types);
+	if (e != ERR_OK)
+		return e;
+	audit_actor_from_req(req, &actor);
+	object_id(id, id_s, sizeof(id_s));
+	e = db_begin(req->db);
+	if (e == ERR_OK)
+		e = webhook_store_endpoint_get(req->db, id, keep_endpoint, &before);
+	if (e == ERR_OK && !types) {
+		cur_types = json_object_get(before, "event_types");
+		types = json_dumps(cur_types, JSON_COMPACT);
+		if (!types)
+			e = ERR_INTERNAL;
+	}
+	if (e == ERR_OK) {
+		active = act ? json_is_true(act) : json_is_true(json_object_get(before, "active"));
+		e = webhook_store_endpoint_update(req->db, id, active, types, clock_now());
+	}
+	if (e == ERR_OK)
+		e = webhook_store_endpoint_get(req->db, id, keep_endpoint, &after);
+	if (e == ERR_OK)
+		e = audit_append(req->db, &actor, "webhook.update", "webhook", id_s, before, after);
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	if (e != ERR_OK)
+		db_rollback(req->db);
+	free(types);
+	json_decref(before);
+	if (e != ERR_OK) {
+		json_decref(after);
+		return e == ERR_NOT_FOUND ? http_fail(resp, e, "no such webhook") : e;
+	}
+	resp_json(resp, 200, after);
+	return ERR_OK;
+}
+
+static enum err delete_webhook(struct req *req, struct resp *resp)
+{
+	struct audit_actor actor;
+	json_t *before = NULL;
+	char id_s[24];
+	int64_t id;
+	enum err e;
+
+	e = req_param_id(req, resp, 0, &id);
+	if (e != ERR_OK)
+		return e;
+	audit_actor_from_req(req, &actor);
+	object_id(id, id_s, sizeof(id_s));
+	e = db_begin(req->db);
+	if (e == ERR_OK)
+		e = webhook_store_endpoint_get(req->db, id, keep_endpoint, &before);
+	if (e == ERR_OK)
+		e = webhook_store_endpoint_delete(req->db, id);
+	if (e == ERR_OK)
+		e = audit_append(req->db, &actor, "webhook.delete", "webhook", id_s, before, NULL);
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	if (e != ERR_OK)
+		db_rollback(req->db);
+	json_decref(before);
+	if (e == ERR_NOT_FOUND)
+		return http_fail(resp, e, "no such webhook");
+	if (e != ERR_OK)
+		return e;
+	resp->status = 204;
+	return ERR_OK;
+}
+
+/* ---- Deliveries ---- */
+
+static int delivery_row(const struct webhook_delivery_row *d, void *arg)
+{
+	struct list_ctx *c = arg;
+
+	if ((int)json_array_size(c->items) == c->limit) {
+		c->more = 1;
+		return 1;
+	}
+	json_array_append_new(c->items, delivery_json(d));
+	c->last_id = d->id;
+	return 0;
+}
+
+static enum err get_deliveries(struct req *req, struct resp *resp)
+{
+	const char *status = req_query(req, "status");
+	struct list_ctx c = { 0 };
+	json_t *endpoint = NULL;
+	struct page page;
+	int64_t id, before = 0;
+	char next[24];
+	enum err e;
+
+	e = req_param_id(req, resp, 0, &id);
+	if (e != ERR_OK)
+		return e;
+	e = req_page(req, resp, &page);
+	if (page.has_after && parse_id(page.after, &before) < 0)
+		e = http_invalid(resp, "cursor", "is not a cursor this server issued");
+	if (status && strcmp(status, "pending") != 0 && strcmp(status, "delivered") != 0 &&
+	    strcmp(status, "dead") != 0)
+		e = http_invalid(resp, "status", "must be pending, delivered or dead");
+	if (e != ERR_OK)
+		return e;
+	e = webhook_store_endpoint_get(req->db, id, keep_endpoint, &endpoint);
+	json_decref(endpoint);
+	if (e == ERR_NOT_FOUND)
+		return http_fail(resp, e, "no such webhook");
+	if (e != ERR_OK)
+		return e;
+	c.items = json_array();
+	c.limit = page.limit;
+	e = webhook_store_delivery_list(req->db, id, status, before, page.limit + 1, delivery_row,
+					&c);
+	if (e != ERR_OK) {
+		json_decref(c.items);
+		return e;
+	}
+	object_id(c.last_id, next, sizeof(next));
+	resp_page(resp, c.items, c.more ? next : NULL);
+	return ERR_OK;
+}
+
+static enum err post_retry(struct req *req, struct resp *resp)
+{
+	struct audit_actor actor;
+	json_t *before = NULL, *after = NULL;
+	char id_s[24];
+	int64_t id;
+	enum err e;
+
+	e = req_param_id(req, resp, 0, &id);
+	if (e != ERR_OK)
+		return e;
+	audit_actor_from_req(req, &actor);
+	object_id(id, id_s, sizeof(id_s));
+	e = db_begin(req->db);
+	if (e == ERR_OK)
+		e = webhook_store_delivery_get(req->db, id, keep_delivery, &before);
+	if (e == ERR_OK && strcmp(json_string_value(json_object_get(before, "status")), "dead"))
+		e = ERR_CONFLICT;
+	if (e == ERR_OK)
+		e = webhook_store_delivery_retry(req->db, id, clock_now());
+	if (e == ERR_OK)
+		e = webhook_store_delivery_get(req->db, id, keep_delivery, &after);
+	if (e == ERR_OK) {
+		/* The payload is the event's, already on record: the entry keeps
+		 * the status change only. */
+		json_object_del(before, "payload");
+		json_object_del(after, "payload");
+		e = audit_append(req->db, &actor, "webhook.delivery.retry", "webhook_delivery",
+				 id_s, before, after);
+	}
+	if (e == ERR_OK)
+		e = db_commit(req->db);
+	if (e != ERR_OK)
+		db_rollback(req->db);
+	json_decref(before);
+	if (e != ERR_OK) {
+		json_decref(after);
+		if (e == ERR_NOT_FOUND)
+			return http_fail(resp, e, "no such delivery");
+		if (e == ERR_CONFLICT)
+			return http_fail(resp, e, "only a dead delivery can be retried");
+		return e;
+	}
+	/* Answer it as listed, payload included. */
+	json_decref(after);
+	after = NULL;
+	e = webhook_store_delivery_get(req->db, id, keep_delivery, &after);
+	if (e != ERR_OK)
+		return e;
+	resp_json(resp, 200, after);
+	return ERR_OK;
+}
+
+/* ---- The delivery job ---- */
+
+struct due {
+	int64_t id;
+	int attempts;
+	char event_type[EVENT_TYPE_LEN_MAX + 1];
+	char *payload;
+	char *url;
+	char *secret;
+	int allow_private;
+};
+
+struct due_ctx {
+	struct due items[WEBHOOK_BATCH];
+	int n;
+	int oom;
+};
+
+static int collect_due(const struct webhook_delivery_row *d, void *arg)
+{
+	struct due_ctx *c = arg;
+	struct due *x;
+
+	if (c->n == WEBHOOK_BATCH)
+		return 1;
+	x = &c->items[c->n];
+	memset(x, 0, sizeof(*x));
+	x->id = d->id;
+	x->attempts = d->attempts;
+	snprintf(x->event_type, sizeof(x->event_type), "%s", d->event_type);
+	x->payload = strdup(d->payload);
+	x->url = strdup(d->url);
+	x->secret = strdup(d->secret);
+	x->allow_private = d->allow_private;
+	if (!x->payload || !x->url || !x->secret) {
+		free(x->payload);
+		free(x->url);
+		free(x->secret);
+		c->oom = 1;
+		return 1;
+	}
+	c->n++;
+	return 0;
+}
+
+static void due_free(struct due *x)
+{
+	free(x->payload);
+	if (x->secret)
+		OPENSSL_cleanse(x->secret, strlen(x->secret));
+	free(x->secret);
+	free(x->url);
+}
+
+/* Reads the due deliveries and leases them in one short transaction. */
+static enum err claim(struct db *db, int64_t now, struct due_ctx *c)
+{
+	enum err e = db_begin(db);
+
+	if (e == ERR_OK)
+		e = webhook_store_due(db, now, WEBHOOK_BATCH, collect_due, c);
+	if (e == ERR_OK && c->oom)
+		e = ERR_INTERNAL;
+	for (int i = 0; e == ERR_OK && i < c->n; i++)
+		e = webhook_store_delivery_lease(db, c->items[i].id, now + WEBHOOK_LEASE_S);
+	if (e == ERR_OK)
+		e = db_commit(db);
+	if (e != ERR_OK)
+		db_rollback(db);
+	return e;
+}
+
+/* hex(HMAC-SHA256(secret, timestamp "." body)) into out (65 bytes). */
+static int sign(const char *secret, const char *timestamp, const char *body, char *out, size_t size)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+	size_t tlen = strlen(timestamp), blen = strlen(body);
+	unsigned char *msg = malloc(tlen + 1 + blen);
+
+	if (!msg)
+		return -1;
+	memcpy(msg, timestamp, tlen);
+	msg[tlen] = '.';
+	memcpy(msg + tlen + 1, body, blen);
+	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), msg, tlen + 1 + blen, mac, &mac_len) ||
+	    size < 2 * (size_t)mac_len + 1) {
+		free(msg);
+		return -1;
+	}
+	free(msg);
+	for (unsigned int i = 0; i < mac_len; i++)
+		snprintf(out + 2 * i, size - 2 * i, "%02x", mac[i]);
+	return 0;
+}
+
+/* One attempt, outside any transaction: *status the HTTP status (0 when
+ * none came back), why the reason when it is not a 2xx. */
+static void attempt(const struct due *x, int64_t now, int *status, char *why, size_t why_size)
+{
+	struct webhook_target target;
+	char ts[24], sig[2 * EVP_MAX_MD_SIZE + 1], headers[512];
+
+	*status = 0;
+	/* Resolved and checked again now: the name may point elsewhere since
+	 * it was registered. */
+	if (webhook_target_check(x->url, x->allow_private, &target, why, why_size) != ERR_OK)
+		return;
+	snprintf(ts, sizeof(ts), "%lld", (long long)now);
+	if (sign(x->secret, ts, x->payload, sig, sizeof(sig)) < 0) {
+		snprintf(why, why_size, "signing failed");
+		return;
+	}
+	snprintf(headers, sizeof(headers),
+		 "X-Fieldtrace-Event: %s\r\nX-Fieldtrace-Delivery: %lld\r\n"
+		 "X-Fieldtrace-Timestamp: %s\r\nX-Fieldtrace-Signature: sha256=%s\r\n",
+		 x->event_type, (long long)x->id, ts, sig);
+	if (webhook_post(&target, headers, x->payload, strlen(x->payload), status, why, why_size) !=
+	    ERR_OK)
+		return;
+	if (*status < 200 || *status > 299)
+		snprintf(why, why_size, "answered HTTP %d", *status);
+}
+
+static enum err record(struct db *db, const struct due *x, int64_t now, int status, const char *why)
+{
+	int attempts = x->attempts + 1;
+	const char *next_status = "pending";
+	int64_t next = now + webhooks_backoff(attempts);
+	enum err e;
+
+	if (status >= 200 && status <= 299) {
+		next_status = "delivered";
+		next = now;
+		why = "";
+	} else if (attempts >= WEBHOOK_MAX_ATTEMPTS) {
+		next_status = "dead";
+		next = now;
+	}
+	e = db_begin(db);
+	if (e == ERR_OK)
+		e = webhook_store_delivery_record(db, x->id, next_status, attempts, next, status,
+						  why, now);
+	if (e == ERR_NOT_FOUND)
+		e = ERR_OK; /* its endpoint was deleted meanwhile */
+	if (e == ERR_OK)
+		e = db_commit(db);
+	if (e != ERR_OK)
+		db_rollback(db);
+	return e;
+}
+
+enum err webhooks_deliver_run(struct db *db, int64_t now)
+{
+	struct due_ctx *c = calloc(1, sizeof(*c));
+	enum err e;
+
+	if (!c)
+		return ERR_INTERNAL;
+	e = claim(db, now, c);
+	for (int i = 0; e == ERR_OK && i < c->n; i++) {
+		char why[256] = "";
+		int status;
+
+		attempt(&c->items[i], now, &status, why, sizeof(why));
+		if (status < 200 || status > 299)
+			log_info("webhooks: delivery %lld attempt %d failed: %s",
+				 (long long)c->items[i].id, c->items[i].attempts + 1, why);
+		e = record(db, &c->items[i], now, status, why);
+	}
+	for (int i = 0; i < c->n; i++)
+		due_free(&c->items[i]);
+	free(c);
+	return e;
+}
+
+const struct route webhooks_routes[] = {
+	{ .method = "POST",
+	  .pattern = "/v1/webhooks",
+	  .handler = post_webhook,
+	  .perm = PERM_WEBHOOKS_ADMIN,
+	  .flags = ROUTE_JSON_BODY,
+	  .body_max = 16384 },
+	{ .method = "GET",
+	  .pattern = "/v1/webhooks",
+	  .handler = get_webhooks,
+	  .perm = PERM_WEBHOOKS_ADMIN,
+	  .query = "limit,cursor" },
+	{ .method = "PATCH",
+	  .pattern = "/v1/webhooks/{id}",
+	  .handler = patch_webhook,
+	  .perm = PERM_WEBHOOKS_ADMIN,
+	  .flags = ROUTE_JSON_BODY,
+	  .body_max = 16384 },
+	{ .method = "DELETE",
+	  .pattern = "/v1/webhooks/{id}",
+	  .handler = delete_webhook,
+	  .perm = PERM_WEBHOOKS_ADMIN },
+	{ .method = "GET",
+	  .pattern = "/v1/webhooks/{id}/deliveries",
+	  .handler = get_deliveries,
+	  .perm = PERM_WEBHOOKS_ADMIN,
+	  .query = "limit,cursor,status" },
+	{ .method = "POST",
+	  .pattern = "/v1/webhooks/deliveries/{id}/retry",
+	  .handler = post_retry,
+	  .perm = PERM_WEBHOOKS_ADMIN },
+	{ 0 },
+};
