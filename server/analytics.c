@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "clock.h"
+#include "csv.h"
 #include "db.h"
 #include "http.h"
 #include "regions_store.h"
@@ -626,25 +627,14 @@ json_t *analytics_table(struct db *db, const struct analytics_query *q, enum err
 
 /* ---- CSV -------------------------------------------------------------------------- */
 
-static void csv_field(struct buf *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		buf_puts(out, s);
-		return;
-	}
-	buf_puts(out, "\"");
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_puts(out, "\"");
-		buf_append(out, s, 1);
-	}
-	buf_puts(out, "\"");
-}
-
+/* Text (dimension keys, periods, fault codes: some typed by people) goes
+ * through the neutralising cell writer; counts, minutes and rates are the
+ * server's own arithmetic, so they are written as plain numbers, a negative
+ * one included, which a spreadsheet can still sum. */
 static void csv_value(struct buf *out, const json_t *v)
 {
 	if (json_is_string(v))
-		csv_field(out, json_string_value(v));
+		csv_cell_write(out, json_string_value(v));
 	else if (json_is_integer(v))
 		buf_printf(out, "%lld", (long long)json_integer_value(v));
 	else if (json_is_real(v))
@@ -660,7 +650,7 @@ void analytics_csv(const json_t *table, struct buf *out)
 	json_array_foreach(cols, j, col) {
 		if (j)
 			buf_puts(out, ",");
-		csv_field(out, json_string_value(col));
+		csv_cell_write(out, json_string_value(col));
 	}
 	buf_puts(out, "\r\n");
 	json_array_foreach(json_object_get(table, "items"), i, row) {

@@ -998,6 +998,108 @@ START_TEST(analytics_answer_csv)
 }
 END_TEST
 
+/* Fault codes are text people typed: a cell a spreadsheet would run as a
+ * formula comes out as text ('-prefixed and quoted); counts stay numbers. */
+START_TEST(analytics_csv_neutralises_formulas)
+{
+	char *admin = harness_user_token("admin", "admin", NULL, NULL);
+	struct http_result r;
+	struct rows rs = { 0 };
+	int64_t t = t0();
+	const struct tk formulas[] = {
+		{ 101,
+		  "fault_repair",
+		  "repair",
+		  "app",
+		  "/CN/GD/SZ/",
+		  "C-SZ",
+		  "P2",
+		  "resolved",
+		  t + 600 * M,
+		  10,
+		  60,
+		  120,
+		  30,
+		  90,
+		  180,
+		  0,
+		  "-2+3",
+		  1,
+		  0,
+		  0,
+		  1 },
+		{ 102,
+		  "fault_repair",
+		  "repair",
+		  "app",
+		  "/CN/GD/SZ/",
+		  "C-SZ",
+		  "P2",
+		  "resolved",
+		  t + 660 * M,
+		  10,
+		  60,
+		  120,
+		  30,
+		  90,
+		  180,
+		  0,
+		  "=HYPERLINK(\"http://x\")",
+		  1,
+		  0,
+		  0,
+		  1 },
+		{ 103,
+		  "fault_repair",
+		  "repair",
+		  "app",
+		  "/CN/GD/SZ/",
+		  "C-SZ",
+		  "P2",
+		  "resolved",
+		  t + 720 * M,
+		  10,
+		  60,
+		  120,
+		  30,
+		  90,
+		  180,
+		  0,
+		  "@SUM(A1)",
+		  1,
+		  0,
+		  0,
+		  1 },
+	};
+	int seen = 0;
+
+	seed_month();
+	for (size_t i = 0; i < sizeof(formulas) / sizeof(formulas[0]); i++)
+		add_ticket(&formulas[i]);
+	ck_assert_int_eq(http_json("GET", "/v1/analytics/fault-codes?" MARCH "&format=csv&limit=10",
+				   admin, NULL, &r),
+			 200);
+	ck_assert_msg(strstr(r.body, "\r\n\"'-2+3\",1,") != NULL, "%s", r.body);
+	ck_assert_msg(strstr(r.body, "\r\n\"'=HYPERLINK(\"\"http://x\"\")\",1,") != NULL, "%s",
+		      r.body);
+	ck_assert_msg(strstr(r.body, "\r\n\"'@SUM(A1)\",1,") != NULL, "%s", r.body);
+	ck_assert_ptr_nonnull(strstr(r.body, "\r\nE1,3,")); /* plain text stays plain */
+	ck_assert_int_eq(csv_read(r.body, r.body_len, NULL, collect, &rs, NULL), CSV_OK);
+	for (size_t i = 1; i < rs.n; i++) {
+		const char *code = rs.cells[i][0];
+
+		ck_assert_msg(!strchr("=+-@", code[0]), "row %zu: %s", i, code);
+		if (code[0] == '\'') {
+			seen++;
+			ck_assert_str_eq(rs.cells[i][1], "1");
+		}
+	}
+	ck_assert_int_eq(seen, 3);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 START_TEST(the_scan_reads_the_covering_index)
 {
 	char plan[2048];
@@ -1077,6 +1179,7 @@ Suite *analytics_suite(void)
 	tcase_add_test(tc, times_sla_ftf_satisfaction_renewals_faults_exactly);
 	tcase_add_test(tc, analytics_scope_and_validation);
 	tcase_add_test(tc, analytics_answer_csv);
+	tcase_add_test(tc, analytics_csv_neutralises_formulas);
 	tcase_add_test(tc, the_scan_reads_the_covering_index);
 	tcase_add_test(tc, report_writes_the_month);
 	suite_add_tcase(s, tc);
