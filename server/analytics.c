@@ -683,9 +683,21 @@ static void take_time(struct req *req, struct resp *resp, const char *key, int o
 		*out += (end ? 86400 : 0) - (int64_t)offset_minutes * 60;
 }
 
+/* A 403 that names the query parameter, as a 400 would (the client sees
+ * which filter to drop). */
+static enum err out_of_scope(struct resp *resp, const char *param, const char *value)
+{
+	json_decref(resp->extra);
+	resp->extra = json_pack("{s:[{s:s, s:s}]}", "errors", "parameter", param, "detail",
+				"outside your scope");
+	return http_fail(resp, ERR_FORBIDDEN, "%s %s is outside your scope", param, value);
+}
+
 /* The caller's scope narrowed by ?region= and ?centre=: admin and auditor
  * all; supervisor their region subtree; dispatcher their centre. A filter
- * outside the caller's scope is 403. Region bounds go into sc's buffers. */
+ * outside the caller's scope is 403, never a quietly empty 200: for a
+ * dispatcher a region outside their home region subtree (where they read
+ * the registry), as for a supervisor. Region bounds go into sc's buffers. */
 static enum err take_scope(struct req *req, struct resp *resp, struct analytics_query *q,
 			   struct scope *sc, struct region_row *region)
 {
@@ -693,6 +705,7 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 	const char *rcode = req_query(req, "region"), *centre = req_query(req, "centre");
 	const char *pl = req_query(req, "product_line");
 	struct centre_row c;
+	int region_scoped = who->role == ROLE_SUPERVISOR || who->role == ROLE_DISPATCHER;
 	enum err e;
 
 	policy_scope(who, sc);
@@ -714,9 +727,11 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 			return http_invalid(resp, "region", "no region %s", rcode);
 		if (e != ERR_OK)
 			return e;
-		if (q->f.region_lo && !registry_path_within(region->path, q->f.region_lo))
-			return http_fail(resp, ERR_FORBIDDEN, "region %s is outside your scope",
-					 rcode);
+		/* sc->region_lo is still the caller's home subtree ("" for none:
+		 * then no region is theirs). */
+		if (region_scoped &&
+		    (!sc->region_lo[0] || !registry_path_within(region->path, sc->region_lo)))
+			return out_of_scope(resp, "region", rcode);
 		snprintf(sc->region_lo, sizeof(sc->region_lo), "%s", region->path);
 		snprintf(sc->region_hi, sizeof(sc->region_hi), "%s", region->path);
 		sc->region_hi[strlen(sc->region_hi) - 1] = '0';
@@ -730,12 +745,10 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 		if (e != ERR_OK)
 			return e;
 		if (q->f.centre && strcmp(q->f.centre, centre) != 0)
-			return http_fail(resp, ERR_FORBIDDEN, "centre %s is outside your scope",
-					 centre);
+			return out_of_scope(resp, "centre", centre);
 		if (who->role == ROLE_SUPERVISOR &&
 		    !registry_path_within(c.region_path, sc->region_lo[0] ? sc->region_lo : "/"))
-			return http_fail(resp, ERR_FORBIDDEN, "centre %s is outside your scope",
-					 centre);
+			return out_of_scope(resp, "centre", centre);
 		q->f.centre = centre;
 	}
 	if (pl && (!pl[0] || strlen(pl) > 63))

@@ -939,6 +939,58 @@ START_TEST(analytics_scope_and_validation)
 }
 END_TEST
 
+/* A region or centre outside the caller's scope is 403 naming the
+ * parameter on every metric, for a supervisor and for a dispatcher alike
+ * (the dispatcher's used to answer an empty 200); their own is 200. */
+START_TEST(analytics_filter_outside_scope_is_403_naming_it)
+{
+	char *gz = harness_user_token("dispatcher.gz", "dispatcher", "GZ", "C-GZ");
+	char *gd = harness_user_token("supervisor.gd", "supervisor", "GD", NULL);
+	static const char *const metrics[] = {
+		"volume",         "times",        "sla",
+		"first-time-fix", "satisfaction", "warranty-renewals",
+		"fault-codes",
+	};
+	struct http_result r;
+	char path[160];
+	json_t *doc;
+
+	seed_month();
+	for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
+		snprintf(path, sizeof(path), "/v1/analytics/%s?" MARCH "&region=JS", metrics[i]);
+		http_json("GET", path, gd, NULL, &r);
+		assert_problem(&r, 403, "region");
+		http_result_free(&r);
+		snprintf(path, sizeof(path), "/v1/analytics/%s?" MARCH "&region=NJ&format=csv",
+			 metrics[i]);
+		http_json("GET", path, gz, NULL, &r);
+		assert_problem(&r, 403, "region");
+		http_result_free(&r);
+		snprintf(path, sizeof(path), "/v1/analytics/%s?" MARCH "&region=SZ", metrics[i]);
+		json_decref(http_get_json(path, gd, 200));
+		snprintf(path, sizeof(path), "/v1/analytics/%s?" MARCH "&region=GZ", metrics[i]);
+		json_decref(http_get_json(path, gz, 200));
+	}
+	/* Above the dispatcher's home region is not theirs either. */
+	http_json("GET", "/v1/analytics/volume?region=GD", gz, NULL, &r);
+	assert_problem(&r, 403, "region");
+	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), "region GD is outside your scope"));
+	http_result_free(&r);
+	/* Their own region: their centre's ticket. */
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all&region=GZ", gz, 200);
+	ck_assert_int_eq(ival(item(doc, 0), "count"), 1);
+	json_decref(doc);
+	http_json("GET", "/v1/analytics/volume?centre=C-SZ", gz, NULL, &r);
+	assert_problem(&r, 403, "centre");
+	http_result_free(&r);
+	http_json("GET", "/v1/analytics/volume?centre=C-NJ", gd, NULL, &r);
+	assert_problem(&r, 403, "centre");
+	http_result_free(&r);
+	free(gz);
+	free(gd);
+}
+END_TEST
+
 struct rows {
 	char cells[8][8][64];
 	size_t n, width[8];
@@ -1178,6 +1230,7 @@ Suite *analytics_suite(void)
 	tcase_add_test(tc, volume_by_dimension_and_period);
 	tcase_add_test(tc, times_sla_ftf_satisfaction_renewals_faults_exactly);
 	tcase_add_test(tc, analytics_scope_and_validation);
+	tcase_add_test(tc, analytics_filter_outside_scope_is_403_naming_it);
 	tcase_add_test(tc, analytics_answer_csv);
 	tcase_add_test(tc, analytics_csv_neutralises_formulas);
 	tcase_add_test(tc, the_scan_reads_the_covering_index);
