@@ -939,6 +939,58 @@ START_TEST(analytics_scope_and_validation)
 }
 END_TEST
 
+/* A region or centre outside the caller's scope is 403 naming the
+ * parameter on every metric, for a supervisor and for a dispatcher alike
+ * (the dispatcher's used to answer an empty 200); their own is 200. */
+START_TEST(analytics_filter_outside_scope_is_403_naming_it)
+{
+	char *gz = harness_user_token("dispatcher.gz", "dispatcher", "GZ", "C-GZ");
+	char *gd = harness_user_token("supervisor.gd", "supervisor", "GD", NULL);
+	static const char *const metrics[] = {
+		"volume",         "times",        "sla",
+		"first-time-fix", "satisfaction", "warranty-renewals",
+		"fault-codes",
+	};
+	struct http_result r;
+	char path[160];
+	json_t *doc;
+
+	seed_month();
+	for (size_t i = 0; i < sizeof(metrics) / sizeof(metrics[0]); i++) {
+		snprintf(path, sizeof(path), "/v1/analytics/%s?" MARCH "&region=JS", metrics[i]);
+		http_json("GET", path, gd, NULL, &r);
+		assert_problem(&r, 403, "region");
+		http_result_free(&r);
+		snprintf(path, sizeof(path), "/v1/analytics/%s?" MARCH "&region=NJ&format=csv",
+			 metrics[i]);
+		http_json("GET", path, gz, NULL, &r);
+		assert_problem(&r, 403, "region");
+		http_result_free(&r);
+		snprintf(path, sizeof(path), "/v1/analytics/%s?" MARCH "&region=SZ", metrics[i]);
+		json_decref(http_get_json(path, gd, 200));
+		snprintf(path, sizeof(path), "/v1/analytics/%s?" MARCH "&region=GZ", metrics[i]);
+		json_decref(http_get_json(path, gz, 200));
+	}
+	/* Above the dispatcher's home region is not theirs either. */
+	http_json("GET", "/v1/analytics/volume?region=GD", gz, NULL, &r);
+	assert_problem(&r, 403, "region");
+	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), "region GD is outside your scope"));
+	http_result_free(&r);
+	/* Their own region: their centre's ticket. */
+	doc = http_get_json("/v1/analytics/volume?" MARCH "&interval=all&region=GZ", gz, 200);
+	ck_assert_int_eq(ival(item(doc, 0), "count"), 1);
+	json_decref(doc);
+	http_json("GET", "/v1/analytics/volume?centre=C-SZ", gz, NULL, &r);
+	assert_problem(&r, 403, "centre");
+	http_result_free(&r);
+	http_json("GET", "/v1/analytics/volume?centre=C-NJ", gd, NULL, &r);
+	assert_problem(&r, 403, "centre");
+	http_result_free(&r);
+	free(gz);
+	free(gd);
+}
+END_TEST
+
 struct rows {
 	char cells[8][8][64];
 	size_t n, width[8];
@@ -993,6 +1045,108 @@ START_TEST(analytics_answer_csv)
 	ck_assert_str_eq(rs.cells[0][0], "centre");
 	ck_assert_str_eq(rs.cells[3][0], "C-SZ");
 	ck_assert_str_eq(rs.cells[3][2], "20");
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
+/* Fault codes are text people typed: a cell a spreadsheet would run as a
+ * formula comes out as text ('-prefixed and quoted); counts stay numbers. */
+START_TEST(analytics_csv_neutralises_formulas)
+{
+	char *admin = harness_user_token("admin", "admin", NULL, NULL);
+	struct http_result r;
+	struct rows rs = { 0 };
+	int64_t t = t0();
+	const struct tk formulas[] = {
+		{ 101,
+		  "fault_repair",
+		  "repair",
+		  "app",
+		  "/CN/GD/SZ/",
+		  "C-SZ",
+		  "P2",
+		  "resolved",
+		  t + 600 * M,
+		  10,
+		  60,
+		  120,
+		  30,
+		  90,
+		  180,
+		  0,
+		  "-2+3",
+		  1,
+		  0,
+		  0,
+		  1 },
+		{ 102,
+		  "fault_repair",
+		  "repair",
+		  "app",
+		  "/CN/GD/SZ/",
+		  "C-SZ",
+		  "P2",
+		  "resolved",
+		  t + 660 * M,
+		  10,
+		  60,
+		  120,
+		  30,
+		  90,
+		  180,
+		  0,
+		  "=HYPERLINK(\"http://x\")",
+		  1,
+		  0,
+		  0,
+		  1 },
+		{ 103,
+		  "fault_repair",
+		  "repair",
+		  "app",
+		  "/CN/GD/SZ/",
+		  "C-SZ",
+		  "P2",
+		  "resolved",
+		  t + 720 * M,
+		  10,
+		  60,
+		  120,
+		  30,
+		  90,
+		  180,
+		  0,
+		  "@SUM(A1)",
+		  1,
+		  0,
+		  0,
+		  1 },
+	};
+	int seen = 0;
+
+	seed_month();
+	for (size_t i = 0; i < sizeof(formulas) / sizeof(formulas[0]); i++)
+		add_ticket(&formulas[i]);
+	ck_assert_int_eq(http_json("GET", "/v1/analytics/fault-codes?" MARCH "&format=csv&limit=10",
+				   admin, NULL, &r),
+			 200);
+	ck_assert_msg(strstr(r.body, "\r\n\"'-2+3\",1,") != NULL, "%s", r.body);
+	ck_assert_msg(strstr(r.body, "\r\n\"'=HYPERLINK(\"\"http://x\"\")\",1,") != NULL, "%s",
+		      r.body);
+	ck_assert_msg(strstr(r.body, "\r\n\"'@SUM(A1)\",1,") != NULL, "%s", r.body);
+	ck_assert_ptr_nonnull(strstr(r.body, "\r\nE1,3,")); /* plain text stays plain */
+	ck_assert_int_eq(csv_read(r.body, r.body_len, NULL, collect, &rs, NULL), CSV_OK);
+	for (size_t i = 1; i < rs.n; i++) {
+		const char *code = rs.cells[i][0];
+
+		ck_assert_msg(!strchr("=+-@", code[0]), "row %zu: %s", i, code);
+		if (code[0] == '\'') {
+			seen++;
+			ck_assert_str_eq(rs.cells[i][1], "1");
+		}
+	}
+	ck_assert_int_eq(seen, 3);
 	http_result_free(&r);
 	free(admin);
 }
@@ -1076,7 +1230,9 @@ Suite *analytics_suite(void)
 	tcase_add_test(tc, volume_by_dimension_and_period);
 	tcase_add_test(tc, times_sla_ftf_satisfaction_renewals_faults_exactly);
 	tcase_add_test(tc, analytics_scope_and_validation);
+	tcase_add_test(tc, analytics_filter_outside_scope_is_403_naming_it);
 	tcase_add_test(tc, analytics_answer_csv);
+	tcase_add_test(tc, analytics_csv_neutralises_formulas);
 	tcase_add_test(tc, the_scan_reads_the_covering_index);
 	tcase_add_test(tc, report_writes_the_month);
 	suite_add_tcase(s, tc);

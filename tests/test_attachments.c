@@ -628,8 +628,7 @@ START_TEST(ranges_etags_and_head)
 	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, h, &r), 200);
 	ck_assert_uint_eq(r.body_len, 200000);
 	ck_assert(memcmp(r.body, mp4.data, 200000) == 0);
-	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)),
-			 "private, max-age=86400");
+	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)), "no-store");
 	http_result_free(&r);
 
 	h[0] = "Range: bytes=0-9";
@@ -654,6 +653,50 @@ START_TEST(ranges_etags_and_head)
 	assert_problem(&r, 404, NULL);
 	http_result_free(&r);
 	free(mp4.data);
+	world_down(&w);
+}
+END_TEST
+
+/* A customer's photo must not stay in a shared device's cache: every
+ * answer of a download is no-store, and the app still revalidates its own
+ * copy with the ETag (304). */
+START_TEST(downloads_are_never_stored_but_revalidate)
+{
+	struct world w;
+	struct http_result r;
+	struct sample jpeg = make_sample("jpeg", 4000, 7);
+	const char *h[2] = { NULL, NULL };
+	char path[160], hdr[160], etag[80], cond[120];
+	int64_t id;
+
+	world_up(&w);
+	id = open_job(&w);
+	ck_assert_int_eq(put(w.tech, id, UUID_A, NULL, "image/jpeg", &jpeg, &r), 201);
+	snprintf(etag, sizeof(etag), "\"%s\"", jstr(r.json, "sha256"));
+	http_result_free(&r);
+	att_path(path, sizeof(path), id, UUID_A, NULL);
+
+	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, NULL, &r), 200);
+	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)), "no-store");
+	ck_assert_str_eq(http_header(&r, "ETag", hdr, sizeof(hdr)), etag);
+	http_result_free(&r);
+
+	h[0] = "Range: bytes=0-99";
+	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, h, &r), 206);
+	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)), "no-store");
+	http_result_free(&r);
+
+	snprintf(cond, sizeof(cond), "If-None-Match: %s", etag);
+	h[0] = cond;
+	ck_assert_int_eq(http_call("GET", path, w.disp, NULL, NULL, 0, h, &r), 304);
+	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)), "no-store");
+	ck_assert_str_eq(http_header(&r, "ETag", hdr, sizeof(hdr)), etag);
+	http_result_free(&r);
+
+	ck_assert_int_eq(http_call("HEAD", path, w.disp, NULL, NULL, 0, NULL, &r), 200);
+	ck_assert_str_eq(http_header(&r, "Cache-Control", hdr, sizeof(hdr)), "no-store");
+	http_result_free(&r);
+	free(jpeg.data);
 	world_down(&w);
 }
 END_TEST
@@ -928,6 +971,7 @@ Suite *attachments_suite(void)
 	tcase_add_test(tc, an_upload_that_breaks_off_leaves_nothing_and_can_be_retried);
 	tcase_add_test(tc, a_chunked_upload_streams_and_expect_continue_is_answered);
 	tcase_add_test(tc, ranges_etags_and_head);
+	tcase_add_test(tc, downloads_are_never_stored_but_revalidate);
 	tcase_add_test(tc, attachments_are_scoped_like_their_ticket);
 	tcase_add_test(tc, the_same_bytes_on_two_tickets_are_one_object);
 	tcase_add_test(tc, a_lost_object_is_named_and_mended_by_uploading_again);

@@ -467,6 +467,38 @@ START_TEST(browsers_get_the_public_nameplate)
 }
 END_TEST
 
+/* The nameplate shows the product line's names (Chinese, then English when
+ * there is one), never its code, and wraps long text without splitting
+ * every word mid-word on a phone. */
+START_TEST(the_nameplate_names_the_product_line)
+{
+	char code[QR_CODE_MAX], path[128];
+	struct http_result r;
+
+	seed_one(code);
+	exec_sql("INSERT INTO product_lines(code, name) VALUES ('rmu', '环网柜');"
+		 "INSERT INTO models(id, code, name, product_line, created_at, updated_at)"
+		 " VALUES (3, 'XGN15', 'XGN15 环网柜', 'rmu', 0, 0)");
+	seed_asset(2, "FT-2025-000002", 3);
+	seed_label(2);
+
+	id_path(code, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "text/html", NULL, &r), 200);
+	ck_assert_msg(strstr(r.body, "<dd>配电柜 Power</dd>") != NULL, "%s", r.body);
+	ck_assert_ptr_null(strstr(r.body, "<dd>PD</dd>"));
+	ck_assert_ptr_null(strstr(r.body, "break-all"));
+	ck_assert_ptr_nonnull(strstr(r.body, "overflow-wrap:anywhere"));
+	http_result_free(&r);
+
+	code_of(2, code);
+	id_path(code, path, sizeof(path));
+	ck_assert_int_eq(get(path, NULL, "text/html", NULL, &r), 200);
+	ck_assert_msg(strstr(r.body, "<dd>环网柜</dd>") != NULL, "%s", r.body);
+	ck_assert_ptr_null(strstr(r.body, "<dd>rmu</dd>"));
+	http_result_free(&r);
+}
+END_TEST
+
 START_TEST(json_is_full_in_scope_and_public_otherwise)
 {
 	char code[QR_CODE_MAX], path[128], v[256];
@@ -945,6 +977,7 @@ Suite *identity_suite(void)
 	tcase_add_checked_fixture(resolve, harness_setup, harness_teardown);
 	tcase_add_test(resolve, gs1_digital_link_resolves_and_checks_the_gtin);
 	tcase_add_test(resolve, browsers_get_the_public_nameplate);
+	tcase_add_test(resolve, the_nameplate_names_the_product_line);
 	tcase_add_test(resolve, json_is_full_in_scope_and_public_otherwise);
 	tcase_add_test(resolve, linkset_follows_rfc_9264);
 	tcase_add_test(resolve, accept_is_parsed_with_q_values);

@@ -1,6 +1,7 @@
 /* Users, regions and centres through HTTPS against the real database:
  * creation and its validation, scope (404 outside it), pagination, phone
  * masking, changes and their audit, disabling, reference data, demo data. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -799,6 +800,105 @@ START_TEST(demo_data_loads_once)
 }
 END_TEST
 
+/* One value of a query on the database at path (not the harness's). */
+static char *query_at(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *v;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void assert_query_at(const char *path, const char *sql, const char *want)
+{
+	char *v = query_at(path, sql);
+
+	ck_assert_msg(strcmp(v, want) == 0, "%s: %s, not %s", sql, v, want);
+	free(v);
+}
+
+static char *run_output(const char *cmd, const char *out_path, int want_rc)
+{
+	FILE *f;
+	char *text;
+	long len;
+
+	ck_assert_int_eq(harness_run(cmd), want_rc);
+	f = fopen(out_path, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)len + 1);
+	ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return text;
+}
+
+/* An admin created first used to make `migrate --demo` say "already
+ * loaded" and load nothing: the demo's own customers decide, taken demo
+ * usernames are kept, and the output says what was done. */
+START_TEST(migrate_demo_loads_when_only_accounts_exist)
+{
+	char db[400], out[400], cmd[1600], *text, *hash, *audit;
+
+	snprintf(db, sizeof(db), "%s/demo.db", H.dir);
+	snprintf(out, sizeof(out), "%s/demo.out", H.dir);
+	snprintf(cmd, sizeof(cmd), "%s migrate --db %s >/dev/null 2>&1", harness_bin(), db);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "printf '%%s\\n' '" NEW_PASSWORD "' | %s user add --db %s --username admin"
+		 " --role admin --password-stdin >/dev/null 2>&1",
+		 harness_bin(), db);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	hash = query_at(db, "SELECT password_hash FROM users WHERE username = 'admin'");
+
+	snprintf(cmd, sizeof(cmd), "%s migrate --db %s --demo >%s 2>/dev/null", harness_bin(), db,
+		 out);
+	text = run_output(cmd, out, 0);
+	ck_assert_msg(strstr(text, "demo data loaded: 3 product lines, 5 models, 6 customers, 7"
+				   " sites, 30 units, 6 service requests") != NULL,
+		      "%s", text);
+	ck_assert_msg(strstr(text, "accounts: created 6, kept 1 existing (admin: their own role"
+				   " and password, not the demo's)") != NULL,
+		      "%s", text);
+	ck_assert_ptr_nonnull(strstr(text, "tech.sz"));
+	ck_assert_ptr_nonnull(strstr(text, "fieldtrace-demo"));
+	ck_assert_ptr_null(strstr(text, "already loaded"));
+	free(text);
+	assert_query_at(db, "SELECT count(*) FROM customers", "6");
+	assert_query_at(db, "SELECT count(*) FROM assets", "30");
+	assert_query_at(db, "SELECT count(*) FROM tickets", "6");
+	assert_query_at(db, "SELECT count(*) FROM users", "7");
+	/* The admin is theirs: not re-created, same role and password. */
+	assert_query_at(db, "SELECT role || ' ' || id FROM users WHERE username = 'admin'",
+			"admin 1");
+	text = query_at(db, "SELECT password_hash FROM users WHERE username = 'admin'");
+	ck_assert_str_eq(text, hash);
+	free(text);
+	free(hash);
+
+	/* Again: the demo's customers are there, so nothing more. */
+	audit = query_at(db, "SELECT count(*) FROM audit_log");
+	text = run_output(cmd, out, 0);
+	ck_assert_msg(strstr(text, "demo data already loaded (6 of its 6 customers are in this"
+				   " database): nothing loaded") != NULL,
+		      "%s", text);
+	free(text);
+	assert_query_at(db, "SELECT count(*) FROM audit_log", audit);
+	assert_query_at(db, "SELECT count(*) FROM customers", "6");
+	assert_query_at(db, "SELECT count(*) FROM tickets", "6");
+	free(audit);
+}
+END_TEST
+
 Suite *users_suite(void)
 {
 	Suite *s = suite_create("users");
@@ -820,6 +920,7 @@ Suite *users_suite(void)
 	tcase_add_test(tc, regions_and_centres);
 	tcase_add_test(tc, users_create_reports_the_field);
 	tcase_add_test(tc, demo_data_loads_once);
+	tcase_add_test(tc, migrate_demo_loads_when_only_accounts_exist);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -19,7 +19,9 @@ struct asset_public {
 	char model_code[65];  /* REG_CODE_SIZE */
 	char model_name[256]; /* REG_NAME_SIZE */
 	char product_line[64];
-	char gtin[16]; /* "" when the model has none */
+	char product_line_name[256];    /* REG_NAME_SIZE; what the nameplate shows */
+	char product_line_name_en[256]; /* "" when the line has no English name */
+	char gtin[16];                  /* "" when the model has none */
 	int64_t updated_at;
 };
 

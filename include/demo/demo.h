@@ -1,24 +1,45 @@
-/* The demo data set: loaded by `serve --demo` into a database with no
- * domain data yet; each issue extends it so a newcomer can try everything. */
+/* The demo data set: loaded by `serve --demo` and `migrate --demo` into a
+ * database that does not hold it yet; each issue extends it so a newcomer
+ * can try everything. */
 #ifndef FT_DEMO_H
 #define FT_DEMO_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/err.h"
 
 struct db;
 
-/* Idempotent: does nothing when domain data exists. Prints the accounts it
- * created (username, role, password) to out. */
+#define DEMO_UNITS 30
+
+/* What one load added, for the summary it prints. */
+struct demo_loaded {
+	size_t product_lines, models; /* added; those already there are kept */
+	size_t lines_kept, models_kept;
+	size_t customers, sites, units, tickets, articles;
+	int64_t unit_ids[DEMO_UNITS]; /* the registry's units, for the tickets */
+};
+
+/* Idempotent, decided by the demo's own domain rows (its customers), not
+ * by accounts: when none is there it loads everything, creating the demo
+ * accounts whose usernames are free and keeping those already taken; when
+ * any is there it loads nothing. Says plainly on out what it did (counts,
+ * accounts created with the password, accounts kept). */
 enum err demo_load(struct db *db, FILE *out);
 
-/* The registry part of the demo (customers, sites, models, assets with
- * labels and timelines); runs inside demo_load's open transaction. */
-enum err demo_load_registry(struct db *db, FILE *out);
+/* How many of the demo's customers (by code) are in db, of how many. */
+enum err demo_registry_present(struct db *db, size_t *found, size_t *of);
+
+/* The registry part of the demo (product lines and models unless their
+ * codes exist, customers, sites, units with labels and timelines); runs
+ * inside demo_load's open transaction. Fills got's registry counts and
+ * unit_ids. */
+enum err demo_load_registry(struct db *db, FILE *out, struct demo_loaded *got);
 
 /* The service part: coverage, skills, holidays and open tickets on the
- * registry's assets; runs inside demo_load's open transaction, after it. */
-enum err demo_load_tickets(struct db *db, FILE *out);
+ * registry's units (got->unit_ids); runs inside demo_load's open
+ * transaction, after it. Fills got->tickets. */
+enum err demo_load_tickets(struct db *db, FILE *out, struct demo_loaded *got);
 
 #endif

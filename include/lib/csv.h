@@ -1,5 +1,6 @@
 /* A small RFC 4180 reader: one pure function over a buffer that hands each
- * record to a callback. Quoted fields ("a,b", "say ""hi""", embedded line
+ * record to a callback; and the one cell writer every CSV the server sends
+ * goes through. Quoted fields ("a,b", "say ""hi""", embedded line
  * breaks), CRLF or LF (a lone CR also ends a line), a leading UTF-8 byte
  * order mark is skipped, empty lines are skipped. Invalid UTF-8, NUL bytes
  * and stray quotes are errors reported with their line and field; fields,
@@ -62,5 +63,14 @@ enum csv_status csv_read(const char *data, size_t len, const struct csv_limits *
 
 /* A short English description of a status; static, never NULL. */
 const char *csv_strerror(enum csv_status status);
+
+struct buf;
+
+/* Appends one text cell to out, quoted where RFC 4180 needs it. A cell
+ * beginning with = + - @, TAB or CR is written as "'..." (OWASP CSV
+ * injection): a spreadsheet opening the file shows the text instead of
+ * running it as a formula. Only for text: numbers the server computed are
+ * written with printf, unchanged (a negative count stays a number). */
+void csv_cell_write(struct buf *out, const char *text);
 
 #endif

@@ -19,6 +19,7 @@
 #include "domain/registry.h"
 #include "api/routes.h"
 #include "db/sla_store.h"
+#include "lib/csv.h"
 
 #define RANGE_DEFAULT_DAYS 30
 #define RANGE_MAX_DAYS 731
@@ -626,25 +627,14 @@ json_t *analytics_table(struct db *db, const struct analytics_query *q, enum err
 
 /* ---- CSV -------------------------------------------------------------------------- */
 
-static void csv_field(struct buf *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		buf_puts(out, s);
-		return;
-	}
-	buf_puts(out, "\"");
-	for (; *s; s++) {
-		if (*s == '"')
-			buf_puts(out, "\"");
-		buf_append(out, s, 1);
-	}
-	buf_puts(out, "\"");
-}
-
+/* Text (dimension keys, periods, fault codes: some typed by people) goes
+ * through the neutralising cell writer; counts, minutes and rates are the
+ * server's own arithmetic, so they are written as plain numbers, a negative
+ * one included, which a spreadsheet can still sum. */
 static void csv_value(struct buf *out, const json_t *v)
 {
 	if (json_is_string(v))
-		csv_field(out, json_string_value(v));
+		csv_cell_write(out, json_string_value(v));
 	else if (json_is_integer(v))
 		buf_printf(out, "%lld", (long long)json_integer_value(v));
 	else if (json_is_real(v))
@@ -660,7 +650,7 @@ void analytics_csv(const json_t *table, struct buf *out)
 	json_array_foreach(cols, j, col) {
 		if (j)
 			buf_puts(out, ",");
-		csv_field(out, json_string_value(col));
+		csv_cell_write(out, json_string_value(col));
 	}
 	buf_puts(out, "\r\n");
 	json_array_foreach(json_object_get(table, "items"), i, row) {
@@ -693,9 +683,21 @@ static void take_time(struct req *req, struct resp *resp, const char *key, int o
 		*out += (end ? 86400 : 0) - (int64_t)offset_minutes * 60;
 }
 
+/* A 403 that names the query parameter, as a 400 would (the client sees
+ * which filter to drop). */
+static enum err out_of_scope(struct resp *resp, const char *param, const char *value)
+{
+	json_decref(resp->problem.extra);
+	resp->problem.extra = json_pack("{s:[{s:s, s:s}]}", "errors", "parameter", param, "detail",
+				"outside your scope");
+	return http_fail(resp, ERR_FORBIDDEN, "%s %s is outside your scope", param, value);
+}
+
 /* The caller's scope narrowed by ?region= and ?centre=: admin and auditor
  * all; supervisor their region subtree; dispatcher their centre. A filter
- * outside the caller's scope is 403. Region bounds go into sc's buffers. */
+ * outside the caller's scope is 403, never a quietly empty 200: for a
+ * dispatcher a region outside their home region subtree (where they read
+ * the registry), as for a supervisor. Region bounds go into sc's buffers. */
 static enum err take_scope(struct req *req, struct resp *resp, struct analytics_query *q,
 			   struct scope *sc, struct region_row *region)
 {
@@ -703,6 +705,7 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 	const char *rcode = req_query(req, "region"), *centre = req_query(req, "centre");
 	const char *pl = req_query(req, "product_line");
 	struct centre_row c;
+	int region_scoped = who->role == ROLE_SUPERVISOR || who->role == ROLE_DISPATCHER;
 	enum err e;
 
 	policy_scope(who, sc);
@@ -724,9 +727,11 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 			return http_invalid(resp, "region", "no region %s", rcode);
 		if (e != ERR_OK)
 			return e;
-		if (q->f.region_lo && !registry_path_within(region->path, q->f.region_lo))
-			return http_fail(resp, ERR_FORBIDDEN, "region %s is outside your scope",
-					 rcode);
+		/* sc->region_lo is still the caller's home subtree ("" for none:
+		 * then no region is theirs). */
+		if (region_scoped &&
+		    (!sc->region_lo[0] || !registry_path_within(region->path, sc->region_lo)))
+			return out_of_scope(resp, "region", rcode);
 		snprintf(sc->region_lo, sizeof(sc->region_lo), "%s", region->path);
 		snprintf(sc->region_hi, sizeof(sc->region_hi), "%s", region->path);
 		sc->region_hi[strlen(sc->region_hi) - 1] = '0';
@@ -740,12 +745,10 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 		if (e != ERR_OK)
 			return e;
 		if (q->f.centre && strcmp(q->f.centre, centre) != 0)
-			return http_fail(resp, ERR_FORBIDDEN, "centre %s is outside your scope",
-					 centre);
+			return out_of_scope(resp, "centre", centre);
 		if (who->role == ROLE_SUPERVISOR &&
 		    !registry_path_within(c.region_path, sc->region_lo[0] ? sc->region_lo : "/"))
-			return http_fail(resp, ERR_FORBIDDEN, "centre %s is outside your scope",
-					 centre);
+			return out_of_scope(resp, "centre", centre);
 		q->f.centre = centre;
 	}
 	if (pl && (!pl[0] || strlen(pl) > 63))

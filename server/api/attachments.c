@@ -644,8 +644,11 @@ static enum range parse_range(const char *h, int64_t size, int64_t *first, int64
 
 static void cache_headers(struct resp *resp)
 {
-	/* The bytes under this URL never change; who may see them might. */
-	resp_header(resp, "Cache-Control", "private, max-age=86400");
+	/* Customer photos must not stay in a shared device's cache: no-store,
+	 * as every authenticated answer. The bytes under this URL never change,
+	 * so an app that keeps its own copy revalidates with If-None-Match
+	 * against the ETag and gets a 304. */
+	resp_header(resp, "Cache-Control", "no-store");
 	/* Uploaded content: never let a browser run it as a page. */
 	resp_header(resp, "Content-Security-Policy", "default-src 'none'; sandbox");
 }

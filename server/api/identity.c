@@ -244,11 +244,14 @@ static void nameplate_html(struct buf *b, const struct target *t)
 	put_html(b, a->model_name);
 	buf_puts(b, " · ");
 	put_html(b, a->serial);
+	/* overflow-wrap:anywhere breaks a long serial or name only where a line
+	 * would overflow, and (unlike break-word) lets the grid column shrink
+	 * on a phone; break-all split ordinary words mid-word. */
 	buf_puts(b, "</title><style>body{font-family:system-ui,sans-serif;margin:0 auto;"
 		    "padding:1.25rem;max-width:34rem;color:#111;line-height:1.45}"
 		    "h1{font-size:1.35rem;margin:.2rem 0 1rem}"
 		    "dl{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem}"
-		    "dt{color:#555}dd{margin:0;font-weight:600;word-break:break-all}"
+		    "dt{color:#555}dd{margin:0;font-weight:600;overflow-wrap:anywhere}"
 		    ".fault{border:2px solid #111;padding:.25rem 1rem;margin-top:1.5rem}"
 		    "a{color:#0645ad}</style></head><body><main><p>" MANUFACTURER "</p><h1>");
 	put_html(b, a->model_name);
@@ -256,8 +259,14 @@ static void nameplate_html(struct buf *b, const struct target *t)
 	put_html(b, a->model_code);
 	buf_puts(b, "</dd><dt>序列号 Serial number</dt><dd>");
 	put_html(b, a->serial);
+	/* The line's names, not its code: the page is in Chinese and English,
+	 * as its labels are. */
 	buf_puts(b, "</dd><dt>产品线 Product line</dt><dd>");
-	put_html(b, a->product_line);
+	put_html(b, a->product_line_name);
+	if (a->product_line_name_en[0] && strcmp(a->product_line_name_en, a->product_line_name)) {
+		buf_puts(b, " ");
+		put_html(b, a->product_line_name_en);
+	}
 	buf_puts(b, "</dd>");
 	if (a->gtin[0]) {
 		buf_puts(b, "<dt>GTIN</dt><dd>");

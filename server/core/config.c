@@ -75,7 +75,7 @@ static const struct key keys[] = {
 	S("tls-cert", tls_cert, "PEM certificate chain"),
 	S("tls-key", tls_key, "PEM private key"),
 	U("public-url", public_url, "base URL printed in QR links"),
-	B("demo", demo, "load the demo data set if the database has none"),
+	B("demo", demo, "load the demo data set if the database does not hold it yet"),
 	I("threads", threads, 2, 1024, "worker threads (one per open connection)"),
 	I("db-connections", db_connections, 1, 256, "SQLite connections the workers share"),
 	I("scheduler-interval-ms", scheduler_interval_ms, 0, 3600000,

@@ -641,8 +641,10 @@ enum err assets_store_events(struct db *db, int64_t asset_id, int has_before, in
 /* ---- look-ups for the identity module ------------------------------------ */
 
 static const char sql_public[] =
-    "SELECT a.id, a.serial, m.code, m.name, m.product_line, coalesce(m.gtin, ''), a.updated_at"
-    " FROM assets a JOIN models m ON m.id = a.model_id WHERE a.id = ?1";
+    "SELECT a.id, a.serial, m.code, m.name, m.product_line, coalesce(m.gtin, ''), a.updated_at,"
+    " p.name, p.name_en"
+    " FROM assets a JOIN models m ON m.id = a.model_id"
+    " JOIN product_lines p ON p.code = m.product_line WHERE a.id = ?1";
 static const char sql_by_gtin_serial[] =
     "SELECT a.id FROM assets a JOIN models m ON m.id = a.model_id"
     " WHERE a.serial = ?2 AND m.gtin = ?1";
@@ -665,6 +667,8 @@ enum err assets_store_public(struct db *db, int64_t asset_id, struct asset_publi
 		db_col_copy(st, 4, out->product_line, sizeof(out->product_line));
 		db_col_copy(st, 5, out->gtin, sizeof(out->gtin));
 		out->updated_at = sqlite3_column_int64(st, 6);
+		db_col_copy(st, 7, out->product_line_name, sizeof(out->product_line_name));
+		db_col_copy(st, 8, out->product_line_name_en, sizeof(out->product_line_name_en));
 		db_done(st);
 	}
 	return e;

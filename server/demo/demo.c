@@ -15,6 +15,8 @@
 #include "domain/qr.h"
 #include "db/regions_store.h"
 #include "db/users_store.h"
+#include "db/kb_store.h"
+#include "db/registry_store.h"
 
 #define DEMO_PASSWORD "fieldtrace-demo"
 
@@ -159,14 +161,17 @@ static int print_if_demo(const struct user_record *u, void *arg)
 	return 0;
 }
 
-/* The database already has accounts: list the demo ones it holds. */
-static enum err print_existing(struct db *db, FILE *out)
+/* The demo's domain rows are there: load nothing, list the demo accounts. */
+static enum err print_existing(struct db *db, FILE *out, size_t found, size_t of)
 {
 	struct user_scope all = { .kind = USER_SCOPE_ALL };
 
 	enum err e;
 
-	fprintf(out, "demo data already loaded; demo accounts in this database:\n");
+	fprintf(out,
+		"demo data already loaded (%zu of its %zu customers are in this database):"
+		" nothing loaded; demo accounts in this database:\n",
+		found, of);
 	print_header(out);
 	e = users_store_list(db, &all, NULL, 0, 0, print_if_demo, out);
 	if (e == ERR_OK)
@@ -174,22 +179,75 @@ static enum err print_existing(struct db *db, FILE *out)
 	return e;
 }
 
+/* What was loaded, plainly, then the accounts. */
+static void print_loaded(FILE *out, const struct demo_loaded *got, const int taken[N_USERS])
+{
+	struct user_record u;
+	size_t created = 0, listed = 0;
+
+	fprintf(out,
+		"demo data loaded: %zu product lines, %zu models, %zu customers, %zu sites, %zu"
+		" units, %zu service requests, %zu knowledge-base articles\n",
+		got->product_lines, got->models, got->customers, got->sites, got->units,
+		got->tickets, got->articles);
+	if (got->lines_kept || got->models_kept)
+		fprintf(out,
+			"kept as they were (their codes already existed): %zu product lines, %zu"
+			" models\n",
+			got->lines_kept, got->models_kept);
+	for (size_t i = 0; i < N_USERS; i++)
+		created += !taken[i];
+	fprintf(out, "accounts: created %zu, kept %zu existing", created, N_USERS - created);
+	for (size_t i = 0; i < N_USERS; i++)
+		if (taken[i])
+			fprintf(out, "%s%s", listed++ ? ", " : " (", demo_users[i].username);
+	fputs(listed ? ": their own role and password, not the demo's)\n" : "\n", out);
+	if (!created)
+		return;
+	print_header(out);
+	for (size_t i = 0; i < N_USERS; i++) {
+		if (taken[i])
+			continue;
+		demo_record(&demo_users[i], &u);
+		print_account(out, &u);
+	}
+	fprintf(out,
+		"password of every created demo account: %s (demo only: never use this data set"
+		" where real people log in)\n",
+		DEMO_PASSWORD);
+}
+
 enum err demo_load(struct db *db, FILE *out)
 {
 	char hashes[N_USERS][192];
+	int taken[N_USERS] = { 0 };
+	struct demo_loaded got;
 	struct audit_actor actor;
+	struct registry_user existing;
 	struct user_record u;
-	int64_t users = 0, id;
+	size_t found = 0, of = 0;
+	int64_t id, articles_before = 0, articles_after = 0;
 	enum err e;
 
-	e = users_store_count(db, &users);
+	memset(&got, 0, sizeof(got));
+	/* Accounts say nothing about the demo: an admin is often created
+	 * first. The demo's own customers do. */
+	e = demo_registry_present(db, &found, &of);
 	if (e != ERR_OK)
 		return e;
-	if (users > 0)
-		return print_existing(db, out);
+	if (found > 0)
+		return print_existing(db, out, found, of);
 
-	/* Argon2 before the write lock: each hash takes tens of ms. */
+	/* Usernames already taken keep their account; Argon2 only for the
+	 * others, before the write lock: each hash takes tens of ms. */
 	for (size_t i = 0; i < N_USERS; i++) {
+		e = registry_user_by_name(db, demo_users[i].username, &existing);
+		if (e == ERR_OK) {
+			taken[i] = 1;
+			continue;
+		}
+		if (e != ERR_NOT_FOUND)
+			return e;
 		e = auth_hash_password(DEMO_PASSWORD, hashes[i], sizeof(hashes[i]));
 		if (e != ERR_OK)
 			return e;
@@ -205,31 +263,30 @@ enum err demo_load(struct db *db, FILE *out)
 	for (size_t i = 0; e == ERR_OK && i < N_CENTRES; i++)
 		e = ensure_centre(db, &actor, &demo_centres[i]);
 	for (size_t i = 0; e == ERR_OK && i < N_USERS; i++) {
+		if (taken[i])
+			continue;
 		demo_record(&demo_users[i], &u);
 		e = users_create_locked(db, &actor, &u, hashes[i], &id);
 	}
 	if (e == ERR_OK)
-		e = demo_load_registry(db, out);
+		e = demo_load_registry(db, out, &got);
 	if (e == ERR_OK)
-		e = demo_load_tickets(db, out);
+		e = demo_load_tickets(db, out, &got);
+	if (e == ERR_OK)
+		e = kb_store_article_count(db, &articles_before);
 	if (e == ERR_OK)
 		e = kb_demo_seed(db);
+	if (e == ERR_OK)
+		e = kb_store_article_count(db, &articles_after);
 	if (e == ERR_OK)
 		e = db_commit(db);
 	if (e != ERR_OK) {
 		db_rollback(db);
+		fprintf(out, "demo data not loaded (%s): the database is as it was\n",
+			err_title(e));
 		return e;
 	}
-
-	fprintf(out, "demo data loaded: regions, centres and these accounts:\n");
-	print_header(out);
-	for (size_t i = 0; i < N_USERS; i++) {
-		demo_record(&demo_users[i], &u);
-		print_account(out, &u);
-	}
-	fprintf(out,
-		"password of every demo account: %s (demo only: never use this data set"
-		" where real people log in)\n",
-		DEMO_PASSWORD);
+	got.articles = (size_t)(articles_after - articles_before);
+	print_loaded(out, &got, taken);
 	return ERR_OK;
 }

@@ -115,6 +115,8 @@ static const struct demo_class demo_classes[] = {
 #define N_CLASSES (sizeof(demo_classes) / sizeof(demo_classes[0]))
 #define PER_CLASS 5
 
+_Static_assert((PER_CLASS * N_CLASSES) == DEMO_UNITS, "DEMO_UNITS is the number of demo units");
+
 /* A record the demo built was refused: a bug in this file. */
 static enum err refused(FILE *out, const char *what, struct problem *pb)
 {
@@ -122,7 +124,10 @@ static enum err refused(FILE *out, const char *what, struct problem *pb)
 	return ERR_INTERNAL;
 }
 
-static enum err load_catalogue(struct db *db, const struct audit_actor *actor, FILE *out)
+/* Product lines and models someone created under the demo's codes are kept
+ * as they are (the demo's units then use them). */
+static enum err load_catalogue(struct db *db, const struct audit_actor *actor, FILE *out,
+			       struct demo_loaded *got)
 {
 	struct problem pb;
 	enum err e = ERR_OK;
@@ -130,31 +135,54 @@ static enum err load_catalogue(struct db *db, const struct audit_actor *actor, F
 	memset(&pb, 0, sizeof(pb));
 	for (size_t i = 0; e == ERR_OK && i < N_LINES; i++) {
 		struct product_line_row p;
-		json_t *body = json_pack("{s:s, s:s, s:s}", "code", demo_lines[i].code, "name",
-					 demo_lines[i].name, "name_en", demo_lines[i].name_en);
+		json_t *body;
 
+		e = registry_product_line_get(db, demo_lines[i].code, &p);
+		if (e == ERR_OK) {
+			got->lines_kept++;
+			continue;
+		}
+		if (e != ERR_NOT_FOUND)
+			break;
+		body = json_pack("{s:s, s:s, s:s}", "code", demo_lines[i].code, "name",
+				 demo_lines[i].name, "name_en", demo_lines[i].name_en);
 		e = body ? product_lines_parse(body, &p, &pb) : ERR_INTERNAL;
 		json_decref(body);
 		if (e == ERR_INVALID)
 			e = refused(out, demo_lines[i].code, &pb);
 		if (e == ERR_OK)
 			e = product_lines_create_locked(db, actor, &p);
+		if (e == ERR_OK)
+			got->product_lines++;
 	}
 	for (size_t i = 0; e == ERR_OK && i < N_MODELS; i++) {
 		const struct demo_model *d = &demo_models[i];
 		struct model_row *m = malloc(sizeof(*m));
-		json_t *body = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:o, s:[{s:s, s:s}], s:s?}", "code", d->code, "name",
-		    d->name, "product_line", d->line, "design_revision", d->revision, "specs",
-		    json_loads(d->specs, 0, NULL), "documents", "title",
-		    "安装使用说明书 / Installation manual", "url", d->manual, "gtin", d->gtin);
+		json_t *body;
 		int64_t id;
 
-		e = body && m ? models_parse(db, body, m, &pb) : ERR_INTERNAL;
+		e = m ? registry_model_get(db, 0, d->code, m) : ERR_INTERNAL;
+		if (e == ERR_OK) {
+			got->models_kept++;
+			free(m);
+			continue;
+		}
+		if (e != ERR_NOT_FOUND) {
+			free(m);
+			break;
+		}
+		body = json_pack("{s:s, s:s, s:s, s:s, s:o, s:[{s:s, s:s}], s:s?}", "code", d->code,
+				 "name", d->name, "product_line", d->line, "design_revision",
+				 d->revision, "specs", json_loads(d->specs, 0, NULL), "documents",
+				 "title", "安装使用说明书 / Installation manual", "url", d->manual,
+				 "gtin", d->gtin);
+		e = body ? models_parse(db, body, m, &pb) : ERR_INTERNAL;
 		if (e == ERR_INVALID)
 			e = refused(out, d->code, &pb);
 		if (e == ERR_OK)
 			e = models_create_locked(db, actor, m, &id);
+		if (e == ERR_OK)
+			got->models++;
 		json_decref(body);
 		free(m);
 	}
@@ -164,7 +192,7 @@ static enum err load_catalogue(struct db *db, const struct audit_actor *actor, F
 
 static enum err load_customers(struct db *db, const struct audit_actor *actor, int64_t owner,
 			       int64_t customer_ids[N_CUSTOMERS], int64_t site_ids[N_SITES],
-			       FILE *out)
+			       FILE *out, struct demo_loaded *got)
 {
 	struct customer_input *c = malloc(sizeof(*c));
 	struct problem pb;
@@ -185,6 +213,8 @@ static enum err load_customers(struct db *db, const struct audit_actor *actor, i
 			e = refused(out, d->code, &pb);
 		if (e == ERR_OK)
 			e = customers_create_locked(db, actor, c, &customer_ids[i]);
+		if (e == ERR_OK)
+			got->customers++;
 	}
 	for (size_t i = 0; e == ERR_OK && i < N_SITES; i++) {
 		const struct demo_site *d = &demo_sites[i];
@@ -201,6 +231,8 @@ static enum err load_customers(struct db *db, const struct audit_actor *actor, i
 			e = refused(out, d->code, &pb);
 		if (e == ERR_OK)
 			e = sites_create_locked(db, actor, &s, &site_ids[i]);
+		if (e == ERR_OK)
+			got->sites++;
 	}
 	problem_cleanup(&pb);
 	free(c);
@@ -303,7 +335,7 @@ static enum err demo_inspection(struct db *db, int64_t id, const struct asset_in
 }
 
 static enum err load_assets(struct db *db, const struct audit_actor *actor, int64_t owner,
-			    const int64_t site_ids[N_SITES], FILE *out)
+			    const int64_t site_ids[N_SITES], FILE *out, struct demo_loaded *got)
 {
 	struct asset_input *in = malloc(sizeof(*in));
 	int64_t now = clock_now(), first[N_CLASSES] = { 0 }, id = 0;
@@ -325,6 +357,8 @@ static enum err load_assets(struct db *db, const struct audit_actor *actor, int6
 			if (e == ERR_OK)
 				e = assets_create_locked(db, actor, in, &id);
 			if (e == ERR_OK)
+				got->unit_ids[got->units++] = id;
+			if (e == ERR_OK)
 				e = demo_inspection(db, id, in, now);
 			if (e == ERR_OK && !first[c])
 				first[c] = id;
@@ -344,31 +378,45 @@ static enum err load_assets(struct db *db, const struct audit_actor *actor, int6
 	return e;
 }
 
-enum err demo_load_registry(struct db *db, FILE *out)
+static int count_customer(const struct customer_row *row, void *ctx)
 {
-	struct product_line_row existing;
+	(void)row;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+enum err demo_registry_present(struct db *db, size_t *found, size_t *of)
+{
+	struct scope all = { .all = 1 };
+	enum err e = ERR_OK;
+
+	*found = 0;
+	*of = N_CUSTOMERS;
+	for (size_t i = 0; e == ERR_OK && i < N_CUSTOMERS; i++) {
+		struct customer_filter f = { .code = demo_customers[i].code };
+
+		e = registry_customer_list(db, &all, &f, 0, 1, count_customer, found);
+	}
+	return e;
+}
+
+enum err demo_load_registry(struct db *db, FILE *out, struct demo_loaded *got)
+{
 	struct registry_user sales;
 	struct audit_actor actor;
 	int64_t customer_ids[N_CUSTOMERS] = { 0 }, site_ids[N_SITES] = { 0 }, owner = 0;
 	enum err e;
 
-	e = registry_product_line_get(db, demo_lines[0].code, &existing);
-	if (e == ERR_OK) {
-		fprintf(out, "demo: registry data already present; left as it is\n");
-		return ERR_OK;
-	}
-	if (e != ERR_NOT_FOUND)
-		return e;
 	e = registry_user_by_name(db, "sales.gd", &sales);
 	if (e == ERR_OK && strcmp(sales.role, "sales") == 0)
 		owner = sales.id;
 	else if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return e;
 	audit_actor_cli(&actor, "demo");
-	e = load_catalogue(db, &actor, out);
+	e = load_catalogue(db, &actor, out, got);
 	if (e == ERR_OK)
-		e = load_customers(db, &actor, owner, customer_ids, site_ids, out);
+		e = load_customers(db, &actor, owner, customer_ids, site_ids, out, got);
 	if (e == ERR_OK)
-		e = load_assets(db, &actor, owner, site_ids, out);
+		e = load_assets(db, &actor, owner, site_ids, out, got);
 	return e;
 }

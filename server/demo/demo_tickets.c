@@ -18,35 +18,36 @@
 #include "domain/tickets.h"
 
 struct demo_ticket {
-	int64_t asset_id;
+	size_t unit; /* index into the units the demo registry just loaded */
 	const char *channel, *subcategory, *category, *impact, *urgency, *title;
 	const char *contact_name, *contact_phone;
 };
 
-/* Asset ids are the demo registry's (1..30, loaded just before). */
+/* On the demo registry's own units (loaded just before; a database may hold
+ * other units, so not by id). */
 static const struct demo_ticket demo_tickets[] = {
-	{ 1, "hotline", "repair", "fault_repair", "site", "high", "断路器拒合，10kV 母线失电",
+	{ 0, "hotline", "repair", "fault_repair", "site", "high", "断路器拒合，10kV 母线失电",
 	  "陈工", "13800000001" },
-	{ 2, "app", "repair", "fault_repair", "unit", "medium", "综保装置告警 E-21", "", "" },
-	{ 6, "wechat", "maintenance", "service_request", "unit", "low", "申请年度预防性试验",
+	{ 1, "app", "repair", "fault_repair", "unit", "medium", "综保装置告警 E-21", "", "" },
+	{ 5, "wechat", "maintenance", "service_request", "unit", "low", "申请年度预防性试验",
 	  "刘经理", "13900000002" },
-	{ 11, "web", "product_complaint", "complaint", "unit", "medium",
+	{ 10, "web", "product_complaint", "complaint", "unit", "medium",
 	  "Cabinet door hinge broke after 3 months", "Mr. Zhou", "13700000003" },
-	{ 16, "email", "consultation", "other", "unit", "low", "咨询备件价格与交期", "孙女士",
+	{ 15, "email", "consultation", "other", "unit", "low", "咨询备件价格与交期", "孙女士",
 	  "13600000004" },
-	{ 21, "internal", "repair", "fault_repair", "grid", "high", "变压器温升异常，需停电检查",
+	{ 20, "internal", "repair", "fault_repair", "grid", "high", "变压器温升异常，需停电检查",
 	  "", "" },
 };
 #define N_DEMO_TICKETS (sizeof(demo_tickets) / sizeof(demo_tickets[0]))
 
 static enum err open_demo_ticket(struct db *db, const struct audit_actor *actor,
-				 const struct demo_ticket *d, int64_t *id)
+				 const struct demo_ticket *d, int64_t asset_id, int64_t *id)
 {
 	struct scope all = { .all = 1 };
 	struct ticket_facts facts;
 	struct ticket_row *t = calloc(1, sizeof(*t));
 	int64_t days;
-	enum err e = t ? tickets_store_asset_facts(db, d->asset_id, &all, &facts) : ERR_INTERNAL;
+	enum err e = t ? tickets_store_asset_facts(db, asset_id, &all, &facts) : ERR_INTERNAL;
 
 	if (e == ERR_OK && !facts.customer_id)
 		e = ERR_NOT_FOUND; /* the demo registry changed: say so */
@@ -78,7 +79,10 @@ static enum err open_demo_ticket(struct db *db, const struct audit_actor *actor,
 	return e;
 }
 
-enum err demo_load_tickets(struct db *db, FILE *out)
+_Static_assert(sizeof(demo_tickets) / sizeof(demo_tickets[0]) <= DEMO_UNITS,
+	       "more demo tickets than demo units");
+
+enum err demo_load_tickets(struct db *db, FILE *out, struct demo_loaded *got)
 {
 	struct audit_actor actor;
 	int64_t first = 0, id = 0;
@@ -89,7 +93,10 @@ enum err demo_load_tickets(struct db *db, FILE *out)
 	if (e == ERR_OK)
 		e = sla_demo_calendar(db);
 	for (size_t i = 0; e == ERR_OK && i < N_DEMO_TICKETS; i++) {
-		e = open_demo_ticket(db, &actor, &demo_tickets[i], &id);
+		e = demo_tickets[i].unit < got->units
+			? open_demo_ticket(db, &actor, &demo_tickets[i],
+					   got->unit_ids[demo_tickets[i].unit], &id)
+			: ERR_INTERNAL; /* the demo registry changed: say so */
 		if (e == ERR_OK && !first)
 			first = id;
 	}
@@ -101,5 +108,6 @@ enum err demo_load_tickets(struct db *db, FILE *out)
 		"demo tickets: %zu open service requests (GET /v1/tickets/%lld; dispatcher.sz"
 		" assigns, tech.sz works them)\n",
 		N_DEMO_TICKETS, (long long)first);
+	got->tickets = N_DEMO_TICKETS;
 	return ERR_OK;
 }

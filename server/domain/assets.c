@@ -34,6 +34,9 @@ _Static_assert(sizeof(((struct asset_public *)0)->model_code) >= REG_CODE_SIZE,
 	       "asset_public.model_code shorter than a model code");
 _Static_assert(sizeof(((struct asset_public *)0)->model_name) >= REG_NAME_SIZE,
 	       "asset_public.model_name shorter than a model name");
+_Static_assert(sizeof(((struct asset_public *)0)->product_line_name) >= REG_NAME_SIZE &&
+		   sizeof(((struct asset_public *)0)->product_line_name_en) >= REG_NAME_SIZE,
+	       "asset_public.product_line_name shorter than a product line name");
 
 #define TRACE_OPEN_REQUESTS 20
 #define EXPIRING_DAYS 90

@@ -1,4 +1,4 @@
-/* RFC 4180 reader (see include/csv.h). A byte-at-a-time state machine over
+/* RFC 4180 reader and cell writer (see include/csv.h). A byte-at-a-time state machine over
  * the buffer: no lookahead past one byte except for "" and CRLF, and every
  * byte that lands in a field has been checked for NUL and for well-formed
  * UTF-8 (RFC 3629, so no overlongs, surrogates or code points past
@@ -6,6 +6,9 @@
 #include "lib/csv.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
 
 struct reader {
 	const unsigned char *p;
@@ -272,4 +275,30 @@ const char *csv_strerror(enum csv_status status)
 		return "out of memory";
 	}
 	return "unknown error";
+}
+
+/* Spreadsheets (Excel, LibreOffice, Google Sheets) start a formula at any of
+ * these; TAB and CR because some strip them first and read what follows. */
+static int formula_lead(char c)
+{
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+void csv_cell_write(struct buf *out, const char *text)
+{
+	int neutralise = formula_lead(text[0]);
+
+	if (!neutralise && !strpbrk(text, ",\"\r\n")) {
+		buf_puts(out, text);
+		return;
+	}
+	/* Quoted as well: the quote keeps a spreadsheet from reading the cell
+	 * as anything but text, and a TAB or CR inside stays in the cell. */
+	buf_puts(out, neutralise ? "\"'" : "\"");
+	for (; *text; text++) {
+		if (*text == '"')
+			buf_puts(out, "\"");
+		buf_append(out, text, 1);
+	}
+	buf_puts(out, "\"");
 }
