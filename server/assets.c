@@ -29,6 +29,7 @@
 #include "routes.h"
 #include "tickets.h"
 #include "tickets_store.h"
+#include "warranty.h"
 
 /* The public nameplate copies these fields: it must never cut them. */
 _Static_assert(sizeof(((struct asset_public *)0)->model_code) >= REG_CODE_SIZE,
@@ -1429,6 +1430,19 @@ static enum err get_asset(struct req *req, struct resp *resp)
 	return e;
 }
 
+/* The member of a PATCH that set the warranty's end: its months, else its
+ * start, else the acceptance it starts from. */
+static const char *warranty_pointer(const json_t *body)
+{
+	const json_t *w = json_object_get(body, "warranty");
+
+	if (json_object_get(w, "months"))
+		return "/warranty/months";
+	if (json_object_get(w, "start"))
+		return "/warranty/start";
+	return "/installation/accepted_at";
+}
+
 static enum err patch_asset(struct req *req, struct resp *resp)
 {
 	struct asset_input *in = malloc(sizeof(*in));
@@ -1485,6 +1499,9 @@ static enum err patch_asset(struct req *req, struct resp *resp)
 		snprintf(in->site_name, sizeof(in->site_name), "%s", s.name);
 	}
 	e = asset_apply(req->db, &req->user, req->json, 0, in, resp);
+	if (e == ERR_OK)
+		e = warranty_change_check(req->db, resp, old->id, old->warranty_end,
+					  in->row.warranty_end, warranty_pointer(req->json));
 	if (e != ERR_OK)
 		goto out;
 	in->row.updated_at = clock_now();
