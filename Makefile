@@ -20,7 +20,7 @@ OPT     := $(if $(SAN),-O1 -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-saniti
 CPPFLAGS := -D_GNU_SOURCE -Iinclude -Iserver/http -isystem $(CW)/include -MMD -MP
 CFLAGS  := -std=c11 -g $(OPT) $(WARN) -pthread
 LDFLAGS := $(if $(SAN),-fsanitize=$(SAN)) -pthread
-LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lm
+LDLIBS   = $(shell pkg-config --libs $(PKGS)) -lcrack -lm # cracklib ships no .pc
 
 # civetweb 1.15 from Debian's source package: built with OpenSSL 3 linked
 # directly (Debian's binary dlopens libssl and breaks), no CGI, no files.

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "db/db.h"
 #include "harness.h"
 #include "domain/kb.h"
@@ -360,6 +361,92 @@ START_TEST(drafts_are_invisible_to_other_technicians)
 	free(tech2);
 	free(sup);
 	free(disp);
+}
+END_TEST
+
+/* The issue: a reopened article showed to other technicians as a draft of
+ * its owner's (status, versions, dates of the draft) over the published
+ * text. Readers of the published version see it as it was published; its
+ * owner and reviewers see the draft. */
+START_TEST(a_reopened_article_reads_as_published_until_the_next_is)
+{
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	char *tech2 = harness_user_token("tech2.sz", "technician", "SZ", "C-SZ");
+	char *sup = harness_user_token("sup.gd", "supervisor", "GD", NULL);
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	char path[64], published_at[32];
+	json_t *doc, *item;
+	int64_t id;
+
+	seed_world();
+	id = draft(tech, "母线温升 Busbar overheating", "接头发热", "紧固母线螺栓", NULL);
+	publish(sup, id);
+	doc = get_article(tech2, id, 200);
+	snprintf(published_at, sizeof(published_at), "%s", jstr(doc, "updated_at"));
+	json_decref(doc);
+
+	/* A minute later (within the tokens' life) the supervisor reopens it
+	 * and writes version 2. */
+	clock_set_offset(60);
+	json_decref(act(sup, id, "reopen", 200));
+	snprintf(path, sizeof(path), "/v1/kb/articles/%lld", (long long)id);
+	json_decref(http_expect_json("PATCH", path, sup,
+				     json_pack("{s:s}", "solution", "更换镀银接头"), 200));
+
+	doc = get_article(tech2, id, 200);
+	ck_assert_str_eq(jstr(doc, "status"), "published");
+	ck_assert_int_eq(jint(doc, "version"), 1);
+	ck_assert_int_eq(jint(doc, "current_version"), 1);
+	ck_assert_int_eq(jint(doc, "published_version"), 1);
+	ck_assert_int_eq(jint(doc, "reviewed_version"), 1);
+	ck_assert_str_eq(jstr(doc, "author"), "tech.sz");
+	ck_assert_str_eq(jstr(doc, "owner"), "tech.sz");
+	ck_assert_str_eq(jstr(doc, "updated_at"), published_at);
+	ck_assert_str_eq(jstr(doc, "solution"), "紧固母线螺栓");
+	ck_assert_int_eq(asize(json_object_get(doc, "allowed_actions")), 0);
+	json_decref(doc);
+	doc = http_expect_json("GET", "/v1/kb/articles", tech2, NULL, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
+	item = json_array_get(json_object_get(doc, "items"), 0);
+	ck_assert_str_eq(jstr(item, "status"), "published");
+	ck_assert_int_eq(jint(item, "current_version"), 1);
+	ck_assert_str_eq(jstr(item, "updated_at"), published_at);
+	json_decref(doc);
+	doc = http_expect_json("GET", "/v1/kb/articles?status=draft", tech2, NULL, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 0);
+	json_decref(doc);
+	doc = http_expect_json("GET", "/v1/kb/articles?status=published", tech2, NULL, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
+	json_decref(doc);
+
+	/* The editor and the owner see the draft as it is. */
+	doc = get_article(sup, id, 200);
+	ck_assert_str_eq(jstr(doc, "status"), "draft");
+	ck_assert_int_eq(jint(doc, "version"), 2);
+	ck_assert_str_eq(jstr(doc, "author"), "sup.gd");
+	ck_assert_str_ne(jstr(doc, "updated_at"), published_at);
+	json_decref(doc);
+	doc = get_article(tech, id, 200);
+	ck_assert_str_eq(jstr(doc, "status"), "draft");
+	ck_assert_int_eq(jint(doc, "current_version"), 2);
+	ck_assert_str_eq(jstr(doc, "solution"), "更换镀银接头");
+	json_decref(doc);
+	doc = http_expect_json("GET", "/v1/kb/articles?status=draft", tech, NULL, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
+	json_decref(doc);
+
+	/* Published again (reviewed by another): version 2 is what everyone
+	 * reads, dated now. */
+	publish(admin, id);
+	doc = get_article(tech2, id, 200);
+	ck_assert_int_eq(jint(doc, "version"), 2);
+	ck_assert_str_eq(jstr(doc, "author"), "sup.gd");
+	ck_assert_str_ne(jstr(doc, "updated_at"), published_at);
+	json_decref(doc);
+	free(tech);
+	free(tech2);
+	free(sup);
+	free(admin);
 }
 END_TEST
 
@@ -838,6 +925,7 @@ Suite *kb_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, the_workflow_moves_by_role_and_keeps_versions);
 	tcase_add_test(tc, drafts_are_invisible_to_other_technicians);
+	tcase_add_test(tc, a_reopened_article_reads_as_published_until_the_next_is);
 	tcase_add_test(tc, search_finds_chinese_and_english_with_highlights);
 	tcase_add_test(tc, solved_it_feedback_moves_an_article_up);
 	tcase_add_test(tc, model_product_line_and_fault_code_filter_search_and_lists);

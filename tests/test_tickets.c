@@ -214,6 +214,53 @@ START_TEST(a_scanned_code_or_a_customer_names_the_subject)
 }
 END_TEST
 
+/* Bidirectional overrides and isolates ("Trojan Source") make stored text
+ * read otherwise than it is: refused in every free-text member of every
+ * resource, here a ticket's description and contact and a customer's name,
+ * naming the member, and nothing is stored. */
+START_TEST(bidirectional_controls_are_refused_in_free_text)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	int64_t tickets_before;
+	struct http_result r;
+	json_t *b;
+
+	seed_world();
+	tickets_before = tickets_stored();
+	b = ticket_body("app", "repair", 1);
+	json_object_set_new(b, "description", json_string("合闸线圈 \xE2\x80\xAEgnp.exe"));
+	http_send_json("POST", "/v1/tickets", admin, b, &r);
+	assert_problem(&r, 400, "/description");
+	http_result_free(&r);
+	b = ticket_body("hotline", "repair", 1);
+	json_object_set_new(json_object_get(b, "contact"), "name",
+			    json_string("\xE2\x81\xA6李娜\xE2\x81\xA9"));
+	http_send_json("POST", "/v1/tickets", admin, b, &r);
+	assert_problem(&r, 400, "/contact/name");
+	http_result_free(&r);
+	ck_assert_int_eq(tickets_stored(), tickets_before);
+	http_send_json("POST", "/v1/customers", admin,
+		       json_pack("{s:s, s:s, s:s}", "code", "C-BIDI", "name",
+				 "深圳\xE2\x80\xAB供电局", "tier", "A"),
+		       &r);
+	assert_problem(&r, 400, "/name");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM customers WHERE code = 'C-BIDI'"), 0);
+
+	/* The same bodies without them are taken. */
+	b = ticket_body("app", "repair", 1);
+	json_object_set_new(b, "description", json_string("合闸线圈 gnp.exe"));
+	json_decref(open_ticket(admin, b));
+	ck_assert_int_eq(http_send_json("POST", "/v1/customers", admin,
+					json_pack("{s:s, s:s, s:s}", "code", "C-BIDI", "name",
+						  "深圳供电局", "tier", "A"),
+					&r),
+			 201);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 START_TEST(bad_intake_is_named_and_nothing_is_stored)
 {
 	char *admin = harness_user_token("root", "admin", NULL, NULL);
@@ -766,6 +813,7 @@ Suite *tickets_suite(void)
 	tcase_add_test(tc, uncovered_regions_go_to_the_nearest_centre);
 	tcase_add_test(tc, a_scanned_code_or_a_customer_names_the_subject);
 	tcase_add_test(tc, bad_intake_is_named_and_nothing_is_stored);
+	tcase_add_test(tc, bidirectional_controls_are_refused_in_free_text);
 	tcase_add_test(tc, deadlines_follow_the_business_calendar_across_a_holiday);
 	tcase_add_test(tc, a_job_walks_the_whole_state_machine_and_replaces_a_part);
 	tcase_add_test(tc, illegal_actions_answer_409_naming_the_allowed_ones);

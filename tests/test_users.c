@@ -214,6 +214,72 @@ START_TEST(each_invalid_field_is_named_and_nothing_is_stored)
 }
 END_TEST
 
+/* NIST SP 800-63B's blocklist: common and dictionary passwords
+ * (cracklib), the username (any case, reversed, digits after it) and the
+ * product's and demo data's names are refused under /password, without
+ * the password in the answer; on create and on change alike. */
+START_TEST(blocklisted_passwords_are_refused_without_echo)
+{
+	static const char *const refused[] = {
+		"password123",      /* common */
+		"qwertyuiop",       /* keyboard run */
+		"Maria.Chen2024",   /* the username, any case, digits after */
+		"nehc.airam-x9",    /* reversed */
+		"my-MARIACHEN-key", /* inside */
+		"FieldTrace-2026!", /* the product */
+		"Yuehai-Energy-7",  /* a demo customer */
+	};
+	struct http_result r;
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	char body[256], path[64];
+	int64_t id;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "{\"username\":\"maria.chen\",\"password\":\"%s\",\"role\":\"sales\"}",
+			 refused[i]);
+		http_json("POST", "/v1/users", admin, body, &r);
+		assert_problem(&r, 400, "/password");
+		ck_assert_msg(!strstr(r.body, refused[i]), "%s echoed in %s", refused[i], r.body);
+		http_result_free(&r);
+	}
+	/* A short username is refused only as the whole password. */
+	http_json("POST", "/v1/users", admin,
+		  "{\"username\":\"bob\",\"password\":\"Bob1234567\",\"role\":\"sales\"}", &r);
+	assert_problem(&r, 400, "/password");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM users"), 1); /* root only */
+
+	ck_assert_int_eq(http_json("POST", "/v1/users", admin,
+				   "{\"username\":\"maria.chen\",\"password\":"
+				   "\"orbit lantern pepper canyon\",\"role\":\"sales\"}",
+				   &r),
+			 201);
+	id = json_integer_value(json_object_get(r.json, "id"));
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("POST", "/v1/users", admin,
+				   "{\"username\":\"bob\",\"password\":"
+				   "\"bobsled downhill winter\",\"role\":\"sales\"}",
+				   &r),
+			 201);
+	http_result_free(&r);
+	ck_assert_int_eq(http_login("maria.chen", "orbit lantern pepper canyon", &r), 200);
+	http_result_free(&r);
+
+	/* Changing it is held to the same list; the old password stands. */
+	snprintf(path, sizeof(path), "/v1/users/%lld", (long long)id);
+	http_json("PATCH", path, admin, "{\"password\":\"mariachen!!!!\"}", &r);
+	assert_problem(&r, 400, "/password");
+	http_result_free(&r);
+	http_json("PATCH", path, admin, "{\"password\":\"iloveyou12\"}", &r);
+	assert_problem(&r, 400, "/password");
+	http_result_free(&r);
+	ck_assert_int_eq(http_login("maria.chen", "orbit lantern pepper canyon", &r), 200);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 START_TEST(only_admins_create_users)
 {
 	struct http_result r;
@@ -909,6 +975,7 @@ Suite *users_suite(void)
 	tcase_add_test(tc, admin_creates_a_user);
 	tcase_add_test(tc, duplicate_username_is_409);
 	tcase_add_test(tc, each_invalid_field_is_named_and_nothing_is_stored);
+	tcase_add_test(tc, blocklisted_passwords_are_refused_without_echo);
 	tcase_add_test(tc, only_admins_create_users);
 	tcase_add_test(tc, supervisor_sees_only_their_region_subtree);
 	tcase_add_test(tc, dispatcher_sees_only_their_centre);

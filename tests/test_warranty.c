@@ -292,6 +292,72 @@ START_TEST(renewing_a_unit_without_a_warranty_is_a_conflict)
 }
 END_TEST
 
+/* The issue: PATCH of a renewed unit's warranty to 0 months silently
+ * contradicted its renewals. A change that would end the warranty before
+ * a renewal's new end is refused, naming the field and the renewal, and
+ * changes nothing; lengthening, and shortening down to the renewal, pass. */
+START_TEST(a_change_that_shortens_a_warranty_below_its_renewals_is_refused)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+	json_t *renewal;
+	int64_t version;
+
+	seed(harness_seed_user("sales.gd", "sales", NULL, NULL));
+	ck_assert_int_eq(
+	    http_send_json("POST", "/v1/assets/1/warranty/renewals", admin,
+			   json_pack("{s:i, s:s}", "months", 12, "contract_number", "HT-2026-0100"),
+			   &r),
+	    201);
+	http_result_free(&r);
+	version = count_rows("SELECT version FROM assets WHERE id = 1");
+
+	http_send_json("PATCH", "/v1/assets/1", admin,
+		       json_pack("{s:{s:i}}", "warranty", "months", 0), &r);
+	assert_problem(&r, 409, "/warranty/months");
+	renewal = json_object_get(r.json, "renewal");
+	ck_assert_str_eq(json_string_value(json_object_get(renewal, "contract_number")),
+			 "HT-2026-0100");
+	ck_assert_str_eq(json_string_value(json_object_get(renewal, "new_end")), "2027-06-11");
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(r.json, "detail")), "HT-2026-0100"));
+	http_result_free(&r);
+	http_send_json("PATCH", "/v1/assets/1", admin,
+		       json_pack("{s:{s:i}}", "warranty", "months", 30), &r);
+	assert_problem(&r, 409, "/warranty/months");
+	http_result_free(&r);
+	http_send_json("PATCH", "/v1/assets/1", admin,
+		       json_pack("{s:{s:s}}", "warranty", "start", "2024-01-11"), &r);
+	assert_problem(&r, 409, "/warranty/start");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE id = 1 AND warranty_months"
+				    " = 36 AND warranty_end = '2027-06-11'"),
+			 1);
+	ck_assert_int_eq(count_rows("SELECT version FROM assets WHERE id = 1"), version);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'asset.update'"),
+			 0);
+
+	/* Longer, then back down to the renewal's end: both stand. */
+	ck_assert_int_eq(http_send_json("PATCH", "/v1/assets/1", admin,
+					json_pack("{s:{s:i}}", "warranty", "months", 48), &r),
+			 200);
+	http_result_free(&r);
+	ck_assert_int_eq(http_send_json("PATCH", "/v1/assets/1", admin,
+					json_pack("{s:{s:i}}", "warranty", "months", 36), &r),
+			 200);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE id = 1"
+				    " AND warranty_end = '2027-06-11'"),
+			 1);
+	/* A unit never renewed is corrected freely. */
+	ck_assert_int_eq(http_send_json("PATCH", "/v1/assets/2", admin,
+					json_pack("{s:{s:i}}", "warranty", "months", 0), &r),
+			 200);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 static int64_t notices(void)
 {
 	return count_rows("SELECT count(*) FROM warranty_notices");
@@ -349,6 +415,7 @@ Suite *warranty_suite(void)
 	tcase_add_test(tc, alerts_read_an_index_range_never_the_table);
 	tcase_add_test(tc, renewals_extend_the_end_onto_the_timeline_and_keep_history);
 	tcase_add_test(tc, renewing_a_unit_without_a_warranty_is_a_conflict);
+	tcase_add_test(tc, a_change_that_shortens_a_warranty_below_its_renewals_is_refused);
 	tcase_add_test(tc, the_digest_tells_each_owner_once_per_threshold);
 	suite_add_tcase(s, tc);
 	return s;

@@ -8,7 +8,8 @@ set -eu
 
 PACKAGES="build-essential pkg-config libsqlite3-dev libssl-dev libqrencode-dev
 libjansson-dev libpng-dev libargon2-dev check libsubunit-dev libcurl4-openssl-dev
-dpkg-dev openssl sqlite3 zbar-tools clang libclang-rt-dev valgrind"
+dpkg-dev openssl sqlite3 zbar-tools clang libclang-rt-dev valgrind
+libcrack2-dev cracklib-runtime"
 [ -n "${FIELDTRACE_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $FIELDTRACE_EXTRA_PACKAGES"
 
 missing=""

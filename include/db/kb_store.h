@@ -34,6 +34,7 @@ struct kb_article {
 	int64_t reviewed_by;
 	int64_t source_ticket_id; /* 0 = none */
 	int64_t created_at, updated_at;
+	int64_t published_at; /* when live_version was published; 0 = nothing live */
 };
 
 struct kb_version {
@@ -70,9 +71,14 @@ struct kb_viewer {
 enum err kb_store_article_count(struct db *db, int64_t *n);
 /* Inserts a (id ignored); *id_out = its id. */
 enum err kb_store_article_insert(struct db *db, const struct kb_article *a, int64_t *id_out);
-/* Writes status, language, versions, reviewer and updated_at of a->id. */
+/* Writes status, language, versions, reviewer, updated_at and published_at
+ * of a->id. */
 enum err kb_store_article_update(struct db *db, const struct kb_article *a);
-/* ERR_NOT_FOUND when unknown or not visible to v. */
+/* ERR_NOT_FOUND when unknown or not visible to v. A viewer who sees only
+ * published versions gets the article as it stood when its live version
+ * was published (status "published", current and reviewed version the
+ * live one, updated_at its publication), whatever a reopened draft has
+ * done to the row since. */
 enum err kb_store_article_get(struct db *db, int64_t id, const struct kb_viewer *v,
 			      struct kb_article *out);
 enum err kb_store_version_insert(struct db *db, const struct kb_version *ver);
@@ -103,7 +109,8 @@ struct kb_filter {
 	const char *model_line;   /* the product line of model_id */
 	const char *fault_code;   /* upper-case */
 };
-/* One row of a list: the article and the title of the version v sees. */
+/* One row of a list: the article as v sees it (see kb_store_article_get)
+ * and the title of the version v sees. */
 struct kb_list_row {
 	struct kb_article a;
 	int64_t shown_version;

@@ -72,6 +72,10 @@ enum err warranty_store_renew(struct db *db, struct warranty_renewal *r, int64_t
 typedef int (*warranty_renewal_fn)(const struct warranty_renewal *r, void *ctx);
 enum err warranty_store_renewals(struct db *db, int64_t asset_id, warranty_renewal_fn fn,
 				 void *ctx);
+/* The asset's renewal that extended its warranty furthest (the latest
+ * new_end) into *out; ERR_NOT_FOUND when it was never renewed. */
+enum err warranty_store_renewal_furthest(struct db *db, int64_t asset_id,
+					 struct warranty_renewal *out);
 
 /* ---- expiry notices ------------------------------------------------------ */
 

@@ -27,6 +27,8 @@
 #include "db/regions_store.h"
 #include "api/reveal.h"
 #include "domain/registry.h"
+#include "api/warranty.h"
+#include "domain/warranty.h"
 #include "api/routes.h"
 #include "domain/tickets.h"
 #include "db/tickets_store.h"
@@ -138,6 +140,19 @@ static enum err get_asset(struct req *req, struct resp *resp)
 	return e;
 }
 
+/* The member of a PATCH that set the warranty's end: its months, else its
+ * start, else the acceptance it starts from. */
+static const char *warranty_pointer(const json_t *body)
+{
+	const json_t *w = json_object_get(body, "warranty");
+
+	if (json_object_get(w, "months"))
+		return "/warranty/months";
+	if (json_object_get(w, "start"))
+		return "/warranty/start";
+	return "/installation/accepted_at";
+}
+
 static enum err patch_asset(struct req *req, struct resp *resp)
 {
 	struct asset_input *in = malloc(sizeof(*in));
@@ -180,6 +195,10 @@ static enum err patch_asset(struct req *req, struct resp *resp)
 	}
 	audit_actor_from_req(req, &actor);
 	e = assets_update_locked(req->db, &actor, &req->user, req->json, old, in, &resp->problem);
+	/* Renewals stand: a change may not end the warranty before them. */
+	if (e == ERR_OK)
+		e = warranty_change_check(req->db, resp, old->id, old->warranty_end,
+					  in->row.warranty_end, warranty_pointer(req->json));
 	if (e == ERR_OK)
 		e = db_commit(req->db);
 	if (e != ERR_OK)

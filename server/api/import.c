@@ -409,8 +409,12 @@ static int header_read(struct import_ctx *c, size_t line, const struct csv_field
 
 /* --- cells --- */
 
+/* Bidirectional controls count: a CSV cell is free text as a JSON member
+ * is (see utf8_bidi_control). */
 static int has_control(const char *s)
 {
+	if (utf8_bidi_control(s))
+		return 1;
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return 1;

@@ -627,6 +627,7 @@ static enum err article_create_locked(struct db *db, const struct audit_actor *a
 	a.live_version = live ? 1 : 0;
 	a.reviewed_version = live ? 1 : 0;
 	a.created_at = a.updated_at = clock_now();
+	a.published_at = live ? a.created_at : 0;
 	e = kb_store_article_insert(db, &a, &a.id);
 	if (e != ERR_OK)
 		return e;
@@ -1153,6 +1154,10 @@ static enum err post_transition(struct req *req, struct resp *resp)
 			break;
 		}
 		a.updated_at = clock_now();
+		if (act == A_PUBLISH)
+			a.published_at = a.updated_at;
+		else if (!a.live_version)
+			a.published_at = 0;
 		e = kb_store_article_update(req->db, &a);
 	}
 	if (e == ERR_OK && before.live_version != a.live_version)

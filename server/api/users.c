@@ -4,10 +4,14 @@
 #include "domain/users.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h> /* before crack.h, which uses size_t without it */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <crack.h>
 
 #include "domain/auth.h"
 #include "core/clock.h"
@@ -15,6 +19,7 @@
 #include "db/regions_store.h"
 #include "api/routes.h"
 #include "db/users_store.h"
+#include "core/log.h"
 
 #define USERNAME_MIN 3
 /* 64 by the rules, but no more than struct user_record can hold. */
@@ -78,6 +83,129 @@ static int path_within(const char *inner, const char *outer)
 	return n > 0 && strncmp(inner, outer, n) == 0;
 }
 
+/* ---- the password blocklist (NIST SP 800-63B 5.1.1.2) ---------------------- */
+
+/* Words of this service's context that a password must not be built on:
+ * the product's name, and the names and codes of the demo data set
+ * (server/demo*.c), which is published with the product. Folded as
+ * password_fold() folds (lower case, no separators). */
+static const char *const context_words[] = {
+	"fieldtrace",
+	/* the demo's customers */
+	"yuehai",
+	"qianwan",
+	"gzmetro",
+	"jinling",
+	"jingxi",
+	"粤海",
+	"前湾",
+	"金陵",
+	"京西",
+	/* the demo's models */
+	"kyn28",
+	"xgn15",
+	"pcs931",
+	"rcs9611",
+	"scb13",
+};
+
+/* A username this short is refused only as the whole password (digits
+ * may follow); a longer one anywhere in it. */
+#define USERNAME_WORD_MIN 4
+
+/* Lower-cases ASCII letters and drops what is neither a letter, a digit
+ * nor part of a non-ASCII character, so "Field-Trace 2024" and
+ * "fieldtrace2024" compare alike. out holds at least strlen(in) + 1. */
+static void password_fold(const char *in, char *out)
+{
+	for (; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 'A' && c <= 'Z')
+			*out++ = (char)(c - 'A' + 'a');
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+			*out++ = (char)c;
+	}
+	*out = '\0';
+}
+
+static void reverse_ascii(char *s)
+{
+	for (size_t i = 0, n = strlen(s); i < n / 2; i++) {
+		char t = s[i];
+
+		s[i] = s[n - 1 - i];
+		s[n - 1 - i] = t;
+	}
+}
+
+/* Is the folded password the folded word, with only digits after it? */
+static int word_then_digits(const char *pw, const char *word)
+{
+	size_t n = strlen(word);
+
+	return n && strncmp(pw, word, n) == 0 && strspn(pw + n, "0123456789") == strlen(pw + n);
+}
+
+static int built_on_username(const char *pw, const char *username)
+{
+	char name[sizeof(((struct user_record *)0)->username)], back[sizeof(name)];
+
+	password_fold(username, name);
+	snprintf(back, sizeof(back), "%s", name);
+	reverse_ascii(back); /* usernames are ASCII */
+	if (strlen(name) < USERNAME_WORD_MIN)
+		return word_then_digits(pw, name) || word_then_digits(pw, back);
+	return strstr(pw, name) || strstr(pw, back);
+}
+
+/* cracklib keeps state in the dictionary it opens on every call; one
+ * caller at a time. */
+static pthread_mutex_t cracklib_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Reports what is wrong with password for the account username under
+ * /password, never echoing it. cracklib's FascistCheck (with Debian's
+ * cracklib-runtime dictionary) refuses dictionary words, common
+ * passwords and their usual manglings and simple sequences; its Debian
+ * variant answers a missing dictionary with an error rather than exiting
+ * the process (Debian #682735). ERR_INTERNAL when the dictionary cannot
+ * be read: no password is taken unchecked. */
+static enum err password_check(const char *password, const char *username, struct report *rep)
+{
+	char *folded = malloc(strlen(password) + 1), why[128] = "";
+	int readable;
+
+	if (!folded)
+		return ERR_INTERNAL;
+	password_fold(password, folded);
+	if (username[0] && built_on_username(folded, username)) {
+		bad(rep, "password", "must not be built on the username");
+		free(folded);
+		return ERR_OK;
+	}
+	for (size_t i = 0; i < sizeof(context_words) / sizeof(context_words[0]); i++) {
+		if (strstr(folded, context_words[i])) {
+			bad(rep, "password",
+			    "must not be built on the product's or the demo data's names");
+			free(folded);
+			return ERR_OK;
+		}
+	}
+	free(folded);
+	pthread_mutex_lock(&cracklib_lock);
+	readable = __DEBIAN_SPECIFIC__SafeFascistCheck(password, GetDefaultCracklibDict(), why,
+						       sizeof(why));
+	pthread_mutex_unlock(&cracklib_lock);
+	if (!readable) {
+		log_error("users: cannot read the password dictionary %s (cracklib-runtime): %s",
+			  GetDefaultCracklibDict(), why);
+		return ERR_INTERNAL;
+	}
+	if (why[0])
+		bad(rep, "password", "is too common or too simple (%s)", why);
+	return ERR_OK;
+}
+
 /* Checks a whole record (password NULL = unchanged), reporting every
  * problem. ERR_INVALID when anything was reported, before or here. */
 static enum err check_user(struct db *db, const struct user_record *u, const char *password,
@@ -93,6 +221,8 @@ static enum err check_user(struct db *db, const struct user_record *u, const cha
 		    USERNAME_MIN, USERNAME_MAX);
 	if (password && (strlen(password) < PASSWORD_MIN || strlen(password) > PASSWORD_MAX))
 		bad(rep, "password", "must be %d to %d bytes", PASSWORD_MIN, PASSWORD_MAX);
+	else if (password && (e = password_check(password, u->username, rep)) != ERR_OK)
+		return e;
 	if (u->role <= ROLE_NONE || u->role >= ROLE__COUNT)
 		bad(rep, "role",
 		    "must be one of admin, supervisor, dispatcher, technician, sales, auditor");

@@ -2,6 +2,7 @@
  * digest job that tells each sales owner once per threshold (90, 60, 30
  * days, expired), and renewals, which extend the warranty and stay in its
  * history. */
+#include "api/warranty.h"
 #include "domain/warranty.h"
 
 #include <stdio.h>
@@ -297,6 +298,39 @@ static enum err renew_locked(struct req *req, struct resp *resp, const struct as
 	}
 	json_decref(detail);
 	return e;
+}
+
+enum err warranty_change_check(struct db *db, struct resp *resp, int64_t asset_id,
+			       const char *old_end, const char *new_end, const char *field)
+{
+	struct warranty_renewal r;
+	char detail[256];
+	int shortens = old_end[0] && (!new_end[0] || strcmp(new_end, old_end) < 0);
+	enum err e;
+
+	if (!shortens)
+		return ERR_OK;
+	e = warranty_store_renewal_furthest(db, asset_id, &r);
+	if (e == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (e != ERR_OK)
+		return e;
+	if (new_end[0] && strcmp(new_end, r.new_end) >= 0)
+		return ERR_OK;
+	if (new_end[0])
+		snprintf(detail, sizeof(detail),
+			 "the warranty would end %s, before renewal %lld (contract %s) extended"
+			 " it to %s",
+			 new_end, (long long)r.id, r.contract_number, r.new_end);
+	else
+		snprintf(detail, sizeof(detail),
+			 "the change would leave no warranty, which renewal %lld (contract %s)"
+			 " extended to %s",
+			 (long long)r.id, r.contract_number, r.new_end);
+	json_decref(resp->problem.extra);
+	resp->problem.extra = json_pack("{s:[{s:s, s:s}], s:o}", "errors", "pointer", field, "detail",
+				detail, "renewal", renewal_json(&r));
+	return http_fail(resp, ERR_CONFLICT, "%s", detail);
 }
 
 static enum err post_renewal(struct req *req, struct resp *resp)

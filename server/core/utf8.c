@@ -71,3 +71,18 @@ int utf8_valid(const char *s)
 	}
 	return 1;
 }
+
+const char *utf8_bidi_control(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (p[0] != 0xE2 || !p[1])
+			continue;
+		/* U+202A..U+202E = E2 80 AA..AE; U+2066..U+2069 = E2 81 A6..A9 */
+		if ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+		    (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9))
+			return (const char *)p;
+	}
+	return NULL;
+}

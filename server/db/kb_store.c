@@ -29,7 +29,8 @@ static void bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id)
 #define ARTICLE_COLS                                                                               \
 	"a.id, a.current_version, a.status, a.language, coalesce(a.owner_id, 0),"                  \
 	" coalesce(u.username, ''), coalesce(a.live_version, 0), coalesce(a.reviewed_version, 0)," \
-	" coalesce(a.reviewed_by, 0), coalesce(a.source_ticket_id, 0), a.created_at, a.updated_at"
+	" coalesce(a.reviewed_by, 0), coalesce(a.source_ticket_id, 0), a.created_at,"              \
+	" a.updated_at, coalesce(a.published_at, 0)"
 
 /* Who sees an article: ?V1 = all, ?V2 = the viewer's id. */
 #define VISIBLE(all, uid) "(" all " = 1 OR a.owner_id = " uid " OR a.live_version IS NOT NULL)"
@@ -48,6 +49,23 @@ static void article_read(sqlite3_stmt *st, int c, struct kb_article *out)
 	out->source_ticket_id = col_int(st, c + 9);
 	out->created_at = col_int(st, c + 10);
 	out->updated_at = col_int(st, c + 11);
+	out->published_at = col_int(st, c + 12);
+}
+
+/* A viewer who may see only published versions (neither one who sees all
+ * nor the owner) is shown the article as it stood when its live version
+ * was published: a reopened article's draft, its review and its edits are
+ * not theirs to see, so neither is the workflow state they put the row in.
+ * The owner is the article's and does not change between versions. */
+static void article_as_seen(struct kb_article *a, const struct kb_viewer *v)
+{
+	if (v->all || (a->owner_id && a->owner_id == v->user_id) || !a->live_version)
+		return;
+	snprintf(a->status, sizeof(a->status), "published");
+	a->current_version = a->live_version;
+	a->reviewed_version = a->live_version; /* only the reviewed version is published */
+	a->reviewed_by = 0;                    /* not kept once a later version is reviewed */
+	a->updated_at = a->published_at;
 }
 
 static const char sql_article_count[] = "SELECT count(*) FROM kb_articles";
@@ -70,8 +88,8 @@ enum err kb_store_article_count(struct db *db, int64_t *n)
 
 static const char sql_article_insert[] =
     "INSERT INTO kb_articles(current_version, status, language, owner_id, live_version,"
-    " reviewed_version, reviewed_by, source_ticket_id, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    " reviewed_version, reviewed_by, source_ticket_id, created_at, updated_at, published_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 enum err kb_store_article_insert(struct db *db, const struct kb_article *a, int64_t *id_out)
 {
@@ -89,12 +107,13 @@ enum err kb_store_article_insert(struct db *db, const struct kb_article *a, int6
 	bind_id_or_null(st, 8, a->source_ticket_id);
 	db_bind_int(st, 9, a->created_at);
 	db_bind_int(st, 10, a->updated_at);
+	bind_id_or_null(st, 11, a->published_at);
 	return db_exec_insert(db, st, id_out);
 }
 
 static const char sql_article_update[] =
     "UPDATE kb_articles SET current_version = ?2, status = ?3, language = ?4, live_version = ?5,"
-    " reviewed_version = ?6, reviewed_by = ?7, updated_at = ?8 WHERE id = ?1";
+    " reviewed_version = ?6, reviewed_by = ?7, updated_at = ?8, published_at = ?9 WHERE id = ?1";
 
 enum err kb_store_article_update(struct db *db, const struct kb_article *a)
 {
@@ -110,6 +129,7 @@ enum err kb_store_article_update(struct db *db, const struct kb_article *a)
 	bind_id_or_null(st, 6, a->reviewed_version);
 	bind_id_or_null(st, 7, a->reviewed_by);
 	db_bind_int(st, 8, a->updated_at);
+	bind_id_or_null(st, 9, a->published_at);
 	return db_exec_one(db, st);
 }
 
@@ -134,6 +154,7 @@ enum err kb_store_article_get(struct db *db, int64_t id, const struct kb_viewer 
 		return e;
 	article_read(st, 0, out);
 	db_done(st);
+	article_as_seen(out, v);
 	return ERR_OK;
 }
 
@@ -380,13 +401,15 @@ static void bind_filter(sqlite3_stmt *st, const struct kb_filter *f)
 	db_bind_text(st, 7, f->fault_code);
 }
 
-/* ?1 all, ?2 viewer, ?3 status, ?8 before id, ?9 limit. */
+/* ?1 all, ?2 viewer, ?3 status (as the viewer sees it: see article_as_seen),
+ * ?8 before id, ?9 limit. */
 static const char sql_list[] =
     "SELECT " ARTICLE_COLS ", v.version, v.title FROM kb_articles a"
     " LEFT JOIN users u ON u.id = a.owner_id"
     " JOIN kb_article_versions v ON v.article_id = a.id AND v.version ="
     "  CASE WHEN ?1 = 1 OR a.owner_id = ?2 THEN a.current_version ELSE a.live_version END"
-    " WHERE " VISIBLE("?1", "?2") " AND (?3 IS NULL OR a.status = ?3)"
+    " WHERE " VISIBLE("?1", "?2") " AND (?3 IS NULL OR ?3 = CASE WHEN ?1 = 1"
+				  " OR a.owner_id = ?2 THEN a.status ELSE 'published' END)"
 				  " AND (?8 = 0 OR a.id < ?8)" FILTERS
 				  " ORDER BY a.id DESC LIMIT ?9";
 
@@ -408,8 +431,9 @@ enum err kb_store_list(struct db *db, const struct kb_viewer *v, const struct kb
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&row, 0, sizeof(row));
 		article_read(st, 0, &row.a);
-		row.shown_version = col_int(st, 12);
-		db_col_copy(st, 13, row.title, sizeof(row.title));
+		article_as_seen(&row.a, v);
+		row.shown_version = col_int(st, 13);
+		db_col_copy(st, 14, row.title, sizeof(row.title));
 		if (fn(&row, ctx))
 			break;
 	}

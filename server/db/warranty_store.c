@@ -150,11 +150,25 @@ enum err warranty_store_renew(struct db *db, struct warranty_renewal *r, int64_t
 	return db_exec_insert(db, st, &r->id);
 }
 
-static const char sql_renewals[] =
-    "SELECT w.id, w.asset_id, w.months, w.contract_number, coalesce(w.previous_end, ''),"
-    " w.new_end, coalesce(w.created_by, 0), coalesce(u.username, ''), w.created_at"
-    " FROM warranty_renewals w LEFT JOIN users u ON u.id = w.created_by"
-    " WHERE w.asset_id = ?1 ORDER BY w.id";
+#define RENEWAL_COLS                                                                               \
+	"w.id, w.asset_id, w.months, w.contract_number, coalesce(w.previous_end, ''),"             \
+	" w.new_end, coalesce(w.created_by, 0), coalesce(u.username, ''), w.created_at"            \
+	" FROM warranty_renewals w LEFT JOIN users u ON u.id = w.created_by"
+
+static void renewal_read(sqlite3_stmt *st, struct warranty_renewal *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->asset_id = sqlite3_column_int64(st, 1);
+	r->months = sqlite3_column_int64(st, 2);
+	db_col_copy(st, 3, r->contract_number, sizeof(r->contract_number));
+	db_col_copy(st, 4, r->previous_end, sizeof(r->previous_end));
+	db_col_copy(st, 5, r->new_end, sizeof(r->new_end));
+	r->created_by = sqlite3_column_int64(st, 6);
+	db_col_copy(st, 7, r->created_by_name, sizeof(r->created_by_name));
+	r->created_at = sqlite3_column_int64(st, 8);
+}
+
+static const char sql_renewals[] = "SELECT " RENEWAL_COLS " WHERE w.asset_id = ?1 ORDER BY w.id";
 
 enum err warranty_store_renewals(struct db *db, int64_t asset_id, warranty_renewal_fn fn, void *ctx)
 {
@@ -166,19 +180,32 @@ enum err warranty_store_renewals(struct db *db, int64_t asset_id, warranty_renew
 		return ERR_INTERNAL;
 	db_bind_int(st, 1, asset_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(st, 0);
-		r.asset_id = sqlite3_column_int64(st, 1);
-		r.months = sqlite3_column_int64(st, 2);
-		db_col_copy(st, 3, r.contract_number, sizeof(r.contract_number));
-		db_col_copy(st, 4, r.previous_end, sizeof(r.previous_end));
-		db_col_copy(st, 5, r.new_end, sizeof(r.new_end));
-		r.created_by = sqlite3_column_int64(st, 6);
-		db_col_copy(st, 7, r.created_by_name, sizeof(r.created_by_name));
-		r.created_at = sqlite3_column_int64(st, 8);
+		renewal_read(st, &r);
 		if (fn(&r, ctx))
 			break;
 	}
 	return db_scan_end(db, st, rc);
+}
+
+static const char sql_renewal_furthest[] =
+    "SELECT " RENEWAL_COLS " WHERE w.asset_id = ?1 ORDER BY w.new_end DESC, w.id DESC LIMIT 1";
+
+enum err warranty_store_renewal_furthest(struct db *db, int64_t asset_id,
+					 struct warranty_renewal *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_renewal_furthest);
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, asset_id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	renewal_read(st, out);
+	db_done(st);
+	return ERR_OK;
 }
 
 /* ---- expiry notices ------------------------------------------------------ */

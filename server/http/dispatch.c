@@ -312,6 +312,65 @@ static int json_depth_exceeds(const json_t *j, int depth)
 	return 0;
 }
 
+#define BIDI_REPORTS_MAX 16 /* named in one answer; the client fixes them all alike */
+
+/* Names, under JSON pointer at, each string of j (member names too) that
+ * holds a bidirectional control (utf8_bidi_control). Every JSON body
+ * passes here before a handler sees it, so no free-text field, whichever
+ * resource it is of, stores them. Returns how many were named, adding to
+ * named. */
+static int json_refuse_bidi(const json_t *j, char *at, size_t at_len, size_t size,
+			    struct resp *resp, int named)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(j)) {
+		if (named < BIDI_REPORTS_MAX && utf8_bidi_control(json_string_value(j))) {
+			http_invalid(resp, at,
+				     "must not hold bidirectional override or isolate characters"
+				     " (U+202A to U+202E, U+2066 to U+2069)");
+			named++;
+		}
+	} else if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, k, v) {
+			size_t n = at_len;
+
+			/* RFC 6901: "~" is written "~0" and "/" "~1". */
+			if (n + 1 < size)
+				at[n++] = '/';
+			for (const char *c = k; *c && n + 2 < size; c++) {
+				if (*c == '~' || *c == '/') {
+					at[n++] = '~';
+					at[n++] = *c == '~' ? '0' : '1';
+				} else {
+					at[n++] = *c;
+				}
+			}
+			at[n] = '\0';
+			if (named < BIDI_REPORTS_MAX && utf8_bidi_control(k)) {
+				http_invalid(resp, at,
+					     "the member name must not hold bidirectional override"
+					     " or isolate characters");
+				named++;
+			}
+			named = json_refuse_bidi(v, at, n, size, resp, named);
+			at[at_len] = '\0';
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v) {
+			int n = snprintf(at + at_len, size - at_len, "/%zu", i);
+
+			named = json_refuse_bidi(
+			    v, at, n > 0 && (size_t)n < size - at_len ? at_len + (size_t)n : at_len,
+			    size, resp, named);
+			at[at_len] = '\0';
+		}
+	}
+	return named;
+}
+
 static enum err parse_json_body(struct req *req, struct resp *resp)
 {
 	const char *ct = req_header(req, "Content-Type");
@@ -331,6 +390,12 @@ static enum err parse_json_body(struct req *req, struct resp *resp)
 				    HTTP_MAX_JSON_DEPTH);
 	if (!json_is_object(req->json))
 		return http_invalid(resp, "", "the body must be a JSON object");
+	{
+		char at[256] = "";
+
+		if (json_refuse_bidi(req->json, at, 0, sizeof(at), resp, 0))
+			return ERR_INVALID;
+	}
 	return ERR_OK;
 }
 
