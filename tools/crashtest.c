@@ -17,6 +17,9 @@
  * sent again after the restart, as the app's offline queue would (the same
  * client_id, upload UUID and bytes, Idempotency-Key), and must then exist
  * once. --self-test damages the data after one kill, so the run must fail.
+ * The two users' tokens are renewed as the app renews them: a refresh a
+ * minute before the access token runs out (--renew-after S: every S
+ * seconds), and on a 401 one refresh and the request sent again.
  *
  * Soak mode (make valgrind): one server, started under the --wrap command
  * (split on spaces), mixed reads and writes for SECONDS, then SIGTERM; the
@@ -62,6 +65,7 @@ static struct {
 	int cycles;
 	int soak_seconds;
 	int self_test;
+	int renew_after; /* seconds; 0: a minute before the access token expires */
 	unsigned seed;
 } opt = { .bin = "build/fieldtrace",
 	  .cacert = "certs/ca.pem",
@@ -73,7 +77,21 @@ static char db_path[600], data_dir[600], log_path[600], acked_path[600];
 static char base_url[64];
 static pid_t server_pid = -1;
 static volatile sig_atomic_t stop_load;
-static char admin_token[128], tech_token[128];
+/* A user's login as the app keeps it: the access token it sends (15
+ * minutes), the refresh token that renews it (single use: each refresh
+ * answers a new pair, and a spent one presented again ends the session),
+ * and when to renew. Shared by the client threads, so one mutex orders the
+ * renewals: two threads must never spend the same refresh token. */
+struct session {
+	pthread_mutex_t mu;
+	const char *user;
+	char access[128], refresh[128];
+	double renew_at;     /* now_s() from which the access token is renewed */
+	unsigned generation; /* counts the pairs held, so a stale 401 renews none */
+};
+static struct session admin = { .mu = PTHREAD_MUTEX_INITIALIZER, .user = "admin" };
+static struct session tech = { .mu = PTHREAD_MUTEX_INITIALIZER, .user = "tech.sz" };
+static long long n_refreshed, n_relogin, n_auth_retried;
 static FILE *acked_log;
 static int failures;
 static long long n_http_5xx, n_rejected, n_reads;
@@ -132,17 +150,17 @@ enum ack_kind {
 struct ack {
 	enum ack_kind kind;
 	int cycle;
-	int64_t id;        /* ticket id (ticket, attachment), asset id (renewal) */
-	int64_t version;   /* ticket version seen */
-	char status[24];   /* ticket status seen */
-	char uuid[37];     /* attachment */
-	char sha256[65];   /* attachment: of the bytes sent */
-	uint32_t seed;     /* attachment: regenerates the bytes */
-	size_t size;       /* attachment */
-	char contract[48]; /* renewal */
-	char new_end[16];  /* renewal */
-	const char *body;  /* transition in flight: its body (static) */
-	const char *token; /* and whose */
+	int64_t id;              /* ticket id (ticket, attachment), asset id (renewal) */
+	int64_t version;         /* ticket version seen */
+	char status[24];         /* ticket status seen */
+	char uuid[37];           /* attachment */
+	char sha256[65];         /* attachment: of the bytes sent */
+	uint32_t seed;           /* attachment: regenerates the bytes */
+	size_t size;             /* attachment */
+	char contract[48];       /* renewal */
+	char new_end[16];        /* renewal */
+	const char *body;        /* transition in flight: its body (static) */
+	struct session *session; /* and whose */
 };
 
 static struct {
@@ -228,8 +246,8 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 
 /* One request on the thread's handle (keep-alive). Returns the status, 0
  * on a transport error; *out holds the body (caller frees). */
-static long http(CURL *c, const char *method, const char *path, const char *token,
-		 const char *ctype, const void *data, size_t len, struct body *out)
+static long http_once(CURL *c, const char *method, const char *path, const char *token,
+		      const char *ctype, const void *data, size_t len, struct body *out)
 {
 	struct curl_slist *h = NULL;
 	char url[512], line[256];
@@ -270,16 +288,69 @@ static long http(CURL *c, const char *method, const char *path, const char *toke
 	return status;
 }
 
+static int session_renew_locked(struct session *s);
+
+/* Copies the session's access token, renewing it first when it is due;
+ * returns the generation of the pair copied. */
+static unsigned session_token(struct session *s, char *token, size_t size)
+{
+	unsigned generation;
+
+	pthread_mutex_lock(&s->mu);
+	if (now_s() >= s->renew_at)
+		session_renew_locked(s);
+	snprintf(token, size, "%s", s->access);
+	generation = s->generation;
+	pthread_mutex_unlock(&s->mu);
+	return generation;
+}
+
+/* After a 401 on the pair of that generation: renews it, unless another
+ * thread already has. Returns 0 when a newer pair is held. */
+static int session_renew(struct session *s, unsigned generation)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->generation == generation)
+		rc = session_renew_locked(s);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* A request as the session's user (NULL: none), as the app sends it: the
+ * access token renewed before it runs out, and a 401 (nothing was done:
+ * the caller is checked before anything else) renews it once and is sent
+ * again. */
+static long http(CURL *c, const char *method, const char *path, struct session *s,
+		 const char *ctype, const void *data, size_t len, struct body *out)
+{
+	char token[128];
+	unsigned generation;
+	long status;
+
+	if (!s)
+		return http_once(c, method, path, NULL, ctype, data, len, out);
+	generation = session_token(s, token, sizeof(token));
+	status = http_once(c, method, path, token, ctype, data, len, out);
+	if (status == 401 && session_renew(s, generation) == 0) {
+		free(out->p);
+		__atomic_add_fetch(&n_auth_retried, 1, __ATOMIC_RELAXED);
+		session_token(s, token, sizeof(token));
+		status = http_once(c, method, path, token, ctype, data, len, out);
+	}
+	return status;
+}
+
 static _Thread_local int last_replayed; /* of this thread's last http_doc */
 
-static json_t *http_doc(CURL *c, const char *method, const char *path, const char *token,
+static json_t *http_doc(CURL *c, const char *method, const char *path, struct session *s,
 			const char *json_body, long *status)
 {
 	struct body b;
 	json_t *doc = NULL;
 
-	*status =
-	    http(c, method, path, token, NULL, json_body, json_body ? strlen(json_body) : 0, &b);
+	*status = http(c, method, path, s, NULL, json_body, json_body ? strlen(json_body) : 0, &b);
 	last_replayed = b.replayed;
 	if (b.p)
 		doc = json_loadb(b.p, b.n, 0, NULL);
@@ -308,6 +379,9 @@ static void note_status(long status, const char *what)
 		__atomic_add_fetch(&n_http_5xx, 1, __ATOMIC_RELAXED);
 		if (status == 500 && !stop_load)
 			fail("%s answered 500", what);
+	} else if (status == 401 && !stop_load) {
+		/* Sent again with a renewed token already: the session is lost. */
+		fail("%s answered 401", what);
 	} else if (status >= 400) {
 		__atomic_add_fetch(&n_rejected, 1, __ATOMIC_RELAXED);
 	}
@@ -448,24 +522,80 @@ static int server_stop(int sig)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static int login(const char *user, char *token, size_t size)
+/* Takes the pair from a login's or a refresh's answer. The access token is
+ * renewed a minute before it runs out (--renew-after: sooner), counted
+ * from before the request was sent. */
+static int session_take(struct session *s, const json_t *doc, double sent)
+{
+	const char *access = jstr(doc, "access_token"), *refresh = jstr(doc, "refresh_token");
+	double life = (double)jint(doc, "expires_in");
+
+	if (!*access || !*refresh || life <= 60)
+		return -1;
+	snprintf(s->access, sizeof(s->access), "%s", access);
+	snprintf(s->refresh, sizeof(s->refresh), "%s", refresh);
+	s->renew_at = sent + (opt.renew_after > 0 ? opt.renew_after : life - 60);
+	s->generation++;
+	return 0;
+}
+
+static int session_login_locked(struct session *s)
 {
 	CURL *c = curl_easy_init();
 	char body[128];
+	double sent = now_s();
 	long status;
 	json_t *doc;
+	int rc;
 
-	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, PASSWORD);
+	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", s->user,
+		 PASSWORD);
 	doc = http_doc(c, "POST", "/v1/auth/login", NULL, body, &status);
 	curl_easy_cleanup(c);
-	if (status != 200 || !doc) {
-		json_decref(doc);
-		fprintf(stderr, "crashtest: login %s: %ld\n", user, status);
-		return -1;
-	}
-	snprintf(token, size, "%s", jstr(doc, "access_token"));
+	rc = status == 200 && doc ? session_take(s, doc, sent) : -1;
 	json_decref(doc);
-	return 0;
+	if (rc != 0)
+		fprintf(stderr, "crashtest: login %s: %ld\n", s->user, status);
+	return rc;
+}
+
+static int session_login(struct session *s)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = session_login_locked(s);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+/* POST /v1/auth/refresh, keeping the new pair. A 401 is a refresh token
+ * spent by a refresh whose answer a kill cut off (presenting it again has
+ * ended the session): the user logs in again, as the app would send them
+ * to its login screen. A transport error keeps the pair for the next try. */
+static int session_renew_locked(struct session *s)
+{
+	CURL *c = curl_easy_init();
+	char body[192];
+	double sent = now_s();
+	long status;
+	json_t *doc;
+	int rc = -1;
+
+	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", s->refresh);
+	doc = http_doc(c, "POST", "/v1/auth/refresh", NULL, body, &status);
+	curl_easy_cleanup(c);
+	if (status == 200 && doc && session_take(s, doc, sent) == 0) {
+		__atomic_add_fetch(&n_refreshed, 1, __ATOMIC_RELAXED);
+		rc = 0;
+	} else if (status == 401) {
+		__atomic_add_fetch(&n_relogin, 1, __ATOMIC_RELAXED);
+		rc = session_login_locked(s);
+	} else if (status != 0) {
+		note_status(status, "POST /v1/auth/refresh");
+	}
+	json_decref(doc);
+	return rc;
 }
 
 /* ---- the load ------------------------------------------------------------- */
@@ -604,7 +734,7 @@ static json_t *create_ticket(CURL *c, const char *client_id, long *status)
 		 "\"asset_id\":1,\"impact\":\"site\",\"urgency\":\"high\",\"contact\":{\"name\":"
 		 "\"Li\",\"phone\":\"13800138000\"},\"client_id\":\"%s\"}",
 		 client_id);
-	return http_doc(c, "POST", "/v1/tickets", admin_token, body, status);
+	return http_doc(c, "POST", "/v1/tickets", &admin, body, status);
 }
 
 static void op_create(struct worker *w)
@@ -630,14 +760,15 @@ static void op_create(struct worker *w)
 static void op_transition(struct worker *w)
 {
 	struct ticket *t = &w->t[rnd(&w->rng) % w->nt];
-	const char *body = NULL, *token = tech_token;
+	const char *body = NULL;
+	struct session *session = &tech;
 	char path[96];
 	long status;
 	json_t *doc;
 
 	if (strcmp(t->status, "routed") == 0) {
 		body = "{\"action\":\"assign\",\"assignee_id\":4}";
-		token = admin_token;
+		session = &admin;
 	} else if (strcmp(t->status, "assigned") == 0) {
 		body = "{\"action\":\"accept\"}";
 	} else if (strcmp(t->status, "accepted") == 0) {
@@ -652,12 +783,14 @@ static void op_transition(struct worker *w)
 		return;
 	}
 	/* Under an Idempotency-Key, as the app's offline queue sends it. */
-	struct ack a = { .kind = PENDING_TRANSITION, .id = t->id, .body = body, .token = token };
+	struct ack a = {
+		.kind = PENDING_TRANSITION, .id = t->id, .body = body, .session = session
+	};
 
 	make_uuid(&w->rng, a.uuid);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)t->id);
 	tl_idem_key = a.uuid;
-	doc = http_doc(w->c, "POST", path, token, body, &status);
+	doc = http_doc(w->c, "POST", path, session, body, &status);
 	tl_idem_key = NULL;
 	if (status == 200 && doc && jint(doc, "id") == t->id) {
 		ack_ticket(doc, NULL);
@@ -689,7 +822,7 @@ static void op_attachment(struct worker *w)
 		return;
 	sha256_hex(bytes, a.size, a.sha256);
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/attachments/%s", (long long)t->id, a.uuid);
-	status = http(w->c, "PUT", path, admin_token, "image/png", bytes, a.size, &b);
+	status = http(w->c, "PUT", path, &admin, "image/png", bytes, a.size, &b);
 	free(bytes);
 	if (status == 201) {
 		json_t *doc = b.p ? json_loadb(b.p, b.n, 0, NULL) : NULL;
@@ -720,7 +853,7 @@ static void op_renewal(struct worker *w)
 	snprintf(a.contract, sizeof(a.contract), "CT-%u-%d-%u", opt.seed, w->index, rnd(&w->rng));
 	snprintf(path, sizeof(path), "/v1/assets/%lld/warranty/renewals", (long long)a.id);
 	snprintf(body, sizeof(body), "{\"months\":1,\"contract_number\":\"%s\"}", a.contract);
-	doc = http_doc(w->c, "POST", path, admin_token, body, &status);
+	doc = http_doc(w->c, "POST", path, &admin, body, &status);
 	if (status == 201 && doc) {
 		snprintf(a.new_end, sizeof(a.new_end), "%s", jstr(doc, "new_end"));
 		ack_add(&a);
@@ -753,7 +886,7 @@ static void op_read(struct worker *w)
 		"/v1/technicians",
 	};
 	const size_t np = sizeof(paths) / sizeof(paths[0]);
-	const char *token = admin_token;
+	struct session *session = &admin;
 	char path[160];
 	struct body b;
 	long status;
@@ -770,7 +903,7 @@ static void op_read(struct worker *w)
 		snprintf(path, sizeof(path), "%s", w->last_upload);
 	} else if (r == np + 3) {
 		snprintf(path, sizeof(path), "/v1/sync?limit=20"); /* the technician's feed */
-		token = tech_token;
+		session = &tech;
 	} else if (w->nt) {
 		int64_t id = w->t[rnd(&w->rng) % w->nt].id;
 
@@ -780,7 +913,7 @@ static void op_read(struct worker *w)
 	} else {
 		snprintf(path, sizeof(path), "/v1/tickets/1");
 	}
-	status = http(w->c, "GET", path, token, NULL, NULL, 0, &b);
+	status = http(w->c, "GET", path, session, NULL, NULL, 0, &b);
 	free(b.p);
 	if (status == 200)
 		w->reads++;
@@ -1026,7 +1159,7 @@ static long long verify_acks(CURL *c)
 				json_t *doc;
 
 				snprintf(path, sizeof(path), "/v1/tickets/%lld", (long long)a->id);
-				doc = http_doc(c, "GET", path, admin_token, NULL, &status);
+				doc = http_doc(c, "GET", path, &admin, NULL, &status);
 				if (status != 200 || jint(doc, "version") < a->version)
 					fail("GET %s: %ld, v%lld", path, status,
 					     (long long)jint(doc, "version"));
@@ -1049,7 +1182,7 @@ static long long verify_acks(CURL *c)
 
 				snprintf(path, sizeof(path), "/v1/tickets/%lld/attachments/%s",
 					 (long long)a->id, a->uuid);
-				status = http(c, "GET", path, admin_token, NULL, NULL, 0, &b);
+				status = http(c, "GET", path, &admin, NULL, NULL, 0, &b);
 				if (b.p)
 					sha256_hex(b.p, b.n, got);
 				if (status != 200 || b.n != a->size || strcmp(got, a->sha256) != 0)
@@ -1071,7 +1204,7 @@ static long long verify_acks(CURL *c)
 				const char *end;
 
 				snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)a->id);
-				doc = http_doc(c, "GET", path, admin_token, NULL, &status);
+				doc = http_doc(c, "GET", path, &admin, NULL, &status);
 				end = jstr(json_object_get(doc, "warranty"), "end");
 				if (status != 200 || strcmp(end, a->new_end) < 0)
 					fail("GET %s: %ld, warranty end %s before %s", path, status,
@@ -1131,7 +1264,7 @@ static long long verify(long long *orphans)
 	verify_invariants(orphans);
 	checked = verify_acks(c);
 	refresh_tickets();
-	doc = http_doc(c, "GET", "/v1/audit/verify", admin_token, NULL, &status);
+	doc = http_doc(c, "GET", "/v1/audit/verify", &admin, NULL, &status);
 	if (status != 200 || !json_is_true(json_object_get(doc, "intact")))
 		fail("audit chain: %ld, intact %s", status,
 		     json_is_true(json_object_get(doc, "intact")) ? "true" : "false");
@@ -1172,7 +1305,7 @@ static void retry_pending(void)
 			snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions",
 				 (long long)a->id);
 			tl_idem_key = a->uuid;
-			doc = http_doc(c, "POST", path, a->token, a->body, &status);
+			doc = http_doc(c, "POST", path, a->session, a->body, &status);
 			tl_idem_key = NULL;
 			if (status == 200 && doc && last_replayed) {
 				n_idem_replayed++; /* it had run, and its answer was stored */
@@ -1200,9 +1333,9 @@ static void retry_pending(void)
 
 			snprintf(path, sizeof(path), "/v1/tickets/%lld/attachments/%s",
 				 (long long)a->id, a->uuid);
-			status = bytes ? http(c, "PUT", path, admin_token, "image/png", bytes,
-					      a->size, &b)
-				       : 0;
+			status = bytes
+				     ? http(c, "PUT", path, &admin, "image/png", bytes, a->size, &b)
+				     : 0;
 			if (bytes && (status == 200 || status == 201)) {
 				json_t *doc = b.p ? json_loadb(b.p, b.n, 0, NULL) : NULL;
 
@@ -1283,7 +1416,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: crashtest [--bin PATH] [--cycles N] [--soak SECONDS] [--wrap CMD]\n"
 		"                 [--dir DIR] [--seed N] [--self-test CYCLE] [--cacert PEM]\n"
-		"                 [--cert PEM] [--key PEM]\n");
+		"                 [--cert PEM] [--key PEM] [--renew-after SECONDS]\n");
 	exit(2);
 }
 
@@ -1328,6 +1461,8 @@ int main(int argc, char **argv)
 			opt.seed = (unsigned)strtoul(v, NULL, 10);
 		else if (strcmp(a, "--self-test") == 0)
 			opt.self_test = atoi(v);
+		else if (strcmp(a, "--renew-after") == 0)
+			opt.renew_after = atoi(v);
 		else if (strcmp(a, "--cacert") == 0)
 			opt.cacert = v;
 		else if (strcmp(a, "--cert") == 0)
@@ -1365,8 +1500,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (server_start() != 0 || login("admin", admin_token, sizeof(admin_token)) != 0 ||
-	    login("tech.sz", tech_token, sizeof(tech_token)) != 0) {
+	if (server_start() != 0 || session_login(&admin) != 0 || session_login(&tech) != 0) {
 		server_stop(SIGKILL);
 		return 2;
 	}
@@ -1445,6 +1579,9 @@ done:
 		       "Idempotency-Key: %lld replayed, %lld ran then, %lld done but unanswered, "
 		       "%lld refused as still running\n",
 		       n_idem_replayed, n_idem_ran, n_idem_unanswered, n_idem_running);
+	printf("crashtest: tokens: %lld refreshed, %lld logins again (a refresh's answer lost to a "
+	       "kill), %lld requests sent again after a 401\n",
+	       n_refreshed, n_relogin, n_auth_retried);
 	if (acked_log)
 		fclose(acked_log);
 	for (int i = 0; i < WORKERS; i++) {
