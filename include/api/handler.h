@@ -206,7 +206,6 @@ void http_dispatch_internal(const struct req *outer, const struct http_synthetic
 			    struct resp *resp);
 void http_resp_cleanup(struct resp *resp);
 
-
 /* Routing table access, for the dispatcher and for the OpenAPI test. */
 const struct route *const *http_route_tables(void); /* NULL-terminated */
 

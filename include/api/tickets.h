@@ -11,5 +11,4 @@
  * status (200, or 201 with Location). Contacts masked. */
 enum err tickets_answer(struct req *req, struct resp *resp, int64_t id, int status);
 
-
 #endif

@@ -63,7 +63,9 @@ enum err asset_timeline_append(struct db *db, int64_t asset_id, int64_t at, cons
 #define TRACE_LATEST_EVENTS 10
 /* For the asset API (server/api/assets.c): assets_trace_write within a
  * scope already resolved; the facts the audit log records. */
-enum err assets_trace_write_in(struct db *db, const struct scope *sc, int64_t asset_id, int latest_events, int reveal_pii, struct buf *out, struct asset_trace_info *info);
+enum err assets_trace_write_in(struct db *db, const struct scope *sc, int64_t asset_id,
+			       int latest_events, int reveal_pii, struct buf *out,
+			       struct asset_trace_info *info);
 struct asset_row;
 struct asset_summary;
 json_t *assets_facts_json(const struct asset_row *a); /* new */

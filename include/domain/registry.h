@@ -56,7 +56,6 @@ int registry_take_id(struct problem *pb, const json_t *obj, const char *prefix, 
 /* A positive decimal id (cursors, query parameters); 0 ok, -1 not one. */
 int registry_parse_id(const char *s, int64_t *out);
 
-
 /* Calendar dates "YYYY-MM-DD". */
 int registry_date_ok(const char *s);
 /* Days since 1970-01-01 of a valid date. */
@@ -157,7 +156,8 @@ enum err assets_create_locked(struct db *db, const struct audit_actor *actor,
  * the timeline events of the facts it records, and the audit entry. */
 enum err assets_update_locked(struct db *db, const struct audit_actor *actor,
 			      const struct principal *who, const json_t *body,
-			      const struct asset_row *old, struct asset_input *in, struct problem *pb);
+			      const struct asset_row *old, struct asset_input *in,
+			      struct problem *pb);
 
 /* Warranty status of an end date ("" = none) on the day of now: "none",
  * "in_warranty", "expiring" (90 days or fewer left) or "expired";
@@ -167,10 +167,13 @@ const char *assets_warranty_status(const char *end, int64_t now, int64_t *days_l
 
 /* For the API handlers (server/api/customers.c). */
 int customers_tier_ok(const char *t);
-json_t *customers_doc(const struct customer_row *c, const struct contact_row *contacts, size_t n, int reveal);
-enum err customers_apply(struct db *db, const struct principal *who, const json_t *body, int create, struct customer_input *in, struct problem *pb);
+json_t *customers_doc(const struct customer_row *c, const struct contact_row *contacts, size_t n,
+		      int reveal);
+enum err customers_apply(struct db *db, const struct principal *who, const json_t *body, int create,
+			 struct customer_input *in, struct problem *pb);
 
 /* For the API handlers (server/api/sites.c). */
-enum err sites_apply(struct db *db, const struct principal *who, const json_t *body, int create, struct site_row *in, struct problem *pb);
+enum err sites_apply(struct db *db, const struct principal *who, const json_t *body, int create,
+		     struct site_row *in, struct problem *pb);
 
 #endif

@@ -13,7 +13,6 @@
 
 struct db;
 
-
 /* Looks the priority up for a ticket of top-level category `category`
  * ("complaint", "fault_repair", "service_request", "other"). ERR_INVALID
  * when tier/impact/urgency are not known values (callers validate first;

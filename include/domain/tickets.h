@@ -43,7 +43,6 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
  * may see it). *out is new (caller decrefs). */
 enum err tickets_full_json(struct db *db, int64_t id, const struct principal *who, json_t **out);
 
-
 /* One entry of a ticket's history, inside the caller's transaction. */
 struct ticket_event_in {
 	int64_t at;
@@ -59,8 +58,6 @@ struct ticket_event_in {
 	int64_t device_at; /* the device's clock for work recorded offline */
 };
 enum err tickets_event_locked(struct db *db, int64_t ticket_id, const struct ticket_event_in *in);
-
-
 
 /* tickets_full_json for a row already read (reveal: contacts unmasked;
  * the caller audits that). */

@@ -11,7 +11,6 @@
 
 struct db;
 
-
 /* Validates, hashes the password (Argon2id), inserts and audits in one
  * transaction. On ERR_INVALID / ERR_CONFLICT, *field names the offending
  * member ("username", "role", "region", "centre", "password", ...).

@@ -689,7 +689,7 @@ static enum err out_of_scope(struct resp *resp, const char *param, const char *v
 {
 	json_decref(resp->problem.extra);
 	resp->problem.extra = json_pack("{s:[{s:s, s:s}]}", "errors", "parameter", param, "detail",
-				"outside your scope");
+					"outside your scope");
 	return http_fail(resp, ERR_FORBIDDEN, "%s %s is outside your scope", param, value);
 }
 
@@ -807,7 +807,8 @@ static enum err answer(struct req *req, struct resp *resp, enum analytics_metric
 		q.f.from = q.f.to - RANGE_DEFAULT_DAYS * 86400;
 	if (!problem_count(&resp->problem) && q.f.to <= q.f.from)
 		http_invalid(resp, "to", "must be after from");
-	else if (!problem_count(&resp->problem) && q.f.to - q.f.from > (int64_t)RANGE_MAX_DAYS * 86400)
+	else if (!problem_count(&resp->problem) &&
+		 q.f.to - q.f.from > (int64_t)RANGE_MAX_DAYS * 86400)
 		http_invalid(resp, "from", "the range may span at most %d days", RANGE_MAX_DAYS);
 	if (by) {
 		int d = analytics_dim_parse(by);

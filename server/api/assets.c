@@ -215,7 +215,6 @@ out:
 	return e;
 }
 
-
 struct list_ctx {
 	json_t *items;
 	int limit;
@@ -342,7 +341,8 @@ static json_t *event_json(const struct asset_event *ev)
 	clock_format(ev->at, at, sizeof(at));
 	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)ev->id, "at", at,
 			 "kind", ev->kind, "summary", ev->summary, "detail",
-			 detail ? detail : json_object(), "actor_id", ev->actor_id ? json_integer(ev->actor_id) : json_null());
+			 detail ? detail : json_object(), "actor_id",
+			 ev->actor_id ? json_integer(ev->actor_id) : json_null());
 }
 static int event_add(const struct asset_event *ev, void *arg)
 {

@@ -233,7 +233,8 @@ static enum err check_content(struct resp *resp, const struct accepted *acc,
 		if (acc->formats[i] != F_NONE && acc->formats[i] == f)
 			return ERR_OK;
 	json_decref(resp->problem.extra);
-	resp->problem.extra = json_pack("{s:s, s:s}", "header", "Content-Type", "declared", acc->type);
+	resp->problem.extra =
+	    json_pack("{s:s, s:s}", "header", "Content-Type", "declared", acc->type);
 	return http_fail(resp, ERR_MEDIA_TYPE,
 			 "Content-Type says %s but the body is %s: declare what the file is",
 			 acc->type, format_names[f]);
@@ -408,7 +409,8 @@ static enum err compare_replay(struct resp *resp, const struct attachment_row *o
 	if (!what)
 		return ERR_OK;
 	json_decref(resp->problem.extra);
-	resp->problem.extra = json_pack("{s:s, s:s}", "uuid", old->client_uuid, "sha256", old->sha256);
+	resp->problem.extra =
+	    json_pack("{s:s, s:s}", "uuid", old->client_uuid, "sha256", old->sha256);
 	return http_fail(resp, ERR_CONFLICT,
 			 "attachment %s of this ticket was uploaded with %s: use a new UUID for a "
 			 "new file",

@@ -137,7 +137,8 @@ static void take_common(struct resp *resp, const json_t *body, struct catalogue_
 {
 	json_t *v;
 
-	registry_take_text(&resp->problem, body, "", "name", r->name, sizeof(r->name), TEXT_REQUIRED);
+	registry_take_text(&resp->problem, body, "", "name", r->name, sizeof(r->name),
+			   TEXT_REQUIRED);
 	registry_take_text(&resp->problem, body, "", "name_en", r->name_en, sizeof(r->name_en),
 			   TEXT_REQUIRED);
 	v = json_object_get(body, "sort");
@@ -161,13 +162,14 @@ static enum err post_entry(struct req *req, struct resp *resp)
 	enum err e;
 
 	req_json_check(req, resp, create_fields);
-	registry_take_text(&resp->problem, req->json, "", "code", in.code, sizeof(in.code), TEXT_REQUIRED);
+	registry_take_text(&resp->problem, req->json, "", "code", in.code, sizeof(in.code),
+			   TEXT_REQUIRED);
 	if (in.code[0] && !code_ok(in.code))
 		http_invalid(resp, "/code",
 			     "must start with a-z and hold only a-z, 0-9 and _ (up to %d bytes)",
 			     CATALOGUE_CODE_SIZE - 1);
-	if (registry_take_text(&resp->problem, req->json, "", "parent", in.parent, sizeof(in.parent),
-			       TEXT_REQUIRED) &&
+	if (registry_take_text(&resp->problem, req->json, "", "parent", in.parent,
+			       sizeof(in.parent), TEXT_REQUIRED) &&
 	    in.parent[0]) {
 		e = catalogue_store_get(req->db, in.parent, &parent);
 		if (e == ERR_NOT_FOUND || (e == ERR_OK && parent.parent[0]))

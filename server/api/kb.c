@@ -974,7 +974,8 @@ static enum err refuse_state(struct resp *resp, const struct kb_article *a, int6
 	json_t *allowed = allowed_json(a, author, who);
 
 	json_decref(resp->problem.extra);
-	resp->problem.extra = json_pack("{s:s, s:o}", "article_status", a->status, "allowed", allowed);
+	resp->problem.extra =
+	    json_pack("{s:s, s:o}", "article_status", a->status, "allowed", allowed);
 	return http_fail(resp, ERR_CONFLICT, "cannot %s an article that is %s", what, a->status);
 }
 

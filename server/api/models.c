@@ -18,10 +18,6 @@
 
 /* ---- product lines ------------------------------------------------------- */
 
-
-
-
-
 static enum err post_line(struct req *req, struct resp *resp)
 {
 	struct product_line_row in;
@@ -87,17 +83,6 @@ static enum err get_lines(struct req *req, struct resp *resp)
 }
 
 /* ---- models -------------------------------------------------------------- */
-
-
-
-
-
-
-
-
-
-
-
 
 /* A unique violation on models is its code or its GTIN: say which. */
 static enum err model_conflict(struct req *req, struct resp *resp, const struct model_row *m)

@@ -131,8 +131,9 @@ void http_problem_render(const struct req *req, struct resp *resp, enum err e)
 		snprintf(resp->problem.detail, sizeof(resp->problem.detail),
 			 "the server failed; quote request id %s", req->request_id);
 	doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", err_type(e), "title", err_title(e),
-			"status", status, "detail", resp->problem.detail[0] ? resp->problem.detail : err_title(e),
-			"request_id", req->request_id);
+			"status", status, "detail",
+			resp->problem.detail[0] ? resp->problem.detail : err_title(e), "request_id",
+			req->request_id);
 	if (!doc) /* cannot happen with repaired text; never answer an empty body */
 		doc = json_pack("{s:s, s:s, s:i}", "type", err_type(e), "title", err_title(e),
 				"status", status);

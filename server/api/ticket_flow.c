@@ -139,8 +139,8 @@ static void take_work(struct resp *resp, const json_t *work, struct transition_i
 		return;
 	registry_take_text(&resp->problem, work, "/work", "fault_code", in->work.fault_code,
 			   sizeof(in->work.fault_code), TEXT_CODE);
-	registry_take_text(&resp->problem, work, "/work", "cause", in->work.cause, sizeof(in->work.cause),
-			   TEXT_REQUIRED | TEXT_MULTILINE);
+	registry_take_text(&resp->problem, work, "/work", "cause", in->work.cause,
+			   sizeof(in->work.cause), TEXT_REQUIRED | TEXT_MULTILINE);
 	registry_take_text(&resp->problem, work, "/work", "actions", in->work.actions,
 			   sizeof(in->work.actions), TEXT_REQUIRED | TEXT_MULTILINE);
 	minutes = json_object_get(work, "minutes_spent");
@@ -187,7 +187,8 @@ static enum err parse_members(struct req *req, struct resp *resp, struct transit
 	json_t *sat;
 
 	check_members(resp, body, in->tr);
-	registry_take_text(&resp->problem, body, "", "note", in->note, sizeof(in->note), TEXT_MULTILINE);
+	registry_take_text(&resp->problem, body, "", "note", in->note, sizeof(in->note),
+			   TEXT_MULTILINE);
 	/* A reason is words: white space alone is none. */
 	if (in->tr->note_required && registry_blank(in->note) &&
 	    !problem_count(&resp->problem)) /* say why: a decline or cancel needs a reason */
@@ -286,12 +287,14 @@ static enum err replace_part(struct flow *f, size_t i, const json_t *item, json_
 	snprintf(prefix, sizeof(prefix), "/work/parts/%zu", i);
 	if (registry_json_check(&resp->problem, item, prefix, part_fields) != ERR_OK)
 		return ERR_INVALID;
-	registry_take_text(&resp->problem, item, prefix, "part_number", p.part_number, sizeof(p.part_number),
-			   TEXT_REQUIRED);
-	registry_take_text(&resp->problem, item, prefix, "old_serial", p.old_serial, sizeof(p.old_serial), 0);
-	registry_take_text(&resp->problem, item, prefix, "new_serial", p.new_serial, sizeof(p.new_serial),
-			   TEXT_REQUIRED);
-	registry_take_text(&resp->problem, item, prefix, "supplier", p.supplier, sizeof(p.supplier), 0);
+	registry_take_text(&resp->problem, item, prefix, "part_number", p.part_number,
+			   sizeof(p.part_number), TEXT_REQUIRED);
+	registry_take_text(&resp->problem, item, prefix, "old_serial", p.old_serial,
+			   sizeof(p.old_serial), 0);
+	registry_take_text(&resp->problem, item, prefix, "new_serial", p.new_serial,
+			   sizeof(p.new_serial), TEXT_REQUIRED);
+	registry_take_text(&resp->problem, item, prefix, "supplier", p.supplier, sizeof(p.supplier),
+			   0);
 	registry_take_text(&resp->problem, item, prefix, "lot", p.lot, sizeof(p.lot), 0);
 	if (problem_count(&resp->problem) != errors)
 		return ERR_INVALID;
@@ -657,7 +660,8 @@ static enum err refuse(struct resp *resp, const struct ticket_row *t, const stru
 			 json_string_value(json_array_get(allowed, i)));
 	}
 	json_decref(resp->problem.extra);
-	resp->problem.extra = json_pack("{s:s, s:o}", "ticket_status", t->status, "allowed", allowed);
+	resp->problem.extra =
+	    json_pack("{s:s, s:o}", "ticket_status", t->status, "allowed", allowed);
 	return http_fail(resp, ERR_CONFLICT, "cannot %s a ticket that is %s; allowed: %s", action,
 			 t->status, list[0] ? list : "none");
 }

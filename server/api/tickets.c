@@ -213,13 +213,14 @@ static enum err intake_parse(struct req *req, struct resp *resp, struct ticket_r
 		return e;
 	take_choice(resp, body, "channel", channels, "", t->channel, sizeof(t->channel));
 	take_category(req->db, resp, body, t, &fatal);
-	registry_take_text(&resp->problem, body, "", "title", t->title, sizeof(t->title), TEXT_REQUIRED);
+	registry_take_text(&resp->problem, body, "", "title", t->title, sizeof(t->title),
+			   TEXT_REQUIRED);
 	for (const char *p = t->title; *p; p++)
 		title_chars += ((unsigned char)*p & 0xC0) != 0x80;
 	if (title_chars > TITLE_MAX)
 		http_invalid(resp, "/title", "longer than %d characters", TITLE_MAX);
-	registry_take_text(&resp->problem, body, "", "description", t->description, sizeof(t->description),
-			   TEXT_MULTILINE);
+	registry_take_text(&resp->problem, body, "", "description", t->description,
+			   sizeof(t->description), TEXT_MULTILINE);
 	take_choice(resp, body, "impact", impacts, "unit", t->impact, sizeof(t->impact));
 	take_choice(resp, body, "urgency", urgencies, "medium", t->urgency, sizeof(t->urgency));
 	take_contact(req, resp, t);
@@ -334,8 +335,8 @@ static enum err take_client_id(struct req *req, struct resp *resp, struct ticket
 		return ERR_OK;
 	}
 	json_decref(resp->problem.extra);
-	resp->problem.extra = json_pack("{s:[{s:s, s:s}]}", "errors", "pointer", "/client_id", "detail",
-				"already names another ticket");
+	resp->problem.extra = json_pack("{s:[{s:s, s:s}]}", "errors", "pointer", "/client_id",
+					"detail", "already names another ticket");
 	return http_fail(resp, ERR_CONFLICT,
 			 "/client_id: already names a ticket opened with another request");
 }
@@ -378,10 +379,6 @@ static enum err post_ticket(struct req *req, struct resp *resp)
 }
 
 /* ---- reading ------------------------------------------------------------ */
-
-
-
-
 
 enum err tickets_answer(struct req *req, struct resp *resp, int64_t id, int status)
 {

@@ -328,8 +328,8 @@ enum err warranty_change_check(struct db *db, struct resp *resp, int64_t asset_i
 			 " extended to %s",
 			 (long long)r.id, r.contract_number, r.new_end);
 	json_decref(resp->problem.extra);
-	resp->problem.extra = json_pack("{s:[{s:s, s:s}], s:o}", "errors", "pointer", field, "detail",
-				detail, "renewal", renewal_json(&r));
+	resp->problem.extra = json_pack("{s:[{s:s, s:s}], s:o}", "errors", "pointer", field,
+					"detail", detail, "renewal", renewal_json(&r));
 	return http_fail(resp, ERR_CONFLICT, "%s", detail);
 }
 
@@ -348,8 +348,8 @@ static enum err post_renewal(struct req *req, struct resp *resp)
 		r.months = json_integer_value(json_object_get(req->json, "months"));
 		if (r.months < 1 || r.months > RENEWAL_MONTHS_MAX)
 			http_invalid(resp, "/months", "must be 1 to %d", RENEWAL_MONTHS_MAX);
-		registry_take_text(&resp->problem, req->json, "", "contract_number", r.contract_number,
-				   sizeof(r.contract_number), TEXT_REQUIRED);
+		registry_take_text(&resp->problem, req->json, "", "contract_number",
+				   r.contract_number, sizeof(r.contract_number), TEXT_REQUIRED);
 		e = problem_count(&resp->problem) ? ERR_INVALID : ERR_OK;
 	}
 	if (e == ERR_OK)

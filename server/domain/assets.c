@@ -76,8 +76,8 @@ static void derive_warranty(struct asset_row *a, const char *explicit_start, str
 	    registry_date_add_months(a->warranty_start, a->warranty_months, a->warranty_end) < 0 &&
 	    pb)
 		problem_invalid(pb, "/warranty",
-			     "a warranty of %lld months from %s would end after 9999-12-31",
-			     (long long)a->warranty_months, a->warranty_start);
+				"a warranty of %lld months from %s would end after 9999-12-31",
+				(long long)a->warranty_months, a->warranty_start);
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -131,10 +131,7 @@ json_t *assets_facts_json(const struct asset_row *a)
 	    id_or_null(a->sales_owner_id), "version", (json_int_t)a->version);
 }
 
-
 /* ---- timeline pages ------------------------------------------------------ */
-
-
 
 /* ---- the trace ----------------------------------------------------------- */
 
@@ -453,8 +450,8 @@ static enum err trace_end(struct jsonw *w, struct buf *out, size_t start, enum e
 /* The trace of asset_id within scope sc appended to out; on failure out
  * is left as it was. */
 enum err assets_trace_write_in(struct db *db, const struct scope *sc, int64_t asset_id,
-			    int latest_events, int reveal_pii, struct buf *out,
-			    struct asset_trace_info *info)
+			       int latest_events, int reveal_pii, struct buf *out,
+			       struct asset_trace_info *info)
 {
 	struct asset_trace_row t;
 	struct jsonw w;
@@ -651,7 +648,8 @@ enum err assets_trace_write(struct db *db, const struct principal *who, int64_t 
 		if (e != ERR_NOT_FOUND)
 			return e;
 	}
-	e = assets_trace_write_in(db, &sc, asset_id, latest_events, reveal_pii, out, info ? info : &unused);
+	e = assets_trace_write_in(db, &sc, asset_id, latest_events, reveal_pii, out,
+				  info ? info : &unused);
 	if (e == ERR_OK && snapshot)
 		snapshot_ask(asset_id);
 	return e;
@@ -831,8 +829,7 @@ static void take_tests(struct problem *pb, const json_t *tests, struct asset_row
 		json_t *v, *item;
 
 		snprintf(prefix, sizeof(prefix), "/production/tests/%zu", i);
-		if (registry_json_check(pb, t, prefix, test_fields) != ERR_OK &&
-		    !json_is_object(t))
+		if (registry_json_check(pb, t, prefix, test_fields) != ERR_OK && !json_is_object(t))
 			continue;
 		registry_take_text(pb, t, prefix, "name", name, sizeof(name), TEXT_REQUIRED);
 		registry_take_text(pb, t, prefix, "unit", unit, sizeof(unit), 0);
@@ -852,7 +849,7 @@ static void take_tests(struct problem *pb, const json_t *tests, struct asset_row
 	text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text || strlen(text) >= sizeof(a->factory_tests))
 		problem_invalid(pb, "/production/tests", "larger than %zu bytes as JSON",
-			     sizeof(a->factory_tests) - 1);
+				sizeof(a->factory_tests) - 1);
 	else
 		memcpy(a->factory_tests, text, strlen(text) + 1);
 	free(text);
@@ -881,8 +878,8 @@ static void take_components(struct problem *pb, const json_t *list, struct asset
 				   sizeof(row->part_number), TEXT_REQUIRED);
 		registry_take_text(pb, c, prefix, "component_serial", row->component_serial,
 				   sizeof(row->component_serial), 0);
-		registry_take_text(pb, c, prefix, "supplier", row->supplier,
-				   sizeof(row->supplier), 0);
+		registry_take_text(pb, c, prefix, "supplier", row->supplier, sizeof(row->supplier),
+				   0);
 		registry_take_text(pb, c, prefix, "lot", row->lot, sizeof(row->lot), 0);
 	}
 }
@@ -991,7 +988,7 @@ static void check_order(const struct asset_row *a, struct problem *pb)
 				continue;
 			if (strcmp(seq[i].date, seq[j].date) < 0)
 				problem_invalid(pb, seq[i].pointer, "must not be before %s",
-					     seq[j].name);
+						seq[j].name);
 			break;
 		}
 	}
@@ -1024,7 +1021,7 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 			return e;
 	} else if (json_object_get(body, "components")) {
 		problem_invalid(pb, "/components",
-			     "components change by part replacement, not by PATCH");
+				"components change by part replacement, not by PATCH");
 	}
 	/* Empty is refused: leaving it out is how to say "the model's current
 	 * revision" (the CSV import's empty cell). */
@@ -1069,21 +1066,20 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 	if (!a->site_id && (a->installed_at[0] || a->commissioned_at[0] || a->accepted_at[0]) &&
 	    (!given_site || json_is_null(given_site)))
 		problem_invalid(pb, "/installation/site_id",
-			     "is required to record an installation");
+				"is required to record an installation");
 
 	v = json_object_get(body, "warranty");
 	if (json_is_object(v)) {
 		json_t *months = json_object_get(v, "months");
 
-		registry_json_check(pb, v, "/warranty",
-				    create ? warranty_create : warranty_patch);
+		registry_json_check(pb, v, "/warranty", create ? warranty_create : warranty_patch);
 
 		if (json_is_integer(months)) {
 			json_int_t m = json_integer_value(months);
 
 			if (m < 0 || m > WARRANTY_MONTHS_MAX)
 				problem_invalid(pb, "/warranty/months", "must be from 0 to %d",
-					     WARRANTY_MONTHS_MAX);
+						WARRANTY_MONTHS_MAX);
 			else
 				a->warranty_months = m;
 		}
@@ -1298,7 +1294,8 @@ enum err assets_create_locked(struct db *db, const struct audit_actor *actor,
  * timeline events the change records, the audit entry; the caller commits. */
 enum err assets_update_locked(struct db *db, const struct audit_actor *actor,
 			      const struct principal *who, const json_t *body,
-			      const struct asset_row *old, struct asset_input *in, struct problem *pb)
+			      const struct asset_row *old, struct asset_input *in,
+			      struct problem *pb)
 {
 	int64_t uid = actor->user_id;
 	json_t *before = NULL, *after = NULL;

@@ -11,7 +11,6 @@
 #include "core/clock.h"
 #include "db/db.h"
 
-
 void audit_actor_cli(struct audit_actor *out, const char *what)
 {
 	out->user_id = 0;
@@ -139,5 +138,3 @@ enum err audit_verify(struct db *db, int64_t *checked, int64_t *broken_at)
 	*broken_at = v.broken_at;
 	return e;
 }
-
-

@@ -60,8 +60,8 @@ static json_t *contact_json(const struct contact_row *c, int reveal)
 			 s.id_number, "title", s.title);
 }
 
-json_t *customers_doc(const struct customer_row *c, const struct contact_row *contacts,
-			    size_t n, int reveal)
+json_t *customers_doc(const struct customer_row *c, const struct contact_row *contacts, size_t n,
+		      int reveal)
 {
 	char created[32], updated[32];
 	json_t *list = json_array();
@@ -187,8 +187,7 @@ static void parse_contacts(const json_t *list, struct customer_input *in, struct
 			continue;
 		registry_take_text(pb, c, prefix, "name", row->name, sizeof(row->name),
 				   TEXT_REQUIRED);
-		if (registry_take_text(pb, c, prefix, "phone", row->phone, sizeof(row->phone),
-				       0) &&
+		if (registry_take_text(pb, c, prefix, "phone", row->phone, sizeof(row->phone), 0) &&
 		    strspn(row->phone, PHONE_CHARS) != strlen(row->phone)) {
 			snprintf(ptr, sizeof(ptr), "%s/phone", prefix);
 			problem_invalid(pb, ptr, "may hold only digits, spaces and + - ( )");
@@ -235,8 +234,8 @@ static int within_writer_scope(const struct principal *who, const char *path)
 
 /* Applies the members present in body over in (all of them for a create),
  * then checks references and the writer's scope. */
-enum err customers_apply(struct db *db, const struct principal *who, const json_t *body,
-			       int create, struct customer_input *in, struct problem *pb)
+enum err customers_apply(struct db *db, const struct principal *who, const json_t *body, int create,
+			 struct customer_input *in, struct problem *pb)
 {
 	size_t errors = problem_count(pb);
 	json_t *v;
@@ -247,8 +246,7 @@ enum err customers_apply(struct db *db, const struct principal *who, const json_
 		return ERR_INVALID;
 	registry_take_text(pb, body, "", "code", in->row.code, sizeof(in->row.code),
 			   TEXT_REQUIRED | TEXT_CODE);
-	registry_take_text(pb, body, "", "name", in->row.name, sizeof(in->row.name),
-			   TEXT_REQUIRED);
+	registry_take_text(pb, body, "", "name", in->row.name, sizeof(in->row.name), TEXT_REQUIRED);
 	v = json_object_get(body, "tier");
 	if (json_is_string(v)) {
 		if (customers_tier_ok(json_string_value(v)))
@@ -319,4 +317,3 @@ enum err customers_create_locked(struct db *db, const struct audit_actor *actor,
 }
 
 /* ---- handlers ------------------------------------------------------------ */
-

@@ -172,7 +172,7 @@ static void take_documents(struct problem *pb, const json_t *docs, struct model_
 	take_json(pb, docs, "/documents", in->documents, sizeof(in->documents));
 }
 enum err models_apply(struct db *db, const json_t *body, int create, struct model_row *in,
-			    struct problem *pb)
+		      struct problem *pb)
 {
 	size_t errors = problem_count(pb);
 	json_t *v;
@@ -209,7 +209,7 @@ enum err models_apply(struct db *db, const json_t *body, int create, struct mode
 		in->gtin[0] = '\0';
 	else if (json_is_string(v) && gtin_normalise(json_string_value(v), in->gtin) < 0)
 		problem_invalid(pb, "/gtin",
-			     "must be a GTIN-8, -12, -13 or -14 with a valid check digit");
+				"must be a GTIN-8, -12, -13 or -14 with a valid check digit");
 	return problem_count(pb) > errors ? ERR_INVALID : ERR_OK;
 }
 enum err models_parse(struct db *db, const json_t *body, struct model_row *in, struct problem *pb)

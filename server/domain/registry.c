@@ -135,7 +135,6 @@ int registry_blank(const char *s)
 	return s[strspn(s, " \t\r\n")] == '\0';
 }
 
-
 int registry_take_text(struct problem *pb, const json_t *obj, const char *prefix, const char *key,
 		       char *dst, size_t size, unsigned flags)
 {
@@ -200,7 +199,6 @@ int registry_parse_id(const char *s, int64_t *out)
 	*out = v;
 	return 0;
 }
-
 
 /* ---- dates --------------------------------------------------------------- */
 
@@ -387,5 +385,3 @@ void registry_mask_id_number(const char *in, char *out, size_t size)
 		out[i] = (i < keep_head || i >= n - keep_tail) ? in[i] : '*';
 	out[n] = '\0';
 }
-
-

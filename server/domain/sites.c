@@ -82,8 +82,8 @@ static void take_coordinate(struct problem *pb, const json_t *body, const char *
 
 /* Applies the members present in body over in (all of them for a create),
  * then checks references and the writer's scope. */
-enum err sites_apply(struct db *db, const struct principal *who, const json_t *body,
-			   int create, struct site_row *in, struct problem *pb)
+enum err sites_apply(struct db *db, const struct principal *who, const json_t *body, int create,
+		     struct site_row *in, struct problem *pb)
 {
 	size_t errors = problem_count(pb);
 	int has_lat = in->has_position, has_lon = in->has_position;
@@ -130,7 +130,7 @@ enum err sites_apply(struct db *db, const struct principal *who, const json_t *b
 	take_coordinate(pb, body, "longitude", 180, &has_lon, &in->longitude);
 	if (has_lat != has_lon)
 		problem_invalid(pb, has_lat ? "/longitude" : "/latitude",
-			     "give latitude and longitude together");
+				"give latitude and longitude together");
 	in->has_position = has_lat && has_lon;
 	return problem_count(pb) > errors ? ERR_INVALID : ERR_OK;
 }
@@ -162,4 +162,3 @@ enum err sites_create_locked(struct db *db, const struct audit_actor *actor,
 		*id_out = row.id;
 	return e;
 }
-

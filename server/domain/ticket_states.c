@@ -48,7 +48,7 @@ int ticket_transition_from(const struct ticket_transition *tr, const char *statu
 }
 
 int ticket_transition_caller_may(const struct ticket_transition *tr, const struct ticket_row *t,
-		      const struct principal *who)
+				 const struct principal *who)
 {
 	if ((tr->by & BY_ASSIGNEE) && who->role == ROLE_TECHNICIAN && t->assignee_id &&
 	    t->assignee_id == who->user_id)
@@ -66,8 +66,8 @@ json_t *ticket_flow_allowed(const struct ticket_row *t, const struct principal *
 	json_t *list = json_array();
 
 	for (size_t i = 0; i < TICKET_TRANSITIONS; i++)
-		if (ticket_transition_from(&transitions[i], t->status) && ticket_transition_caller_may(&transitions[i], t, who))
+		if (ticket_transition_from(&transitions[i], t->status) &&
+		    ticket_transition_caller_may(&transitions[i], t, who))
 			json_array_append_new(list, json_string(transitions[i].action));
 	return list;
 }
-

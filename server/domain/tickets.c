@@ -26,8 +26,6 @@
 #define DESCRIPTION_MAX 4000
 #define CODE_INPUT_MAX 512
 
-
-
 int tickets_status_open(const char *status)
 {
 	static const char *const closed[] = { "resolved", "follow_up", "closed", "cancelled",
@@ -329,8 +327,6 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 
 /* ---- intake ------------------------------------------------------------- */
 
-
-
 static int event_add(const struct ticket_event *ev, void *arg)
 {
 	json_t *list = arg, *detail = json_loads(ev->detail, 0, NULL), *item;
@@ -365,7 +361,7 @@ static int part_add(const struct ticket_part *p, void *arg)
 }
 /* The ticket with its history, work record and parts. */
 enum err tickets_full_json_of(struct db *db, const struct ticket_row *t,
-				 const struct principal *who, int reveal, json_t **out)
+			      const struct principal *who, int reveal, json_t **out)
 {
 	struct ticket_work *w = calloc(1, sizeof(*w));
 	json_t *doc = tickets_json(t, who, reveal), *history = json_array(), *parts = json_array();

@@ -24,9 +24,9 @@ struct server {
 	struct config cfg;
 	struct http_limits limits;
 	int port;
-	int tls_ready; /* set by the init_ssl callback once the context is ours */
+	int tls_ready;        /* set by the init_ssl callback once the context is ours */
 	struct db_pool *pool; /* the app's; workers borrow from it */
-	int watchdog;                /* http_deadline_start succeeded */
+	int watchdog;         /* http_deadline_start succeeded */
 };
 
 /* Mozilla "intermediate" without DHE: ECDHE + AEAD only for TLS 1.2;

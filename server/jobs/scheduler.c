@@ -140,6 +140,3 @@ void scheduler_stop(struct scheduler *s)
 }
 
 /* ---- GET /v1/scheduler: when each job last ran, for operators --------- */
-
-
-
