@@ -113,8 +113,11 @@ run: setup
 # Each Check test forks, so a crash or hang fails one test, not the run.
 TEST_ENV := CK_DEFAULT_TIMEOUT=60 FIELDTRACE_TEST_CA=certs/ca.pem \
             FIELDTRACE_TEST_CERT=certs/server.pem FIELDTRACE_TEST_KEY=certs/server.key
-test: setup $(BUILD)/test_fieldtrace check-layers
-	$(TEST_ENV) FIELDTRACE_BIN=$(BUILD)/fieldtrace $(BUILD)/test_fieldtrace
+test: setup $(BUILD)/test_fieldtrace check-layers openapi-lint
+	rm -f $(OPENAPI_LOG)
+	$(TEST_ENV) FIELDTRACE_BIN=$(BUILD)/fieldtrace FIELDTRACE_RESPONSE_LOG=$(CURDIR)/$(OPENAPI_LOG) \
+		$(BUILD)/test_fieldtrace
+	$(MAKE) --no-print-directory openapi-validate
 	$(MAKE) --no-print-directory test-asan
 
 check: test
@@ -265,3 +268,31 @@ slowtest: $(BUILD)/fieldtrace $(BUILD)/slowloris $(BUILD)/slowprobe certs
 # on any finding above LOW (tools/testssl.sh says which are excluded, why).
 testssl: $(BUILD)/fieldtrace certs
 	BIN=$(BUILD)/fieldtrace sh tools/testssl.sh
+
+# --- the API document (README, "The API document") ---------------------------
+# make openapi-lint: docs/openapi.json through Redocly (recommended-strict) and
+# Spectral (spectral:oas), failing on any warning; what stays is explained in
+# tools/openapi/redocly.yaml, .redocly.lint-ignore.yaml and .spectral.yaml.
+# make openapi-validate: every answer the plain test run logged (make test
+# sets FIELDTRACE_RESPONSE_LOG) against the schema documented for its path,
+# method and status (tools/openapi/validate-responses.mjs says the rules).
+# The npm packages come from tools/openapi/package-lock.json (npm ci).
+OPENAPI_DIR := tools/openapi
+OPENAPI_NPM := $(OPENAPI_DIR)/node_modules/.fieldtrace-installed
+OPENAPI_LOG := build/responses.jsonl
+OPENAPI_ENV := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+.PHONY: openapi-lint openapi-validate
+
+$(OPENAPI_NPM): $(OPENAPI_DIR)/package.json $(OPENAPI_DIR)/package-lock.json
+	@command -v node >/dev/null || sh tools/install-deps.sh
+	cd $(OPENAPI_DIR) && npm ci --engine-strict --no-audit --no-fund --loglevel=error
+	@touch $@
+
+openapi-lint: $(OPENAPI_NPM)
+	$(OPENAPI_ENV) $(OPENAPI_DIR)/node_modules/.bin/redocly lint --config $(OPENAPI_DIR)/redocly.yaml \
+		--format=stylish docs/openapi.json
+	$(OPENAPI_DIR)/node_modules/.bin/spectral lint --ruleset $(OPENAPI_DIR)/.spectral.yaml \
+		--fail-severity=warn docs/openapi.json
+
+openapi-validate: $(OPENAPI_NPM)
+	node $(OPENAPI_DIR)/validate-responses.mjs docs/openapi.json $(OPENAPI_LOG)

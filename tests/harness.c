@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <netinet/in.h>
@@ -91,6 +92,7 @@ static const char seed_sql[] =
     " ('C-NJ', '南京服务中心', 'NJ', 32.06, 118.80, 30);";
 
 char harness_metrics_token[128];
+const char *harness_unchecked_reason;
 
 static void start_server(void (*tune)(struct config *))
 {
@@ -122,6 +124,7 @@ void harness_setup(void)
 
 	memset(&H, 0, sizeof(H));
 	harness_metrics_token[0] = '\0';
+	harness_unchecked_reason = NULL;
 	clock_set_offset(0);
 	snprintf(H.dir, sizeof(H.dir), "/tmp/fieldtrace-test-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(H.dir));
@@ -309,6 +312,46 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* With $FIELDTRACE_RESPONSE_LOG set, every answer http_call receives is
+ * appended to that file as one JSON line {method, path, status,
+ * content_type, body, unchecked} for tools/openapi/validate-responses.mjs to
+ * check against docs/openapi.json. body is null when it is not UTF-8 (a
+ * PNG, a ZIP); unchecked is harness_unchecked_reason. One write() on an
+ * O_APPEND descriptor per line, so the lines of tests that call from several
+ * threads, or of successive forked tests, do not interleave. */
+static void log_response(const char *method, const char *path, const struct http_result *r)
+{
+	const char *log_path = getenv("FIELDTRACE_RESPONSE_LOG");
+	char ct[256];
+	json_t *line;
+	char *text;
+	int fd;
+
+	if (!log_path || !*log_path || r->status == 0)
+		return;
+	/* json_stringn answers NULL for bytes that are not UTF-8: "body": null
+	 * (and "path": null for a hostile test's path; the validator says so). */
+	line = json_pack("{s:s, s:o?, s:I, s:s?, s:o?, s:s?}", "method", method, "path",
+			 json_stringn(path, strlen(path)), "status", (json_int_t)r->status,
+			 "content_type",
+			 http_header(r, "Content-Type", ct, sizeof(ct)), "body",
+			 json_stringn(r->body ? r->body : "", r->body_len), "unchecked",
+			 harness_unchecked_reason);
+	ck_assert_msg(line != NULL, "cannot log the answer to %s", method);
+	text = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(line);
+	fd = text ? open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : -1;
+	if (fd >= 0) {
+		size_t len = strlen(text);
+
+		text[len] = '\n'; /* replaces the NUL: written with its length */
+		ck_assert_msg(write(fd, text, len + 1) == (ssize_t)(len + 1),
+			      "cannot append to %s: %s", log_path, strerror(errno));
+		close(fd);
+	}
+	free(text);
+}
+
 long http_call(const char *method, const char *path, const char *token, const char *content_type,
 	       const char *body, size_t body_len, const char *const *extra_headers,
 	       struct http_result *out)
@@ -357,6 +400,7 @@ long http_call(const char *method, const char *path, const char *token, const ch
 	out->headers = buf_detach(&h, NULL);
 	if (out->body_len)
 		out->json = json_loadb(out->body, out->body_len, 0, NULL);
+	log_response(method, path, out);
 	return out->status;
 }
 

@@ -97,6 +97,12 @@ struct http_result {
 	json_t *json;    /* parsed body when it is JSON; owned */
 };
 
+/* Why the answers this test receives are not to be checked against
+ * docs/openapi.json (tools/openapi/validate-responses.mjs), or NULL (the
+ * default, reset by harness_setup). Only for a test that writes rows by SQL
+ * that the API itself would refuse; the validator lists each reason. */
+extern const char *harness_unchecked_reason;
+
 /* Makes one request. body may be NULL; content_type NULL means
  * application/json when there is a body. extra_headers is a NULL-terminated
  * list of "Name: value" or NULL. Returns the status (0 on transport error). */

@@ -989,6 +989,7 @@ START_TEST(trace_keeps_stored_json_with_a_long_number)
 		 " WHERE id = %lld;",
 		 (long long)model, (long long)model);
 	exec_sql(sql);
+	harness_unchecked_reason = "model documents written by SQL without the url the API requires";
 
 	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)id);
 	ck_assert_int_eq(http_get(path, admin, &r), 200);

@@ -11,6 +11,10 @@ libjansson-dev libpng-dev libargon2-dev check libsubunit-dev libcurl4-openssl-de
 dpkg-dev openssl sqlite3 zbar-tools clang libclang-rt-dev valgrind
 libcrack2-dev cracklib-runtime"
 [ -n "${FIELDTRACE_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $FIELDTRACE_EXTRA_PACKAGES"
+# Node.js and npm for make openapi-lint / openapi-validate (tools/openapi/).
+# Only when there is no node at all: a machine whose image brings its own
+# Node.js (with npm inside) must not get Debian's npm, which wants Debian's.
+command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
 
 missing=""
 for p in $PACKAGES; do

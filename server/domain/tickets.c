@@ -80,6 +80,15 @@ static json_t *time_or_null(int64_t t)
 	return json_string(s);
 }
 
+/* created_at and updated_at are NOT NULL columns: always a time, even 0. */
+static json_t *time_json(int64_t t)
+{
+	char s[32];
+
+	clock_format(t, s, sizeof(s));
+	return json_string(s);
+}
+
 static json_t *id_or_null(int64_t id)
 {
 	return id ? json_integer(id) : json_null();
@@ -164,8 +173,8 @@ json_t *tickets_json(const struct ticket_row *t, const struct principal *who, in
 		? json_pack("{s:i, s:s}", "satisfaction", t->satisfaction, "comment", t->feedback)
 		: json_null(),
 	    "allowed_actions", who ? ticket_flow_allowed(t, who) : json_array(), "version",
-	    (json_int_t)t->version, "created_at", time_or_null(t->created_at), "updated_at",
-	    time_or_null(t->updated_at));
+	    (json_int_t)t->version, "created_at", time_json(t->created_at), "updated_at",
+	    time_json(t->updated_at));
 	if (doc)
 		json_object_set_new(doc, "client_id",
 				    t->client_id[0] ? json_string(t->client_id) : json_null());
