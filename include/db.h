@@ -49,6 +49,12 @@ enum err db_err(struct db *db, int rc);
  * read its own pages back, then return to the default. */
 enum err db_cache_bulk(struct db *db, int on);
 
+/* A writer of many short transactions (the CSV import) defers the WAL
+ * checkpoint (on): each commit would otherwise copy the pages it wrote to
+ * the database file, the same index pages again every time. Off: back to
+ * checkpointing every 1000 pages, after a passive checkpoint now. */
+void db_checkpoint_defer(struct db *db, int on);
+
 /* A read snapshot: one deferred transaction around all the reads of a
  * request, so they see one consistent state and take the WAL read lock
  * once instead of once per statement. No-op inside a transaction.
@@ -60,6 +66,13 @@ void db_read_end(struct db *db);
 enum err db_begin(struct db *db);
 enum err db_commit(struct db *db);
 void db_rollback(struct db *db);
+
+/* For a writer that commits a long job in short transactions (the CSV
+ * import): call between two of them, with no transaction open. Pauses at
+ * least 5 ms (a waiter in another process, polling every 4 ms, gets in),
+ * and longer while connections of this process are still waiting for a
+ * lock, so each of them writes before the next slice; at most max_ms. */
+void db_yield_writers(int max_ms);
 
 /* Stepping helpers, so every store reads alike:
  * db_exec_stmt: runs a statement that returns no rows, then resets it.
