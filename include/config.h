@@ -16,6 +16,7 @@ struct config {
 	int db_connections;        /* SQLite connections the workers share */
 	int scheduler_interval_ms; /* background jobs; 0 = off */
 	int trace_snapshots;       /* QR scans read kept traces (assets.h) */
+	int import_slice_rows;     /* CSV import rows per write transaction (import.h) */
 	int idle_timeout_ms;       /* keep-alive idle timeout */
 	int request_timeout_ms;    /* per-read timeout of civetweb */
 	int body_deadline_ms;      /* total time allowed to receive a body */

@@ -307,15 +307,27 @@ enum err db_cache_bulk(struct db *db, int on)
 	return db_exec_static(db, on ? sql_cache_bulk : sql_cache_default);
 }
 
-void db_checkpoint_defer(struct db *db, int on)
+static const char sql_sync_full[] = "PRAGMA synchronous=FULL";
+static const char sql_sync_normal[] = "PRAGMA synchronous=NORMAL";
+
+#define WAL_CHECKPOINT_PAGES 1000       /* SQLite's default: every 4 MiB of WAL */
+#define WAL_CHECKPOINT_PAGES_BULK 16384 /* 64 MiB */
+
+enum err db_bulk_begin(struct db *db)
 {
-	if (on) {
-		sqlite3_wal_autocheckpoint(db->conn, 0);
-		return;
-	}
-	sqlite3_wal_autocheckpoint(db->conn, 1000); /* SQLite's default */
-	/* PASSIVE: takes no write lock; pages a reader still needs stay. */
-	sqlite3_wal_checkpoint_v2(db->conn, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	db_read_end(db); /* the level cannot change inside a transaction */
+	sqlite3_wal_autocheckpoint(db->conn, WAL_CHECKPOINT_PAGES_BULK);
+	return db_exec_static(db, sql_sync_normal);
+}
+
+enum err db_bulk_end(struct db *db)
+{
+	enum err e;
+
+	db_rollback(db);
+	e = db_exec_static(db, sql_sync_full);
+	sqlite3_wal_autocheckpoint(db->conn, WAL_CHECKPOINT_PAGES);
+	return e;
 }
 
 static const char sql_begin_read[] = "BEGIN";

@@ -14,6 +14,7 @@
 #include "assets.h"
 #include "db.h"
 #include "http_internal.h"
+#include "import.h"
 #include "log.h"
 #include "metrics.h"
 #include "objects.h"
@@ -270,6 +271,7 @@ enum err server_start(const struct config *cfg, struct server **out)
 	metrics_db_connections(db_pool_size(srv->pool));
 	snprintf(public_url, sizeof(public_url), "%s", cfg->public_url);
 	assets_snapshots_use(cfg->trace_snapshots);
+	import_slice_rows_use(cfg->import_slice_rows);
 	srv->limits.body_deadline_ms = cfg->body_deadline_ms;
 	srv->limits.access_log = cfg->access_log;
 	srv->limits.request_timeout_ms = cfg->request_timeout_ms;
