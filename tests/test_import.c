@@ -985,6 +985,42 @@ START_TEST(cli_imports_a_good_file)
 }
 END_TEST
 
+/* The command writes in slices too: 25 rows in slices of 10 are three
+ * write transactions and the one that publishes; a slice size out of
+ * range is a usage error. */
+START_TEST(cli_imports_in_slices)
+{
+	char path[400], out_path[400], cmd[2048];
+	struct buf file;
+	char *out;
+
+	seed_registry();
+	snprintf(path, sizeof(path), "%s/big.csv", H.dir);
+	snprintf(out_path, sizeof(out_path), "%s/stdout.txt", H.dir);
+	big_file(&file, 25);
+	write_file(path, file.data, file.len);
+	buf_cleanup(&file);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --slice-rows 9 >/dev/null 2>&1",
+		 harness_bin(), H.db_path, path);
+	ck_assert_int_eq(harness_run(cmd), 2);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --slice-rows ten >/dev/null 2>&1",
+		 harness_bin(), H.db_path, path);
+	ck_assert_int_eq(harness_run(cmd), 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets"), 0);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --slice-rows 10 >%s 2>&1",
+		 harness_bin(), H.db_path, path, out_path);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	out = slurp(out_path);
+	ck_assert_msg(strstr(out, "imported 25 assets in ") && strstr(out, "(4 write transactions"),
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets"), 25);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM labels"), 25);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM imports_pending"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(DISTINCT import_id) FROM assets"), 1);
+}
+END_TEST
+
 Suite *import_suite(void)
 {
 	Suite *s = suite_create("import");
@@ -1021,6 +1057,7 @@ Suite *import_suite(void)
 	tcase_set_timeout(cli, 120);
 	tcase_add_test(cli, cli_validates_and_reports_exit_codes);
 	tcase_add_test(cli, cli_imports_a_good_file);
+	tcase_add_test(cli, cli_imports_in_slices);
 	suite_add_tcase(s, cli);
 	return s;
 }
