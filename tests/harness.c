@@ -91,6 +91,7 @@ static const char seed_sql[] =
     " ('C-NJ', '南京服务中心', 'NJ', 32.06, 118.80, 30);";
 
 char harness_metrics_token[128];
+long harness_http_timeout_s = 20;
 
 static void start_server(void (*tune)(struct config *))
 {
@@ -122,6 +123,7 @@ void harness_setup(void)
 
 	memset(&H, 0, sizeof(H));
 	harness_metrics_token[0] = '\0';
+	harness_http_timeout_s = 20;
 	clock_set_offset(0);
 	snprintf(H.dir, sizeof(H.dir), "/tmp/fieldtrace-test-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(H.dir));
@@ -332,7 +334,7 @@ long http_call(const char *method, const char *path, const char *token, const ch
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, harness_http_timeout_s);
 	if (token) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
 		hdrs = curl_slist_append(hdrs, line);

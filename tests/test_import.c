@@ -602,6 +602,9 @@ END_TEST
 #define BIG_ROWS 40000
 #define BIG_SLICE_ROWS 500
 
+/* The import's request lasts a while under the sanitizers. */
+#define BIG_HTTP_TIMEOUT_S 240
+
 static void tune_big_import(struct config *cfg)
 {
 	cfg->import_slice_rows = BIG_SLICE_ROWS;
@@ -746,6 +749,7 @@ START_TEST(big_import_leaves_logins_and_tickets_answering)
 	char *admin;
 
 	harness_restart_with(tune_big_import);
+	harness_http_timeout_s = BIG_HTTP_TIMEOUT_S;
 	seed_registry();
 	admin = harness_user_token("root", "admin", NULL, NULL);
 	logins.ticket_id = moves.ticket_id = seed_ticket(admin);
@@ -808,6 +812,7 @@ START_TEST(failing_big_import_is_invisible_and_leaves_nothing)
 	json_t *doc;
 
 	harness_restart_with(tune_big_import);
+	harness_http_timeout_s = BIG_HTTP_TIMEOUT_S;
 	seed_registry();
 	admin = harness_user_token("root", "admin", NULL, NULL);
 	big_file(&file, BIG_ROWS);
