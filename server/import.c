@@ -37,8 +37,8 @@
  *
  * Every row is checked and every problem is listed as {line, column,
  * detail} (the first IMPORT_ERRORS_MAX, with the total); if any row is bad
- * nothing is written (422). Otherwise one transaction stores every asset
- * as POST /v1/assets would (the registry's store calls, customer and
+ * nothing is written (422). Otherwise every asset is stored as
+ * POST /v1/assets would (the registry's store calls, customer and
  * region copied from the site, components, timeline events for
  * production, installation, commissioning and acceptance, the first QR
  * label) and one "asset.import" audit entry for the whole file instead of
@@ -47,9 +47,13 @@
  * Speed: the file is read twice (validate, then write), each a single
  * scan; models, sites and owners resolve through per-run caches, so the
  * database sees one serial look-up per row while validating and reused
- * prepared inserts while writing. Validation runs before the write
- * transaction, so the write lock is held for the second pass only; a
- * serial registered in between fails that pass (409). */
+ * prepared inserts while writing. Validation takes no write lock. The
+ * write pass runs in slices of slice_rows rows, each its own transaction
+ * (other writers wait for one slice at most, not for the file), while the
+ * units stay pending and invisible (migrations/0017); a last transaction
+ * adds the audit entry and publishes them all. A serial registered in
+ * between, or a model, site or owner changed, fails the pass (409), and
+ * what the earlier slices wrote is deleted. */
 #include <ctype.h>
 #include <errno.h>
 #include <malloc.h>

@@ -14,12 +14,12 @@ struct db;
 struct server;
 
 struct harness {
-	char dir[256]; /* temporary directory, removed at teardown */
+	char dir[256];      /* temporary directory, removed at teardown */
 	char db_path[320];
-	char base[64]; /* "https://127.0.0.1:PORT" */
+	char base[64];      /* "https://127.0.0.1:PORT" */
 	int port;
 	struct server *srv;
-	struct db *db; /* the test's own connection, for assertions */
+	struct db *db;      /* the test's own connection, for assertions */
 };
 extern struct harness H;
 
@@ -91,10 +91,10 @@ int has_string(const json_t *list, const char *s);
 
 struct http_result {
 	long status;
-	char *body; /* NUL-terminated; owned */
+	char *body;      /* NUL-terminated; owned */
 	size_t body_len;
-	char *headers; /* raw header block; owned */
-	json_t *json;  /* parsed body when it is JSON; owned */
+	char *headers;   /* raw header block; owned */
+	json_t *json;    /* parsed body when it is JSON; owned */
 };
 
 /* Seconds a request may take (20); a test with long requests raises it
@@ -104,9 +104,9 @@ extern long harness_http_timeout_s;
 /* Makes one request. body may be NULL; content_type NULL means
  * application/json when there is a body. extra_headers is a NULL-terminated
  * list of "Name: value" or NULL. Returns the status (0 on transport error). */
-long http_call(const char *method, const char *path, const char *token, const char *content_type,
-	       const char *body, size_t body_len, const char *const *extra_headers,
-	       struct http_result *out);
+long http_call(const char *method, const char *path, const char *token,
+	       const char *content_type, const char *body, size_t body_len,
+	       const char *const *extra_headers, struct http_result *out);
 /* JSON convenience: body_json may be NULL. */
 long http_json(const char *method, const char *path, const char *token, const char *body_json,
 	       struct http_result *out);
@@ -144,8 +144,8 @@ void http_result_free(struct http_result *r);
  * until the server closes or read_timeout_ms passes. Returns bytes read
  * into resp (NUL-terminated), -1 when the connection failed before any
  * answer. *closed tells whether the server closed the connection. */
-long harness_raw(const char *request, size_t len, size_t chunk, int pause_ms, int read_timeout_ms,
-		 char *resp, size_t resp_size, int *closed);
+long harness_raw(const char *request, size_t len, size_t chunk, int pause_ms,
+		 int read_timeout_ms, char *resp, size_t resp_size, int *closed);
 
 /* Asserts the answer is problem+json with this status and, when
  * pointer is not NULL, an errors entry naming it. */
