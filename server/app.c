@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "api/import.h"
 #include "api/metrics.h"
 #include "db/db.h"
 #include "domain/assets.h"
@@ -48,6 +49,7 @@ static void configure(const struct config *cfg)
 
 	qr_public_url_set(cfg->public_url);
 	assets_snapshots_use(cfg->trace_snapshots);
+	import_slice_rows_use(cfg->import_slice_rows);
 	rl.per_window[RL_LOGIN] = cfg->rate_login;
 	rl.per_window[RL_SEARCH] = cfg->rate_search;
 	rl.per_window[RL_IMPORT] = cfg->rate_import;

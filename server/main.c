@@ -22,7 +22,7 @@ static void usage(FILE *out)
 	      "                   [--tls-cert PEM] [--tls-key PEM] [--public-url URL] [--demo]\n"
 	      "  fieldtrace migrate --db PATH [--demo]\n"
 	      "  fieldtrace backup --db PATH OUT\n"
-	      "  fieldtrace import assets --db PATH FILE.csv [--dry-run]\n"
+	      "  fieldtrace import assets --db PATH FILE.csv [--dry-run] [--slice-rows N]\n"
 	      "  fieldtrace labels --db PATH --batch B --out FILE.svg|FILE.pdf [--ec Q|H]\n"
 	      "                    [--public-url URL]\n"
 	      "  fieldtrace report --db PATH --month YYYY-MM [--out FILE.md]\n"

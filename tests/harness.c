@@ -93,6 +93,7 @@ static const char seed_sql[] =
 
 char harness_metrics_token[128];
 const char *harness_unchecked_reason;
+long harness_http_timeout_s = 20;
 
 static void start_server(void (*tune)(struct config *))
 {
@@ -125,6 +126,7 @@ void harness_setup(void)
 	memset(&H, 0, sizeof(H));
 	harness_metrics_token[0] = '\0';
 	harness_unchecked_reason = NULL;
+	harness_http_timeout_s = 20;
 	clock_set_offset(0);
 	snprintf(H.dir, sizeof(H.dir), "/tmp/fieldtrace-test-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(H.dir));
@@ -375,7 +377,7 @@ long http_call(const char *method, const char *path, const char *token, const ch
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, harness_http_timeout_s);
 	if (token) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
 		hdrs = curl_slist_append(hdrs, line);

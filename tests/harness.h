@@ -103,6 +103,10 @@ struct http_result {
  * that the API itself would refuse; the validator lists each reason. */
 extern const char *harness_unchecked_reason;
 
+/* Seconds a request may take (20); a test with long requests raises it
+ * before it starts threads, and setup puts it back. */
+extern long harness_http_timeout_s;
+
 /* Makes one request. body may be NULL; content_type NULL means
  * application/json when there is a body. extra_headers is a NULL-terminated
  * list of "Name: value" or NULL. Returns the status (0 on transport error). */

@@ -3,12 +3,16 @@
  * stored whole (assets, components, timeline, labels, one audit entry),
  * a file with bad rows lists every problem by line and column and stores
  * nothing, headers, dry runs, roles, scope and the command's exit codes. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "lib/csv.h"
 #include "db/db.h"
 #include "harness.h"
@@ -590,6 +594,303 @@ START_TEST(only_registry_writers_import_and_within_scope)
 }
 END_TEST
 
+/* --- big imports and everyone else --- */
+
+/* Rows of the big files: with the whole write pass in one transaction
+ * (before migration 0018) this held the write lock for several seconds,
+ * past the 5 s busy timeout on the test machine. */
+#define BIG_ROWS 40000
+#define BIG_SLICE_ROWS 500
+
+/* The import's request lasts a while under the sanitizers. */
+#define BIG_HTTP_TIMEOUT_S 240
+
+static void tune_big_import(struct config *cfg)
+{
+	cfg->import_slice_rows = BIG_SLICE_ROWS;
+	cfg->rate_login = 0; /* this test logs in as often as it can */
+}
+
+/* A file of rows like the benchmark's: installed, commissioned, accepted,
+ * a warranty, an owner, two components; serials BIG-0000000... */
+static void big_file(struct buf *b, int rows)
+{
+	buf_init(b, 0);
+	buf_puts(b, HEADER "\n");
+	for (int i = 0; i < rows; i++)
+		buf_printf(b,
+			   "BIG-%07d,UPS-3K,,苏州工厂,L1,B1,2024-01-10,S-SZ-1,2024-02-01,"
+			   "2024-02-02,2024-02-03,24,,sales.li,BAT|S%d|天能|L1;FAN|F%d||\n",
+			   i, i, i);
+}
+
+struct big_post {
+	const struct buf *file;
+	const char *token;
+	long status;
+	char body[512];
+	atomic_int done;
+};
+
+static void *big_post_run(void *arg)
+{
+	struct big_post *p = arg;
+	struct http_result r;
+
+	p->status = post_csv("", p->token, p->file->data, p->file->len, &r);
+	snprintf(p->body, sizeof(p->body), "%s", r.body ? r.body : "");
+	http_result_free(&r);
+	atomic_store(&p->done, 1);
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* What the other clients saw while the import ran. */
+struct others {
+	const struct big_post *import;
+	const char *token;
+	int64_t ticket_id;
+	int answered; /* while the import was still running */
+	int not_2xx;
+	int unavailable; /* 503 */
+	long last_bad;   /* the last status that was not 2xx */
+	double slowest_s;
+};
+
+static void others_count(struct others *o, long status, double started)
+{
+	double took = now_s() - started;
+
+	if (took > o->slowest_s)
+		o->slowest_s = took;
+	if (status < 200 || status > 299) {
+		o->not_2xx++;
+		o->last_bad = status;
+	}
+	if (status == 503)
+		o->unavailable++;
+	if (!atomic_load(&o->import->done))
+		o->answered++;
+}
+
+static void *logins_run(void *arg)
+{
+	struct others *o = arg;
+
+	while (!atomic_load(&o->import->done)) {
+		struct http_result r;
+		double t0 = now_s();
+
+		others_count(o, http_login("root", TEST_PASSWORD, &r), t0);
+		http_result_free(&r);
+	}
+	return NULL;
+}
+
+/* Moves the ticket to waiting_customer and back until the import ends. */
+static void transitions_run(struct others *o)
+{
+	static const char *const actions[] = { "wait", "resume" };
+	char path[64];
+
+	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)o->ticket_id);
+	for (int i = 0; !atomic_load(&o->import->done); i++) {
+		struct http_result r;
+		double t0 = now_s();
+
+		others_count(o,
+			     http_send_body("POST", path, o->token,
+					    json_pack("{s:s, s:s}", "action", actions[i % 2],
+						      "note", "客户不在 customer away"),
+					    &r),
+			     t0);
+		http_result_free(&r);
+	}
+}
+
+/* A routed ticket on a unit registered before the import. */
+static int64_t seed_ticket(const char *admin)
+{
+	json_t *doc;
+	int64_t id;
+
+	exec_sql(
+	    "INSERT INTO centre_regions(centre_code, region_code) VALUES ('C-SZ', 'SZ');"
+	    "INSERT INTO centre_product_lines(centre_code, product_line) VALUES ('C-SZ', 'UPS');"
+	    "INSERT INTO assets(serial, model_id, site_id, customer_id, region_path,"
+	    " created_at, updated_at) VALUES ('T-1', 1, 1, 1, '/CN/GD/SZ/', 0, 0);");
+	doc = http_expect_json(
+	    "POST", "/v1/tickets", admin,
+	    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:{s:s, s:s}}", "channel", "hotline",
+		      "category", "repair", "title", "UPS 报警 alarm", "asset_id",
+		      (json_int_t)count_rows("SELECT id FROM assets WHERE serial = 'T-1'"),
+		      "impact", "site", "urgency", "high", "contact", "name", "李娜", "phone",
+		      "13800138000"),
+	    201);
+	ck_assert_str_eq(jstr(doc, "status"), "routed");
+	id = jint(doc, "id");
+	json_decref(doc);
+	return id;
+}
+
+START_TEST(big_import_leaves_logins_and_tickets_answering)
+{
+	struct buf file;
+	struct big_post post = { 0 };
+	struct others logins = { 0 }, moves = { 0 };
+	pthread_t importer, login_thread;
+	char *admin;
+
+	harness_restart_with(tune_big_import);
+	harness_http_timeout_s = BIG_HTTP_TIMEOUT_S;
+	seed_registry();
+	admin = harness_user_token("root", "admin", NULL, NULL);
+	logins.ticket_id = moves.ticket_id = seed_ticket(admin);
+	big_file(&file, BIG_ROWS);
+	post.file = &file;
+	post.token = admin;
+	logins.import = moves.import = &post;
+	logins.token = moves.token = admin;
+
+	ck_assert_int_eq(pthread_create(&importer, NULL, big_post_run, &post), 0);
+	ck_assert_int_eq(pthread_create(&login_thread, NULL, logins_run, &logins), 0);
+	transitions_run(&moves);
+	pthread_join(importer, NULL);
+	pthread_join(login_thread, NULL);
+
+	ck_assert_msg(post.status == 201, "import: %ld %s", post.status, post.body);
+	/* Everyone else was answered, and not only after the import. */
+	ck_assert_msg(logins.not_2xx == 0 && logins.unavailable == 0,
+		      "logins: %d not 2xx (%d 503), last %ld", logins.not_2xx, logins.unavailable,
+		      logins.last_bad);
+	ck_assert_msg(moves.not_2xx == 0 && moves.unavailable == 0,
+		      "transitions: %d not 2xx (%d 503), last %ld", moves.not_2xx,
+		      moves.unavailable, moves.last_bad);
+	ck_assert_msg(logins.answered >= 3 && moves.answered >= 3,
+		      "answered during the import: %d logins, %d transitions", logins.answered,
+		      moves.answered);
+	ck_assert_msg(logins.slowest_s < 4.0 && moves.slowest_s < 4.0,
+		      "slowest: login %.2f s, transition %.2f s", logins.slowest_s,
+		      moves.slowest_s);
+	/* Complete: every unit with its label, one audit entry, published. */
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE serial LIKE 'BIG-%'"),
+			 BIG_ROWS);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM labels l JOIN assets a"
+				    " ON a.id = l.asset_id WHERE a.serial LIKE 'BIG-%'"),
+			 BIG_ROWS);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM asset_components"), 2 * BIG_ROWS);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'asset.import'"),
+			 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM imports_pending"), 0);
+	{
+		json_t *doc = http_get_json("/v1/assets?serial=BIG-0039999", admin, 200);
+
+		ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
+		json_decref(doc);
+	}
+	buf_cleanup(&file);
+	free(admin);
+}
+END_TEST
+
+/* A big import that fails in its write pass, after slices were written:
+ * until then nobody sees its units, and afterwards nothing is left. */
+START_TEST(failing_big_import_is_invisible_and_leaves_nothing)
+{
+	struct buf file;
+	struct big_post post = { 0 };
+	pthread_t importer;
+	int64_t before, pending_id;
+	char *admin, path[64];
+	json_t *doc;
+
+	harness_restart_with(tune_big_import);
+	harness_http_timeout_s = BIG_HTTP_TIMEOUT_S;
+	seed_registry();
+	admin = harness_user_token("root", "admin", NULL, NULL);
+	big_file(&file, BIG_ROWS);
+	post.file = &file;
+	post.token = admin;
+	before = stored_rows();
+
+	ck_assert_int_eq(pthread_create(&importer, NULL, big_post_run, &post), 0);
+	/* Wait for the first slices (the check before them is quick). */
+	for (int i = 0; i < 6000 && count_rows("SELECT count(*) FROM assets WHERE import_id IS NOT"
+					       " NULL") < BIG_SLICE_ROWS;
+	     i++)
+		usleep(10000);
+	pending_id = count_rows("SELECT min(id) FROM assets WHERE import_id IS NOT NULL");
+	ck_assert_int_gt(pending_id, 0);
+	ck_assert(!atomic_load(&post.done));
+	/* Written but not published: not listed, not found, not in scans. */
+	doc = http_get_json("/v1/assets?serial=BIG-0000000", admin, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 0);
+	json_decref(doc);
+	snprintf(path, sizeof(path), "/v1/assets/%lld", (long long)pending_id);
+	http_expect("GET", path, admin, NULL, 404);
+	/* Meanwhile someone registers the file's last serial: the import's
+	 * write pass meets it and fails. */
+	doc = http_expect_json("POST", "/v1/assets", admin,
+			       json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "serial",
+					 "BIG-0039999", "model", "UPS-3K", "production", "plant",
+					 "P", "line", "L", "batch", "B", "date", "2024-01-10"),
+			       201);
+	json_decref(doc);
+	pthread_join(importer, NULL);
+	ck_assert_msg(post.status == 409, "import: %ld %s", post.status, post.body);
+	ck_assert_msg(strstr(post.body, "BIG-0039999"), "%s", post.body);
+
+	/* Nothing of the import is left: only the unit registered meanwhile. */
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE serial LIKE 'BIG-%'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE import_id IS NOT NULL"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM asset_components"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM asset_events e JOIN assets a"
+				    " ON a.id = e.asset_id WHERE a.serial != 'BIG-0039999'"),
+			 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM labels"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'asset.import'"),
+			 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM imports_pending"), 0);
+	ck_assert_int_gt(stored_rows(), before);
+	buf_cleanup(&file);
+	free(admin);
+}
+END_TEST
+
+/* An import whose process died mid-way (its heartbeat stopped) is swept by
+ * the next one: its units go, and their serials are free again. */
+START_TEST(an_abandoned_import_is_swept_by_the_next)
+{
+	char *admin;
+	struct http_result r;
+
+	seed_registry();
+	admin = harness_user_token("root", "admin", NULL, NULL);
+	exec_sql("INSERT INTO imports_pending(id, sha256, started_at, heartbeat_at)"
+		 " VALUES (7, 'x', 0, 0);"
+		 "INSERT INTO assets(serial, model_id, created_at, updated_at, import_id)"
+		 " VALUES ('SN-0001', 1, 0, 0, 7);"
+		 "INSERT INTO labels(asset_id, generation, key_id, issued_at)"
+		 " SELECT id, 1, (SELECT max(key_id) FROM qr_keys), 0 FROM assets"
+		 " WHERE serial = 'SN-0001';");
+	post_csv("", admin, good_csv, sizeof(good_csv) - 1, &r);
+	ck_assert_msg(r.status == 201, "status %ld: %s", r.status, r.body);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets"), 3);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE import_id = 7"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM labels"), 3);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM imports_pending"), 0);
+	free(admin);
+}
+END_TEST
+
 /* --- the command line --- */
 
 static void write_file(const char *path, const char *data, size_t len)
@@ -689,12 +990,49 @@ START_TEST(cli_imports_a_good_file)
 }
 END_TEST
 
+/* The command writes in slices too: 25 rows in slices of 10 are three
+ * write transactions and the one that publishes; a slice size out of
+ * range is a usage error. */
+START_TEST(cli_imports_in_slices)
+{
+	char path[400], out_path[400], cmd[2048];
+	struct buf file;
+	char *out;
+
+	seed_registry();
+	snprintf(path, sizeof(path), "%s/big.csv", H.dir);
+	snprintf(out_path, sizeof(out_path), "%s/stdout.txt", H.dir);
+	big_file(&file, 25);
+	write_file(path, file.data, file.len);
+	buf_cleanup(&file);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --slice-rows 9 >/dev/null 2>&1",
+		 harness_bin(), H.db_path, path);
+	ck_assert_int_eq(harness_run(cmd), 2);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --slice-rows ten >/dev/null 2>&1",
+		 harness_bin(), H.db_path, path);
+	ck_assert_int_eq(harness_run(cmd), 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets"), 0);
+	snprintf(cmd, sizeof(cmd), "%s import assets --db %s %s --slice-rows 10 >%s 2>&1",
+		 harness_bin(), H.db_path, path, out_path);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	out = slurp(out_path);
+	ck_assert_msg(strstr(out, "imported 25 assets in ") && strstr(out, "(4 write transactions"),
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets"), 25);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM labels"), 25);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM imports_pending"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(DISTINCT import_id) FROM assets"), 1);
+}
+END_TEST
+
 Suite *import_suite(void)
 {
 	Suite *s = suite_create("import");
 	TCase *csv = tcase_create("csv");
 	TCase *http = tcase_create("http");
 	TCase *cli = tcase_create("cli");
+	TCase *big = tcase_create("big");
 
 	tcase_add_test(csv, csv_quotes_escapes_and_line_breaks);
 	tcase_add_test(csv, csv_bom_trailing_comma_and_no_final_newline);
@@ -713,10 +1051,18 @@ Suite *import_suite(void)
 	tcase_add_test(http, only_registry_writers_import_and_within_scope);
 	suite_add_tcase(s, http);
 
+	tcase_add_checked_fixture(big, harness_setup, harness_teardown);
+	tcase_set_timeout(big, 300);
+	tcase_add_test(big, big_import_leaves_logins_and_tickets_answering);
+	tcase_add_test(big, failing_big_import_is_invisible_and_leaves_nothing);
+	tcase_add_test(big, an_abandoned_import_is_swept_by_the_next);
+	suite_add_tcase(s, big);
+
 	tcase_add_checked_fixture(cli, harness_setup, harness_teardown);
 	tcase_set_timeout(cli, 120);
 	tcase_add_test(cli, cli_validates_and_reports_exit_codes);
 	tcase_add_test(cli, cli_imports_a_good_file);
+	tcase_add_test(cli, cli_imports_in_slices);
 	suite_add_tcase(s, cli);
 	return s;
 }

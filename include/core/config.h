@@ -4,6 +4,10 @@
 
 #include <stdio.h>
 
+/* CSV import rows per write transaction: other writers wait at most one
+ * of these (server/api/import.c). */
+#define IMPORT_SLICE_ROWS_DEFAULT 1000
+
 struct config {
 	char listen[64]; /* "127.0.0.1:8443"; port 0 picks a free port */
 	char db_path[512];
@@ -16,6 +20,7 @@ struct config {
 	int db_connections;        /* SQLite connections the workers share */
 	int scheduler_interval_ms; /* background jobs; 0 = off */
 	int trace_snapshots;       /* QR scans read kept traces (assets.h) */
+	int import_slice_rows;     /* CSV import rows per write transaction (import.h) */
 	int idle_timeout_ms;       /* keep-alive idle timeout */
 	int request_timeout_ms;    /* per-read timeout of civetweb */
 	int body_deadline_ms;      /* total time allowed to receive a body */

@@ -33,6 +33,13 @@ struct db;
 #define ASSET_TESTS_SIZE 16385 /* factory tests as JSON text */
 #define ASSET_SUPPLIER_SIZE 129
 
+/* SQL: the unit aliased A is published, not one of a CSV import still
+ * being written in slices (migrations/0017_import_slices.sql). Every
+ * statement that finds units (by id, serial, listing, scope, due dates)
+ * adds it; writes reach a unit only through such a read. */
+#define ASSET_PUBLISHED(A)                                                                         \
+	" NOT EXISTS (SELECT 1 FROM imports_pending ip WHERE ip.id = " A ".import_id)"
+
 struct asset_row {
 	int64_t id;
 	char serial[ASSET_SERIAL_SIZE];
@@ -133,6 +140,10 @@ enum err assets_store_in_scope(struct db *db, int64_t id, const struct scope *sc
 /* Inserts a (its id, version, model_code / model_name ignored; version 1).
  * ERR_CONFLICT when the serial is taken. */
 enum err assets_store_insert(struct db *db, const struct asset_row *a, int64_t *id_out);
+/* The same for a unit of the pending CSV import import_id: no read finds it
+ * until that import is published (migrations/0017_import_slices.sql). */
+enum err assets_store_insert_pending(struct db *db, const struct asset_row *a, int64_t import_id,
+				     int64_t *id_out);
 /* Writes every fact of a but serial and model onto a->id, with version + 1
  * and updated_at, where the stored version is still a->version;
  * ERR_CONFLICT when it is not (changed meanwhile, or gone). */

@@ -49,6 +49,16 @@ enum err db_err(struct db *db, int rc);
  * read its own pages back, then return to the default. */
 enum err db_cache_bulk(struct db *db, int on);
 
+/* For a writer of many short transactions that are worth nothing until
+ * its last one (the CSV import's pending slices), between them: commits do
+ * not wait for fsync (synchronous=NORMAL), and the WAL is checkpointed
+ * every 64 MiB instead of every 4 MiB (each checkpoint copies the index
+ * pages every slice rewrote). db_bulk_end rolls back anything open and
+ * puts both back; the writer's last transaction comes after it, and its
+ * commit's fsync of the WAL makes the earlier slices durable too. */
+enum err db_bulk_begin(struct db *db);
+enum err db_bulk_end(struct db *db);
+
 /* A read snapshot: one deferred transaction around all the reads of a
  * request, so they see one consistent state and take the WAL read lock
  * once instead of once per statement. No-op inside a transaction.
@@ -60,6 +70,13 @@ void db_read_end(struct db *db);
 enum err db_begin(struct db *db);
 enum err db_commit(struct db *db);
 void db_rollback(struct db *db);
+
+/* For a writer that commits a long job in short transactions (the CSV
+ * import): call between two of them, with no transaction open. Pauses at
+ * least 5 ms (a waiter in another process, polling every 4 ms, gets in),
+ * and longer while connections of this process are still waiting for a
+ * lock, so each of them writes before the next slice; at most max_ms. */
+void db_yield_writers(int max_ms);
 
 /* Stepping helpers, so every store reads alike:
  * db_exec_stmt: runs a statement that returns no rows, then resets it.

@@ -31,4 +31,17 @@ enum err import_store_site(struct db *db, const char *code, const struct scope *
 /* *taken = 1 when an asset already has this serial. */
 enum err import_store_serial_taken(struct db *db, const char *serial, int *taken);
 
+/* A CSV import writes in slices while pending (migrations/0017): its units
+ * carry its id and no read finds them until the row is removed. */
+enum err import_store_pending_add(struct db *db, const char *sha256, int64_t now, int64_t *id);
+/* ERR_NOT_FOUND when the row is gone (swept as stale). */
+enum err import_store_pending_heartbeat(struct db *db, int64_t id, int64_t now);
+/* Publishes the import's units (or forgets a discarded import). */
+enum err import_store_pending_remove(struct db *db, int64_t id);
+/* A pending import whose heartbeat is older than before: ERR_NOT_FOUND if none. */
+enum err import_store_pending_stale(struct db *db, int64_t before, int64_t *id);
+/* Deletes up to limit units of pending import id with their labels,
+ * components and timeline; *deleted = how many (0: none left). */
+enum err import_store_discard(struct db *db, int64_t id, int64_t limit, int64_t *deleted);
+
 #endif

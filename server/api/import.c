@@ -1,5 +1,5 @@
 /* Bulk import of assets from CSV: POST /v1/imports/assets and
- * `fieldtrace import assets --db PATH FILE.csv [--dry-run]`.
+ * `fieldtrace import assets --db PATH FILE.csv [--dry-run] [--slice-rows N]`.
  *
  * Format: RFC 4180 CSV in UTF-8 (a byte order mark is skipped; quoted
  * fields may hold commas, "" and line breaks; empty lines are skipped; see
@@ -37,8 +37,8 @@
  *
  * Every row is checked and every problem is listed as {line, column,
  * detail} (the first IMPORT_ERRORS_MAX, with the total); if any row is bad
- * nothing is written (422). Otherwise one transaction stores every asset
- * as POST /v1/assets would (the registry's store calls, customer and
+ * nothing is written (422). Otherwise every asset is stored as
+ * POST /v1/assets would (the registry's store calls, customer and
  * region copied from the site, components, timeline events for
  * production, installation, commissioning and acceptance, the first QR
  * label) and one "asset.import" audit entry for the whole file instead of
@@ -47,9 +47,13 @@
  * Speed: the file is read twice (validate, then write), each a single
  * scan; models, sites and owners resolve through per-run caches, so the
  * database sees one serial look-up per row while validating and reused
- * prepared inserts while writing. Validation runs before the write
- * transaction, so the write lock is held for the second pass only; a
- * serial registered in between fails that pass (409). */
+ * prepared inserts while writing. Validation takes no write lock. The
+ * write pass runs in slices of slice_rows rows, each its own transaction
+ * (other writers wait for one slice at most, not for the file), while the
+ * units stay pending and invisible (migrations/0018_import_slices.sql); a last transaction
+ * adds the audit entry and publishes them all. A serial registered in
+ * between, or a model, site or owner changed, fails the pass (409), and
+ * what the earlier slices wrote is deleted. */
 #include <ctype.h>
 #include <errno.h>
 #include <malloc.h>
@@ -75,12 +79,17 @@
 #include "domain/registry.h"
 #include "db/registry_store.h"
 #include "api/routes.h"
+#include "api/import.h"
+#include "core/config.h"
+#include "core/log.h"
 
 #define IMPORT_ERRORS_MAX 1000  /* errors listed; the total is always given */
 #define IMPORT_ROWS_MAX 1000000 /* data rows in one file */
 #define IMPORT_BODY_MAX (64u * 1024u * 1024u)
 #define IMPORT_FILE_MAX (1024u * 1024u * 1024u) /* the command line's cap */
 #define WARRANTY_MONTHS_MAX 600
+#define IMPORT_STALE_S 60       /* a pending import silent this long died: sweep it */
+#define IMPORT_YIELD_MAX_MS 250 /* between slices, for writers waiting for the lock */
 #define CODE_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
 enum col {
@@ -230,7 +239,17 @@ struct import_opts {
 	const struct principal *who;     /* scope of the sites; NULL = the system */
 	int dry_run;
 	int large_cache; /* a 256 MiB page cache while writing (the command line's) */
+	int slice_rows;  /* rows per write transaction */
 };
+
+/* Rows per write transaction (config import_slice_rows): about 0.1 s of
+ * writing each on the benchmark machine, see the README's CSV import. */
+static int slice_rows_configured = IMPORT_SLICE_ROWS_DEFAULT;
+
+void import_slice_rows_use(int rows)
+{
+	slice_rows_configured = rows > 0 ? rows : IMPORT_SLICE_ROWS_DEFAULT;
+}
 
 struct import_report {
 	size_t rows; /* data rows read */
@@ -239,6 +258,8 @@ struct import_report {
 	char detail[256]; /* what went wrong, for a failed run */
 	char sha256[65];
 	int64_t first_id, last_id;
+	size_t slices;          /* write transactions, the last one publishing */
+	double longest_hold_ms; /* the longest of them, BEGIN to COMMIT */
 };
 
 /* What the caches keep of a model and of a sales account. */
@@ -291,6 +312,10 @@ struct import_ctx {
 	struct map models, sites, owners, serials;
 	struct row row;
 	struct asset_row asset; /* the write pass's row, reused */
+	int64_t import_id;      /* imports_pending row of the write pass */
+	int in_slice;           /* a write transaction is open */
+	size_t slice_done;      /* rows written in it */
+	struct timespec slice_start;
 };
 
 static void add_error(struct import_ctx *c, size_t line, const char *column, const char *fmt, ...)
@@ -811,7 +836,7 @@ static enum err row_write(struct import_ctx *c)
 	a->sales_owner_id = r->owner_id;
 	a->version = 1;
 	a->created_at = a->updated_at = c->now;
-	e = assets_store_insert(c->db, a, &a->id);
+	e = assets_store_insert_pending(c->db, a, c->import_id, &a->id);
 	if (e != ERR_OK)
 		return e;
 	if (!c->rep->first_id)
@@ -850,6 +875,101 @@ static enum err row_write(struct import_ctx *c)
 	return e;
 }
 
+/* --- slices --- */
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Opens the next write transaction. Between two, writers waiting for the
+ * lock go first; the caches are emptied so that models, sites and owners
+ * are read again in this transaction (one changed meanwhile must not be
+ * written from the cache). */
+static enum err slice_begin(struct import_ctx *c)
+{
+	enum err e;
+
+	if (c->rep->slices)
+		db_yield_writers(IMPORT_YIELD_MAX_MS);
+	map_free(&c->models);
+	map_free(&c->sites);
+	map_free(&c->owners);
+	e = db_begin(c->db);
+	if (e != ERR_OK)
+		return e;
+	clock_gettime(CLOCK_MONOTONIC, &c->slice_start);
+	c->in_slice = 1;
+	c->slice_done = 0;
+	return ERR_OK;
+}
+
+/* Commits the open slice: the import stays pending (invisible), or with
+ * publish, its row goes and every unit it wrote appears at once. */
+static enum err slice_commit(struct import_ctx *c, int publish)
+{
+	enum err e = publish ? import_store_pending_remove(c->db, c->import_id)
+			     : import_store_pending_heartbeat(c->db, c->import_id, clock_now());
+	double held;
+
+	if (e == ERR_NOT_FOUND) /* swept: its heartbeat stopped for IMPORT_STALE_S */
+		e = ERR_CONFLICT;
+	if (e == ERR_OK)
+		e = db_commit(c->db);
+	if (e != ERR_OK)
+		return e;
+	held = ms_since(&c->slice_start);
+	if (held > c->rep->longest_hold_ms)
+		c->rep->longest_hold_ms = held;
+	c->rep->slices++;
+	c->in_slice = 0;
+	return ERR_OK;
+}
+
+/* Deletes what pending import id wrote, a slice at a time, then its row. */
+static enum err import_discard(struct db *db, int64_t id, int slice_rows)
+{
+	int64_t deleted;
+	enum err e;
+
+	do {
+		db_yield_writers(IMPORT_YIELD_MAX_MS);
+		e = db_begin(db);
+		if (e != ERR_OK)
+			return e;
+		e = import_store_discard(db, id, slice_rows, &deleted);
+		if (e == ERR_OK && deleted == 0)
+			e = import_store_pending_remove(db, id);
+		if (e == ERR_OK)
+			e = db_commit(db);
+		if (e != ERR_OK) {
+			db_rollback(db);
+			return e;
+		}
+	} while (deleted);
+	return ERR_OK;
+}
+
+/* Discards the imports whose process died while writing them: their units
+ * are invisible, but hold their serials. */
+static enum err import_sweep(struct db *db, int slice_rows)
+{
+	int64_t id;
+	enum err e;
+
+	while ((e = import_store_pending_stale(db, clock_now() - IMPORT_STALE_S, &id)) == ERR_OK) {
+		log_info("import: discarding pending import %lld (its writer stopped)",
+			 (long long)id);
+		e = import_discard(db, id, slice_rows);
+		if (e != ERR_OK)
+			return e;
+	}
+	return e == ERR_NOT_FOUND ? ERR_OK : e;
+}
+
 static int on_record(void *arg, size_t line, const struct csv_field *f, size_t n)
 {
 	struct import_ctx *c = arg;
@@ -865,6 +985,9 @@ static int on_record(void *arg, size_t line, const struct csv_field *f, size_t n
 		add_error(c, line, NULL, "has %zu fields; the header has %zu", n, c->nfields);
 		return 0;
 	}
+	/* The row is looked up again inside the slice that writes it. */
+	if (c->writing && !c->in_slice && (c->fatal = slice_begin(c)) != ERR_OK)
+		return 1;
 	row_check(c, line, f);
 	if (c->fatal != ERR_OK)
 		return 1;
@@ -877,6 +1000,8 @@ static int on_record(void *arg, size_t line, const struct csv_field *f, size_t n
 		c->fatal = row_write(c);
 		if (c->fatal == ERR_INVALID) /* a foreign key: a reference vanished */
 			c->fatal = ERR_CONFLICT;
+		if (c->fatal == ERR_OK && ++c->slice_done >= (size_t)c->o->slice_rows)
+			c->fatal = slice_commit(c, 0);
 	}
 	if (c->fatal == ERR_CONFLICT)
 		snprintf(
@@ -988,7 +1113,9 @@ static enum err import_run(struct db *db, const struct import_opts *o, const cha
 		c->scope.all = 1;
 	}
 	sha256_hex(data, len, rep->sha256);
-	e = import_pass(c, data, len);
+	e = import_sweep(db, o->slice_rows);
+	if (e == ERR_OK)
+		e = import_pass(c, data, len);
 	if (e != ERR_OK)
 		goto out;
 	if (rep->errors_total) {
@@ -1016,25 +1143,48 @@ static enum err import_run(struct db *db, const struct import_opts *o, const cha
 	 * on a million-asset database. A server worker keeps its usual cache,
 	 * as what it frees would not all go back to the system. */
 	e = o->large_cache ? db_cache_bulk(db, 1) : ERR_OK;
-	/* Look models, sites and owners up again inside the transaction: one
-	 * changed since the first pass must not be written from the cache. */
-	map_free(&c->models);
-	map_free(&c->sites);
-	map_free(&c->owners);
+	if (e == ERR_OK)
+		e = db_bulk_begin(db);
+	/* Slices of o->slice_rows rows, each its own transaction, so other
+	 * writers wait at most one slice; the units stay invisible until the
+	 * last transaction, which adds the audit entry and publishes them all
+	 * at once, durably (db_bulk_end first). A failure discards what the
+	 * earlier slices wrote. */
 	if (e == ERR_OK)
 		e = db_begin(db);
+	if (e == ERR_OK)
+		e = import_store_pending_add(db, rep->sha256, c->now, &c->import_id);
+	if (e == ERR_OK)
+		e = db_commit(db);
+	else
+		db_rollback(db);
 	if (e == ERR_OK) {
 		c->writing = 1;
 		e = import_pass(c, data, len);
+		if (e == ERR_OK && c->in_slice)
+			e = slice_commit(c, 0);
+		if (db_bulk_end(db) != ERR_OK && e == ERR_OK)
+			e = ERR_DB;
+		if (e == ERR_OK)
+			e = slice_begin(c);
 		if (e == ERR_OK)
 			e = import_audit(c);
 		if (e == ERR_OK)
-			e = db_commit(db);
+			e = slice_commit(c, 1);
 		if (e != ERR_OK) {
+			enum err discarded;
+
 			db_rollback(db);
 			rep->first_id = rep->last_id = 0;
+			discarded = import_discard(db, c->import_id, o->slice_rows);
+			if (discarded != ERR_OK)
+				log_error(
+				    "import: pending import %lld not discarded (%s); the next "
+				    "import sweeps it",
+				    (long long)c->import_id, err_title(discarded));
 		}
 	}
+	db_bulk_end(db); /* again, for a failure before the write pass */
 	if (o->large_cache)
 		db_cache_bulk(db, 0);
 out:
@@ -1095,6 +1245,7 @@ static enum err post_import_assets(struct req *req, struct resp *resp)
 	enum err e;
 
 	memset(&o, 0, sizeof(o));
+	o.slice_rows = slice_rows_configured;
 	if (dry && strcmp(dry, "true") == 0)
 		o.dry_run = 1;
 	else if (dry && strcmp(dry, "false") != 0)
@@ -1201,9 +1352,24 @@ static void print_errors(const char *file, const struct import_report *rep)
 			rep->errors_total - json_array_size(rep->errors));
 }
 
+/* 10..IMPORT_ROWS_MAX rows per write transaction. */
+static int parse_slice_rows(const char *s, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 10 || v > IMPORT_ROWS_MAX)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
 static int import_usage(void)
 {
-	fputs("usage: fieldtrace import assets --db PATH FILE.csv [--dry-run]\n", stderr);
+	fputs("usage: fieldtrace import assets --db PATH FILE.csv [--dry-run] [--slice-rows N]\n",
+	      stderr);
 	return 2;
 }
 
@@ -1221,6 +1387,7 @@ int cli_import(int argc, char **argv)
 	enum err e;
 
 	memset(&o, 0, sizeof(o));
+	o.slice_rows = slice_rows_configured;
 	if (argc < 3 || strcmp(argv[2], "assets") != 0)
 		return import_usage();
 	for (int i = 3; i < argc; i++) {
@@ -1230,7 +1397,10 @@ int cli_import(int argc, char **argv)
 			db_path = argv[++i];
 		else if (strncmp(argv[i], "--db=", 5) == 0)
 			db_path = argv[i] + 5;
-		else if (argv[i][0] == '-' || file)
+		else if (strcmp(argv[i], "--slice-rows") == 0 && i + 1 < argc) {
+			if (parse_slice_rows(argv[++i], &o.slice_rows) < 0)
+				return import_usage();
+		} else if (argv[i][0] == '-' || file)
 			return import_usage();
 		else
 			file = argv[i];
@@ -1271,7 +1441,9 @@ int cli_import(int argc, char **argv)
 			printf("%zu rows are valid (dry run, nothing written) in %.2f s\n",
 			       rep.rows, seconds_since(&t0));
 		else
-			printf("imported %zu assets in %.2f s\n", rep.rows, seconds_since(&t0));
+			printf("imported %zu assets in %.2f s (%zu write transactions, the longest "
+			       "%.0f ms)\n",
+			       rep.rows, seconds_since(&t0), rep.slices, rep.longest_hold_ms);
 		rc = 0;
 	} else {
 		print_errors(file, &rep);

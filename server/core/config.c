@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+
 enum kind { K_STR, K_INT, K_BOOL };
 
 struct key {
@@ -85,6 +86,8 @@ static const struct key keys[] = {
 	I("body-deadline-ms", body_deadline_ms, 100, 600000, "total time to receive a body"),
 	I("hash-concurrency", hash_concurrency, 1, 64, "password hashes computed at once"),
 	B("access-log", access_log, "one JSON line per request on stdout"),
+	I("import-slice-rows", import_slice_rows, 10, 100000,
+	  "CSV import rows per write transaction (others wait at most one)"),
 	B("trace-snapshots", trace_snapshots,
 	  "answer QR scans from each unit's kept trace (rendered again after any change)"),
 	I("conns-per-address", conns_per_address, 0, 100000,
@@ -126,6 +129,7 @@ void config_defaults(struct config *cfg)
 	cfg->hash_concurrency = 2;
 	cfg->access_log = 1;
 	cfg->trace_snapshots = 1;
+	cfg->import_slice_rows = IMPORT_SLICE_ROWS_DEFAULT;
 	cfg->conns_per_address = 16;
 	cfg->rate_window_s = 60;
 	cfg->rate_login = 15;

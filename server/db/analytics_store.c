@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/assets_store.h"
 #include "db/db.h"
 
 #define TICKET_COLS                                                                                \
@@ -130,6 +131,7 @@ enum err analytics_store_faults(struct db *db, const struct analytics_filter *f,
 #define RENEWED_IN                                                                                 \
 	" FROM warranty_renewals r WHERE r.asset_id = a.id AND r.previous_end >= ?1 AND "          \
 	"r.previous_end < ?2"
+#define DUE_PUBLISHED ASSET_PUBLISHED("a")
 static const char sql_units[] =
     "WITH due(id) AS (SELECT id FROM assets WHERE warranty_end >= ?1 AND warranty_end < ?2"
     " UNION SELECT asset_id FROM warranty_renewals WHERE previous_end >= ?1"
@@ -138,7 +140,7 @@ static const char sql_units[] =
     " coalesce((SELECT min(r.previous_end)" RENEWED_IN "), a.warranty_end),"
     " EXISTS (SELECT 1" RENEWED_IN ")"
     " FROM due JOIN assets a ON a.id = due.id JOIN models m ON m.id = a.model_id"
-    " WHERE (?3 IS NULL OR (a.region_path >= ?3 AND a.region_path < ?4))"
+    " WHERE" DUE_PUBLISHED " AND (?3 IS NULL OR (a.region_path >= ?3 AND a.region_path < ?4))"
     " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM centre_regions cr"
     " JOIN regions g ON g.code = cr.region_code WHERE cr.centre_code = ?5"
     " AND a.region_path >= g.path"

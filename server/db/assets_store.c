@@ -20,9 +20,11 @@ static void bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id)
 		sqlite3_bind_null(st, idx);
 }
 
+/* The caller's scope, and published (not a unit of an import still being
+ * written): every read of units by a caller goes through it. */
 #define ASSET_SCOPE                                                                                \
-	"(?1 = 1 OR (?2 IS NOT NULL AND a.region_path >= ?2 AND a.region_path < ?3)"               \
-	" OR (?4 != 0 AND a.sales_owner_id = ?4))"
+	"((?1 = 1 OR (?2 IS NOT NULL AND a.region_path >= ?2 AND a.region_path < ?3)"              \
+	" OR (?4 != 0 AND a.sales_owner_id = ?4)) AND" ASSET_PUBLISHED("a") ")"
 
 /* ---- one asset ----------------------------------------------------------- */
 
@@ -41,9 +43,9 @@ static const char sql_asset_insert[] =
     "INSERT INTO assets(serial, model_id, design_revision, plant, line, batch,"
     " production_date, factory_tests, site_id, customer_id, region_path, installed_at,"
     " commissioned_at, accepted_at, warranty_start, warranty_months, warranty_end,"
-    " sales_owner_id, version, created_at, updated_at)"
+    " sales_owner_id, version, created_at, updated_at, import_id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-    " ?18, 1, ?19, ?20)";
+    " ?18, 1, ?19, ?20, ?21)";
 static const char sql_asset_update[] =
     "UPDATE assets SET design_revision = ?3, plant = ?4, line = ?5, batch = ?6,"
     " production_date = ?7, factory_tests = ?8, site_id = ?9, customer_id = ?10,"
@@ -302,7 +304,8 @@ static void asset_bind_facts(sqlite3_stmt *st, int first, const struct asset_row
 	bind_id_or_null(st, first + 15, a->sales_owner_id);
 }
 
-enum err assets_store_insert(struct db *db, const struct asset_row *a, int64_t *id_out)
+enum err assets_store_insert_pending(struct db *db, const struct asset_row *a, int64_t import_id,
+				     int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_asset_insert);
 
@@ -313,7 +316,13 @@ enum err assets_store_insert(struct db *db, const struct asset_row *a, int64_t *
 	asset_bind_facts(st, 3, a);
 	db_bind_int(st, 19, a->created_at);
 	db_bind_int(st, 20, a->updated_at);
+	bind_id_or_null(st, 21, import_id);
 	return db_exec_insert(db, st, id_out);
+}
+
+enum err assets_store_insert(struct db *db, const struct asset_row *a, int64_t *id_out)
+{
+	return assets_store_insert_pending(db, a, 0, id_out);
 }
 
 enum err assets_store_update(struct db *db, const struct asset_row *a)
@@ -644,10 +653,10 @@ static const char sql_public[] =
     "SELECT a.id, a.serial, m.code, m.name, m.product_line, coalesce(m.gtin, ''), a.updated_at,"
     " p.name, p.name_en"
     " FROM assets a JOIN models m ON m.id = a.model_id"
-    " JOIN product_lines p ON p.code = m.product_line WHERE a.id = ?1";
+    " JOIN product_lines p ON p.code = m.product_line WHERE a.id = ?1 AND" ASSET_PUBLISHED("a");
 static const char sql_by_gtin_serial[] =
     "SELECT a.id FROM assets a JOIN models m ON m.id = a.model_id"
-    " WHERE a.serial = ?2 AND m.gtin = ?1";
+    " WHERE a.serial = ?2 AND m.gtin = ?1 AND" ASSET_PUBLISHED("a");
 
 enum err assets_store_public(struct db *db, int64_t asset_id, struct asset_public *out)
 {

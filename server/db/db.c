@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 
@@ -23,6 +24,7 @@ struct db {
 	int read_txn;              /* a db_read_begin() transaction is open */
 	db_precommit_fn precommit; /* see db_set_precommit */
 	void *precommit_arg;
+	int64_t busy_since_ns; /* monotonic start of the current lock wait */
 	struct stmt_slot slots[STMT_SLOTS];
 };
 
@@ -53,6 +55,53 @@ void db_global_init(void)
 	sqlite3_initialize();
 }
 
+static int64_t monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* When a connection of this process last waited for a lock (see
+ * db_yield_writers). */
+static _Atomic int64_t busy_seen_ns;
+
+#define BUSY_TIMEOUT_NS (5000 * 1000000LL)
+
+/* The 5 s busy timeout, polling every 1, 2, then 4 ms. SQLite's own
+ * handler sleeps up to 100 ms between tries, so a waiter would miss the
+ * short gaps a sliced writer (the CSV import) leaves between its
+ * transactions, and time out although the lock was free many times. */
+static int busy_wait(void *arg, int count)
+{
+	struct db *db = arg;
+	int64_t now = monotonic_ns();
+	struct timespec pause = { 0, (count < 2 ? 1000000L << count : 4000000L) };
+
+	if (count == 0)
+		db->busy_since_ns = now;
+	else if (now - db->busy_since_ns >= BUSY_TIMEOUT_NS)
+		return 0;
+	busy_seen_ns = now;
+	nanosleep(&pause, NULL);
+	return 1;
+}
+
+void db_yield_writers(int max_ms)
+{
+	/* Longer than busy_wait's longest pause: a waiter has tried again since. */
+	const int64_t quiet_ns = 6 * 1000000LL;
+	const struct timespec tick = { 0, 1000000L };
+	int64_t start = monotonic_ns(), now;
+
+	do {
+		nanosleep(&tick, NULL);
+		now = monotonic_ns();
+	} while ((now - start < 5 * 1000000LL || now - busy_seen_ns < quiet_ns) &&
+		 now - start < (int64_t)max_ms * 1000000);
+}
+
 enum err db_open(const char *path, struct db **out)
 {
 	struct db *db;
@@ -72,7 +121,7 @@ enum err db_open(const char *path, struct db **out)
 			  db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->conn, 5000);
+	sqlite3_busy_handler(db->conn, busy_wait, db);
 	sqlite3_db_config(db->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	rc = sqlite3_exec(db->conn, open_pragmas, NULL, NULL, &errmsg);
 	if (rc != SQLITE_OK) {
@@ -256,6 +305,29 @@ static const char sql_cache_bulk[] = "PRAGMA cache_size=-262144";
 enum err db_cache_bulk(struct db *db, int on)
 {
 	return db_exec_static(db, on ? sql_cache_bulk : sql_cache_default);
+}
+
+static const char sql_sync_full[] = "PRAGMA synchronous=FULL";
+static const char sql_sync_normal[] = "PRAGMA synchronous=NORMAL";
+
+#define WAL_CHECKPOINT_PAGES 1000       /* SQLite's default: every 4 MiB of WAL */
+#define WAL_CHECKPOINT_PAGES_BULK 16384 /* 64 MiB */
+
+enum err db_bulk_begin(struct db *db)
+{
+	db_read_end(db); /* the level cannot change inside a transaction */
+	sqlite3_wal_autocheckpoint(db->conn, WAL_CHECKPOINT_PAGES_BULK);
+	return db_exec_static(db, sql_sync_normal);
+}
+
+enum err db_bulk_end(struct db *db)
+{
+	enum err e;
+
+	db_rollback(db);
+	e = db_exec_static(db, sql_sync_full);
+	sqlite3_wal_autocheckpoint(db->conn, WAL_CHECKPOINT_PAGES);
+	return e;
 }
 
 static const char sql_begin_read[] = "BEGIN";

@@ -48,3 +48,93 @@ enum err import_store_serial_taken(struct db *db, const char *serial, int *taken
 	}
 	return e == ERR_NOT_FOUND ? ERR_OK : e;
 }
+
+/* ---- slices and publication (migrations/0018_import_slices.sql) ---- */
+
+static const char sql_pending_insert[] =
+    "INSERT INTO imports_pending(sha256, started_at, heartbeat_at) VALUES (?1, ?2, ?2)";
+static const char sql_pending_heartbeat[] =
+    "UPDATE imports_pending SET heartbeat_at = ?2 WHERE id = ?1";
+static const char sql_pending_delete[] = "DELETE FROM imports_pending WHERE id = ?1";
+static const char sql_pending_stale[] =
+    "SELECT id FROM imports_pending WHERE heartbeat_at < ?1 ORDER BY id LIMIT 1";
+/* Labels do not cascade; events and components do. */
+static const char sql_discard_labels[] =
+    "DELETE FROM labels WHERE asset_id IN"
+    " (SELECT id FROM assets WHERE import_id = ?1 ORDER BY id LIMIT ?2)";
+static const char sql_discard_assets[] =
+    "DELETE FROM assets WHERE id IN"
+    " (SELECT id FROM assets WHERE import_id = ?1 ORDER BY id LIMIT ?2)";
+
+enum err import_store_pending_add(struct db *db, const char *sha256, int64_t now, int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_pending_insert);
+
+	if (!st)
+		return ERR_DB;
+	db_bind_text(st, 1, sha256);
+	db_bind_int(st, 2, now);
+	return db_exec_insert(db, st, id);
+}
+
+enum err import_store_pending_heartbeat(struct db *db, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_pending_heartbeat);
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, now);
+	return db_exec_one(db, st);
+}
+
+enum err import_store_pending_remove(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_pending_delete);
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, id);
+	return db_exec_one(db, st);
+}
+
+enum err import_store_pending_stale(struct db *db, int64_t before, int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_pending_stale);
+	enum err e;
+
+	*id = 0;
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, before);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	*id = sqlite3_column_int64(st, 0);
+	db_done(st);
+	return ERR_OK;
+}
+
+enum err import_store_discard(struct db *db, int64_t id, int64_t limit, int64_t *deleted)
+{
+	sqlite3_stmt *labels = db_stmt(db, sql_discard_labels);
+	sqlite3_stmt *assets = db_stmt(db, sql_discard_assets);
+	enum err e;
+
+	*deleted = 0;
+	if (!labels || !assets)
+		return ERR_DB;
+	db_bind_int(labels, 1, id);
+	db_bind_int(labels, 2, limit);
+	e = db_exec_stmt(db, labels);
+	if (e != ERR_OK) {
+		db_done(assets);
+		return e;
+	}
+	db_bind_int(assets, 1, id);
+	db_bind_int(assets, 2, limit);
+	e = db_exec_stmt(db, assets);
+	if (e == ERR_OK)
+		*deleted = db_changes(db);
+	return e;
+}

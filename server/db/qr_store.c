@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/assets_store.h"
 #include "db/db.h"
 
 /* Runs a statement that returns no rows; always resets it. */
@@ -164,8 +165,8 @@ enum err qr_store_label_insert(struct db *db, int64_t asset_id, int64_t generati
 
 /* The caller's scope over assets aliased t, bound at ?2 .. ?5 (db.h). */
 #define SCOPE_2_5                                                                                  \
-	" (?2 = 1 OR (?3 IS NOT NULL AND t.region_path >= ?3 AND t.region_path < ?4)"              \
-	" OR (?5 != 0 AND t.sales_owner_id = ?5))"
+	" ((?2 = 1 OR (?3 IS NOT NULL AND t.region_path >= ?3 AND t.region_path < ?4)"             \
+	" OR (?5 != 0 AND t.sales_owner_id = ?5)) AND" ASSET_PUBLISHED("t") ")"
 
 static const char sql_asset_in_scope[] = "SELECT 1 FROM assets t WHERE t.id = ?1 AND" SCOPE_2_5;
 

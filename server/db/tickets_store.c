@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/assets_store.h"
 #include "db/db.h"
 
 static void bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id)
@@ -44,7 +45,7 @@ static const char sql_asset_facts[] =
     " FROM assets a JOIN models m ON m.id = a.model_id"
     " LEFT JOIN customers c ON c.id = a.customer_id LEFT JOIN sites s ON s.id = a.site_id"
     " WHERE a.id = ?5 AND (?1 = 1 OR (?2 IS NOT NULL AND a.region_path >= ?2"
-    " AND a.region_path < ?3) OR (?4 != 0 AND a.sales_owner_id = ?4))";
+    " AND a.region_path < ?3) OR (?4 != 0 AND a.sales_owner_id = ?4)) AND" ASSET_PUBLISHED("a");
 
 enum err tickets_store_asset_facts(struct db *db, int64_t asset_id, const struct scope *sc,
 				   struct ticket_facts *out)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/assets_store.h"
 #include "db/db.h"
 
 #define UNIT_COLS                                                                                  \
@@ -15,20 +16,22 @@
 #define UNIT_JOINS                                                                                 \
 	" JOIN models m ON m.id = a.model_id JOIN customers c ON c.id = a.customer_id"             \
 	" LEFT JOIN sites s ON s.id = a.site_id LEFT JOIN users u ON u.id = a.sales_owner_id"
+#define UNIT_PUBLISHED ASSET_PUBLISHED("a")
 /* Keyset order: customer, site, asset, after ?5..?7. */
 #define UNIT_AFTER " AND (a.customer_id, coalesce(a.site_id, 0), a.id) > (?5, ?6, ?7)"
 #define UNIT_ORDER " ORDER BY a.customer_id, coalesce(a.site_id, 0), a.id LIMIT ?8"
 
 static const char sql_alerts_all[] =
     "SELECT " UNIT_COLS " FROM assets a" UNIT_JOINS
-    " WHERE a.warranty_end BETWEEN ?1 AND ?2" UNIT_AFTER UNIT_ORDER;
+    " WHERE a.warranty_end BETWEEN ?1 AND ?2 AND" UNIT_PUBLISHED UNIT_AFTER UNIT_ORDER;
 static const char sql_alerts_mine[] =
     "SELECT " UNIT_COLS " FROM assets a" UNIT_JOINS
-    " WHERE a.sales_owner_id = ?3 AND a.warranty_end BETWEEN ?1 AND ?2" UNIT_AFTER UNIT_ORDER;
+    " WHERE a.sales_owner_id = ?3 AND a.warranty_end BETWEEN ?1 AND ?2 AND" UNIT_PUBLISHED
+	UNIT_AFTER UNIT_ORDER;
 static const char sql_alerts_region[] =
     "SELECT " UNIT_COLS " FROM assets a" UNIT_JOINS
     " WHERE a.region_path >= ?3 AND a.region_path < ?4"
-    " AND a.warranty_end BETWEEN ?1 AND ?2" UNIT_AFTER UNIT_ORDER;
+    " AND a.warranty_end BETWEEN ?1 AND ?2 AND" UNIT_PUBLISHED UNIT_AFTER UNIT_ORDER;
 /* A centre covers region subtrees; an asset under two covered regions (a
  * province and its city) is listed once. */
 static const char sql_alerts_centre[] =
@@ -36,7 +39,8 @@ static const char sql_alerts_centre[] =
     " WHERE a.id IN (SELECT a2.id FROM centre_regions cr JOIN regions r ON r.code = cr.region_code"
     " JOIN assets a2 ON a2.region_path >= r.path"
     " AND a2.region_path < substr(r.path, 1, length(r.path) - 1) || '0'"
-    " AND a2.warranty_end BETWEEN ?1 AND ?2 WHERE cr.centre_code = ?3)" UNIT_AFTER UNIT_ORDER;
+    " AND a2.warranty_end BETWEEN ?1 AND ?2 WHERE cr.centre_code = ?3) AND" UNIT_PUBLISHED
+	UNIT_AFTER UNIT_ORDER;
 
 static const char *alerts_sql(enum warranty_owner owner)
 {
@@ -217,7 +221,7 @@ enum err warranty_store_renewal_furthest(struct db *db, int64_t asset_id,
 static const char sql_unnoticed[] =
     "SELECT a.id, a.serial, a.warranty_end, " BAND ", a.sales_owner_id, a.customer_id, c.name"
     " FROM assets a JOIN customers c ON c.id = a.customer_id"
-    " WHERE a.warranty_end BETWEEN ?1 AND ?2 AND a.sales_owner_id IS NOT NULL"
+    " WHERE a.warranty_end BETWEEN ?1 AND ?2 AND a.sales_owner_id IS NOT NULL AND" UNIT_PUBLISHED
     " AND NOT EXISTS (SELECT 1 FROM warranty_notices n WHERE n.asset_id = a.id"
     " AND n.warranty_end = a.warranty_end AND n.threshold = " BAND ")"
     " ORDER BY a.sales_owner_id, a.warranty_end, a.id";
