@@ -8,6 +8,8 @@
 
 #include "api/import.h"
 #include "api/metrics.h"
+#include "api/pipeline.h"
+#include "api/routes.h"
 #include "db/db.h"
 #include "domain/assets.h"
 #include "domain/qr.h"
@@ -47,6 +49,7 @@ static void configure(const struct config *cfg)
 	struct ratelimit_limits rl = { .window_s = cfg->rate_window_s,
 				       .conns_per_address = cfg->conns_per_address };
 
+	api_routes_use(api_route_tables());
 	qr_public_url_set(cfg->public_url);
 	assets_snapshots_use(cfg->trace_snapshots);
 	import_slice_rows_use(cfg->import_slice_rows);

@@ -86,7 +86,7 @@ START_TEST(an_answer_without_a_document_is_a_500_not_an_empty_200)
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "status")), 500);
 	json_decref(doc);
-	http_resp_cleanup(&r);
+	api_resp_cleanup(&r);
 }
 END_TEST
 

@@ -50,7 +50,7 @@ static int is_op_key(const char *key)
 /* The routed entry for pattern + lowercase method, or NULL. */
 static const struct route *find_routed(const char *pattern, const char *method)
 {
-	const struct route *const *tables = http_route_tables();
+	const struct route *const *tables = api_route_tables();
 	char m[16];
 
 	for (size_t t = 0; tables[t]; t++)
@@ -72,7 +72,7 @@ static void note(char *list, size_t size, const char *a, const char *b)
 
 START_TEST(every_route_is_documented)
 {
-	const struct route *const *tables = http_route_tables();
+	const struct route *const *tables = api_route_tables();
 	json_t *doc = load_doc(), *paths = json_object_get(doc, "paths");
 	char missing[4096] = "", m[16];
 	size_t routes = 0;

@@ -12,14 +12,33 @@
 #include "core/problem.h"
 #include "core/policy.h"
 #include "domain/audit.h"
+#include "lib/ratelimit.h"
 
-struct mg_connection;
 struct db;
 struct db_pool;
 struct req;
 struct resp;
 struct http_synthetic;
-struct http_limits;
+/* Limits the server applies to every request. */
+struct req_limits {
+	int body_deadline_ms;
+	int request_timeout_ms; /* the transport's wait for one read */
+	int access_log;
+};
+
+/* The connection a request came on, as the pipeline reads it. The HTTP
+ * layer provides it (server/http/dispatch.c); an internal request borrows
+ * its outer request's (conn NULL). */
+struct req_io {
+	const char *(*header)(void *conn, const char *name); /* borrowed or NULL */
+	/* Reads up to len body bytes by deadline_us (CLOCK_MONOTONIC
+	 * microseconds): the count, 0 at the body's end, -1 on error; *cut = 1
+	 * when the deadline cut the read off. */
+	int (*read)(void *conn, void *buf, size_t len, uint64_t deadline_us, int *cut);
+	int (*write)(void *conn, const void *data, size_t len); /* before the answer */
+	/* Percent-decodes src (form: '+' is a space) into dst; the length or -1. */
+	int (*url_decode)(const char *src, int src_len, char *dst, int dst_len, int form);
+};
 
 typedef enum err (*handler_fn)(struct req *req, struct resp *resp);
 
@@ -40,6 +59,9 @@ struct route {
 	const char *query; /* allowed query parameters, comma separated; NULL none */
 	unsigned flags;
 	size_t body_max; /* body cap in bytes; 0 = HTTP_BODY_DEFAULT_MAX */
+	/* Its token buckets (include/lib/ratelimit.h): the pipeline takes the
+	 * address's and the account's before the handler runs. */
+	enum rl_class rate;
 };
 
 #define HTTP_BODY_DEFAULT_MAX (1024u * 1024u)
@@ -73,9 +95,12 @@ struct req_stream {
 /* Request context: lives for one request; the dispatcher owns and frees
  * everything in it. Strings borrowed from it never outlive the request. */
 struct req {
-	struct mg_connection *conn;             /* NULL for an internal request */
+	void *conn;                             /* the transport's; NULL for an internal request */
+	const struct req_io *io;                /* how to read conn */
+	const char *query_string;               /* raw, after '?'; NULL when none */
+	long long content_length;               /* announced; -1 when not */
 	const struct http_synthetic *synthetic; /* internal request's input, or NULL */
-	const struct http_limits *limits;       /* the server's */
+	const struct req_limits *limits;       /* the server's */
 	struct db *db;                          /* this worker's connection */
 	const struct route *route;
 	const char *method;
@@ -114,6 +139,10 @@ struct resp {
  * ERR_INVALID (include/core/problem.h says how pointers are listed). */
 #define http_fail(resp, e, ...) problem_fail(&(resp)->problem, (e), __VA_ARGS__)
 #define http_invalid(resp, pointer, ...) problem_invalid(&(resp)->problem, (pointer), __VA_ARGS__)
+
+/* 429 with Retry-After: wait seconds; what says whose requests
+ * ("from this address"). */
+enum err resp_rate_limited(struct resp *resp, int wait, const char *what);
 
 /* Answering: resp_json steals doc. */
 void resp_json(struct resp *resp, int status, json_t *doc);
@@ -200,13 +229,11 @@ struct http_synthetic {
 	size_t body_len;
 };
 /* Runs in as outer's caller (already authenticated) and fills resp, which
- * the call initialises; the caller frees it with http_resp_cleanup().
+ * the call initialises; the caller frees it with api_resp_cleanup().
  * Internal requests do not nest: one from inside another is a 400. */
-void http_dispatch_internal(const struct req *outer, const struct http_synthetic *in,
+void api_dispatch_internal(const struct req *outer, const struct http_synthetic *in,
 			    struct resp *resp);
-void http_resp_cleanup(struct resp *resp);
+void api_resp_cleanup(struct resp *resp);
 
-/* Routing table access, for the dispatcher and for the OpenAPI test. */
-const struct route *const *http_route_tables(void); /* NULL-terminated */
 
 #endif

@@ -10,6 +10,9 @@
 /* Route index: position in the flattened route list; METRICS_UNROUTED for
  * requests that matched no route. */
 #define METRICS_UNROUTED 0
+/* Names route_index's counters by its method and pattern (static
+ * strings); the pipeline labels every route before serving. */
+void metrics_route_label(size_t route_index, const char *method, const char *pattern);
 void metrics_request(size_t route_index, int status, uint64_t micros);
 void metrics_tls_handshake(void);
 void metrics_conn_refused(void); /* over conns-per-address */

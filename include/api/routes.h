@@ -34,9 +34,8 @@ extern const struct route attachments_routes[];
 extern const struct route checkins_routes[];
 extern const struct route sync_routes[];
 
-/* Flattened view: route i has metrics index i + 1. */
-size_t routes_count(void);
-const struct route *routes_at(size_t i);
-size_t routes_index_of(const struct route *r); /* metrics index */
+/* Every table above, in order, NULL-terminated: app.c hands it to the
+ * pipeline (api_routes_use), the openapi test compares it with the document. */
+const struct route *const *api_route_tables(void);
 
 #endif

@@ -33,13 +33,9 @@ struct ratelimit_limits {
 	int conns_per_address;
 };
 
-/* Sets the limits and empties every table; called by server_start before
+/* Sets the limits and empties every table; called by app_start before
  * the first request. */
 void ratelimit_configure(const struct ratelimit_limits *lim);
-
-/* The class of a route, by its method and pattern ("/id/{code}"); the
- * list of limited routes is a table in ratelimit.c. */
-enum rl_class ratelimit_route_class(const char *method, const char *pattern);
 
 /* Takes one request from the bucket of (cls, who) where who names the
  * client ("a:127.0.0.1", "u:42", "n:alice"; borrowed, at most 63 bytes are

@@ -238,6 +238,21 @@ static const struct json_field login_fields[] = {
 	{ NULL, JSON_NULL, 0, 0 },
 };
 
+/* Guessing one account's password from many addresses: the username's
+ * bucket, as the body names it (the pipeline took the address's). */
+static enum err limit_username(const struct req *req, struct resp *resp)
+{
+	const char *name = req_json_str(req, "username");
+	char who[64];
+	int wait;
+
+	if (!name)
+		return ERR_OK; /* answered 400 below */
+	snprintf(who, sizeof(who), "n:%s", name);
+	wait = ratelimit_take(RL_LOGIN, who, 1);
+	return wait > 0 ? resp_rate_limited(resp, wait, "for this account") : ERR_OK;
+}
+
 static enum err post_login(struct req *req, struct resp *resp)
 {
 	const char *username, *password;
@@ -249,7 +264,9 @@ static enum err post_login(struct req *req, struct resp *resp)
 	int ok;
 	enum err e;
 
-	e = req_json_check(req, resp, login_fields);
+	e = limit_username(req, resp);
+	if (e == ERR_OK)
+		e = req_json_check(req, resp, login_fields);
 	if (e != ERR_OK)
 		return e;
 	username = req_json_str(req, "username");
@@ -429,7 +446,7 @@ static enum err get_me(struct req *req, struct resp *resp)
 }
 
 const struct route auth_routes[] = {
-	{ "POST", "/v1/auth/login", post_login, PERM_PUBLIC, NULL, ROUTE_JSON_BODY },
+	{ "POST", "/v1/auth/login", post_login, PERM_PUBLIC, NULL, ROUTE_JSON_BODY, 0, RL_LOGIN },
 	{ "POST", "/v1/auth/refresh", post_refresh, PERM_PUBLIC, NULL, ROUTE_JSON_BODY },
 	{ "POST", "/v1/auth/logout", post_logout, PERM_AUTHENTICATED, NULL, 0 },
 	{ "GET", "/v1/me", get_me, PERM_AUTHENTICATED, NULL, 0 },

@@ -461,7 +461,7 @@ static enum err answer(struct req *req, struct resp *resp, struct target *t)
 	return ERR_OK;
 }
 
-static enum err get_id(struct req *req, struct resp *resp)
+static enum err resolve_id(struct req *req, struct resp *resp)
 {
 	struct target t;
 	enum err e;
@@ -490,7 +490,7 @@ static int gtin14_valid(const char *g)
 	return (10 - sum % 10) % 10 == g[13] - '0';
 }
 
-static enum err get_gs1(struct req *req, struct resp *resp)
+static enum err resolve_gs1(struct req *req, struct resp *resp)
 {
 	const char *gtin = req->params[0], *serial = req->params[1];
 	struct target t;
@@ -597,9 +597,39 @@ static enum err post_rotate(struct req *req, struct resp *resp)
 	return ERR_OK;
 }
 
+/* Codes are signed, so a run of unknown or malformed ones from one address
+ * is someone guessing: each miss counts against the address, and an
+ * address out of misses is refused before any lookup. */
+static enum err scan(struct req *req, struct resp *resp,
+		     enum err (*resolve)(struct req *, struct resp *))
+{
+	char who[64];
+	int wait;
+	enum err e;
+
+	snprintf(who, sizeof(who), "a:%s", req->client_addr);
+	wait = ratelimit_peek(RL_SCAN_MISS, who, 1);
+	if (wait > 0)
+		return resp_rate_limited(resp, wait, "for unknown codes from this address");
+	e = resolve(req, resp);
+	if (e == ERR_NOT_FOUND || e == ERR_INVALID)
+		(void)ratelimit_take(RL_SCAN_MISS, who, 1);
+	return e;
+}
+
+static enum err get_id(struct req *req, struct resp *resp)
+{
+	return scan(req, resp, resolve_id);
+}
+
+static enum err get_gs1(struct req *req, struct resp *resp)
+{
+	return scan(req, resp, resolve_gs1);
+}
+
 const struct route identity_routes[] = {
-	{ "GET", "/id/{code}", get_id, PERM_PUBLIC, NULL, 0 },
-	{ "GET", "/01/{gtin}/21/{serial}", get_gs1, PERM_PUBLIC, NULL, 0 },
+	{ "GET", "/id/{code}", get_id, PERM_PUBLIC, NULL, 0, 0, RL_SCAN },
+	{ "GET", "/01/{gtin}/21/{serial}", get_gs1, PERM_PUBLIC, NULL, 0, 0, RL_SCAN },
 	{ "POST", "/v1/assets/{id}/relabel", post_relabel, PERM_REGISTRY_WRITE, NULL, 0 },
 	{ "POST", "/v1/qr-keys/rotate", post_rotate, PERM_KEYS_ADMIN, NULL, 0 },
 	{ 0 },

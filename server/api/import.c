@@ -1218,7 +1218,7 @@ static int content_type_csv(const char *ct)
 }
 
 /* 422 with the row errors: problem+json (RFC 9457) whose "errors" member
- * http_problem_render() keeps for 400s only, so it is written here. */
+ * api_problem_render() keeps for 400s only, so it is written here. */
 static enum err answer_unprocessable(struct req *req, struct resp *resp, struct import_report *rep)
 {
 	size_t listed = json_array_size(rep->errors);
@@ -1294,7 +1294,7 @@ static enum err post_import_assets(struct req *req, struct resp *resp)
 
 const struct route imports_routes[] = {
 	{ "POST", "/v1/imports/assets", post_import_assets, PERM_REGISTRY_WRITE, "dry_run",
-	  ROUTE_RAW_BODY, IMPORT_BODY_MAX },
+	  ROUTE_RAW_BODY, IMPORT_BODY_MAX, RL_IMPORT },
 	{ 0 },
 };
 

@@ -299,7 +299,8 @@ static enum err post_labels(struct req *req, struct resp *resp)
 const struct route labels_routes[] = {
 	{ "GET", "/v1/assets/{id}/label.svg", get_label_svg, PERM_LABELS, "ec", 0 },
 	{ "GET", "/v1/assets/{id}/label.png", get_label_png, PERM_LABELS, "ec,scale", 0 },
-	{ "POST", "/v1/labels", post_labels, PERM_LABELS, NULL, ROUTE_JSON_BODY, 16 * 1024 },
+	{ "POST", "/v1/labels", post_labels, PERM_LABELS, NULL, ROUTE_JSON_BODY, 16 * 1024,
+	  RL_LABELS },
 	{ 0 },
 };
 

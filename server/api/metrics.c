@@ -7,7 +7,6 @@
 #include <strings.h>
 
 #include "core/digest.h"
-#include "api/routes.h"
 
 #define MAX_ROUTE_SLOTS 257
 #define STATUS_SLOTS 600
@@ -17,12 +16,26 @@ static const double bucket_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 #define NBUCKETS (sizeof(bucket_bounds) / sizeof(bucket_bounds[0]))
 
 static _Atomic uint64_t by_route_status[MAX_ROUTE_SLOTS][STATUS_SLOTS];
+/* Labels of each route slot, set before serving (read-only after). */
+static const char *route_method[MAX_ROUTE_SLOTS];
+static const char *route_pattern[MAX_ROUTE_SLOTS];
+static size_t route_slots = 1; /* slot 0: unrouted */
 static _Atomic uint64_t latency_buckets[NBUCKETS + 1];
 static _Atomic uint64_t latency_sum_us;
 static _Atomic uint64_t latency_count;
 static _Atomic uint64_t tls_handshakes;
 static _Atomic int64_t db_connections;
 static _Atomic uint64_t conns_refused;
+
+void metrics_route_label(size_t route_index, const char *method, const char *pattern)
+{
+	if (route_index == METRICS_UNROUTED || route_index >= MAX_ROUTE_SLOTS)
+		return;
+	route_method[route_index] = method;
+	route_pattern[route_index] = pattern;
+	if (route_index >= route_slots)
+		route_slots = route_index + 1;
+}
 
 void metrics_request(size_t route_index, int status, uint64_t micros)
 {
@@ -62,8 +75,7 @@ void metrics_render(struct buf *out)
 	buf_puts(out,
 		 "# HELP fieldtrace_http_requests_total Requests answered, by route and status.\n"
 		 "# TYPE fieldtrace_http_requests_total counter\n");
-	for (size_t r = 0; r <= routes_count() && r < MAX_ROUTE_SLOTS; r++) {
-		const struct route *route = r ? routes_at(r - 1) : NULL;
+	for (size_t r = 0; r < route_slots; r++) {
 
 		for (int s = 0; s < STATUS_SLOTS; s++) {
 			uint64_t v =
@@ -74,7 +86,7 @@ void metrics_render(struct buf *out)
 			buf_printf(out,
 				   "fieldtrace_http_requests_total{method=\"%s\",route=\"%s\","
 				   "status=\"%d\"} %llu\n",
-				   route ? route->method : "", route ? route->pattern : "unrouted",
+				   r ? route_method[r] : "", r ? route_pattern[r] : "unrouted",
 				   s, (unsigned long long)v);
 		}
 	}

@@ -1,5 +1,4 @@
 /* Reading input: headers, query, path parameters, JSON bodies, cursors. */
-#include <civetweb.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,14 +7,14 @@
 
 #include <openssl/evp.h>
 
-#include "http_internal.h"
+#include "api/handler.h"
 
 const char *req_header(const struct req *req, const char *name)
 {
 	const struct http_synthetic *in = req->synthetic;
 
 	if (!in)
-		return req->conn ? mg_get_header(req->conn, name) : NULL;
+		return req->conn ? req->io->header(req->conn, name) : NULL;
 	for (size_t i = 0; i < in->nheaders; i++)
 		if (strcasecmp(in->headers[i].name, name) == 0)
 			return in->headers[i].value;

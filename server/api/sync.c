@@ -661,7 +661,7 @@ static json_t *action_run(struct req *req, const json_t *a)
 		in.body = text ? text : "";
 		in.body_len = text ? strlen(text) : 0;
 	}
-	http_dispatch_internal(req, &in, &r);
+	api_dispatch_internal(req, &in, &r);
 	if (r.body.len && r.content_type && strstr(r.content_type, "json"))
 		answer = json_loadb(r.body.data, r.body.len, 0, NULL);
 	replayed = header_value(&r, "Idempotent-Replayed");
@@ -671,7 +671,7 @@ static json_t *action_run(struct req *req, const json_t *a)
 		      answer ? answer : json_null(), "etag", header_value(&r, "ETag"), "location",
 		      header_value(&r, "Location"), "replayed", json_is_string(replayed));
 	json_decref(replayed);
-	http_resp_cleanup(&r);
+	api_resp_cleanup(&r);
 	free(text);
 	return result;
 }

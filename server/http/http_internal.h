@@ -6,15 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/handler.h"
-
-#define HTTP_MAX_JSON_DEPTH 32
-
-struct http_limits {
-	int body_deadline_ms;
-	int request_timeout_ms; /* civetweb's wait for one read */
-	int access_log;
-};
+#include "api/pipeline.h"
 
 /* Read deadlines (deadline.c): a watchdog thread interrupts a read that is
  * past its deadline, since civetweb's mg_read waits for all len bytes as
@@ -28,17 +20,11 @@ int http_read_deadline(struct mg_connection *conn, void *buf, size_t len, uint64
 		       int *cut);
 
 /* Handles one request end to end; always answers (returns 1). */
-int http_dispatch(struct mg_connection *conn, const struct http_limits *lim);
+int http_dispatch(struct mg_connection *conn, const struct req_limits *lim);
 
-void http_request_id_new(char *out, size_t out_size);
-/* Turns a failed handler's detail and errors into a problem+json body. */
-void http_problem_render(const struct req *req, struct resp *resp, enum err e);
-/* Closes a resp_file's file (no-op when none). */
-void http_file_close(struct resp *resp);
 /* Status line, headers and body in one write (a resp_file body follows in
  * pieces); returns bytes sent. */
 size_t http_response_write(const struct req *req, struct resp *resp, int must_close);
-void http_access_log(const struct req *req, const struct resp *resp, size_t bytes, uint64_t micros);
 /* Writes a bare problem for errors civetweb detects before routing. */
 void http_write_early_problem(struct mg_connection *conn, int status, const char *detail);
 

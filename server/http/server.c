@@ -22,7 +22,7 @@
 struct server {
 	struct mg_context *ctx;
 	struct config cfg;
-	struct http_limits limits;
+	struct req_limits limits;
 	int port;
 	int tls_ready;        /* set by the init_ssl callback once the context is ours */
 	struct db_pool *pool; /* the app's; workers borrow from it */

@@ -1,4 +1,5 @@
-/* Token buckets and per-address connection counts (include/ratelimit.h). */
+/* Token buckets and per-address connection counts (include/lib/ratelimit.h);
+ * which routes use which bucket is each route's rate (include/api/handler.h). */
 #include "lib/ratelimit.h"
 
 #include <math.h>
@@ -7,32 +8,6 @@
 #include <string.h>
 
 #include "core/clock.h"
-
-/* ---- which routes are limited ------------------------------------------- */
-
-/* A small table instead of checks in each handler: the dispatcher looks
- * the matched route up here. */
-static const struct {
-	const char *method;
-	const char *pattern;
-	enum rl_class cls;
-} limited_routes[] = {
-	{ "POST", "/v1/auth/login", RL_LOGIN },
-	{ "GET", "/v1/kb/search", RL_SEARCH },
-	{ "POST", "/v1/imports/assets", RL_IMPORT },
-	{ "POST", "/v1/labels", RL_LABELS },
-	{ "GET", "/id/{code}", RL_SCAN },
-	{ "GET", "/01/{gtin}/21/{serial}", RL_SCAN },
-};
-
-enum rl_class ratelimit_route_class(const char *method, const char *pattern)
-{
-	for (size_t i = 0; i < sizeof(limited_routes) / sizeof(limited_routes[0]); i++)
-		if (strcmp(limited_routes[i].pattern, pattern) == 0 &&
-		    strcmp(limited_routes[i].method, method) == 0)
-			return limited_routes[i].cls;
-	return RL_NONE;
-}
 
 /* ---- token buckets ------------------------------------------------------ */
 

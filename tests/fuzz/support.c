@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "demo/demo.h"
 #include "fuzz.h"
+#include "api/routes.h"
 #include "http_internal.h"
 #include "core/log.h"
 #include "lib/objects.h"
@@ -304,6 +305,7 @@ void fz_init(unsigned flags)
 		return;
 	if (db_pool_open(F.path, 1, &F.pool) != ERR_OK)
 		die("cannot open the connection pool");
+	api_routes_use(api_route_tables());
 	snprintf(data, sizeof(data), "%s/data", F.dir);
 	if (objects_init(data) != ERR_OK)
 		die("cannot make the attachments' data directory");
@@ -563,7 +565,7 @@ static int check_answer(struct fake_conn *c)
 
 int fz_request(const struct fz_policy *pol, const uint8_t *data, size_t size)
 {
-	struct http_limits lim = { .body_deadline_ms = 60000, .access_log = 0 };
+	struct req_limits lim = { .body_deadline_ms = 60000, .access_log = 0 };
 	struct fake_conn c;
 	struct parsed p;
 	char *query, auth_line[256], ctype_line[128], clen[32], *extra = NULL;
