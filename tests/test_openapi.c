@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "api/routes.h"
+#include "domain/ticket_states.h"
 #include "suites.h"
 
 /* Generated at build time from docs/openapi.json (tools/embed.c). */
@@ -86,6 +87,30 @@ START_TEST(every_route_is_documented)
 		}
 	ck_assert_uint_gt(routes, 0);
 	ck_assert_msg(!missing[0], "routed but missing from docs/openapi.json: %s", missing);
+	json_decref(doc);
+}
+END_TEST
+
+/* Ticket.status's enum is the state list (TICKET_STATUSES), in order: a
+ * status added to one and not the other fails here. */
+START_TEST(ticket_status_enum_is_the_state_list)
+{
+	json_t *doc = load_doc();
+	json_t *e = json_object_get(
+	    json_object_get(
+		json_object_get(
+		    json_object_get(json_object_get(json_object_get(doc, "components"), "schemas"),
+				    "Ticket"),
+		    "properties"),
+		"status"),
+	    "enum");
+
+	ck_assert_msg(json_is_array(e),
+		      "components.schemas.Ticket.properties.status.enum is missing");
+	ck_assert_uint_eq(json_array_size(e), TS__COUNT);
+	for (unsigned s = 0; s < TS__COUNT; s++)
+		ck_assert_str_eq(json_string_value(json_array_get(e, s)),
+				 ticket_status_name((enum ticket_status)s));
 	json_decref(doc);
 }
 END_TEST
@@ -249,6 +274,7 @@ Suite *openapi_suite(void)
 
 	tcase_add_test(doc, every_route_is_documented);
 	tcase_add_test(doc, every_documented_operation_is_routed);
+	tcase_add_test(doc, ticket_status_enum_is_the_state_list);
 	tcase_add_test(doc, operations_match_route_permissions);
 	tcase_add_test(doc, every_ref_resolves);
 	suite_add_tcase(s, doc);

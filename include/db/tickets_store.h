@@ -50,6 +50,43 @@ enum err tickets_store_site_facts(struct db *db, int64_t site_id, const struct s
 enum err tickets_store_customer_facts(struct db *db, int64_t customer_id, const struct scope *sc,
 				      struct ticket_facts *out);
 
+/* Every ticket status, in the order of the tickets.status CHECK list
+ * (migrations/0003_service.sql), with what it means for the lists below:
+ *   X(name, open, clock, final)
+ *   open   work remains: boards, "open requests", a unit's open tickets
+ *   clock  the SLA clock runs (open and not waiting for the customer)
+ *   final  over for good: a device's sync may forget it (closed, cancelled)
+ * Everything that names statuses derives from this list: the SQL lists
+ * below, the transition table (include/domain/ticket_states.h), the
+ * ?status= filter; the openapi suite checks Ticket.status's enum. */
+#define TICKET_STATUSES(X)                                                                         \
+	X(new, 1, 1, 0)                                                                            \
+	X(routed, 1, 1, 0)                                                                         \
+	X(assigned, 1, 1, 0)                                                                       \
+	X(accepted, 1, 1, 0)                                                                       \
+	X(declined, 1, 1, 0)                                                                       \
+	X(en_route, 1, 1, 0)                                                                       \
+	X(on_site, 1, 1, 0)                                                                        \
+	X(waiting_customer, 1, 0, 0)                                                               \
+	X(resolved, 0, 0, 0)                                                                       \
+	X(follow_up, 0, 0, 0)                                                                      \
+	X(closed, 0, 0, 1)                                                                         \
+	X(cancelled, 0, 0, 1)                                                                      \
+	X(reopened, 1, 1, 0)
+
+/* SQL lists of statuses, made from TICKET_STATUSES at compile time:
+ * "('new', 'routed', ..., '')". Each item ends in a comma; the closing ''
+ * is never a status (the CHECK list), so it only ends the list. */
+#define TICKET_SQL_ITEM1(name) "'" #name "', "
+#define TICKET_SQL_ITEM0(name)
+#define TICKET_SQL_IF(flag, name) TICKET_SQL_ITEM##flag(name)
+#define TICKET_SQL_OPEN(name, open, clock, final) TICKET_SQL_IF(open, name)
+#define TICKET_SQL_CLOCK(name, open, clock, final) TICKET_SQL_IF(clock, name)
+#define TICKET_SQL_FINAL(name, open, clock, final) TICKET_SQL_IF(final, name)
+#define TICKET_OPEN_SQL "(" TICKET_STATUSES(TICKET_SQL_OPEN) "'')"
+#define TICKET_CLOCK_SQL "(" TICKET_STATUSES(TICKET_SQL_CLOCK) "'')"
+#define TICKET_FINAL_SQL "(" TICKET_STATUSES(TICKET_SQL_FINAL) "'')"
+
 struct ticket_row {
 	int64_t id;
 	char channel[16];

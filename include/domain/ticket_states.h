@@ -25,15 +25,48 @@ enum action_members {
 	M_CENTRE = 1u << 4,
 };
 
+/* The statuses (TICKET_STATUSES in include/db/tickets_store.h) as
+ * numbers: TS_new, TS_routed, ... */
+#define TICKET_STATUS_ENUM(name, open, clock, final) TS_##name,
+enum ticket_status { TICKET_STATUSES(TICKET_STATUS_ENUM) TS__COUNT, TS__PAUSED = TS__COUNT };
+#define TS_BIT(name) (1u << TS_##name)
+
+/* The actions; apply() in server/api/ticket_flow.c switches on them, so a
+ * new one without its effect is a compiler warning. */
+enum ticket_action {
+	TA_ASSIGN,
+	TA_ACCEPT,
+	TA_DECLINE,
+	TA_DEPART,
+	TA_ARRIVE,
+	TA_RESOLVE,
+	TA_WAIT,
+	TA_RESUME,
+	TA_FOLLOW_UP,
+	TA_CLOSE,
+	TA_CANCEL,
+	TA_REOPEN,
+	TA_REROUTE,
+	TA__COUNT
+};
+
 struct ticket_transition {
-	const char *action;
-	const char *from; /* space-separated statuses */
-	const char *to;   /* NULL: back to the status before the pause */
+	enum ticket_action id;
+	const char *action;    /* its name in requests and events */
+	unsigned from;         /* TS_BIT() of each status it may start from */
+	enum ticket_status to; /* TS__PAUSED: back to the status before the pause */
 	unsigned by;
 	unsigned members;
 	unsigned required; /* of members, plus M_NOTE_REQUIRED */
 	int note_required;
 };
+
+/* A status's name ("waiting_customer"); NULL for none. */
+const char *ticket_status_name(enum ticket_status s);
+/* The status of name; -1 when name is none. */
+int ticket_status_parse(const char *name, enum ticket_status *out);
+/* Does work remain on a ticket in status name (TICKET_STATUSES' open)? */
+int ticket_status_open(const char *name);
 
 /* The transition of action, or NULL for an unknown action. */
 const struct ticket_transition *ticket_transition_find(const char *action);

@@ -14,8 +14,6 @@
 
 struct db;
 
-/* Statuses in which a job is still open (counts as load, shows on a scan). */
-int tickets_status_open(const char *status);
 
 /* The caller's ticket scope: admin and auditor all; supervisor their region
  * subtree; dispatcher their centre; technician jobs assigned to or

@@ -16,6 +16,7 @@
 #include "api/handler.h"
 #include "api/routes.h"
 #include "domain/routing.h"
+#include "domain/ticket_states.h"
 #include "domain/tickets.h"
 
 #define FAR_MIN_M 500.0       /* nearer than this is on site, however good the fix */
@@ -182,7 +183,7 @@ static enum err post_checkin(struct req *req, struct resp *resp)
 
 		/* The status as it is now, under the write lock. */
 		e = tickets_store_get(req->db, t->id, &all, t);
-		if (e == ERR_OK && !tickets_status_open(t->status))
+		if (e == ERR_OK && !ticket_status_open(t->status))
 			e = http_fail(resp, ERR_CONFLICT, "the ticket is %s: no more check-ins",
 				      t->status);
 		c.ticket_id = t->id;

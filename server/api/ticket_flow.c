@@ -483,20 +483,27 @@ static enum err device_time(struct flow *f)
 	return ERR_OK;
 }
 
+/* The action's effect on the ticket, then its next status. A switch over
+ * every action (no default): a new action without an effect is a warning. */
 static enum err apply(struct flow *f)
 {
 	struct ticket_row *t = f->t;
-	const char *action = f->in->tr->action;
 	enum err e = ERR_OK;
 
-	if (strcmp(action, "assign") == 0) {
+	switch (f->in->tr->id) {
+	case TA_ASSIGN:
 		e = do_assign(f);
-	} else if (strcmp(action, "accept") == 0) {
+		break;
+	case TA_ACCEPT:
 		if (!t->responded_at)
 			t->responded_at = f->at;
-	} else if (strcmp(action, "decline") == 0) {
+		break;
+	case TA_DECLINE:
 		t->assignee_id = 0;
-	} else if (strcmp(action, "arrive") == 0) {
+		break;
+	case TA_DEPART:
+		break;
+	case TA_ARRIVE:
 		if (!t->arrived_at)
 			t->arrived_at = f->at;
 		if (t->has_position)
@@ -506,30 +513,43 @@ static enum err apply(struct flow *f)
 							t->latitude, t->longitude) *
 					    100) /
 				      100));
-	} else if (strcmp(action, "resolve") == 0) {
+		break;
+	case TA_RESOLVE:
 		e = do_resolve(f);
-	} else if (strcmp(action, "wait") == 0) {
+		break;
+	case TA_WAIT:
 		snprintf(t->paused_status, sizeof(t->paused_status), "%s", t->status);
 		t->paused_at = f->now;
-	} else if (strcmp(action, "resume") == 0) {
+		break;
+	case TA_RESUME:
 		e = do_resume(f);
-	} else if (strcmp(action, "close") == 0) {
+		break;
+	case TA_FOLLOW_UP:
+		break;
+	case TA_CLOSE:
 		t->satisfaction = f->in->satisfaction;
 		snprintf(t->feedback, sizeof(t->feedback), "%s", f->in->comment);
 		t->closed_at = f->now;
 		json_object_set_new(f->detail, "satisfaction", json_integer(t->satisfaction));
-	} else if (strcmp(action, "reopen") == 0) {
+		break;
+	case TA_CANCEL:
+		break;
+	case TA_REOPEN:
 		t->resolved_at = 0;
 		t->closed_at = 0;
 		t->satisfaction = 0;
 		t->feedback[0] = '\0';
-	} else if (strcmp(action, "reroute") == 0) {
+		break;
+	case TA_REROUTE:
 		e = do_reroute(f);
+		break;
+	case TA__COUNT:
+		return ERR_INTERNAL;
 	}
 	if (e != ERR_OK)
 		return e;
-	if (f->in->tr->to) {
-		snprintf(t->status, sizeof(t->status), "%s", f->in->tr->to);
+	if (f->in->tr->to != TS__PAUSED) {
+		snprintf(t->status, sizeof(t->status), "%s", ticket_status_name(f->in->tr->to));
 	} else { /* resume */
 		snprintf(t->status, sizeof(t->status), "%s", t->paused_status);
 		t->paused_status[0] = '\0';
@@ -567,7 +587,7 @@ static enum err notify_transition(struct flow *f, const char *action, const char
 	char title[TICKET_TITLE_SIZE + 64], key[64];
 	enum err e = event ? notify_event(f->req->db, event_type(action), event) : ERR_INTERNAL;
 
-	if (e == ERR_OK && t->assignee_id && strcmp(f->in->tr->action, "assign") == 0) {
+	if (e == ERR_OK && t->assignee_id && f->in->tr->id == TA_ASSIGN) {
 		snprintf(title, sizeof(title), "%s assigned to you: %s", number, t->title);
 		snprintf(key, sizeof(key), "assign:%lld:%lld", (long long)t->id,
 			 (long long)t->version);
@@ -728,8 +748,7 @@ static enum err post_transition(struct req *req, struct resp *resp)
 		if (e == ERR_OK)
 			e = apply(&f);
 	}
-	if (e == ERR_OK && strcmp(in->tr->action, "close") == 0 &&
-	    in->satisfaction <= LOW_SATISFACTION)
+	if (e == ERR_OK && in->tr->id == TA_CLOSE && in->satisfaction <= LOW_SATISFACTION)
 		e = open_complaint(&f);
 	if (e == ERR_OK)
 		e = record(&f);

@@ -2,6 +2,7 @@
  * it, queries, and dispatch candidates. The state machine is in
  * server/ticket_flow.c. */
 #include "api/tickets.h"
+#include "domain/ticket_states.h"
 #include "domain/tickets.h"
 
 #include <ctype.h>
@@ -498,11 +499,7 @@ static void query_time(struct req *req, struct resp *resp, const char *key, int6
 
 static void query_statuses(struct req *req, struct resp *resp, const char **out)
 {
-	static const char *const statuses[] = {
-		"new",      "routed",    "assigned",         "accepted", "declined",
-		"en_route", "on_site",   "waiting_customer", "resolved", "follow_up",
-		"closed",   "cancelled", "reopened",         NULL
-	};
+	enum ticket_status s;
 	const char *v = req_query(req, "status");
 	char one[24];
 
@@ -511,7 +508,7 @@ static void query_statuses(struct req *req, struct resp *resp, const char **out)
 		size_t n = strcspn(p, ",");
 
 		snprintf(one, sizeof(one), "%.*s", (int)(n < sizeof(one) ? n : sizeof(one) - 1), p);
-		if (n >= sizeof(one) || !registry_one_of(one, statuses)) {
+		if (n >= sizeof(one) || ticket_status_parse(one, &s) < 0) {
 			http_invalid(resp, "status", "unknown status in the list");
 			return;
 		}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "db/tickets_store.h"
 
 /* ---- configuration -------------------------------------------------------- */
 
@@ -80,8 +81,7 @@ static const char sql_watched[] =
     " t.created_at, t.response_due, t.arrival_due, t.resolution_due,"
     " coalesce(t.responded_at, 0), coalesce(t.arrived_at, 0), coalesce(t.resolved_at, 0)"
     " FROM tickets t"
-    " WHERE t.status IN ('new', 'routed', 'assigned', 'accepted', 'declined', 'en_route',"
-    " 'on_site', 'reopened') AND t.paused_at IS NULL AND t.id > ?3"
+    " WHERE t.status IN " TICKET_CLOCK_SQL " AND t.paused_at IS NULL AND t.id > ?3"
     " AND ((t.responded_at IS NULL"
     "       AND t.created_at + (t.response_due - t.created_at) * ?2 / 100 <= ?1)"
     "   OR (t.arrived_at IS NULL"

@@ -6,14 +6,12 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "db/tickets_store.h"
 
-/* The complement of (resolved, follow_up, closed, cancelled) within the
- * tickets.status CHECK list: an IN list lets the (centre_code, status) and
+/* An IN list of the open statuses lets the (centre_code, status) and
  * (assignee_id, status) indexes seek each open status instead of reading
  * every closed ticket a centre ever had. */
-#define OPEN_STATUSES                                                                              \
-	"('new', 'routed', 'assigned', 'accepted', 'declined', 'en_route', 'on_site',"             \
-	" 'waiting_customer', 'reopened')"
+#define OPEN_STATUSES TICKET_OPEN_SQL
 
 /* ---- routing facts -------------------------------------------------------- */
 

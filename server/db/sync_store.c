@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "db/tickets_store.h"
 
 /* One ordered merge of three indexed ranges (sync_changes_audience), so a
  * caller reads only the rows meant for them. */
@@ -241,7 +242,7 @@ enum err sync_store_ref_get(struct db *db, enum sync_ref kind, const struct sync
 
 /* ---- retiring tickets and pruning --------------------------------------- */
 
-#define TICKET_ENDED "status IN ('closed', 'cancelled') AND coalesce(closed_at, updated_at) < ?1"
+#define TICKET_ENDED "status IN " TICKET_FINAL_SQL " AND coalesce(closed_at, updated_at) < ?1"
 
 static const char sql_retired[] = "SELECT count(*) FROM tickets WHERE id = ?2 AND " TICKET_ENDED;
 

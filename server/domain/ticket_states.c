@@ -4,26 +4,74 @@
 
 #include <string.h>
 
-static const struct ticket_transition transitions[] = {
-	{ "assign", "routed declined reopened assigned", "assigned", BY_DISPATCH, M_ASSIGNEE,
-	  M_ASSIGNEE, 0 },
-	{ "accept", "assigned", "accepted", BY_ASSIGNEE, M_POSITION, 0, 0 },
-	{ "decline", "assigned", "declined", BY_ASSIGNEE, 0, 0, 1 },
-	{ "depart", "accepted", "en_route", BY_ASSIGNEE, M_POSITION, 0, 0 },
-	{ "arrive", "en_route", "on_site", BY_ASSIGNEE, M_POSITION, M_POSITION, 0 },
-	{ "resolve", "on_site", "resolved", BY_ASSIGNEE, M_WORK | M_POSITION, M_WORK, 0 },
-	{ "wait", "routed assigned accepted en_route on_site reopened", "waiting_customer",
-	  BY_ASSIGNEE | BY_DISPATCH, 0, 0, 1 },
-	{ "resume", "waiting_customer", NULL, BY_ASSIGNEE | BY_DISPATCH, 0, 0, 0 },
-	{ "follow_up", "resolved", "follow_up", BY_DISPATCH, 0, 0, 0 },
-	{ "close", "follow_up", "closed", BY_DISPATCH, M_FOLLOW_UP, M_FOLLOW_UP, 0 },
-	{ "cancel", "new routed assigned accepted declined en_route waiting_customer reopened",
-	  "cancelled", BY_DISPATCH, 0, 0, 1 },
-	{ "reopen", "resolved follow_up closed", "reopened", BY_DISPATCH, 0, 0, 1 },
-	{ "reroute", "new routed declined reopened assigned", "routed", BY_SUPERVISOR, M_CENTRE, 0,
-	  1 },
+static const char *const status_names[TS__COUNT] = {
+#define TICKET_STATUS_NAME(name, open, clock, final) #name,
+	TICKET_STATUSES(TICKET_STATUS_NAME)
+#undef TICKET_STATUS_NAME
 };
-#define TICKET_TRANSITIONS (sizeof(transitions) / sizeof(transitions[0]))
+
+static const unsigned char status_open[TS__COUNT] = {
+#define TICKET_STATUS_OPEN(name, open, clock, final) open,
+	TICKET_STATUSES(TICKET_STATUS_OPEN)
+#undef TICKET_STATUS_OPEN
+};
+
+/* In enum ticket_action's order: transitions[a].id == a. */
+static const struct ticket_transition transitions[TA__COUNT] = {
+	{ TA_ASSIGN, "assign",
+	  TS_BIT(routed) | TS_BIT(declined) | TS_BIT(reopened) | TS_BIT(assigned), TS_assigned,
+	  BY_DISPATCH, M_ASSIGNEE, M_ASSIGNEE, 0 },
+	{ TA_ACCEPT, "accept", TS_BIT(assigned), TS_accepted, BY_ASSIGNEE, M_POSITION, 0, 0 },
+	{ TA_DECLINE, "decline", TS_BIT(assigned), TS_declined, BY_ASSIGNEE, 0, 0, 1 },
+	{ TA_DEPART, "depart", TS_BIT(accepted), TS_en_route, BY_ASSIGNEE, M_POSITION, 0, 0 },
+	{ TA_ARRIVE, "arrive", TS_BIT(en_route), TS_on_site, BY_ASSIGNEE, M_POSITION, M_POSITION,
+	  0 },
+	{ TA_RESOLVE, "resolve", TS_BIT(on_site), TS_resolved, BY_ASSIGNEE, M_WORK | M_POSITION,
+	  M_WORK, 0 },
+	{ TA_WAIT, "wait",
+	  TS_BIT(routed) | TS_BIT(assigned) | TS_BIT(accepted) | TS_BIT(en_route) |
+	      TS_BIT(on_site) | TS_BIT(reopened),
+	  TS_waiting_customer, BY_ASSIGNEE | BY_DISPATCH, 0, 0, 1 },
+	{ TA_RESUME, "resume", TS_BIT(waiting_customer), TS__PAUSED, BY_ASSIGNEE | BY_DISPATCH, 0,
+	  0, 0 },
+	{ TA_FOLLOW_UP, "follow_up", TS_BIT(resolved), TS_follow_up, BY_DISPATCH, 0, 0, 0 },
+	{ TA_CLOSE, "close", TS_BIT(follow_up), TS_closed, BY_DISPATCH, M_FOLLOW_UP, M_FOLLOW_UP,
+	  0 },
+	{ TA_CANCEL, "cancel",
+	  TS_BIT(new) | TS_BIT(routed) | TS_BIT(assigned) | TS_BIT(accepted) | TS_BIT(declined) |
+	      TS_BIT(en_route) | TS_BIT(waiting_customer) | TS_BIT(reopened),
+	  TS_cancelled, BY_DISPATCH, 0, 0, 1 },
+	{ TA_REOPEN, "reopen", TS_BIT(resolved) | TS_BIT(follow_up) | TS_BIT(closed), TS_reopened,
+	  BY_DISPATCH, 0, 0, 1 },
+	{ TA_REROUTE, "reroute",
+	  TS_BIT(new) | TS_BIT(routed) | TS_BIT(declined) | TS_BIT(reopened) | TS_BIT(assigned),
+	  TS_routed, BY_SUPERVISOR, M_CENTRE, 0, 1 },
+};
+_Static_assert(TS__COUNT <= 32, "statuses fit the from mask");
+
+const char *ticket_status_name(enum ticket_status s)
+{
+	return (unsigned)s < TS__COUNT ? status_names[s] : NULL;
+}
+
+int ticket_status_parse(const char *name, enum ticket_status *out)
+{
+	for (unsigned s = 0; name && s < TS__COUNT; s++)
+		if (strcmp(status_names[s], name) == 0) {
+			*out = (enum ticket_status)s;
+			return 0;
+		}
+	return -1;
+}
+
+int ticket_status_open(const char *name)
+{
+	enum ticket_status s;
+
+	return ticket_status_parse(name, &s) == 0 && status_open[s];
+}
+
+#define TICKET_TRANSITIONS TA__COUNT
 
 const struct ticket_transition *ticket_transition_find(const char *action)
 {
@@ -35,16 +83,9 @@ const struct ticket_transition *ticket_transition_find(const char *action)
 
 int ticket_transition_from(const struct ticket_transition *tr, const char *status)
 {
-	size_t n = strlen(status);
+	enum ticket_status s;
 
-	for (const char *p = tr->from; *p;) {
-		size_t len = strcspn(p, " ");
-
-		if (len == n && memcmp(p, status, n) == 0)
-			return 1;
-		p += len + (p[len] == ' ');
-	}
-	return 0;
+	return ticket_status_parse(status, &s) == 0 && (tr->from & (1u << s));
 }
 
 int ticket_transition_caller_may(const struct ticket_transition *tr, const struct ticket_row *t,

@@ -26,14 +26,6 @@
 #define DESCRIPTION_MAX 4000
 #define CODE_INPUT_MAX 512
 
-int tickets_status_open(const char *status)
-{
-	static const char *const closed[] = { "resolved", "follow_up", "closed", "cancelled",
-					      NULL };
-
-	return !registry_one_of(status, closed);
-}
-
 void tickets_scope(const struct principal *who, struct ticket_scope *out)
 {
 	struct scope sc;
