@@ -105,9 +105,12 @@ int ticket_transition_caller_may(const struct ticket_transition *tr, const struc
 json_t *ticket_flow_allowed(const struct ticket_row *t, const struct principal *who)
 {
 	json_t *list = json_array();
+	enum ticket_status s;
 
+	if (ticket_status_parse(t->status, &s) < 0)
+		return list;
 	for (size_t i = 0; i < TICKET_TRANSITIONS; i++)
-		if (ticket_transition_from(&transitions[i], t->status) &&
+		if ((transitions[i].from & (1u << s)) &&
 		    ticket_transition_caller_may(&transitions[i], t, who))
 			json_array_append_new(list, json_string(transitions[i].action));
 	return list;
