@@ -708,7 +708,7 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 	int region_scoped = who->role == ROLE_SUPERVISOR || who->role == ROLE_DISPATCHER;
 	enum err e;
 
-	policy_scope(who, sc);
+	*sc = who->scope;
 	if (who->role == ROLE_SUPERVISOR) {
 		if (!sc->region_lo[0])
 			return http_fail(resp, ERR_FORBIDDEN, "you have no home region");

@@ -100,7 +100,7 @@ static enum err take_owner(struct req *req, struct resp *resp, struct warranty_q
 		q->owner = WARRANTY_CENTRE;
 		q->centre = who->centre;
 	} else if (strcmp(owner, "region") == 0) {
-		policy_scope(who, sc);
+		*sc = who->scope;
 		if (who->role == ROLE_SALES || !sc->region_lo[0])
 			return http_invalid(resp, "owner", "you have no home region");
 		q->owner = WARRANTY_REGION;
@@ -356,7 +356,7 @@ static enum err post_renewal(struct req *req, struct resp *resp)
 		e = db_begin(req->db);
 	if (e != ERR_OK)
 		goto out;
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = assets_store_get(req->db, id, &sc, a);
 	if (e == ERR_NOT_FOUND)
 		http_fail(resp, e, "no asset %lld", (long long)id);
@@ -402,7 +402,7 @@ static enum err get_renewals(struct req *req, struct resp *resp)
 	enum err e = a ? req_param_id(req, resp, 0, &id) : ERR_INTERNAL;
 
 	if (e == ERR_OK) {
-		policy_scope(&req->user, &sc);
+		sc = req->user.scope;
 		e = assets_store_get(req->db, id, &sc, a);
 		if (e == ERR_NOT_FOUND)
 			http_fail(resp, e, "no asset %lld", (long long)id);
