@@ -176,8 +176,9 @@ static enum err check_codes(struct resp *resp, const json_t *list, const struct 
 /* Supervisors change the coverage of the centres in their region. */
 static int may_change_centre(const struct principal *p, const struct centre_row *c)
 {
-	return p->role == ROLE_ADMIN || (p->role == ROLE_SUPERVISOR && p->region_path[0] &&
-					 registry_path_within(c->region_path, p->region_path));
+	return policy_allows(p->role, PERM_COVERAGE_WRITE) &&
+	       (p->scope.all ||
+		(p->region_path[0] && registry_path_within(c->region_path, p->region_path)));
 }
 
 static enum err put_coverage(struct req *req, struct resp *resp)
@@ -205,7 +206,7 @@ static enum err put_coverage(struct req *req, struct resp *resp)
 		return e;
 	cc.member = "regions";
 	cc.unknown = "no such region";
-	cc.scope_path = req->user.role == ROLE_ADMIN ? NULL : req->user.region_path;
+	cc.scope_path = req->user.scope.all ? NULL : req->user.region_path;
 	cc.current = json_object_get(before, "regions");
 	e = check_codes(resp, rl, &cc, check_region, rcodes, &bad);
 	if (e == ERR_OK) {

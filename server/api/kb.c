@@ -68,8 +68,7 @@ static json_t *time_json(int64_t t)
  * else the live version of published articles and their own drafts. */
 static void viewer_of(const struct principal *who, struct kb_viewer *v)
 {
-	v->all =
-	    who->role == ROLE_ADMIN || who->role == ROLE_SUPERVISOR || who->role == ROLE_AUDITOR;
+	v->all = policy_allows(who->role, PERM_KB_ALL_VERSIONS);
 	v->user_id = who->user_id;
 }
 

@@ -437,7 +437,7 @@ static void audience_of(const struct principal *who, struct sync_audience *a)
 	snprintf(a->centre, sizeof(a->centre), "%s", who->centre);
 	/* A technician's centre matters for which models they carry, not for
 	 * the centre's other jobs. */
-	a->centre_models_only = who->role != ROLE_DISPATCHER;
+	a->centre_models_only = !policy_allows(who->role, PERM_SCOPE_OPS_CENTRE);
 }
 
 static enum err run_page(struct page_ctx *p)
