@@ -80,10 +80,10 @@ struct scope {
 	int all;             /* 1: no restriction */
 	char region_lo[256]; /* "" when the caller has no region scope */
 	char region_hi[256];
-	int ops_region;      /* 1: operations rows by the region range too */
-	char centre[32];     /* operations rows of this centre; "" none */
-	int64_t user_id;     /* tickets assigned to or reported by this user; 0 none */
-	int64_t owner_id;    /* rows of customers this sales owner owns; 0 none */
+	int ops_region;   /* 1: operations rows by the region range too */
+	char centre[32];  /* operations rows of this centre; "" none */
+	int64_t user_id;  /* tickets assigned to or reported by this user; 0 none */
+	int64_t owner_id; /* rows of customers this sales owner owns; 0 none */
 };
 
 /* Who is calling: filled from the access token (db/auth_store.c), scope

@@ -85,9 +85,8 @@ enum err routing_store_technician_get(struct db *db, int64_t id, const struct sc
 				      struct tech_row *out);
 /* Active technicians within scope (and of centre when not NULL) with
  * id > after_id, in id order, at most limit (0 = all). */
-enum err routing_store_technician_list(struct db *db, const struct scope *scope,
-				       const char *centre, int64_t after_id, int limit,
-				       tech_row_fn fn, void *ctx);
+enum err routing_store_technician_list(struct db *db, const struct scope *scope, const char *centre,
+				       int64_t after_id, int limit, tech_row_fn fn, void *ctx);
 /* The active technicians of centre with their level on product_line
  * (NULL: skill 0), for dispatch ranking; any order. */
 enum err routing_store_dispatch(struct db *db, const char *centre, const char *product_line,

@@ -111,9 +111,8 @@ struct ticket_filter {
 };
 typedef int (*ticket_row_fn)(const struct ticket_row *t, void *ctx); /* nonzero stops */
 /* Newest first, ids below before_id (0 = from the newest). */
-enum err tickets_store_list(struct db *db, const struct scope *sc,
-			    const struct ticket_filter *f, int64_t before_id, int limit,
-			    ticket_row_fn fn, void *ctx);
+enum err tickets_store_list(struct db *db, const struct scope *sc, const struct ticket_filter *f,
+			    int64_t before_id, int limit, ticket_row_fn fn, void *ctx);
 
 /* Open tickets of an asset (for the scan), newest first. */
 enum err tickets_store_open_of_asset(struct db *db, int64_t asset_id, int limit, ticket_row_fn fn,

@@ -320,8 +320,8 @@ static enum err get_technicians(struct req *req, struct resp *resp)
 		return e;
 	ctx.items = json_array();
 	ctx.limit = page.limit;
-	e = routing_store_technician_list(req->db, &req->user.scope, centre, after, page.limit + 1, list_row,
-					  &ctx);
+	e = routing_store_technician_list(req->db, &req->user.scope, centre, after, page.limit + 1,
+					  list_row, &ctx);
 	if (e != ERR_OK) {
 		json_decref(ctx.items);
 		return e;

@@ -469,7 +469,8 @@ static enum err get_users(struct req *req, struct resp *resp)
 	ctx.limit = page.limit;
 	ctx.full_phone = sees_full_phone(&req->user);
 	/* One more than asked tells whether another page follows. */
-	e = users_store_list(req->db, &req->user.scope, &filter, after, page.limit + 1, list_row, &ctx);
+	e = users_store_list(req->db, &req->user.scope, &filter, after, page.limit + 1, list_row,
+			     &ctx);
 	if (e == ERR_OK)
 		e = audit_phone_reads(req, ctx.shown, ctx.nshown);
 	if (e != ERR_OK) {

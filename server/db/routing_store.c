@@ -255,9 +255,8 @@ static enum err tech_scan(struct db *db, sqlite3_stmt *st, tech_row_fn fn, void 
 	return db_scan_end(db, st, rc);
 }
 
-enum err routing_store_technician_list(struct db *db, const struct scope *scope,
-				       const char *centre, int64_t after_id, int limit,
-				       tech_row_fn fn, void *ctx)
+enum err routing_store_technician_list(struct db *db, const struct scope *scope, const char *centre,
+				       int64_t after_id, int limit, tech_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tech_list);
 

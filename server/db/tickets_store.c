@@ -411,9 +411,8 @@ static const char sql_ticket_list[] =
     " AND a.kind = 'escalation'))"
     " ORDER BY t.id DESC LIMIT ?19";
 
-enum err tickets_store_list(struct db *db, const struct scope *sc,
-			    const struct ticket_filter *f, int64_t before_id, int limit,
-			    ticket_row_fn fn, void *ctx)
+enum err tickets_store_list(struct db *db, const struct scope *sc, const struct ticket_filter *f,
+			    int64_t before_id, int limit, ticket_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_ticket_list);
 	struct ticket_row *t;
