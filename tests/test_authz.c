@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "core/policy.h"
 #include "domain/qr.h"
 #include "suites.h"
 
@@ -444,6 +445,72 @@ START_TEST(personal_data_is_masked_for_every_role)
 }
 END_TEST
 
+/* A role added to enum role without a name, a row in the permission table
+ * or a letter in the matrix above fails here rather than seeing nothing. */
+START_TEST(every_role_has_a_name_a_row_and_a_letter)
+{
+	static const char *const letters[ROLE__COUNT] = {
+		[ROLE_ADMIN] = "A",      [ROLE_SUPERVISOR] = "S", [ROLE_DISPATCHER] = "D",
+		[ROLE_TECHNICIAN] = "T", [ROLE_SALES] = "L",      [ROLE_AUDITOR] = "U",
+	};
+
+	ck_assert(policy_allows(ROLE_NONE, PERM_PUBLIC));
+	ck_assert(!policy_allows(ROLE_NONE, PERM_AUTHENTICATED));
+	ck_assert(!policy_allows(ROLE__COUNT, PERM_PUBLIC));
+	ck_assert(!policy_allows(ROLE_ADMIN, PERM__COUNT));
+	for (int r = ROLE_NONE + 1; r < ROLE__COUNT; r++) {
+		ck_assert_msg(role_name((enum role)r)[0], "role %d has no name", r);
+		ck_assert_int_eq(role_parse(role_name((enum role)r)), r);
+		ck_assert_msg(policy_allows((enum role)r, PERM_AUTHENTICATED),
+			      "role %s has no row in role_perms[]", role_name((enum role)r));
+		ck_assert_msg(letters[r], "role %s has no letter in the matrix",
+			      role_name((enum role)r));
+	}
+}
+END_TEST
+
+/* What each role's resolved scope reaches (the stores apply it): registry
+ * by region_lo..hi and owner_id; tickets, users and technicians by the
+ * region when ops_region, centre, user_id and owner_id. */
+START_TEST(each_role_resolves_its_scope)
+{
+	struct principal p = { .user_id = 7, .region_path = "/CN/GD/", .centre = "C-SZ" };
+	struct scope sc;
+
+	p.role = ROLE_ADMIN;
+	policy_scope(&p, &sc);
+	ck_assert(sc.all && !sc.region_lo[0] && !sc.centre[0] && !sc.user_id && !sc.owner_id);
+	p.role = ROLE_AUDITOR;
+	policy_scope(&p, &sc);
+	ck_assert(sc.all && !sc.region_lo[0] && !sc.centre[0] && !sc.user_id && !sc.owner_id);
+	p.role = ROLE_SUPERVISOR;
+	policy_scope(&p, &sc);
+	ck_assert(!sc.all && sc.ops_region && !sc.centre[0] && !sc.user_id && !sc.owner_id);
+	ck_assert_str_eq(sc.region_lo, "/CN/GD/");
+	ck_assert_str_eq(sc.region_hi, "/CN/GD0");
+	p.role = ROLE_DISPATCHER;
+	policy_scope(&p, &sc);
+	ck_assert(!sc.all && !sc.ops_region && !sc.user_id && !sc.owner_id);
+	ck_assert_str_eq(sc.region_lo, "/CN/GD/");
+	ck_assert_str_eq(sc.centre, "C-SZ");
+	p.role = ROLE_TECHNICIAN;
+	policy_scope(&p, &sc);
+	ck_assert(!sc.all && !sc.ops_region && !sc.centre[0] && sc.user_id == 7 && !sc.owner_id);
+	ck_assert_str_eq(sc.region_lo, "/CN/GD/");
+	p.role = ROLE_SALES;
+	policy_scope(&p, &sc);
+	ck_assert(!sc.all && !sc.region_lo[0] && !sc.centre[0] && !sc.user_id && sc.owner_id == 7);
+	p.role = ROLE_NONE;
+	policy_scope(&p, &sc);
+	ck_assert(!sc.all && !sc.region_lo[0] && !sc.centre[0] && !sc.user_id && !sc.owner_id);
+	/* No home region: no region reach at all. */
+	p.role = ROLE_SUPERVISOR;
+	p.region_path[0] = '\0';
+	policy_scope(&p, &sc);
+	ck_assert(!sc.all && !sc.region_lo[0]);
+}
+END_TEST
+
 Suite *authz_suite(void)
 {
 	Suite *s = suite_create("authz");
@@ -459,6 +526,10 @@ Suite *authz_suite(void)
 	tcase_add_test(tc, sales);
 	tcase_add_test(tc, auditor);
 	tcase_add_test(tc, personal_data_is_masked_for_every_role);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("policy");
+	tcase_add_test(tc, every_role_has_a_name_a_row_and_a_letter);
+	tcase_add_test(tc, each_role_resolves_its_scope);
 	suite_add_tcase(s, tc);
 	return s;
 }

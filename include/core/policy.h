@@ -1,10 +1,15 @@
-/* Roles, permissions and the one table that decides who may do what.
- * Scope (region / centre) is applied inside store queries, not here. */
+/* Roles, permissions and the one table that decides who may do what, and
+ * the scope (region, centre, own jobs, own customers) each role reaches,
+ * resolved once per principal. Stores apply the scope inside their queries;
+ * handlers ask policy_allows() or read the scope, never compare role names. */
 #ifndef FT_POLICY_H
 #define FT_POLICY_H
 
 #include <stdint.h>
 
+/* A new role goes just before ROLE__COUNT, with its row in policy.c's
+ * role_perms[] (a _Static_assert counts the rows), a migration for the users
+ * table's role CHECK constraint, and its rows in tests/test_authz.c. */
 enum role {
 	ROLE_NONE = 0,
 	ROLE_ADMIN,
@@ -49,10 +54,40 @@ enum perm {
 	PERM_ANALYTICS,        /* operations analytics (scoped: region, centre) */
 	PERM_TICKETS_CHECKIN, /* GPS check-in on one's own job (the assignee, checked by the handler) */
 	PERM_SYNC,            /* a device's sync of its own jobs and reference data */
+	PERM_TICKETS_ASSIGNEE, /* take the assignee's actions on a job assigned to oneself */
+	PERM_TICKETS_REROUTE,  /* send a ticket to another centre */
+	PERM_KB_ALL_VERSIONS,  /* every KB article and version, others' drafts included */
+	PERM_PHONES_FULL,      /* users' full phone numbers in user answers (audited) */
+	/* What the scope reaches; policy_scope() turns them into struct scope. A
+	 * write permission says what, the scope where: "all" writes anywhere. */
+	PERM_SCOPE_ALL,             /* every row, region and centre */
+	PERM_SCOPE_REGISTRY_REGION, /* registry rows in the home region's subtree */
+	PERM_SCOPE_OPS_REGION,      /* tickets, users, technicians, analytics there too */
+	PERM_SCOPE_OPS_CENTRE,      /* tickets, users, technicians, analytics of one's centre */
+	PERM_SCOPE_OWN_JOBS,        /* tickets assigned to or reported by oneself */
+	PERM_SCOPE_OWN_CUSTOMERS,   /* registry rows and tickets of customers one owns (sales) */
 	PERM__COUNT
 };
 
-/* Who is calling: filled from the access token by the dispatcher. */
+/* Which rows a caller may see, as bind values for store queries; any
+ * branch that matches admits a row. Region scope is the half-open range
+ * [region_lo, region_hi) over region paths ("/CN/GD/" .. "/CN/GD0"), which
+ * an index on the path can answer. Registry queries (customers, sites,
+ * assets, warranty, labels) use all, region_lo..hi and owner_id; operations
+ * queries (tickets, users, technicians, analytics) use all, region_lo..hi
+ * when ops_region, centre, user_id and owner_id. A zeroed scope sees nothing. */
+struct scope {
+	int all;             /* 1: no restriction */
+	char region_lo[256]; /* "" when the caller has no region scope */
+	char region_hi[256];
+	int ops_region;   /* 1: operations rows by the region range too */
+	char centre[32];  /* operations rows of this centre; "" none */
+	int64_t user_id;  /* tickets assigned to or reported by this user; 0 none */
+	int64_t owner_id; /* rows of customers this sales owner owns; 0 none */
+};
+
+/* Who is calling: filled from the access token (db/auth_store.c), scope
+ * included, once per request. */
 struct principal {
 	int64_t user_id;
 	int64_t session_id; /* refresh-token family the access token belongs to */
@@ -61,21 +96,16 @@ struct principal {
 	char region[32];       /* "" when none */
 	char region_path[256]; /* "/CN/GD/SZ/": scope is a prefix match on it */
 	char centre[32];       /* "" when none */
+	struct scope scope;    /* policy_scope() of the above */
 };
 
 const char *role_name(enum role r);          /* "admin", ...; "" for NONE */
 enum role role_parse(const char *name);      /* ROLE_NONE when unknown */
 int policy_allows(enum role r, enum perm p); /* 1 allowed, 0 not */
 
-/* Which rows a caller may see, as bind values for store queries. Region
- * scope is the half-open range [region_lo, region_hi) over region paths
- * ("/CN/GD/" .. "/CN/GD0"), which an index on the path can answer. */
-struct scope {
-	int all;             /* 1: no restriction */
-	char region_lo[256]; /* "" when the caller has no region scope */
-	char region_hi[256];
-	int64_t owner_id; /* sales: rows they own; 0 otherwise */
-};
+/* Resolves p's scope from its role's PERM_SCOPE_* permissions, home region
+ * path, centre and id. The principal carries the result (p->scope), set
+ * where it is filled; read that rather than resolving again. */
 void policy_scope(const struct principal *p, struct scope *out);
 
 #endif

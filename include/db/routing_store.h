@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/policy.h"
 
 struct db;
 
@@ -60,16 +61,6 @@ enum err routing_store_coverage_replace(struct db *db, const char *centre,
 
 /* ---- technicians --------------------------------------------------------- */
 
-/* Which technicians a caller may see or change: all, those of the centres
- * whose region path is in [region_lo, region_hi), or those of one centre.
- * A zeroed scope sees no one. Strings borrowed for the call. */
-struct tech_scope {
-	int all;
-	const char *region_lo; /* NULL: no region scope */
-	const char *region_hi;
-	const char *centre; /* NULL: no centre scope */
-};
-
 /* An active (not disabled) user with role technician. */
 struct tech_row {
 	int64_t id;
@@ -90,13 +81,12 @@ typedef int (*tech_row_fn)(const struct tech_row *row, void *ctx);
 
 /* ERR_NOT_FOUND when id is no active technician within scope. The row's
  * skills pointer is NULL here (use routing_store_skills). */
-enum err routing_store_technician_get(struct db *db, int64_t id, const struct tech_scope *scope,
+enum err routing_store_technician_get(struct db *db, int64_t id, const struct scope *scope,
 				      struct tech_row *out);
 /* Active technicians within scope (and of centre when not NULL) with
  * id > after_id, in id order, at most limit (0 = all). */
-enum err routing_store_technician_list(struct db *db, const struct tech_scope *scope,
-				       const char *centre, int64_t after_id, int limit,
-				       tech_row_fn fn, void *ctx);
+enum err routing_store_technician_list(struct db *db, const struct scope *scope, const char *centre,
+				       int64_t after_id, int limit, tech_row_fn fn, void *ctx);
 /* The active technicians of centre with their level on product_line
  * (NULL: skill 0), for dispatch ranking; any order. */
 enum err routing_store_dispatch(struct db *db, const char *centre, const char *product_line,

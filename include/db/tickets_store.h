@@ -18,16 +18,6 @@ struct db;
 #define TICKET_ROUTING_SIZE 8192
 #define TICKET_NAME_SIZE 256
 
-/* Which tickets a caller sees: any branch that matches admits the row. */
-struct ticket_scope {
-	int all;
-	char region_lo[256]; /* "" = no region branch (supervisor's subtree) */
-	char region_hi[256];
-	char centre[32];  /* "" = no centre branch (dispatcher) */
-	int64_t user_id;  /* 0 = none: assignee or reporter (technician) */
-	int64_t owner_id; /* 0 = none: sales owner */
-};
-
 /* What intake copies onto a new ticket from the asset, site or customer it
  * names. Zero / "" where unknown. */
 struct ticket_facts {
@@ -135,7 +125,7 @@ enum err tickets_store_insert(struct db *db, const struct ticket_row *t, int64_t
  * t->version, then bumps the version: ERR_CONFLICT when someone else
  * changed it first. */
 enum err tickets_store_update(struct db *db, struct ticket_row *t);
-enum err tickets_store_get(struct db *db, int64_t id, const struct ticket_scope *sc,
+enum err tickets_store_get(struct db *db, int64_t id, const struct scope *sc,
 			   struct ticket_row *out);
 /* The ticket a device opened as client_id (any scope): its id, the opening
  * request's fingerprint and who opened it. ERR_NOT_FOUND when none. */
@@ -158,9 +148,8 @@ struct ticket_filter {
 };
 typedef int (*ticket_row_fn)(const struct ticket_row *t, void *ctx); /* nonzero stops */
 /* Newest first, ids below before_id (0 = from the newest). */
-enum err tickets_store_list(struct db *db, const struct ticket_scope *sc,
-			    const struct ticket_filter *f, int64_t before_id, int limit,
-			    ticket_row_fn fn, void *ctx);
+enum err tickets_store_list(struct db *db, const struct scope *sc, const struct ticket_filter *f,
+			    int64_t before_id, int limit, ticket_row_fn fn, void *ctx);
 
 /* Open tickets of an asset (for the scan), newest first. */
 enum err tickets_store_open_of_asset(struct db *db, int64_t asset_id, int limit, ticket_row_fn fn,

@@ -25,21 +25,9 @@ struct user_record {
 
 struct db;
 
-/* Which users a read may see. A zeroed scope (USER_SCOPE_NONE) sees no
- * one, so forgetting to fill it fails closed. Strings are borrowed for the
- * call; an empty region_path or centre also sees no one. */
-enum user_scope_kind {
-	USER_SCOPE_NONE = 0,
-	USER_SCOPE_ALL,    /* every user */
-	USER_SCOPE_REGION, /* users whose region's path starts with region_path */
-	USER_SCOPE_CENTRE, /* users of centre */
-};
-struct user_scope {
-	enum user_scope_kind kind;
-	const char *region_path;
-	const char *centre;
-};
-
+/* Reads take the caller's struct scope (core/policy.h): all, the region
+ * range when ops_region, or one centre; a zeroed scope sees no one, so
+ * forgetting to fill it fails closed. */
 /* Listing filters; NULL / ROLE_NONE = any. Strings borrowed for the call. */
 struct user_filter {
 	enum role role;
@@ -49,14 +37,14 @@ struct user_filter {
 };
 
 /* ERR_NOT_FOUND when no user has that id within scope. */
-enum err users_store_get(struct db *db, int64_t id, const struct user_scope *scope,
+enum err users_store_get(struct db *db, int64_t id, const struct scope *scope,
 			 struct user_record *out);
 
 /* Calls fn for each user within scope matching filter with id > after_id,
  * in id order, at most limit users (0 = all); the record is borrowed for
  * the call. fn returns 0 to go on. */
 typedef int (*user_row_fn)(const struct user_record *u, void *ctx);
-enum err users_store_list(struct db *db, const struct user_scope *scope,
+enum err users_store_list(struct db *db, const struct scope *scope,
 			  const struct user_filter *filter, int64_t after_id, int limit,
 			  user_row_fn fn, void *ctx);
 

@@ -15,11 +15,6 @@
 struct db;
 
 
-/* The caller's ticket scope: admin and auditor all; supervisor their region
- * subtree; dispatcher their centre; technician jobs assigned to or
- * reported by them; sales their customers' (assets they own). */
-void tickets_scope(const struct principal *who, struct ticket_scope *out);
-
 /* "FT-000042" */
 void tickets_number(int64_t id, char out[24]);
 

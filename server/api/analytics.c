@@ -705,16 +705,16 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 	const char *rcode = req_query(req, "region"), *centre = req_query(req, "centre");
 	const char *pl = req_query(req, "product_line");
 	struct centre_row c;
-	int region_scoped = who->role == ROLE_SUPERVISOR || who->role == ROLE_DISPATCHER;
+	int region_scoped = policy_allows(who->role, PERM_SCOPE_REGISTRY_REGION);
 	enum err e;
 
-	policy_scope(who, sc);
-	if (who->role == ROLE_SUPERVISOR) {
+	*sc = who->scope;
+	if (policy_allows(who->role, PERM_SCOPE_OPS_REGION)) {
 		if (!sc->region_lo[0])
 			return http_fail(resp, ERR_FORBIDDEN, "you have no home region");
 		q->f.region_lo = sc->region_lo;
 		q->f.region_hi = sc->region_hi;
-	} else if (who->role == ROLE_DISPATCHER) {
+	} else if (policy_allows(who->role, PERM_SCOPE_OPS_CENTRE)) {
 		if (!who->centre[0])
 			return http_fail(resp, ERR_FORBIDDEN, "you belong to no service centre");
 		q->f.centre = who->centre;
@@ -746,7 +746,7 @@ static enum err take_scope(struct req *req, struct resp *resp, struct analytics_
 			return e;
 		if (q->f.centre && strcmp(q->f.centre, centre) != 0)
 			return out_of_scope(resp, "centre", centre);
-		if (who->role == ROLE_SUPERVISOR &&
+		if (policy_allows(who->role, PERM_SCOPE_OPS_REGION) &&
 		    !registry_path_within(c.region_path, sc->region_lo[0] ? sc->region_lo : "/"))
 			return out_of_scope(resp, "centre", centre);
 		q->f.centre = centre;

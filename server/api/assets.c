@@ -108,7 +108,7 @@ static enum err load_asset(struct req *req, struct resp *resp, struct asset_row 
 	e = req_param_id(req, resp, 0, &id);
 	if (e != ERR_OK)
 		return e;
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = assets_store_get(req->db, id, &sc, out);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, ERR_NOT_FOUND, "no such asset");
@@ -125,7 +125,7 @@ static enum err get_asset(struct req *req, struct resp *resp)
 	e = req_param_id(req, resp, 0, &id);
 	if (e != ERR_OK)
 		return e;
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	/* An asset the caller cannot see is "no such asset" before a bad
 	 * ?reveal is named. */
 	if (req_query(req, "reveal")) {
@@ -309,7 +309,7 @@ static enum err get_assets(struct req *req, struct resp *resp)
 	if (e != ERR_OK)
 		return e;
 
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	ctx.items = json_array();
 	ctx.limit = page.limit;
 	ctx.now = clock_now();

@@ -273,13 +273,13 @@ static int uuid_parse(const char *s, char out[ATTACHMENT_UUID_SIZE])
 /* The ticket of the path, within the caller's scope (404 otherwise). */
 static enum err ticket_in_scope(struct req *req, struct resp *resp, struct ticket_row *t)
 {
-	struct ticket_scope sc;
+	struct scope sc;
 	int64_t id;
 	enum err e = req_param_id(req, resp, 0, &id);
 
 	if (e != ERR_OK)
 		return e;
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = tickets_store_get(req->db, id, &sc, t);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, e, "no ticket %lld", (long long)id);
@@ -460,7 +460,7 @@ static enum err store(struct req *req, struct resp *resp, struct object_upload *
 		      struct attachment_row *in, int *status)
 {
 	struct ticket_row *t = calloc(1, sizeof(*t));
-	struct ticket_scope all = { .all = 1 };
+	struct scope all = { .all = 1 };
 	struct attachment_row *old = calloc(1, sizeof(*old));
 	int created = 0;
 	enum err e = t && old ? db_begin(req->db) : ERR_INTERNAL;

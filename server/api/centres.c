@@ -176,8 +176,9 @@ static enum err check_codes(struct resp *resp, const json_t *list, const struct 
 /* Supervisors change the coverage of the centres in their region. */
 static int may_change_centre(const struct principal *p, const struct centre_row *c)
 {
-	return p->role == ROLE_ADMIN || (p->role == ROLE_SUPERVISOR && p->region_path[0] &&
-					 registry_path_within(c->region_path, p->region_path));
+	return policy_allows(p->role, PERM_COVERAGE_WRITE) &&
+	       (p->scope.all ||
+		(p->region_path[0] && registry_path_within(c->region_path, p->region_path)));
 }
 
 static enum err put_coverage(struct req *req, struct resp *resp)
@@ -205,7 +206,7 @@ static enum err put_coverage(struct req *req, struct resp *resp)
 		return e;
 	cc.member = "regions";
 	cc.unknown = "no such region";
-	cc.scope_path = req->user.role == ROLE_ADMIN ? NULL : req->user.region_path;
+	cc.scope_path = req->user.scope.all ? NULL : req->user.region_path;
 	cc.current = json_object_get(before, "regions");
 	e = check_codes(resp, rl, &cc, check_region, rcodes, &bad);
 	if (e == ERR_OK) {
@@ -247,30 +248,6 @@ static enum err put_coverage(struct req *req, struct resp *resp)
 }
 
 /* ---- technicians ---------------------------------------------------------- */
-
-/* Fills ts (pointing into sc) for the caller. */
-static void tech_scope_of(const struct principal *p, struct scope *sc, struct tech_scope *ts)
-{
-	memset(ts, 0, sizeof(*ts));
-	policy_scope(p, sc);
-	switch (p->role) {
-	case ROLE_ADMIN:
-	case ROLE_AUDITOR:
-		ts->all = 1;
-		break;
-	case ROLE_SUPERVISOR:
-		if (sc->region_lo[0]) {
-			ts->region_lo = sc->region_lo;
-			ts->region_hi = sc->region_hi;
-		}
-		break;
-	case ROLE_DISPATCHER:
-		ts->centre = p->centre[0] ? p->centre : NULL;
-		break;
-	default:
-		break; /* no one */
-	}
-}
 
 /* skills: a JSON array (stolen), or NULL for []. */
 static json_t *tech_json(const struct tech_row *t, json_t *skills)
@@ -323,9 +300,7 @@ static enum err get_technicians(struct req *req, struct resp *resp)
 {
 	const char *centre = req_query(req, "centre");
 	struct list_ctx ctx = { 0 };
-	struct tech_scope ts;
 	struct centre_row c;
-	struct scope sc;
 	struct page page;
 	int64_t after = 0;
 	char next[24];
@@ -343,11 +318,10 @@ static enum err get_technicians(struct req *req, struct resp *resp)
 	}
 	if (e != ERR_OK)
 		return e;
-	tech_scope_of(&req->user, &sc, &ts);
 	ctx.items = json_array();
 	ctx.limit = page.limit;
-	e = routing_store_technician_list(req->db, &ts, centre, after, page.limit + 1, list_row,
-					  &ctx);
+	e = routing_store_technician_list(req->db, &req->user.scope, centre, after, page.limit + 1,
+					  list_row, &ctx);
 	if (e != ERR_OK) {
 		json_decref(ctx.items);
 		return e;
@@ -416,9 +390,7 @@ static enum err put_skills(struct req *req, struct resp *resp)
 {
 	struct skill skills[SKILLS_MAX], old[SKILLS_MAX];
 	struct audit_actor actor;
-	struct tech_scope ts;
 	struct tech_row t;
-	struct scope sc;
 	size_t n = 0, nold = 0;
 	char id_text[24];
 	json_t *before = NULL, *after = NULL;
@@ -428,8 +400,7 @@ static enum err put_skills(struct req *req, struct resp *resp)
 	e = req_param_id(req, resp, 0, &id);
 	if (e != ERR_OK)
 		return e;
-	tech_scope_of(&req->user, &sc, &ts);
-	e = routing_store_technician_get(req->db, id, &ts, &t);
+	e = routing_store_technician_get(req->db, id, &req->user.scope, &t);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, ERR_NOT_FOUND, "no such technician");
 	if (e != ERR_OK)
@@ -444,7 +415,7 @@ static enum err put_skills(struct req *req, struct resp *resp)
 	e = db_begin(req->db);
 	if (e != ERR_OK)
 		return e;
-	e = routing_store_technician_get(req->db, id, &ts, &t);
+	e = routing_store_technician_get(req->db, id, &req->user.scope, &t);
 	if (e == ERR_NOT_FOUND) {
 		db_rollback(req->db);
 		return http_fail(resp, ERR_NOT_FOUND, "no such technician");
@@ -504,7 +475,7 @@ static int take_coordinate(struct resp *resp, const json_t *body, const char *ke
 
 static enum err put_duty(struct req *req, struct resp *resp)
 {
-	struct tech_scope all = { .all = 1 };
+	struct scope all = { .all = 1 };
 	struct skill skills[SKILLS_MAX];
 	struct audit_actor actor;
 	struct tech_row t;

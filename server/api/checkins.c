@@ -58,13 +58,13 @@ static json_t *checkin_json(const struct checkin_row *c)
 /* The ticket of the path, within the caller's scope (404 otherwise). */
 static enum err ticket_in_scope(struct req *req, struct resp *resp, struct ticket_row *t)
 {
-	struct ticket_scope sc;
+	struct scope sc;
 	int64_t id;
 	enum err e = req_param_id(req, resp, 0, &id);
 
 	if (e != ERR_OK)
 		return e;
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = tickets_store_get(req->db, id, &sc, t);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, e, "no ticket %lld", (long long)id);
@@ -179,7 +179,7 @@ static enum err post_checkin(struct req *req, struct resp *resp)
 		c = old;
 		status = 200;
 	} else if (e == ERR_NOT_FOUND) {
-		struct ticket_scope all = { .all = 1 };
+		struct scope all = { .all = 1 };
 
 		/* The status as it is now, under the write lock. */
 		e = tickets_store_get(req->db, t->id, &all, t);

@@ -113,7 +113,7 @@ static enum err get_customers(struct req *req, struct resp *resp)
 	if (e != ERR_OK || e2 != ERR_OK)
 		return ERR_INVALID;
 
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	ctx.db = req->db;
 	ctx.items = json_array();
 	ctx.limit = page.limit;
@@ -144,7 +144,7 @@ static enum err load_customer(struct req *req, struct resp *resp, struct custome
 	e = req_param_id(req, resp, 0, &id);
 	if (e != ERR_OK)
 		return e;
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = registry_customer_get(req->db, id, &sc, out);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, ERR_NOT_FOUND, "no such customer");

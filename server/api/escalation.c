@@ -549,7 +549,7 @@ static enum err put_chain(struct req *req, struct resp *resp)
 	size_t n;
 	enum err e = load_centre(req, resp, &c);
 
-	if (e == ERR_OK && req->user.role != ROLE_ADMIN &&
+	if (e == ERR_OK && !req->user.scope.all &&
 	    !registry_path_within(c.region_path, req->user.region_path))
 		e = http_fail(resp, ERR_FORBIDDEN, "centre %s is outside your region", c.code);
 	if (e == ERR_OK)

@@ -392,7 +392,7 @@ static enum err build(struct req *req, struct resp *resp, struct target *t, enum
 	default:
 		resp->content_type = "application/linkset+json";
 		if (may_read_registry(req)) {
-			policy_scope(&req->user, &scope);
+			scope = req->user.scope;
 			e = qr_store_asset_in_scope(req->db, t->asset_id, &scope);
 			if (e != ERR_OK && e != ERR_NOT_FOUND)
 				return e;
@@ -532,7 +532,7 @@ static enum err post_relabel(struct req *req, struct resp *resp)
 	e = req_param_id(req, resp, 0, &asset_id);
 	if (e != ERR_OK)
 		return e;
-	policy_scope(&req->user, &scope);
+	scope = req->user.scope;
 	e = db_begin(req->db);
 	if (e != ERR_OK)
 		return e;

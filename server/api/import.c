@@ -1108,7 +1108,7 @@ static enum err import_run(struct db *db, const struct import_opts *o, const cha
 	c->rep = rep;
 	c->now = clock_now();
 	if (o->who) {
-		policy_scope(o->who, &c->scope);
+		c->scope = o->who->scope;
 	} else {
 		c->scope.all = 1;
 	}

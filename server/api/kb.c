@@ -68,8 +68,7 @@ static json_t *time_json(int64_t t)
  * else the live version of published articles and their own drafts. */
 static void viewer_of(const struct principal *who, struct kb_viewer *v)
 {
-	v->all =
-	    who->role == ROLE_ADMIN || who->role == ROLE_SUPERVISOR || who->role == ROLE_AUDITOR;
+	v->all = policy_allows(who->role, PERM_KB_ALL_VERSIONS);
 	v->user_id = who->user_id;
 }
 
@@ -695,13 +694,13 @@ static enum err post_from_ticket(struct req *req, struct resp *resp)
 	struct ticket_work *w = malloc(sizeof(*w));
 	struct kb_input *in = calloc(1, sizeof(*in));
 	struct model_row *m = malloc(sizeof(*m));
-	struct ticket_scope sc;
+	struct scope sc;
 	int64_t id = 0;
 	enum err e = t && w && in && m ? req_param_id(req, resp, 0, &id) : ERR_INTERNAL;
 
 	if (e != ERR_OK)
 		goto out;
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = tickets_store_get(req->db, id, &sc, t);
 	if (e == ERR_NOT_FOUND) {
 		e = http_fail(resp, ERR_NOT_FOUND, "no such ticket");
@@ -1197,7 +1196,7 @@ static const struct json_field feedback_fields[] = {
 static enum err post_feedback(struct req *req, struct resp *resp)
 {
 	struct ticket_row *t = malloc(sizeof(*t));
-	struct ticket_scope sc;
+	struct scope sc;
 	struct kb_article a;
 	struct audit_actor actor;
 	json_int_t ticket_id = 0;
@@ -1223,7 +1222,7 @@ static enum err post_feedback(struct req *req, struct resp *resp)
 		e = http_fail(resp, ERR_CONFLICT, "only a published article takes feedback");
 		goto out;
 	}
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = tickets_store_get(req->db, (int64_t)ticket_id, &sc, t);
 	if (e == ERR_NOT_FOUND) {
 		e = http_invalid(resp, "/ticket_id", "no such ticket");
@@ -1590,7 +1589,7 @@ static enum err get_suggestions(struct req *req, struct resp *resp)
 	struct ticket_work *w = malloc(sizeof(*w));
 	struct terms *terms = calloc(1, sizeof(*terms));
 	struct kb_search_in in = { .mode = KB_SEARCH_SUGGEST };
-	struct ticket_scope sc;
+	struct scope sc;
 	char code[KB_CODE_MAX + 1] = "";
 	int limit = SEARCH_LIMIT_DEFAULT;
 	int64_t id = 0;
@@ -1606,7 +1605,7 @@ static enum err get_suggestions(struct req *req, struct resp *resp)
 				 SEARCH_LIMIT_MAX);
 	if (e != ERR_OK)
 		goto out;
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = tickets_store_get(req->db, id, &sc, t);
 	if (e == ERR_NOT_FOUND) {
 		e = http_fail(resp, ERR_NOT_FOUND, "no such ticket");

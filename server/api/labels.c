@@ -147,7 +147,7 @@ static enum err get_label(struct req *req, struct resp *resp, int png)
 	}
 	if (e != ERR_OK)
 		return e;
-	policy_scope(&req->user, &scope);
+	scope = req->user.scope;
 	e = qr_store_label_facts(req->db, id, &scope, &facts);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, ERR_NOT_FOUND, "no such asset");
@@ -245,7 +245,7 @@ static enum err post_labels(struct req *req, struct resp *resp)
 		e = sheet_request(req, resp, &pdf, &ec);
 	if (e != ERR_OK)
 		return e;
-	policy_scope(&req->user, &scope);
+	scope = req->user.scope;
 	e = sheet_init(&s, qr_public_url(), HTTP_SHEET_MAX);
 	if (e != ERR_OK)
 		return e;

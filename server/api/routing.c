@@ -498,7 +498,7 @@ static enum err get_preview(struct req *req, struct resp *resp)
 	int64_t id = 0;
 	enum err e = ERR_OK, found;
 
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	if (!site) {
 		e = http_invalid(resp, "site", "is required");
 	} else if (registry_parse_id(site, &id) < 0) {

@@ -101,7 +101,7 @@ static enum err get_sites(struct req *req, struct resp *resp)
 		e = http_invalid(resp, "q", "must be 1 to %d bytes", Q_MAX);
 	if (e != ERR_OK)
 		return e;
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	ctx.items = json_array();
 	ctx.limit = page.limit;
 	e = registry_site_list(req->db, &sc, &f, after, page.limit + 1, list_row, &ctx);
@@ -123,7 +123,7 @@ static enum err load_site(struct req *req, struct resp *resp, struct site_row *o
 	e = req_param_id(req, resp, 0, &id);
 	if (e != ERR_OK)
 		return e;
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = registry_site_get(req->db, id, &sc, out);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, ERR_NOT_FOUND, "no such site");

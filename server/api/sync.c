@@ -88,7 +88,7 @@ static void cursor_text(const struct cursor *c, char *out, size_t size)
 struct page_ctx {
 	struct req *req;
 	struct sync_audience aud;
-	struct ticket_scope scope;
+	struct scope scope;
 	int64_t retire_before;
 	json_t *items;
 	json_t *seen; /* "type:id" already in this page */
@@ -437,7 +437,7 @@ static void audience_of(const struct principal *who, struct sync_audience *a)
 	snprintf(a->centre, sizeof(a->centre), "%s", who->centre);
 	/* A technician's centre matters for which models they carry, not for
 	 * the centre's other jobs. */
-	a->centre_models_only = who->role != ROLE_DISPATCHER;
+	a->centre_models_only = !policy_allows(who->role, PERM_SCOPE_OPS_CENTRE);
 }
 
 static enum err run_page(struct page_ctx *p)
@@ -525,7 +525,7 @@ static enum err get_sync(struct req *req, struct resp *resp)
 	if (e != ERR_OK)
 		return e;
 	audience_of(&req->user, &p.aud);
-	tickets_scope(&req->user, &p.scope);
+	p.scope = req->user.scope;
 	p.retire_before = clock_now() - SYNC_RETIRE_AFTER;
 	p.items = json_array();
 	p.seen = json_object();

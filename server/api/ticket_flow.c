@@ -709,7 +709,7 @@ static enum err post_transition(struct req *req, struct resp *resp)
 {
 	struct transition_in *in = calloc(1, sizeof(*in));
 	struct ticket_row *t = calloc(1, sizeof(*t));
-	struct ticket_scope sc;
+	struct scope sc;
 	struct flow f = { .req = req, .resp = resp, .in = in, .t = t };
 	int64_t id;
 	enum err e = req_param_id(req, resp, 0, &id);
@@ -722,7 +722,7 @@ static enum err post_transition(struct req *req, struct resp *resp)
 		e = db_begin(req->db);
 	if (e != ERR_OK)
 		goto out;
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = tickets_store_get(req->db, id, &sc, t);
 	if (e == ERR_NOT_FOUND)
 		http_fail(resp, e, "no ticket %lld", (long long)id);

@@ -154,7 +154,7 @@ static enum err take_subject(struct req *req, struct resp *resp, struct ticket_f
 		if (e != ERR_OK)
 			return e;
 	}
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	if (asset_id) {
 		e = tickets_store_asset_facts(req->db, asset_id, &sc, f);
 		if (e == ERR_NOT_FOUND)
@@ -384,7 +384,7 @@ static enum err post_ticket(struct req *req, struct resp *resp)
 enum err tickets_answer(struct req *req, struct resp *resp, int64_t id, int status)
 {
 	struct ticket_row *t = calloc(1, sizeof(*t));
-	struct ticket_scope all = { .all = 1 };
+	struct scope all = { .all = 1 };
 	char location[48], etag[32];
 	json_t *doc = NULL;
 	enum err e = t ? tickets_store_get(req->db, id, &all, t) : ERR_INTERNAL;
@@ -426,7 +426,7 @@ static enum err audit_reveal(struct req *req, int64_t ticket_id)
 static enum err get_ticket(struct req *req, struct resp *resp)
 {
 	struct ticket_row *t;
-	struct ticket_scope sc;
+	struct scope sc;
 	char etag[32];
 	json_t *doc = NULL;
 	int64_t id;
@@ -441,7 +441,7 @@ static enum err get_ticket(struct req *req, struct resp *resp)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return ERR_INTERNAL;
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = tickets_store_get(req->db, id, &sc, t);
 	if (e == ERR_NOT_FOUND)
 		http_fail(resp, e, "no ticket %lld", (long long)id);
@@ -521,7 +521,7 @@ static enum err get_tickets(struct req *req, struct resp *resp)
 	static const char *const priorities[] = { "P1", "P2", "P3", "P4", NULL };
 	struct ticket_filter f = { 0 };
 	struct list_ctx ctx = { 0 };
-	struct ticket_scope sc;
+	struct scope sc;
 	struct page page;
 	const char *overdue = req_query(req, "overdue");
 	const char *escalated = req_query(req, "escalated");
@@ -555,7 +555,7 @@ static enum err get_tickets(struct req *req, struct resp *resp)
 	f.escalated = escalated && strcmp(escalated, "true") == 0;
 	if (problem_count(&resp->problem) || e != ERR_OK)
 		return ERR_INVALID;
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	ctx.items = json_array();
 	ctx.who = &req->user;
 	ctx.limit = page.limit;
@@ -572,7 +572,7 @@ static enum err get_tickets(struct req *req, struct resp *resp)
 static enum err get_candidates(struct req *req, struct resp *resp)
 {
 	struct ticket_row *t;
-	struct ticket_scope sc;
+	struct scope sc;
 	struct dispatch_input in;
 	json_t *items = NULL;
 	int64_t id;
@@ -583,7 +583,7 @@ static enum err get_candidates(struct req *req, struct resp *resp)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return ERR_INTERNAL;
-	tickets_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = tickets_store_get(req->db, id, &sc, t);
 	if (e == ERR_NOT_FOUND)
 		http_fail(resp, e, "no ticket %lld", (long long)id);

@@ -352,33 +352,9 @@ enum err users_create(struct db *db, const struct audit_actor *actor, const stru
 	return e;
 }
 
-/* Who sees whom: admins and auditors everyone, supervisors their region's
- * subtree, dispatchers their centre, anyone else no one. */
-static void scope_of(const struct principal *p, struct user_scope *s)
-{
-	memset(s, 0, sizeof(*s));
-	switch (p->role) {
-	case ROLE_ADMIN:
-	case ROLE_AUDITOR:
-		s->kind = USER_SCOPE_ALL;
-		break;
-	case ROLE_SUPERVISOR:
-		s->kind = USER_SCOPE_REGION;
-		s->region_path = p->region_path;
-		break;
-	case ROLE_DISPATCHER:
-		s->kind = USER_SCOPE_CENTRE;
-		s->centre = p->centre;
-		break;
-	default:
-		s->kind = USER_SCOPE_NONE;
-		break;
-	}
-}
-
 static int sees_full_phone(const struct principal *p)
 {
-	return p->role == ROLE_ADMIN;
+	return policy_allows(p->role, PERM_PHONES_FULL);
 }
 
 /* Each full phone number shown is an audited read of personal data: one
@@ -451,7 +427,6 @@ static enum err get_users(struct req *req, struct resp *resp)
 	const char *role = req_query(req, "role"), *region = req_query(req, "region");
 	const char *centre = req_query(req, "centre"), *q = req_query(req, "q");
 	struct user_filter filter = { 0 };
-	struct user_scope scope;
 	struct region_row r;
 	struct centre_row c;
 	struct list_ctx ctx = { 0 };
@@ -493,9 +468,9 @@ static enum err get_users(struct req *req, struct resp *resp)
 	ctx.items = json_array();
 	ctx.limit = page.limit;
 	ctx.full_phone = sees_full_phone(&req->user);
-	scope_of(&req->user, &scope);
 	/* One more than asked tells whether another page follows. */
-	e = users_store_list(req->db, &scope, &filter, after, page.limit + 1, list_row, &ctx);
+	e = users_store_list(req->db, &req->user.scope, &filter, after, page.limit + 1, list_row,
+			     &ctx);
 	if (e == ERR_OK)
 		e = audit_phone_reads(req, ctx.shown, ctx.nshown);
 	if (e != ERR_OK) {
@@ -511,15 +486,13 @@ static enum err get_users(struct req *req, struct resp *resp)
  * out-of-scope alike. */
 static enum err load_user(struct req *req, struct resp *resp, struct user_record *out)
 {
-	struct user_scope scope;
 	int64_t id;
 	enum err e;
 
 	e = req_param_id(req, resp, 0, &id);
 	if (e != ERR_OK)
 		return e;
-	scope_of(&req->user, &scope);
-	e = users_store_get(req->db, id, &scope, out);
+	e = users_store_get(req->db, id, &req->user.scope, out);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, ERR_NOT_FOUND, "no such user");
 	return e;
@@ -567,7 +540,7 @@ static enum err post_user(struct req *req, struct resp *resp)
 {
 	struct report rep = { .resp = resp };
 	struct user_record u;
-	struct user_scope all = { .kind = USER_SCOPE_ALL };
+	struct scope all = { .all = 1 };
 	struct audit_actor actor;
 	const char *username;
 	char location[48];
@@ -649,7 +622,6 @@ static enum err patch_user(struct req *req, struct resp *resp)
 {
 	struct report rep = { .resp = resp };
 	struct user_record old, now_rec, u;
-	struct user_scope scope;
 	struct audit_actor actor;
 	const char *password;
 	char hash[HASH_SIZE], id[24];
@@ -681,14 +653,13 @@ static enum err patch_user(struct req *req, struct resp *resp)
 	u.updated_at = clock_now();
 
 	audit_actor_from_req(req, &actor);
-	scope_of(&req->user, &scope);
 
 	e = db_begin(req->db);
 	if (e != ERR_OK)
 		return e;
 	/* Validated against a snapshot read before the write lock: make sure
 	 * nobody changed the user in between. */
-	e = users_store_get(req->db, old.id, &scope, &now_rec);
+	e = users_store_get(req->db, old.id, &req->user.scope, &now_rec);
 	if (e == ERR_NOT_FOUND) {
 		db_rollback(req->db);
 		return http_fail(resp, ERR_NOT_FOUND, "no such user");

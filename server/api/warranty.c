@@ -65,16 +65,13 @@ static int parse_days(const char *s, int64_t *out)
 
 static const char *default_owner(enum role r)
 {
-	switch (r) {
-	case ROLE_SALES:
+	if (policy_allows(r, PERM_SCOPE_OWN_CUSTOMERS))
 		return "me";
-	case ROLE_DISPATCHER:
+	if (policy_allows(r, PERM_SCOPE_OPS_CENTRE))
 		return "centre";
-	case ROLE_SUPERVISOR:
+	if (policy_allows(r, PERM_SCOPE_OPS_REGION))
 		return "region";
-	default:
-		return "all";
-	}
+	return "all";
 }
 
 /* Whose units: me (any role), centre (the caller's), region (the caller's
@@ -91,7 +88,7 @@ static enum err take_owner(struct req *req, struct resp *resp, struct warranty_q
 		q->owner = WARRANTY_MINE;
 		q->user_id = who->user_id;
 	} else if (strcmp(owner, "all") == 0) {
-		if (who->role != ROLE_ADMIN && who->role != ROLE_AUDITOR)
+		if (!who->scope.all)
 			return http_fail(resp, ERR_FORBIDDEN, "only admins and auditors see all");
 		q->owner = WARRANTY_ALL;
 	} else if (strcmp(owner, "centre") == 0) {
@@ -100,8 +97,8 @@ static enum err take_owner(struct req *req, struct resp *resp, struct warranty_q
 		q->owner = WARRANTY_CENTRE;
 		q->centre = who->centre;
 	} else if (strcmp(owner, "region") == 0) {
-		policy_scope(who, sc);
-		if (who->role == ROLE_SALES || !sc->region_lo[0])
+		*sc = who->scope;
+		if (!sc->region_lo[0])
 			return http_invalid(resp, "owner", "you have no home region");
 		q->owner = WARRANTY_REGION;
 		q->region_lo = sc->region_lo;
@@ -356,7 +353,7 @@ static enum err post_renewal(struct req *req, struct resp *resp)
 		e = db_begin(req->db);
 	if (e != ERR_OK)
 		goto out;
-	policy_scope(&req->user, &sc);
+	sc = req->user.scope;
 	e = assets_store_get(req->db, id, &sc, a);
 	if (e == ERR_NOT_FOUND)
 		http_fail(resp, e, "no asset %lld", (long long)id);
@@ -402,7 +399,7 @@ static enum err get_renewals(struct req *req, struct resp *resp)
 	enum err e = a ? req_param_id(req, resp, 0, &id) : ERR_INTERNAL;
 
 	if (e == ERR_OK) {
-		policy_scope(&req->user, &sc);
+		sc = req->user.scope;
 		e = assets_store_get(req->db, id, &sc, a);
 		if (e == ERR_NOT_FOUND)
 			http_fail(resp, e, "no asset %lld", (long long)id);

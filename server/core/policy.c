@@ -1,11 +1,12 @@
-/* The one policy point: which role may use which permission. Region and
- * centre scope is not decided here but inside the store queries. */
+/* The one policy point: one row per role listing its permissions, the
+ * scope ones included, and policy_scope() turning those into the rows a
+ * caller reaches. Stores apply the scope inside their queries. */
 #include "core/policy.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char *const role_names[ROLE__COUNT] = {
+static const char *const role_names[] = {
 	[ROLE_NONE] = "",
 	[ROLE_ADMIN] = "admin",
 	[ROLE_SUPERVISOR] = "supervisor",
@@ -14,61 +15,76 @@ static const char *const role_names[ROLE__COUNT] = {
 	[ROLE_SALES] = "sales",
 	[ROLE_AUDITOR] = "auditor",
 };
+_Static_assert(sizeof(role_names) / sizeof(role_names[0]) == ROLE__COUNT,
+	       "every role has a name in role_names[]");
 
-#define R(role) (1u << (role))
-static const unsigned perm_roles[PERM__COUNT] = {
-	[PERM_PUBLIC] = ~0u,
-	[PERM_AUTHENTICATED] = ~0u & ~R(ROLE_NONE),
-	[PERM_USERS_READ] =
-	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_AUDITOR),
-	[PERM_USERS_WRITE] = R(ROLE_ADMIN),
-	[PERM_AUDIT_READ] = R(ROLE_ADMIN) | R(ROLE_AUDITOR),
-	[PERM_REGISTRY_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
-			       R(ROLE_TECHNICIAN) | R(ROLE_SALES) | R(ROLE_AUDITOR),
-	[PERM_REGISTRY_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
-	[PERM_LABELS] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER),
-	/* Key ids are finite (1..1295) and never reused: only admins rotate. */
-	[PERM_KEYS_ADMIN] = R(ROLE_ADMIN),
-	/* Catalogue, priorities and the calendar change every deadline. */
-	[PERM_SERVICE_ADMIN] = R(ROLE_ADMIN),
-	/* Supervisors within their region; scope is checked by the handler. */
-	[PERM_COVERAGE_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
-	[PERM_TECHNICIANS_READ] =
-	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_AUDITOR),
-	[PERM_SKILLS_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER),
-	[PERM_DUTY] = R(ROLE_TECHNICIAN),
-	/* Endpoints receive every subscribed event, across all scopes. */
-	[PERM_WEBHOOKS_ADMIN] = R(ROLE_ADMIN),
-	[PERM_ROUTING_PREVIEW] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER),
-	[PERM_PII_REVEAL] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
-			    R(ROLE_TECHNICIAN) | R(ROLE_SALES),
-	[PERM_TICKETS_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
-			      R(ROLE_TECHNICIAN) | R(ROLE_SALES) | R(ROLE_AUDITOR),
-	[PERM_TICKETS_CREATE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
-				R(ROLE_TECHNICIAN) | R(ROLE_SALES),
-	[PERM_TICKETS_WORK] =
-	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_TECHNICIAN),
-	[PERM_TICKETS_DISPATCH] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER),
-	[PERM_WARRANTY_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
-			       R(ROLE_SALES) | R(ROLE_AUDITOR),
-	[PERM_WARRANTY_RENEW] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_SALES),
-	[PERM_KB_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) |
-			 R(ROLE_TECHNICIAN) | R(ROLE_SALES) | R(ROLE_AUDITOR),
-	[PERM_KB_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_TECHNICIAN),
-	[PERM_KB_REVIEW] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
-	[PERM_KB_FEEDBACK] =
-	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_TECHNICIAN),
-	[PERM_PROBLEMS_READ] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_AUDITOR),
-	[PERM_PROBLEMS_WRITE] = R(ROLE_ADMIN) | R(ROLE_SUPERVISOR),
-	/* Admins and auditors all; supervisors their region; dispatchers their centre. */
-	[PERM_ANALYTICS] =
-	    R(ROLE_ADMIN) | R(ROLE_SUPERVISOR) | R(ROLE_DISPATCHER) | R(ROLE_AUDITOR),
-	/* Where one stood on arrival: only the one who stood there says it. */
-	[PERM_TICKETS_CHECKIN] = R(ROLE_TECHNICIAN),
-	/* Field devices: technicians their jobs, dispatchers their centre's. */
-	[PERM_SYNC] = R(ROLE_DISPATCHER) | R(ROLE_TECHNICIAN),
+#define P(perm) (UINT64_C(1) << (perm))
+_Static_assert(PERM__COUNT <= 64, "role_perms[] holds permissions as 64-bit sets");
+
+/* Any signed-in role: sign out, /v1/me, the shared lists. */
+#define SIGNED_IN (P(PERM_PUBLIC) | P(PERM_AUTHENTICATED))
+
+/* Notes on single permissions:
+ * - PERM_KEYS_ADMIN: key ids are finite (1..1295) and never reused: only
+ *   admins rotate.
+ * - PERM_SERVICE_ADMIN: catalogue, priorities and the calendar change every
+ *   deadline.
+ * - PERM_WEBHOOKS_ADMIN: endpoints receive every subscribed event, across
+ *   all scopes.
+ * - PERM_COVERAGE_WRITE: supervisors within their region (the scope); the
+ *   handler checks the centre.
+ * - PERM_ANALYTICS: as the scope reaches: admins and auditors all,
+ *   supervisors their region, dispatchers their centre.
+ * - PERM_TICKETS_CHECKIN: where one stood on arrival: only the one who stood
+ *   there says it (the assignee, checked by the handler).
+ * - PERM_SYNC: field devices: technicians their jobs, dispatchers their
+ *   centre's. */
+static const uint64_t role_perms[] = {
+	[ROLE_NONE] = P(PERM_PUBLIC),
+	[ROLE_ADMIN] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_USERS_WRITE) | P(PERM_AUDIT_READ) |
+		       P(PERM_REGISTRY_READ) | P(PERM_REGISTRY_WRITE) | P(PERM_LABELS) |
+		       P(PERM_PII_REVEAL) | P(PERM_KEYS_ADMIN) | P(PERM_TICKETS_READ) |
+		       P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) | P(PERM_TICKETS_DISPATCH) |
+		       P(PERM_SERVICE_ADMIN) | P(PERM_COVERAGE_WRITE) | P(PERM_TECHNICIANS_READ) |
+		       P(PERM_SKILLS_WRITE) | P(PERM_ROUTING_PREVIEW) | P(PERM_WARRANTY_READ) |
+		       P(PERM_WARRANTY_RENEW) | P(PERM_WEBHOOKS_ADMIN) | P(PERM_KB_READ) |
+		       P(PERM_KB_WRITE) | P(PERM_KB_REVIEW) | P(PERM_KB_FEEDBACK) |
+		       P(PERM_PROBLEMS_READ) | P(PERM_PROBLEMS_WRITE) | P(PERM_ANALYTICS) |
+		       P(PERM_TICKETS_REROUTE) | P(PERM_KB_ALL_VERSIONS) | P(PERM_PHONES_FULL) |
+		       P(PERM_SCOPE_ALL),
+	[ROLE_SUPERVISOR] =
+	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_REGISTRY_WRITE) |
+	    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) |
+	    P(PERM_TICKETS_WORK) | P(PERM_TICKETS_DISPATCH) | P(PERM_COVERAGE_WRITE) |
+	    P(PERM_TECHNICIANS_READ) | P(PERM_SKILLS_WRITE) | P(PERM_ROUTING_PREVIEW) |
+	    P(PERM_WARRANTY_READ) | P(PERM_WARRANTY_RENEW) | P(PERM_KB_READ) | P(PERM_KB_WRITE) |
+	    P(PERM_KB_REVIEW) | P(PERM_KB_FEEDBACK) | P(PERM_PROBLEMS_READ) |
+	    P(PERM_PROBLEMS_WRITE) | P(PERM_ANALYTICS) | P(PERM_TICKETS_REROUTE) |
+	    P(PERM_KB_ALL_VERSIONS) | P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OPS_REGION),
+	[ROLE_DISPATCHER] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) |
+			    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) |
+			    P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) |
+			    P(PERM_TICKETS_DISPATCH) | P(PERM_TECHNICIANS_READ) |
+			    P(PERM_SKILLS_WRITE) | P(PERM_ROUTING_PREVIEW) | P(PERM_WARRANTY_READ) |
+			    P(PERM_KB_READ) | P(PERM_KB_FEEDBACK) | P(PERM_ANALYTICS) |
+			    P(PERM_SYNC) | P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OPS_CENTRE),
+	[ROLE_TECHNICIAN] =
+	    SIGNED_IN | P(PERM_REGISTRY_READ) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) |
+	    P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) | P(PERM_DUTY) | P(PERM_KB_READ) |
+	    P(PERM_KB_WRITE) | P(PERM_KB_FEEDBACK) | P(PERM_TICKETS_CHECKIN) | P(PERM_SYNC) |
+	    P(PERM_TICKETS_ASSIGNEE) | P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OWN_JOBS),
+	[ROLE_SALES] = SIGNED_IN | P(PERM_REGISTRY_READ) | P(PERM_PII_REVEAL) |
+		       P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) | P(PERM_WARRANTY_READ) |
+		       P(PERM_WARRANTY_RENEW) | P(PERM_KB_READ) | P(PERM_SCOPE_OWN_CUSTOMERS),
+	[ROLE_AUDITOR] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_AUDIT_READ) |
+			 P(PERM_REGISTRY_READ) | P(PERM_TICKETS_READ) | P(PERM_TECHNICIANS_READ) |
+			 P(PERM_WARRANTY_READ) | P(PERM_KB_READ) | P(PERM_PROBLEMS_READ) |
+			 P(PERM_ANALYTICS) | P(PERM_KB_ALL_VERSIONS) | P(PERM_SCOPE_ALL),
 };
-#undef R
+_Static_assert(sizeof(role_perms) / sizeof(role_perms[0]) == ROLE__COUNT,
+	       "every role has a row in role_perms[]");
+#undef SIGNED_IN
+#undef P
 
 const char *role_name(enum role r)
 {
@@ -87,33 +103,32 @@ int policy_allows(enum role r, enum perm p)
 {
 	if (r < ROLE_NONE || r >= ROLE__COUNT || p < PERM_PUBLIC || p >= PERM__COUNT)
 		return 0;
-	return (perm_roles[p] >> r) & 1u;
+	return (int)((role_perms[r] >> p) & 1u);
 }
 
 void policy_scope(const struct principal *p, struct scope *out)
 {
-	size_t n;
+	enum role r = p->role;
+	size_t n = strlen(p->region_path);
 
 	memset(out, 0, sizeof(*out));
-	switch (p->role) {
-	case ROLE_ADMIN:
-	case ROLE_AUDITOR:
+	if (policy_allows(r, PERM_SCOPE_ALL)) {
 		out->all = 1;
 		return;
-	case ROLE_SALES:
-		out->owner_id = p->user_id;
-		return;
-	case ROLE_SUPERVISOR:
-	case ROLE_DISPATCHER:
-	case ROLE_TECHNICIAN:
-		break;
-	default:
-		return; /* sees nothing */
 	}
-	n = strlen(p->region_path);
-	if (n < 2 || p->region_path[n - 1] != '/' || n >= sizeof(out->region_lo))
-		return; /* no home region: sees nothing */
-	memcpy(out->region_lo, p->region_path, n + 1);
-	memcpy(out->region_hi, p->region_path, n + 1);
-	out->region_hi[n - 1] = '0'; /* '0' is the byte after '/' */
+	/* Reaching operations by region reaches that region's registry too. */
+	if ((policy_allows(r, PERM_SCOPE_REGISTRY_REGION) ||
+	     policy_allows(r, PERM_SCOPE_OPS_REGION)) &&
+	    n >= 2 && p->region_path[n - 1] == '/' && n < sizeof(out->region_lo)) {
+		memcpy(out->region_lo, p->region_path, n + 1);
+		memcpy(out->region_hi, p->region_path, n + 1);
+		out->region_hi[n - 1] = '0'; /* '0' is the byte after '/' */
+		out->ops_region = policy_allows(r, PERM_SCOPE_OPS_REGION);
+	}
+	if (policy_allows(r, PERM_SCOPE_OPS_CENTRE))
+		snprintf(out->centre, sizeof(out->centre), "%s", p->centre);
+	if (policy_allows(r, PERM_SCOPE_OWN_JOBS))
+		out->user_id = p->user_id;
+	if (policy_allows(r, PERM_SCOPE_OWN_CUSTOMERS))
+		out->owner_id = p->user_id;
 }

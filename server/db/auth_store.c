@@ -178,6 +178,7 @@ enum err auth_store_principal(struct db *db, const unsigned char *hash, int64_t 
 	db_col_copy(st, 5, out->region_path, sizeof(out->region_path));
 	db_col_copy(st, 6, out->centre, sizeof(out->centre));
 	db_done(st);
+	policy_scope(out, &out->scope); /* once per request; handlers read it */
 	return ERR_OK;
 }
 

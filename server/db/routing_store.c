@@ -209,15 +209,18 @@ static void tech_read(sqlite3_stmt *st, struct tech_row *out)
 	out->skills = (const char *)sqlite3_column_text(st, 11);
 }
 
-static void scope_bind(sqlite3_stmt *st, const struct tech_scope *sc)
+/* The caller's operations scope: all, the region range, one centre. */
+static void scope_bind(sqlite3_stmt *st, const struct scope *sc)
 {
+	int region = sc->ops_region && sc->region_lo[0];
+
 	sqlite3_bind_int(st, 1, sc->all);
-	db_bind_text(st, 2, sc->region_lo && sc->region_hi ? sc->region_lo : NULL);
-	db_bind_text(st, 3, sc->region_lo && sc->region_hi ? sc->region_hi : NULL);
-	db_bind_text(st, 4, or_null(sc->centre));
+	db_bind_text(st, 2, region ? sc->region_lo : NULL);
+	db_bind_text(st, 3, region ? sc->region_hi : NULL);
+	db_bind_text(st, 4, sc->centre[0] ? sc->centre : NULL);
 }
 
-enum err routing_store_technician_get(struct db *db, int64_t id, const struct tech_scope *scope,
+enum err routing_store_technician_get(struct db *db, int64_t id, const struct scope *scope,
 				      struct tech_row *out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tech_get);
@@ -250,9 +253,8 @@ static enum err tech_scan(struct db *db, sqlite3_stmt *st, tech_row_fn fn, void 
 	return db_scan_end(db, st, rc);
 }
 
-enum err routing_store_technician_list(struct db *db, const struct tech_scope *scope,
-				       const char *centre, int64_t after_id, int limit,
-				       tech_row_fn fn, void *ctx)
+enum err routing_store_technician_list(struct db *db, const struct scope *scope, const char *centre,
+				       int64_t after_id, int limit, tech_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tech_list);
 

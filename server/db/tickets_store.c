@@ -167,11 +167,11 @@ enum err tickets_store_customer_facts(struct db *db, int64_t customer_id, const 
 	" OR (?5 != 0 AND (t.assignee_id = ?5 OR t.created_by = ?5))"                              \
 	" OR (?6 != 0 AND t.sales_owner_id = ?6))"
 
-static void bind_ticket_scope(sqlite3_stmt *st, const struct ticket_scope *sc)
+static void bind_ticket_scope(sqlite3_stmt *st, const struct scope *sc)
 {
 	sqlite3_bind_int(st, 1, sc->all);
-	bind_text_or_null(st, 2, sc->region_lo[0] ? sc->region_lo : NULL);
-	bind_text_or_null(st, 3, sc->region_lo[0] ? sc->region_hi : NULL);
+	bind_text_or_null(st, 2, sc->ops_region && sc->region_lo[0] ? sc->region_lo : NULL);
+	bind_text_or_null(st, 3, sc->ops_region && sc->region_lo[0] ? sc->region_hi : NULL);
 	bind_text_or_null(st, 4, sc->centre);
 	db_bind_int(st, 5, sc->user_id);
 	db_bind_int(st, 6, sc->owner_id);
@@ -367,7 +367,7 @@ enum err tickets_store_by_client_id(struct db *db, const char *client_id, int64_
 static const char sql_ticket_get[] =
     "SELECT " TICKET_COLS TICKET_FROM " WHERE t.id = ?7 AND " TICKET_SCOPE;
 
-enum err tickets_store_get(struct db *db, int64_t id, const struct ticket_scope *sc,
+enum err tickets_store_get(struct db *db, int64_t id, const struct scope *sc,
 			   struct ticket_row *out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_ticket_get);
@@ -411,9 +411,8 @@ static const char sql_ticket_list[] =
     " AND a.kind = 'escalation'))"
     " ORDER BY t.id DESC LIMIT ?19";
 
-enum err tickets_store_list(struct db *db, const struct ticket_scope *sc,
-			    const struct ticket_filter *f, int64_t before_id, int limit,
-			    ticket_row_fn fn, void *ctx)
+enum err tickets_store_list(struct db *db, const struct scope *sc, const struct ticket_filter *f,
+			    int64_t before_id, int limit, ticket_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_ticket_list);
 	struct ticket_row *t;

@@ -15,19 +15,22 @@ static const char *or_null(const char *s)
 	"u.id, u.username, u.display_name, u.role, coalesce(u.region_code, ''),"                   \
 	" coalesce(u.centre_code, ''), u.phone, u.disabled, u.created_at, u.updated_at"
 
-/* The scope, bound as ?1 kind, ?2 region path, ?3 centre. A user without a
- * region has a NULL r.path and so is outside every region scope; unknown
- * kinds and empty strings match no one. */
+/* The caller's operations scope (struct scope), bound as ?1 all, ?2/?3 the
+ * region range, ?4 centre. A user without a region has a NULL r.path and so
+ * is outside every region scope; a zeroed scope matches no one. */
 #define USER_SCOPE_SQL                                                                             \
 	" (?1 = 1"                                                                                 \
-	" OR (?1 = 2 AND ?2 <> '' AND substr(r.path, 1, length(?2)) = ?2)"                         \
-	" OR (?1 = 3 AND ?3 <> '' AND u.centre_code = ?3))"
+	" OR (?2 IS NOT NULL AND r.path >= ?2 AND r.path < ?3)"                                    \
+	" OR (?4 IS NOT NULL AND u.centre_code = ?4))"
 
-static void scope_bind(sqlite3_stmt *st, const struct user_scope *scope)
+static void scope_bind(sqlite3_stmt *st, const struct scope *scope)
 {
-	db_bind_int(st, 1, (int64_t)scope->kind);
-	db_bind_text(st, 2, scope->region_path);
-	db_bind_text(st, 3, scope->centre);
+	int region = scope->ops_region && scope->region_lo[0];
+
+	sqlite3_bind_int(st, 1, scope->all);
+	db_bind_text(st, 2, region ? scope->region_lo : NULL);
+	db_bind_text(st, 3, region ? scope->region_hi : NULL);
+	db_bind_text(st, 4, scope->centre[0] ? scope->centre : NULL);
 }
 
 static void user_read(sqlite3_stmt *st, struct user_record *out)
@@ -47,9 +50,9 @@ static void user_read(sqlite3_stmt *st, struct user_record *out)
 
 static const char sql_get[] =
     "SELECT " USER_COLS " FROM users u LEFT JOIN regions r ON r.code = u.region_code"
-    " WHERE" USER_SCOPE_SQL " AND u.id = ?4";
+    " WHERE" USER_SCOPE_SQL " AND u.id = ?5";
 
-enum err users_store_get(struct db *db, int64_t id, const struct user_scope *scope,
+enum err users_store_get(struct db *db, int64_t id, const struct scope *scope,
 			 struct user_record *out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_get);
@@ -58,7 +61,7 @@ enum err users_store_get(struct db *db, int64_t id, const struct user_scope *sco
 	if (!st)
 		return ERR_DB;
 	scope_bind(st, scope);
-	db_bind_int(st, 4, id);
+	db_bind_int(st, 5, id);
 	e = db_step_row(db, st);
 	if (e != ERR_OK)
 		return e;
@@ -71,15 +74,15 @@ enum err users_store_get(struct db *db, int64_t id, const struct user_scope *sco
  * plain characters (no LIKE pattern to escape). */
 static const char sql_list[] =
     "SELECT " USER_COLS " FROM users u LEFT JOIN regions r ON r.code = u.region_code"
-    " WHERE" USER_SCOPE_SQL " AND u.id > ?4"
-    " AND (?5 IS NULL OR u.role = ?5)"
-    " AND (?6 IS NULL OR substr(r.path, 1, length(?6)) = ?6)"
-    " AND (?7 IS NULL OR u.centre_code = ?7)"
-    " AND (?8 IS NULL OR instr(lower(u.username), lower(?8)) > 0"
-    " OR instr(lower(u.display_name), lower(?8)) > 0)"
-    " ORDER BY u.id LIMIT ?9";
+    " WHERE" USER_SCOPE_SQL " AND u.id > ?5"
+    " AND (?6 IS NULL OR u.role = ?6)"
+    " AND (?7 IS NULL OR substr(r.path, 1, length(?7)) = ?7)"
+    " AND (?8 IS NULL OR u.centre_code = ?8)"
+    " AND (?9 IS NULL OR instr(lower(u.username), lower(?9)) > 0"
+    " OR instr(lower(u.display_name), lower(?9)) > 0)"
+    " ORDER BY u.id LIMIT ?10";
 
-enum err users_store_list(struct db *db, const struct user_scope *scope,
+enum err users_store_list(struct db *db, const struct scope *scope,
 			  const struct user_filter *filter, int64_t after_id, int limit,
 			  user_row_fn fn, void *ctx)
 {
@@ -93,12 +96,12 @@ enum err users_store_list(struct db *db, const struct user_scope *scope,
 	if (!filter)
 		filter = &none;
 	scope_bind(st, scope);
-	db_bind_int(st, 4, after_id);
-	db_bind_text(st, 5, filter->role != ROLE_NONE ? role_name(filter->role) : NULL);
-	db_bind_text(st, 6, filter->region_path);
-	db_bind_text(st, 7, filter->centre);
-	db_bind_text(st, 8, filter->q);
-	db_bind_int(st, 9, limit > 0 ? limit : -1);
+	db_bind_int(st, 5, after_id);
+	db_bind_text(st, 6, filter->role != ROLE_NONE ? role_name(filter->role) : NULL);
+	db_bind_text(st, 7, filter->region_path);
+	db_bind_text(st, 8, filter->centre);
+	db_bind_text(st, 9, filter->q);
+	db_bind_int(st, 10, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		user_read(st, &row);
 		if (fn(&row, ctx))

@@ -164,7 +164,7 @@ static int print_if_demo(const struct user_record *u, void *arg)
 /* The demo's domain rows are there: load nothing, list the demo accounts. */
 static enum err print_existing(struct db *db, FILE *out, size_t found, size_t of)
 {
-	struct user_scope all = { .kind = USER_SCOPE_ALL };
+	struct scope all = { .all = 1 };
 
 	enum err e;
 

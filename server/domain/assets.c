@@ -638,7 +638,7 @@ enum err assets_trace_write(struct db *db, const struct principal *who, int64_t 
 	enum err e;
 
 	if (who) {
-		policy_scope(who, &sc);
+		sc = who->scope;
 	} else {
 		memset(&sc, 0, sizeof(sc));
 		sc.all = 1;
@@ -887,7 +887,7 @@ static void take_components(struct problem *pb, const json_t *list, struct asset
 static void writer_scope(const struct principal *who, struct scope *sc)
 {
 	if (who) {
-		policy_scope(who, sc);
+		*sc = who->scope;
 	} else {
 		memset(sc, 0, sizeof(*sc));
 		sc->all = 1;
@@ -1055,7 +1055,7 @@ static enum err asset_apply(struct db *db, const struct principal *who, const js
 	if (who && (create || v)) {
 		struct scope sc;
 
-		policy_scope(who, &sc);
+		sc = who->scope;
 		if (!sc.all && !a->site_id && !json_object_get(v, "site_id"))
 			problem_invalid(
 			    pb, "/installation",

@@ -226,7 +226,7 @@ static int within_writer_scope(const struct principal *who, const char *path)
 
 	if (!who)
 		return 1;
-	policy_scope(who, &sc);
+	sc = who->scope;
 	if (sc.all)
 		return 1;
 	return path && sc.region_lo[0] && registry_path_within(path, sc.region_lo);

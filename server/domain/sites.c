@@ -51,7 +51,7 @@ static const struct json_field patch_fields[] = {
 static void writer_scope(const struct principal *who, struct scope *sc)
 {
 	if (who) {
-		policy_scope(who, sc);
+		*sc = who->scope;
 	} else {
 		memset(sc, 0, sizeof(*sc));
 		sc->all = 1;

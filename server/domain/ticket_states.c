@@ -91,13 +91,12 @@ int ticket_transition_from(const struct ticket_transition *tr, const char *statu
 int ticket_transition_caller_may(const struct ticket_transition *tr, const struct ticket_row *t,
 				 const struct principal *who)
 {
-	if ((tr->by & BY_ASSIGNEE) && who->role == ROLE_TECHNICIAN && t->assignee_id &&
-	    t->assignee_id == who->user_id)
+	if ((tr->by & BY_ASSIGNEE) && policy_allows(who->role, PERM_TICKETS_ASSIGNEE) &&
+	    t->assignee_id && t->assignee_id == who->user_id)
 		return 1;
-	if ((tr->by & BY_DISPATCH) && (who->role == ROLE_ADMIN || who->role == ROLE_SUPERVISOR ||
-				       who->role == ROLE_DISPATCHER))
+	if ((tr->by & BY_DISPATCH) && policy_allows(who->role, PERM_TICKETS_DISPATCH))
 		return 1;
-	if ((tr->by & BY_SUPERVISOR) && (who->role == ROLE_ADMIN || who->role == ROLE_SUPERVISOR))
+	if ((tr->by & BY_SUPERVISOR) && policy_allows(who->role, PERM_TICKETS_REROUTE))
 		return 1;
 	return 0;
 }

@@ -26,35 +26,6 @@
 #define DESCRIPTION_MAX 4000
 #define CODE_INPUT_MAX 512
 
-void tickets_scope(const struct principal *who, struct ticket_scope *out)
-{
-	struct scope sc;
-
-	memset(out, 0, sizeof(*out));
-	switch (who->role) {
-	case ROLE_ADMIN:
-	case ROLE_AUDITOR:
-		out->all = 1;
-		return;
-	case ROLE_SUPERVISOR:
-		policy_scope(who, &sc);
-		snprintf(out->region_lo, sizeof(out->region_lo), "%s", sc.region_lo);
-		snprintf(out->region_hi, sizeof(out->region_hi), "%s", sc.region_hi);
-		return;
-	case ROLE_DISPATCHER:
-		snprintf(out->centre, sizeof(out->centre), "%s", who->centre);
-		return;
-	case ROLE_TECHNICIAN:
-		out->user_id = who->user_id;
-		return;
-	case ROLE_SALES:
-		out->owner_id = who->user_id;
-		return;
-	default:
-		return; /* sees nothing */
-	}
-}
-
 void tickets_number(int64_t id, char out[24])
 {
 	snprintf(out, 24, "FT-%06lld", (long long)id);
@@ -413,7 +384,7 @@ enum err tickets_full_json_of(struct db *db, const struct ticket_row *t,
 enum err tickets_full_json(struct db *db, int64_t id, const struct principal *who, json_t **out)
 {
 	struct ticket_row *t = calloc(1, sizeof(*t));
-	struct ticket_scope all = { .all = 1 };
+	struct scope all = { .all = 1 };
 	enum err e = t ? tickets_store_get(db, id, &all, t) : ERR_INTERNAL;
 
 	*out = NULL;
