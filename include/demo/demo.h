@@ -42,4 +42,15 @@ enum err demo_load_registry(struct db *db, FILE *out, struct demo_loaded *got);
  * transaction, after it. Fills got->tickets. */
 enum err demo_load_tickets(struct db *db, FILE *out, struct demo_loaded *got);
 
+/* Routing's demo data (server/demo/demo_routing.c), idempotent (INSERT OR
+ * IGNORE): coverage for the demo centres (C-SZ: SZ; C-GZ: GZ and GD; C-NJ:
+ * NJ and JS; C-BJ: BJ and BJC; each
+ * switchgear, relay and transformer, but C-GZ no transformer), and for each
+ * technician of those centres skill 3 on every line the centre covers and
+ * on duty at the centre's position. Rows whose centre, region or product
+ * line does not exist are skipped. Runs inside the caller's transaction
+ * when one is open, else in its own; audited ("routing.demo_seed", actor
+ * cli) when it added anything. */
+enum err routing_demo_seed(struct db *db);
+
 #endif
