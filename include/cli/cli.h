@@ -3,6 +3,13 @@
 #ifndef FT_CLI_H
 #define FT_CLI_H
 
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct db;
+
 /* fieldtrace import assets --db PATH FILE.csv        (server/import.c) */
 int cli_import(int argc, char **argv);
 /* fieldtrace labels --db PATH --batch B --out FILE   (server/labels.c) */
@@ -10,5 +17,8 @@ int cli_labels(int argc, char **argv);
 
 /* fieldtrace report --db PATH --month YYYY-MM [--out FILE] (server/report.c) */
 int cli_report(int argc, char **argv);
+/* The monthly operations report (server/cli/report.c): Markdown for the
+ * local month "YYYY-MM" into out. ERR_INVALID when month is not one. */
+enum err analytics_report(struct db *db, const char *month, int64_t now, struct buf *out);
 
 #endif
