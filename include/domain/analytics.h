@@ -1,7 +1,7 @@
 /* Operations analytics (server/domain/analytics.c): the figures behind
  * GET /v1/analytics/... (server/api/analytics.c) and the monthly report
- * (server/cli/report.c), as tables of flat rows
- * that answer as JSON or CSV alike. */
+ * (server/cli/report.c), as tables of flat rows that answer as JSON or CSV
+ * alike. */
 #ifndef FT_ANALYTICS_H
 #define FT_ANALYTICS_H
 
