@@ -53,4 +53,11 @@ enum err demo_load_tickets(struct db *db, FILE *out, struct demo_loaded *got);
  * cli) when it added anything. */
 enum err routing_demo_seed(struct db *db);
 
+/* The knowledge base's demo (server/demo/demo_kb.c): publishes a few
+ * bilingual articles for the demo models (switchgear breaker will not
+ * close, relay alarm E-21, transformer over-temperature),
+ * linked to whichever of those models and product lines exist. Runs inside
+ * the caller's open transaction; does nothing when any article exists. */
+enum err kb_demo_seed(struct db *db);
+
 #endif
