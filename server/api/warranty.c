@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "domain/assets.h"
+#include "domain/timeline.h"
 #include "db/assets_store.h"
 #include "domain/audit.h"
 #include "core/clock.h"

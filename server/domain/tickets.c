@@ -12,6 +12,7 @@
 #include <openssl/sha.h>
 
 #include "domain/assets.h"
+#include "domain/timeline.h"
 #include "domain/catalogue.h"
 #include "core/clock.h"
 #include "db/db.h"
