@@ -18,8 +18,4 @@ struct db;
 
 enum err escalation_run(struct db *db, int64_t now);
 
-/* The ticket's recorded warnings and escalations, oldest first: a new
- * array of {target, kind, level, at}. */
-enum err escalation_alerts_json(struct db *db, int64_t ticket_id, json_t **out);
-
 #endif

@@ -263,28 +263,3 @@ enum err escalation_run(struct db *db, int64_t now)
 	free(batch);
 	return e;
 }
-
-/* ---- the ticket's alerts ------------------------------------------------- */
-
-static int alert_add(const struct ticket_alert *a, void *arg)
-{
-	char at[32];
-
-	clock_format(a->at, at, sizeof(at));
-	json_array_append_new(arg, json_pack("{s:s, s:s, s:i, s:s}", "target", a->target, "kind",
-					     a->kind, "level", a->level, "at", at));
-	return 0;
-}
-
-enum err escalation_alerts_json(struct db *db, int64_t ticket_id, json_t **out)
-{
-	json_t *list = json_array();
-	enum err e = list ? escalation_store_alerts(db, ticket_id, alert_add, list) : ERR_INTERNAL;
-
-	if (e != ERR_OK) {
-		json_decref(list);
-		list = NULL;
-	}
-	*out = list;
-	return e;
-}
