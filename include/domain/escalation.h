@@ -1,4 +1,4 @@
-/* SLA warnings and escalation (server/escalation.c): the scheduler job
+/* SLA warnings and escalation (server/domain/escalation.c): the scheduler job
  * that watches every open, running ticket's unmet targets (response,
  * arrival, resolution), warns at the configured shares of the time
  * allowed, and once a deadline is missed climbs the centre's escalation
