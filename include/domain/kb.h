@@ -27,8 +27,8 @@ struct kb_input {
  * it live at once (the demo). Fills in->v's article, version, author and
  * time. */
 enum err kb_article_create_locked(struct db *db, const struct audit_actor *actor, int64_t owner_id,
-				 struct kb_input *in, const char *status, int64_t source_ticket_id,
-				 int64_t *id_out);
+				  struct kb_input *in, const char *status, int64_t source_ticket_id,
+				  int64_t *id_out);
 
 /* "zh" when the text has Chinese characters and no more Latin letters
  * than them, "en" when it has none, "mixed" otherwise (static). */

@@ -526,7 +526,7 @@ static enum err create_and_answer(struct req *req, struct resp *resp, struct kb_
 	e = db_begin(req->db);
 	if (e == ERR_OK)
 		e = kb_article_create_locked(req->db, &actor, req->user.user_id, in, "draft",
-					  source_ticket_id, &id);
+					     source_ticket_id, &id);
 	if (e == ERR_OK)
 		e = db_commit(req->db);
 	else

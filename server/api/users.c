@@ -247,8 +247,9 @@ static enum err post_user(struct req *req, struct resp *resp)
 	memset(&u, 0, sizeof(u));
 	username = req_json_str(req, "username");
 	if (strlen(username) > (size_t)USERS_USERNAME_MAX)
-		users_report_bad(&rep, "username", "must be %d to %d characters of A-Z a-z 0-9 . _ -",
-		    USERS_USERNAME_MIN, USERS_USERNAME_MAX);
+		users_report_bad(&rep, "username",
+				 "must be %d to %d characters of A-Z a-z 0-9 . _ -",
+				 USERS_USERNAME_MIN, USERS_USERNAME_MAX);
 	snprintf(u.username, sizeof(u.username), "%s", username);
 	u.role = role_parse(req_json_str(req, "role"));
 	take_str(&rep, "display_name", req_json_str(req, "display_name"), u.display_name,

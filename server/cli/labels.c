@@ -78,7 +78,8 @@ static int labels_run(const struct config *cfg, const char *batch, const char *o
 	if (e == ERR_OK)
 		e = qr_keys_load(db);
 	if (e == ERR_OK)
-		e = qr_store_label_facts_batch(db, batch, &all, LABEL_SHEET_MAX + 1, labels_sheet_add, &s);
+		e = qr_store_label_facts_batch(db, batch, &all, LABEL_SHEET_MAX + 1,
+					       labels_sheet_add, &s);
 	if (e == ERR_OK)
 		e = s.e;
 	if (e != ERR_OK)
@@ -93,7 +94,8 @@ static int labels_run(const struct config *cfg, const char *batch, const char *o
 			s.unlabelled, batch, s.first_unlabelled);
 	} else if (!s.n) {
 		fprintf(stderr, "fieldtrace: no assets in batch %s\n", batch);
-	} else if (labels_sheet_render(&s, pdf, ec, &doc) == ERR_OK && write_file(out_path, &doc) == 0) {
+	} else if (labels_sheet_render(&s, pdf, ec, &doc) == ERR_OK &&
+		   write_file(out_path, &doc) == 0) {
 		const size_t per = LABEL_SHEET_COLS * LABEL_SHEET_ROWS;
 
 		printf("%zu labels on %zu A4 pages written to %s\n", s.n, (s.n + per - 1) / per,

@@ -34,4 +34,3 @@ enum err routing_demo_seed(struct db *db)
 	}
 	return e;
 }
-

@@ -7,7 +7,6 @@
 #include "demo/demo.h"
 #include "db/sla_store.h"
 
-
 /* The State Council's arrangement for 2026 (国务院办公厅关于2026年部分节假日
  * 安排的通知): each holiday week, and the weekend days worked in exchange
  * (调休). For 2027 only the statutory days are certain until the next

@@ -656,4 +656,3 @@ void analytics_csv(const json_t *table, struct buf *out)
 		buf_puts(out, "\r\n");
 	}
 }
-

@@ -80,7 +80,7 @@
 #include "core/config.h"
 #include "core/log.h"
 
-#define IMPORT_ERRORS_MAX 1000  /* errors listed; the total is always given */
+#define IMPORT_ERRORS_MAX 1000 /* errors listed; the total is always given */
 #define WARRANTY_MONTHS_MAX 600
 #define IMPORT_STALE_S 60       /* a pending import silent this long died: sweep it */
 #define IMPORT_YIELD_MAX_MS 250 /* between slices, for writers waiting for the lock */
@@ -1173,4 +1173,3 @@ out:
 	}
 	return e;
 }
-

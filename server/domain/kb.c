@@ -104,8 +104,8 @@ json_t *kb_audit_json(const struct kb_article *a, const char *title, const struc
  * audit entry, inside the caller's transaction. status "published" makes
  * it live at once (the demo). */
 enum err kb_article_create_locked(struct db *db, const struct audit_actor *actor, int64_t owner_id,
-				 struct kb_input *in, const char *status, int64_t source_ticket_id,
-				 int64_t *id_out)
+				  struct kb_input *in, const char *status, int64_t source_ticket_id,
+				  int64_t *id_out)
 {
 	struct kb_article a = { 0 };
 	char id[24];

@@ -23,7 +23,6 @@ int labels_ec_parse(const char *s, enum label_ec *out)
 	return 0;
 }
 
-
 int labels_sheet_add(const struct qr_label_facts *f, void *arg)
 {
 	struct labels_sheet *s = arg;
@@ -67,7 +66,8 @@ void labels_sheet_cleanup(struct labels_sheet *s)
 	free(s->items);
 }
 
-enum err labels_sheet_render(const struct labels_sheet *s, int pdf, enum label_ec ec, struct buf *out)
+enum err labels_sheet_render(const struct labels_sheet *s, int pdf, enum label_ec ec,
+			     struct buf *out)
 {
 	struct label_spec *specs = calloc(s->n ? s->n : 1, sizeof(*specs));
 	enum err e;

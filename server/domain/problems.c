@@ -248,4 +248,3 @@ enum err problems_detect_run(struct db *db, int64_t now)
 	free(groups.items);
 	return e;
 }
-

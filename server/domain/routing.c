@@ -453,4 +453,3 @@ enum err routing_candidates(struct db *db, const struct dispatch_input *in, json
 	free(t.v);
 	return e;
 }
-

@@ -274,4 +274,3 @@ enum err sla_shift(struct db *db, int round_the_clock, int64_t paused_at, int64_
 		e = window_add(&w, resumed_at, left, deadline);
 	return e;
 }
-

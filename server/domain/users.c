@@ -46,7 +46,8 @@ static int username_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n >= USERS_USERNAME_MIN && n <= (size_t)USERS_USERNAME_MAX && strspn(s, USERNAME_CHARS) == n;
+	return n >= USERS_USERNAME_MIN && n <= (size_t)USERS_USERNAME_MAX &&
+	       strspn(s, USERNAME_CHARS) == n;
 }
 
 static int has_control_chars(const char *s)
@@ -167,7 +168,8 @@ static enum err password_check(const char *password, const char *username, struc
 	}
 	for (size_t i = 0; i < sizeof(context_words) / sizeof(context_words[0]); i++) {
 		if (strstr(folded, context_words[i])) {
-			users_report_bad(rep, "password",
+			users_report_bad(
+			    rep, "password",
 			    "must not be built on the product's or the demo data's names");
 			free(folded);
 			return ERR_OK;
@@ -191,7 +193,7 @@ static enum err password_check(const char *password, const char *username, struc
 /* Checks a whole record (password NULL = unchanged), reporting every
  * problem. ERR_INVALID when anything was reported, before or here. */
 enum err users_check(struct db *db, const struct user_record *u, const char *password,
-			   int check_username, struct users_report *rep)
+		     int check_username, struct users_report *rep)
 {
 	struct region_row region;
 	struct centre_row centre;
@@ -199,14 +201,18 @@ enum err users_check(struct db *db, const struct user_record *u, const char *pas
 	enum err e;
 
 	if (check_username && !username_ok(u->username))
-		users_report_bad(rep, "username", "must be %d to %d characters of A-Z a-z 0-9 . _ -",
-		    USERS_USERNAME_MIN, USERS_USERNAME_MAX);
-	if (password && (strlen(password) < USERS_PASSWORD_MIN || strlen(password) > USERS_PASSWORD_MAX))
-		users_report_bad(rep, "password", "must be %d to %d bytes", USERS_PASSWORD_MIN, USERS_PASSWORD_MAX);
+		users_report_bad(rep, "username",
+				 "must be %d to %d characters of A-Z a-z 0-9 . _ -",
+				 USERS_USERNAME_MIN, USERS_USERNAME_MAX);
+	if (password &&
+	    (strlen(password) < USERS_PASSWORD_MIN || strlen(password) > USERS_PASSWORD_MAX))
+		users_report_bad(rep, "password", "must be %d to %d bytes", USERS_PASSWORD_MIN,
+				 USERS_PASSWORD_MAX);
 	else if (password && (e = password_check(password, u->username, rep)) != ERR_OK)
 		return e;
 	if (u->role <= ROLE_NONE || u->role >= ROLE__COUNT)
-		users_report_bad(rep, "role",
+		users_report_bad(
+		    rep, "role",
 		    "must be one of admin, supervisor, dispatcher, technician, sales, auditor");
 	if (has_control_chars(u->display_name))
 		users_report_bad(rep, "display_name", "must not contain control characters");
@@ -228,7 +234,8 @@ enum err users_check(struct db *db, const struct user_record *u, const char *pas
 		else if (e != ERR_OK)
 			return e;
 		else if (have_region && !path_within(centre.region_path, region.path))
-			users_report_bad(rep, "centre", "is not in region %s or below it", u->region);
+			users_report_bad(rep, "centre", "is not in region %s or below it",
+					 u->region);
 	}
 	return rep->n ? ERR_INVALID : ERR_OK;
 }
@@ -297,8 +304,8 @@ enum err users_create_locked(struct db *db, const struct audit_actor *actor,
 
 /* Validate -> hash (outside the write lock) -> one transaction. */
 enum err users_create_report(struct db *db, const struct audit_actor *actor,
-			    const struct user_record *in, const char *password, int64_t *id_out,
-			    struct users_report *rep)
+			     const struct user_record *in, const char *password, int64_t *id_out,
+			     struct users_report *rep)
 {
 	char hash[USERS_HASH_SIZE];
 	enum err e;

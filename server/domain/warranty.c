@@ -128,4 +128,3 @@ enum err warranty_digest_run(struct db *db, int64_t now)
 	free(l.items);
 	return e;
 }
-

@@ -224,4 +224,3 @@ enum err webhooks_deliver_run(struct db *db, int64_t now)
 	free(c);
 	return e;
 }
-
