@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-#include "api/import.h"
+#include "domain/import.h"
 #include "api/metrics.h"
 #include "api/pipeline.h"
 #include "api/routes.h"

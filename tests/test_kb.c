@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "db/db.h"
+#include "demo/demo.h"
 #include "harness.h"
 #include "domain/kb.h"
 #include "suites.h"

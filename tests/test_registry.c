@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "domain/assets.h"
+#include "domain/timeline.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "demo/demo.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "demo/demo.h"
 #include "harness.h"
 #include "domain/routing.h"
 #include "suites.h"

@@ -16,6 +16,7 @@
 #include "domain/catalogue.h"
 #include "core/clock.h"
 #include "db/db.h"
+#include "demo/demo.h"
 #include "harness.h"
 #include "domain/sla.h"
 #include "suites.h"

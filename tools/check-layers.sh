@@ -12,9 +12,7 @@
 #   3. No circle of files: the graph of cross-file calls, with each file
 #      a node, has no cycle.
 # Usage: tools/check-layers.sh BUILD_DIR (the objects of a finished build).
-# Prints one line per breach. tools/layers-debt.txt lists the breaches
-# still known (issue 16's remaining work); `make check-layers` fails on any
-# other, and on a listed one that is gone (so the list stays true).
+# Prints one line per breach and fails; `make test` runs it.
 set -eu
 build=${1:-build}
 cd "$(dirname "$0")/.."
@@ -88,4 +86,5 @@ if ! tsort "$tmp/edges" >/dev/null 2>"$tmp/loops"; then
 		sed 's/^/layers: in a circle of calls: /'
 	bad=1
 fi
+[ $bad -eq 0 ] && echo "layers: ok ($(wc -l <"$tmp/edges") file-to-file call pairs, all downward, no circle)"
 exit $bad

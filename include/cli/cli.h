@@ -1,14 +1,24 @@
-/* Command-line subcommands that live with their domain module. Each
+/* Command-line subcommands (server/cli/), on the domain layer. Each
  * returns the process exit status (0 ok, 1 failure, 2 usage). */
 #ifndef FT_CLI_H
 #define FT_CLI_H
 
-/* fieldtrace import assets --db PATH FILE.csv        (server/import.c) */
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct db;
+
+/* fieldtrace import assets --db PATH FILE.csv        (server/cli/import.c) */
 int cli_import(int argc, char **argv);
-/* fieldtrace labels --db PATH --batch B --out FILE   (server/labels.c) */
+/* fieldtrace labels --db PATH --batch B --out FILE   (server/cli/labels.c) */
 int cli_labels(int argc, char **argv);
 
-/* fieldtrace report --db PATH --month YYYY-MM [--out FILE] (server/report.c) */
+/* fieldtrace report --db PATH --month YYYY-MM [--out FILE] (server/cli/report.c) */
 int cli_report(int argc, char **argv);
+/* The monthly operations report (server/cli/report.c): Markdown for the
+ * local month "YYYY-MM" into out. ERR_INVALID when month is not one. */
+enum err analytics_report(struct db *db, const char *month, int64_t now, struct buf *out);
 
 #endif

@@ -42,4 +42,30 @@ enum err demo_load_registry(struct db *db, FILE *out, struct demo_loaded *got);
  * transaction, after it. Fills got->tickets. */
 enum err demo_load_tickets(struct db *db, FILE *out, struct demo_loaded *got);
 
+/* Routing's demo data (server/demo/demo_routing.c), idempotent (INSERT OR
+ * IGNORE): coverage for the demo centres (C-SZ: SZ; C-GZ: GZ and GD; C-NJ:
+ * NJ and JS; C-BJ: BJ and BJC; each
+ * switchgear, relay and transformer, but C-GZ no transformer), and for each
+ * technician of those centres skill 3 on every line the centre covers and
+ * on duty at the centre's position. Rows whose centre, region or product
+ * line does not exist are skipped. Runs inside the caller's transaction
+ * when one is open, else in its own; audited ("routing.demo_seed", actor
+ * cli) when it added anything. */
+enum err routing_demo_seed(struct db *db);
+
+/* The knowledge base's demo (server/demo/demo_kb.c): publishes a few
+ * bilingual articles for the demo models (switchgear breaker will not
+ * close, relay alarm E-21, transformer over-temperature), linked to
+ * whichever of those models and product lines exist. Runs inside the
+ * caller's open transaction; does nothing when any article exists. */
+enum err kb_demo_seed(struct db *db);
+
+/* Seeds the demo calendar (server/demo/demo_sla.c): the 2026 Chinese
+ * public holidays and make-up working days as the State Council announced
+ * them, and the statutory days of 2027 (New Year, Spring Festival,
+ * National Day) whose make-up arrangement was not yet published. Idempotent (a date that already has a
+ * row is left alone); each row it inserts is audited (actor "cli"/"demo").
+ * Runs inside the caller's transaction when one is open, else in its own. */
+enum err sla_demo_calendar(struct db *db);
+
 #endif

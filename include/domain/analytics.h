@@ -1,6 +1,7 @@
-/* Operations analytics (server/analytics.c): the figures behind
- * GET /v1/analytics/... and the monthly report, as tables of flat rows
- * that answer as JSON or CSV alike. */
+/* Operations analytics (server/domain/analytics.c): the figures behind
+ * GET /v1/analytics/... (server/api/analytics.c) and the monthly report
+ * (server/cli/report.c), as tables of flat rows that answer as JSON or CSV
+ * alike. */
 #ifndef FT_ANALYTICS_H
 #define FT_ANALYTICS_H
 
@@ -90,9 +91,5 @@ json_t *analytics_table(struct db *db, const struct analytics_query *q, enum err
 
 /* The table as RFC 4180 CSV (header line, CRLF, quoted where needed) into out. */
 void analytics_csv(const json_t *table, struct buf *out);
-
-/* The monthly operations report (server/report.c): Markdown for the local
- * month "YYYY-MM" into out. ERR_INVALID when month is not one. */
-enum err analytics_report(struct db *db, const char *month, int64_t now, struct buf *out);
 
 #endif

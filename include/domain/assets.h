@@ -52,13 +52,6 @@ enum err assets_snapshots_run(struct db *db, int64_t now);
 enum err assets_trace_json(struct db *db, const struct principal *who, int64_t asset_id,
 			   int latest_events, int reveal_pii, json_t **out);
 
-/* Appends one event to the asset's timeline inside the caller's open
- * transaction and bumps the asset's version and updated_at (the trace and
- * its ETag "v<version>" changed). detail may be NULL or a JSON object; not
- * stolen. ERR_INVALID for a kind the schema does not know. */
-enum err asset_timeline_append(struct db *db, int64_t asset_id, int64_t at, const char *kind,
-			       const char *summary, const json_t *detail, int64_t actor_id);
-
 /* The latest events a trace shows when the caller asks for none. */
 #define TRACE_LATEST_EVENTS 10
 /* For the asset API (server/api/assets.c): assets_trace_write within a

@@ -1,4 +1,6 @@
-/* Authentication: password hashing, tokens, sessions, login throttling. */
+/* Authentication without HTTP (server/domain/auth.c): password hashing,
+ * password checks, access tokens. Login, sessions and login throttling
+ * are answered by server/api/auth.c. */
 #ifndef FT_AUTH_H
 #define FT_AUTH_H
 
@@ -6,14 +8,30 @@
 
 #include "core/err.h"
 #include "core/policy.h"
+#include "db/auth_store.h"
 
 struct db;
+
+/* A token as text: "fta_" (or "ftr_") + 43 base64url chars + NUL. */
+#define AUTH_TOKEN_TEXT 48
 
 /* Bounds how many Argon2id hashes run at once (they take 19 MiB each). */
 void auth_init(int hash_concurrency);
 
 /* Argon2id at OWASP's parameters into an encoded string (out >= 128). */
 enum err auth_hash_password(const char *password, char *out, size_t out_size);
+
+/* 1 when password matches the encoded Argon2id hash, 0 otherwise (an
+ * empty encoded string matches nothing). Waits for a hashing slot. */
+int auth_password_matches(const char *encoded, const char *password);
+
+/* Checks password against a hash of no one's password, so a login for an
+ * unknown username takes as long as one for a known user. */
+void auth_password_dummy(const char *password);
+
+/* SHA-256 of a token into out: 0, or -1 when OpenSSL fails (then there is
+ * no hash to store or look up). */
+int auth_token_hash(const char *token, unsigned char out[TOKEN_HASH_LEN]);
 
 /* Resolves a bearer access token to its user; ERR_UNAUTHENTICATED when
  * unknown, expired, revoked or the account is disabled. */

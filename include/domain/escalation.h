@@ -1,4 +1,4 @@
-/* SLA warnings and escalation (server/escalation.c): the scheduler job
+/* SLA warnings and escalation (server/domain/escalation.c): the scheduler job
  * that watches every open, running ticket's unmet targets (response,
  * arrival, resolution), warns at the configured shares of the time
  * allowed, and once a deadline is missed climbs the centre's escalation
@@ -17,9 +17,5 @@
 struct db;
 
 enum err escalation_run(struct db *db, int64_t now);
-
-/* The ticket's recorded warnings and escalations, oldest first: a new
- * array of {target, kind, level, at}. */
-enum err escalation_alerts_json(struct db *db, int64_t ticket_id, json_t **out);
 
 #endif

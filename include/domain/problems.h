@@ -1,13 +1,16 @@
-/* Recurring problems (server/problems.c): the detection job and the
- * problem records' endpoints (GET/PATCH /v1/problems). */
+/* Recurring problems (server/domain/problems.c): the detection job; the
+ * problem records' endpoints (GET/PATCH /v1/problems) are in
+ * server/api/problems.c. */
 #ifndef FT_PROBLEMS_H
 #define FT_PROBLEMS_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "core/err.h"
 
 struct db;
+struct problem_row;
 
 /* The scheduler job. Over the tickets resolved within the configured
  * window (problem_settings, default 90 days) that belong to no problem
@@ -23,5 +26,9 @@ struct db;
  * restart neither repeats nor skips anything. Does the work at most once
  * per run_every_minutes (problem_settings; 0 = every call). */
 enum err problems_detect_run(struct db *db, int64_t now);
+
+/* The problem's shared factor: {kind, fault_code, model?} and only the
+ * members its kind uses. A new object; the caller owns it. */
+json_t *problems_factor_json(const struct problem_row *p);
 
 #endif

@@ -48,14 +48,4 @@ enum err routing_candidates(struct db *db, const struct dispatch_input *in, json
 /* Great-circle distance in km (haversine, mean Earth radius). */
 double routing_distance_km(double lat1, double lon1, double lat2, double lon2);
 
-/* Demo data, idempotent (INSERT OR IGNORE): coverage for the demo centres
- * (C-SZ: SZ; C-GZ: GZ and GD; C-NJ: NJ and JS; C-BJ: BJ and BJC; each
- * switchgear, relay and transformer, but C-GZ no transformer), and for each
- * technician of those centres skill 3 on every line the centre covers and
- * on duty at the centre's position. Rows whose centre, region or product
- * line does not exist are skipped. Runs inside the caller's transaction
- * when one is open, else in its own; audited ("routing.demo_seed", actor
- * cli) when it added anything. */
-enum err routing_demo_seed(struct db *db);
-
 #endif

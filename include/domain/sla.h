@@ -58,12 +58,4 @@ int sla_impact_ok(const char *impact);     /* unit, site, grid */
 int sla_urgency_ok(const char *urgency);   /* high, medium, low */
 int sla_priority_ok(const char *priority); /* P1..P4 */
 
-/* Seeds the demo calendar: the 2026 Chinese public holidays and make-up
- * working days as the State Council announced them, and the statutory
- * days of 2027 (New Year, Spring Festival, National Day) whose make-up
- * arrangement was not yet published. Idempotent (a date that already has a
- * row is left alone); each row it inserts is audited (actor "cli"/"demo").
- * Runs inside the caller's transaction when one is open, else in its own. */
-enum err sla_demo_calendar(struct db *db);
-
 #endif

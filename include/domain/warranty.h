@@ -1,4 +1,5 @@
-/* Warranty alerts, renewals and the expiry digest (server/warranty.c). */
+/* The warranty expiry digest (server/domain/warranty.c); the alerts and
+ * renewals are answered by server/api/warranty.c. */
 #ifndef FT_WARRANTY_H
 #define FT_WARRANTY_H
 
@@ -7,6 +8,10 @@
 #include "core/err.h"
 
 struct db;
+
+/* Units whose warranty ended within this many days still count: on the
+ * alerts list and in the digest's "expired" band. */
+#define WARRANTY_EXPIRED_DAYS 30
 
 /* The scheduler job: for every owned unit whose warranty ends within 90
  * days (or ended within the last 30) and whose current band (90, 60, 30

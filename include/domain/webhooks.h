@@ -1,6 +1,7 @@
-/* Webhooks: endpoints admins register (server/webhooks.c), the delivery
- * job the scheduler runs, and the HTTPS client that sends one delivery
- * (server/webhook_client.c) with its SSRF guard. */
+/* Webhooks: the event types and the delivery job the scheduler runs
+ * (server/domain/webhooks.c; the endpoints admins register are answered
+ * by server/api/webhooks.c), and the HTTPS client that sends one delivery
+ * (server/lib/webhook_client.c) with its SSRF guard. */
 #ifndef FT_WEBHOOKS_H
 #define FT_WEBHOOKS_H
 

@@ -1,8 +1,8 @@
-/* Login, token refresh with rotation and reuse detection, logout, /v1/me,
- * password hashing and login throttling. */
+/* Login, token refresh with rotation and reuse detection, logout, /v1/me
+ * and login throttling. Password hashing and token checks are in
+ * server/domain/auth.c. */
 #include "domain/auth.h"
 
-#include <argon2.h>
 #include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -23,12 +23,6 @@
 #define REFRESH_TTL (30 * 24 * 3600)
 #define SESSION_TTL (90 * 24 * 3600)
 #define TOKEN_BYTES 32
-#define TOKEN_TEXT 48 /* "fta_" + 43 base64url chars + NUL */
-
-/* OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1. */
-#define ARGON2_T 2
-#define ARGON2_M_KIB 19456
-#define ARGON2_P 1
 
 /* Throttling: failures counted in a window; past the limit the key is
  * blocked for a delay that doubles with every further failure. */
@@ -38,83 +32,8 @@
 #define THROTTLE_BASE_DELAY 30
 #define THROTTLE_MAX_DELAY (15 * 60)
 
-/* Hashes cost 19 MiB and ~20 ms each: a counting gate keeps a burst of
- * logins from taking all memory and cores. */
-static pthread_mutex_t hash_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t hash_cond = PTHREAD_COND_INITIALIZER;
-static int hash_slots = 2;
-
-/* Verified against when the username is unknown, so both paths take as
- * long and the answer does not reveal which accounts exist. */
-static char dummy_hash[192];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-void auth_init(int hash_concurrency)
-{
-	pthread_mutex_lock(&hash_lock);
-	hash_slots = hash_concurrency > 0 ? hash_concurrency : 1;
-	pthread_mutex_unlock(&hash_lock);
-}
-
-static void hash_enter(void)
-{
-	pthread_mutex_lock(&hash_lock);
-	while (hash_slots <= 0)
-		pthread_cond_wait(&hash_cond, &hash_lock);
-	hash_slots--;
-	pthread_mutex_unlock(&hash_lock);
-}
-
-static void hash_leave(void)
-{
-	pthread_mutex_lock(&hash_lock);
-	hash_slots++;
-	pthread_cond_signal(&hash_cond);
-	pthread_mutex_unlock(&hash_lock);
-}
-
-enum err auth_hash_password(const char *password, char *out, size_t out_size)
-{
-	unsigned char salt[16];
-	int rc;
-
-	if (RAND_bytes(salt, sizeof(salt)) != 1)
-		return ERR_INTERNAL;
-	hash_enter();
-	rc = argon2id_hash_encoded(ARGON2_T, ARGON2_M_KIB, ARGON2_P, password, strlen(password),
-				   salt, sizeof(salt), 32, out, out_size);
-	hash_leave();
-	return rc == ARGON2_OK ? ERR_OK : ERR_INTERNAL;
-}
-
-static void make_dummy_hash(void)
-{
-	if (auth_hash_password("not a password of anyone", dummy_hash, sizeof(dummy_hash)) !=
-	    ERR_OK)
-		dummy_hash[0] = '\0';
-}
-
-static int password_matches(const char *encoded, const char *password)
-{
-	int rc;
-
-	if (!encoded[0])
-		return 0;
-	hash_enter();
-	rc = argon2id_verify(encoded, password, strlen(password));
-	hash_leave();
-	return rc == ARGON2_OK;
-}
-
-/* 0, or -1 when OpenSSL fails: then there is no hash to store or look up,
- * and the caller answers 500 rather than use a made-up one. */
-static int token_hash(const char *token, unsigned char out[TOKEN_HASH_LEN])
-{
-	return digest_sha256(token, strlen(token), out);
-}
-
 /* A new random token "prefix" + base64url(32 bytes), and its hash. */
-static enum err token_new(const char *prefix, char out[TOKEN_TEXT],
+static enum err token_new(const char *prefix, char out[AUTH_TOKEN_TEXT],
 			  unsigned char hash[TOKEN_HASH_LEN])
 {
 	unsigned char raw[TOKEN_BYTES], b64[64];
@@ -132,26 +51,13 @@ static enum err token_new(const char *prefix, char out[TOKEN_TEXT],
 	}
 	out[p] = '\0';
 	OPENSSL_cleanse(raw, sizeof(raw));
-	return token_hash(out, hash) == 0 ? ERR_OK : ERR_INTERNAL;
-}
-
-enum err auth_authenticate(struct db *db, const char *token, struct principal *out)
-{
-	unsigned char hash[TOKEN_HASH_LEN];
-	enum err e;
-
-	if (strlen(token) >= TOKEN_TEXT || strncmp(token, "fta_", 4) != 0)
-		return ERR_UNAUTHENTICATED;
-	if (token_hash(token, hash) != 0)
-		return ERR_INTERNAL;
-	e = auth_store_principal(db, hash, clock_now(), out);
-	return e == ERR_NOT_FOUND ? ERR_UNAUTHENTICATED : e;
+	return auth_token_hash(out, hash) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 /* Issues an access + refresh pair for session_id (inside a transaction). */
 static enum err issue_tokens(struct db *db, int64_t session_id, int64_t now, json_t **out)
 {
-	char access[TOKEN_TEXT], refresh[TOKEN_TEXT];
+	char access[AUTH_TOKEN_TEXT], refresh[AUTH_TOKEN_TEXT];
 	unsigned char ah[TOKEN_HASH_LEN], rh[TOKEN_HASH_LEN];
 	enum err e;
 
@@ -300,11 +206,10 @@ static enum err post_login(struct req *req, struct resp *resp)
 	if (e != ERR_OK && e != ERR_NOT_FOUND)
 		return e;
 	if (e == ERR_NOT_FOUND) {
-		pthread_once(&dummy_once, make_dummy_hash);
-		password_matches(dummy_hash, password);
+		auth_password_dummy(password);
 		ok = 0;
 	} else {
-		ok = password_matches(row.password_hash, password) && !row.disabled;
+		ok = auth_password_matches(row.password_hash, password) && !row.disabled;
 	}
 	if (!ok) {
 		log_info("auth: failed login from %s", req->client_addr);
@@ -361,7 +266,7 @@ static enum err post_refresh(struct req *req, struct resp *resp)
 	e = req_json_check(req, resp, refresh_fields);
 	if (e != ERR_OK)
 		return e;
-	if (token_hash(req_json_str(req, "refresh_token"), hash) != 0)
+	if (auth_token_hash(req_json_str(req, "refresh_token"), hash) != 0)
 		return ERR_INTERNAL;
 	e = db_begin(req->db);
 	if (e != ERR_OK)

@@ -173,32 +173,6 @@ static int code_normalize(const char *in, char *out, size_t size)
 	return 0;
 }
 
-/* Unicode code point at s (valid UTF-8), its length in *len. */
-static unsigned codepoint(const char *s, size_t *len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (u[0] < 0x80) {
-		*len = 1;
-		return u[0];
-	}
-	if ((u[0] & 0xe0) == 0xc0 && u[1]) {
-		*len = 2;
-		return ((u[0] & 0x1fu) << 6) | (u[1] & 0x3fu);
-	}
-	if ((u[0] & 0xf0) == 0xe0 && u[1] && u[2]) {
-		*len = 3;
-		return ((u[0] & 0x0fu) << 12) | ((u[1] & 0x3fu) << 6) | (u[2] & 0x3fu);
-	}
-	if ((u[0] & 0xf8) == 0xf0 && u[1] && u[2] && u[3]) {
-		*len = 4;
-		return ((u[0] & 0x07u) << 18) | ((u[1] & 0x3fu) << 12) | ((u[2] & 0x3fu) << 6) |
-		       (u[3] & 0x3fu);
-	}
-	*len = 1;
-	return u[0];
-}
-
 static size_t codepoints(const char *s)
 {
 	size_t n = 0;
@@ -206,33 +180,6 @@ static size_t codepoints(const char *s)
 	for (; *s; s++)
 		n += ((unsigned char)*s & 0xc0) != 0x80;
 	return n;
-}
-
-static int is_cjk(unsigned cp)
-{
-	return (cp >= 0x3400 && cp <= 0x9fff) || (cp >= 0xf900 && cp <= 0xfaff) ||
-	       (cp >= 0x20000 && cp <= 0x2ffff);
-}
-
-/* zh when the text has Chinese characters and no more Latin letters than
- * them, en when it has none, mixed otherwise. */
-static const char *language_detect(const struct kb_version *v)
-{
-	const char *texts[] = { v->title, v->symptoms, v->cause, v->solution, v->safety_notes };
-	size_t cjk = 0, latin = 0, len;
-
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		for (const char *p = texts[i]; *p; p += len) {
-			unsigned cp = codepoint(p, &len);
-
-			if (is_cjk(cp))
-				cjk++;
-			else if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
-				latin++;
-		}
-	if (cjk == 0)
-		return "en";
-	return latin <= cjk ? "zh" : "mixed";
 }
 
 /* Case-insensitive (ASCII) search for needle in hay; NULL when absent. */
@@ -249,13 +196,6 @@ static const char *find_ci(const char *hay, const char *needle)
 }
 
 /* ---- input ---------------------------------------------------------------- */
-
-struct kb_input {
-	struct kb_version v;
-	char language[8]; /* "" = detect */
-	struct kb_links links;
-	int has_lines, has_models, has_codes;
-};
 
 static const struct json_field create_fields[] = {
 	{ "title", JSON_STRING, JF_REQUIRED, KB_TITLE_MAX },
@@ -444,22 +384,6 @@ static enum err input_apply(struct db *db, struct resp *resp, const json_t *body
 
 /* ---- JSON ----------------------------------------------------------------- */
 
-static json_t *links_array(const char (*codes)[KB_CODE_MAX + 1], size_t n)
-{
-	json_t *list = json_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_string(codes[i]));
-	return list;
-}
-
-static void links_into(json_t *doc, const struct kb_links *l)
-{
-	json_object_set_new(doc, "product_lines", links_array(l->product_lines, l->n_lines));
-	json_object_set_new(doc, "models", links_array(l->models, l->n_models));
-	json_object_set_new(doc, "fault_codes", links_array(l->fault_codes, l->n_codes));
-}
-
 static json_t *id_or_null(int64_t id)
 {
 	return id ? json_integer((json_int_t)id) : json_null();
@@ -486,26 +410,12 @@ static json_t *article_json(const struct kb_article *a, const struct kb_version 
 
 	if (!doc)
 		return NULL;
-	links_into(doc, l);
+	kb_links_into(doc, l);
 	json_object_set_new(doc, "version_created_at", time_json(ver->created_at));
 	json_object_set_new(doc, "created_at", time_json(a->created_at));
 	json_object_set_new(doc, "updated_at", time_json(a->updated_at));
 	json_object_set_new(doc, "allowed_actions",
 			    who ? allowed_json(a, author_of_current, who) : json_array());
-	return doc;
-}
-
-/* What the audit log keeps of an article: its state and links (the text
- * is in the immutable versions). */
-static json_t *audit_json(const struct kb_article *a, const char *title, const struct kb_links *l)
-{
-	json_t *doc =
-	    json_pack("{s:I, s:s, s:s, s:I, s:o, s:s}", "id", (json_int_t)a->id, "status",
-		      a->status, "language", a->language, "version", (json_int_t)a->current_version,
-		      "published_version", id_or_null(a->live_version), "title", title);
-
-	if (doc && l)
-		links_into(doc, l);
 	return doc;
 }
 
@@ -604,53 +514,6 @@ static enum err refuse_stale(struct req *req, struct resp *resp, int64_t id, int
 
 /* ---- create --------------------------------------------------------------- */
 
-/* Writes a new article from in (version 1, owned by owner_id) with its
- * audit entry, inside the caller's transaction. status "published" makes
- * it live at once (the demo). */
-static enum err article_create_locked(struct db *db, const struct audit_actor *actor,
-				      int64_t owner_id, struct kb_input *in, const char *status,
-				      int64_t source_ticket_id, int64_t *id_out)
-{
-	struct kb_article a = { 0 };
-	char id[24];
-	json_t *after;
-	enum err e;
-	int live = strcmp(status, "published") == 0;
-
-	a.current_version = 1;
-	snprintf(a.status, sizeof(a.status), "%s", status);
-	snprintf(a.language, sizeof(a.language), "%s",
-		 in->language[0] ? in->language : language_detect(&in->v));
-	a.owner_id = owner_id;
-	a.source_ticket_id = source_ticket_id;
-	a.live_version = live ? 1 : 0;
-	a.reviewed_version = live ? 1 : 0;
-	a.created_at = a.updated_at = clock_now();
-	a.published_at = live ? a.created_at : 0;
-	e = kb_store_article_insert(db, &a, &a.id);
-	if (e != ERR_OK)
-		return e;
-	in->v.article_id = a.id;
-	in->v.version = 1;
-	in->v.author_id = owner_id;
-	in->v.created_at = a.created_at;
-	e = kb_store_version_insert(db, &in->v);
-	if (e == ERR_OK)
-		e = kb_store_links_put(db, a.id, &in->links);
-	if (e == ERR_OK && live)
-		e = kb_store_index_sync(db, a.id);
-	if (e != ERR_OK)
-		return e;
-	snprintf(id, sizeof(id), "%lld", (long long)a.id);
-	after = audit_json(&a, in->v.title, &in->links);
-	e = after ? audit_append(db, actor, "kb.article.create", "kb_article", id, NULL, after)
-		  : ERR_INTERNAL;
-	json_decref(after);
-	if (e == ERR_OK)
-		*id_out = a.id;
-	return e;
-}
-
 static enum err create_and_answer(struct req *req, struct resp *resp, struct kb_input *in,
 				  int64_t source_ticket_id)
 {
@@ -661,8 +524,8 @@ static enum err create_and_answer(struct req *req, struct resp *resp, struct kb_
 	audit_actor_from_req(req, &actor);
 	e = db_begin(req->db);
 	if (e == ERR_OK)
-		e = article_create_locked(req->db, &actor, req->user.user_id, in, "draft",
-					  source_ticket_id, &id);
+		e = kb_article_create_locked(req->db, &actor, req->user.user_id, in, "draft",
+					     source_ticket_id, &id);
 	if (e == ERR_OK)
 		e = db_commit(req->db);
 	else
@@ -1036,7 +899,7 @@ static enum err patch_article(struct req *req, struct resp *resp)
 	if (e == ERR_OK) {
 		a.current_version++;
 		snprintf(a.language, sizeof(a.language), "%s",
-			 in->language[0] ? in->language : language_detect(&in->v));
+			 in->language[0] ? in->language : kb_language_detect(&in->v));
 		a.updated_at = clock_now();
 		in->v.article_id = id;
 		in->v.version = a.current_version;
@@ -1052,8 +915,8 @@ static enum err patch_article(struct req *req, struct resp *resp)
 		e = kb_store_index_sync(req->db, id);
 	if (e == ERR_OK) {
 		snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
-		jb = audit_json(&before, old->title, NULL);
-		ja = audit_json(&a, in->v.title, &in->links);
+		jb = kb_audit_json(&before, old->title, NULL);
+		ja = kb_audit_json(&a, in->v.title, &in->links);
 		e = jb && ja ? audit_append(req->db, &actor, "kb.article.update", "kb_article",
 					    id_text, jb, ja)
 			     : ERR_INTERNAL;
@@ -1165,8 +1028,8 @@ static enum err post_transition(struct req *req, struct resp *resp)
 	if (e == ERR_OK) {
 		snprintf(id_text, sizeof(id_text), "%lld", (long long)id);
 		snprintf(action, sizeof(action), "kb.article.%s", action_names[act]);
-		jb = audit_json(&before, cur->title, NULL);
-		ja = audit_json(&a, cur->title, NULL);
+		jb = kb_audit_json(&before, cur->title, NULL);
+		ja = kb_audit_json(&a, cur->title, NULL);
 		if (ja && note)
 			json_object_set_new(ja, "note", json_string(note));
 		e = jb && ja ? audit_append(req->db, &actor, action, "kb_article", id_text, jb, ja)
@@ -1465,7 +1328,7 @@ static enum err search_answer(struct req *req, struct resp *resp, const struct k
 				e = ERR_INTERNAL;
 				break;
 			}
-			links_into(item, l);
+			kb_links_into(item, l);
 			json_array_append_new(items, item);
 		}
 	}
@@ -1637,95 +1500,6 @@ out:
 	free(t);
 	free(w);
 	free(terms);
-	return e;
-}
-
-/* ---- demo ------------------------------------------------------------------ */
-
-struct demo_article {
-	const char *title, *symptoms, *cause, *solution, *safety;
-	const char *line, *model, *fault_code;
-};
-
-static const struct demo_article demo_articles[] = {
-	{ "断路器拒合 Circuit breaker will not close",
-	  "合闸命令发出后断路器不动作，合闸指示灯不亮；有时可听到合闸线圈吸合声但机构不动作。"
-	  "The breaker does not close on command; the closing coil may click but the mechanism "
-	  "does not latch.",
-	  "合闸线圈烧毁、储能机构未储能或合闸回路辅助触点接触不良。Burnt closing coil, spring "
-	  "not charged, or a poor auxiliary contact in the closing circuit.",
-	  "1. 检查储能指示，手动储能后再试合。2. 测量合闸线圈电阻（正常约 100 Ω），烧毁则更换。"
-	  "3. 检查辅助开关触点并清洁。Check the spring charge indicator, measure the closing coil "
-	  "(about 100 ohm) and replace it if open, clean the auxiliary contacts.",
-	  "必须将手车摇至试验位置并断开控制电源后方可检修；释放储能弹簧能量。Rack the truck out to "
-	  "the test position and isolate control power; discharge the closing spring first.",
-	  "switchgear", "KYN28-12", "E-CB-07" },
-	{ "综保装置告警 E-21 Relay alarm E-21: CT circuit abnormal",
-	  "保护装置面板告警 E-21，电流采样值三相不平衡或某相为零。The relay shows alarm E-21; one "
-	  "phase current reads zero or the three phases are unbalanced.",
-	  "电流互感器二次回路开路或端子松动。An open or loose CT secondary circuit.",
-	  "在端子排逐相测量二次电流，紧固松动端子，必要时更换采样插件。Measure each phase at the "
-	  "terminal block, tighten loose terminals, replace the AC input module if needed.",
-	  "严禁电流互感器二次回路开路，工作前先短接二次绕组。Never open a live CT secondary: short "
-	  "the secondary winding before work.",
-	  "relay", "RCS-9611", "E-21" },
-	{ "变压器温升异常 Transformer over-temperature",
-	  "干式变压器温控器报超温，风机频繁启动，绕组温度超过 130 ℃。The dry-type transformer "
-	  "temperature controller alarms; fans run constantly; winding temperature above 130 °C.",
-	  "负荷过大、通风不良或风机故障，也可能是 PT100 测温元件故障。Overload, poor ventilation "
-	  "or a failed fan; sometimes a faulty PT100 sensor.",
-	  "核对负荷电流，清理风道与滤网，检查风机，交叉比对三相测温读数判断 PT100 是否异常。"
-	  "Check the load current, clean the air path, test the fans and compare the three PT100 "
-	  "readings.",
-	  "停电检查前确认高低压侧均已断开并挂接地线；高温部件防烫伤。Isolate and earth both HV and "
-	  "LV sides before inspection; beware of hot surfaces.",
-	  "transformer", "SCB13-1000", "T-OT-01" },
-};
-
-enum err kb_demo_seed(struct db *db)
-{
-	struct kb_input *in = calloc(1, sizeof(*in));
-	struct model_row *m = malloc(sizeof(*m));
-	struct product_line_row p;
-	struct registry_user admin;
-	struct audit_actor actor;
-	int64_t id, any = 0, owner = 0;
-	enum err e = in && m ? ERR_OK : ERR_INTERNAL;
-
-	if (e == ERR_OK)
-		e = kb_store_article_count(db, &any);
-	if (e != ERR_OK || any) {
-		free(in);
-		free(m);
-		return e;
-	}
-	audit_actor_cli(&actor, "demo");
-	if (e == ERR_OK && registry_user_by_name(db, "admin", &admin) == ERR_OK)
-		owner = admin.id;
-	for (size_t i = 0; e == ERR_OK && i < sizeof(demo_articles) / sizeof(demo_articles[0]);
-	     i++) {
-		const struct demo_article *d = &demo_articles[i];
-
-		memset(in, 0, sizeof(*in));
-		snprintf(in->v.title, sizeof(in->v.title), "%s", d->title);
-		snprintf(in->v.symptoms, sizeof(in->v.symptoms), "%s", d->symptoms);
-		snprintf(in->v.cause, sizeof(in->v.cause), "%s", d->cause);
-		snprintf(in->v.solution, sizeof(in->v.solution), "%s", d->solution);
-		snprintf(in->v.safety_notes, sizeof(in->v.safety_notes), "%s", d->safety);
-		if (registry_product_line_get(db, d->line, &p) == ERR_OK)
-			snprintf(in->links.product_lines[in->links.n_lines++], KB_CODE_MAX + 1,
-				 "%s", p.code);
-		if (registry_model_get(db, 0, d->model, m) == ERR_OK) {
-			in->links.model_ids[in->links.n_models] = m->id;
-			snprintf(in->links.models[in->links.n_models++], KB_CODE_MAX + 1, "%s",
-				 m->code);
-		}
-		snprintf(in->links.fault_codes[in->links.n_codes++], KB_CODE_MAX + 1, "%s",
-			 d->fault_code);
-		e = article_create_locked(db, &actor, owner, in, "published", 0, &id);
-	}
-	free(in);
-	free(m);
 	return e;
 }
 

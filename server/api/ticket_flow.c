@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "domain/assets.h"
+#include "domain/timeline.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "api/handler.h"

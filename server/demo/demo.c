@@ -10,7 +10,6 @@
 #include "domain/audit.h"
 #include "domain/auth.h"
 #include "db/db.h"
-#include "domain/kb.h"
 #include "domain/users.h"
 #include "domain/qr.h"
 #include "db/regions_store.h"

@@ -685,23 +685,6 @@ enum err assets_find_by_gtin_serial(struct db *db, const char *gtin14, const cha
 	return assets_store_by_gtin_serial(db, gtin14, serial, asset_id);
 }
 
-enum err asset_timeline_append(struct db *db, int64_t asset_id, int64_t at, const char *kind,
-			       const char *summary, const json_t *detail, int64_t actor_id)
-{
-	char *text = NULL;
-	enum err e;
-
-	if (detail && !json_is_object(detail))
-		return ERR_INVALID;
-	if (detail && !(text = json_dumps(detail, JSON_COMPACT)))
-		return ERR_INTERNAL;
-	e = assets_store_event_insert(db, asset_id, at, kind, summary, text, actor_id);
-	free(text);
-	if (e == ERR_OK)
-		e = assets_store_touch(db, asset_id, clock_now());
-	return e;
-}
-
 /* ---- validation ---------------------------------------------------------- */
 
 static const struct json_field create_fields[] = {

@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domain/assets.h"
+#include "domain/timeline.h"
 #include "domain/audit.h"
 #include "core/clock.h"
 #include "db/db.h"

@@ -12,10 +12,11 @@
 #include <openssl/sha.h>
 
 #include "domain/assets.h"
+#include "domain/timeline.h"
 #include "domain/catalogue.h"
 #include "core/clock.h"
 #include "db/db.h"
-#include "domain/escalation.h"
+#include "db/escalation_store.h"
 #include "domain/notify.h"
 #include "domain/qr.h"
 #include "domain/registry.h"
@@ -331,6 +332,32 @@ static int part_add(const struct ticket_part *p, void *arg)
 					"new_component_id", id_or_null(p->new_component_id)));
 	return 0;
 }
+static int alert_add(const struct ticket_alert *a, void *arg)
+{
+	char at[32];
+
+	clock_format(a->at, at, sizeof(at));
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:i, s:s}", "target", a->target, "kind",
+					     a->kind, "level", a->level, "at", at));
+	return 0;
+}
+
+/* The ticket's recorded warnings and escalations (ticket_alerts, written
+ * by server/domain/escalation.c), oldest first: a new array of
+ * {target, kind, level, at}. */
+static enum err alerts_json(struct db *db, int64_t ticket_id, json_t **out)
+{
+	json_t *list = json_array();
+	enum err e = list ? escalation_store_alerts(db, ticket_id, alert_add, list) : ERR_INTERNAL;
+
+	if (e != ERR_OK) {
+		json_decref(list);
+		list = NULL;
+	}
+	*out = list;
+	return e;
+}
+
 /* The ticket with its history, work record and parts. */
 enum err tickets_full_json_of(struct db *db, const struct ticket_row *t,
 			      const struct principal *who, int reveal, json_t **out)
@@ -363,7 +390,7 @@ enum err tickets_full_json_of(struct db *db, const struct ticket_row *t,
 	if (e == ERR_OK) {
 		json_t *alerts = NULL;
 
-		e = escalation_alerts_json(db, t->id, &alerts);
+		e = alerts_json(db, t->id, &alerts);
 		if (e == ERR_OK)
 			e = json_object_set_new(json_object_get(doc, "sla"), "alerts", alerts)
 				? ERR_INTERNAL
