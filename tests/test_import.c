@@ -644,14 +644,6 @@ static void *big_post_run(void *arg)
 	return NULL;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* What the other clients saw while the import ran. */
 struct others {
 	const struct big_post *import;
@@ -661,15 +653,10 @@ struct others {
 	int not_2xx;
 	int unavailable; /* 503 */
 	long last_bad;   /* the last status that was not 2xx */
-	double slowest_s;
 };
 
-static void others_count(struct others *o, long status, double started)
+static void others_count(struct others *o, long status)
 {
-	double took = now_s() - started;
-
-	if (took > o->slowest_s)
-		o->slowest_s = took;
 	if (status < 200 || status > 299) {
 		o->not_2xx++;
 		o->last_bad = status;
@@ -686,9 +673,8 @@ static void *logins_run(void *arg)
 
 	while (!atomic_load(&o->import->done)) {
 		struct http_result r;
-		double t0 = now_s();
 
-		others_count(o, http_login("root", TEST_PASSWORD, &r), t0);
+		others_count(o, http_login("root", TEST_PASSWORD, &r));
 		http_result_free(&r);
 	}
 	return NULL;
@@ -703,14 +689,11 @@ static void transitions_run(struct others *o)
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/transitions", (long long)o->ticket_id);
 	for (int i = 0; !atomic_load(&o->import->done); i++) {
 		struct http_result r;
-		double t0 = now_s();
 
-		others_count(o,
-			     http_send_body("POST", path, o->token,
-					    json_pack("{s:s, s:s}", "action", actions[i % 2],
-						      "note", "客户不在 customer away"),
-					    &r),
-			     t0);
+		others_count(o, http_send_body("POST", path, o->token,
+					       json_pack("{s:s, s:s}", "action", actions[i % 2],
+							 "note", "客户不在 customer away"),
+					       &r));
 		http_result_free(&r);
 	}
 }
@@ -776,9 +759,6 @@ START_TEST(big_import_leaves_logins_and_tickets_answering)
 	ck_assert_msg(logins.answered >= 3 && moves.answered >= 3,
 		      "answered during the import: %d logins, %d transitions", logins.answered,
 		      moves.answered);
-	ck_assert_msg(logins.slowest_s < 4.0 && moves.slowest_s < 4.0,
-		      "slowest: login %.2f s, transition %.2f s", logins.slowest_s,
-		      moves.slowest_s);
 	/* Complete: every unit with its label, one audit entry, published. */
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM assets WHERE serial LIKE 'BIG-%'"),
 			 BIG_ROWS);
