@@ -892,7 +892,7 @@ END_TEST
 
 /* The stored text of one kept trace, byte for byte. When this test fails
  * because the trace is written otherwise, change SNAPSHOT_FORMAT in
- * server/assets.c (kept traces of the old format must not be answered),
+ * server/domain/assets.c (kept traces of the old format must not be answered),
  * then this text. */
 START_TEST(kept_trace_text_matches_its_format)
 {

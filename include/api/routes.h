@@ -1,4 +1,4 @@
-/* Every module's route table; server/http/routes.c lists them in order. */
+/* Every module's route table; server/api/routes.c lists them in order. */
 #ifndef FT_ROUTES_H
 #define FT_ROUTES_H
 

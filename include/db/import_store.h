@@ -1,8 +1,8 @@
-/* SQL for the bulk asset import (server/import.c): the look-ups a row
+/* SQL for the bulk asset import (server/domain/import.c): the look-ups a row
  * needs that the registry's stores do not offer (a site by code within a
  * scope, "is this serial taken"), and the page cache for the write pass.
  * The rows themselves are written with the registry's own store calls
- * (include/assets_store.h), so an imported asset is stored exactly like
+ * (include/db/assets_store.h), so an imported asset is stored exactly like
  * one made through POST /v1/assets. */
 #ifndef FT_IMPORT_STORE_H
 #define FT_IMPORT_STORE_H

@@ -1,7 +1,7 @@
 /* Store of the change feed devices sync from (sync_changes, written by the
  * triggers of migrations 0005 and 0010) and of the reference data they
  * carry. The rules (who hears what, cursors, tombstones) are
- * server/sync.c's. */
+ * server/api/sync.c's. */
 #ifndef FT_SYNC_STORE_H
 #define FT_SYNC_STORE_H
 

@@ -1,6 +1,6 @@
 /* Identification codes beyond the qr.h contract: formatting a code from
  * its fields (labels print codes for many assets at once), key rotation,
- * and the link buffer size. Implemented in server/qr.c. */
+ * and the link buffer size. Implemented in server/domain/qr.c. */
 #ifndef FT_QR_CODE_H
 #define FT_QR_CODE_H
 

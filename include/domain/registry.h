@@ -24,7 +24,7 @@
 #include "core/policy.h"
 #include "db/registry_store.h"
 
-/* ---- validation helpers (server/registry.c) ---------------------------- */
+/* ---- validation helpers (server/domain/registry.c) ---------------------------- */
 
 /* req_json_check() for a nested object at JSON pointer prefix ("" = the
  * body): unknown members, nulls, types, string lengths. ERR_INVALID when
@@ -73,7 +73,7 @@ void registry_date_add_days(const char *start, int64_t days, char out[11]);
 /* Is the region path inner equal to or below outer? */
 int registry_path_within(const char *inner, const char *outer);
 
-/* ---- personal data (server/registry.c) ---------------------------------- */
+/* ---- personal data (server/domain/registry.c) ---------------------------------- */
 
 /* Masking rules, applied to every role unless the caller reveals:
  *   name       first character (UTF-8) kept, each further one "*":
@@ -88,7 +88,7 @@ void registry_mask_name(const char *in, char *out, size_t size);
 void registry_mask_phone(const char *in, char *out, size_t size);
 void registry_mask_id_number(const char *in, char *out, size_t size);
 
-/* ---- JSON shapes (server/customers.c, sites.c, models.c) --------------- */
+/* ---- JSON shapes (server/domain/customers.c, sites.c, models.c) --------------- */
 
 /* The customer with its contacts, masked unless reveal. New (caller
  * decrefs); NULL with *e set on failure. */

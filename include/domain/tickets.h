@@ -1,5 +1,5 @@
-/* Service tickets: intake from every channel (server/tickets.c), the state
- * machine of field work (server/ticket_flow.c), and what other modules
+/* Service tickets: intake from every channel (server/domain/tickets.c), the state
+ * machine of field work (server/api/ticket_flow.c), and what other modules
  * ask of them (the scan's open service requests). */
 #ifndef FT_TICKETS_H
 #define FT_TICKETS_H

@@ -37,6 +37,6 @@ int webhooks_event_known(const char *name);
 /* The known event types, NULL-terminated (static). */
 const char *const *webhooks_event_types(void);
 
-/* ---- The client (server/webhook_client.c) ---- */
+/* ---- The client (server/lib/webhook_client.c) ---- */
 
 #endif

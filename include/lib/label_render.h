@@ -1,7 +1,7 @@
 /* Drawing identification labels: the QR symbol of the link (libqrencode)
  * with a 4-module quiet zone, serial and model code under it, and the IEC
  * 61406 frame with its filled corner triangle at the lower right. Pure
- * functions: no database, no HTTP. Implemented in server/label_render.c. */
+ * functions: no database, no HTTP. Implemented in server/lib/label_render.c. */
 #ifndef FT_LABEL_RENDER_H
 #define FT_LABEL_RENDER_H
 

@@ -5,7 +5,7 @@
  * so memory is bounded whatever the clients do; when a table is full the
  * least recently used bucket is evicted (it forgets that client, which
  * then starts with a full bucket: the limiter fails open, never closed).
- * Buckets refill with clock_now() (include/clock.h), so tests move time
+ * Buckets refill with clock_now() (include/core/clock.h), so tests move time
  * with clock_set_offset(). */
 #ifndef FT_RATELIMIT_H
 #define FT_RATELIMIT_H

@@ -1,5 +1,5 @@
 /* Customers and their contacts. Contacts are personal data: every answer
- * masks them (rules in include/registry.h) unless a caller with
+ * masks them (rules in include/domain/registry.h) unless a caller with
  * PERM_PII_REVEAL asks ?reveal=pii, and each such read is audited as
  * "pii.reveal" on the customer before the answer leaves. Audit entries of
  * writes hold the masked form: auditors read them and may not reveal. */

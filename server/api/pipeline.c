@@ -888,7 +888,7 @@ void api_resp_cleanup(struct resp *resp)
 	resp_file_close(resp);
 }
 
-/* ---- rate limits (include/ratelimit.h) ---------------------------------- */
+/* ---- rate limits (include/lib/ratelimit.h) ---------------------------------- */
 
 
 /* Before anything costly: the client address's bucket of the route's

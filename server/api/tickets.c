@@ -1,6 +1,6 @@
 /* Service tickets: intake from every channel, the ticket as the API shows
  * it, queries, and dispatch candidates. The state machine is in
- * server/ticket_flow.c. */
+ * server/api/ticket_flow.c. */
 #include "api/tickets.h"
 #include "domain/ticket_states.h"
 #include "domain/tickets.h"

@@ -1,4 +1,4 @@
-/* A JSON writer over struct buf (see include/jsonw.h), and a validator for
+/* A JSON writer over struct buf (see include/core/jsonw.h), and a validator for
  * stored JSON text that is embedded without being parsed into a tree. */
 #include "core/jsonw.h"
 

@@ -2,7 +2,7 @@
  * times, SLA compliance, first-time fix, satisfaction, warranty renewals
  * and top fault codes, by dimension and period, for the caller's scope.
  * One scan of a covering index range per request; grouping, percentiles
- * and rates in C (see include/analytics.h for every definition). Answers
+ * and rates in C (see include/domain/analytics.h for every definition). Answers
  * JSON, or CSV with ?format=csv or Accept: text/csv. */
 #include "domain/analytics.h"
 

@@ -3,7 +3,7 @@
  *
  * Format: RFC 4180 CSV in UTF-8 (a byte order mark is skipped; quoted
  * fields may hold commas, "" and line breaks; empty lines are skipped; see
- * include/csv.h). The first line is the header: names in any order, matched
+ * include/lib/csv.h). The first line is the header: names in any order, matched
  * without regard to case or surrounding spaces; unknown or repeated names
  * and missing required columns are all refused at once (400). Every row has
  * exactly as many fields as the header. Cells are trimmed of surrounding
@@ -30,7 +30,7 @@
  *                            part required, the rest may be empty or left off; supplier up
  *                            to 128, the others up to 64; none holds | or ;)
  *
- * These are POST /v1/assets's rules (server/assets.c, include/registry.h)
+ * These are POST /v1/assets's rules (server/domain/assets.c, include/domain/registry.h)
  * in columns: the dates given must follow production <= installed <=
  * commissioned <= accepted; warranty_end = warranty_start + months
  * (clamped to the month's end) when both are known and months > 0.

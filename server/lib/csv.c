@@ -1,4 +1,4 @@
-/* RFC 4180 reader and cell writer (see include/csv.h). A byte-at-a-time state machine over
+/* RFC 4180 reader and cell writer (see include/lib/csv.h). A byte-at-a-time state machine over
  * the buffer: no lookahead past one byte except for "" and CRLF, and every
  * byte that lands in a field has been checked for NUL and for well-formed
  * UTF-8 (RFC 3629, so no overlongs, surrogates or code points past

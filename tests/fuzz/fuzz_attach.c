@@ -1,4 +1,4 @@
-/* Attachment type sniffing (server/attachments.c): any bytes uploaded with
+/* Attachment type sniffing (server/api/attachments.c): any bytes uploaded with
  * PUT /v1/tickets/1/attachments/{uuid} under each declared media type
  * (the first input byte picks it, among the types taken, spellings with
  * parameters and case, and types refused), so the content check that

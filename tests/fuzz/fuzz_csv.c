@@ -1,4 +1,4 @@
-/* The RFC 4180 reader (server/csv.c) on any bytes, with the default limits
+/* The RFC 4180 reader (server/lib/csv.c) on any bytes, with the default limits
  * or small ones (the first byte chooses), so the field, row and
  * field-count caps are hit as often as the quoting rules.
  * Oracles: every field handed out is NUL-terminated at len, holds no NUL,

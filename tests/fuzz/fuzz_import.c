@@ -1,7 +1,7 @@
 /* CSV asset import through the real route: the input is the file a user
  * uploads to POST /v1/imports/assets?dry_run=true as the admin, so it runs
- * the CSV reader (server/csv.c), the header mapping and every row check
- * of server/import.c (models, sites, owners, dates, warranty, components,
+ * the CSV reader (server/lib/csv.c), the header mapping and every row check
+ * of server/domain/import.c (models, sites, owners, dates, warranty, components,
  * duplicate serials, Chinese text) without writing. */
 #include <stdlib.h>
 #include <string.h>

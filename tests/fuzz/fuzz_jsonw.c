@@ -1,4 +1,4 @@
-/* The hand-written JSON code of include/jsonw.h against jansson, the
+/* The hand-written JSON code of include/core/jsonw.h against jansson, the
  * library whose behaviour it promises to match:
  *   - jsonw_valid(text) must accept exactly what json_loadb(text, 0)
  *     accepts, and name the same kind (object or array): it decides
