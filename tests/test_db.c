@@ -10,6 +10,7 @@
 
 #include "domain/audit.h"
 #include "db/db.h"
+#include "db/tickets_store.h"
 #include "harness.h"
 #include "app.h"
 #include "suites.h"
@@ -297,6 +298,52 @@ START_TEST(cli_serve_drains_on_sigterm)
 }
 END_TEST
 
+/* The SQL status lists are written out (partial indexes match only an
+ * identical term): each must be exactly the statuses TICKET_STATUSES
+ * marks, in its order. */
+enum status_set { SET_OPEN, SET_CLOCK, SET_DONE, SET_FINAL };
+
+static void status_list(enum status_set set, char *out, size_t size)
+{
+	static const struct {
+		const char *name;
+		int open, clock, final;
+	} all[] = {
+#define STATUS_ROW(name, open, clock, final) { #name, open, clock, final },
+		TICKET_STATUSES(STATUS_ROW)
+#undef STATUS_ROW
+	};
+	size_t n = 0;
+
+	n += (size_t)snprintf(out + n, size - n, "(");
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		int in = set == SET_OPEN    ? all[i].open
+			 : set == SET_CLOCK ? all[i].clock
+			 : set == SET_DONE  ? !all[i].open
+					    : all[i].final;
+
+		if (in)
+			n += (size_t)snprintf(out + n, size - n, "%s'%s'", n > 1 ? ", " : "",
+					      all[i].name);
+	}
+	snprintf(out + n, size - n, ")");
+}
+
+START_TEST(status_lists_follow_the_state_list)
+{
+	char want[512];
+
+	status_list(SET_OPEN, want, sizeof(want));
+	ck_assert_str_eq(TICKET_OPEN_SQL, want);
+	status_list(SET_CLOCK, want, sizeof(want));
+	ck_assert_str_eq(TICKET_CLOCK_SQL, want);
+	status_list(SET_DONE, want, sizeof(want));
+	ck_assert_str_eq(TICKET_DONE_SQL, want);
+	status_list(SET_FINAL, want, sizeof(want));
+	ck_assert_str_eq(TICKET_FINAL_SQL, want);
+}
+END_TEST
+
 Suite *db_suite(void)
 {
 	Suite *s = suite_create("db");
@@ -312,6 +359,7 @@ Suite *db_suite(void)
 	tcase_add_test(tc, backup_and_restore);
 	tcase_add_test(tc, audit_chain_verifies_and_shows_tampering);
 	tcase_add_test(tc, audit_list_pages_and_filters);
+	tcase_add_test(tc, status_lists_follow_the_state_list);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(cli, harness_setup, harness_teardown);

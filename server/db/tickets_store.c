@@ -387,7 +387,7 @@ enum err tickets_store_get(struct db *db, int64_t id, const struct scope *sc,
 
 /* Migration 0012 repeats this condition word for word in the partial index
  * tickets_asset_open, which the trace's open-requests query needs. */
-#define TICKET_OPEN "t.status IN " TICKET_OPEN_SQL
+#define TICKET_OPEN "t.status NOT IN " TICKET_DONE_SQL
 
 /* Optional filters bind NULL / 0 when unused. Overdue: a target missed by
  * ?18 and not met, the clock running (not paused) and the job open. */
