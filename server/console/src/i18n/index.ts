@@ -1,0 +1,53 @@
+// Chinese and English (README, "Web console"): the choice is remembered in
+// localStorage (a preference, never a credential) and defaults to the
+// browser's language. Each area's texts live in i18n/<lang>/<area>.ts; add a
+// new area to both maps below. A missing key is recorded in
+// window.__ftMissingKeys, which the browser tests assert stays empty.
+import { createI18n } from 'vue-i18n';
+import enCommon from './en/common';
+import zhCommon from './zh/common';
+
+export type Locale = 'zh-CN' | 'en';
+export const LOCALES: Locale[] = ['zh-CN', 'en'];
+
+export const messages = {
+  en: { ...enCommon },
+  'zh-CN': { ...zhCommon },
+};
+
+const STORAGE_KEY = 'fieldtrace.locale';
+
+function initialLocale(): Locale {
+  const saved = localStorage.getItem(STORAGE_KEY);
+  if (saved === 'en' || saved === 'zh-CN') return saved;
+  return navigator.language.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+}
+
+declare global {
+  interface Window {
+    __ftMissingKeys?: string[];
+  }
+}
+
+export const i18n = createI18n({
+  legacy: false,
+  locale: initialLocale(),
+  fallbackLocale: false,
+  messages,
+  missing: (locale, key) => {
+    (window.__ftMissingKeys ??= []).push(`${locale}:${key}`);
+    return key;
+  },
+  missingWarn: false,
+  fallbackWarn: false,
+});
+
+export function setLocale(l: Locale): void {
+  i18n.global.locale.value = l;
+  localStorage.setItem(STORAGE_KEY, l);
+  document.documentElement.lang = l;
+}
+
+export function currentLocale(): Locale {
+  return i18n.global.locale.value as Locale;
+}
