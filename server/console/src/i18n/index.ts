@@ -6,13 +6,27 @@
 import { createI18n } from 'vue-i18n';
 import enCommon from './en/common';
 import zhCommon from './zh/common';
+import enDispatch from './en/dispatch';
+import zhDispatch from './zh/dispatch';
+import enWarranty from './en/warranty';
+import zhWarranty from './zh/warranty';
+import enAssets from './en/assets';
+import zhAssets from './zh/assets';
+import enKb from './en/kb';
+import zhKb from './zh/kb';
+import enAccount from './en/account';
+import zhAccount from './zh/account';
+import enAnalytics from './en/analytics';
+import zhAnalytics from './zh/analytics';
+import enAdmin from './en/admin';
+import zhAdmin from './zh/admin';
 
 export type Locale = 'zh-CN' | 'en';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
 
 export const messages = {
-  en: { ...enCommon },
-  'zh-CN': { ...zhCommon },
+  en: { ...enCommon, ...enDispatch, ...enWarranty, ...enAssets, ...enKb, ...enAccount, ...enAnalytics, ...enAdmin },
+  'zh-CN': { ...zhCommon, ...zhDispatch, ...zhWarranty, ...zhAssets, ...zhKb, ...zhAccount, ...zhAnalytics, ...zhAdmin },
 };
 
 const STORAGE_KEY = 'fieldtrace.locale';
