@@ -67,3 +67,16 @@ export const test = base.extend<{ watch: Watch }>({
 });
 
 export { expect };
+
+/* The README's screenshots (docs/console/<name>-<desktop|phone>-<zh|en>.png):
+ * the viewport of the page as it is now, in the language it shows. */
+export async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
+  const lang = (await page.evaluate(() => document.documentElement.lang)).startsWith('zh') ? 'zh' : 'en';
+  const size = (page.viewportSize()?.width ?? 1366) < 800 ? 'phone' : 'desktop';
+  await page.screenshot({ path: `${__dirname}/../../../docs/console/${name}-${size}-${lang}.png`, fullPage });
+}
+
+/* Switches the language from the top bar (remembered by the browser). */
+export async function useLanguage(page: Page, lang: 'zh-CN' | 'en'): Promise<void> {
+  await page.getByTestId('language').first().selectOption(lang);
+}
