@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import ticketStatesC from '../../../domain/ticket_states.c?raw';
 import { describe, expect, it } from 'vitest';
 import {
   ACTIONS,
@@ -18,7 +17,7 @@ import {
 /* The server's table, read from its source: each { TA_X, "x", from, to, by,
  * members, required, note_required } entry of transitions[]. */
 function serverTable() {
-  const src = readFileSync(resolve(__dirname, '../../../domain/ticket_states.c'), 'utf8');
+  const src = ticketStatesC;
   const body = src.slice(src.indexOf('transitions[TA__COUNT] = {'), src.indexOf('_Static_assert(TS__COUNT'));
   const entries = [...body.matchAll(/\{\s*TA_\w+,\s*"(\w+)",([\s\S]*?)\},?\n/g)];
   const memberName: Record<string, Member> = {
@@ -31,7 +30,7 @@ function serverTable() {
     const flat = (rest ?? '').replace(/\s+/g, ' ');
     const from = [...flat.matchAll(/TS_BIT\((\w+)\)/g)].map((m) => m[1]).sort();
     const afterFrom = flat.slice(flat.lastIndexOf('TS_BIT(') >= 0 ? flat.indexOf(',', flat.lastIndexOf('TS_BIT(')) + 1 : 0);
-    const parts = afterFrom.split(',').map((p) => p.trim()).filter(Boolean);
+    const parts = afterFrom.split(',').map((p: string) => p.trim()).filter(Boolean);
     const [to, by, members, required, note] = parts;
     return {
       action,
