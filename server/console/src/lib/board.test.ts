@@ -22,14 +22,17 @@ function row(id: number, over: Partial<BoardRow> = {}): BoardRow {
     priority: 'P3',
     channel: 'hotline',
     title: `Ticket ${id}`,
+    category: 'fault_repair',
+    subcategory: 'repair',
     customer: { id: 1, name: '粤海能源集团有限公司', tier: 'A' },
     site: { id: 2, name: '粤海南山配电站' },
     asset: { id: 3, serial: 'FT202412-0002', model: 'XGN15-12' },
     centre: 'C-SZ',
     assignee: null,
     created_at: `2026-12-08T00:00:${String(id % 60).padStart(2, '0')}Z`,
+    updated_at: '2026-12-08T00:00:00Z',
     version: 1,
-    clock: { target: 'response', due: null, seconds_left: null, percent: null, level: 0, escalation_level: 0, paused: false },
+    clock: { target: 'response', due_at: null, seconds_left: null, percent: null, warning_percent: 0, escalation_level: 0, paused: false },
     ...over,
   };
 }
@@ -95,7 +98,7 @@ describe('filters', () => {
   const rows = [
     row(1, { priority: 'P1', channel: 'wechat', title: '断路器拒合' }),
     row(2, { status: 'on_site', assignee: { id: 7, username: 'tech.sz' } }),
-    row(3, { customer: { id: 9, name: 'Jinling Power' }, asset: { id: 4, serial: 'SN-ABC-9', model: 'VS1' } }),
+    row(3, { customer: { id: 9, name: 'Jinling Power', tier: 'A' }, asset: { id: 4, serial: 'SN-ABC-9', model: 'VS1' } }),
   ];
   const ids = (f: Partial<ReturnType<typeof emptyFilters>>) =>
     rows.filter((r) => matches(r, { ...emptyFilters(), ...f }, ctx)).map((r) => r.id);

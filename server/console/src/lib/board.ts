@@ -16,22 +16,24 @@ export interface BoardRow {
   priority: Priority;
   channel: Channel;
   title: string;
-  category?: string;
-  subcategory?: string;
-  customer: { id: number; name: string; tier?: string } | null;
+  category: string;
+  subcategory: string;
+  customer: { id: number; name: string; tier: string } | null;
   site: { id: number; name: string } | null;
-  asset: { id: number; serial: string; model?: string | null } | null;
+  asset: { id: number; serial: string; model: string } | null;
   centre: string | null;
-  assignee: { id: number; username: string; display_name?: string | null } | null;
+  assignee: { id: number; username: string } | null;
+  version: number;
   created_at: string;
-  updated_at?: string;
-  version?: number;
+  updated_at: string;
   clock: SlaClock;
+  allowed_actions?: string[];
 }
 
 /* ---- the live set of rows ------------------------------------------------------ */
 
 export interface BoardDelta {
+  full?: boolean;
   items?: BoardRow[];
   removed?: number[];
 }
@@ -51,7 +53,7 @@ export function applyDelta(rows: ReadonlyMap<number, BoardRow>, delta: BoardDelt
   for (const r of delta.items ?? []) {
     const before = next.get(r.id);
     // An older copy never replaces a newer one (a late answer).
-    if (before?.version !== undefined && r.version !== undefined && r.version < before.version) continue;
+    if (before && r.version < before.version) continue;
     next.set(r.id, r);
     changed.push(r.id);
   }
@@ -142,8 +144,7 @@ export function activeFilterCount(f: BoardFilters): number {
  * serial and model, the assignee. Case and width of spaces do not matter. */
 export function searchText(r: BoardRow): string {
   return [
-    r.number, r.title, r.customer?.name, r.site?.name, r.asset?.serial, r.asset?.model,
-    r.assignee?.username, r.assignee?.display_name,
+    r.number, r.title, r.customer?.name, r.site?.name, r.asset?.serial, r.asset?.model, r.assignee?.username,
   ]
     .filter(Boolean)
     .join('\n')

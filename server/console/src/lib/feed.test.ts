@@ -93,6 +93,18 @@ describe('the board feed', () => {
     s.feed.stop();
   });
 
+  it('replaces the board when an answer to since says it is full', async () => {
+    const s = setup((since) =>
+      since ? { status: 200, body: { ...body('c2', [5]), full: true }, etag: '"c2"' } : { status: 200, body: body('c1', [1]), etag: '"c1"' },
+    );
+    s.feed.start();
+    await flush();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(s.snapshots).toEqual(['c1', 'c2']);
+    expect(s.deltas).toEqual([]);
+    s.feed.stop();
+  });
+
   it('says it is reconnecting, backs off, and is live again after a success', async () => {
     let fail = 0;
     const s = setup((since) => {

@@ -160,7 +160,8 @@ export class BoardFeed {
         return;
       }
       if (answer.status === 200) {
-        if (since === null) this.handlers.snapshot(answer.body, receivedAt);
+        // A full answer replaces the board whatever was asked.
+        if (since === null || answer.body.full) this.handlers.snapshot(answer.body, receivedAt);
         else this.handlers.delta(answer.body, receivedAt);
         this.cursor = answer.body.cursor;
         this.etag = answer.etag ?? `"${answer.body.cursor}"`;

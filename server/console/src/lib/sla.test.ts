@@ -19,10 +19,10 @@ const t = (key: string, p: Record<string, unknown> = {}) =>
 function clock(over: Partial<SlaClock> = {}): SlaClock {
   return {
     target: 'response',
-    due: '2026-12-08T10:00:00Z',
+    due_at: '2026-12-08T10:00:00Z',
     seconds_left: 3600,
     percent: 50,
-    level: 50,
+    warning_percent: 50,
     escalation_level: 0,
     paused: false,
     ...over,
@@ -57,11 +57,11 @@ describe('levelOf', () => {
 
 describe('tickClock', () => {
   it('counts down to the due time and recomputes the share used', () => {
-    const v = tickClock(clock({ percent: 10, level: 0 }), START, at('2026-12-08T04:00:00Z'));
+    const v = tickClock(clock({ percent: 10, warning_percent: 0 }), START, at('2026-12-08T04:00:00Z'));
     expect(v.secondsLeft).toBe(6 * 3600);
     expect(v.percent).toBeCloseTo(40);
     expect(v.level).toBe('ok');
-    const later = tickClock(clock({ percent: 10, level: 0 }), START, at('2026-12-08T08:30:00Z'));
+    const later = tickClock(clock({ percent: 10, warning_percent: 0 }), START, at('2026-12-08T08:30:00Z'));
     expect(later.level).toBe('warn2');
     expect(later.threshold).toBe(80);
   });
@@ -71,11 +71,11 @@ describe('tickClock', () => {
     expect(v.level).toBe('overdue');
   });
   it('never shows less than the level the server reported', () => {
-    const v = tickClock(clock({ level: 80 }), START, at('2026-12-08T01:00:00Z'));
+    const v = tickClock(clock({ warning_percent: 80 }), START, at('2026-12-08T01:00:00Z'));
     expect(v.level).toBe('warn2');
   });
   it('without a start time keeps the server share but still counts down', () => {
-    const v = tickClock(clock({ percent: 55, level: 50 }), null, at('2026-12-08T09:00:00Z'));
+    const v = tickClock(clock({ percent: 55, warning_percent: 50 }), null, at('2026-12-08T09:00:00Z'));
     expect(v.secondsLeft).toBe(3600);
     expect(v.percent).toBe(55);
     expect(v.level).toBe('warn1');
@@ -89,7 +89,7 @@ describe('tickClock', () => {
     expect(a.secondsLeft).toBe(1234);
   });
   it('has no clock once every target is met', () => {
-    expect(tickClock(clock({ target: null, due: null }), START, Date.now()).level).toBe('none');
+    expect(tickClock(clock({ target: null, due_at: null }), START, Date.now()).level).toBe('none');
   });
   it('carries the escalation level', () => {
     expect(tickClock(clock({ escalation_level: 2 }), START, at('2026-12-08T11:00:00Z')).escalation).toBe(2);

@@ -9,13 +9,15 @@
 
 export type SlaTarget = 'response' | 'arrival' | 'resolution';
 
-/* A row's clock as the API gives it (GET /v1/board's BoardTicket.clock). */
+/* A row's clock as the API gives it (GET /v1/board: BoardTicket.clock).
+ * seconds_left and percent are as of the answer's server_time. */
 export interface SlaClock {
   target: SlaTarget | null;
-  due: string | null;
+  due_at: string | null;
   seconds_left: number | null;
   percent: number | null;
-  level: number; // the warning percent reached: 0, 50, 80 or 100
+  warning_percent: number; // the highest configured warning share reached: 0, 50, 80, 100
+  next_warning_at?: string | null;
   escalation_level: number; // 0..3
   paused: boolean;
 }
@@ -74,8 +76,8 @@ export function tickClock(
   warnings: readonly number[] = DEFAULT_WARNINGS,
 ): ClockView {
   const base = { target: clock.target, escalation: clock.escalation_level ?? 0 };
-  if (!clock.target || !clock.due) return { ...base, secondsLeft: null, percent: null, level: 'none', threshold: 0 };
-  const due = Date.parse(clock.due);
+  if (!clock.target || !clock.due_at) return { ...base, secondsLeft: null, percent: null, level: 'none', threshold: 0 };
+  const due = Date.parse(clock.due_at);
   const from = start ? Date.parse(start) : NaN;
   if (clock.paused || Number.isNaN(due)) {
     const frozen = levelOf(clock.percent, warnings);
@@ -93,7 +95,7 @@ export function tickClock(
   if (secondsLeft < 0 && (percent === null || percent < 100)) percent = 100;
   let view = levelOf(percent, warnings);
   // Never show less than the server said: its level is the one it warned on.
-  const server = levelOf(clock.level > 0 ? clock.level : null, warnings);
+  const server = levelOf(clock.warning_percent > 0 ? clock.warning_percent : null, warnings);
   if (levelRank(server.level) > levelRank(view.level)) view = server;
   return { ...base, secondsLeft, percent, level: view.level, threshold: view.threshold };
 }
@@ -151,10 +153,10 @@ export function clockOfTicket(sla: TicketSla, createdAt: string | null | undefin
   }
   return {
     target,
-    due,
+    due_at: due,
     seconds_left: secondsLeft,
     percent,
-    level: 0,
+    warning_percent: 0,
     escalation_level: sla.escalation_level ?? 0,
     paused: Boolean(sla.paused),
   };
