@@ -13,6 +13,7 @@ int main(void)
 	harness_global_init();
 	sr = srunner_create(http_suite());
 	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, session_suite());
 	srunner_add_suite(sr, db_suite());
 	srunner_add_suite(sr, users_suite());
 	srunner_add_suite(sr, openapi_suite());
