@@ -1,0 +1,60 @@
+// Starts a real fieldtrace on a free loopback port with a fresh demo
+// database, for the browser tests. Used by global-setup.ts, and by specs that
+// need a server of their own (an expired session, for example).
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '../../..');
+export const BIN = process.env.FIELDTRACE_BIN ? resolve(ROOT, process.env.FIELDTRACE_BIN) : join(ROOT, 'build/fieldtrace');
+
+export interface Server {
+  url: string; // https://127.0.0.1:PORT
+  dir: string;
+  db: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'fieldtrace-e2e-'));
+  const db = join(dir, 'fieldtrace.db');
+  execFileSync(BIN, ['migrate', '--db', db, '--demo'], { stdio: 'ignore' });
+  const child = spawn(
+    BIN,
+    ['serve', '--db', db, '--listen', '127.0.0.1:0',
+      '--tls-cert', join(ROOT, 'certs/server.pem'), '--tls-key', join(ROOT, 'certs/server.key'),
+      ...extraArgs],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const port = await new Promise<number>((ok, fail) => {
+    let log = '';
+    const timer = setTimeout(() => fail(new Error(`fieldtrace did not start:\n${log}`)), 20_000);
+    const look = (chunk: Buffer) => {
+      log += chunk.toString();
+      const m = log.match(/serving https on \S+ \(port (\d+)\)/);
+      if (m) {
+        clearTimeout(timer);
+        ok(Number(m[1]));
+      }
+    };
+    child.stdout?.on('data', look);
+    child.stderr?.on('data', look);
+    child.on('exit', (code) => fail(new Error(`fieldtrace exited (${code}):\n${log}`)));
+  });
+  const url = `https://127.0.0.1:${port}`;
+  return {
+    url,
+    dir,
+    db,
+    process: child,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,4 @@
+// English texts of the analytics pages (same keys in ../zh/analytics.ts).
+export default {
+  analytics: {},
+};

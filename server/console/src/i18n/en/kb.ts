@@ -1,0 +1,4 @@
+// English texts of the kb pages (same keys in ../zh/kb.ts).
+export default {
+  kb: {},
+};

@@ -1,0 +1,4 @@
+// dispatch 页面的中文文本（键与 ../en/dispatch.ts 相同）。
+export default {
+  dispatch: {},
+};
