@@ -163,8 +163,9 @@ static int cookie_or_none(json_t *doc, json_t *sec)
 
 static int own_403(const char *path)
 {
-	static const char *const paths[] = { "/metrics", "/v1/auth/session/refresh",
-					     "/v1/auth/session/logout", "/v1/me/password" };
+	static const char *const paths[] = { "/metrics", "/v1/auth/session",
+					     "/v1/auth/session/refresh", "/v1/auth/session/logout",
+					     "/v1/me/password" };
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (strcmp(path, paths[i]) == 0)

@@ -195,6 +195,24 @@ START_TEST(session_login_sets_exact_cookies)
 			    "/remember");
 	http_expect_invalid("POST", "/v1/auth/session", NULL, "{\"username\":\"ana\"}",
 			    "/password");
+	/* Another site's page cannot sign this browser in (login CSRF). */
+	{
+		static const char *const evil[] = { "Origin: https://evil.example", NULL };
+		static const char *const cross[] = { "Sec-Fetch-Site: cross-site", NULL };
+		static const char creds[] =
+		    "{\"username\":\"ana\",\"password\":\"" TEST_PASSWORD "\"}";
+
+		http_call("POST", "/v1/auth/session", NULL, NULL, creds, sizeof(creds) - 1, evil,
+			  &r);
+		assert_header_problem(&r, "Origin");
+		http_result_free(&r);
+		http_call("POST", "/v1/auth/session", NULL, NULL, creds, sizeof(creds) - 1, cross,
+			  &r);
+		assert_header_problem(&r, "Sec-Fetch-Site");
+		http_result_free(&r);
+		ck_assert_int_eq(
+		    count_rows("SELECT count(*) FROM audit_log WHERE action = 'auth.login'"), 1);
+	}
 }
 END_TEST
 

@@ -565,11 +565,17 @@ static enum err session_answer(struct req *req, struct resp *resp, json_t *token
 	return ERR_OK;
 }
 
+/* Also refused from another site's pages: one could otherwise sign the
+ * browser in to an account of the attacker's choosing (login CSRF). Its
+ * JSON body already needs a CORS preflight, which this server never
+ * grants; this says so in the answer too. */
 static enum err post_session(struct req *req, struct resp *resp)
 {
 	json_t *tokens;
-	enum err e = login_run(req, resp, &tokens);
+	enum err e = check_same_origin(req, resp);
 
+	if (e == ERR_OK)
+		e = login_run(req, resp, &tokens);
 	if (e != ERR_OK)
 		return e;
 	e = session_answer(req, resp, tokens);

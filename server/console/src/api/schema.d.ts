@@ -175,7 +175,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in (browser)
-         * @description Public. The web console's login: the same body, checks, throttling, 401 and 429 answers and audit entry (`auth.login`) as POST /v1/auth/login, but the refresh token is set as the HttpOnly cookie `ft_refresh` (Path=/v1/auth/session) and never given to the page's script, and the answer carries the session's CSRF token (also set as the `ft_csrf` cookie) and the caller as GET /v1/me shows it. Keep the access token in memory; when it expires, or after a reload, call POST /v1/auth/session/refresh.
+         * @description Public. The web console's login: the same body, checks, throttling, 401 and 429 answers and audit entry (`auth.login`) as POST /v1/auth/login, but the refresh token is set as the HttpOnly cookie `ft_refresh` (Path=/v1/auth/session) and never given to the page's script, and the answer carries the session's CSRF token (also set as the `ft_csrf` cookie) and the caller as GET /v1/me shows it. A request whose `Origin` is not this server's, or whose `Sec-Fetch-Site` is not `same-origin`, is 403 naming the header. Keep the access token in memory; when it expires, or after a reload, call POST /v1/auth/session/refresh.
          */
         post: operations["createSession"];
         delete?: never;
@@ -4143,6 +4143,15 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            /** @description A request from another site's page: `Origin` not this server's origin, or `Sec-Fetch-Site` not `same-origin` (another site could otherwise sign the browser in to an account of its choosing). `errors` names the header; nothing was done. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             408: components["responses"]["Timeout"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
