@@ -4,9 +4,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = resolve(__dirname, '../../..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = process.env.FIELDTRACE_BIN ? resolve(ROOT, process.env.FIELDTRACE_BIN) : join(ROOT, 'build/fieldtrace');
 
 export interface Server {
