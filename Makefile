@@ -39,7 +39,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test check check-layers test-asan test-tsan bench bench-instructions bench-analytics bench-data clean format console
+.PHONY: all deps certs setup run test test-console check check-layers test-asan test-tsan bench bench-instructions bench-analytics bench-data clean format console
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -150,9 +150,19 @@ test: setup $(BUILD)/test_fieldtrace check-layers openapi-lint
 	$(TEST_ENV) FIELDTRACE_BIN=$(BUILD)/fieldtrace FIELDTRACE_RESPONSE_LOG=$(CURDIR)/$(OPENAPI_LOG) \
 		$(BUILD)/test_fieldtrace
 	$(MAKE) --no-print-directory openapi-validate
+	$(MAKE) --no-print-directory test-console
 	$(MAKE) --no-print-directory test-asan
 
 check: test
+
+# The console's tests (README, "Web console"): its unit tests (Vitest), then
+# the browser tests (Playwright driving Debian's chromium, headless) against
+# $(BUILD)/fieldtrace on a fresh demo database. test-asan runs the browser
+# tests again against the ASan binary.
+test-console: $(BUILD)/fieldtrace certs
+	cd $(CONSOLE_DIR) && npx vitest run
+	cd $(CONSOLE_DIR) && FIELDTRACE_BIN=$(BUILD)/fieldtrace PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		npx playwright test
 
 # The layer rule (README, Architecture): includes and cross-file calls only
 # go down, and no files call each other in a circle.
@@ -164,6 +174,9 @@ test-asan: certs
 		build-asan/fieldtrace
 	$(TEST_ENV) FIELDTRACE_BIN=build-asan/fieldtrace ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/test_fieldtrace
+	cd $(CONSOLE_DIR) && FIELDTRACE_BIN=build-asan/fieldtrace PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		npx playwright test --project=desktop
 
 # ThreadSanitizer (civetweb is a thread per connection): the whole suite.
 # Not part of `make test` (slow); tests/tsan.supp lists civetweb's own
