@@ -39,7 +39,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test test-console check check-layers test-asan test-tsan bench bench-instructions bench-analytics bench-data clean format console
+.PHONY: all deps certs setup run test test-console check check-layers test-asan test-tsan bench bench-console bench-instructions bench-analytics bench-data clean format console
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -200,6 +200,12 @@ bench-instructions: $(BUILD)/fieldtrace $(BUILD)/gen_bench_data certs
 # of a national organisation's tickets, and the monthly report (issue 7).
 bench-analytics: $(BUILD)/fieldtrace $(BUILD)/gen_tickets certs
 	TICKETS=$${TICKETS:-1000000} sh tools/bench_analytics.sh
+
+# make bench-console [CONSOLES=200] [SECONDS=60]: the web console's figures:
+# cold load on Fast 3G, bytes of the first load, time to show a change, and
+# what N open boards cost the server (tools/bench_console.sh).
+bench-console: $(BUILD)/fieldtrace certs
+	sh tools/bench_console.sh
 
 # make bench-data [BENCH_ASSETS=1000000]: a migrated database with the
 # national data set (20 events per asset) and a 100,000-row import.csv in
