@@ -6,8 +6,10 @@ import {
   filtersFromQuery,
   filtersToQuery,
   fromSnapshot,
+  GROUPS,
   groupOf,
   groupRows,
+  primaryStatus,
   matches,
   type BoardRow,
 } from './board';
@@ -76,6 +78,14 @@ describe('columns', () => {
     expect(groupOf('reopened')).toBe('dispatch');
     expect(groupOf('on_site')).toBe('field');
     expect(groupOf('follow_up')).toBe('closing');
+  });
+  it('names the usual status of each column, so cards say only the others', () => {
+    expect(primaryStatus('dispatch')).toBe('routed');
+    expect(primaryStatus('field')).toBeNull();
+    for (const g of GROUPS) {
+      const p = primaryStatus(g.key);
+      if (p) expect(g.statuses).toContain(p);
+    }
   });
   it('sorts each column by clock level, priority, then time left', () => {
     const levels: Record<number, { level: SlaLevel; secondsLeft: number | null }> = {

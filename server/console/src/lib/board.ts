@@ -78,6 +78,15 @@ export const GROUPS: readonly { key: GroupKey; statuses: readonly TicketStatus[]
 
 export const GROUP_KEYS: readonly GroupKey[] = GROUPS.map((g) => g.key);
 
+/* The status most cards of a column have, which its cards need not repeat;
+ * null where no one status is (the field column: en route or on site). */
+export function primaryStatus(group: GroupKey): TicketStatus | null {
+  const p: Record<GroupKey, TicketStatus | null> = {
+    dispatch: 'routed', dispatched: 'assigned', field: null, paused: 'waiting_customer', closing: 'resolved',
+  };
+  return p[group];
+}
+
 export function groupOf(status: TicketStatus): GroupKey | null {
   return GROUPS.find((g) => g.statuses.includes(status))?.key ?? null;
 }
