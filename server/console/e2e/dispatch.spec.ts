@@ -157,6 +157,25 @@ test('a request changed elsewhere: the 412 or 409 is a plain message and the pag
   await dispatcher.dispose();
 });
 
+test('a title or a caller named like markup shows as those characters, on the board and the request page', async ({ page }) => {
+  const xss = '<img src=x onerror=alert(1)>';
+  const dispatcher = await apiAs('dispatcher.sz');
+  const t = await openTicket(dispatcher, xss, { channel: 'hotline', contact: { name: xss, phone: '13800000009' } });
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
+  await signIn(page, 'dispatcher.sz');
+  await expect(card(page, 'dispatch', t.id)).toContainText(xss);
+  await expect(card(page, 'dispatch', t.id).locator('img')).toHaveCount(0);
+  await card(page, 'dispatch', t.id).click();
+  await expect(page.getByTestId('ticket-title')).toHaveText(xss);
+  await expect(page.getByTestId('ticket-page').locator('img')).toHaveCount(0);
+  expect(dialogs).toBe(0);
+  await dispatcher.dispose();
+});
+
 test('intake: a hotline request for a unit found by serial lands on its page', async ({ page }) => {
   await signIn(page, 'dispatcher.sz', '/intake');
   await page.getByTestId('channel-hotline').click();
