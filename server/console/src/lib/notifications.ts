@@ -26,7 +26,7 @@ function id(data: Record<string, unknown>, key: string): number | null {
  * names nothing to open. Known kinds first; then, for kinds added later, the
  * first id the data carries (a ticket, a problem, an article, a unit, a
  * customer). */
-export function notificationLink(n: Pick<Notification, 'kind' | 'data'>): string | null {
+export function notificationLink(n: { kind: string; data: unknown }): string | null {
   const data = (n.data ?? {}) as Record<string, unknown>;
   const ticket = id(data, 'ticket_id');
   switch (n.kind) {
