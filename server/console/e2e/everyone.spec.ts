@@ -49,10 +49,61 @@ async function assignNewTicket(technicianId: number, title: string): Promise<num
   return id;
 }
 
+/* A second browser (another user, or the same one elsewhere), held to the
+ * fixture's checks too: no CSP violation, uncaught error or missing text. */
+const extraChecks: (() => Promise<void>)[] = [];
+
 async function newPage(browser: Browser): Promise<Page> {
   const ctx = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'en-US' });
-  return ctx.newPage();
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to (apply|execute|load|evaluate)/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  extraChecks.push(async () => {
+    const missing = await page.evaluate(() => window.__ftMissingKeys ?? []).catch(() => [] as string[]);
+    expect([...problems, ...missing], 'the other browser').toEqual([]);
+  });
+  return page;
 }
+
+test.afterEach(async () => {
+  const checks = extraChecks.splice(0);
+  for (const check of checks) await check();
+});
+
+// First, so the pages show the demo data rather than what the tests below add.
+test.describe('screenshots', () => {
+  test('knowledge base, article, notifications and account in both languages @phone', async ({ page }) => {
+    const user = await newTechnician('e2e.shot');
+    await assignNewTicket(user.id, 'Switchgear SZ-01 breaker will not close');
+    await assignNewTicket(user.id, 'Relay alarm E-21 at Qianwan substation');
+    await signInAs(page, user.username, user.password, '/kb');
+    for (const lang of ['zh-CN', 'en'] as const) {
+      await page.goto(consoleUrl('/kb'));
+      await useLanguage(page, lang);
+      await expect(page.getByTestId('kb-row').first()).toBeVisible();
+      await shoot(page, 'kb');
+
+      await page.goto(consoleUrl('/kb?q=%E6%96%AD%E8%B7%AF%E5%99%A8'));
+      await expect(page.getByTestId('kb-hit').first()).toBeVisible();
+      await page.getByTestId('kb-hit').first().getByRole('link').click();
+      await expect(page.getByTestId('kb-symptoms')).toBeVisible();
+      await expect(page.getByTestId('kb-versions').locator('li').first()).toBeVisible();
+      await shoot(page, 'kb-article');
+
+      await page.goto(consoleUrl('/notifications'));
+      await expect(page.getByTestId('notifications-list').getByTestId('notification').first()).toBeVisible();
+      await expect(page.getByTestId('bell-count')).toBeVisible();
+      await shoot(page, 'notifications');
+
+      await page.goto(consoleUrl('/account'));
+      await expect(page.getByTestId('account-username')).toBeVisible();
+      await shoot(page, 'account');
+    }
+  });
+});
 
 test.describe('knowledge base', () => {
   test('a dispatcher searches the knowledge base and reads an article in their language', async ({ page }) => {
@@ -130,6 +181,7 @@ test.describe('knowledge base', () => {
     await sup.getByTestId('kb-review-confirm').click();
     await expect(sup.getByTestId('kb-status')).toHaveText('Published');
     await expect(sup.getByTestId('kb-versions')).toContainText('Live');
+    await extraChecks.shift()?.();
     await sup.context().close();
 
     // Anyone finds it now, and it is shown in their language.
@@ -141,6 +193,7 @@ test.describe('knowledge base', () => {
     await expect(sales).toHaveURL(new RegExp(`/console/kb/${id}$`));
     await expect(sales.getByTestId('kb-solution')).toContainText('Clean and grease the linkage');
     await expect(sales.getByTestId('kb-feedback')).toHaveCount(0); // sales do not answer for tickets
+    await extraChecks.shift()?.();
     await sales.context().close();
   });
 
@@ -180,8 +233,15 @@ test.describe('notifications', () => {
     await expect(page.getByTestId('bell-count')).toHaveText('2');
     await expect(page.getByTestId('bell')).toHaveAttribute('aria-label', /2 unread/);
 
-    await page.getByTestId('bell').click();
+    // Keyboard: the bell opens its panel, Escape closes it and gives the focus back.
+    await page.getByTestId('bell').focus();
+    await page.keyboard.press('Enter');
     const panel = page.getByTestId('bell-panel');
+    await expect(panel).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(panel).toBeHidden();
+    await expect(page.getByTestId('bell')).toBeFocused();
+    await page.getByTestId('bell').click();
     await expect(panel).toBeVisible();
     const item = panel.getByTestId('notification').filter({ hasText: 'Bell test: breaker trips' });
     await expect(item).toContainText('Request assigned');
@@ -267,37 +327,7 @@ test.describe('account', () => {
       headers: { Origin: baseUrl() },
     });
     expect(res.status()).not.toBe(200);
+    await extraChecks.shift()?.();
     await other.context().close();
-  });
-});
-
-test.describe('screenshots', () => {
-  test('knowledge base, article, notifications and account in both languages @phone', async ({ page }) => {
-    const user = await newTechnician('e2e.shot');
-    await assignNewTicket(user.id, 'Switchgear SZ-01 breaker will not close');
-    await assignNewTicket(user.id, 'Relay alarm E-21 at Qianwan substation');
-    await signInAs(page, user.username, user.password, '/kb');
-    for (const lang of ['zh-CN', 'en'] as const) {
-      await page.goto(consoleUrl('/kb'));
-      await useLanguage(page, lang);
-      await expect(page.getByTestId('kb-row').first()).toBeVisible();
-      await shoot(page, 'kb');
-
-      await page.goto(consoleUrl('/kb?q=%E6%96%AD%E8%B7%AF%E5%99%A8'));
-      await expect(page.getByTestId('kb-hit').first()).toBeVisible();
-      await page.getByTestId('kb-hit').first().getByRole('link').click();
-      await expect(page.getByTestId('kb-symptoms')).toBeVisible();
-      await expect(page.getByTestId('kb-versions').locator('li').first()).toBeVisible();
-      await shoot(page, 'kb-article');
-
-      await page.goto(consoleUrl('/notifications'));
-      await expect(page.getByTestId('notifications-list').getByTestId('notification').first()).toBeVisible();
-      await expect(page.getByTestId('bell-count')).toBeVisible();
-      await shoot(page, 'notifications');
-
-      await page.goto(consoleUrl('/account'));
-      await expect(page.getByTestId('account-username')).toBeVisible();
-      await shoot(page, 'account');
-    }
   });
 });

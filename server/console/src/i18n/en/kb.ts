@@ -34,7 +34,7 @@ export default {
     },
     search: {
       label: 'Search published articles',
-      placeholder: 'Symptom, fault code or part, e.g. 断路器 or coil',
+      placeholder: 'Symptom, fault code or part',
       productLine: 'Product line',
       faultCode: 'Fault code',
       clear: 'Clear',

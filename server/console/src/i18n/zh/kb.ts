@@ -34,7 +34,7 @@ export default {
     },
     search: {
       label: '搜索已发布文章',
-      placeholder: '故障现象、故障代码或部件，如：断路器、合闸线圈',
+      placeholder: '故障现象、故障代码或部件',
       productLine: '产品线',
       faultCode: '故障代码',
       clear: '清除',
