@@ -136,6 +136,7 @@ test.describe('knowledge base', () => {
     await page.goto(consoleUrl('/kb'));
     await expect(page.getByTestId('kb-list')).toBeVisible();
     await expect(page.getByTestId('kb-new')).toHaveCount(0);
+    await expect(page.getByTestId('kb-status-filter')).toHaveCount(0);
   });
 
   test('a technician drafts an article, a supervisor approves and publishes it, and search finds it', async ({ page, browser }) => {
