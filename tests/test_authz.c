@@ -166,6 +166,7 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/analytics/satisfaction", "ASDU", GLOBAL, 0 },
 	{ "GET", "/v1/analytics/warranty-renewals", "ASDU", GLOBAL, 0 },
 	{ "GET", "/v1/analytics/fault-codes", "ASDU", GLOBAL, 0 },
+	{ "GET", "/v1/reports/monthly", "ASDU", GLOBAL, 0 },
 };
 #define N_ROWS (sizeof(matrix) / sizeof(matrix[0]))
 

@@ -27,6 +27,7 @@ extern const struct route centres_routes[];
 extern const struct route routing_routes[];
 extern const struct route problems_routes[];
 extern const struct route analytics_routes[];
+extern const struct route reports_routes[];
 extern const struct route notifications_routes[];
 extern const struct route webhooks_routes[];
 extern const struct route kb_routes[];

@@ -28,6 +28,7 @@ static const struct route *const tables[] = {
 	routing_routes,
 	problems_routes,
 	analytics_routes,
+	reports_routes,
 	notifications_routes,
 	webhooks_routes,
 	kb_routes,
