@@ -27,5 +27,6 @@ Suite *attachments_suite(void); /* tests/test_attachments.c: uploads, downloads,
 Suite *reliability_suite(void); /* tests/test_reliability.c: a full disk */
 Suite *hostile_suite(void); /* tests/test_hostile.c: slow clients, connection and rate limits */
 Suite *offline_suite(void);  /* tests/test_offline.c: idempotent replay, sync, device time */
+Suite *board_suite(void);    /* tests/test_board.c: the dispatcher's board, its changes, clocks */
 
 #endif

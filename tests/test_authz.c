@@ -98,6 +98,7 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/tickets", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/tickets", "ASDTL", GLOBAL, 0 },
 	{ "GET", "/v1/tickets/{id}", "ASDTLU", TICKET, 0 },
+	{ "GET", "/v1/board", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/tickets/{id}/transitions", "ASDT", TICKET, 0 },
 	{ "GET", "/v1/tickets/{id}/candidates", "ASD", TICKET, 0 },
 	{ "PUT", "/v1/tickets/{id}/attachments/{uuid}", "ASDT", TICKET, 0 },

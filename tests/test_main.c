@@ -31,6 +31,7 @@ int main(void)
 	srunner_add_suite(sr, analytics_suite());
 	srunner_add_suite(sr, attachments_suite());
 	srunner_add_suite(sr, offline_suite());
+	srunner_add_suite(sr, board_suite());
 	srunner_add_suite(sr, reliability_suite());
 	srunner_add_suite(sr, hostile_suite());
 	srunner_run_all(sr, CK_NORMAL);

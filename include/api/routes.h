@@ -18,6 +18,7 @@ extern const struct route imports_routes[];
 extern const struct route audit_routes[];
 extern const struct route tickets_routes[];
 extern const struct route ticket_flow_routes[];
+extern const struct route board_routes[];
 extern const struct route warranty_routes[];
 extern const struct route escalation_routes[];
 extern const struct route scheduler_routes[];

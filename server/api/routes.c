@@ -19,6 +19,7 @@ static const struct route *const tables[] = {
 	audit_routes,
 	tickets_routes,
 	ticket_flow_routes,
+	board_routes,
 	warranty_routes,
 	escalation_routes,
 	scheduler_routes,
