@@ -374,8 +374,8 @@ int report_month_bounds(const char *month, int offset_minutes, int64_t *from, in
 	return 0;
 }
 
-/* "Region 广东 (GD) and below; centre 深圳服务中心 (C-SZ); product line
- * switchgear." when the report is narrowed; nothing for the whole
+/* "Scope: region 广东 (GD) and below; centre 深圳服务中心 (C-SZ); product
+ * line switchgear." when the report is narrowed; nothing for the whole
  * organisation (the command line's report stays as it was). */
 static void scope_line(struct report *r, const struct report_query *q)
 {
