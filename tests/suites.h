@@ -17,6 +17,7 @@ Suite *authz_suite(void); /* tests/test_authz.c: every operation x every role x 
 Suite *escalation_suite(void); /* tests/test_escalation.c: SLA warnings, escalation, scheduler */
 Suite *warranty_suite(void); /* tests/test_warranty.c: alerts, renewals, digest */
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
+Suite *board_suite(void);    /* tests/test_board.c: the dispatcher's board, its changes, clocks */
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
 Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
@@ -27,6 +28,5 @@ Suite *attachments_suite(void); /* tests/test_attachments.c: uploads, downloads,
 Suite *reliability_suite(void); /* tests/test_reliability.c: a full disk */
 Suite *hostile_suite(void); /* tests/test_hostile.c: slow clients, connection and rate limits */
 Suite *offline_suite(void);  /* tests/test_offline.c: idempotent replay, sync, device time */
-Suite *board_suite(void);    /* tests/test_board.c: the dispatcher's board, its changes, clocks */
 
 #endif

@@ -21,6 +21,7 @@ int main(void)
 	srunner_add_suite(sr, labels_suite());
 	srunner_add_suite(sr, import_suite());
 	srunner_add_suite(sr, tickets_suite());
+	srunner_add_suite(sr, board_suite());
 	srunner_add_suite(sr, warranty_suite());
 	srunner_add_suite(sr, escalation_suite());
 	srunner_add_suite(sr, authz_suite());
@@ -31,7 +32,6 @@ int main(void)
 	srunner_add_suite(sr, analytics_suite());
 	srunner_add_suite(sr, attachments_suite());
 	srunner_add_suite(sr, offline_suite());
-	srunner_add_suite(sr, board_suite());
 	srunner_add_suite(sr, reliability_suite());
 	srunner_add_suite(sr, hostile_suite());
 	srunner_run_all(sr, CK_NORMAL);
