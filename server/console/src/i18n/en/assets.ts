@@ -89,6 +89,7 @@ export default {
       failed: 'The label image could not be loaded.',
       code: 'Code',
       link: 'Link',
+      printers: 'Label images are for administrators, supervisors and dispatchers, who print them.',
       download: 'Download PNG',
     },
     timeline: {

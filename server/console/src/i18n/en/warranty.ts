@@ -20,6 +20,7 @@ export default {
     shown: '{units} units of {customers} customers shown',
     truncated: 'Only the first {n} units were loaded. Narrow the list with the filter.',
     export: 'Export CSV (opens in Excel)',
+    contactPrefix: 'Contact: ',
     contact: 'Contact',
     unitsOf: 'Units of {customer}',
     daysLeft: '{n} day left | {n} days left',

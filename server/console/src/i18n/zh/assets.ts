@@ -89,6 +89,7 @@ export default {
       failed: '标签图片加载失败。',
       code: '标识码',
       link: '链接',
+      printers: '标签图片仅供负责打印标签的管理员、区域主管和调度员查看。',
       download: '下载 PNG',
     },
     timeline: {

@@ -20,6 +20,7 @@ export default {
     shown: '共 {customers} 个客户、{units} 台设备',
     truncated: '只加载了前 {n} 台设备，请用筛选缩小范围。',
     export: '导出 CSV（可用 Excel 打开）',
+    contactPrefix: '联系人：',
     contact: '联系人',
     unitsOf: '{customer} 的设备',
     daysLeft: '剩 {n} 天',
