@@ -34,7 +34,8 @@ function row(id: number, over: Partial<BoardRow> = {}): BoardRow {
     created_at: `2026-12-08T00:00:${String(id % 60).padStart(2, '0')}Z`,
     updated_at: '2026-12-08T00:00:00Z',
     version: 1,
-    clock: { target: 'response', due_at: null, seconds_left: null, percent: null, warning_percent: 0, escalation_level: 0, paused: false },
+    clock: { target: 'response', due_at: null, seconds_left: null, percent: null, warning_percent: 0, next_warning_at: null, escalation_level: 0, paused: false },
+    allowed_actions: ['assign'],
     ...over,
   };
 }

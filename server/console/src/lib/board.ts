@@ -2,33 +2,19 @@
 // map, changes merged in (upserts and removed ids), grouped into columns by
 // state, filtered and searched on the client, the filters kept in the URL so
 // a link reproduces the view.
+import type { Schemas } from '@/api/client';
 import type { SlaClock, SlaLevel } from './sla';
 import type { TicketStatus } from './transitions';
 
 export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
 export type Channel = 'app' | 'hotline' | 'wechat' | 'web' | 'email' | 'internal' | 'system';
 
-/* One row of the board (the API's BoardTicket). */
-export interface BoardRow {
-  id: number;
-  number: string;
+/* One row of the board (GET /v1/board: BoardTicket), its status narrowed
+ * to the state machine's names and its clock to lib/sla.ts's. */
+export type BoardRow = Omit<Schemas['BoardTicket'], 'status' | 'clock'> & {
   status: TicketStatus;
-  priority: Priority;
-  channel: Channel;
-  title: string;
-  category: string;
-  subcategory: string;
-  customer: { id: number; name: string; tier: string } | null;
-  site: { id: number; name: string } | null;
-  asset: { id: number; serial: string; model: string } | null;
-  centre: string | null;
-  assignee: { id: number; username: string } | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
   clock: SlaClock;
-  allowed_actions?: string[];
-}
+};
 
 /* ---- the live set of rows ------------------------------------------------------ */
 

@@ -1,54 +1,31 @@
-// Files the typed client cannot fetch as JSON (attachments, reports): one
-// helper that sends the in-memory access token, refreshes it once on a 401,
-// and hands the bytes to the browser as a download. Nothing is cached (the
-// server answers no-store) and the object URL is released at once.
+// Saves text or bytes made in the browser as a file (exports), and fetches the
+// API's binary answers (label images) with the in-memory access token: the
+// one place the console calls fetch for the API itself, because the typed
+// client parses JSON (README, "Web console").
 import { accessToken, refreshAccess } from '@/auth/session';
 import { problemError } from '@/api/client';
 
-async function get(url: string): Promise<Response> {
-  const send = () =>
-    fetch(url, {
-      headers: accessToken() ? { Authorization: `Bearer ${accessToken()}` } : {},
-      credentials: 'same-origin',
-    });
-  let res = await send();
-  if (res.status === 401 && (await refreshAccess())) res = await send();
-  return res;
+export function saveFile(name: string, data: BlobPart, type: string): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/* The bytes at url (an API path), or an ApiError from its problem body. */
-export async function fetchBinary(url: string): Promise<Blob> {
-  const res = await get(url);
-  if (!res.ok) {
-    let body: unknown = null;
-    try {
-      body = await res.json();
-    } catch {
-      /* not a problem document */
-    }
-    throw problemError(res, body);
-  }
+/* GET an API path that answers bytes (a label's SVG or PNG): the Blob, or an
+ * ApiError. A 401 refreshes the access token once, as the client does. */
+export async function apiBlob(path: string): Promise<Blob> {
+  const get = () => {
+    const token = accessToken();
+    return fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, credentials: 'same-origin' });
+  };
+  let res = await get();
+  if (res.status === 401 && (await refreshAccess())) res = await get();
+  if (!res.ok) throw problemError(res, await res.json().catch(() => undefined));
   return res.blob();
-}
-
-/* A file name safe to offer: no path, no control characters. */
-export function safeFileName(name: string, fallback = 'download'): string {
-  const cleaned = name.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').trim();
-  return cleaned.slice(0, 120) || fallback;
-}
-
-export async function downloadBinary(url: string, fileName: string): Promise<void> {
-  const blob = await fetchBinary(url);
-  const href = URL.createObjectURL(blob);
-  try {
-    const a = document.createElement('a');
-    a.href = href;
-    a.download = safeFileName(fileName);
-    a.rel = 'noopener';
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-  } finally {
-    setTimeout(() => URL.revokeObjectURL(href), 0);
-  }
 }
