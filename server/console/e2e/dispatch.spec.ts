@@ -168,10 +168,11 @@ test('a title or a caller named like markup shows as those characters, on the bo
   });
   await signIn(page, 'dispatcher.sz');
   await expect(card(page, 'dispatch', t.id)).toContainText(xss);
-  await expect(card(page, 'dispatch', t.id).locator('img')).toHaveCount(0);
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
   await card(page, 'dispatch', t.id).click();
   await expect(page.getByTestId('ticket-title')).toHaveText(xss);
-  await expect(page.getByTestId('ticket-page').locator('img')).toHaveCount(0);
+  await expect(page.getByTestId('ticket-contact')).toContainText('<'); // the masked name keeps its first character
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
   expect(dialogs).toBe(0);
   await act(dispatcher, t.id, { action: 'cancel', note: 'e2e' }); // off the board the screenshots show
   await dispatcher.dispose();
