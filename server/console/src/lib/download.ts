@@ -1,15 +1,40 @@
-// Saves text or bytes made in the browser as a file (exports), and fetches the
-// API's binary answers (label images) with the in-memory access token: the
-// one place the console calls fetch for the API itself, because the typed
-// client parses JSON (README, "Web console").
+// Files the typed client cannot fetch as JSON (label images, attachments,
+// reports) and files made in the browser (exports): the one place the
+// console calls fetch for the API itself. It sends the in-memory access
+// token, refreshes it once on a 401 as the client does, and hands bytes to
+// the browser as a download, releasing the object URL afterwards.
 import { accessToken, refreshAccess } from '@/auth/session';
 import { problemError } from '@/api/client';
 
+async function get(url: string): Promise<Response> {
+  const send = () => {
+    const token = accessToken();
+    return fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, credentials: 'same-origin' });
+  };
+  let res = await send();
+  if (res.status === 401 && (await refreshAccess())) res = await send();
+  return res;
+}
+
+/* The bytes at an API path, or an ApiError from its problem body. */
+export async function apiBlob(url: string): Promise<Blob> {
+  const res = await get(url);
+  if (!res.ok) throw problemError(res, await res.json().catch(() => undefined));
+  return res.blob();
+}
+
+/* A file name safe to offer: no path, no control characters. */
+export function safeFileName(name: string, fallback = 'download'): string {
+  // eslint-disable-next-line no-control-regex
+  const cleaned = name.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').trim();
+  return cleaned.slice(0, 120) || fallback;
+}
+
 export function saveFile(name: string, data: BlobPart, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
+  const url = URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type }));
   const a = document.createElement('a');
   a.href = url;
-  a.download = name;
+  a.download = safeFileName(name);
   a.rel = 'noopener';
   document.body.appendChild(a);
   a.click();
@@ -17,15 +42,8 @@ export function saveFile(name: string, data: BlobPart, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/* GET an API path that answers bytes (a label's SVG or PNG): the Blob, or an
- * ApiError. A 401 refreshes the access token once, as the client does. */
-export async function apiBlob(path: string): Promise<Blob> {
-  const get = () => {
-    const token = accessToken();
-    return fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, credentials: 'same-origin' });
-  };
-  let res = await get();
-  if (res.status === 401 && (await refreshAccess())) res = await get();
-  if (!res.ok) throw problemError(res, await res.json().catch(() => undefined));
-  return res.blob();
+/* Fetches an API path and saves it under fileName. */
+export async function downloadBinary(url: string, fileName: string): Promise<void> {
+  const blob = await apiBlob(url);
+  saveFile(fileName, blob, blob.type);
 }
