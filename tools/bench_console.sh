@@ -27,7 +27,7 @@ DIR=build/bench-console
 rm -rf "$DIR"
 mkdir -p "$DIR"
 
-"$BIN" migrate --db "$DIR/demo.db" --demo >/dev/null
+"$BIN" migrate --db "$DIR/demo.db" --demo >/dev/null 2>&1
 "$BIN" serve --db "$DIR/demo.db" --listen 127.0.0.1:0 --tls-cert certs/server.pem \
 	--tls-key certs/server.key --conns-per-address 0 --threads "$THREADS" \
 	>"$DIR/server.log" 2>&1 &

@@ -130,7 +130,7 @@ const main = async () => {
       const t = rows[n % rows.length];
       const created = await request(adminAgent, 'POST', '/v1/tickets', {
         headers: { ...auth, 'Idempotency-Key': mark },
-        body: { asset_id: t.asset?.id, channel: 'internal', category: t.category, impact: 'unit', urgency: 'low', title: mark },
+        body: { asset_id: t.asset?.id, channel: 'internal', category: t.subcategory || t.category, impact: 'unit', urgency: 'low', title: mark },
       });
       if (created.status === 201) changeAt.set(mark, performance.now() - created.ms / 2);
       await new Promise((r) => setTimeout(r, 5000));

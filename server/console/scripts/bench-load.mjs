@@ -44,13 +44,24 @@ async function coldLoad(throttle) {
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   if (throttle) await cdp.send('Network.emulateNetworkConditions', throttle);
   let bytes = 0, requests = 0;
-  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; requests++; });
+  const sent = new Map(), waterfall = [];
+  cdp.on('Network.requestWillBeSent', (e) => sent.set(e.requestId, { url: e.request.url, t: e.timestamp }));
+  cdp.on('Network.loadingFinished', (e) => {
+    bytes += e.encodedDataLength; requests++;
+    const s = sent.get(e.requestId);
+    if (s) waterfall.push({ url: s.url.replace(o.url, ''), start: s.t, end: e.timestamp, kb: +(e.encodedDataLength / 1024).toFixed(1) });
+  });
   const t0 = Date.now();
   await page.goto(`${o.url}/console/dispatch`, { waitUntil: 'commit' });
   await page.locator(CARD).first().waitFor({ timeout: 60_000 });
   const firstRow = Date.now() - t0;
   await page.waitForLoadState('networkidle').catch(() => {});
   const result = { first_row_ms: firstRow, transferred_kb: +(bytes / 1024).toFixed(1), requests };
+  if (process.env.WATERFALL) {
+    const t0s = Math.min(...waterfall.map((w) => w.start));
+    for (const w of waterfall.sort((a, b) => a.start - b.start))
+      console.error(`${String(Math.round((w.start - t0s) * 1000)).padStart(6)} ${String(Math.round((w.end - t0s) * 1000)).padStart(6)} ${String(w.kb).padStart(7)} KB ${w.url}`);
+  }
   await ctx.close();
   return result;
 }
@@ -61,7 +72,7 @@ async function changeDelays(rounds) {
   await page.goto(`${o.url}/console/dispatch`);
   await page.locator(CARD).first().waitFor();
   const api = await request.newContext({ baseURL: o.url, ignoreHTTPSErrors: true });
-  const login = await api.post('/v1/auth/login', { data: { username: 'admin', password: o.password } });
+  const login = await api.post('/v1/auth/login', { data: { username: o.user, password: o.password } });
   const { access_token } = await login.json();
   const auth = { Authorization: `Bearer ${access_token}` };
   const board = await (await api.get('/v1/board', { headers: auth })).json();
@@ -73,7 +84,7 @@ async function changeDelays(rounds) {
     const t0 = Date.now();
     const r = await api.post('/v1/tickets', {
       headers: { ...auth, 'Idempotency-Key': mark.replace(/ /g, '-') },
-      data: { asset_id: t.asset?.id, channel: 'internal', category: t.category, impact: 'unit', urgency: 'low', title: mark },
+      data: { asset_id: t.asset?.id, channel: 'internal', category: t.subcategory || t.category, impact: 'unit', urgency: 'low', title: mark },
     });
     if (r.status() !== 201) throw new Error(`create ${r.status()} ${await r.text()}`);
     await page.getByText(mark).first().waitFor({ timeout: 15_000 });

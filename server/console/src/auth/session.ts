@@ -83,12 +83,17 @@ export function refreshAccess(): Promise<boolean> {
     // with it means the session ended (expired, or ended elsewhere), which
     // the sign-in page says, even right after a reload.
     const hadSession = state.user !== null || csrfCookie() !== '';
+    // The page's first refresh may already be on its way (public/boot.js).
+    const early = window.__ftEarlyRefresh;
+    window.__ftEarlyRefresh = undefined;
+    window.__ftAppRefreshed = true;
     try {
-      const res = await fetch('/v1/auth/session/refresh', {
-        method: 'POST',
-        headers: { 'X-CSRF-Token': csrfCookie() },
-        credentials: 'same-origin',
-      });
+      const res = await (early ??
+        fetch('/v1/auth/session/refresh', {
+          method: 'POST',
+          headers: { 'X-CSRF-Token': csrfCookie() },
+          credentials: 'same-origin',
+        }));
       if (!res.ok) {
         drop(hadSession);
         return false;
