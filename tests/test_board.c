@@ -4,6 +4,7 @@
  * unchanged board, 400 for a cursor the server never wrote, 410 for one it
  * can no longer follow, and the SLA clock on a moved test clock. */
 #include <check.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "harness.h"
 #include "jobs/scheduler.h"
 #include "suites.h"
@@ -562,6 +564,73 @@ START_TEST(the_clock_on_a_moved_test_clock)
 }
 END_TEST
 
+/* ---- open consoles and workers ---------------------------------------------- */
+
+static void eight_workers_long_idle(struct config *cfg)
+{
+	cfg->threads = 8;
+	cfg->idle_timeout_ms = 20000;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return size * n;
+}
+
+/* A keep-alive connection that stays open after one GET /healthz, as a
+ * console's does between polls. */
+static CURL *held_connection(void)
+{
+	CURL *c = curl_easy_init();
+	char url[128];
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(url, sizeof(url), "%s/healthz", H.base);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, harness_ca_file());
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+	return c;
+}
+
+/* Every open console polls the board on a keep-alive connection that never
+ * idles out, and civetweb gives each connection a worker: with more
+ * connections open than half the workers, the board's answer closes its
+ * connection (the next poll opens a new one), and other routes' answers
+ * keep theirs. */
+START_TEST(polls_give_their_worker_back_when_connections_crowd)
+{
+	char *disp;
+	CURL *held[5];
+	struct http_result r;
+
+	harness_restart_with(eight_workers_long_idle);
+	disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+	seed();
+
+	ck_assert_int_eq(http_get("/v1/board", disp, &r), 200);
+	ck_assert_msg(!strcasestr(r.headers, "Connection: close"), "closed with workers to spare");
+	http_result_free(&r);
+
+	for (int i = 0; i < 5; i++) /* 5 held + this request's: 6 > 8 / 2 */
+		held[i] = held_connection();
+	ck_assert_int_eq(http_get("/v1/board", disp, &r), 200);
+	ck_assert_msg(strcasestr(r.headers, "Connection: close"), "kept alive with 6 of 8 workers held:\n%s",
+		      r.headers);
+	http_result_free(&r);
+	ck_assert_int_eq(http_get("/v1/me", disp, &r), 200);
+	ck_assert_msg(!strcasestr(r.headers, "Connection: close"), "a route not polled closed");
+	http_result_free(&r);
+
+	for (int i = 0; i < 5; i++)
+		curl_easy_cleanup(held[i]);
+	free(disp);
+}
+END_TEST
+
 Suite *board_suite(void)
 {
 	Suite *s = suite_create("board");
@@ -573,6 +642,7 @@ Suite *board_suite(void)
 	tcase_add_test(tc, changes_since_a_cursor_and_304_when_none);
 	tcase_add_test(tc, bad_cursors_400_and_stale_ones_410);
 	tcase_add_test(tc, the_clock_on_a_moved_test_clock);
+	tcase_add_test(tc, polls_give_their_worker_back_when_connections_crowd);
 	suite_add_tcase(s, tc);
 	return s;
 }

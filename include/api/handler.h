@@ -48,6 +48,11 @@ enum route_flags {
 	/* The handler reads the body itself, in pieces, with req_body_read:
 	 * for uploads too large to hold in memory. */
 	ROUTE_STREAM_BODY = 1u << 2,
+	/* Polled by open pages every few seconds (GET /v1/board): a keep-alive
+	 * connection between polls never idles out and holds a worker for
+	 * good, so the HTTP layer closes it after the answer once connections
+	 * crowd the workers (server/http/server.c, http_conns_crowded). */
+	ROUTE_POLLED = 1u << 3,
 };
 
 /* Routes are data: each module exports a table ending in a zeroed entry. */

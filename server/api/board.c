@@ -151,6 +151,7 @@ const struct route board_routes[] = {
 	  .pattern = "/v1/board",
 	  .handler = get_board,
 	  .perm = PERM_TICKETS_READ,
-	  .query = "since,centre,status" },
+	  .query = "since,centre,status",
+	  .flags = ROUTE_POLLED },
 	{ 0 },
 };

@@ -70,6 +70,8 @@ int http_dispatch(struct mg_connection *conn, const struct req_limits *lim)
 		api_run(&req, &resp, mg_get_thread_pointer(conn), &must_close);
 		slot = req.route ? api_route_index(req.route) : METRICS_UNROUTED;
 	}
+	if (req.route && (req.route->flags & ROUTE_POLLED) && http_conns_crowded())
+		must_close = 1;
 	sent = http_response_write(&req, &resp, must_close);
 	metrics_request(slot, resp.status, monotonic_us() - t0);
 	if (lim->access_log)

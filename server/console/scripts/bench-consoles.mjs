@@ -9,7 +9,7 @@
 //   node bench-consoles.mjs --url https://127.0.0.1:8443 --pid PID
 //        [--consoles 200] [--seconds 60] [--interval 2000] [--keepalive 1]
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values: o } = parseArgs({
@@ -56,7 +56,13 @@ function sample(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k) => Number(status.match(new RegExp(`${k}:\\s+(\\d+)`))[1]);
-  return { cpuTicks: Number(stat[11]) + Number(stat[12]), rssKb: kb('VmRSS'), threads: kb('Threads'), at: performance.now() };
+  let sockets = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++;
+    } catch { /* closed meanwhile */ }
+  }
+  return { cpuTicks: Number(stat[11]) + Number(stat[12]), rssKb: kb('VmRSS'), threads: kb('Threads'), sockets, at: performance.now() };
 }
 
 async function login(agent) {
@@ -140,7 +146,11 @@ const main = async () => {
   await new Promise((r) => setTimeout(r, 10_000));
   const s0 = sample(o.pid);
   polls.length = 0; probe.length = 0;
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const socketSamples = [];
+  for (let t = 0; t < SECONDS; t++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    socketSamples.push(sample(o.pid).sockets);
+  }
   const s1 = sample(o.pid);
   stop = true;
   await Promise.allSettled([...consoles, probing, writing]);
@@ -153,6 +163,7 @@ const main = async () => {
     polls: polls.length, polls_per_s: +(polls.length / SECONDS).toFixed(1), statuses,
     poll_ms: { p50: +pct(polls, 50).toFixed(2), p99: +pct(polls, 99).toFixed(2) },
     server_cpu_cores: +cpu.toFixed(3), server_rss_mb: +(s1.rssKb / 1024).toFixed(1), server_threads: s1.threads,
+    server_sockets: { min: Math.min(...socketSamples), max: Math.max(...socketSamples) },
     probe_ms: { n: probe.length, p50: +pct(probe, 50).toFixed(2), p99: +pct(probe, 99).toFixed(2) },
     change_seen_ms: { changes: seen.size, observations: delays.length, p50: Math.round(pct(delays, 50)), p99: Math.round(pct(delays, 99)), max: Math.round(Math.max(...delays)) },
   };
