@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
-  columnKind, defaultFilters, filtersFromQuery, filtersToQuery, metricDef, metricQuery, METRICS,
+  addDays, calendarToday, columnKind, defaultFilters, filtersFromQuery, filtersToQuery, metricDef, metricQuery, METRICS,
 } from './analytics';
 
-const today = new Date(2026, 11, 7, 15, 0); // 7 December 2026, local time
+const today = '2026-12-07';
+
+describe('dates', () => {
+  it('today in the business calendar\'s zone, not the browser\'s', () => {
+    const now = new Date('2026-12-07T17:30:00Z');
+    expect(calendarToday(now, 480)).toBe('2026-12-08'); // UTC+08:00: already the next day
+    expect(calendarToday(now, 0)).toBe('2026-12-07');
+    expect(calendarToday(now, -600)).toBe('2026-12-07');
+  });
+  it('adds days across months and years', () => {
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+  });
+});
 
 describe('analytics filters', () => {
   it('defaults to the last 30 days by week', () => {

@@ -110,16 +110,24 @@ const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 export const DEFAULT_DAYS = 30;
 export const DEFAULT_LIMIT = 10;
 
-export function localDate(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+/* Today's date where the business calendar keeps time (GET /v1/calendar's
+ * utc_offset_minutes): the API reads `from` and `to` as dates there, so a
+ * browser in another zone still asks for the right days. */
+export function calendarToday(now: Date, utcOffsetMinutes: number): string {
+  return new Date(now.getTime() + utcOffsetMinutes * 60_000).toISOString().slice(0, 10);
 }
 
-export function defaultFilters(today: Date): Filters {
-  const from = new Date(today.getFullYear(), today.getMonth(), today.getDate() - (DEFAULT_DAYS - 1));
+/* A YYYY-MM-DD date moved by whole days. */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+export function defaultFilters(today: string): Filters {
   return {
-    from: localDate(from),
-    to: localDate(today),
+    from: addDays(today, -(DEFAULT_DAYS - 1)),
+    to: today,
     interval: 'week',
     by: '',
     region: '',
@@ -139,7 +147,7 @@ function str(q: Query, k: string): string | undefined {
 
 /* The filters a URL query names; anything missing or malformed takes its
  * default, so a hand-edited link never breaks the page. */
-export function filtersFromQuery(q: Query, today: Date): Filters {
+export function filtersFromQuery(q: Query, today: string): Filters {
   const f = defaultFilters(today);
   const from = str(q, 'from');
   const to = str(q, 'to');
