@@ -32,13 +32,14 @@ CW_FLAGS := -DNO_SSL_DL -DOPENSSL_API_3_0 -DNO_CGI -DNO_FILES -DUSE_IPV6 \
 SERVER_SRC := $(wildcard server/*.c server/*/*.c)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ)) \
-              $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/civetweb.o
+              $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/gen/console.o \
+              $(BUILD)/civetweb.o
 TEST_SRC   := $(wildcard tests/*.c)
 TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test check check-layers test-asan test-tsan bench bench-instructions bench-analytics bench-data clean format
+.PHONY: all deps certs setup run test test-console check check-layers test-asan test-tsan bench bench-console bench-instructions bench-analytics bench-data clean format console
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -97,6 +98,37 @@ $(BUILD)/gen/openapi.c: docs/openapi.json $(BUILD)/embed
 	@mkdir -p $(dir $@)
 	$(BUILD)/embed blob openapi_json $@ docs/openapi.json
 
+# The web console (README, "Web console"): its npm packages from
+# server/console/package-lock.json, built by Vite into build/console/ (with
+# .gz and .br siblings) and embedded as a table of files. One build/console
+# for every build folder: the ASan build embeds the same files.
+CONSOLE_DIR := server/console
+CONSOLE_NPM := $(CONSOLE_DIR)/node_modules/.fieldtrace-installed
+CONSOLE_OUT := build/console
+CONSOLE_SRC := $(shell find $(CONSOLE_DIR) -path '*/node_modules' -prune -o -type f \( \
+               -path '$(CONSOLE_DIR)/src/*' -o -path '$(CONSOLE_DIR)/public/*' \
+               -o -path '$(CONSOLE_DIR)/scripts/*' -o -path '$(CONSOLE_DIR)/index.html' \
+               -o -path '$(CONSOLE_DIR)/package*.json' -o -path '$(CONSOLE_DIR)/vite.config.ts' \
+               -o -path '$(CONSOLE_DIR)/tsconfig*.json' \) -print)
+
+console: $(CONSOLE_OUT)/index.html
+
+# No browser is downloaded: the browser tests use Debian's chromium.
+$(CONSOLE_NPM): $(CONSOLE_DIR)/package.json $(CONSOLE_DIR)/package-lock.json
+	@command -v node >/dev/null || sh tools/install-deps.sh
+	cd $(CONSOLE_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund \
+		--loglevel=error
+	@touch $@
+
+# The build checks src/api/schema.d.ts against docs/openapi.json.
+$(CONSOLE_OUT)/index.html: $(CONSOLE_SRC) docs/openapi.json $(CONSOLE_NPM)
+	cd $(CONSOLE_DIR) && npm run --silent build
+	@touch $@
+
+$(BUILD)/gen/console.c: $(CONSOLE_OUT)/index.html $(BUILD)/embed
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed tree console_files $@ $(CONSOLE_OUT)
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CPPFLAGS) -std=c11 -O1 -c -o $@ $<
 
@@ -118,9 +150,19 @@ test: setup $(BUILD)/test_fieldtrace check-layers openapi-lint
 	$(TEST_ENV) FIELDTRACE_BIN=$(BUILD)/fieldtrace FIELDTRACE_RESPONSE_LOG=$(CURDIR)/$(OPENAPI_LOG) \
 		$(BUILD)/test_fieldtrace
 	$(MAKE) --no-print-directory openapi-validate
+	$(MAKE) --no-print-directory test-console
 	$(MAKE) --no-print-directory test-asan
 
 check: test
+
+# The console's tests (README, "Web console"): its unit tests (Vitest), then
+# the browser tests (Playwright driving Debian's chromium, headless) against
+# $(BUILD)/fieldtrace on a fresh demo database. test-asan runs the browser
+# tests again against the ASan binary.
+test-console: $(BUILD)/fieldtrace certs
+	cd $(CONSOLE_DIR) && npx vitest run
+	cd $(CONSOLE_DIR) && FIELDTRACE_BIN=$(BUILD)/fieldtrace PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		npx playwright test
 
 # The layer rule (README, Architecture): includes and cross-file calls only
 # go down, and no files call each other in a circle.
@@ -132,6 +174,9 @@ test-asan: certs
 		build-asan/fieldtrace
 	$(TEST_ENV) FIELDTRACE_BIN=build-asan/fieldtrace ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/test_fieldtrace
+	cd $(CONSOLE_DIR) && FIELDTRACE_BIN=build-asan/fieldtrace PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		npx playwright test --project=desktop
 
 # ThreadSanitizer (civetweb is a thread per connection): the whole suite.
 # Not part of `make test` (slow); tests/tsan.supp lists civetweb's own
@@ -156,6 +201,12 @@ bench-instructions: $(BUILD)/fieldtrace $(BUILD)/gen_bench_data certs
 bench-analytics: $(BUILD)/fieldtrace $(BUILD)/gen_tickets certs
 	TICKETS=$${TICKETS:-1000000} sh tools/bench_analytics.sh
 
+# make bench-console [CONSOLES=200] [SECONDS=60]: the web console's figures:
+# cold load on Fast 3G, bytes of the first load, time to show a change, and
+# what N open boards cost the server (tools/bench_console.sh).
+bench-console: $(BUILD)/fieldtrace certs
+	sh tools/bench_console.sh
+
 # make bench-data [BENCH_ASSETS=1000000]: a migrated database with the
 # national data set (20 events per asset) and a 100,000-row import.csv in
 # build/bench-data/. About 110 s and 2.7 GB for a million assets.
@@ -173,7 +224,8 @@ format:
 
 clean:
 	rm -rf build/server build/tests build/gen build/fieldtrace build/test_fieldtrace \
-		build/civetweb.o build/embed build/gen_bench_data build/gen_tickets build-asan build-tsan
+		build/civetweb.o build/embed build/gen_bench_data build/gen_tickets build-asan build-tsan \
+		build/console
 
 # --- crash safety and leaks (docs/RELIABILITY.md) ----------------------------
 # make crashtest [CRASH_CYCLES=50] [CRASH_SEED=N]: write load against a real

@@ -6,6 +6,7 @@
 
 Suite *http_suite(void);    /* tests/test_http.c: limits, errors, TLS, health */
 Suite *auth_suite(void);    /* tests/test_auth.c: login, refresh, throttling */
+Suite *session_suite(void); /* tests/test_session.c: browser session, password, sign-out */
 Suite *db_suite(void);      /* tests/test_db.c: migrations, backup, audit chain */
 Suite *users_suite(void);   /* tests/test_users.c: user management and scope */
 Suite *openapi_suite(void); /* tests/test_openapi.c: every route documented */
@@ -27,5 +28,6 @@ Suite *attachments_suite(void); /* tests/test_attachments.c: uploads, downloads,
 Suite *reliability_suite(void); /* tests/test_reliability.c: a full disk */
 Suite *hostile_suite(void); /* tests/test_hostile.c: slow clients, connection and rate limits */
 Suite *offline_suite(void);  /* tests/test_offline.c: idempotent replay, sync, device time */
+Suite *console_suite(void);  /* tests/test_console.c: the web console's files and headers */
 
 #endif

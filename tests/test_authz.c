@@ -33,7 +33,7 @@ enum subject {
 
 enum row_flags {
 	MAY_404 = 1u << 0, /* an in-scope call may answer 404 (e.g. nothing marked) */
-	LAST = 1u << 1,    /* revokes the caller's token: run once, at the end */
+	LAST = 1u << 1,    /* ends the caller's session: run at the end, each after a new login */
 };
 
 struct row {
@@ -53,7 +53,13 @@ static const struct row matrix[] = {
 	{ "POST", "/v1/auth/login", "*", GLOBAL, 0 },
 	{ "POST", "/v1/auth/refresh", "*", GLOBAL, 0 },
 	{ "POST", "/v1/auth/logout", "ASDTLU", GLOBAL, LAST },
+	{ "POST", "/v1/auth/logout-all", "ASDTLU", GLOBAL, LAST },
+	/* The browser's session: its cookie and CSRF token are its credentials. */
+	{ "POST", "/v1/auth/session", "*", GLOBAL, 0 },
+	{ "POST", "/v1/auth/session/refresh", "*", GLOBAL, 0 },
+	{ "POST", "/v1/auth/session/logout", "*", GLOBAL, 0 },
 	{ "GET", "/v1/me", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/me/password", "ASDTLU", GLOBAL, 0 },
 	{ "GET", "/v1/users", "ASDU", GLOBAL, 0 },
 	{ "POST", "/v1/users", "A", GLOBAL, 0 },
 	{ "GET", "/v1/users/{id}", "ASDU", USER, 0 },
@@ -310,6 +316,10 @@ static void check_role(char letter, const char *username, const char *role, cons
 
 			if (!!(r->flags & LAST) != pass)
 				continue;
+			if (pass) { /* the LAST row before ended the session */
+				free(token);
+				token = harness_login(username);
+			}
 			fill_path(r, 'A', path, sizeof(path));
 			in = call(r, path, token);
 			if (r->roles[0] == '*')

@@ -13,6 +13,7 @@ int main(void)
 	harness_global_init();
 	sr = srunner_create(http_suite());
 	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, session_suite());
 	srunner_add_suite(sr, db_suite());
 	srunner_add_suite(sr, users_suite());
 	srunner_add_suite(sr, openapi_suite());
@@ -31,6 +32,7 @@ int main(void)
 	srunner_add_suite(sr, analytics_suite());
 	srunner_add_suite(sr, attachments_suite());
 	srunner_add_suite(sr, offline_suite());
+	srunner_add_suite(sr, console_suite());
 	srunner_add_suite(sr, reliability_suite());
 	srunner_add_suite(sr, hostile_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -10,6 +10,10 @@
 /* Route index: position in the flattened route list; METRICS_UNROUTED for
  * requests that matched no route. */
 #define METRICS_UNROUTED 0
+/* The web console's answers (server/http/console.c), every file under one
+ * label: the slot after the last one a route can take (the pipeline
+ * flattens at most 256 routes). */
+#define METRICS_CONSOLE 257
 /* Names route_index's counters by its method and pattern (static
  * strings); the pipeline labels every route before serving. */
 void metrics_route_label(size_t route_index, const char *method, const char *pattern);

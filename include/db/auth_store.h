@@ -32,6 +32,13 @@ enum err auth_store_login_row(struct db *db, const char *username, struct login_
 enum err auth_store_session_create(struct db *db, int64_t user_id, int64_t now, int64_t expires_at,
 				   const char *client_addr, int64_t *id_out);
 enum err auth_store_session_revoke(struct db *db, int64_t session_id, int64_t now);
+/* Revokes every live session of user_id except keep_session_id (0: keep
+ * none) and drops their access tokens; *ended = how many were live. */
+enum err auth_store_sessions_revoke_user(struct db *db, int64_t user_id, int64_t keep_session_id,
+					 int64_t now, int64_t *ended);
+/* Stores a new encoded password hash for user_id (and its updated_at). */
+enum err auth_store_password_set(struct db *db, int64_t user_id, const char *password_hash,
+				 int64_t now);
 enum err auth_store_refresh_insert(struct db *db, const unsigned char *hash, int64_t session_id,
 				   int64_t now, int64_t expires_at);
 enum err auth_store_refresh_get(struct db *db, const unsigned char *hash, struct refresh_row *out);

@@ -33,6 +33,13 @@ void auth_password_dummy(const char *password);
  * no hash to store or look up). */
 int auth_token_hash(const char *token, unsigned char out[TOKEN_HASH_LEN]);
 
+/* The browser session's CSRF token for a refresh token: base64url of
+ * SHA-256 over a domain-separation label and the token, 43 characters +
+ * NUL into out. 0, or -1 when OpenSSL fails. server/domain/auth.c says why
+ * it is safe. */
+#define AUTH_CSRF_TEXT 44
+int auth_csrf_token(const char *refresh_token, char out[AUTH_CSRF_TEXT]);
+
 /* Resolves a bearer access token to its user; ERR_UNAUTHENTICATED when
  * unknown, expired, revoked or the account is disabled. */
 enum err auth_authenticate(struct db *db, const char *token, struct principal *out);

@@ -40,6 +40,22 @@ void users_report_bad(struct users_report *rep, const char *field, const char *f
 enum err users_check(struct db *db, const struct user_record *u, const char *password,
 		     int check_username, struct users_report *rep);
 
+/* Checks a new password with the rules every account's password follows
+ * (length, the username, the product's names, cracklib), reporting
+ * problems under /field and never echoing it. ERR_INVALID when it reported
+ * one, ERR_INTERNAL when the dictionary cannot be read (then nothing is
+ * accepted), else ERR_OK. */
+enum err users_check_password(const char *password, const char *username, const char *field,
+			      struct users_report *rep);
+
+/* POST /v1/me/password once the current password was verified: checks
+ * password (problems under /new_password), stores its Argon2id hash, ends
+ * every session of user_id but keep_session_id and audits
+ * "user.password_change", in one transaction. */
+enum err users_password_change(struct db *db, const struct audit_actor *actor, int64_t user_id,
+			       const char *username, int64_t keep_session_id, const char *password,
+			       struct users_report *rep);
+
 /* The account as the API shows it: a new object (caller decrefs), the
  * phone in full only when full_phone. */
 json_t *users_json(const struct user_record *u, int full_phone);

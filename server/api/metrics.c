@@ -8,7 +8,7 @@
 
 #include "core/digest.h"
 
-#define MAX_ROUTE_SLOTS 257
+#define MAX_ROUTE_SLOTS (METRICS_CONSOLE + 1)
 #define STATUS_SLOTS 600
 
 static const double bucket_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

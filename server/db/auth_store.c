@@ -67,6 +67,52 @@ enum err auth_store_session_revoke(struct db *db, int64_t session_id, int64_t no
 	return db_exec_stmt(db, st);
 }
 
+static const char sql_user_sessions_revoke[] =
+    "UPDATE sessions SET revoked_at = ?3 WHERE user_id = ?1 AND id <> ?2 AND revoked_at IS NULL";
+static const char sql_user_tokens_drop[] =
+    "DELETE FROM access_tokens WHERE session_id IN"
+    " (SELECT id FROM sessions WHERE user_id = ?1 AND id <> ?2)";
+
+enum err auth_store_sessions_revoke_user(struct db *db, int64_t user_id, int64_t keep_session_id,
+					 int64_t now, int64_t *ended)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_user_sessions_revoke);
+	enum err e;
+
+	*ended = 0;
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	db_bind_int(st, 2, keep_session_id);
+	db_bind_int(st, 3, now);
+	e = db_exec_stmt(db, st);
+	if (e != ERR_OK)
+		return e;
+	*ended = db_changes(db);
+	st = db_stmt(db, sql_user_tokens_drop);
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	db_bind_int(st, 2, keep_session_id);
+	return db_exec_stmt(db, st);
+}
+
+static const char sql_password_set[] =
+    "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1";
+
+enum err auth_store_password_set(struct db *db, int64_t user_id, const char *password_hash,
+				 int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_password_set);
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	db_bind_text(st, 2, password_hash);
+	db_bind_int(st, 3, now);
+	return db_exec_one(db, st);
+}
+
 static const char sql_refresh_insert[] =
     "INSERT INTO refresh_tokens(token_hash, session_id, issued_at, expires_at)"
     " VALUES (?1, ?2, ?3, ?4)";

@@ -4,6 +4,8 @@
 #include "domain/auth.h"
 
 #include <argon2.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <string.h>
@@ -91,6 +93,44 @@ int auth_password_matches(const char *encoded, const char *password)
 int auth_token_hash(const char *token, unsigned char out[TOKEN_HASH_LEN])
 {
 	return digest_sha256(token, strlen(token), out);
+}
+
+/* The double-submit token of a browser session. It must be something a
+ * page on another site cannot know or make, and that the server can check
+ * without keeping anything new: a one-way function of the refresh token,
+ * which is 256 random bits held only in the HttpOnly cookie (and as its
+ * SHA-256 in the database). A hash reveals nothing of the token it was
+ * made from, so the page's script may read this one (the ft_csrf cookie)
+ * without learning the refresh token. The label keeps it from ever being
+ * the token's stored hash (SHA-256 of the token alone), so a copy of the
+ * database's token hashes gives no CSRF token, and a CSRF token is no key
+ * to a row. No HMAC key is needed: the secret is the token itself, so a
+ * new login or a rotation gives a new CSRF token and a revoked session's
+ * token checks against nothing. */
+static const char csrf_label[] = "fieldtrace session csrf v1";
+
+int auth_csrf_token(const char *refresh_token, char out[AUTH_CSRF_TEXT])
+{
+	unsigned char digest[DIGEST_SHA256_LEN], b64[48];
+	char input[sizeof(csrf_label) + AUTH_TOKEN_TEXT];
+	size_t tlen = strlen(refresh_token), n = 0;
+	int len;
+
+	if (tlen >= AUTH_TOKEN_TEXT)
+		return -1;
+	memcpy(input, csrf_label, sizeof(csrf_label)); /* the label's NUL separates */
+	memcpy(input + sizeof(csrf_label), refresh_token, tlen);
+	if (digest_sha256(input, sizeof(csrf_label) + tlen, digest) != 0)
+		return -1;
+	len = EVP_EncodeBlock(b64, digest, sizeof(digest));
+	for (int i = 0; i < len && b64[i] != '=' && n + 1 < AUTH_CSRF_TEXT; i++) {
+		char c = (char)b64[i];
+
+		out[n++] = c == '+' ? '-' : c == '/' ? '_' : c;
+	}
+	out[n] = '\0';
+	OPENSSL_cleanse(input, sizeof(input));
+	return 0;
 }
 
 void auth_password_dummy(const char *password)

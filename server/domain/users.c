@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/problem.h"
+#include "db/auth_store.h"
 #include "db/db.h"
 #include "db/regions_store.h"
 #include "db/users_store.h"
@@ -147,13 +148,14 @@ static int built_on_username(const char *pw, const char *username)
 static pthread_mutex_t cracklib_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Reports what is wrong with password for the account username under
- * /password, never echoing it. cracklib's FascistCheck (with Debian's
+ * /field, never echoing it. cracklib's FascistCheck (with Debian's
  * cracklib-runtime dictionary) refuses dictionary words, common
  * passwords and their usual manglings and simple sequences; its Debian
  * variant answers a missing dictionary with an error rather than exiting
  * the process (Debian #682735). ERR_INTERNAL when the dictionary cannot
  * be read: no password is taken unchecked. */
-static enum err password_check(const char *password, const char *username, struct users_report *rep)
+static enum err password_check(const char *password, const char *username, const char *field,
+			       struct users_report *rep)
 {
 	char *folded = malloc(strlen(password) + 1), why[128] = "";
 	int readable;
@@ -162,14 +164,14 @@ static enum err password_check(const char *password, const char *username, struc
 		return ERR_INTERNAL;
 	password_fold(password, folded);
 	if (username[0] && built_on_username(folded, username)) {
-		users_report_bad(rep, "password", "must not be built on the username");
+		users_report_bad(rep, field, "must not be built on the username");
 		free(folded);
 		return ERR_OK;
 	}
 	for (size_t i = 0; i < sizeof(context_words) / sizeof(context_words[0]); i++) {
 		if (strstr(folded, context_words[i])) {
 			users_report_bad(
-			    rep, "password",
+			    rep, field,
 			    "must not be built on the product's or the demo data's names");
 			free(folded);
 			return ERR_OK;
@@ -186,8 +188,24 @@ static enum err password_check(const char *password, const char *username, struc
 		return ERR_INTERNAL;
 	}
 	if (why[0])
-		users_report_bad(rep, "password", "is too common or too simple (%s)", why);
+		users_report_bad(rep, field, "is too common or too simple (%s)", why);
 	return ERR_OK;
+}
+
+enum err users_check_password(const char *password, const char *username, const char *field,
+			      struct users_report *rep)
+{
+	int before = rep->n;
+	enum err e = ERR_OK;
+
+	if (strlen(password) < USERS_PASSWORD_MIN || strlen(password) > USERS_PASSWORD_MAX)
+		users_report_bad(rep, field, "must be %d to %d bytes", USERS_PASSWORD_MIN,
+				 USERS_PASSWORD_MAX);
+	else
+		e = password_check(password, username, field, rep);
+	if (e != ERR_OK)
+		return e;
+	return rep->n > before ? ERR_INVALID : ERR_OK;
 }
 
 /* Checks a whole record (password NULL = unchanged), reporting every
@@ -205,10 +223,7 @@ enum err users_check(struct db *db, const struct user_record *u, const char *pas
 				 "must be %d to %d characters of A-Z a-z 0-9 . _ -",
 				 USERS_USERNAME_MIN, USERS_USERNAME_MAX);
 	if (password &&
-	    (strlen(password) < USERS_PASSWORD_MIN || strlen(password) > USERS_PASSWORD_MAX))
-		users_report_bad(rep, "password", "must be %d to %d bytes", USERS_PASSWORD_MIN,
-				 USERS_PASSWORD_MAX);
-	else if (password && (e = password_check(password, u->username, rep)) != ERR_OK)
+	    (e = users_check_password(password, u->username, "password", rep)) == ERR_INTERNAL)
 		return e;
 	if (u->role <= ROLE_NONE || u->role >= ROLE__COUNT)
 		users_report_bad(
@@ -338,5 +353,43 @@ enum err users_create(struct db *db, const struct audit_actor *actor, const stru
 	enum err e = users_create_report(db, actor, in, password, id_out, &rep);
 
 	*field = rep.first ? rep.first : "";
+	return e;
+}
+
+/* Check -> hash (outside the write lock) -> one transaction: the new hash,
+ * every other session ended (a password changed because it leaked must
+ * also shut out whoever used it), and the audit entry. */
+enum err users_password_change(struct db *db, const struct audit_actor *actor, int64_t user_id,
+			       const char *username, int64_t keep_session_id, const char *password,
+			       struct users_report *rep)
+{
+	char hash[USERS_HASH_SIZE], id[24];
+	int64_t now = clock_now(), ended = 0;
+	json_t *after = NULL;
+	enum err e;
+
+	e = users_check_password(password, username, "new_password", rep);
+	if (e != ERR_OK)
+		return e;
+	e = auth_hash_password(password, hash, sizeof(hash));
+	if (e != ERR_OK)
+		return e;
+	e = db_begin(db);
+	if (e == ERR_OK)
+		e = auth_store_password_set(db, user_id, hash, now);
+	if (e == ERR_OK)
+		e = auth_store_sessions_revoke_user(db, user_id, keep_session_id, now, &ended);
+	if (e == ERR_OK) {
+		snprintf(id, sizeof(id), "%lld", (long long)user_id);
+		after = json_pack("{s:b, s:I}", "password_changed", 1, "sessions_ended",
+				  (json_int_t)ended);
+		e = after ? audit_append(db, actor, "user.password_change", "user", id, NULL, after)
+			  : ERR_INTERNAL;
+		json_decref(after);
+	}
+	if (e == ERR_OK)
+		e = db_commit(db);
+	if (e != ERR_OK)
+		db_rollback(db);
 	return e;
 }

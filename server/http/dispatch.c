@@ -1,5 +1,6 @@
 /* A civetweb connection's request, end to end: its method, path, headers
- * and body reader handed to the pipeline (server/api/pipeline.c), then the
+ * and body reader handed to the pipeline (server/api/pipeline.c) -- or,
+ * under /console, to the web console's files (console.c) -- then the
  * answer written in one write, counted and logged. */
 #include <civetweb.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <time.h>
 
 #include "api/metrics.h"
+#include "http/console.h"
 #include "http_internal.h"
 
 static uint64_t monotonic_us(void)
@@ -46,7 +48,7 @@ int http_dispatch(struct mg_connection *conn, const struct req_limits *lim)
 	struct req req;
 	struct resp resp;
 	int must_close = 0;
-	size_t sent;
+	size_t sent, slot;
 
 	memset(&req, 0, sizeof(req));
 	api_resp_init(&resp);
@@ -60,10 +62,16 @@ int http_dispatch(struct mg_connection *conn, const struct req_limits *lim)
 	snprintf(req.client_addr, sizeof(req.client_addr), "%s", ri->remote_addr);
 	api_request_id(&req);
 
-	api_run(&req, &resp, mg_get_thread_pointer(conn), &must_close);
+	if (http_console_path(req.path)) {
+		req.route = &http_console_route; /* named so in the access log */
+		http_console_answer(&req, &resp, &must_close);
+		slot = METRICS_CONSOLE;
+	} else {
+		api_run(&req, &resp, mg_get_thread_pointer(conn), &must_close);
+		slot = req.route ? api_route_index(req.route) : METRICS_UNROUTED;
+	}
 	sent = http_response_write(&req, &resp, must_close);
-	metrics_request(req.route ? api_route_index(req.route) : METRICS_UNROUTED, resp.status,
-			monotonic_us() - t0);
+	metrics_request(slot, resp.status, monotonic_us() - t0);
 	if (lim->access_log)
 		api_access_log(&req, &resp, sent, monotonic_us() - t0);
 	api_request_cleanup(&req);

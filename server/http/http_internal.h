@@ -8,6 +8,8 @@
 
 #include "api/pipeline.h"
 
+struct mg_connection;
+
 /* Read deadlines (deadline.c): a watchdog thread interrupts a read that is
  * past its deadline, since civetweb's mg_read waits for all len bytes as
  * long as a byte arrives now and then. http_deadline_start/stop bracket a
@@ -18,6 +20,15 @@ int http_deadline_start(void);
 void http_deadline_stop(void);
 int http_read_deadline(struct mg_connection *conn, void *buf, size_t len, uint64_t deadline_us,
 		       int *cut);
+
+/* The web console (console.c; include/http/console.h): http_console_init
+ * makes the files' ETags and the metrics label before serving;
+ * http_console_answer fills resp for a request whose path
+ * http_console_path() claims (*must_close = 1 when a body was left
+ * unread); http_console_route names its answers in the access log. */
+void http_console_init(void);
+void http_console_answer(const struct req *req, struct resp *resp, int *must_close);
+extern const struct route http_console_route;
 
 /* Handles one request end to end; always answers (returns 1). */
 int http_dispatch(struct mg_connection *conn, const struct req_limits *lim);

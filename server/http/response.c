@@ -49,6 +49,8 @@ static const char *status_reason(int status)
 		return "No Content";
 	case 206:
 		return "Partial Content";
+	case 301:
+		return "Moved Permanently";
 	case 304:
 		return "Not Modified";
 	case 400:
@@ -94,15 +96,18 @@ static const char *status_reason(int status)
 	}
 }
 
-/* Headers every answer carries. HSTS: the API is HTTPS only. */
-static void common_headers(struct buf *out, const char *request_id)
+/* Headers every answer carries. HSTS: the API is HTTPS only. An answer
+ * may set its own Referrer-Policy (the console's pages link within their
+ * origin). */
+static void common_headers(struct buf *out, const char *request_id, const struct resp *resp)
 {
 	buf_printf(out,
 		   "X-Request-Id: %s\r\n"
 		   "Strict-Transport-Security: max-age=63072000; includeSubDomains\r\n"
-		   "X-Content-Type-Options: nosniff\r\n"
-		   "Referrer-Policy: no-referrer\r\n",
+		   "X-Content-Type-Options: nosniff\r\n",
 		   request_id);
+	if (!strstr(resp->headers.data ? resp->headers.data : "", "Referrer-Policy:"))
+		buf_puts(out, "Referrer-Policy: no-referrer\r\n");
 }
 
 size_t http_response_write(const struct req *req, struct resp *resp, int must_close)
@@ -118,7 +123,7 @@ size_t http_response_write(const struct req *req, struct resp *resp, int must_cl
 		resp->status = 200;
 	buf_init(&out, 0);
 	buf_printf(&out, "HTTP/1.1 %d %s\r\n", resp->status, status_reason(resp->status));
-	common_headers(&out, req->request_id);
+	common_headers(&out, req->request_id, resp);
 	if (!no_body) {
 		buf_printf(&out, "Content-Type: %s\r\nContent-Length: %zu\r\n",
 			   resp->content_type ? resp->content_type : "application/json", body_len);

@@ -271,6 +271,7 @@ enum err server_start(const struct config *cfg, struct db_pool *pool, struct ser
 		return ERR_INTERNAL;
 	}
 	srv->watchdog = 1;
+	http_console_init();
 	srv->ctx = mg_start(&cb, srv, options);
 	if (!srv->ctx || !srv->tls_ready) {
 		log_error("server: HTTPS did not start on %s (TLS initialised: %s)", cfg->listen,

@@ -2,6 +2,7 @@
 // account, a direct API client (to change data "from the app" while a page
 // watches), and the checks every page must pass: no missing translation key,
 // no Content-Security-Policy violation, no uncaught error.
+import { ROOT } from './server';
 import { test as base, expect, type Page, type APIRequestContext, request } from '@playwright/test';
 
 export const DEMO_PASSWORD = 'fieldtrace-demo';
@@ -73,7 +74,7 @@ export { expect };
 export async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
   const lang = (await page.evaluate(() => document.documentElement.lang)).startsWith('zh') ? 'zh' : 'en';
   const size = (page.viewportSize()?.width ?? 1366) < 800 ? 'phone' : 'desktop';
-  await page.screenshot({ path: `${__dirname}/../../../docs/console/${name}-${size}-${lang}.png`, fullPage });
+  await page.screenshot({ path: `${ROOT}/docs/console/${name}-${size}-${lang}.png`, fullPage });
 }
 
 /* Switches the language from the top bar (remembered by the browser). */

@@ -4,9 +4,10 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = resolve(__dirname, '../../..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = process.env.FIELDTRACE_BIN ? resolve(ROOT, process.env.FIELDTRACE_BIN) : join(ROOT, 'build/fieldtrace');
 
 export interface Server {
@@ -28,11 +29,15 @@ export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessE
       ...extraArgs],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-65536);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const port = await new Promise<number>((ok, fail) => {
-    let log = '';
     const timer = setTimeout(() => fail(new Error(`fieldtrace did not start:\n${log}`)), 20_000);
-    const look = (chunk: Buffer) => {
-      log += chunk.toString();
+    const look = () => {
       const m = log.match(/serving https on \S+ \(port (\d+)\)/);
       if (m) {
         clearTimeout(timer);
@@ -49,12 +54,16 @@ export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessE
     dir,
     db,
     process: child,
+    /* SIGTERM, then the exit status: under ASan a leak or a bad access
+     * found while the browser tests ran fails the run here. */
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
+        await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+      if (child.exitCode !== 0) throw new Error(`fieldtrace exited with ${child.exitCode ?? child.signalCode}:\n${log}`);
     },
   };
 }

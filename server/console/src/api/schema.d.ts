@@ -144,6 +144,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere
+         * @description Any authenticated user. Ends every session of the caller, this one included (every device, app and browser: their access and refresh tokens stop working), audited as `auth.logout_all` with the number of sessions ended. The answer also clears the browser session's cookies. No body.
+         */
+        post: operations["logoutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in (browser)
+         * @description Public. The web console's login: the same body, checks, throttling, 401 and 429 answers and audit entry (`auth.login`) as POST /v1/auth/login, but the refresh token is set as the HttpOnly cookie `ft_refresh` (Path=/v1/auth/session) and never given to the page's script, and the answer carries the session's CSRF token (also set as the `ft_csrf` cookie) and the caller as GET /v1/me shows it. A request whose `Origin` is not this server's, or whose `Sec-Fetch-Site` is not `same-origin`, is 403 naming the header. Keep the access token in memory; when it expires, or after a reload, call POST /v1/auth/session/refresh.
+         */
+        post: operations["createSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/session/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew the browser session
+         * @description Cookie `ft_refresh` and header X-CSRF-Token. Spends the cookie's refresh token exactly as POST /v1/auth/refresh does (each works once; a spent one presented again ends the whole session) and answers like POST /v1/auth/session, with both cookies set anew. The request must come from this server's own pages: when the browser sends `Origin` it must be this server's origin (`https://` and the request's Host), and `Sec-Fetch-Site`, when sent, must be `same-origin`. No body.
+         */
+        post: operations["refreshSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/session/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out (browser)
+         * @description Cookie `ft_refresh` and header X-CSRF-Token, with the same Origin and Sec-Fetch-Site checks as the refresh. Ends the cookie's session (audited as `auth.logout`; its access tokens stop working) and clears both cookies. A session already over, or no cookie at all, only has the cookies cleared: 204 all the same. No body.
+         */
+        post: operations["deleteSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -158,6 +238,26 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change my password
+         * @description Any authenticated user. Checks `current_password` (a wrong one is 403 naming `/current_password`, not 401: the token is fine; it counts as a failed login for the account's throttle, so after 5 the account's logins and changes answer 429 for a while), checks `new_password` by the rules every account's password follows (400 naming `/new_password`), stores its Argon2id hash, ends every other session of the caller (this one stays signed in) and audits `user.password_change`.
+         */
+        post: operations["changeMyPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1881,7 +1981,7 @@ export interface components {
             detail: string;
             /** @description The X-Request-Id of the request. */
             request_id: string;
-            /** @description Present on 400 validation problems. */
+            /** @description Present on 400 validation problems, and on the 403 answers that name what was refused (a session request's header, a wrong current_password). */
             errors?: components["schemas"]["ProblemError"][];
         };
         /** @description One invalid input: a body member by JSON pointer (`""` is the whole body), a query parameter by name, or a header by name (`Idempotency-Key`). */
@@ -3546,6 +3646,30 @@ export interface components {
             /** @description Answered from the Idempotency-Key store: the work was done before. */
             replayed?: boolean;
         };
+        /** @description A browser session's answer. The refresh token is not in it: it is in the HttpOnly `ft_refresh` cookie. */
+        Session: {
+            /** @description Opaque bearer token (`fta_…`), valid 15 minutes. Keep it in memory only (never in localStorage). */
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            /**
+             * @description Access token lifetime in seconds: refresh before it ends.
+             * @constant
+             */
+            expires_in: 900;
+            /** @description Send as X-CSRF-Token on /v1/auth/session/refresh and /logout (the same value as the `ft_csrf` cookie). */
+            csrf_token: string;
+            user: components["schemas"]["Me"];
+        };
+        PasswordChange: {
+            /** Format: password */
+            current_password: string;
+            /**
+             * Format: password
+             * @description 10 to 1024 bytes, checked as every account's password is (README, Security notes): not a common or dictionary-based password, not built on the username or the product's names.
+             */
+            new_password: string;
+        };
     };
     responses: {
         /** @description Invalid request (RFC 9457 problem): malformed or too deeply nested JSON, unknown or ill-typed members, unknown or repeated query parameters, both Content-Length and Transfer-Encoding. `errors` names each bad member by JSON pointer or query parameter by name. */
@@ -3740,6 +3864,8 @@ export interface components {
         attachmentUuid: string;
         /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
         IdempotencyKey: string;
+        /** @description The session's CSRF token: `csrf_token` of the last session answer, also in the `ft_csrf` cookie. It is base64url(SHA-256(label, refresh token)), so it changes with every rotation. Missing or not the one of the `ft_refresh` cookie sent: 403 naming this header. */
+        CsrfToken: string;
     };
     requestBodies: never;
     headers: {
@@ -3759,6 +3885,10 @@ export interface components {
         AttachmentETag: string;
         /** @description `true` when the answer is the stored first answer to the same Idempotency-Key. */
         "Idempotent-Replayed": "true";
+        /** @description Two cookies. `ft_refresh=<refresh token>; Path=/v1/auth/session; Secure; HttpOnly; SameSite=Strict; Max-Age=2592000` (the refresh token, out of the page's reach) and `ft_csrf=<csrf token>; Path=/; Secure; SameSite=Strict; Max-Age=2592000` (the CSRF token, readable by the page's script so a reloaded page can send it as X-CSRF-Token). */
+        SetSessionCookies: string;
+        /** @description Both session cookies cleared: `ft_refresh=; Path=/v1/auth/session; Secure; HttpOnly; SameSite=Strict; Max-Age=0` and `ft_csrf=; Path=/; Secure; SameSite=Strict; Max-Age=0`. */
+        ClearSessionCookies: string;
     };
     pathItems: never;
 }
@@ -3957,6 +4087,164 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    logoutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session ended. */
+            204: {
+                headers: {
+                    "Set-Cookie": components["headers"]["ClearSessionCookies"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in: the access token and CSRF token in the body, the refresh token in its cookie. */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["SetSessionCookies"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description A request from another site's page: `Origin` not this server's origin, or `Sec-Fetch-Site` not `same-origin` (another site could otherwise sign the browser in to an account of its choosing). `errors` names the header; nothing was done. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    refreshSession: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The session's CSRF token: `csrf_token` of the last session answer, also in the `ft_csrf` cookie. It is base64url(SHA-256(label, refresh token)), so it changes with every rotation. Missing or not the one of the `ft_refresh` cookie sent: 403 naming this header. */
+                "X-CSRF-Token": components["parameters"]["CsrfToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new access token, CSRF token and refresh cookie. */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["SetSessionCookies"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description No `ft_refresh` cookie, or its token is unknown, spent, expired, revoked or of a disabled account (a spent one coming back also ends its session). Both cookies are cleared: sign in again. */
+            401: {
+                headers: {
+                    "Set-Cookie": components["headers"]["ClearSessionCookies"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A cross-site request: X-CSRF-Token missing or not the cookie's, `Origin` not this server's origin, or `Sec-Fetch-Site` not `same-origin`. `errors` names the header. Nothing was done and the cookies are kept. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required whenever the `ft_refresh` cookie is sent: the session's CSRF token (see POST /v1/auth/session/refresh). Missing or not the cookie's: 403 naming this header. */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out; both cookies cleared. */
+            204: {
+                headers: {
+                    "Set-Cookie": components["headers"]["ClearSessionCookies"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description A cross-site request: X-CSRF-Token missing or not the cookie's, `Origin` not this server's origin, or `Sec-Fetch-Site` not `same-origin`. `errors` names the header. Nothing was done and the cookies are kept. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -3977,6 +4265,52 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changeMyPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Changed; the caller's other sessions are over. */
+            204: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description `current_password` is not the caller's password; `errors` names it. Nothing changed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -39,11 +39,20 @@ function adopt(a: SessionAnswer): void {
   refreshTimer = setTimeout(() => void refreshAccess(), ms);
 }
 
+const expiredListeners: (() => void)[] = [];
+
+/* Called when a signed-in session ends underneath the page (expired,
+ * revoked elsewhere): App.vue sends the user to sign in again. */
+export function onSessionExpired(listener: () => void): void {
+  expiredListeners.push(listener);
+}
+
 function drop(expired: boolean): void {
   token = null;
   state.user = null;
   state.expired = expired;
   clearTimeout(refreshTimer);
+  if (expired) for (const l of expiredListeners) l();
 }
 
 export class SignInError extends Error {
