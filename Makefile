@@ -39,7 +39,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test test-console check check-layers test-asan test-tsan bench bench-console bench-instructions bench-analytics bench-data clean format console
+.PHONY: all deps certs setup run test test-console console-screenshots check check-layers test-asan test-tsan bench bench-console bench-instructions bench-analytics bench-data clean format console
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -163,6 +163,12 @@ test-console: $(BUILD)/fieldtrace certs
 	cd $(CONSOLE_DIR) && npx vitest run
 	cd $(CONSOLE_DIR) && FIELDTRACE_BIN=$(BUILD)/fieldtrace PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
 		npx playwright test
+
+# The README's screenshots of the console (docs/console/), taken by the
+# browser tests on the demo data.
+console-screenshots: $(BUILD)/fieldtrace certs
+	cd $(CONSOLE_DIR) && FIELDTRACE_BIN=$(BUILD)/fieldtrace PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+		FIELDTRACE_SCREENSHOTS=$(CURDIR)/docs/console npx playwright test
 
 # The layer rule (README, Architecture): includes and cross-file calls only
 # go down, and no files call each other in a circle.

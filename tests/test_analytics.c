@@ -2,7 +2,8 @@
  * one problem per factor above the threshold and none below, attaches
  * later tickets, never duplicates across runs and restarts, tells the
  * quality owners once; PATCH validation; every analytics figure checked
- * exactly on a hand-built month; scope; CSV; the monthly report. */
+ * exactly on a hand-built month; scope; CSV; the monthly report, from the
+ * command line and over HTTP. */
 #include <check.h>
 #include <jansson.h>
 #include <sqlite3.h>
@@ -1216,6 +1217,199 @@ START_TEST(report_writes_the_month)
 }
 END_TEST
 
+/* ---- the monthly report over HTTP ---------------------------------------------- */
+
+/* The report's section name, the analytics path that answers the same
+ * table for March, and which caller. */
+static void assert_same_table(json_t *report, const char *section, const char *path,
+			      const char *token)
+{
+	json_t *api = http_get_json(path, token, 200);
+	json_t *mine = json_object_get(json_object_get(report, "sections"), section);
+
+	ck_assert_msg(mine != NULL, "no section %s", section);
+	ck_assert_msg(json_equal(json_object_get(mine, "items"), json_object_get(api, "items")),
+		      "%s differs from %s", section, path);
+	ck_assert(json_equal(json_object_get(mine, "columns"), json_object_get(api, "columns")));
+	json_decref(api);
+}
+
+/* The Markdown without its "Generated ..." sentence (the time it ran). */
+static char *without_generated(const char *text)
+{
+	char *copy = strdup(text), *g = strstr(copy, "Generated "), *end;
+
+	ck_assert_ptr_nonnull(g);
+	end = strstr(g, " by fieldtrace.");
+	ck_assert_ptr_nonnull(end);
+	memmove(g, end, strlen(end) + 1);
+	return copy;
+}
+
+START_TEST(report_over_http_shows_the_analytics_numbers)
+{
+	char *admin = harness_user_token("admin", "admin", NULL, NULL);
+	char cmd[1200], path[400], disposition[128], ct[64], *file, *a, *b;
+	static const char *const want[] = {
+		"# Field service operations report — 2026-03", "| Tickets created | 8 |",
+		"| SLA compliance: response | 83.3 % |",       "| 深圳 (SZ) | 6 |",
+		"| #1 | E101 | lot: CB-100 lot L7 | 3 |",
+	};
+	struct http_result r;
+	json_t *doc;
+	FILE *f;
+	long len;
+
+	seed_month();
+	exec_sql("INSERT INTO problems(kind, fault_code, value, part_number, window_days,"
+		 " threshold, ticket_count, opened_at, updated_at) VALUES"
+		 " ('lot', 'E101', 'L7', 'CB-100', 90, 3, 3, 0, 0)");
+	/* Markdown by default, shown inline. */
+	ck_assert_int_eq(http_json("GET", "/v1/reports/monthly?month=2026-03", admin, NULL, &r),
+			 200);
+	ck_assert_str_eq(http_header(&r, "Content-Type", ct, sizeof(ct)),
+			 "text/markdown; charset=utf-8");
+	ck_assert_str_eq(http_header(&r, "Content-Disposition", disposition, sizeof(disposition)),
+			 "inline; filename=\"fieldtrace-report-2026-03.md\"");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(strstr(r.body, want[i]) != NULL, "missing \"%s\" in:\n%s", want[i],
+			      r.body);
+	ck_assert_ptr_null(strstr(r.body, "Scope:"));
+
+	/* The command line writes the same document. */
+	snprintf(path, sizeof(path), "%s/report.md", H.dir);
+	snprintf(cmd, sizeof(cmd), "%s report --db %s --month 2026-03 --out %s 2>/dev/null",
+		 harness_bin(), H.db_path, path);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	file = calloc(1, (size_t)len + 1);
+	ck_assert_uint_eq(fread(file, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	a = without_generated(file);
+	b = without_generated(r.body);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	free(file);
+	http_result_free(&r);
+
+	/* Downloaded: an attachment. */
+	ck_assert_int_eq(
+	    http_json("GET", "/v1/reports/monthly?month=2026-03&download=1", admin, NULL, &r), 200);
+	ck_assert_str_eq(http_header(&r, "Content-Disposition", disposition, sizeof(disposition)),
+			 "attachment; filename=\"fieldtrace-report-2026-03.md\"");
+	http_result_free(&r);
+
+	/* As JSON: every table is the analytics API's for the same month. */
+	doc = http_get_json("/v1/reports/monthly?month=2026-03&format=json", admin, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "month")), "2026-03");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "from")), "2026-02-28T16:00:00Z");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "to")), "2026-03-31T16:00:00Z");
+	assert_same_table(doc, "volume", "/v1/analytics/volume?" MARCH "&interval=all", admin);
+	assert_same_table(doc, "times", "/v1/analytics/times?" MARCH, admin);
+	assert_same_table(doc, "sla", "/v1/analytics/sla?" MARCH, admin);
+	assert_same_table(doc, "first_time_fix", "/v1/analytics/first-time-fix?" MARCH, admin);
+	assert_same_table(doc, "satisfaction", "/v1/analytics/satisfaction?" MARCH, admin);
+	assert_same_table(doc, "warranty_renewals", "/v1/analytics/warranty-renewals?" MARCH,
+			  admin);
+	assert_same_table(doc, "volume_by_centre",
+			  "/v1/analytics/volume?" MARCH "&interval=all&by=centre", admin);
+	assert_same_table(doc, "sla_by_centre", "/v1/analytics/sla?" MARCH "&by=centre", admin);
+	assert_same_table(doc, "times_by_priority", "/v1/analytics/times?" MARCH "&by=priority",
+			  admin);
+	assert_same_table(doc, "fault_codes", "/v1/analytics/fault-codes?" MARCH, admin);
+	ck_assert_uint_eq(
+	    json_array_size(json_object_get(json_object_get(doc, "sections"), "open_problems")), 1);
+	json_decref(doc);
+	/* Accept: application/json says the same. */
+	ck_assert_int_eq(http_call("GET", "/v1/reports/monthly?month=2026-03", admin, NULL, NULL, 0,
+				   (const char *const[]){ "Accept: application/json", NULL }, &r),
+			 200);
+	ck_assert_str_eq(http_header(&r, "Content-Type", ct, sizeof(ct)), "application/json");
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
+START_TEST(report_over_http_is_scoped_and_validated)
+{
+	char *gd = harness_user_token("supervisor.gd", "supervisor", "GD", NULL);
+	char *gz = harness_user_token("dispatcher.gz", "dispatcher", "GZ", "C-GZ");
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	char *admin = harness_user_token("admin", "admin", NULL, NULL);
+	static const char *const bad[][2] = {
+		{ "/v1/reports/monthly", "month" },
+		{ "/v1/reports/monthly?month=2026-13", "month" },
+		{ "/v1/reports/monthly?month=2026-3", "month" },
+		{ "/v1/reports/monthly?month=March", "month" },
+		{ "/v1/reports/monthly?month=2099-01", "month" },
+		{ "/v1/reports/monthly?month=2026-03&format=pdf", "format" },
+		{ "/v1/reports/monthly?month=2026-03&download=yes", "download" },
+		{ "/v1/reports/monthly?month=2026-03&region=XX", "region" },
+		{ "/v1/reports/monthly?month=2026-03&colour=red", "colour" },
+	};
+	struct http_result r;
+	json_t *doc;
+
+	seed_month();
+	/* Guangdong's supervisor: Shenzhen and Guangzhou, as their analytics. */
+	doc = http_get_json("/v1/reports/monthly?month=2026-03&format=json", gd, 200);
+	assert_same_table(doc, "volume_by_region",
+			  "/v1/analytics/volume?" MARCH "&interval=all&by=region", gd);
+	assert_same_table(doc, "volume", "/v1/analytics/volume?" MARCH "&interval=all", gd);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(doc, "scope"), "region")), "GD");
+	ck_assert(
+	    json_is_array(json_object_get(json_object_get(doc, "sections"), "open_problems")));
+	json_decref(doc);
+	ck_assert_int_eq(
+	    http_json("GET", "/v1/reports/monthly?month=2026-03&region=SZ", gd, NULL, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "Scope: region 深圳 (SZ) and below."));
+	ck_assert_ptr_nonnull(strstr(r.body, "| Tickets created | 6 |"));
+	http_result_free(&r);
+	http_json("GET", "/v1/reports/monthly?month=2026-03&region=JS", gd, NULL, &r);
+	assert_problem(&r, 403, "region");
+	http_result_free(&r);
+	/* Guangzhou's dispatcher: their centre, and no national problem
+	 * records (their role does not read them). */
+	ck_assert_int_eq(http_json("GET", "/v1/reports/monthly?month=2026-03", gz, NULL, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "| Tickets created | 1 |"));
+	ck_assert_ptr_nonnull(strstr(r.body, "Scope: centre 广州服务中心 (C-GZ)."));
+	ck_assert_ptr_null(strstr(r.body, "Open problems"));
+	http_result_free(&r);
+	doc = http_get_json("/v1/reports/monthly?month=2026-03&format=json", gz, 200);
+	ck_assert(json_is_null(json_object_get(json_object_get(doc, "sections"), "open_problems")));
+	assert_same_table(doc, "fault_codes", "/v1/analytics/fault-codes?" MARCH, gz);
+	json_decref(doc);
+	http_json("GET", "/v1/reports/monthly?month=2026-03&centre=C-SZ", gz, NULL, &r);
+	assert_problem(&r, 403, "centre");
+	http_result_free(&r);
+	http_json("GET", "/v1/reports/monthly?month=2026-03", tech, NULL, &r);
+	assert_problem(&r, 403, NULL);
+	http_result_free(&r);
+	/* A month with nothing in it is a report of zeros; the current month
+	 * reports so far. */
+	ck_assert_int_eq(http_json("GET", "/v1/reports/monthly?month=2019-07", admin, NULL, &r),
+			 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "| Tickets created | 0 |"));
+	http_result_free(&r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		http_json("GET", bad[i][0], admin, NULL, &r);
+		ck_assert_msg(r.status == 400, "%s: %ld", bad[i][0], r.status);
+		assert_problem(&r, 400, bad[i][1]);
+		http_result_free(&r);
+	}
+	free(gd);
+	free(gz);
+	free(tech);
+	free(admin);
+}
+END_TEST
+
 Suite *analytics_suite(void)
 {
 	Suite *s = suite_create("analytics");
@@ -1235,6 +1429,8 @@ Suite *analytics_suite(void)
 	tcase_add_test(tc, analytics_csv_neutralises_formulas);
 	tcase_add_test(tc, the_scan_reads_the_covering_index);
 	tcase_add_test(tc, report_writes_the_month);
+	tcase_add_test(tc, report_over_http_shows_the_analytics_numbers);
+	tcase_add_test(tc, report_over_http_is_scoped_and_validated);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -65,7 +65,13 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/users/{id}", "ASDU", USER, 0 },
 	{ "PATCH", "/v1/users/{id}", "A", USER, 0 },
 	{ "GET", "/v1/regions", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/regions", "A", GLOBAL, 0 },
+	{ "GET", "/v1/regions/{code}", "ASDTLU", GLOBAL, 0 },
+	{ "PATCH", "/v1/regions/{code}", "A", GLOBAL, 0 },
 	{ "GET", "/v1/centres", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/centres", "A", GLOBAL, 0 },
+	{ "GET", "/v1/centres/{code}", "ASDTLU", GLOBAL, 0 },
+	{ "PATCH", "/v1/centres/{code}", "A", GLOBAL, 0 },
 	{ "GET", "/v1/audit", "AU", GLOBAL, 0 },
 	{ "GET", "/v1/audit/verify", "AU", GLOBAL, 0 },
 	{ "GET", "/v1/customers", "ASDTLU", GLOBAL, 0 },
@@ -98,6 +104,7 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/tickets", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/tickets", "ASDTL", GLOBAL, 0 },
 	{ "GET", "/v1/tickets/{id}", "ASDTLU", TICKET, 0 },
+	{ "GET", "/v1/board", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/tickets/{id}/transitions", "ASDT", TICKET, 0 },
 	{ "GET", "/v1/tickets/{id}/candidates", "ASD", TICKET, 0 },
 	{ "PUT", "/v1/tickets/{id}/attachments/{uuid}", "ASDT", TICKET, 0 },
@@ -166,6 +173,7 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/analytics/satisfaction", "ASDU", GLOBAL, 0 },
 	{ "GET", "/v1/analytics/warranty-renewals", "ASDU", GLOBAL, 0 },
 	{ "GET", "/v1/analytics/fault-codes", "ASDU", GLOBAL, 0 },
+	{ "GET", "/v1/reports/monthly", "ASDU", GLOBAL, 0 },
 };
 #define N_ROWS (sizeof(matrix) / sizeof(matrix[0]))
 
@@ -265,6 +273,7 @@ static void fill_path(const struct row *r, char which, char *out, size_t size)
 			snprintf(value, sizeof(value), "%s",
 				 strncmp(r->path, "/id/", 4) == 0             ? code_a
 				 : strncmp(r->path, "/v1/catalogue", 13) == 0 ? "repair"
+				 : strncmp(r->path, "/v1/regions", 11) == 0   ? "SZ"
 									      : "C-SZ");
 		else if (strcmp(name, "gtin") == 0)
 			snprintf(value, sizeof(value), "06901234567892");

@@ -28,7 +28,7 @@ static const struct embedded_file *some_script(void)
 		const struct embedded_file *f = &console_files[i];
 		char br[512], gz[512];
 
-		if (strncmp(f->path, "/assets/", 8) != 0 || strlen(f->path) < 4 ||
+		if (strncmp(f->path, "/static/", 8) != 0 || strlen(f->path) < 4 ||
 		    strcmp(f->path + strlen(f->path) - 3, ".js") != 0)
 			continue;
 		snprintf(br, sizeof(br), "%s.br", f->path);
@@ -36,7 +36,7 @@ static const struct embedded_file *some_script(void)
 		if (file_at(br) && file_at(gz))
 			return f;
 	}
-	ck_abort_msg("the embedded console has no /assets/*.js with .br and .gz siblings");
+	ck_abort_msg("the embedded console has no /static/*.js with .br and .gz siblings");
 	return NULL;
 }
 
@@ -107,7 +107,7 @@ static void assert_index(const struct http_result *r)
 	ck_assert_ptr_null(http_header(r, "Content-Encoding", etag, sizeof(etag)));
 	ck_assert_uint_eq(r->body_len, index->len);
 	ck_assert(memcmp(r->body, index->bytes, index->len) == 0);
-	ck_assert_msg(strstr(r->body, "/console/assets/"), "index.html loads no asset: %s",
+	ck_assert_msg(strstr(r->body, "/console/static/"), "index.html loads no asset: %s",
 		      r->body);
 	assert_security_headers(r);
 }
@@ -245,10 +245,10 @@ START_TEST(a_missing_asset_is_404_not_the_page)
 {
 	const struct embedded_file *js = some_script();
 	static const char *const missing[] = {
-		"/console/assets/nothing-1a2b3c4d.js",
-		"/console/assets/nothing.css",
-		"/console/assets/7.js",
-		"/console/assets/7%2fx",
+		"/console/static/nothing-1a2b3c4d.js",
+		"/console/static/nothing.css",
+		"/console/static/7",
+		"/console/static/7%2fx",
 	};
 	struct http_result r;
 	char path[512];
@@ -303,12 +303,12 @@ START_TEST(paths_never_climb_out)
 		const char *path;
 		int status;
 	} tries[] = {
-		{ "/console/assets/../../etc/passwd", 404 },
-		{ "/console/assets/%2e%2e/%2e%2e/etc/passwd", 404 },
-		{ "/console/assets/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", 404 },
-		{ "/console/assets/..%2f..%2f..%2fetc%2fpasswd", 404 },
-		{ "/console/assets/....//....//etc/passwd", 404 },
-		{ "/console/assets/%00.js", 404 },
+		{ "/console/static/../../etc/passwd", 404 },
+		{ "/console/static/%2e%2e/%2e%2e/etc/passwd", 404 },
+		{ "/console/static/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", 404 },
+		{ "/console/static/..%2f..%2f..%2fetc%2fpasswd", 404 },
+		{ "/console/static/....//....//etc/passwd", 404 },
+		{ "/console/static/%00.js", 404 },
 		{ "/console/../etc/passwd", 200 },
 		{ "/console/%2e%2e/%2e%2e/etc/passwd", 200 },
 		{ "/console/..%5c..%5cwindows%5cwin.ini", 200 },
@@ -332,7 +332,7 @@ START_TEST(paths_never_climb_out)
 		ck_assert_msg(!strstr(resp, "root:") && !strstr(resp, "[fonts]"), "%s: %.200s",
 			      tries[i].path, resp);
 		if (tries[i].status == 200)
-			ck_assert_msg(strstr(resp, "/console/assets/"), "%s: not index.html",
+			ck_assert_msg(strstr(resp, "/console/static/"), "%s: not index.html",
 				      tries[i].path);
 		ck_assert_msg(strstr(resp, "\r\nContent-Security-Policy: default-src 'self';"),
 			      "%s: %.400s", tries[i].path, resp);
@@ -350,7 +350,7 @@ START_TEST(metrics_count_the_console_under_one_label)
 	http_expect("GET", "/console/", NULL, NULL, 200);
 	http_expect("GET", "/console/dispatch", NULL, NULL, 200);
 	http_expect("GET", path, NULL, NULL, 200);
-	http_expect("GET", "/console/assets/nothing.js", NULL, NULL, 404);
+	http_expect("GET", "/console/static/nothing.js", NULL, NULL, 404);
 	ck_assert_int_eq(http_get("/metrics", NULL, &r), 200);
 	ck_assert_msg(strstr(r.body, "fieldtrace_http_requests_total{method=\"GET\","
 				     "route=\"/console/{path}\",status=\"200\"} 3\n"),
@@ -358,7 +358,7 @@ START_TEST(metrics_count_the_console_under_one_label)
 	ck_assert_msg(strstr(r.body, "fieldtrace_http_requests_total{method=\"GET\","
 				     "route=\"/console/{path}\",status=\"404\"} 1\n"),
 		      "%s", r.body);
-	ck_assert_msg(!strstr(r.body, "/console/assets") && !strstr(r.body, "/console/dispatch"),
+	ck_assert_msg(!strstr(r.body, "/console/static") && !strstr(r.body, "/console/dispatch"),
 		      "a label per file: %s", r.body);
 	http_result_free(&r);
 }

@@ -760,6 +760,249 @@ START_TEST(regions_and_centres)
 }
 END_TEST
 
+/* An audit entry's before or after, parsed (NULL when there is none). */
+static json_t *audit_doc(const char *column, const char *action, const char *object_id)
+{
+	char sql[256], *text;
+	json_t *doc;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM audit_log WHERE action = '%s' AND object_id = '%s'"
+		 " ORDER BY id DESC LIMIT 1",
+		 column, action, object_id);
+	text = row_text(sql);
+	doc = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	return doc;
+}
+
+START_TEST(admins_create_and_change_regions)
+{
+	struct http_result r;
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	char *sup = harness_user_token("sup", "supervisor", "GD", NULL);
+	char location[64], *path;
+	json_t *before, *after;
+
+	ck_assert_int_eq(http_json("POST", "/v1/regions", admin,
+				   "{\"code\":\"FS\",\"parent\":\"GD\",\"name\":\"佛山\","
+				   "\"name_en\":\"Foshan\",\"level\":\"city\"}",
+				   &r),
+			 201);
+	ck_assert_str_eq(http_header(&r, "Location", location, sizeof(location)), "/v1/regions/FS");
+	ck_assert_str_eq(jstr(r.json, "code"), "FS");
+	ck_assert_str_eq(jstr(r.json, "parent"), "GD");
+	ck_assert_str_eq(jstr(r.json, "name"), "佛山");
+	ck_assert_str_eq(jstr(r.json, "level"), "city");
+	http_result_free(&r);
+	path = row_text("SELECT path FROM regions WHERE code = 'FS'");
+	ck_assert_str_eq(path, "/CN/GD/FS/");
+	free(path);
+	after = audit_doc("after", "region.create", "FS");
+	ck_assert_str_eq(jstr(after, "name_en"), "Foshan");
+	json_decref(after);
+	ck_assert_int_eq(http_json("GET", "/v1/regions/FS", sup, NULL, &r), 200);
+	ck_assert_str_eq(jstr(r.json, "name"), "佛山");
+	http_result_free(&r);
+	/* A new country: no parent, name_en optional. */
+	ck_assert_int_eq(http_json("POST", "/v1/regions", admin,
+				   "{\"code\":\"HK\",\"parent\":null,\"name\":\"香港\","
+				   "\"level\":\"country\"}",
+				   &r),
+			 201);
+	ck_assert(json_is_null(json_object_get(r.json, "parent")));
+	ck_assert_str_eq(jstr(r.json, "name_en"), "");
+	http_result_free(&r);
+
+	/* Each bad member is named and nothing is stored. */
+	http_json("POST", "/v1/regions", admin,
+		  "{\"code\":\"FS\",\"parent\":\"GD\",\"name\":\"又一个\",\"level\":\"city\"}", &r);
+	assert_problem(&r, 409, "/code");
+	http_result_free(&r);
+	http_json("POST", "/v1/regions", admin,
+		  "{\"code\":\"ZH\",\"parent\":\"XX\",\"name\":\"珠海\",\"level\":\"city\"}", &r);
+	assert_problem(&r, 400, "/parent");
+	http_result_free(&r);
+	http_json("POST", "/v1/regions", admin,
+		  "{\"code\":\"Z/H\",\"parent\":\"GD\",\"name\":\" \",\"level\":\"town\","
+		  "\"path\":\"/x/\"}",
+		  &r);
+	assert_problem(&r, 400, "/code");
+	assert_problem(&r, 400, "/name");
+	assert_problem(&r, 400, "/level");
+	assert_problem(&r, 400, "/path");
+	http_result_free(&r);
+	http_json("POST", "/v1/regions", admin, "{\"parent\":\"GD\"}", &r);
+	assert_problem(&r, 400, "/code");
+	assert_problem(&r, 400, "/name");
+	assert_problem(&r, 400, "/level");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM regions"), 8);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action LIKE 'region.%'"),
+			 2);
+
+	/* Names and level change; the parent stays. */
+	ck_assert_int_eq(http_json("PATCH", "/v1/regions/FS", admin,
+				   "{\"name\":\"佛山市\",\"level\":\"district\",\"parent\":\"GD\"}",
+				   &r),
+			 200);
+	ck_assert_str_eq(jstr(r.json, "name"), "佛山市");
+	ck_assert_str_eq(jstr(r.json, "name_en"), "Foshan"); /* not sent: unchanged */
+	ck_assert_str_eq(jstr(r.json, "level"), "district");
+	http_result_free(&r);
+	before = audit_doc("before", "region.update", "FS");
+	after = audit_doc("after", "region.update", "FS");
+	ck_assert_str_eq(jstr(before, "name"), "佛山");
+	ck_assert_str_eq(jstr(after, "name"), "佛山市");
+	json_decref(before);
+	json_decref(after);
+	http_json("PATCH", "/v1/regions/FS", admin, "{\"parent\":\"JS\"}", &r);
+	assert_problem(&r, 400, "/parent");
+	http_result_free(&r);
+	http_json("PATCH", "/v1/regions/FS", admin, "{\"code\":\"FX\"}", &r);
+	assert_problem(&r, 400, "/code");
+	http_result_free(&r);
+	http_json("PATCH", "/v1/regions/FS", admin, "{\"name\":\"\",\"level\":1}", &r);
+	assert_problem(&r, 400, "/name");
+	assert_problem(&r, 400, "/level");
+	http_result_free(&r);
+	http_json("PATCH", "/v1/regions/FS", admin, "{}", &r);
+	assert_problem(&r, 400, "");
+	http_result_free(&r);
+	http_json("PATCH", "/v1/regions/XX", admin, "{\"name\":\"x\"}", &r);
+	assert_problem(&r, 404, NULL);
+	http_result_free(&r);
+	http_json("GET", "/v1/regions/XX", admin, NULL, &r);
+	assert_problem(&r, 404, NULL);
+	http_result_free(&r);
+	path =
+	    row_text("SELECT name || ' ' || level || ' ' || path FROM regions WHERE code = 'FS'");
+	ck_assert_str_eq(path, "佛山市 district /CN/GD/FS/");
+	free(path);
+
+	/* Only admins write the tree. */
+	http_json("POST", "/v1/regions", sup,
+		  "{\"code\":\"ZH\",\"parent\":\"GD\",\"name\":\"珠海\",\"level\":\"city\"}", &r);
+	assert_problem(&r, 403, NULL);
+	http_result_free(&r);
+	http_json("PATCH", "/v1/regions/GD", sup, "{\"name\":\"x\"}", &r);
+	assert_problem(&r, 403, NULL);
+	http_result_free(&r);
+	free(admin);
+	free(sup);
+}
+END_TEST
+
+START_TEST(admins_create_and_change_centres)
+{
+	struct http_result r;
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	char *disp = harness_user_token("disp", "dispatcher", "SZ", "C-SZ");
+	char location[64], *text;
+	json_t *before, *after;
+	int64_t changes;
+
+	ck_assert_int_eq(http_json("POST", "/v1/centres", admin,
+				   "{\"code\":\"C-SZ2\",\"name\":\"南山服务站\",\"region\":\"SZ\","
+				   "\"latitude\":22.53,\"longitude\":113.93,\"capacity\":12}",
+				   &r),
+			 201);
+	ck_assert_str_eq(http_header(&r, "Location", location, sizeof(location)),
+			 "/v1/centres/C-SZ2");
+	ck_assert_str_eq(jstr(r.json, "region"), "SZ");
+	ck_assert_int_eq(jint(r.json, "capacity"), 12);
+	ck_assert_double_eq_tol(json_real_value(json_object_get(r.json, "latitude")), 22.53, 1e-9);
+	http_result_free(&r);
+	after = audit_doc("after", "centre.create", "C-SZ2");
+	ck_assert_str_eq(jstr(after, "name"), "南山服务站");
+	json_decref(after);
+	/* Without a position and a capacity: none, and the default 50. */
+	ck_assert_int_eq(http_json("POST", "/v1/centres", admin,
+				   "{\"code\":\"C-NJ2\",\"name\":\"江北服务站\",\"region\":\"NJ\"}",
+				   &r),
+			 201);
+	ck_assert(json_is_null(json_object_get(r.json, "latitude")));
+	ck_assert_int_eq(jint(r.json, "capacity"), 50);
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("GET", "/v1/centres/C-SZ2", disp, NULL, &r), 200);
+	ck_assert_str_eq(jstr(r.json, "name"), "南山服务站");
+	http_result_free(&r);
+
+	http_json("POST", "/v1/centres", admin,
+		  "{\"code\":\"C-SZ\",\"name\":\"重复\",\"region\":\"SZ\"}", &r);
+	assert_problem(&r, 409, "/code");
+	http_result_free(&r);
+	http_json("POST", "/v1/centres", admin,
+		  "{\"code\":\"C X\",\"name\":\"\",\"region\":\"XX\",\"latitude\":91,"
+		  "\"capacity\":-1}",
+		  &r);
+	assert_problem(&r, 400, "/code");
+	assert_problem(&r, 400, "/name");
+	assert_problem(&r, 400, "/region");
+	assert_problem(&r, 400, "/latitude");
+	assert_problem(&r, 400, "/capacity");
+	http_result_free(&r);
+	http_json("POST", "/v1/centres", admin,
+		  "{\"code\":\"C-X\",\"name\":\"x\",\"region\":\"SZ\",\"latitude\":22.5}", &r);
+	assert_problem(&r, 400, "/longitude");
+	http_result_free(&r);
+	http_json("POST", "/v1/centres", admin, "{\"name\":\"x\",\"capacity\":\"9\"}", &r);
+	assert_problem(&r, 400, "/code");
+	assert_problem(&r, 400, "/region");
+	assert_problem(&r, 400, "/capacity");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM centres"), 5);
+
+	/* A change: another region, the position cleared; devices hear of it. */
+	changes = count_rows("SELECT count(*) FROM sync_changes WHERE entity = 'centre'");
+	ck_assert_int_eq(http_json("PATCH", "/v1/centres/C-SZ2", admin,
+				   "{\"region\":\"GZ\",\"latitude\":null,\"longitude\":null,"
+				   "\"capacity\":0}",
+				   &r),
+			 200);
+	ck_assert_str_eq(jstr(r.json, "region"), "GZ");
+	ck_assert_str_eq(jstr(r.json, "name"), "南山服务站");
+	ck_assert(json_is_null(json_object_get(r.json, "longitude")));
+	ck_assert_int_eq(jint(r.json, "capacity"), 0);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM sync_changes WHERE entity = 'centre'"),
+			 changes + 1);
+	before = audit_doc("before", "centre.update", "C-SZ2");
+	after = audit_doc("after", "centre.update", "C-SZ2");
+	ck_assert_str_eq(jstr(before, "region"), "SZ");
+	ck_assert_str_eq(jstr(after, "region"), "GZ");
+	json_decref(before);
+	json_decref(after);
+	http_json("PATCH", "/v1/centres/C-SZ2", admin, "{\"region\":\"XX\",\"longitude\":1}", &r);
+	assert_problem(&r, 400, "/region");
+	assert_problem(&r, 400, "/latitude");
+	http_result_free(&r);
+	http_json("PATCH", "/v1/centres/C-SZ2", admin, "{\"code\":\"C-Y\"}", &r);
+	assert_problem(&r, 400, "/code");
+	http_result_free(&r);
+	http_json("PATCH", "/v1/centres/C-SZ2", admin, "{}", &r);
+	assert_problem(&r, 400, "");
+	http_result_free(&r);
+	http_json("PATCH", "/v1/centres/C-XX", admin, "{\"name\":\"x\"}", &r);
+	assert_problem(&r, 404, NULL);
+	http_result_free(&r);
+	text = row_text("SELECT region_code || ' ' || capacity || ' ' ||"
+			" coalesce(latitude, 'none') FROM centres WHERE code = 'C-SZ2'");
+	ck_assert_str_eq(text, "GZ 0 none");
+	free(text);
+
+	http_json("PATCH", "/v1/centres/C-SZ", disp, "{\"name\":\"x\"}", &r);
+	assert_problem(&r, 403, NULL);
+	http_result_free(&r);
+	http_json("POST", "/v1/centres", disp,
+		  "{\"code\":\"C-Z\",\"name\":\"x\",\"region\":\"SZ\"}", &r);
+	assert_problem(&r, 403, NULL);
+	http_result_free(&r);
+	free(admin);
+	free(disp);
+}
+END_TEST
+
 START_TEST(users_create_reports_the_field)
 {
 	struct user_record u;
@@ -985,6 +1228,8 @@ Suite *users_suite(void)
 	tcase_add_test(tc, patch_changes_and_audits_before_and_after);
 	tcase_add_test(tc, disabling_a_user_ends_their_tokens);
 	tcase_add_test(tc, regions_and_centres);
+	tcase_add_test(tc, admins_create_and_change_regions);
+	tcase_add_test(tc, admins_create_and_change_centres);
 	tcase_add_test(tc, users_create_reports_the_field);
 	tcase_add_test(tc, demo_data_loads_once);
 	tcase_add_test(tc, migrate_demo_loads_when_only_accounts_exist);

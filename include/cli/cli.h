@@ -15,10 +15,8 @@ int cli_import(int argc, char **argv);
 /* fieldtrace labels --db PATH --batch B --out FILE   (server/cli/labels.c) */
 int cli_labels(int argc, char **argv);
 
-/* fieldtrace report --db PATH --month YYYY-MM [--out FILE] (server/cli/report.c) */
+/* fieldtrace report --db PATH --month YYYY-MM [--out FILE] (server/cli/report.c;
+ * the report itself: include/domain/report.h) */
 int cli_report(int argc, char **argv);
-/* The monthly operations report (server/cli/report.c): Markdown for the
- * local month "YYYY-MM" into out. ERR_INVALID when month is not one. */
-enum err analytics_report(struct db *db, const char *month, int64_t now, struct buf *out);
 
 #endif

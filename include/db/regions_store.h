@@ -48,6 +48,15 @@ enum err regions_store_insert(struct db *db, const char *code, const char *paren
  * ERR_CONFLICT when the code is taken. */
 enum err regions_store_centre_insert(struct db *db, const struct centre_row *c);
 
+/* Writes the region's names and level (its code, parent and path never
+ * change: the path is copied onto assets and tickets). ERR_INVALID for a
+ * level not one of the four; ERR_NOT_FOUND when no region has the code. */
+enum err regions_store_update(struct db *db, const struct region_row *r);
+/* Writes every column of the centre with c->code (region_path is ignored).
+ * ERR_INVALID when the region does not exist or capacity < 0;
+ * ERR_NOT_FOUND when no centre has the code. */
+enum err regions_store_centre_update(struct db *db, const struct centre_row *c);
+
 /* Listings call fn for each row (borrowed for the call) in key order after
  * the cursor key (NULL = from the start), at most limit rows (0 = all); fn
  * returns 0 to go on. Regions are ordered by path (tree order), centres by

@@ -45,6 +45,27 @@ enum err sync_store_horizon(struct db *db, int64_t *out);
  * migration 0013): their cursors before it are stale. */
 enum err sync_store_scope_seq(struct db *db, int64_t user_id, int64_t *out);
 
+/* ---- a board's ticket feed (GET /v1/board) ------------------------------ */
+
+/* Whose ticket changes a board follows: every one (all), or those addressed
+ * to a centre and to a user (their audience rows: a ticket re-routed or
+ * reassigned away is addressed there once more). */
+struct sync_ticket_feed {
+	int all;
+	char centre[32]; /* "" none */
+	int64_t user_id; /* 0 none */
+};
+/* Where the feed stands, in one statement reading index ends only: *mine
+ * the last seq the feed holds (0 none), *newest the last seq written (or
+ * the horizon when all are pruned), *horizon (changes up to it pruned). */
+enum err sync_store_ticket_feed_mark(struct db *db, const struct sync_ticket_feed *f, int64_t *mine,
+				     int64_t *newest, int64_t *horizon);
+/* The ids of the tickets the feed holds changes of in (after, upto], each
+ * once, in the order of their last change. */
+typedef int (*sync_id_fn)(int64_t id, void *ctx); /* nonzero stops */
+enum err sync_store_ticket_feed_changes(struct db *db, const struct sync_ticket_feed *f,
+					int64_t after, int64_t upto, sync_id_fn fn, void *ctx);
+
 /* Reference data, as JSON object text. */
 enum sync_ref {
 	SYNC_REF_CATEGORY,     /* key: code */

@@ -154,6 +154,48 @@ typedef int (*ticket_row_fn)(const struct ticket_row *t, void *ctx); /* nonzero 
 enum err tickets_store_list(struct db *db, const struct scope *sc, const struct ticket_filter *f,
 			    int64_t before_id, int limit, ticket_row_fn fn, void *ctx);
 
+/* ---- the dispatcher's board ------------------------------------------- */
+
+/* A ticket as a board shows it: what a dispatcher scans, the SLA targets
+ * and the escalation level; no texts, history or routing. */
+struct ticket_board_row {
+	int64_t id;
+	char status[20];
+	char priority[4];
+	char channel[16];
+	char category[32];
+	char subcategory[32];
+	char title[TICKET_TITLE_SIZE];
+	int64_t customer_id, site_id, asset_id, assignee_id;
+	char customer_name[TICKET_NAME_SIZE];
+	char customer_tier[16];
+	char site_name[TICKET_NAME_SIZE];
+	char asset_serial[64];
+	char model_code[65];
+	char centre[32];
+	char assignee_username[64];
+	int64_t due[3]; /* response, arrival, resolution */
+	int64_t met[3]; /* responded, arrived, resolved at; 0 = not yet */
+	int64_t paused_at;
+	int escalation_level; /* highest recorded, 0 = none */
+	int64_t version, created_at, updated_at;
+};
+/* What a board narrows to; NULL = not narrowed. */
+struct ticket_board_filter {
+	const char *centre;
+	const char *statuses; /* comma-separated list */
+};
+typedef int (*ticket_board_fn)(const struct ticket_board_row *t, void *ctx); /* nonzero stops */
+/* Every ticket in scope and f that is not final (closed, cancelled), by id
+ * (the partial index tickets_board, migration 0019). */
+enum err tickets_store_board(struct db *db, const struct scope *sc,
+			     const struct ticket_board_filter *f, ticket_board_fn fn, void *ctx);
+/* One ticket in scope, whatever its status; *on_board: not final and
+ * within f. ERR_NOT_FOUND when unknown or out of scope. */
+enum err tickets_store_board_get(struct db *db, int64_t id, const struct scope *sc,
+				 const struct ticket_board_filter *f, struct ticket_board_row *out,
+				 int *on_board);
+
 /* Open tickets of an asset (for the scan), newest first. */
 enum err tickets_store_open_of_asset(struct db *db, int64_t asset_id, int limit, ticket_row_fn fn,
 				     void *ctx);

@@ -67,6 +67,10 @@ const char *ticket_status_name(enum ticket_status s);
 int ticket_status_parse(const char *name, enum ticket_status *out);
 /* Does work remain on a ticket in status name (TICKET_STATUSES' open)? */
 int ticket_status_open(const char *name);
+/* Is status s over for good (TICKET_STATUSES' final: closed, cancelled)? */
+int ticket_status_final(enum ticket_status s);
+/* Does the SLA clock run in status s (TICKET_STATUSES' clock)? */
+int ticket_status_clock(enum ticket_status s);
 
 /* The transition of action, or NULL for an unknown action. */
 const struct ticket_transition *ticket_transition_find(const char *action);
@@ -77,5 +81,9 @@ int ticket_transition_caller_may(const struct ticket_transition *tr, const struc
 				 const struct principal *who);
 /* The actions who may take on t now, as a JSON array of names (new). */
 json_t *ticket_flow_allowed(const struct ticket_row *t, const struct principal *who);
+/* The same from what decides it alone: the status and the assignee (0
+ * none), for a caller that holds no whole ticket row (the board). */
+json_t *ticket_flow_allowed_on(const char *status, int64_t assignee_id,
+			       const struct principal *who);
 
 #endif

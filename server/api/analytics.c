@@ -1,6 +1,6 @@
 /* Operations analytics: GET /v1/analytics/... (the query, its scope, JSON
  * or CSV). The figures are computed in server/domain/analytics.c. */
-#include "domain/analytics.h"
+#include "api/analytics.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -52,13 +52,11 @@ static enum err out_of_scope(struct resp *resp, const char *param, const char *v
 	return http_fail(resp, ERR_FORBIDDEN, "%s %s is outside your scope", param, value);
 }
 
-/* The caller's scope narrowed by ?region= and ?centre=: admin and auditor
- * all; supervisor their region subtree; dispatcher their centre. A filter
- * outside the caller's scope is 403, never a quietly empty 200: for a
- * dispatcher a region outside their home region subtree (where they read
- * the registry), as for a supervisor. Region bounds go into sc's buffers. */
-static enum err take_scope(struct req *req, struct resp *resp, struct analytics_query *q,
-			   struct scope *sc, struct region_row *region)
+/* include/api/analytics.h. For a dispatcher a region outside their home
+ * region subtree (where they read the registry) is outside their scope,
+ * as for a supervisor. */
+enum err analytics_req_scope(struct req *req, struct resp *resp, struct analytics_query *q,
+			     struct scope *sc, struct region_row *region)
 {
 	const struct principal *who = &req->user;
 	const char *rcode = req_query(req, "region"), *centre = req_query(req, "centre");
@@ -206,7 +204,7 @@ static enum err answer(struct req *req, struct resp *resp, enum analytics_metric
 	}
 	if (problem_count(&resp->problem))
 		return ERR_INVALID;
-	e = take_scope(req, resp, &q, &sc, &region);
+	e = analytics_req_scope(req, resp, &q, &sc, &region);
 	if (e != ERR_OK)
 		return e;
 	table = analytics_table(req->db, &q, &e);

@@ -18,6 +18,8 @@ export default defineConfig({
   build: {
     outDir: '../../build/console',
     emptyOutDir: true,
+    // /console/assets/{id} is a unit's page: the build's files live apart.
+    assetsDir: 'static',
     target: 'es2022',
     // No inline script or style anywhere: the CSP has no 'unsafe-inline'.
     assetsInlineLimit: 0,

@@ -162,6 +162,54 @@ enum err regions_store_centre_insert(struct db *db, const struct centre_row *c)
 	return db_exec_stmt(db, st);
 }
 
+static const char sql_region_update[] =
+    "UPDATE regions SET name = ?2, name_en = ?3, level = ?4 WHERE code = ?1";
+
+enum err regions_store_update(struct db *db, const struct region_row *r)
+{
+	sqlite3_stmt *st;
+
+	if (!level_ok(r->level))
+		return ERR_INVALID;
+	st = db_stmt(db, sql_region_update);
+	if (!st)
+		return ERR_DB;
+	db_bind_text(st, 1, r->code);
+	db_bind_text(st, 2, r->name);
+	db_bind_text(st, 3, r->name_en);
+	db_bind_text(st, 4, r->level);
+	return db_exec_one(db, st);
+}
+
+static const char sql_centre_update[] =
+    "UPDATE centres SET name = ?2, region_code = ?3, latitude = ?4, longitude = ?5,"
+    " capacity = ?6 WHERE code = ?1";
+
+enum err regions_store_centre_update(struct db *db, const struct centre_row *c)
+{
+	struct region_row r;
+	sqlite3_stmt *st;
+	enum err e;
+
+	if (c->capacity < 0)
+		return ERR_INVALID;
+	e = regions_store_get(db, c->region, &r);
+	if (e != ERR_OK)
+		return e == ERR_NOT_FOUND ? ERR_INVALID : e;
+	st = db_stmt(db, sql_centre_update);
+	if (!st)
+		return ERR_DB;
+	db_bind_text(st, 1, c->code);
+	db_bind_text(st, 2, c->name);
+	db_bind_text(st, 3, c->region);
+	if (c->has_position) {
+		sqlite3_bind_double(st, 4, c->latitude);
+		sqlite3_bind_double(st, 5, c->longitude);
+	}
+	db_bind_int(st, 6, c->capacity);
+	return db_exec_one(db, st);
+}
+
 static const char sql_region_list[] = "SELECT " REGION_COLS " FROM regions"
 				      " WHERE (?1 IS NULL OR path > ?1) ORDER BY path LIMIT ?2";
 

@@ -86,6 +86,84 @@ enum err sync_store_horizon(struct db *db, int64_t *out)
 	return one_int(db, sql_horizon, out);
 }
 
+/* ---- a board's ticket feed -------------------------------------------------- */
+
+/* Index ends only: max(seq) of the partial index sync_changes_ticket, or
+ * of the two audience ranges of sync_changes_audience, and the rowid's. */
+static const char sql_feed_mark_all[] =
+    "SELECT (SELECT coalesce(max(seq), 0) FROM sync_changes WHERE entity = 'ticket'),"
+    " (SELECT coalesce(max(seq), 0) FROM sync_changes),"
+    " (SELECT seq FROM sync_horizon WHERE id = 1)";
+static const char sql_feed_mark_audience[] =
+    "SELECT max((SELECT coalesce(max(seq), 0) FROM sync_changes"
+    " WHERE audience = 'centre' AND audience_id = ?1),"
+    " (SELECT coalesce(max(seq), 0) FROM sync_changes"
+    " WHERE audience = 'user' AND audience_id = ?2)),"
+    " (SELECT coalesce(max(seq), 0) FROM sync_changes),"
+    " (SELECT seq FROM sync_horizon WHERE id = 1)";
+
+/* A feed's audiences as bind values: NULL matches nothing. */
+static void bind_feed(sqlite3_stmt *st, const struct sync_ticket_feed *f, char user[24])
+{
+	snprintf(user, 24, "%lld", (long long)f->user_id);
+	db_bind_text(st, 1, f->centre[0] ? f->centre : NULL);
+	db_bind_text(st, 2, f->user_id ? user : NULL);
+}
+
+enum err sync_store_ticket_feed_mark(struct db *db, const struct sync_ticket_feed *f, int64_t *mine,
+				     int64_t *newest, int64_t *horizon)
+{
+	sqlite3_stmt *st = db_stmt(db, f->all ? sql_feed_mark_all : sql_feed_mark_audience);
+	char user[24];
+	enum err e;
+
+	*mine = *newest = *horizon = 0;
+	if (!st)
+		return ERR_DB;
+	if (!f->all)
+		bind_feed(st, f, user);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	*mine = sqlite3_column_int64(st, 0);
+	*newest = sqlite3_column_int64(st, 1);
+	*horizon = sqlite3_column_int64(st, 2);
+	db_done(st);
+	if (*horizon > *newest) /* everything pruned: the feed stands at the horizon */
+		*newest = *horizon;
+	return ERR_OK;
+}
+
+/* One range of sync_changes_ticket, or two of sync_changes_audience
+ * (MULTI-INDEX OR). */
+static const char sql_feed_changes_all[] =
+    "SELECT CAST(entity_id AS INTEGER), max(seq) AS last FROM sync_changes"
+    " WHERE entity = 'ticket' AND seq > ?3 AND seq <= ?4 GROUP BY entity_id ORDER BY last";
+static const char sql_feed_changes_audience[] =
+    "SELECT CAST(entity_id AS INTEGER), max(seq) AS last FROM sync_changes"
+    " WHERE entity = 'ticket' AND seq > ?3 AND seq <= ?4"
+    " AND ((audience = 'centre' AND audience_id = ?1) OR (audience = 'user' AND audience_id = ?2))"
+    " GROUP BY entity_id ORDER BY last";
+
+enum err sync_store_ticket_feed_changes(struct db *db, const struct sync_ticket_feed *f,
+					int64_t after, int64_t upto, sync_id_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, f->all ? sql_feed_changes_all : sql_feed_changes_audience);
+	char user[24];
+	int rc;
+
+	if (!st)
+		return ERR_DB;
+	if (!f->all)
+		bind_feed(st, f, user);
+	db_bind_int(st, 3, after);
+	db_bind_int(st, 4, upto);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st, 0), ctx))
+			break;
+	return db_scan_end(db, st, rc);
+}
+
 static const char sql_scope_seq[] = "SELECT scope_seq FROM users WHERE id = ?1";
 
 enum err sync_store_scope_seq(struct db *db, int64_t user_id, int64_t *out)

@@ -447,6 +447,114 @@ enum err tickets_store_list(struct db *db, const struct scope *sc, const struct 
 	return db_scan_end(db, st, rc);
 }
 
+/* ---- the dispatcher's board ------------------------------------------- */
+
+#define BOARD_COLS                                                                                 \
+	"t.id, t.status, t.priority, t.channel, t.category, t.subcategory, t.title,"               \
+	" t.customer_id, c.name, t.customer_tier, coalesce(t.site_id, 0), coalesce(s.name, ''),"   \
+	" coalesce(t.asset_id, 0), coalesce(a.serial, ''), coalesce(m.code, ''),"                  \
+	" coalesce(t.centre_code, ''), coalesce(t.assignee_id, 0), coalesce(u.username, ''),"      \
+	" t.response_due, t.arrival_due, t.resolution_due, coalesce(t.responded_at, 0),"           \
+	" coalesce(t.arrived_at, 0), coalesce(t.resolved_at, 0), coalesce(t.paused_at, 0),"        \
+	" (SELECT coalesce(max(x.level), 0) FROM ticket_alerts x WHERE x.ticket_id = t.id"         \
+	" AND x.kind = 'escalation'), t.version, t.created_at, t.updated_at"
+/* Migration 0019 repeats this condition word for word in the partial
+ * index tickets_board. */
+#define BOARD_NOT_FINAL "t.status NOT IN " TICKET_FINAL_SQL
+#define BOARD_FILTER                                                                               \
+	"(?7 IS NULL OR t.centre_code = ?7)"                                                       \
+	" AND (?8 IS NULL OR instr(',' || ?8 || ',', ',' || t.status || ',') > 0)"
+
+static void read_board_row(sqlite3_stmt *st, struct ticket_board_row *t)
+{
+	int c = 0;
+
+	t->id = col_int(st, c++);
+	db_col_copy(st, c++, t->status, sizeof(t->status));
+	db_col_copy(st, c++, t->priority, sizeof(t->priority));
+	db_col_copy(st, c++, t->channel, sizeof(t->channel));
+	db_col_copy(st, c++, t->category, sizeof(t->category));
+	db_col_copy(st, c++, t->subcategory, sizeof(t->subcategory));
+	db_col_copy(st, c++, t->title, sizeof(t->title));
+	t->customer_id = col_int(st, c++);
+	db_col_copy(st, c++, t->customer_name, sizeof(t->customer_name));
+	db_col_copy(st, c++, t->customer_tier, sizeof(t->customer_tier));
+	t->site_id = col_int(st, c++);
+	db_col_copy(st, c++, t->site_name, sizeof(t->site_name));
+	t->asset_id = col_int(st, c++);
+	db_col_copy(st, c++, t->asset_serial, sizeof(t->asset_serial));
+	db_col_copy(st, c++, t->model_code, sizeof(t->model_code));
+	db_col_copy(st, c++, t->centre, sizeof(t->centre));
+	t->assignee_id = col_int(st, c++);
+	db_col_copy(st, c++, t->assignee_username, sizeof(t->assignee_username));
+	for (int i = 0; i < 3; i++)
+		t->due[i] = col_int(st, c++);
+	for (int i = 0; i < 3; i++)
+		t->met[i] = col_int(st, c++);
+	t->paused_at = col_int(st, c++);
+	t->escalation_level = (int)col_int(st, c++);
+	t->version = col_int(st, c++);
+	t->created_at = col_int(st, c++);
+	t->updated_at = col_int(st, c++);
+}
+
+static void bind_board_filter(sqlite3_stmt *st, const struct ticket_board_filter *f)
+{
+	bind_text_or_null(st, 7, f ? f->centre : NULL);
+	bind_text_or_null(st, 8, f ? f->statuses : NULL);
+}
+
+static const char sql_board[] = "SELECT " BOARD_COLS TICKET_FROM " WHERE " BOARD_NOT_FINAL
+				" AND " TICKET_SCOPE " AND " BOARD_FILTER " ORDER BY t.id";
+
+enum err tickets_store_board(struct db *db, const struct scope *sc,
+			     const struct ticket_board_filter *f, ticket_board_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_board);
+	struct ticket_board_row *t;
+	int rc;
+
+	if (!st)
+		return ERR_INTERNAL;
+	t = malloc(sizeof(*t));
+	if (!t)
+		return ERR_INTERNAL;
+	bind_ticket_scope(st, sc);
+	bind_board_filter(st, f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_board_row(st, t);
+		if (fn(t, ctx))
+			break;
+	}
+	free(t);
+	return db_scan_end(db, st, rc);
+}
+
+static const char sql_board_get[] =
+    "SELECT " BOARD_COLS ", " BOARD_NOT_FINAL " AND " BOARD_FILTER TICKET_FROM
+    " WHERE t.id = ?9 AND " TICKET_SCOPE;
+
+enum err tickets_store_board_get(struct db *db, int64_t id, const struct scope *sc,
+				 const struct ticket_board_filter *f, struct ticket_board_row *out,
+				 int *on_board)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_board_get);
+	enum err e;
+
+	if (!st)
+		return ERR_INTERNAL;
+	bind_ticket_scope(st, sc);
+	bind_board_filter(st, f);
+	db_bind_int(st, 9, id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	read_board_row(st, out);
+	*on_board = sqlite3_column_int(st, 29);
+	db_done(st);
+	return ERR_OK;
+}
+
 static const char sql_open_of_asset[] =
     "SELECT " TICKET_COLS TICKET_FROM " WHERE t.asset_id = ?1 AND " TICKET_OPEN
     " ORDER BY t.id DESC LIMIT ?2";

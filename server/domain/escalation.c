@@ -26,7 +26,57 @@
 #define WATCH_BATCH 200
 #define RECIPIENTS_MAX 32
 
-static const char *const targets[3] = { "response", "arrival", "resolution" };
+static const char *const targets[SLA_TARGETS] = { "response", "arrival", "resolution" };
+
+const char *escalation_target_name(int target)
+{
+	return target >= 0 && target < SLA_TARGETS ? targets[target] : "";
+}
+
+/* When share percent of the time allowed from created to due has gone:
+ * the one rule the warnings and the board's clock both follow. */
+static int64_t share_at(int64_t created, int64_t due, int percent)
+{
+	return created + (due - created) * percent / 100;
+}
+
+void escalation_clock(const struct escalation_config *c, int64_t created_at,
+		      const int64_t due[SLA_TARGETS], const int64_t met[SLA_TARGETS], int64_t at,
+		      struct sla_clock *out)
+{
+	int t = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (t < SLA_TARGETS && met[t])
+		t++;
+	if (t == SLA_TARGETS) {
+		out->target = -1;
+		return;
+	}
+	out->target = t;
+	out->due = due[t];
+	if (due[t] <= created_at) { /* no time allowed: the watcher skips it */
+		out->percent = at >= due[t] ? 100 : 0;
+		return;
+	}
+	if (at > created_at) {
+		int64_t pct = (at - created_at) * 100 / (due[t] - created_at);
+
+		out->percent = pct > 100000 ? 100000 : (int)pct; /* 1000 times late: enough */
+	}
+	for (int l = 0; l < ESCALATION_LEVELS; l++) {
+		int pct = c->warning_percent[l];
+		int64_t when;
+
+		if (pct <= 0)
+			continue;
+		when = share_at(created_at, due[t], pct);
+		if (at >= when && pct > out->warning_percent)
+			out->warning_percent = pct;
+		else if (at < when && (!out->next_warning_at || when < out->next_warning_at))
+			out->next_warning_at = when;
+	}
+}
 
 /* ---- recipients ----------------------------------------------------------- */
 
@@ -160,7 +210,6 @@ static enum err announce(struct db *db, const struct watched_ticket *w, const ch
 static enum err warn(struct db *db, const struct escalation_config *c,
 		     const struct watched_ticket *w, int t, int64_t now)
 {
-	int64_t allowed = w->due[t] - w->created_at;
 	struct recipients r;
 	char number[24], title[160];
 	enum err e = ERR_OK;
@@ -169,7 +218,7 @@ static enum err warn(struct db *db, const struct escalation_config *c,
 	for (int l = 0; e == ERR_OK && l < ESCALATION_LEVELS; l++) {
 		int pct = c->warning_percent[l];
 
-		if (pct <= 0 || now < w->created_at + allowed * pct / 100)
+		if (pct <= 0 || now < share_at(w->created_at, w->due[t], pct))
 			continue;
 		e = escalation_store_alert_add(db, w->id, targets[t], "warning", l + 1, now,
 					       &added);
@@ -224,7 +273,7 @@ static enum err watch_one(struct db *db, const struct escalation_config *c,
 {
 	enum err e = db_begin(db);
 
-	for (int t = 0; e == ERR_OK && t < 3; t++) {
+	for (int t = 0; e == ERR_OK && t < SLA_TARGETS; t++) {
 		if (w->met[t] || w->due[t] <= w->created_at)
 			continue;
 		e = warn(db, c, w, t, now);

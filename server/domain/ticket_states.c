@@ -16,6 +16,18 @@ static const unsigned char status_open[TS__COUNT] = {
 #undef TICKET_STATUS_OPEN
 };
 
+static const unsigned char status_clock[TS__COUNT] = {
+#define TICKET_STATUS_CLOCK(name, open, clock, final) clock,
+	TICKET_STATUSES(TICKET_STATUS_CLOCK)
+#undef TICKET_STATUS_CLOCK
+};
+
+static const unsigned char status_final[TS__COUNT] = {
+#define TICKET_STATUS_FINAL(name, open, clock, final) final,
+	TICKET_STATUSES(TICKET_STATUS_FINAL)
+#undef TICKET_STATUS_FINAL
+};
+
 /* In enum ticket_action's order: transitions[a].id == a. */
 static const struct ticket_transition transitions[TA__COUNT] = {
 	{ TA_ASSIGN, "assign",
@@ -71,6 +83,16 @@ int ticket_status_open(const char *name)
 	return ticket_status_parse(name, &s) == 0 && status_open[s];
 }
 
+int ticket_status_final(enum ticket_status s)
+{
+	return (unsigned)s < TS__COUNT && status_final[s];
+}
+
+int ticket_status_clock(enum ticket_status s)
+{
+	return (unsigned)s < TS__COUNT && status_clock[s];
+}
+
 #define TICKET_TRANSITIONS TA__COUNT
 
 const struct ticket_transition *ticket_transition_find(const char *action)
@@ -88,11 +110,13 @@ int ticket_transition_from(const struct ticket_transition *tr, const char *statu
 	return ticket_status_parse(status, &s) == 0 && (tr->from & (1u << s));
 }
 
-int ticket_transition_caller_may(const struct ticket_transition *tr, const struct ticket_row *t,
-				 const struct principal *who)
+/* Who may take tr: its assignee (assignee_id, 0 none), dispatchers,
+ * supervisors, as tr says. */
+static int caller_may(const struct ticket_transition *tr, int64_t assignee_id,
+		      const struct principal *who)
 {
 	if ((tr->by & BY_ASSIGNEE) && policy_allows(who->role, PERM_TICKETS_ASSIGNEE) &&
-	    t->assignee_id && t->assignee_id == who->user_id)
+	    assignee_id && assignee_id == who->user_id)
 		return 1;
 	if ((tr->by & BY_DISPATCH) && policy_allows(who->role, PERM_TICKETS_DISPATCH))
 		return 1;
@@ -101,16 +125,27 @@ int ticket_transition_caller_may(const struct ticket_transition *tr, const struc
 	return 0;
 }
 
-json_t *ticket_flow_allowed(const struct ticket_row *t, const struct principal *who)
+int ticket_transition_caller_may(const struct ticket_transition *tr, const struct ticket_row *t,
+				 const struct principal *who)
+{
+	return caller_may(tr, t->assignee_id, who);
+}
+
+json_t *ticket_flow_allowed_on(const char *status, int64_t assignee_id, const struct principal *who)
 {
 	json_t *list = json_array();
 	enum ticket_status s;
 
-	if (ticket_status_parse(t->status, &s) < 0)
+	if (ticket_status_parse(status, &s) < 0)
 		return list;
 	for (size_t i = 0; i < TICKET_TRANSITIONS; i++)
 		if ((transitions[i].from & (1u << s)) &&
-		    ticket_transition_caller_may(&transitions[i], t, who))
+		    caller_may(&transitions[i], assignee_id, who))
 			json_array_append_new(list, json_string(transitions[i].action));
 	return list;
+}
+
+json_t *ticket_flow_allowed(const struct ticket_row *t, const struct principal *who)
+{
+	return ticket_flow_allowed_on(t->status, t->assignee_id, who);
 }

@@ -1,5 +1,5 @@
 /* Answers the web console's files (include/http/console.h) from the table
- * compiled into the binary. Hashed assets (/console/assets/...) are
+ * compiled into the binary. Hashed files (/console/static/...) are
  * immutable for a year, and one that is missing is 404; any other path is
  * the single-page app's own address and answers index.html, never cached
  * without asking again.
@@ -28,7 +28,7 @@ const char http_console_csp[] =
 const struct route http_console_route = { "GET", "/console/{path}", NULL, PERM_PUBLIC };
 
 #define PREFIX "/console"
-#define ASSETS "/assets/"
+#define ASSETS "/static/" /* the build's hashed files (vite.config.ts assetsDir) */
 #define IMMUTABLE "public, max-age=31536000, immutable"
 #define ETAG_SIZE 36 /* a quoted 32-hex-digit tag + NUL */
 
@@ -86,18 +86,12 @@ static const struct embedded_file *find(const char *rel)
 	return NULL;
 }
 
-/* Under /assets/ live both the built files ("index-1a2b3c4d.js": always
- * a dot) and the app's asset pages ("/console/assets/7"): a path of only
- * the characters the app's addresses use there is a page, anything else
- * (a dot, a percent sign) asks for a file. */
+/* Everything under /static/ is a file of the build: one that is missing is
+ * a 404, never index.html (a <script> would run the page as code). The
+ * app's own addresses (/console/assets/7 is a unit's page) never start so. */
 static int asset_file_wanted(const char *rel)
 {
-	static const char page_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					 "0123456789-_/";
-	const char *rest = rel + sizeof(ASSETS) - 1;
-
-	return strncmp(rel, ASSETS, sizeof(ASSETS) - 1) == 0 &&
-	       strspn(rest, page_chars) != strlen(rest);
+	return strncmp(rel, ASSETS, sizeof(ASSETS) - 1) == 0;
 }
 
 static int ends_with(const char *s, const char *suffix)

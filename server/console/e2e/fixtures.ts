@@ -69,12 +69,16 @@ export const test = base.extend<{ watch: Watch }>({
 
 export { expect };
 
-/* The README's screenshots (docs/console/<name>-<desktop|phone>-<zh|en>.png):
- * the viewport of the page as it is now, in the language it shows. */
+/* The README's screenshots, <name>-<desktop|phone>-<zh|en>.png: the
+ * viewport of the page as it is now, in the language it shows. Written to
+ * build/e2e-screenshots/ on every run, and to docs/console/ by
+ * `make console-screenshots` (FIELDTRACE_SCREENSHOTS), so a test run leaves
+ * the committed pictures alone. */
 export async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
   const lang = (await page.evaluate(() => document.documentElement.lang)).startsWith('zh') ? 'zh' : 'en';
   const size = (page.viewportSize()?.width ?? 1366) < 800 ? 'phone' : 'desktop';
-  await page.screenshot({ path: `${ROOT}/docs/console/${name}-${size}-${lang}.png`, fullPage });
+  const dir = process.env.FIELDTRACE_SCREENSHOTS ?? `${ROOT}/build/e2e-screenshots`;
+  await page.screenshot({ path: `${dir}/${name}-${size}-${lang}.png`, fullPage });
 }
 
 /* Switches the language from the top bar (remembered by the browser). */

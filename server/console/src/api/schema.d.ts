@@ -324,15 +324,46 @@ export interface paths {
         };
         /**
          * List regions
-         * @description Any authenticated user. The region tree (country > province > city > district).
+         * @description Any authenticated user. The region tree (country > province > city > district). Admins add regions with POST and rename them with PATCH /v1/regions/{code}.
          */
         get: operations["listRegions"];
+        put?: never;
+        /**
+         * Add a region
+         * @description Role: admin. Adds a region under `parent` (a country without one). Each bad member is a 400 naming it (`/code`, `/parent` when no region has that code, `/name`, `/level`); a taken code is 409 naming `/code`. 201 with `Location: /v1/regions/{code}`. Audited as `region.create`; nothing is stored on an error.
+         */
+        post: operations["createRegion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/regions/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A region code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A region
+         * @description Roles: every authenticated caller. One region of the tree; 404 when unknown.
+         */
+        get: operations["getRegion"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a region
+         * @description Role: admin. Changes the names and the level. Its code and parent stay (its path is stored on its assets, sites' tickets and users' scope): a `parent` other than its own is 400 naming `/parent`, a `code` is 400 as an unknown member. An empty body is 400. Audited as `region.update` with before and after.
+         */
+        patch: operations["updateRegion"];
         trace?: never;
     };
     "/v1/centres": {
@@ -348,11 +379,42 @@ export interface paths {
          */
         get: operations["listCentres"];
         put?: never;
-        post?: never;
+        /**
+         * Add a service centre
+         * @description Role: admin. Adds a centre in `region`. Each bad member is a 400 naming it (`/code`, `/name`, `/region` when no region has that code, `/latitude` and `/longitude` out of range or alone, `/capacity`); a taken code is 409 naming `/code`. 201 with `Location: /v1/centres/{code}`. Audited as `centre.create`. A new centre covers nothing until `PUT /v1/centres/{code}/coverage` says what.
+         */
+        post: operations["createCentre"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/centres/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A service centre code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A service centre
+         * @description Roles: every authenticated caller. One centre; 404 when unknown.
+         */
+        get: operations["getCentre"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a service centre
+         * @description Role: admin. Changes the members sent: name, region, position (both coordinates, or both null to clear it) and capacity. The code stays. An empty body is 400. Audited as `centre.update` with before and after; devices hear of it in their sync feed.
+         */
+        patch: operations["updateCentre"];
         trace?: never;
     };
     "/v1/audit": {
@@ -841,6 +903,30 @@ export interface paths {
          * @description Roles: admin, supervisor, dispatcher, technician, sales. Names an asset (asset_id, or the scanned code or link as `code`), or a site, or a customer, within the caller's registry scope (else 404; a replaced label 410). The server fills in customer, site, region, model, product line, customer tier and warranty (in warranty: free; out: `billable`), computes the priority (tier x impact x urgency, x category) and the response / arrival / resolution deadlines on the business calendar (P1 round the clock), routes it to a centre (`routing.rule`: coverage, nearest, least_loaded) and appends it to the asset's timeline. hotline, wechat, web and email tickets need the caller's contact name and phone. Audited as `ticket.create`.
          */
         post: operations["createTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dispatcher's live board
+         * @description The tickets in the caller's ticket scope (as GET /v1/tickets reaches it: dispatchers their centre's, supervisors their region subtree's, technicians their own jobs, sales their customers', admins and auditors all) that are not over yet, each with its SLA clock. Any role that reads tickets may use it; the mobile app too.
+         *
+         *     Without `since`: the whole board (`full: true`) and a `cursor`. With `since=<cursor>`: only the tickets that changed since (`items`, each in full) and the ids that left the board (`removed`), and the next cursor. Changes come from the ticket change feed that every ticket write and every SLA warning or escalation adds to, so a change made anywhere (another console, the app, the scheduler) shows on the next poll.
+         *
+         *     Poll every few seconds with `since` and `If-None-Match: "<cursor>"`: an unchanged board answers 304 with no body after one indexed read (no ticket is loaded). The cursor stays the same while nothing on the board changes. 410 asks for a new snapshot; a malformed cursor is 400 naming `since`.
+         */
+        get: operations["getBoard"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1858,6 +1944,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The monthly operations report
+         * @description The document `fieldtrace report` writes, for the caller's analytics scope: summary figures, volume by region, centre, category and channel, SLA compliance by centre, times by priority, satisfaction, the top 10 fault codes and (for roles that read problem records) the open problems. Tickets created in the local month (business calendar time zone). Roles and scope exactly as the analytics endpoints: admin and auditor everything, supervisor their region subtree, dispatcher their centre; `region`, `centre` and `product_line` narrow it, and one outside the caller's scope is 403 naming the parameter. A narrowed report says so on a `Scope:` line under its title. Every figure is the analytics endpoints' for the same month, computed in one read snapshot. A month that has not begun is 400 naming `month`; the current month reports so far; a month without tickets is a report of zeros.
+         */
+        get: operations["monthlyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tickets/{id}/attachments": {
         parameters: {
             query?: never;
@@ -2112,6 +2218,27 @@ export interface components {
             /** @enum {string} */
             level: "country" | "province" | "city" | "district";
         };
+        /** @description A new region. `code` becomes a segment of the region's path (`/CN/GD/FS/`), which assets and tickets copy: it never changes, nor does the parent. */
+        RegionCreate: {
+            /** @example FS */
+            code: string;
+            /** @description The parent region's code; absent or null for a new country. */
+            parent?: string | null;
+            /** @description Up to 191 bytes, not blank. */
+            name: string;
+            name_en?: string;
+            /** @enum {string} */
+            level: "country" | "province" | "city" | "district";
+        };
+        /** @description The members to change. `parent` is accepted only when it names the region's own parent (null for a country): a region does not move, since its path is stored on its assets and tickets. */
+        RegionPatch: {
+            parent?: string | null;
+            /** @description Up to 191 bytes, not blank. */
+            name?: string;
+            name_en?: string;
+            /** @enum {string} */
+            level?: "country" | "province" | "city" | "district";
+        };
         Centre: {
             /** @example C-SZ */
             code: string;
@@ -2121,6 +2248,26 @@ export interface components {
             latitude: number | null;
             longitude: number | null;
             capacity: number;
+        };
+        /** @description A new service centre. `latitude` and `longitude` come together (or both null: no position); `capacity` (0-100000) defaults to 50. */
+        CentreCreate: {
+            /** @example C-FS */
+            code: string;
+            name: string;
+            /** @description Code of the region the centre is in. */
+            region: string;
+            latitude?: number | null;
+            longitude?: number | null;
+            capacity?: number;
+        };
+        /** @description The members to change (the code never changes: users, tickets and coverage name it). Clear the position with `latitude` and `longitude` both null. */
+        CentrePatch: {
+            name?: string;
+            /** @description Code of the region the centre is in. */
+            region?: string;
+            latitude?: number | null;
+            longitude?: number | null;
+            capacity?: number;
         };
         AuditEntry: {
             /** Format: int64 */
@@ -2938,6 +3085,99 @@ export interface components {
              */
             client_id?: string | null;
         };
+        /** @description The SLA clock a dispatcher watches, as the SLA watcher (the scheduler's sla_escalation job) judges it. The target is the first not yet met: response until the technician accepts, then arrival, then resolution; a share of its time has gone when now >= created_at + (due_at - created_at) x share / 100 (the deadline itself lies on the business calendar for P2-P4). While the ticket waits on the customer the clock stands still at the moment it stopped (paused). A resolved ticket's clock has stopped: target and the figures are null. seconds_left and percent are as of server_time: count them down yourself between polls (a row changes in the feed only when the ticket, or an SLA alert on it, does). */
+        BoardClock: {
+            /**
+             * @description The target now due; null when none is (resolved, or every target met).
+             * @enum {string|null}
+             */
+            target: "response" | "arrival" | "resolution" | null;
+            /**
+             * Format: date-time
+             * @description Its deadline.
+             */
+            due_at: string | null;
+            /** @description due_at minus server_time (minus paused_at while paused): negative once missed. */
+            seconds_left: number | null;
+            /** @description The share of the target's time allowed that has gone, floored; over 100 once missed. */
+            percent: number | null;
+            /** @description The highest configured warning share reached (GET /v1/escalation/levels: 50, 80 and 100 by default); 0 before the first. */
+            warning_percent: number;
+            /**
+             * Format: date-time
+             * @description When the next configured warning share will be reached; null when none is left or the clock stands still.
+             */
+            next_warning_at: string | null;
+            /** @description The highest escalation level recorded on the ticket (any target), 0 when none. */
+            escalation_level: number;
+            /** @description Waiting on the customer: the clock stands still. */
+            paused: boolean;
+        };
+        /** @description A ticket as the dispatcher's board shows it: what the row displays and what acting on it needs (GET /v1/tickets/{id} has the rest). Transitions take `If-Match: "v<version>"`. */
+        BoardTicket: {
+            id: number;
+            /** @example FT-000042 */
+            number: string;
+            /**
+             * @description Every status but the final ones (closed, cancelled): a resolved or follow_up ticket still waits for the dispatcher's follow-up and close.
+             * @enum {string}
+             */
+            status: "new" | "routed" | "assigned" | "accepted" | "declined" | "en_route" | "on_site" | "waiting_customer" | "resolved" | "follow_up" | "reopened";
+            /** @enum {string} */
+            priority: "P1" | "P2" | "P3" | "P4";
+            /** @enum {string} */
+            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+            /** @description Top-level category. */
+            category: string;
+            subcategory: string;
+            title: string;
+            customer: {
+                id: number;
+                name: string;
+                tier: string;
+            };
+            site: {
+                id: number;
+                name: string;
+            } | null;
+            asset: {
+                id: number;
+                serial: string;
+                /** @description The model's code. */
+                model: string;
+            } | null;
+            /** @description The service centre's code; null when none is configured. */
+            centre: string | null;
+            assignee: {
+                id: number;
+                username: string;
+            } | null;
+            /** @description Send `If-Match: "v<version>"` with a transition: a stale one is 412. */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            clock: components["schemas"]["BoardClock"];
+            /** @description The transitions the caller may take now, as the ticket's own allowed_actions. */
+            allowed_actions: string[];
+        };
+        /** @description A snapshot (full: true; removed is empty) or the changes since a cursor (full: false). */
+        Board: {
+            /** @description true: items is the whole board (replace what you hold); false: items are the rows that changed (insert or replace by id) and removed the ids to drop. */
+            full: boolean;
+            /** @description Opaque. Send it back as since=, and as If-None-Match (in quotes); it is also the ETag. */
+            cursor: string;
+            /**
+             * Format: date-time
+             * @description The clocks' time: count seconds_left down from it.
+             */
+            server_time: string;
+            /** @description Snapshot: every ticket on the board, by id. Changes: the tickets that changed, in the order of their last change. */
+            items: components["schemas"]["BoardTicket"][];
+            /** @description Ids of tickets that left the board since the cursor: closed or cancelled, re-routed or reassigned out of the caller's scope, or no longer matching the filters. May name a ticket the client never held (opened and closed between two polls): ignore those. */
+            removed: number[];
+        };
         DispatchCandidates: {
             ticket_id?: number;
             centre?: string;
@@ -3520,6 +3760,79 @@ export interface components {
             items: {
                 [key: string]: string | number | null;
             }[];
+        };
+        /** @description One analytics table, as the analytics endpoint named in the section's description answers it for the month (`interval=all`). */
+        ReportTable: {
+            columns: string[];
+            items: {
+                [key: string]: string | number | null;
+            }[];
+        };
+        /** @description The monthly report's figures: the tables the Markdown document shows. */
+        MonthlyReport: {
+            month: string;
+            /**
+             * Format: date-time
+             * @description The month's first local midnight, in UTC.
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description The next month's first local midnight (exclusive).
+             */
+            to: string;
+            /** Format: date-time */
+            generated_at: string;
+            scope: {
+                /** @description The region whose subtree the report covers (?region=, else a supervisor's home region); null for all. */
+                region: string | null;
+                centre: string | null;
+                product_line: string | null;
+            };
+            sections: {
+                /** @description As GET /v1/analytics/volume answers it for the month. */
+                volume: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/times answers it for the month. */
+                times: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/sla answers it for the month. */
+                sla: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/first-time-fix answers it for the month. */
+                first_time_fix: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/satisfaction answers it for the month. */
+                satisfaction: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/warranty-renewals answers it for the month. */
+                warranty_renewals: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/volume?by=region answers it for the month. */
+                volume_by_region: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/volume?by=centre answers it for the month. */
+                volume_by_centre: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/volume?by=category answers it for the month. */
+                volume_by_category: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/volume?by=channel answers it for the month. */
+                volume_by_channel: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/sla?by=centre answers it for the month. */
+                sla_by_centre: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/times?by=priority answers it for the month. */
+                times_by_priority: components["schemas"]["ReportTable"];
+                /** @description As GET /v1/analytics/fault-codes (limit 10) answers it for the month. */
+                fault_codes: components["schemas"]["ReportTable"];
+                /** @description Recurring problems not closed (all regions: problem records are national), oldest first; null for a role that does not read problem records (dispatchers). */
+                open_problems: {
+                    id: number;
+                    fault_code: string;
+                    /** @description The shared factor: lot, batch, design_revision or model. */
+                    kind: string;
+                    /** @description The model's code; "" when the factor names none. */
+                    model: string;
+                    part_number: string;
+                    value: string;
+                    tickets: number;
+                    /** Format: date-time */
+                    opened_at: string;
+                    status: string;
+                    owner: string | null;
+                }[] | null;
+            };
         };
         Attachment: {
             /** Format: uuid */
@@ -4502,6 +4815,118 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    createRegion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegionCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRegion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A region code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateRegion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A region code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegionPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed record. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Region"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listCentres: {
         parameters: {
             query?: {
@@ -4531,6 +4956,118 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createCentre: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CentreCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Centre"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCentre: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A service centre code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Centre"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateCentre: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A service centre code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CentrePatch"];
+            };
+        };
+        responses: {
+            /** @description The changed record. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Centre"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -5868,6 +6405,62 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBoard: {
+        parameters: {
+            query?: {
+                /** @description A cursor from an earlier answer: answer the changes since it. */
+                since?: string;
+                /** @description Only this centre's tickets (within the caller's scope; an unknown centre is 400). */
+                centre?: string;
+                /** @description Only these statuses: one or a comma-separated list of non-final statuses (closed and cancelled are never on the board: 400). */
+                status?: string;
+            };
+            header?: {
+                /** @description `"<cursor>"` you hold: 304 when the board has not changed since. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The board, or its changes since the cursor. */
+            200: {
+                headers: {
+                    /** @description The board's cursor in quotes: `"<cursor>"`. Send it back as If-None-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
+                };
+            };
+            /** @description Nothing on the board changed since the cursor sent as If-None-Match. No body. */
+            304: {
+                headers: {
+                    /** @description The board's cursor in quotes: `"<cursor>"`. Send it back as If-None-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The cursor can no longer be followed: changes since it were pruned (30 days), it is another board's (other centre or status filters, or the caller's centre, region or role changed since), or it is ahead of the server's changes (a database restored from a backup). Take a new snapshot without since. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -8145,6 +8738,50 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AnalyticsTable"];
                     "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    monthlyReport: {
+        parameters: {
+            query: {
+                /** @description The local month, YYYY-MM. */
+                month: string;
+                /** @description Only this region's subtree. It must lie within the caller's scope (for a supervisor or a dispatcher, their home region subtree), else 403 with `errors: [{"parameter": "region"}]`. */
+                region?: string;
+                /** @description Only this centre's tickets (a dispatcher's own centre only; a supervisor's within their region subtree), else 403 with `errors: [{"parameter": "centre"}]`. */
+                centre?: string;
+                /** @description Only this product line. */
+                product_line?: string;
+                /** @description markdown (the default) or json; wins over Accept. */
+                format?: "markdown" | "json";
+                /** @description 1: `Content-Disposition: attachment` (save the file) instead of inline. */
+                download?: "0" | "1" | "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report: Markdown (the default), or its tables as JSON with `format=json` or `Accept: application/json`. */
+            200: {
+                headers: {
+                    /** @description `inline; filename="fieldtrace-report-YYYY-MM.md"`, or `attachment; ...` with download=1 (Markdown only). */
+                    "Content-Disposition"?: string;
+                    /** @description Accept */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": string;
+                    "application/json": components["schemas"]["MonthlyReport"];
                 };
             };
             400: components["responses"]["BadRequest"];

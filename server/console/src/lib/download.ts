@@ -1,11 +1,47 @@
-// Files the typed client cannot hand over as data (the monthly report as a
-// .md attachment, an analytics table as CSV): fetched with the in-memory
-// access token, then saved through a temporary blob: link. The one place the
-// console calls the API without openapi-fetch.
+// Saves text or bytes made in the browser as a file (exports), and fetches the
+// API's binary answers (label images, the monthly report as a .md attachment,
+// an analytics table as CSV) with the in-memory access token: the one place
+// the console calls fetch for the API itself, because the typed client parses
+// JSON (README, "Web console").
 import { accessToken, refreshAccess } from '@/auth/session';
 import { problemError } from '@/api/client';
 
-/* The file name from Content-Disposition (RFC 6266: filename* first). */
+export function saveFile(name: string, data: BlobPart, type: string): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/* GET an API path with the access token; a 401 refreshes it once, as the
+ * client does. A refusal becomes an ApiError. */
+async function apiGet(path: string, accept?: string): Promise<Response> {
+  const get = () => {
+    const headers: Record<string, string> = {};
+    const token = accessToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (accept) headers.Accept = accept;
+    return fetch(path, { headers, credentials: 'same-origin' });
+  };
+  let res = await get();
+  if (res.status === 401 && (await refreshAccess())) res = await get();
+  if (!res.ok) throw problemError(res, await res.json().catch(() => undefined));
+  return res;
+}
+
+/* GET an API path that answers bytes (a label's SVG or PNG): the Blob, or an
+ * ApiError. */
+export async function apiBlob(path: string): Promise<Blob> {
+  return (await apiGet(path)).blob();
+}
+
+/* The file name from Content-Disposition (RFC 6266: filename* first),
+ * reduced to a bare name. */
 export function fileNameFrom(disposition: string | null, fallback: string): string {
   if (!disposition) return fallback;
   const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition);
@@ -21,47 +57,19 @@ export function fileNameFrom(disposition: string | null, fallback: string): stri
   return name ? sanitizeName(name.trim(), fallback) : fallback;
 }
 
-/* No directories, no control characters: the browser gets a bare name. */
+/* No directories, no control characters. */
 function sanitizeName(name: string, fallback: string): string {
   // eslint-disable-next-line no-control-regex
   const clean = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').replace(/^\.+/, '');
   return clean || fallback;
 }
 
-async function authorised(path: string, accept?: string): Promise<Response> {
-  const headers = (): HeadersInit => {
-    const h: Record<string, string> = {};
-    const token = accessToken();
-    if (token) h.Authorization = `Bearer ${token}`;
-    if (accept) h.Accept = accept;
-    return h;
-  };
-  let res = await fetch(path, { headers: headers(), credentials: 'same-origin' });
-  if (res.status === 401 && (await refreshAccess())) res = await fetch(path, { headers: headers(), credentials: 'same-origin' });
-  return res;
-}
-
-/* Fetches `path` (an API path with its query) and saves the answer under
- * the server's file name, or `fallback`. Refusals become ApiError. */
+/* Saves the API's answer to `path` under the server's file name (or
+ * `fallback`); returns the name. */
 export async function downloadFile(path: string, fallback: string, accept?: string): Promise<string> {
-  const res = await authorised(path, accept);
-  if (!res.ok) {
-    const body: unknown = await res.json().catch(() => undefined);
-    throw problemError(res, body);
-  }
+  const res = await apiGet(path, accept);
   const name = fileNameFrom(res.headers.get('Content-Disposition'), fallback);
   const blob = await res.blob();
-  const url = URL.createObjectURL(blob);
-  try {
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    a.rel = 'noopener';
-    document.body.append(a);
-    a.click();
-    a.remove();
-  } finally {
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  }
+  saveFile(name, blob, blob.type || 'application/octet-stream');
   return name;
 }

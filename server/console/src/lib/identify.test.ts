@@ -1,0 +1,46 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const GET = vi.fn();
+vi.mock('@/api/client', async (orig) => {
+  const real = await orig<typeof import('@/api/client')>();
+  return { ...real, api: { GET } };
+});
+
+const { resolveTarget } = await import('./identify');
+const { ApiError } = await import('@/api/client');
+
+const answer = (status: number, data: unknown) => ({
+  data: status < 300 ? data : undefined,
+  error: status >= 300 ? data : undefined,
+  response: new Response(null, { status }),
+});
+
+describe('resolveTarget', () => {
+  beforeEach(() => GET.mockReset());
+
+  it('asks /id/{code} for JSON and opens the unit the trace names', async () => {
+    GET.mockResolvedValue(answer(200, { id: 7, serial: 'FT1' }));
+    expect(await resolveTarget({ kind: 'id', code: '040G3QDHEA94BKKBY0' })).toEqual({ kind: 'asset', id: 7 });
+    expect(GET).toHaveBeenCalledWith('/id/{code}', {
+      params: { path: { code: '040G3QDHEA94BKKBY0' }, header: { Accept: 'application/json' } },
+    });
+  });
+
+  it('a unit outside the caller’s scope answers its nameplate', async () => {
+    const plate = { serial: 'FT2', model: { code: 'M', name: 'Model' }, product_line: 'x', manufacturer: 'm', hotline: '400', report_fault: '', links: { self: '' } };
+    GET.mockResolvedValue(answer(200, plate));
+    expect(await resolveTarget({ kind: 'gs1', gtin: '06901234567892', serial: 'FT2' })).toEqual({ kind: 'outside', nameplate: plate });
+    expect(GET.mock.calls[0]![0]).toBe('/01/{gtin}/21/{serial}');
+  });
+
+  it('a replaced label is an ApiError with its status', async () => {
+    GET.mockResolvedValue(answer(410, { title: 'Gone', detail: 'replaced' }));
+    await expect(resolveTarget({ kind: 'id', code: '040G3QDHEA94BKKBY0' })).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('a serial lists the exact matches', async () => {
+    GET.mockResolvedValue(answer(200, { items: [{ id: 1, serial: 'FT1' }], next_cursor: null }));
+    expect(await resolveTarget({ kind: 'serial', serial: 'FT1' })).toEqual({ kind: 'list', items: [{ id: 1, serial: 'FT1' }] });
+    expect(GET).toHaveBeenCalledWith('/v1/assets', { params: { query: { serial: 'FT1', limit: 20 } } });
+  });
+});
