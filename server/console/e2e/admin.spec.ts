@@ -23,9 +23,9 @@ test.afterAll(async () => {
   process.env.FIELDTRACE_URL = sharedUrl;
 });
 
-async function choose(page: Page, inputId: string, option: string): Promise<void> {
+async function choose(page: Page, inputId: string, option: string | RegExp): Promise<void> {
   await page.locator(`.el-select:has(#${inputId}) .el-select__wrapper`).click();
-  await page.getByRole('option', { name: option, exact: true }).click();
+  await page.getByRole('option', { name: option, exact: typeof option === 'string' }).click();
 }
 
 /* The error Element Plus shows under a form field. */
@@ -122,6 +122,36 @@ test('an auditor sees the users (read only) and the audit log, nothing else', as
   await expect(page.getByTestId('user-edit')).toHaveCount(0);
   await page.goto(page.url().replace(/\/admin\/users$/, '/admin/webhooks'));
   await expect(page.getByTestId('admin-forbidden')).toBeVisible();
+});
+
+test('an admin adds a service centre and changes its capacity; a taken code shows under the code', async ({ page }) => {
+  await signIn(page, 'admin', '/admin/regions');
+  await expect(page.getByTestId('centres-table')).toContainText('C-SZ');
+  await page.getByTestId('centre-new').click();
+  await page.locator('#ce-code').fill('C-SZ');
+  await page.locator('#ce-name').fill('佛山服务中心');
+  await choose(page, 'ce-region', /Guangzhou \(GZ\)/);
+  await page.getByTestId('centre-save').click();
+  await expect(fieldError(page, 'ce-code')).toBeVisible();
+
+  await page.locator('#ce-code').fill('C-FS');
+  await page.locator('#ce-lat').fill('23.02');
+  await page.getByTestId('centre-save').click();
+  await expect(fieldError(page, 'ce-lat')).toBeVisible(); // one coordinate alone
+  await page.locator('#ce-lon').fill('113.12');
+  await page.getByTestId('centre-save').click();
+  const row = page.getByTestId('centre-row-C-FS');
+  await expect(row).toContainText('佛山服务中心');
+  await expect(row).toContainText('50');
+
+  await row.getByTestId('centre-edit').click();
+  await page.locator('#ce-capacity').fill('80');
+  await page.getByTestId('centre-save').click();
+  await expect(row).toContainText('80');
+  const api = await apiAs('admin');
+  const c = (await (await api.get('/v1/centres/C-FS')).json()) as { region: string; capacity: number; latitude: number };
+  expect(c).toEqual(expect.objectContaining({ region: 'GZ', capacity: 80, latitude: 23.02 }));
+  await api.dispose();
 });
 
 test('screenshots: users and audit @phone', async ({ page }) => {

@@ -8,6 +8,7 @@
 // as the app would, so the charts and the problems list have data without
 // touching the shared server's demo requests.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { APIRequestContext, Page } from '@playwright/test';
 import { test, expect, signIn, apiAs, shoot, useLanguage } from './fixtures';
 import { startServer, type Server } from './server';
@@ -212,7 +213,33 @@ test('the problems list opens a problem; the supervisor sets its owner, status a
   await api.dispose();
 });
 
-test('screenshots: analytics and problems @phone', async ({ page }) => {
+test('the monthly report shows as a document and downloads as the same Markdown', async ({ page }) => {
+  await signIn(page, 'supervisor.gd');
+  await page.getByTestId('to-report').click();
+  await expect(page).toHaveURL(/\/console\/reports\?month=\d{4}-\d{2}$/);
+  const month = new URL(page.url()).searchParams.get('month')!;
+  const body = page.getByTestId('report-body');
+  await expect(body.locator('h2').first()).toHaveText(`Field service operations report — ${month}`);
+  await expect(body.locator('table').first()).toContainText('Tickets created');
+  await expect(body).toContainText('E-21');
+
+  const api = await apiAs('supervisor.gd');
+  const res = await api.get(`/v1/reports/monthly?month=${month}`);
+  expect(res.ok()).toBe(true);
+  const markdown = await res.text();
+  await api.dispose();
+  // Every table row the API wrote is on the page, cell for cell.
+  const apiRows = markdown.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('|---')).length;
+  await expect(body.locator('tr')).toHaveCount(apiRows);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-download').click()]);
+  expect(download.suggestedFilename()).toBe(`fieldtrace-report-${month}.md`);
+  const saved = readFileSync((await download.path())!, 'utf8');
+  expect(saved.startsWith(`# Field service operations report — ${month}`)).toBe(true);
+  expect(saved.split('\n')[0]).toBe(markdown.split('\n')[0]);
+});
+
+test('screenshots: analytics, problems and the monthly report @phone', async ({ page }) => {
   await signIn(page, 'supervisor.gd');
   for (const lang of ['zh-CN', 'en'] as const) {
     await useLanguage(page, lang);
@@ -224,5 +251,27 @@ test('screenshots: analytics and problems @phone', async ({ page }) => {
     await page.goto(page.url().replace(/\/console\/.*$/, '/console/problems'));
     await expect(page.getByTestId('problems-table').locator('tbody tr').first()).toContainText('E-21');
     await shoot(page, 'problems');
+    await page.goto(page.url().replace(/\/console\/.*$/, '/console/reports'));
+    await expect(page.getByTestId('report-body').locator('h2').first()).toBeVisible();
+    await shoot(page, 'report');
   }
+});
+
+test('a centre named like HTML shows as those characters in the charts and the report', async ({ page }) => {
+  const hostile = '<img src=x onerror=alert(1)>';
+  const admin = await apiAs('admin');
+  expect((await admin.patch('/v1/centres/C-SZ', { data: { name: hostile } })).ok()).toBe(true);
+  await admin.dispose();
+  page.on('dialog', (d) => {
+    throw new Error(`a dialog opened: ${d.message()}`);
+  });
+  await signIn(page, 'supervisor.gd', '/analytics?by=centre&interval=all');
+  await expect(page.getByTestId('table-volume')).toContainText(`${hostile} (C-SZ)`);
+  await expect(page.getByTestId('chart-volume').locator('canvas')).toHaveCount(1);
+  // Hover the bars: the tooltip is drawn on the canvas, no element is made.
+  const box = (await page.getByTestId('chart-volume').locator('canvas').boundingBox())!;
+  for (const x of [0.3, 0.5, 0.7]) await page.mouse.move(box.x + box.width * x, box.y + box.height * 0.6);
+  await page.goto(page.url().replace(/\/console\/.*$/, '/console/reports'));
+  await expect(page.getByTestId('report-body')).toContainText(`${hostile} (C-SZ)`);
+  await expect(page.locator('img[src=x]')).toHaveCount(0);
 });

@@ -157,6 +157,11 @@ export default {
     },
     report: {
       open: 'Monthly report',
+      title: 'Monthly report',
+      subtitle: 'The operations report for a month: the same figures as the charts, as one document.',
+      toCharts: 'Charts',
+      month: 'Month',
+      download: 'Download (.md)',
     },
   },
 };

@@ -156,6 +156,11 @@ export default {
     },
     report: {
       open: '月度报告',
+      title: '月度运营报告',
+      subtitle: '按月汇总的运营报告：与统计图表口径一致，集中成一份文档。',
+      toCharts: '统计图表',
+      month: '月份',
+      download: '下载（.md）',
     },
   },
 };
