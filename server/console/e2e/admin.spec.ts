@@ -154,6 +154,53 @@ test('an admin adds a service centre and changes its capacity; a taken code show
   await api.dispose();
 });
 
+test('a webhook is registered with its secret shown once, paused, and deleted after confirming', async ({ page }) => {
+  await signIn(page, 'admin', '/admin/webhooks');
+  await page.getByTestId('webhook-new').click();
+  await page.locator('#wh-url').fill('https://127.0.0.1:9/hooks/fieldtrace');
+  await page.getByTestId('webhook-save').click();
+  // Loopback is refused unless allowed: the reason shows under the URL.
+  await expect(fieldError(page, 'wh-url')).toBeVisible();
+  await page.getByText('Allow a private or loopback address').click();
+  await page.getByTestId('webhook-save').click();
+  await expect(page.getByTestId('webhook-secret')).toHaveText(/^[0-9a-f]{64}$/);
+  await page.getByRole('button', { name: 'I have stored it' }).click();
+  const row = page.getByTestId('webhooks-table').locator('tbody tr', { hasText: '127.0.0.1:9' });
+  await expect(row).toContainText('Active');
+  await row.getByRole('button', { name: 'Pause' }).click();
+  await expect(row).toContainText('Paused');
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await page.locator('.el-message-box').getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('webhooks-table')).toContainText('No webhooks yet.');
+});
+
+test('service levels: a target is changed, a wrong order refused beside it; the quote tester answers; a holiday is marked', async ({ page }) => {
+  await signIn(page, 'admin', '/admin/service-levels');
+  const p4 = page.getByTestId('sl-target-P4');
+  await p4.getByRole('spinbutton').first().fill('3000'); // response after arrival
+  await p4.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'P4' })).toContainText('Response must not exceed arrival');
+  await p4.getByRole('spinbutton').first().fill('300');
+  await p4.getByRole('button', { name: 'Save' }).click();
+  await expect(p4.getByRole('button', { name: 'Save' })).toBeDisabled();
+  const api = await apiAs('admin');
+  const sl = (await (await api.get('/v1/service-levels')).json()) as { targets: { priority: string; response_minutes: number }[] };
+  expect(sl.targets.find((x) => x.priority === 'P4')?.response_minutes).toBe(300);
+
+  await page.getByTestId('sl-quote').click();
+  await expect(page.getByTestId('sl-quote-result')).toContainText(/P[1-4]/);
+
+  await page.getByTestId('admin-tab-calendar').click();
+  const year = new Date().getFullYear() + 1;
+  await page.locator('#d-date').fill(`${year}-03-09`);
+  await page.locator('#d-name').fill('E2E holiday');
+  await page.getByRole('button', { name: 'Mark the day' }).click();
+  await expect(page.getByTestId('calendar-days')).toContainText('E2E holiday');
+  const cal = (await (await api.get(`/v1/calendar?from=${year}-03-09&to=${year}-03-09`)).json()) as { days: { name: string; kind: string }[] };
+  expect(cal.days).toEqual([expect.objectContaining({ name: 'E2E holiday', kind: 'holiday' })]);
+  await api.dispose();
+});
+
 test('screenshots: users and audit @phone', async ({ page }) => {
   await signIn(page, 'admin', '/admin/users');
   for (const lang of ['zh-CN', 'en'] as const) {
