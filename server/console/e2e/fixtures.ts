@@ -78,7 +78,7 @@ export async function shoot(page: Page, name: string, fullPage = false): Promise
   const lang = (await page.evaluate(() => document.documentElement.lang)).startsWith('zh') ? 'zh' : 'en';
   const size = (page.viewportSize()?.width ?? 1366) < 800 ? 'phone' : 'desktop';
   const dir = process.env.FIELDTRACE_SCREENSHOTS ?? `${ROOT}/build/e2e-screenshots`;
-  await page.screenshot({ path: `${dir}/${name}-${size}-${lang}.png`, fullPage });
+  await page.screenshot({ path: `${dir}/${name}-${size}-${lang}.png`, fullPage, scale: 'css' });
 }
 
 /* Switches the language from the top bar (remembered by the browser). */

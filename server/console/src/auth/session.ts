@@ -79,6 +79,10 @@ export async function signIn(username: string, password: string): Promise<Me> {
 export function refreshAccess(): Promise<boolean> {
   if (inFlight) return inFlight;
   inFlight = (async () => {
+    // ft_csrf is there only while a session cookie is: a refused refresh
+    // with it means the session ended (expired, or ended elsewhere), which
+    // the sign-in page says, even right after a reload.
+    const hadSession = state.user !== null || csrfCookie() !== '';
     try {
       const res = await fetch('/v1/auth/session/refresh', {
         method: 'POST',
@@ -86,7 +90,7 @@ export function refreshAccess(): Promise<boolean> {
         credentials: 'same-origin',
       });
       if (!res.ok) {
-        drop(state.user !== null);
+        drop(hadSession);
         return false;
       }
       adopt((await res.json()) as SessionAnswer);

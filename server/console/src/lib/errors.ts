@@ -19,6 +19,9 @@ export function errorText(e: unknown): string {
 }
 
 export function showError(e: unknown): void {
+  // A 401 here means the session ended: the page is already on its way to
+  // the sign-in page, which says so.
+  if (e instanceof ApiError && e.status === 401) return;
   ElMessage({ type: 'error', message: errorText(e), showClose: true, duration: 8000 });
 }
 
