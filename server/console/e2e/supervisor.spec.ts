@@ -239,6 +239,36 @@ test('the monthly report shows as a document and downloads as the same Markdown'
   expect(saved.split('\n')[0]).toBe(markdown.split('\n')[0]);
 });
 
+test('a supervisor re-routes a request to another centre with a reason, from the request page', async ({ page }) => {
+  const api = await apiAs('supervisor.gd');
+  const list = await json<{ items: { id: number; number: string; status: string; centre: string | null }[] }>(await api.get('/v1/tickets?limit=50'));
+  const tk = list.items.find((x) => x.status === 'routed' && x.centre === 'C-SZ')!;
+  expect(tk, 'a demo request routed to C-SZ').toBeTruthy();
+
+  await signIn(page, 'supervisor.gd', `/tickets/${tk.id}`);
+  await page.getByTestId('action-reroute').click();
+  const dialog = page.getByTestId('action-dialog');
+  await expect(dialog).toBeVisible();
+  // The reason is required: refused beside the note, nothing sent.
+  await dialog.getByTestId('action-submit').click();
+  await expect(dialog.locator('.el-form-item:has([data-testid=action-note]) .el-form-item__error')).toBeVisible();
+  await dialog.getByTestId('action-note').fill('The site is nearer Guangzhou; C-GZ has a free crew today.');
+  await dialog.locator('.el-select__wrapper').click(); // the centre: the dialog's one select
+  await page.getByRole('option', { name: '广州服务中心 (C-GZ)', exact: true }).click();
+  await dialog.getByTestId('action-submit').click();
+  await expect(dialog).toBeHidden();
+
+  const after = await json<{ centre: string; status: string; history: { action: string; note: string; detail: { centre?: string } | null }[] }>(
+    await api.get(`/v1/tickets/${tk.id}`),
+  );
+  expect(after.centre).toBe('C-GZ');
+  expect(after.status).toBe('routed');
+  expect(after.history.at(-1)).toEqual(
+    expect.objectContaining({ action: 'reroute', note: 'The site is nearer Guangzhou; C-GZ has a free crew today.' }),
+  );
+  await api.dispose();
+});
+
 test('screenshots: analytics, problems and the monthly report @phone', async ({ page }) => {
   await signIn(page, 'supervisor.gd');
   for (const lang of ['zh-CN', 'en'] as const) {
