@@ -5,16 +5,16 @@ import type { Me } from '@/auth/session';
 
 export type Role = Me['role'];
 export type NavKey =
-  | 'dispatch' | 'intake' | 'warranty' | 'analytics' | 'problems'
+  | 'dispatch' | 'intake' | 'warranty' | 'analytics' | 'reports' | 'problems'
   | 'lookup' | 'kb' | 'notifications' | 'account' | 'admin';
 
 const NAV: Record<Role, NavKey[]> = {
   dispatcher: ['dispatch', 'intake', 'lookup', 'kb', 'notifications', 'account'],
   sales: ['warranty', 'intake', 'lookup', 'kb', 'notifications', 'account'],
-  supervisor: ['analytics', 'dispatch', 'problems', 'intake', 'lookup', 'kb', 'notifications', 'account'],
+  supervisor: ['analytics', 'reports', 'dispatch', 'problems', 'intake', 'lookup', 'kb', 'notifications', 'account'],
   technician: ['lookup', 'intake', 'kb', 'notifications', 'account'],
-  admin: ['dispatch', 'analytics', 'warranty', 'problems', 'intake', 'lookup', 'kb', 'admin', 'notifications', 'account'],
-  auditor: ['analytics', 'lookup', 'kb', 'admin', 'notifications', 'account'],
+  admin: ['dispatch', 'analytics', 'reports', 'warranty', 'problems', 'intake', 'lookup', 'kb', 'admin', 'notifications', 'account'],
+  auditor: ['analytics', 'reports', 'lookup', 'kb', 'admin', 'notifications', 'account'],
 };
 
 export function navFor(role: Role): NavKey[] {

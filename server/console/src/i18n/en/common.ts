@@ -8,6 +8,7 @@ export default {
     tickets: 'Requests',
     warranty: 'Warranty desk',
     analytics: 'Analytics',
+    reports: 'Monthly report',
     problems: 'Problems',
     lookup: 'Find a unit',
     kb: 'Knowledge base',

@@ -7,6 +7,7 @@ export default {
     tickets: '服务请求',
     warranty: '质保台',
     analytics: '统计分析',
+    reports: '月度报告',
     problems: '重复问题',
     lookup: '查找设备',
     kb: '知识库',
