@@ -30,11 +30,14 @@ void http_console_init(void);
 void http_console_answer(const struct req *req, struct resp *resp, int *must_close);
 extern const struct route http_console_route;
 
-/* Open client connections (server.c): civetweb gives each one a worker
+/* Open client connections (conns.c): civetweb gives each one a worker
  * thread for its whole life. Crowded once more than half the workers are
  * held: then an answer to a ROUTE_POLLED route closes its connection, so
- * N open consoles cost N workers only while they are few. */
-int http_conns_open(void);
+ * N open consoles cost N workers only while they are few. server.c counts
+ * (configure with the worker count, then opened/closed per connection). */
+void http_conns_configure(int workers);
+void http_conns_opened(void);
+void http_conns_closed(void);
 int http_conns_crowded(void);
 
 /* Handles one request end to end; always answers (returns 1). */

@@ -7,7 +7,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,18 +207,15 @@ static int on_log_message(const struct mg_connection *conn, const char *message)
 	return 1;
 }
 
-/* ---- open connections ---------------------------------------------------
- * Counted from civetweb's init_connection to its connection_close; the
- * connection's user data marks it counted, so a close is never counted
- * without its open. One count per process, like civetweb's library state. */
-static atomic_int conns_open;
-static atomic_int conns_crowded_at = 1 << 30;
+/* Open connections (conns.c): counted from civetweb's init_connection to
+ * its connection_close; the connection's user data marks it counted, so a
+ * close is never counted without its open. */
 static int conn_counted; /* the mark: its address only */
 
 static int on_init_connection(const struct mg_connection *conn, void **conn_data)
 {
 	(void)conn;
-	atomic_fetch_add(&conns_open, 1);
+	http_conns_opened();
 	*conn_data = &conn_counted;
 	return 0;
 }
@@ -227,17 +223,7 @@ static int on_init_connection(const struct mg_connection *conn, void **conn_data
 static void on_connection_close(const struct mg_connection *conn)
 {
 	if (mg_get_user_connection_data(conn) == &conn_counted)
-		atomic_fetch_sub(&conns_open, 1);
-}
-
-int http_conns_open(void)
-{
-	return atomic_load(&conns_open);
-}
-
-int http_conns_crowded(void)
-{
-	return atomic_load(&conns_open) > atomic_load(&conns_crowded_at);
+		http_conns_closed();
 }
 
 enum err server_start(const struct config *cfg, struct db_pool *pool, struct server **out)
@@ -298,7 +284,7 @@ enum err server_start(const struct config *cfg, struct db_pool *pool, struct ser
 	cb.log_message = on_log_message;
 	cb.init_connection = on_init_connection;
 	cb.connection_close = on_connection_close;
-	atomic_store(&conns_crowded_at, cfg->threads / 2);
+	http_conns_configure(cfg->threads);
 
 	if (http_deadline_start() != 0) {
 		log_error("server: cannot start the read-deadline watchdog");
