@@ -923,6 +923,8 @@ export interface paths {
          *     Without `since`: the whole board (`full: true`) and a `cursor`. With `since=<cursor>`: only the tickets that changed since (`items`, each in full) and the ids that left the board (`removed`), and the next cursor. Changes come from the ticket change feed that every ticket write and every SLA warning or escalation adds to, so a change made anywhere (another console, the app, the scheduler) shows on the next poll.
          *
          *     Poll every few seconds with `since` and `If-None-Match: "<cursor>"`: an unchanged board answers 304 with no body after one indexed read (no ticket is loaded). The cursor stays the same while nothing on the board changes. 410 asks for a new snapshot; a malformed cursor is 400 naming `since`.
+         *
+         *     Every open board holds a connection, and the server gives each open connection a worker: once more connections are open than half the workers, this answer carries `Connection: close` and the next poll opens a new connection (README, "The dispatcher's board").
          */
         get: operations["getBoard"];
         put?: never;
