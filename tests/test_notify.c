@@ -902,6 +902,95 @@ START_TEST(notifications_are_listed_read_and_private)
 }
 END_TEST
 
+/* GET with If-None-Match: etag (whole, quotes included; NULL: none). */
+static long get_if(const char *path, const char *token, const char *etag, struct http_result *r)
+{
+	char header[160];
+	const char *headers[] = { header, NULL };
+
+	snprintf(header, sizeof(header), "If-None-Match: %s", etag ? etag : "");
+	return http_call("GET", path, token, NULL, NULL, 0, etag ? headers : NULL, r);
+}
+
+START_TEST(notifications_count_unread_and_answer_304_when_unchanged)
+{
+	int64_t tech_id = harness_seed_user("tech1", "technician", "SZ", "C-SZ");
+	int64_t other_id = harness_seed_user("tech2", "technician", "SZ", "C-SZ");
+	char *tech = harness_login("tech1");
+	struct http_result r;
+	char etag[96], etag2[96], etag_unread[96], path[128];
+	int64_t newest;
+
+	/* Nothing yet: 0, and an ETag all the same. */
+	ck_assert_int_eq(http_json("GET", "/v1/notifications?limit=2", tech, NULL, &r), 200);
+	ck_assert_int_eq(jint(r.json, "unread_count"), 0);
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
+	http_result_free(&r);
+
+	/* The count is the caller's whole unread total, beyond one page. */
+	for (int i = 0; i < 5; i++)
+		notify(tech_id, "ticket.assigned", "mine", NULL);
+	notify(other_id, "ticket.assigned", "theirs", NULL);
+	ck_assert_int_eq(get_if("/v1/notifications?limit=2", tech, etag, &r), 200);
+	ck_assert_int_eq(jint(r.json, "unread_count"), 5);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 2);
+	newest = jint(json_array_get(json_object_get(r.json, "items"), 0), "id");
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag2, sizeof(etag2)));
+	ck_assert_str_ne(etag, etag2);
+	http_result_free(&r);
+
+	/* Unchanged: 304, no body, the same ETag. */
+	ck_assert_int_eq(get_if("/v1/notifications?limit=2", tech, etag2, &r), 304);
+	ck_assert_uint_eq(r.body_len, 0);
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
+	ck_assert_str_eq(etag, etag2);
+	http_result_free(&r);
+	/* Weak comparison, and a list of tags. */
+	snprintf(path, sizeof(path), "\"x\", W/%s", etag2);
+	ck_assert_int_eq(get_if("/v1/notifications?limit=2", tech, path, &r), 304);
+	http_result_free(&r);
+	/* Another query is another answer. */
+	ck_assert_int_eq(get_if("/v1/notifications?limit=3", tech, etag2, &r), 200);
+	http_result_free(&r);
+	ck_assert_int_eq(get_if("/v1/notifications?limit=2&unread=true", tech, etag2, &r), 200);
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag_unread, sizeof(etag_unread)));
+	http_result_free(&r);
+	/* Someone else's notification changes nothing of mine. */
+	notify(other_id, "ticket.assigned", "theirs again", NULL);
+	ck_assert_int_eq(get_if("/v1/notifications?limit=2", tech, etag2, &r), 304);
+	http_result_free(&r);
+
+	/* A read changes it, and the count. */
+	snprintf(path, sizeof(path), "/v1/notifications/%lld/read", (long long)newest);
+	ck_assert_int_eq(http_json("POST", path, tech, NULL, &r), 200);
+	http_result_free(&r);
+	ck_assert_int_eq(get_if("/v1/notifications?limit=2", tech, etag2, &r), 200);
+	ck_assert_int_eq(jint(r.json, "unread_count"), 4);
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
+	ck_assert_str_ne(etag, etag2);
+	http_result_free(&r);
+	ck_assert_int_eq(get_if("/v1/notifications?limit=2&unread=true", tech, etag_unread, &r),
+			 200);
+	ck_assert_int_eq(jint(r.json, "unread_count"), 4);
+	http_result_free(&r);
+
+	/* A new one changes it. */
+	snprintf(etag2, sizeof(etag2), "%s", etag);
+	notify(tech_id, "sla.warning", "new", NULL);
+	ck_assert_int_eq(get_if("/v1/notifications?limit=2", tech, etag2, &r), 200);
+	ck_assert_int_eq(jint(r.json, "unread_count"), 5);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "title"),
+			 "new");
+	http_result_free(&r);
+
+	/* Bad input is still 400 with a tag that matched once. */
+	ck_assert_int_eq(get_if("/v1/notifications?unread=maybe", tech, etag2, &r), 400);
+	assert_problem(&r, 400, "unread");
+	http_result_free(&r);
+	free(tech);
+}
+END_TEST
+
 START_TEST(notify_user_dedupes_by_key_and_checks_input)
 {
 	int64_t u = harness_seed_user("tech1", "technician", "SZ", "C-SZ");
@@ -987,6 +1076,7 @@ Suite *notify_suite(void)
 	tcase_add_test(tc, addresses_are_classified);
 	tcase_add_test(tc, endpoints_are_admin_only_and_secrets_never_listed);
 	tcase_add_test(tc, notifications_are_listed_read_and_private);
+	tcase_add_test(tc, notifications_count_unread_and_answer_304_when_unchanged);
 	tcase_add_test(tc, notify_user_dedupes_by_key_and_checks_input);
 	tcase_add_test(tc, outbox_rolls_back_with_its_event);
 	suite_add_tcase(s, tc);

@@ -40,6 +40,11 @@ enum err notify_store_get(struct db *db, int64_t user_id, int64_t id, notificati
 enum err notify_store_mark_read(struct db *db, int64_t user_id, int64_t id, int64_t now);
 /* Marks every unread notification of user_id read; *changed = how many. */
 enum err notify_store_mark_all_read(struct db *db, int64_t user_id, int64_t now, int64_t *changed);
+/* user_id's newest notification id (0 = none) and unread total: what a
+ * listing depends on besides its query (notifications are only added, and
+ * only go from unread to read). Two indexed look-ups. */
+enum err notify_store_inbox_state(struct db *db, int64_t user_id, int64_t *newest_id,
+				  int64_t *unread);
 
 /* ---- Webhook endpoints ---- */
 

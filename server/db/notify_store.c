@@ -122,6 +122,32 @@ enum err notify_store_mark_all_read(struct db *db, int64_t user_id, int64_t now,
 	return e;
 }
 
+/* max(id) walks notifications_user to its end; the count reads the
+ * partial index notifications_unread (migration 0020). */
+static const char sql_note_state[] =
+    "SELECT (SELECT coalesce(max(id), 0) FROM notifications WHERE user_id = ?1),"
+    " (SELECT count(*) FROM notifications WHERE user_id = ?1 AND read_at IS NULL)";
+
+enum err notify_store_inbox_state(struct db *db, int64_t user_id, int64_t *newest_id,
+				  int64_t *unread)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_note_state);
+	enum err e;
+
+	*newest_id = 0;
+	*unread = 0;
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, user_id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	*newest_id = sqlite3_column_int64(st, 0);
+	*unread = sqlite3_column_int64(st, 1);
+	db_done(st);
+	return ERR_OK;
+}
+
 /* ---- Webhook endpoints ---- */
 
 #define EP_COLS                                                                                    \

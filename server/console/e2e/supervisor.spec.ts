@@ -241,7 +241,7 @@ test('the monthly report shows as a document and downloads as the same Markdown'
 
 test('a supervisor re-routes a request to another centre with a reason, from the request page', async ({ page }) => {
   const api = await apiAs('supervisor.gd');
-  const list = await json<{ items: { id: number; number: string; status: string; centre: string | null }[] }>(await api.get('/v1/tickets?limit=50'));
+  const list = await json<{ items: { id: number; number: string; status: string; centre: string | null }[] }>(await api.get('/v1/tickets?status=routed&centre=C-SZ&limit=50'));
   const tk = list.items.find((x) => x.status === 'routed' && x.centre === 'C-SZ')!;
   expect(tk, 'a demo request routed to C-SZ').toBeTruthy();
 

@@ -1352,7 +1352,7 @@ export interface paths {
         };
         /**
          * List my notifications
-         * @description Any authenticated user: the caller's own notifications, newest first. `unread=true` keeps the unread ones only.
+         * @description Any authenticated user: the caller's own notifications, newest first. `unread=true` keeps the unread ones only. `unread_count` is the caller's unread total (all of them, not this page's). The answer carries an ETag naming the caller's newest notification, unread total and the query: a poll sending it back as If-None-Match answers 304 without a body until a notification arrives or one is read (the console's bell polls so every 30 s).
          */
         get: operations["listNotifications"];
         put?: never;
@@ -7388,7 +7388,10 @@ export interface operations {
                 /** @description `true`: only unread ones; `false` (the default): all. Anything else answers 400 naming `unread`. */
                 unread?: "true" | "false";
             };
-            header?: never;
+            header?: {
+                /** @description An ETag from an earlier answer to the same query: 304 when nothing it depends on changed. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7397,13 +7400,26 @@ export interface operations {
             /** @description One page of notifications. */
             200: {
                 headers: {
+                    /** @description What this answer depends on: `"n<newest id>.u<unread total>.<a|u><limit>.<before id>"`. Send it back as If-None-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page"] & {
                         items?: components["schemas"]["Notification"][];
+                        /** @description The caller's unread notifications, all of them (not only this page's). */
+                        unread_count: number;
                     };
                 };
+            };
+            /** @description Nothing the answer depends on changed since the ETag sent as If-None-Match. No body. */
+            304: {
+                headers: {
+                    /** @description What this answer depends on: `"n<newest id>.u<unread total>.<a|u><limit>.<before id>"`. Send it back as If-None-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];

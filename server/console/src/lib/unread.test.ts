@@ -27,7 +27,7 @@ describe('unread notifications', () => {
   });
 
   it('counts one page of unread ones', async () => {
-    GET.mockResolvedValueOnce(answer(200, { items: [note(2), note(1)], next_cursor: null }));
+    GET.mockResolvedValueOnce(answer(200, { items: [note(2), note(1)], next_cursor: null, unread_count: 2 }));
     await refreshUnread();
     expect(GET).toHaveBeenCalledWith('/v1/notifications', {
       params: { query: { unread: 'true', limit: UNREAD_PAGE } },
@@ -38,33 +38,36 @@ describe('unread notifications', () => {
     expect(unread.latest.map((n) => n.id)).toEqual([2, 1]);
   });
 
-  it('says when there are more than a page', async () => {
-    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: '1' }));
+  it('counts all unread ones, beyond the page, from unread_count', async () => {
+    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: '1', unread_count: 240 }));
     await refreshUnread();
     expect(unread.more).toBe(true);
+    expect(unread.count).toBe(240);
+    expect(unread.latest).toHaveLength(1);
   });
 
   it('sends the ETag back and keeps the list on 304', async () => {
-    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: null }, { ETag: '"n7"' }));
+    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: null, unread_count: 1 }, { ETag: '"n7"' }));
     await refreshUnread();
     GET.mockResolvedValueOnce(answer(304));
     await refreshUnread();
     expect(GET.mock.calls[1]?.[1]).toMatchObject({ headers: { 'If-None-Match': '"n7"' } });
+    expect(unread.latest.map((n) => n.id)).toEqual([1]);
     expect(unread.count).toBe(1);
   });
 
   it('marking one read lowers the count at once', async () => {
-    GET.mockResolvedValueOnce(answer(200, { items: [note(2), note(1)], next_cursor: null }));
+    GET.mockResolvedValueOnce(answer(200, { items: [note(2), note(1)], next_cursor: null, unread_count: 2 }));
     await refreshUnread();
     POST.mockResolvedValueOnce(answer(200, { ...note(2), read: true }));
-    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: null }));
+    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: null, unread_count: 1 }));
     await markRead(2);
     expect(POST).toHaveBeenCalledWith('/v1/notifications/{id}/read', { params: { path: { id: 2 } } });
     expect(unread.count).toBe(1);
   });
 
   it('marking all read empties the list', async () => {
-    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: '1' }));
+    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: '1', unread_count: 120 }));
     await refreshUnread();
     POST.mockResolvedValueOnce(answer(200, { marked_read: 120 }));
     expect(await markAllRead()).toBe(120);
@@ -73,7 +76,7 @@ describe('unread notifications', () => {
   });
 
   it('a refused answer is an error and changes nothing', async () => {
-    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: null }));
+    GET.mockResolvedValueOnce(answer(200, { items: [note(1)], next_cursor: null, unread_count: 1 }));
     await refreshUnread();
     GET.mockResolvedValueOnce({ data: undefined, error: { title: 'Unauthorized' }, response: new Response(null, { status: 401 }) });
     await expect(refreshUnread()).rejects.toMatchObject({ status: 401 });

@@ -1,17 +1,19 @@
 // The signed-in user's unread notifications, shared by the bell in the top
 // bar and the notifications page: one request (GET /v1/notifications
-// ?unread=true, one page of at most UNREAD_PAGE) gives both the count and
-// the latest ones. When the answer carries an ETag it is sent back as
-// If-None-Match, so an unchanged list costs a 304.
+// ?unread=true, one page of at most UNREAD_PAGE) gives the latest ones and
+// the server's exact unread total (unread_count, beyond the page). The
+// answer's ETag is sent back as If-None-Match, so an unchanged inbox costs a
+// 304 with no body.
 import { reactive, readonly } from 'vue';
 import { api, ok } from '@/api/client';
 import type { Notification } from './notifications';
 
-export const UNREAD_PAGE = 100;
+/* The bell shows five: a page of ten is enough, the count comes whole. */
+export const UNREAD_PAGE = 10;
 
 const state = reactive({
   count: 0,
-  /* More unread ones than one page holds. */
+  /* More unread ones than latest holds (count is exact all the same). */
   more: false,
   latest: [] as Notification[],
   loaded: false,
@@ -29,7 +31,7 @@ export async function refreshUnread(): Promise<void> {
   const page = ok(r);
   etag = r.response.headers.get('ETag') ?? '';
   state.latest = page.items ?? [];
-  state.count = state.latest.length;
+  state.count = page.unread_count;
   state.more = page.next_cursor !== null;
   state.loaded = true;
 }
