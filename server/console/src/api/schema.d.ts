@@ -643,7 +643,7 @@ export interface paths {
         };
         /**
          * List and search assets
-         * @description Roles: admin, supervisor, dispatcher, technician, sales, auditor (every role that reads the registry). Scope: admin and auditor see every asset; supervisor, dispatcher and technician the assets installed at a site in their home region subtree; sales the assets they are the sales owner of. An asset outside the caller's scope answers 404. Filters combine (all must hold) and are exact matches. Ordered by id; when the listing is driven by a region subtree (the `region` filter, or a region-scoped caller with no serial, site, customer, batch or model filter) by region, then id. Cursors work either way.
+         * @description Roles: admin, supervisor, dispatcher, technician, sales, auditor (every role that reads the registry). Scope: admin and auditor see every asset; supervisor, dispatcher and technician the assets installed at a site in their home region subtree; sales the assets they are the sales owner of. An asset outside the caller's scope answers 404. Filters combine (all must hold) and are exact matches, but `serial_prefix` which matches the start of the serial. Ordered by id; when the listing is driven by a region subtree (the `region` filter, or a region-scoped caller with no serial, site, customer, batch or model filter) by region, then id. Cursors work either way.
          */
         get: operations["listAssets"];
         put?: never;
@@ -3411,12 +3411,19 @@ export interface components {
         };
         WarrantyAlertCustomer: {
             customer?: {
-                id?: number;
-                name?: string;
-                tier?: string;
+                id: number;
+                name: string;
+                tier: string;
+                /** @description The customer's primary contact (its first), masked exactly as GET /v1/customers/{id} shows it without `reveal` (the desk reveals through that call when it must); null when the customer has no contact. */
+                contact: components["schemas"]["Contact"] | null;
             };
             sites?: {
-                site?: Record<string, never> | null;
+                /** @description The site the units are installed at; null for units with no site. */
+                site?: {
+                    /** Format: int64 */
+                    id: number;
+                    name: string;
+                } | null;
                 units?: {
                     asset_id?: number;
                     serial?: string;
@@ -3428,7 +3435,12 @@ export interface components {
                     status?: "expiring" | "expired";
                     /** @enum {integer} */
                     band?: 90 | 60 | 30 | 0;
-                    sales_owner?: Record<string, never> | null;
+                    /** @description The unit's sales owner; null when it has none. */
+                    sales_owner?: {
+                        /** Format: int64 */
+                        id: number;
+                        username: string;
+                    } | null;
                 }[];
             }[];
         };
@@ -5696,6 +5708,8 @@ export interface operations {
                 cursor?: components["parameters"]["cursor"];
                 /** @description The asset with exactly this serial number (1-63 bytes). */
                 serial?: string;
+                /** @description The assets whose serial starts with these characters (case-sensitive, no wildcards; 3-63 of A-Z a-z 0-9 . _ -, the characters serials may hold; anything else is 400). Read as a range of the serial index, within the caller's scope, ordered by id. */
+                serial_prefix?: string;
                 /** @description Only assets installed for this customer id. */
                 customer?: number;
                 /** @description Only assets installed at this site id. */
