@@ -3128,8 +3128,8 @@ export interface components {
              * @description Who did it; null for the system.
              */
             actor_id: number | null;
-            /** @description The actor's username; absent for the system. */
-            actor?: string;
+            /** @description The actor's username; null for the system. */
+            actor: string | null;
             note: string;
             /** @description Where the device was, when it sent a position. */
             location: {
