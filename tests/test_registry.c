@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "domain/assets.h"
+#include "db/assets_store.h"
 #include "domain/timeline.h"
 #include "core/clock.h"
 #include "db/db.h"
@@ -1133,6 +1134,61 @@ static uint64_t listed(const char *path, const char *token)
 
 #define B(id) (1ull << (id))
 
+/* Part of a serial finds the units it starts, in the caller's scope, by a
+ * range on the serial's index; shorter than 3 characters is refused. */
+START_TEST(search_by_serial_prefix_in_scope)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	struct http_result r;
+	char plan[2048];
+	int64_t c1, c2, sz, nj;
+	static const char *bad[] = { "/v1/assets?serial_prefix=", "/v1/assets?serial_prefix=FT",
+				     "/v1/assets?serial_prefix=%E5%BC%80%E5%85%B3",
+				     "/v1/assets?serial_prefix=FT%25", "/v1/assets?serial_prefix=%FF%FE%FD",
+				     "/v1/assets?serial_prefix=FT2%20" };
+
+	make_catalogue(admin);
+	c1 = make_customer(admin, "C1", "GD", 0);
+	c2 = make_customer(admin, "C2", "NJ", 0);
+	sz = make_site(admin, c1, "S-SZ", "SZ");
+	nj = make_site(admin, c2, "S-NJ", "NJ");
+	ck_assert_int_eq(make_asset(admin, "FT2410-001", "KYN28-12", "B1", sz, 0), 1);
+	ck_assert_int_eq(make_asset(admin, "FT2410-002", "KYN28-12", "B1", nj, 0), 2);
+	ck_assert_int_eq(make_asset(admin, "FT2411-001", "XGN15-12", "B2", sz, 0), 3);
+	ck_assert_int_eq(make_asset(admin, "FT2", "XGN15-12", "B2", sz, 0), 4);
+	ck_assert_int_eq(make_asset(admin, "GT2410-001", "KYN28-12", "B1", sz, 0), 5);
+	ck_assert_int_eq(make_asset(admin, "FT_2410", "KYN28-12", "B1", sz, 0), 6);
+
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=FT2", admin), B(1) | B(2) | B(3) | B(4));
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=FT2410", admin), B(1) | B(2));
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=FT2410-001", admin), B(1));
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=ft2", admin), 0); /* exact bytes */
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=FT_", admin), B(6)); /* no wildcards */
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=F_2", admin), 0);
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=FT2&model=XGN15-12", admin), B(3) | B(4));
+	/* Scoped like the list: Shenzhen's technician sees no Nanjing unit. */
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=FT2410", tech), B(1));
+	ck_assert_uint_eq(listed("/v1/assets?serial_prefix=FT2&region=NJ", tech), 0);
+	/* Pages walk the matches. */
+	ck_assert_int_eq(http_get("/v1/assets?serial_prefix=FT2&limit=3", admin, &r), 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 3);
+	ck_assert(json_is_string(json_object_get(r.json, "next_cursor")));
+	http_result_free(&r);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(http_get(bad[i], admin, &r), 400);
+		assert_problem(&r, 400, "serial_prefix");
+		http_result_free(&r);
+	}
+	ck_assert_int_eq(assets_store_serial_prefix_plan(H.db, plan, sizeof(plan)), ERR_OK);
+	ck_assert_msg(strstr(plan, "serial>? AND serial<?"), "%s", plan);
+	ck_assert_msg(!strstr(plan, "SCAN a"), "%s", plan);
+	free(tech);
+	free(admin);
+}
+END_TEST
+
 START_TEST(search_filters_by_serial_batch_model_region_site_customer)
 {
 	char *admin = harness_user_token("root", "admin", NULL, NULL);
@@ -1817,6 +1873,7 @@ Suite *registry_suite(void)
 	tcase_add_test(tc, contacts_are_masked_unless_revealed_and_audited);
 	tcase_add_test(tc, trace_text_round_trips_through_json);
 	tcase_add_test(tc, search_filters_by_serial_batch_model_region_site_customer);
+	tcase_add_test(tc, search_by_serial_prefix_in_scope);
 	tcase_add_test(tc, pagination_walks_every_asset_once);
 	tcase_add_test(tc, patch_recomputes_versions_and_audits);
 	tcase_add_test(tc, moving_a_site_moves_its_assets);

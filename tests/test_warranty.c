@@ -127,6 +127,40 @@ START_TEST(alerts_list_the_window_grouped_by_customer_and_site)
 }
 END_TEST
 
+/* The desk calls the customer: each group carries its primary (first)
+ * contact, masked exactly as GET /v1/customers/{id} shows it to the
+ * caller, null when it has none. */
+START_TEST(alerts_carry_the_primary_contact_masked)
+{
+	char *sales = harness_user_token("sales.gd", "sales", NULL, NULL);
+	int64_t owner = count_rows("SELECT id FROM users WHERE username = 'sales.gd'");
+	json_t *doc, *customer, *contact, *shown;
+
+	seed(owner);
+	exec_sql("INSERT INTO customer_contacts(customer_id, name, phone, id_number, title) VALUES"
+		 " (1, '陈志远', '13912341234', '440301199001011217', '设备部经理'),"
+		 " (1, '李娜', '13800001111', '', '采购');");
+	harness_set_today("2026-06-01");
+	doc = http_get_json("/v1/warranty/alerts", sales, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 2);
+	customer = json_object_get(json_array_get(json_object_get(doc, "items"), 0), "customer");
+	ck_assert_int_eq(json_integer_value(json_object_get(customer, "id")), 1);
+	contact = json_object_get(customer, "contact");
+	ck_assert_str_eq(json_string_value(json_object_get(contact, "title")), "设备部经理");
+	ck_assert_str_ne(json_string_value(json_object_get(contact, "name")), "陈志远");
+	ck_assert_ptr_null(strstr(json_string_value(json_object_get(contact, "phone")), "1391234"));
+	shown = http_get_json("/v1/customers/1", sales, 200);
+	ck_assert(json_equal(contact, json_array_get(json_object_get(shown, "contacts"), 0)));
+	json_decref(shown);
+	customer = json_object_get(json_array_get(json_object_get(doc, "items"), 1), "customer");
+	ck_assert_int_eq(json_integer_value(json_object_get(customer, "id")), 2);
+	ck_assert(json_is_null(json_object_get(customer, "contact")));
+	json_decref(doc);
+	clock_set_offset(0);
+	free(sales);
+}
+END_TEST
+
 START_TEST(alerts_by_centre_and_bad_parameters)
 {
 	char *disp = harness_user_token("dispatcher.gz", "dispatcher", "GZ", "C-GZ");
@@ -412,6 +446,7 @@ Suite *warranty_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, alerts_list_the_window_grouped_by_customer_and_site);
 	tcase_add_test(tc, alerts_by_centre_and_bad_parameters);
+	tcase_add_test(tc, alerts_carry_the_primary_contact_masked);
 	tcase_add_test(tc, alerts_read_an_index_range_never_the_table);
 	tcase_add_test(tc, renewals_extend_the_end_onto_the_timeline_and_keep_history);
 	tcase_add_test(tc, renewing_a_unit_without_a_warranty_is_a_conflict);

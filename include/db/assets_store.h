@@ -159,6 +159,7 @@ enum err assets_store_site_moved(struct db *db, int64_t site_id, int64_t custome
  * range like the scope's. */
 struct asset_filter {
 	const char *serial;
+	const char *serial_prefix; /* serials starting with these bytes */
 	int64_t site_id;
 	int64_t customer_id;
 	int64_t model_id;
@@ -202,6 +203,9 @@ typedef int (*asset_summary_fn)(const struct asset_summary *row, void *ctx);
  * the rows it yields. */
 enum err assets_store_list(struct db *db, const struct scope *sc, const struct asset_filter *f,
 			   const struct asset_pos *pos, int limit, asset_summary_fn fn, void *ctx);
+/* The EXPLAIN QUERY PLAN of the serial prefix listing, one detail a line
+ * (tests prove it reads a range of the serial index). */
+enum err assets_store_serial_prefix_plan(struct db *db, char *out, size_t size);
 
 struct component_row {
 	int64_t id;

@@ -56,6 +56,9 @@ int registry_take_id(struct problem *pb, const json_t *obj, const char *prefix, 
 /* A positive decimal id (cursors, query parameters); 0 ok, -1 not one. */
 int registry_parse_id(const char *s, int64_t *out);
 
+/* 1 when s holds only what codes and serials may: A-Z a-z 0-9 . _ - */
+int registry_code_chars_ok(const char *s);
+
 /* Calendar dates "YYYY-MM-DD". */
 int registry_date_ok(const char *s);
 /* Days since 1970-01-01 of a valid date. */

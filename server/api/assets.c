@@ -274,6 +274,12 @@ static enum err get_assets(struct req *req, struct resp *resp)
 	f.serial = req_query(req, "serial");
 	if (f.serial && (!f.serial[0] || strlen(f.serial) >= ASSET_SERIAL_SIZE))
 		e = http_invalid(resp, "serial", "must be 1 to %d bytes", ASSET_SERIAL_SIZE - 1);
+	f.serial_prefix = req_query(req, "serial_prefix");
+	if (f.serial_prefix &&
+	    (strlen(f.serial_prefix) < 3 || strlen(f.serial_prefix) >= ASSET_SERIAL_SIZE ||
+	     !registry_code_chars_ok(f.serial_prefix)))
+		e = http_invalid(resp, "serial_prefix", "must be 3 to %d of A-Z a-z 0-9 . _ -",
+				 ASSET_SERIAL_SIZE - 1);
 	f.batch = req_query(req, "batch");
 	if (f.batch && (!f.batch[0] || strlen(f.batch) >= ASSET_FIELD_SIZE))
 		e = http_invalid(resp, "batch", "must be 1 to %d bytes", ASSET_FIELD_SIZE - 1);
@@ -417,7 +423,7 @@ const struct route assets_routes[] = {
 	  .pattern = "/v1/assets",
 	  .handler = get_assets,
 	  .perm = PERM_REGISTRY_READ,
-	  .query = "limit,cursor,serial,customer,site,model,batch,region" },
+	  .query = "limit,cursor,serial,serial_prefix,customer,site,model,batch,region" },
 	{ .method = "POST",
 	  .pattern = "/v1/assets",
 	  .handler = post_asset,

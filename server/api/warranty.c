@@ -12,6 +12,7 @@
 #include "domain/timeline.h"
 #include "db/assets_store.h"
 #include "domain/audit.h"
+#include "domain/customers.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "api/handler.h"
@@ -213,6 +214,17 @@ static enum err get_alerts(struct req *req, struct resp *resp)
 	ctx.items = json_array();
 	ctx.limit = page.limit;
 	e = warranty_store_alerts(req->db, &q, alert_unit, &ctx);
+	/* The desk calls the customer: its primary contact, masked as the
+	 * customer's own answer shows it unrevealed (a page holds at most
+	 * limit customers, one indexed read each). */
+	for (size_t i = 0; e == ERR_OK && i < json_array_size(ctx.items); i++) {
+		json_t *customer = json_object_get(json_array_get(ctx.items, i), "customer");
+		json_t *contact = customers_primary_contact(
+		    req->db, json_integer_value(json_object_get(customer, "id")), &e);
+
+		if (contact)
+			json_object_set_new(customer, "contact", contact);
+	}
 	if (e != ERR_OK) {
 		json_decref(ctx.items);
 		return e;

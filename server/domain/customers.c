@@ -93,6 +93,21 @@ json_t *customers_json(struct db *db, const struct customer_row *c, int reveal, 
 	return doc;
 }
 
+json_t *customers_primary_contact(struct db *db, int64_t customer_id, enum err *e)
+{
+	struct contact_row first;
+	size_t n = 0;
+	json_t *doc;
+
+	*e = registry_contacts_get(db, customer_id, &first, 1, &n);
+	if (*e != ERR_OK)
+		return NULL;
+	doc = n ? contact_json(&first, 0) : json_null();
+	if (!doc)
+		*e = ERR_INTERNAL;
+	return doc;
+}
+
 enum err customers_write(struct jsonw *w, struct db *db, const struct customer_row *c, int reveal,
 			 size_t *ncontacts)
 {

@@ -165,6 +165,11 @@ int registry_take_text(struct problem *pb, const json_t *obj, const char *prefix
 	return 1;
 }
 
+int registry_code_chars_ok(const char *s)
+{
+	return s[strspn(s, CODE_CHARS)] == '\0';
+}
+
 int registry_take_id(struct problem *pb, const json_t *obj, const char *prefix, const char *key,
 		     int64_t *out)
 {

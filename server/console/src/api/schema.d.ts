@@ -643,7 +643,7 @@ export interface paths {
         };
         /**
          * List and search assets
-         * @description Roles: admin, supervisor, dispatcher, technician, sales, auditor (every role that reads the registry). Scope: admin and auditor see every asset; supervisor, dispatcher and technician the assets installed at a site in their home region subtree; sales the assets they are the sales owner of. An asset outside the caller's scope answers 404. Filters combine (all must hold) and are exact matches. Ordered by id; when the listing is driven by a region subtree (the `region` filter, or a region-scoped caller with no serial, site, customer, batch or model filter) by region, then id. Cursors work either way.
+         * @description Roles: admin, supervisor, dispatcher, technician, sales, auditor (every role that reads the registry). Scope: admin and auditor see every asset; supervisor, dispatcher and technician the assets installed at a site in their home region subtree; sales the assets they are the sales owner of. An asset outside the caller's scope answers 404. Filters combine (all must hold) and are exact matches, but `serial_prefix` which matches the start of the serial. Ordered by id; when the listing is driven by a region subtree (the `region` filter, or a region-scoped caller with no serial, site, customer, batch or model filter) by region, then id. Cursors work either way.
          */
         get: operations["listAssets"];
         put?: never;
@@ -2993,51 +2993,68 @@ export interface components {
             device_time?: string;
         };
         Ticket: {
-            id?: number;
+            id: number;
             /** @example FT-000042 */
-            number?: string;
+            number: string;
             /** @enum {string} */
-            channel?: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
-            category?: string;
-            subcategory?: string;
+            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+            category: string;
+            subcategory: string;
             /** @enum {string} */
-            status?: "new" | "routed" | "assigned" | "accepted" | "declined" | "en_route" | "on_site" | "waiting_customer" | "resolved" | "follow_up" | "closed" | "cancelled" | "reopened";
-            title?: string;
-            description?: string;
-            impact?: string;
-            urgency?: string;
+            status: "new" | "routed" | "assigned" | "accepted" | "declined" | "en_route" | "on_site" | "waiting_customer" | "resolved" | "follow_up" | "closed" | "cancelled" | "reopened";
+            title: string;
+            description: string;
+            impact: string;
+            urgency: string;
             /** @enum {string} */
-            priority?: "P1" | "P2" | "P3" | "P4";
-            customer?: {
-                id?: number;
-                name?: string;
-                tier?: string;
+            priority: "P1" | "P2" | "P3" | "P4";
+            customer: {
+                id: number;
+                name: string;
+                tier: string;
             };
-            site?: Record<string, never> | null;
-            asset?: Record<string, never> | null;
-            region_path?: string;
-            product_line?: string | null;
-            warranty?: {
+            /** @description The site the request is about; null when none (a customer-wide request). */
+            site: {
+                /** Format: int64 */
+                id: number;
+                name: string;
+            } | null;
+            /** @description The unit the request is about; null when none. */
+            asset: {
+                /** Format: int64 */
+                id: number;
+                serial: string;
+                /** @description The model's code. */
+                model: string;
+            } | null;
+            region_path: string;
+            product_line: string | null;
+            warranty: {
                 /** @enum {string} */
-                status?: "in_warranty" | "expiring" | "expired" | "none";
-                billable?: boolean;
+                status: "in_warranty" | "expiring" | "expired" | "none";
+                billable: boolean;
             };
             /** @description Masked unless revealed. */
-            contact?: {
-                name?: string;
-                phone?: string;
+            contact: {
+                name: string;
+                phone: string;
             };
-            centre?: string | null;
+            centre: string | null;
             /** @description {centre, rule, reason, candidates}: why this centre. */
-            routing?: {
+            routing: {
                 centre?: string | null;
                 rule?: string;
                 reason?: string;
                 candidates?: components["schemas"]["RoutingCandidate"][];
             };
-            assignee?: Record<string, never> | null;
-            parent_id?: number | null;
-            sla?: {
+            /** @description The technician assigned; null until assigned. */
+            assignee: {
+                /** Format: int64 */
+                id: number;
+                username: string;
+            } | null;
+            parent_id: number | null;
+            sla: {
                 /** Format: date-time */
                 response_due?: string | null;
                 /** Format: date-time */
@@ -3070,22 +3087,85 @@ export interface components {
                 /** @description Highest escalation level reached so far (0: none). */
                 escalation_level?: number;
             };
-            follow_up?: Record<string, never> | null;
-            allowed_actions?: ("assign" | "accept" | "decline" | "depart" | "arrive" | "resolve" | "wait" | "resume" | "follow_up" | "close" | "cancel" | "reopen" | "reroute")[];
-            /** @description Single-ticket answers only. */
-            history?: Record<string, never>[];
-            /** @description Single-ticket answers only. */
-            work?: Record<string, never> | null;
-            version?: number;
+            /** @description The customer's follow-up feedback; null until recorded. */
+            follow_up: {
+                satisfaction: number;
+                comment: string;
+            } | null;
+            allowed_actions: ("assign" | "accept" | "decline" | "depart" | "arrive" | "resolve" | "wait" | "resume" | "follow_up" | "close" | "cancel" | "reopen" | "reroute")[];
+            /** @description Single-ticket answers only: every transition and note, oldest first. */
+            history?: components["schemas"]["TicketHistoryEntry"][];
+            /** @description Single-ticket answers only: the work record, null until one is recorded. */
+            work?: components["schemas"]["TicketWork"] | null;
+            version: number;
             /** Format: date-time */
-            created_at?: string;
+            created_at: string;
             /** Format: date-time */
-            updated_at?: string;
+            updated_at: string;
             /**
              * Format: uuid
              * @description The device's identity for the ticket, or null.
              */
-            client_id?: string | null;
+            client_id: string | null;
+        };
+        /** @description One entry of a ticket's history. */
+        TicketHistoryEntry: {
+            /** @description 1, 2, … in the ticket. */
+            seq: number;
+            /** Format: date-time */
+            at: string;
+            /**
+             * Format: date-time
+             * @description The device's clock for work recorded offline; null otherwise.
+             */
+            device_at: string | null;
+            /** @description What happened: create, route, assign, accept, … (the transition or event). */
+            action: string;
+            /** @description The status before; null for the first entry. */
+            from: string | null;
+            /** @description The status after. */
+            to: string;
+            /**
+             * Format: int64
+             * @description Who did it; null for the system.
+             */
+            actor_id: number | null;
+            /** @description The actor's username; null for the system. */
+            actor: string | null;
+            note: string;
+            /** @description Where the device was, when it sent a position. */
+            location: {
+                latitude: number;
+                longitude: number;
+            } | null;
+            /** @description The event's particulars (centre, assignee, target, level, fault_code, …), by action. */
+            detail: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A part replaced on the job. */
+        TicketPart: {
+            part_number: string;
+            old_serial: string;
+            new_serial: string;
+            supplier: string;
+            lot: string;
+            /** Format: int64 */
+            old_component_id: number | null;
+            /** Format: int64 */
+            new_component_id: number | null;
+        };
+        /** @description The work record of a ticket: fault, cause, actions, time and parts. */
+        TicketWork: {
+            fault_code: string;
+            cause: string;
+            actions: string;
+            minutes_spent: number;
+            /** Format: int64 */
+            recorded_by: number | null;
+            /** Format: date-time */
+            recorded_at: string;
+            parts: components["schemas"]["TicketPart"][];
         };
         /** @description The SLA clock a dispatcher watches, as the SLA watcher (the scheduler's sla_escalation job) judges it. The target is the first not yet met: response until the technician accepts, then arrival, then resolution; a share of its time has gone when now >= created_at + (due_at - created_at) x share / 100 (the deadline itself lies on the business calendar for P2-P4). While the ticket waits on the customer the clock stands still at the moment it stopped (paused). A resolved ticket's clock has stopped: target and the figures are null. seconds_left and percent are as of server_time: count them down yourself between polls (a row changes in the feed only when the ticket, or an SLA alert on it, does). */
         BoardClock: {
@@ -3181,17 +3261,20 @@ export interface components {
             removed: number[];
         };
         DispatchCandidates: {
-            ticket_id?: number;
-            centre?: string;
-            items?: {
-                user_id?: number;
-                username?: string;
-                skill?: number;
-                on_duty?: boolean;
-                open_jobs?: number;
-                distance_km?: number | null;
-                score?: number;
-                reasons?: string[];
+            ticket_id: number;
+            centre: string;
+            items: {
+                user_id: number;
+                username: string;
+                /** @description Skill level in the ticket's product line; null when the ticket has none. */
+                skill: number | null;
+                on_duty: boolean;
+                open_jobs: number;
+                distance_km: number | null;
+                score: number;
+                reasons: string[];
+                /** @description The technician's name as shown ('' when none is set). */
+                display_name: string;
             }[];
         };
         Coverage: {
@@ -3413,12 +3496,19 @@ export interface components {
         };
         WarrantyAlertCustomer: {
             customer?: {
-                id?: number;
-                name?: string;
-                tier?: string;
+                id: number;
+                name: string;
+                tier: string;
+                /** @description The customer's primary contact (its first), masked exactly as GET /v1/customers/{id} shows it without `reveal` (the desk reveals through that call when it must); null when the customer has no contact. */
+                contact: components["schemas"]["Contact"] | null;
             };
             sites?: {
-                site?: Record<string, never> | null;
+                /** @description The site the units are installed at; null for units with no site. */
+                site?: {
+                    /** Format: int64 */
+                    id: number;
+                    name: string;
+                } | null;
                 units?: {
                     asset_id?: number;
                     serial?: string;
@@ -3430,7 +3520,12 @@ export interface components {
                     status?: "expiring" | "expired";
                     /** @enum {integer} */
                     band?: 90 | 60 | 30 | 0;
-                    sales_owner?: Record<string, never> | null;
+                    /** @description The unit's sales owner; null when it has none. */
+                    sales_owner?: {
+                        /** Format: int64 */
+                        id: number;
+                        username: string;
+                    } | null;
                 }[];
             }[];
         };
@@ -5698,6 +5793,8 @@ export interface operations {
                 cursor?: components["parameters"]["cursor"];
                 /** @description The asset with exactly this serial number (1-63 bytes). */
                 serial?: string;
+                /** @description The assets whose serial starts with these characters (case-sensitive, no wildcards; 3-63 of A-Z a-z 0-9 . _ -, the characters serials may hold; anything else is 400). Read as a range of the serial index, within the caller's scope, ordered by id. */
+                serial_prefix?: string;
                 /** @description Only assets installed for this customer id. */
                 customer?: number;
                 /** @description Only assets installed at this site id. */

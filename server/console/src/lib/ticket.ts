@@ -1,52 +1,22 @@
-// The ticket as GET /v1/tickets/{id} sends it. docs/openapi.json leaves
-// site, asset, assignee, history, work and follow_up as bare objects (so the
-// generated types say Record<string, never>); these are their shapes as
-// server/domain/tickets.c writes them. One cast, here, in asTicket().
+// The ticket as GET /v1/tickets/{id} sends it, typed by docs/openapi.json
+// (Ticket, TicketHistoryEntry, TicketWork). history and work come only with
+// single-ticket answers: asTicket() makes them always there.
 import type { Schemas } from '@/api/client';
 import type { TicketStatus } from './transitions';
 
-export interface HistoryEntry {
-  seq: number;
-  at: string;
-  device_at: string | null;
-  action: string;
-  from: string | null;
-  to: string;
-  actor_id: number | null;
-  actor?: string;
-  note: string;
-  location: { latitude: number; longitude: number } | null;
-  detail: Record<string, unknown>;
-}
-
-export interface WorkRecord {
-  fault_code: string;
-  cause: string;
-  actions: string;
-  minutes_spent: number;
-  recorded_by: number | null;
-  recorded_at: string;
-  parts: { part_number: string; old_serial: string; new_serial: string; supplier: string; lot: string }[];
-}
+export type HistoryEntry = Schemas['TicketHistoryEntry'];
+export type WorkRecord = Schemas['TicketWork'];
 
 type Raw = Schemas['Ticket'];
 
-export type Ticket = Omit<Raw, 'site' | 'asset' | 'assignee' | 'history' | 'work' | 'follow_up' | 'status' | 'id' | 'number' | 'version'> & {
-  id: number;
-  number: string;
+export type Ticket = Omit<Raw, 'history' | 'work' | 'status'> & {
   status: TicketStatus;
-  version: number;
-  site: { id: number; name: string } | null;
-  asset: { id: number; serial: string; model: string } | null;
-  assignee: { id: number; username: string } | null;
-  follow_up: { satisfaction: number; comment: string } | null;
   history: HistoryEntry[];
   work: WorkRecord | null;
 };
 
 export function asTicket(raw: Raw): Ticket {
-  const t = raw as unknown as Ticket;
-  return { ...t, history: t.history ?? [], work: t.work ?? null, follow_up: t.follow_up ?? null };
+  return { ...raw, history: raw.history ?? [], work: raw.work ?? null };
 }
 
 /* Is work left on the ticket (not resolved, followed up, closed or cancelled)?
@@ -55,7 +25,7 @@ export function isOpen(status: string | undefined): boolean {
   return !['resolved', 'follow_up', 'closed', 'cancelled'].includes(status ?? '');
 }
 
-export type Candidate = NonNullable<Schemas['DispatchCandidates']['items']>[number] & { display_name?: string };
+export type Candidate = Schemas['DispatchCandidates']['items'][number];
 
 /* The key (dispatch.history.action.*) of a history entry's action, or null
  * for one this console does not name (shown as the server wrote it). */

@@ -7,14 +7,15 @@ import {
 const unit = (id: number, serial: string, model: string, end: string, days: number, status: 'expiring' | 'expired' = 'expiring') => ({
   asset_id: id, serial, model, warranty_end: end, days_left: days, status,
   band: (status === 'expired' ? 0 : days <= 30 ? 30 : days <= 60 ? 60 : 90) as 0 | 30 | 60 | 90,
-  sales_owner: { id: 6, username: 'sales.gd' } as unknown as Record<string, never>,
+  sales_owner: { id: 6, username: 'sales.gd' },
 });
-const site = (id: number, name: string) => ({ id, name }) as unknown as Record<string, never>;
+const site = (id: number, name: string) => ({ id, name });
+const lin = { name: '林**', phone: '138****1122', id_number: '', title: '' };
 
 // Two pages as the API sends them: customer 1 continues on the second page.
 const page1: AlertCustomer[] = [
   {
-    customer: { id: 1, name: '粤海能源集团有限公司', tier: 'strategic' },
+    customer: { id: 1, name: '粤海能源集团有限公司', tier: 'strategic', contact: null },
     sites: [
       { site: site(2, '粤海南山配电站'), units: [unit(2, 'FT202412-0002', 'XGN15-12', '2027-01-22', 46), unit(16, 'FT202506-0016', 'KYN28-12', '2026-08-09', 0, 'expired')] },
     ],
@@ -22,16 +23,16 @@ const page1: AlertCustomer[] = [
 ];
 const page2: AlertCustomer[] = [
   {
-    customer: { id: 1, name: '粤海能源集团有限公司', tier: 'strategic' },
+    customer: { id: 1, name: '粤海能源集团有限公司', tier: 'strategic', contact: null },
     sites: [{ site: site(4, '粤海黄埔开关站'), units: [unit(25, 'FT202411-0025', 'SCB13-1000', '2026-12-23', 16)] }],
   },
   {
-    customer: { id: 2, name: '深圳前湾建设投资有限公司', tier: 'A' },
+    customer: { id: 2, name: '深圳前湾建设投资有限公司', tier: 'A', contact: lin },
     sites: [
       { site: site(1, '前湾数据中心 110kV 变电站'), units: [unit(1, 'FT202411-0001', 'KYN28-12', '2026-12-23', 16), unit(15, 'FT202312-0015', 'SCB13-1000', '2027-02-21', 76), unit(2, 'FT202412-0002', 'XGN15-12', '2027-01-22', 46)] },
     ],
   },
-  { customer: { id: 3, name: 'Acme <img src=x onerror=alert(1)>', tier: 'B' }, sites: [{ site: null, units: [unit(40, 'X-1', 'PCS-931', '2026-09-01', 0, 'expired')] }] },
+  { customer: { id: 3, name: 'Acme <img src=x onerror=alert(1)>', tier: 'B', contact: null }, sites: [{ site: null, units: [unit(40, 'X-1', 'PCS-931', '2026-09-01', 0, 'expired')] }] },
 ];
 const rows = flattenAlerts([...page1, ...page2]);
 
@@ -39,7 +40,8 @@ describe('flattenAlerts', () => {
   it('one row per unit, across pages, with its customer and site', () => {
     expect(rows.map((r) => r.assetId)).toEqual([2, 16, 25, 1, 15, 40]);
     expect(rows[2]).toMatchObject({ customerId: 1, siteId: 4, siteName: '粤海黄埔开关站', owner: 'sales.gd', daysLeft: 16 });
-    expect(rows[5]).toMatchObject({ siteId: null, siteName: '', status: 'expired' });
+    expect(rows[5]).toMatchObject({ siteId: null, siteName: '', status: 'expired', contact: '' });
+    expect(rows[3]).toMatchObject({ customerId: 2, contact: '林** · 138****1122' });
   });
 });
 
@@ -95,8 +97,8 @@ describe('groupAlerts', () => {
 describe('export', () => {
   it('the groups as shown, with the masked contact', () => {
     const g = groupAlerts(rows, { tab: '30', query: '', locale: 'zh-CN', key: 'days', dir: 'asc' });
-    const contacts = new Map([[2, '林** · 138****1122']]);
-    expect(exportRows(g, contacts, (r) => r.status)).toEqual([
+    expect(g[0]!.contact).toBe('林** · 138****1122');
+    expect(exportRows(g, (r) => r.status)).toEqual([
       ['深圳前湾建设投资有限公司', '林** · 138****1122', '前湾数据中心 110kV 变电站', 'FT202411-0001', 'KYN28-12', '2026-12-23', 16, 'expiring'],
       ['粤海能源集团有限公司', '', '粤海黄埔开关站', 'FT202411-0025', 'SCB13-1000', '2026-12-23', 16, 'expiring'],
     ]);

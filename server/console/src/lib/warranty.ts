@@ -2,7 +2,8 @@
 // alert pages (GET /v1/warranty/alerts: customers > sites > units, paged by
 // units, so one customer may continue on the next page) flattened into rows,
 // the tabs (ended, <= 30, <= 60, <= 90 days), the filter, the sort, the
-// grouping by customer, and the rows exported (what is on screen, in order).
+// grouping by customer (with the primary contact the alerts carry, masked by
+// the API), and the rows exported (what is on screen, in order).
 import type { Schemas } from '@/api/client';
 import type { CsvValue } from './csv';
 
@@ -19,6 +20,7 @@ export interface AlertRow {
   customerId: number;
   customerName: string;
   tier: string;
+  contact: string; // the customer's primary contact line, masked by the API; '' for none
   siteId: number | null;
   siteName: string;
   owner: string;
@@ -38,14 +40,6 @@ export const TABS: Tab[] = ['30', '60', '90', 'ended'];
 export type SortKey = 'days' | 'serial' | 'model' | 'customer';
 export type SortDir = 'asc' | 'desc';
 
-/* The API leaves `site` and `sales_owner` as untyped objects in its
- * document: read the members it does send. */
-function member(o: unknown, key: string): string | number | undefined {
-  if (!o || typeof o !== 'object') return undefined;
-  const v = (o as Record<string, unknown>)[key];
-  return typeof v === 'string' || typeof v === 'number' ? v : undefined;
-}
-
 /* Every unit of every page, once (a repeated asset id keeps its first row). */
 export function flattenAlerts(customers: readonly AlertCustomer[]): AlertRow[] {
   const seen = new Set<number>();
@@ -55,7 +49,6 @@ export function flattenAlerts(customers: readonly AlertCustomer[]): AlertRow[] {
       for (const u of s.units ?? []) {
         if (u.asset_id === undefined || seen.has(u.asset_id)) continue;
         seen.add(u.asset_id);
-        const siteId = member(s.site, 'id');
         rows.push({
           assetId: u.asset_id,
           serial: u.serial ?? '',
@@ -66,9 +59,10 @@ export function flattenAlerts(customers: readonly AlertCustomer[]): AlertRow[] {
           customerId: c.customer?.id ?? 0,
           customerName: c.customer?.name ?? '',
           tier: c.customer?.tier ?? '',
-          siteId: typeof siteId === 'number' ? siteId : null,
-          siteName: String(member(s.site, 'name') ?? ''),
-          owner: String(member(u.sales_owner, 'username') ?? ''),
+          contact: contactLine(c.customer?.contact ? [c.customer.contact] : []),
+          siteId: s.site?.id ?? null,
+          siteName: s.site?.name ?? '',
+          owner: u.sales_owner?.username ?? '',
         });
       }
     }
@@ -99,6 +93,7 @@ export interface AlertGroup {
   customerId: number;
   customerName: string;
   tier: string;
+  contact: string;
   rows: AlertRow[];
 }
 
@@ -136,7 +131,7 @@ export function groupAlerts(
   for (const r of picked) {
     let g = groups.get(r.customerId);
     if (!g) {
-      g = { customerId: r.customerId, customerName: r.customerName, tier: r.tier, rows: [] };
+      g = { customerId: r.customerId, customerName: r.customerName, tier: r.tier, contact: r.contact, rows: [] };
       groups.set(r.customerId, g);
     }
     g.rows.push(r);
@@ -152,15 +147,11 @@ export function contactLine(contacts: readonly Contact[] | undefined): string {
 }
 
 /* The export: the groups as shown, one record per unit. */
-export function exportRows(
-  groups: readonly AlertGroup[],
-  contacts: ReadonlyMap<number, string>,
-  status: (row: AlertRow) => string,
-): CsvValue[][] {
+export function exportRows(groups: readonly AlertGroup[], status: (row: AlertRow) => string): CsvValue[][] {
   return groups.flatMap((g) =>
     g.rows.map((r) => [
       r.customerName,
-      contacts.get(r.customerId) ?? '',
+      r.contact,
       r.siteName,
       r.serial,
       r.model,

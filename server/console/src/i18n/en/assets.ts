@@ -120,7 +120,7 @@ export default {
       units: 'Units',
       customers: 'Customers',
       endsOn: 'warranty ends {date}',
-      nothing: 'Nothing found for “{text}”. Serial numbers must match exactly.',
+      nothing: 'Nothing found for “{text}”. A serial number is found from its first 3 characters.',
       unknownCode: 'This label code is not known.',
       replaced: 'This label has been replaced: scan the unit’s new label.',
       tooMany: 'Too many look-ups just now. Wait a minute and try again.',

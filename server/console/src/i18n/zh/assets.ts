@@ -120,7 +120,7 @@ export default {
       units: '设备',
       customers: '客户',
       endsOn: '质保到期 {date}',
-      nothing: '未找到“{text}”。序列号需完全一致。',
+      nothing: '未找到“{text}”。序列号至少输入前 3 位即可查找。',
       unknownCode: '无法识别该标识码。',
       replaced: '该标签已被更换，请扫描设备上的新标签。',
       tooMany: '查询过于频繁，请稍候一分钟再试。',
