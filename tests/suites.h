@@ -22,6 +22,7 @@ Suite *board_suite(void);    /* tests/test_board.c: the dispatcher's board, its 
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
 Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
+Suite *devices_suite(void);  /* tests/test_devices.c: push devices' registry */
 Suite *kb_suite(void);       /* tests/test_kb.c: knowledge base, search, suggestions */
 
 Suite *analytics_suite(void); /* tests/test_analytics.c: problems, analytics, report */

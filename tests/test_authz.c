@@ -145,6 +145,10 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/notifications", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/notifications/read-all", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/notifications/{id}/read", "ASDTLU", GLOBAL, MAY_404 },
+	{ "POST", "/v1/devices", "ASDTLU", GLOBAL, 0 },
+	{ "GET", "/v1/devices", "ASDTLU", GLOBAL, 0 },
+	/* One's own only: the world has none of the caller's, hence MAY_404. */
+	{ "DELETE", "/v1/devices/{id}", "ASDTLU", GLOBAL, MAY_404 },
 	{ "POST", "/v1/webhooks", "A", GLOBAL, 0 },
 	{ "GET", "/v1/webhooks", "A", GLOBAL, 0 },
 	{ "PATCH", "/v1/webhooks/{id}", "A", GLOBAL, MAY_404 },

@@ -30,6 +30,7 @@ extern const struct route problems_routes[];
 extern const struct route analytics_routes[];
 extern const struct route reports_routes[];
 extern const struct route notifications_routes[];
+extern const struct route devices_routes[];
 extern const struct route webhooks_routes[];
 extern const struct route kb_routes[];
 extern const struct route attachments_routes[];

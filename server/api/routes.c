@@ -31,6 +31,7 @@ static const struct route *const tables[] = {
 	analytics_routes,
 	reports_routes,
 	notifications_routes,
+	devices_routes,
 	webhooks_routes,
 	kb_routes,
 	attachments_routes,

@@ -1386,6 +1386,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List live push devices
+         * @description Any authenticated user: their own live devices, oldest first (removed and rotated ones are not listed). `user_id` lists another user's: admins only (403 for others; one's own id is fine).
+         */
+        get: operations["listDevices"];
+        put?: never;
+        /**
+         * Register the caller's device for push
+         * @description Any authenticated user, for their own device. A new (`provider`, `token`) answers 201 with `Location`. The same token again from the same user refreshes it (platform, `app_version`, `locale`, `last_seen_at`; live again if removed) and answers 200. A token another user holds means the phone changed hands: the device moves to the caller (the previous holder no longer gets its pushes) and the answer is 201. `replaces` retires the caller's live device with that old token (rotation). Every bad field answers 400 naming it, and nothing is stored. Audited as `device.register` (new or moved) and `device.rotate`, without the token.
+         */
+        post: operations["registerDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of one's devices
+         * @description Any authenticated user, for their own live device: it gets no more pushes (retired as removed). Another user's device, or one already removed, answers 404. Audited as `device.remove`.
+         */
+        delete: operations["removeDevice"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications/read-all": {
         parameters: {
             query?: never;
@@ -4079,6 +4126,47 @@ export interface components {
              * @description 10 to 1024 bytes, checked as every account's password is (README, Security notes): not a common or dictionary-based password, not built on the username or the product's names.
              */
             new_password: string;
+        };
+        DeviceRegister: {
+            /** @enum {string} */
+            platform: "ios" | "android" | "harmony" | "web";
+            /**
+             * @description Must reach the platform: `apns` only `ios`; `jpush` `android` or `harmony`; `fcm` `android`, `ios` or `web`.
+             * @enum {string}
+             */
+            provider: "fcm" | "apns" | "jpush";
+            /** @description The provider's token for this app install: printable ASCII without spaces; for `apns` 64 to 200 hex digits. Stored to send pushes, never answered but for its last 6 characters, never audited or logged. */
+            token: string;
+            app_version?: string | null;
+            /**
+             * @description The language of this device's pushes; `zh` when absent.
+             * @enum {string|null}
+             */
+            locale?: "zh" | "en" | null;
+            /** @description The token this one rotates from (same provider): the caller's live device with it is retired. Naming none changes nothing, so a rotation may be retried. */
+            replaces?: string | null;
+        };
+        Device: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            user_id: number;
+            /** @enum {string} */
+            platform: "ios" | "android" | "harmony" | "web";
+            /** @enum {string} */
+            provider: "fcm" | "apns" | "jpush";
+            /** @description The token's last 6 characters, to tell devices apart; the token itself is never answered. */
+            token_tail: string;
+            app_version: string | null;
+            /** @enum {string} */
+            locale: "zh" | "en";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it was last registered.
+             */
+            last_seen_at: string;
         };
     };
     responses: {
@@ -7549,6 +7637,123 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Notification"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDevices: {
+        parameters: {
+            query?: {
+                /** @description Whose devices (admins); the caller's by default. */
+                user_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live devices. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Device"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    registerDevice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceRegister"];
+            };
+        };
+        responses: {
+            /** @description The caller's device, registered again. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            /** @description A new device, or one that moved to the caller. */
+            201: {
+                headers: {
+                    /** @description /v1/devices/{id} */
+                    Location?: string;
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Device"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    removeDevice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
