@@ -70,8 +70,8 @@ START_TEST(register_again_rotate_list_and_remove)
 	ck_assert_int_ne(id2, id);
 	ck_assert_str_eq(jstr(r.json, "token_tail"), "tail02");
 	http_result_free(&r);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM devices WHERE retired_reason = 'rotated'"),
-			 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM devices WHERE retired_reason = 'rotated'"), 1);
 
 	/* A second device, then the list: live ones, own only. */
 	body = device("ios", "apns", APNS_TOKEN);
@@ -100,7 +100,8 @@ START_TEST(register_again_rotate_list_and_remove)
 	/* The audit log names devices, never their tokens. */
 	ck_assert_int_ge(count_rows("SELECT count(*) FROM audit_log WHERE object_type = 'device'"),
 			 4);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE instr(coalesce(after, '') || coalesce(before, ''), 'APA91b') > 0"),
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE instr(coalesce(after, "
+				    "'') || coalesce(before, ''), 'APA91b') > 0"),
 			 0);
 	free(tech);
 	free(other);
@@ -198,7 +199,8 @@ START_TEST(every_bad_field_is_a_400_naming_it_and_stores_nothing)
 		{ "{\"platform\":\"android\",\"provider\":\"fcm\",\"token\":12345678}", "/token" },
 		{ "{\"platform\":\"ios\",\"provider\":\"apns\",\"token\":\"not-hex-at-all\"}",
 		  "/token" },
-		{ "{\"platform\":\"ios\",\"provider\":\"apns\",\"token\":\"abcdef0123\"}", "/token" },
+		{ "{\"platform\":\"ios\",\"provider\":\"apns\",\"token\":\"abcdef0123\"}",
+		  "/token" },
 		{ "{\"platform\":\"android\",\"provider\":\"fcm\",\"token\":\"abcdefgh12\","
 		  "\"locale\":\"fr\"}",
 		  "/locale" },

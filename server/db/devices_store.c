@@ -2,8 +2,8 @@
 
 #include "db/db.h"
 
-#define DEVICE_COLS                                                                           \
-	"id, user_id, platform, provider, token, app_version, locale, created_at, last_seen_at," \
+#define DEVICE_COLS                                                                                \
+	"id, user_id, platform, provider, token, app_version, locale, created_at, last_seen_at,"   \
 	" coalesce(retired_at, 0)"
 
 static void device_read(sqlite3_stmt *st, struct device_row *out)
@@ -13,8 +13,7 @@ static void device_read(sqlite3_stmt *st, struct device_row *out)
 	out->platform = db_col_text(st, 2);
 	out->provider = db_col_text(st, 3);
 	out->token = db_col_text(st, 4);
-	out->app_version =
-	    sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_col_text(st, 5);
+	out->app_version = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : db_col_text(st, 5);
 	out->locale = db_col_text(st, 6);
 	out->created_at = sqlite3_column_int64(st, 7);
 	out->last_seen_at = sqlite3_column_int64(st, 8);
@@ -100,9 +99,8 @@ enum err devices_store_claim(struct db *db, int64_t id, const struct device_row 
 	return db_exec_one(db, st);
 }
 
-static const char sql_retire[] =
-    "UPDATE devices SET retired_at = ?3, retired_reason = ?4"
-    " WHERE id = ?1 AND user_id = ?2 AND retired_at IS NULL";
+static const char sql_retire[] = "UPDATE devices SET retired_at = ?3, retired_reason = ?4"
+				 " WHERE id = ?1 AND user_id = ?2 AND retired_at IS NULL";
 
 enum err devices_store_retire(struct db *db, int64_t user_id, int64_t id, const char *reason,
 			      int64_t now)

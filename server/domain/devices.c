@@ -47,8 +47,8 @@ static const char *token_problem(const char *provider, const char *token)
 
 		if (c <= ' ' || c >= 0x7f)
 			return "must be printable ASCII without spaces";
-		if (apns && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			      (c >= 'A' && c <= 'F')))
+		if (apns &&
+		    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
 			return "must be hexadecimal for apns";
 	}
 	if (apns && (n < DEVICE_APNS_TOKEN_MIN || n > DEVICE_APNS_TOKEN_MAX || n % 2))
@@ -174,8 +174,7 @@ enum err devices_register(struct db *db, const struct audit_actor *actor, int64_
 	return e;
 }
 
-enum err devices_remove(struct db *db, const struct audit_actor *actor, int64_t user_id,
-			int64_t id)
+enum err devices_remove(struct db *db, const struct audit_actor *actor, int64_t user_id, int64_t id)
 {
 	enum err e = devices_store_retire(db, user_id, id, "removed", clock_now());
 
