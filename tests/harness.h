@@ -66,6 +66,9 @@ const char *harness_key_file(void);
 const char *harness_bin(void);
 /* Runs cmd with system(); returns its exit status, -1 when it did not exit. */
 int harness_run(const char *cmd);
+/* The whole file at path, NUL-terminated (owned); its length in *len when
+ * len is not NULL. Fails the test when the file cannot be read. */
+char *harness_read_file(const char *path, size_t *len);
 
 /* SQL on the test's own connection (H.db). */
 /* Runs one or more statements; aborts the test on an error. */

@@ -1187,8 +1187,6 @@ START_TEST(report_writes_the_month)
 		"| E3, \"x\" | 1 | 20.0 % |",
 		"| #1 | E101 | lot: CB-100 lot L7 | 3 |",
 	};
-	FILE *f;
-	long len;
 
 	seed_month();
 	exec_sql("INSERT INTO problems(kind, fault_code, value, part_number, window_days,"
@@ -1198,14 +1196,7 @@ START_TEST(report_writes_the_month)
 	snprintf(cmd, sizeof(cmd), "%s report --db %s --month 2026-03 --out %s 2>/dev/null",
 		 harness_bin(), H.db_path, path);
 	ck_assert_int_eq(harness_run(cmd), 0);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)len + 1);
-	ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
+	text = harness_read_file(path, NULL);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		ck_assert_msg(strstr(text, want[i]) != NULL, "missing \"%s\" in:\n%s", want[i],
 			      text);
@@ -1257,8 +1248,6 @@ START_TEST(report_over_http_shows_the_analytics_numbers)
 	};
 	struct http_result r;
 	json_t *doc;
-	FILE *f;
-	long len;
 
 	seed_month();
 	exec_sql("INSERT INTO problems(kind, fault_code, value, part_number, window_days,"
@@ -1281,14 +1270,7 @@ START_TEST(report_over_http_shows_the_analytics_numbers)
 	snprintf(cmd, sizeof(cmd), "%s report --db %s --month 2026-03 --out %s 2>/dev/null",
 		 harness_bin(), H.db_path, path);
 	ck_assert_int_eq(harness_run(cmd), 0);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	file = calloc(1, (size_t)len + 1);
-	ck_assert_uint_eq(fread(file, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
+	file = harness_read_file(path, NULL);
 	a = without_generated(file);
 	b = without_generated(r.body);
 	ck_assert_str_eq(a, b);

@@ -632,9 +632,8 @@ END_TEST
 START_TEST(cli_writes_the_same_sheet)
 {
 	char out[400], *argv[12];
-	FILE *f;
 	char *doc;
-	long len;
+	size_t len;
 	int argc = 0;
 
 	seed_all();
@@ -649,28 +648,14 @@ START_TEST(cli_writes_the_same_sheet)
 	argv[argc++] = out;
 	argv[argc] = NULL;
 	ck_assert_int_eq(cli_labels(argc, argv), 0);
-	f = fopen(out, "rb");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	doc = calloc(1, (size_t)len + 1);
-	ck_assert_uint_eq(fread(doc, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	assert_pdf(doc, (size_t)len, 2);
+	doc = harness_read_file(out, &len);
+	assert_pdf(doc, len, 2);
 	free(doc);
 
 	snprintf(out, sizeof(out), "%s/sheet.svg", H.dir);
 	argv[argc++] = "--ec=H";
 	ck_assert_int_eq(cli_labels(argc, argv), 0);
-	f = fopen(out, "rb");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	doc = calloc(1, (size_t)len + 1);
-	ck_assert_uint_eq(fread(doc, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
+	doc = harness_read_file(out, &len);
 	assert_xml(doc);
 	ck_assert_uint_eq(count_of(doc, "class=\"label\""), BATCH_N);
 	free(doc);

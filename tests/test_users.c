@@ -1135,20 +1135,8 @@ static void assert_query_at(const char *path, const char *sql, const char *want)
 
 static char *run_output(const char *cmd, const char *out_path, int want_rc)
 {
-	FILE *f;
-	char *text;
-	long len;
-
 	ck_assert_int_eq(harness_run(cmd), want_rc);
-	f = fopen(out_path, "r");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)len + 1);
-	ck_assert_uint_eq(fread(text, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	return text;
+	return harness_read_file(out_path, NULL);
 }
 
 /* An admin created first used to make `migrate --demo` say "already
