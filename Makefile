@@ -11,7 +11,7 @@ CW      := build/civetweb
 DB      ?= var/fieldtrace.db
 LISTEN  ?= 127.0.0.1:8443
 
-PKGS    := sqlite3 openssl jansson libqrencode libpng libargon2
+PKGS    := sqlite3 openssl jansson libqrencode libpng libargon2 libcurl
 WARN    := -Wall -Wextra -Werror -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wundef \
            -fno-common -Wno-missing-field-initializers

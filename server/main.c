@@ -12,6 +12,7 @@
 #include "demo/demo.h"
 #include "db/idempotency_store.h"
 #include "core/log.h"
+#include "lib/http_client.h"
 #include "app.h"
 #include "domain/users.h"
 
@@ -318,6 +319,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "help";
 
 	db_global_init();
+	http_client_global_init();
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc, argv);
 	if (strcmp(cmd, "migrate") == 0)

@@ -27,6 +27,7 @@
 #include "db/db.h"
 #include "core/log.h"
 #include "app.h"
+#include "lib/http_client.h"
 
 struct harness H;
 
@@ -89,7 +90,7 @@ char *harness_read_file(const char *path, size_t *len)
 void harness_global_init(void)
 {
 	db_global_init();
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	http_client_global_init();
 	log_set_quiet(1);
 	auth_init(4);
 	if (auth_hash_password(TEST_PASSWORD, seeded_hash, sizeof(seeded_hash)) != ERR_OK) {

@@ -6,13 +6,16 @@
 # OpenSSL 3 no longer exports, so HTTPS requests crash (see README).
 set -eu
 
+# python3-aiosmtpd, -h2, -cryptography: the tests' local provider
+# receivers (a real SMTP server; APNs' HTTP/2; JWT signature checks).
 # chromium: the console's browser tests drive Debian's build, never a
 # downloaded one; fonts-noto-cjk: its Chinese pages render (and are
 # screenshotted) with real glyphs.
 PACKAGES="build-essential pkg-config libsqlite3-dev libssl-dev libqrencode-dev
 libjansson-dev libpng-dev libargon2-dev check libsubunit-dev libcurl4-openssl-dev
 dpkg-dev openssl sqlite3 zbar-tools clang libclang-rt-dev valgrind
-libcrack2-dev cracklib-runtime chromium fonts-noto-cjk"
+libcrack2-dev cracklib-runtime chromium fonts-noto-cjk
+python3 python3-aiosmtpd python3-h2 python3-cryptography"
 [ -n "${FIELDTRACE_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $FIELDTRACE_EXTRA_PACKAGES"
 # Node.js and npm for make openapi-lint / openapi-validate (tools/openapi/).
 # Only when there is no node at all: a machine whose image brings its own
