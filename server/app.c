@@ -14,6 +14,8 @@
 #include "domain/assets.h"
 #include "domain/qr.h"
 #include "http/server.h"
+#include "domain/channels.h"
+#include "jobs/lanes.h"
 #include "jobs/scheduler.h"
 #include "lib/objects.h"
 #include "lib/ratelimit.h"
@@ -23,6 +25,7 @@ struct app {
 	struct db_pool *pool;
 	struct server *http;
 	struct scheduler *jobs; /* NULL when off */
+	struct lanes *lanes;    /* NULL when off */
 };
 
 /* The schema must be current and the file sound before any worker opens
@@ -75,6 +78,16 @@ enum err app_start(const struct config *cfg, struct app **out)
 	e = check_and_load(cfg);
 	if (e != ERR_OK)
 		return e;
+	channels_set_public_url(cfg->public_url);
+	{
+		char why[512] = "";
+
+		e = channels_load(cfg->channels_file, why, sizeof(why));
+		if (e != ERR_OK) {
+			log_error("app: channels-file: %s", why);
+			return e;
+		}
+	}
 	configure(cfg);
 	app = calloc(1, sizeof(*app));
 	if (!app)
@@ -89,6 +102,12 @@ enum err app_start(const struct config *cfg, struct app **out)
 	if (cfg->scheduler_interval_ms > 0 &&
 	    scheduler_start(cfg->db_path, cfg->scheduler_interval_ms, &app->jobs) != ERR_OK) {
 		log_error("app: the background jobs could not start");
+		e = ERR_INTERNAL;
+		goto fail;
+	}
+	if (cfg->delivery_interval_ms > 0 &&
+	    lanes_start(cfg->db_path, cfg->delivery_interval_ms, &app->lanes) != ERR_OK) {
+		log_error("app: the delivery lanes could not start");
 		e = ERR_INTERNAL;
 		goto fail;
 	}
@@ -108,11 +127,13 @@ void app_stop(struct app *app)
 {
 	if (!app)
 		return;
+	lanes_stop(app->lanes);    /* each finishes the send it is in */
 	scheduler_stop(app->jobs); /* finishes the job it is running */
 	server_stop(app->http);    /* in-flight requests finish */
 	if (app->pool) {
 		metrics_db_connections(-db_pool_size(app->pool));
 		db_pool_close(app->pool);
 	}
+	channels_unload();
 	free(app);
 }

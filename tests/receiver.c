@@ -29,7 +29,9 @@ void receiver_start(struct receiver *r, const char *script, const char *const *e
 	snprintf(r->dir, sizeof(r->dir), "/tmp/ft-receiver-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(r->dir));
 	snprintf(path, sizeof(path), "tests/receivers/%s", script);
-	argv[n++] = "python3";
+	/* Debian's python3 has the receivers' packages (python3-aiosmtpd,
+	 * -h2, -cryptography); a python3 earlier on PATH (pyenv) may not. */
+	argv[n++] = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 	argv[n++] = path;
 	argv[n++] = "--dir";
 	argv[n++] = r->dir;
@@ -43,7 +45,7 @@ void receiver_start(struct receiver *r, const char *script, const char *const *e
 	r->pid = fork();
 	ck_assert_int_ge(r->pid, 0);
 	if (r->pid == 0) {
-		execvp("python3", (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	snprintf(path, sizeof(path), "%s/port", r->dir);

@@ -40,6 +40,11 @@ struct config {
 	/* /metrics: "" serves it to loopback clients only; otherwise it wants
 	 * "Authorization: Bearer <metrics_token>" from anywhere. */
 	char metrics_token[128];
+	/* Notifications (issue 18): the providers' JSON file ("" = in-app
+	 * only), and how often each provider's lane looks for due deliveries
+	 * (0: lanes off; tests drive them). */
+	char channels_file[512];
+	int delivery_interval_ms;
 };
 
 void config_defaults(struct config *cfg);

@@ -22,10 +22,10 @@ struct notification_row {
 };
 typedef int (*notification_row_fn)(const struct notification_row *row, void *ctx);
 
-/* Inserts one notification; a second insert with the same dedupe_key
- * (non-NULL) is a no-op answering ERR_OK. */
+/* Inserts one notification, *id_out = its id; a second insert with the
+ * same dedupe_key (non-NULL) is a no-op answering ERR_OK with *id_out 0. */
 enum err notify_store_insert(struct db *db, int64_t user_id, const char *kind, const char *title,
-			     const char *data, const char *dedupe_key, int64_t now);
+			     const char *data, const char *dedupe_key, int64_t now, int64_t *id_out);
 /* user_id's notifications newest first, with id < before_id (0 = from the
  * newest), unread ones only when unread_only; at most limit rows. fn
  * returns 0 to go on. */

@@ -1,6 +1,10 @@
 #include "core/clock.h"
 
+#include <ctype.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -95,5 +99,47 @@ int clock_parse(const char *s, int64_t *out)
 	tm.tm_min = min;
 	tm.tm_sec = sec;
 	*out = (int64_t)timegm(&tm) - off;
+	return 0;
+}
+
+int clock_zone_known(const char *tz)
+{
+	char path[128];
+
+	if (!tz || !*tz || strlen(tz) > 64 || tz[0] == '/' || strstr(tz, ".."))
+		return 0;
+	for (const char *p = tz; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("/_+-", *p))
+			return 0;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	return access(path, R_OK) == 0;
+}
+
+/* glibc converts to local time only through the process's TZ, so the
+ * switch is serialised here; nothing else in the server uses local time
+ * (every other conversion is gmtime_r / timegm). */
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int clock_local(int64_t t, const char *tz, int *minute, int *wday, char date[11])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	int ok;
+
+	if (!clock_zone_known(tz))
+		return -1;
+	pthread_mutex_lock(&tz_lock);
+	setenv("TZ", tz, 1);
+	tzset();
+	ok = localtime_r(&tt, &tm) != NULL;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	pthread_mutex_unlock(&tz_lock);
+	if (!ok)
+		return -1;
+	*minute = tm.tm_hour * 60 + tm.tm_min;
+	*wday = tm.tm_wday;
+	if (date)
+		strftime(date, 11, "%Y-%m-%d", &tm);
 	return 0;
 }

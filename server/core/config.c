@@ -105,6 +105,10 @@ static const struct key keys[] = {
 	  "resolves of unknown or forged codes per address per window"),
 	S("metrics-token", metrics_token,
 	  "bearer token a scraper sends to read /metrics; unset: loopback clients only"),
+	S("channels-file", channels_file,
+	  "JSON file of the notification providers (push, SMTP, SMS, robots); unset: in-app only"),
+	I("delivery-interval-ms", delivery_interval_ms, 0, 3600000,
+	  "each provider's lane sends due deliveries every N ms; 0: off"),
 };
 #undef S
 #undef U
@@ -116,6 +120,7 @@ void config_defaults(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	strcpy(cfg->listen, "127.0.0.1:8443");
 	strcpy(cfg->db_path, "var/fieldtrace.db");
+	cfg->delivery_interval_ms = 1000;
 	strcpy(cfg->data_dir, "var/data");
 	strcpy(cfg->tls_cert, "certs/server.pem");
 	strcpy(cfg->tls_key, "certs/server.key");

@@ -42,7 +42,9 @@ _Static_assert(PERM__COUNT <= 64, "role_perms[] holds permissions as 64-bit sets
  * - PERM_ORG_WRITE: the region tree and the centres decide everyone's
  *   scope: admins only.
  * - PERM_DEVICES_ALL: whose phones get pushes is support work across all
- *   scopes: admins only (everyone lists and removes their own). */
+ *   scopes: admins only (everyone lists and removes their own).
+ * - PERM_DELIVERIES_ALL: everyone's deliveries (addresses, provider errors)
+ *   and the providers' state: admins only (everyone sees their own). */
 static const uint64_t role_perms[] = {
 	[ROLE_NONE] = P(PERM_PUBLIC),
 	[ROLE_ADMIN] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_USERS_WRITE) | P(PERM_AUDIT_READ) |
@@ -55,7 +57,8 @@ static const uint64_t role_perms[] = {
 		       P(PERM_KB_WRITE) | P(PERM_KB_REVIEW) | P(PERM_KB_FEEDBACK) |
 		       P(PERM_PROBLEMS_READ) | P(PERM_PROBLEMS_WRITE) | P(PERM_ANALYTICS) |
 		       P(PERM_TICKETS_REROUTE) | P(PERM_KB_ALL_VERSIONS) | P(PERM_PHONES_FULL) |
-		       P(PERM_ORG_WRITE) | P(PERM_DEVICES_ALL) | P(PERM_SCOPE_ALL),
+		       P(PERM_ORG_WRITE) | P(PERM_DEVICES_ALL) | P(PERM_DELIVERIES_ALL) |
+		       P(PERM_SCOPE_ALL),
 	[ROLE_SUPERVISOR] =
 	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_REGISTRY_WRITE) |
 	    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) |

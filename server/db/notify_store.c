@@ -24,10 +24,12 @@ static const char sql_note_insert[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(dedupe_key) DO NOTHING";
 
 enum err notify_store_insert(struct db *db, int64_t user_id, const char *kind, const char *title,
-			     const char *data, const char *dedupe_key, int64_t now)
+			     const char *data, const char *dedupe_key, int64_t now, int64_t *id_out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_note_insert);
+	enum err e;
 
+	*id_out = 0;
 	if (!st)
 		return ERR_DB;
 	db_bind_int(st, 1, user_id);
@@ -36,7 +38,10 @@ enum err notify_store_insert(struct db *db, int64_t user_id, const char *kind, c
 	db_bind_text(st, 4, data ? data : "{}");
 	db_bind_text(st, 5, dedupe_key);
 	db_bind_int(st, 6, now);
-	return db_exec_stmt(db, st);
+	e = db_exec_stmt(db, st);
+	if (e == ERR_OK && db_changes(db) == 1)
+		*id_out = sqlite3_last_insert_rowid(db_handle(db));
+	return e;
 }
 
 /* notifications_user(user_id, id) answers both the range and the order. */

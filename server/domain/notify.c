@@ -10,11 +10,13 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "db/notify_store.h"
+#include "domain/delivery.h"
 #include "domain/webhooks.h"
 
 enum err notify_user(struct db *db, int64_t user_id, const char *kind, const char *title,
 		     const json_t *data, const char *dedupe_key)
 {
+	int64_t now = clock_now(), id;
 	char *text;
 	enum err e;
 
@@ -25,8 +27,12 @@ enum err notify_user(struct db *db, int64_t user_id, const char *kind, const cha
 	text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 	if (data && !text)
 		return ERR_INTERNAL;
-	e = notify_store_insert(db, user_id, kind, title, text, dedupe_key, clock_now());
+	e = notify_store_insert(db, user_id, kind, title, text, dedupe_key, now, &id);
 	free(text);
+	/* The same transaction writes its deliveries: a push, an e-mail, an
+	 * SMS exist exactly when the notification does. */
+	if (e == ERR_OK && id)
+		e = delivery_fanout_user(db, user_id, id, kind, title, data, now);
 	return e;
 }
 

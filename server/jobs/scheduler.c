@@ -13,6 +13,7 @@
 #include "domain/assets.h"
 #include "core/clock.h"
 #include "db/db.h"
+#include "domain/delivery.h"
 #include "domain/escalation.h"
 #include "db/idempotency_store.h"
 #include "core/log.h"
@@ -33,7 +34,7 @@ static const struct job jobs[] = {
 	{ "sla_escalation", escalation_run },           { "warranty_digest", warranty_digest_run },
 	{ "problems_detect", problems_detect_run },     { "webhooks", webhooks_deliver_run },
 	{ "idempotency_purge", idempotency_purge_run }, { "sync_retire", sync_retire_run },
-	{ "trace_snapshots", assets_snapshots_run },
+	{ "trace_snapshots", assets_snapshots_run },  { "delivery_digest", delivery_digest_run },
 };
 #define N_JOBS (sizeof(jobs) / sizeof(jobs[0]))
 
