@@ -395,6 +395,9 @@ START_TEST(conf_errors_name_the_key)
 		{ "{\"url\": \"http://mail.example:587\", \"username\": \"u\", \"password\": \"p\","
 		  " \"from\": \"a@b.example\"}",
 		  "url: must be" },
+		{ "{\"url\": \"smtp://u:p@mail.example:587\", \"username\": \"u\","
+		  " \"password\": \"p\", \"from\": \"a@b.example\"}",
+		  "url: no credentials" },
 		{ "{\"url\": 587, \"username\": \"u\", \"password\": \"p\", \"from\": "
 		  "\"a@b.example\"}",
 		  "url: must be a non-empty string" },

@@ -140,6 +140,11 @@ enum err mail_client_new(const json_t *conf, const char *ca_file, struct mail_cl
 			 "url: must be smtp://host:port (STARTTLS) or smtps://host:port");
 		return ERR_INVALID;
 	}
+	if (strchr(url, '@')) {
+		/* libcurl would log in with it, and errors could show it. */
+		snprintf(why, why_size, "url: no credentials in it; use username and password");
+		return ERR_INVALID;
+	}
 	username = conf_string(conf, "username", 1, &bad);
 	if (bad) {
 		snprintf(why, why_size, "username: %s", bad);
