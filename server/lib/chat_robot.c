@@ -20,8 +20,8 @@
 
 static const char *const provider_names[] = { "wecom", "dingtalk", "feishu" };
 
-static enum err conf_string(const json_t *conf, const char *key, char *out, size_t size,
-			    char *why, size_t why_size)
+static enum err conf_string(const json_t *conf, const char *key, char *out, size_t size, char *why,
+			    size_t why_size)
 {
 	const json_t *v = json_object_get(conf, key);
 
@@ -51,7 +51,7 @@ static enum err parse_events(const json_t *events, struct chat_robot *out, char 
 		snprintf(why, why_size, "events: must be an array of at most 16 kinds");
 		return ERR_INVALID;
 	}
-	json_array_foreach (events, i, v) {
+	json_array_foreach(events, i, v) {
 		size_t len = json_string_length(v);
 
 		if (!json_is_string(v) || !len || len >= sizeof(out->events[0])) {
@@ -66,9 +66,9 @@ static enum err parse_events(const json_t *events, struct chat_robot *out, char 
 
 enum err chat_robot_parse(const json_t *conf, struct chat_robot *out, char *why, size_t why_size)
 {
-	static const char *const known[] = { "name",   "provider",    "url",    "url_file",
-					     "secret", "secret_file", "centre", "region",
-					     "events" };
+	static const char *const known[] = { "name",     "provider", "url",
+					     "url_file", "secret",   "secret_file",
+					     "centre",   "region",   "events" };
 	const char *key, *provider;
 	const json_t *v;
 	size_t i;
@@ -78,7 +78,7 @@ enum err chat_robot_parse(const json_t *conf, struct chat_robot *out, char *why,
 		snprintf(why, why_size, "robot: must be an object");
 		return ERR_INVALID;
 	}
-	json_object_foreach ((json_t *)conf, key, v) {
+	json_object_foreach((json_t *)conf, key, v) {
 		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			if (strcmp(key, known[i]) == 0)
 				break;
@@ -173,8 +173,8 @@ static char *wecom_body(const struct chat_message *m)
 		buf_cleanup(&content);
 		return NULL;
 	}
-	doc = json_pack("{s:s, s:{s:s}}", "msgtype", "markdown", "markdown", "content",
-			content.data);
+	doc =
+	    json_pack("{s:s, s:{s:s}}", "msgtype", "markdown", "markdown", "content", content.data);
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	buf_cleanup(&content);
@@ -196,8 +196,8 @@ static char *dingtalk_body(const struct chat_message *m)
 		buf_cleanup(&md);
 		return NULL;
 	}
-	doc = json_pack("{s:s, s:{s:s, s:s}}", "msgtype", "markdown", "markdown", "title",
-			m->title, "text", md.data);
+	doc = json_pack("{s:s, s:{s:s, s:s}}", "msgtype", "markdown", "markdown", "title", m->title,
+			"text", md.data);
 	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	buf_cleanup(&md);
@@ -323,8 +323,8 @@ static void read_answer(const struct chat_robot *r, const struct http_answer *a,
 	snprintf(out->error, sizeof(out->error), "%lld: %s", code,
 		 json_is_string(msg_v) ? json_string_value(msg_v) : "");
 	out->outcome = a->status >= 500 || a->status == 429 || code_in(code, retry, n_retry)
-			       ? SEND_RETRY
-			       : SEND_REJECTED;
+			   ? SEND_RETRY
+			   : SEND_REJECTED;
 out:
 	json_decref(doc);
 }

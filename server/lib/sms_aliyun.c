@@ -58,12 +58,13 @@ static enum err conf_string(const json_t *conf, const char *key, int required, c
 	return ERR_OK;
 }
 
-enum err sms_client_new(const json_t *conf, const char *ca_file, struct sms_client **out,
-			char *why, size_t why_size)
+enum err sms_client_new(const json_t *conf, const char *ca_file, struct sms_client **out, char *why,
+			size_t why_size)
 {
-	static const char *const known[] = { "access_key_id", "access_key_secret",
-					     "access_key_secret_file", "sign_name", "endpoint",
-					     "templates" };
+	static const char *const known[] = {
+		"access_key_id", "access_key_secret", "access_key_secret_file",
+		"sign_name",     "endpoint",          "templates"
+	};
 	struct sms_client *c;
 	const json_t *templates, *v;
 	const char *key;
@@ -74,7 +75,7 @@ enum err sms_client_new(const json_t *conf, const char *ca_file, struct sms_clie
 		snprintf(why, why_size, "sms: must be an object");
 		return ERR_INVALID;
 	}
-	json_object_foreach ((json_t *)conf, key, v) {
+	json_object_foreach((json_t *)conf, key, v) {
 		size_t i = 0;
 
 		while (i < sizeof(known) / sizeof(known[0]) && strcmp(key, known[i]) != 0)
@@ -90,8 +91,8 @@ enum err sms_client_new(const json_t *conf, const char *ca_file, struct sms_clie
 	snprintf(c->endpoint, sizeof(c->endpoint), "%s", SMS_DEFAULT_ENDPOINT);
 	if (conf_string(conf, "access_key_id", 1, c->access_key_id, sizeof(c->access_key_id), why,
 			why_size) != ERR_OK ||
-	    conf_string(conf, "sign_name", 1, c->sign_name, sizeof(c->sign_name), why,
-			why_size) != ERR_OK ||
+	    conf_string(conf, "sign_name", 1, c->sign_name, sizeof(c->sign_name), why, why_size) !=
+		ERR_OK ||
 	    conf_string(conf, "endpoint", 0, c->endpoint, sizeof(c->endpoint), why, why_size) !=
 		ERR_OK)
 		goto fail;
@@ -107,7 +108,7 @@ enum err sms_client_new(const json_t *conf, const char *ca_file, struct sms_clie
 		snprintf(why, why_size, "templates: must be an object of kind: template code");
 		goto fail;
 	}
-	json_object_foreach ((json_t *)templates, key, v) {
+	json_object_foreach((json_t *)templates, key, v) {
 		if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > 64) {
 			snprintf(why, why_size, "templates.%s: must be a template code", key);
 			goto fail;
@@ -181,10 +182,9 @@ static int uuid_v4(char out[37])
 		return -1;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-		 b[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
 	return 0;
 }
 
@@ -271,8 +271,8 @@ static void read_answer(const struct http_answer *a, struct send_result *out)
 		snprintf(out->error, sizeof(out->error), "HTTP %d without an Aliyun answer",
 			 a->status);
 	out->outcome = a->status >= 500 || a->status == 429 || (code && is_retry_code(code))
-			       ? SEND_RETRY
-			       : SEND_REJECTED;
+			   ? SEND_RETRY
+			   : SEND_REJECTED;
 out:
 	json_decref(doc);
 }
@@ -307,7 +307,8 @@ void sms_send(struct sms_client *c, const char *phone, const char *template_code
 	if (params) {
 		template_param = json_dumps(params, JSON_COMPACT);
 		if (!template_param || !json_is_object(params)) {
-			snprintf(out->error, sizeof(out->error), "template parameters: not an object");
+			snprintf(out->error, sizeof(out->error),
+				 "template parameters: not an object");
 			goto done;
 		}
 	}
