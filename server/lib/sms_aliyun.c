@@ -265,11 +265,20 @@ static void read_answer(const struct http_answer *a, struct send_result *out)
 		snprintf(out->provider_ref, sizeof(out->provider_ref), "%s", biz_id ? biz_id : "");
 		goto out;
 	}
-	if (code)
-		snprintf(out->error, sizeof(out->error), "%s: %s", code, message ? message : "");
-	else
+	if (code) {
+		/* SignatureDoesNotMatch quotes the string it signed: the number and
+		 * parameters, which have no place in a delivery's error. */
+		const char *quoted = message ? strstr(message, " server string to sign is:") : NULL;
+		int len = quoted ? (int)(quoted - message) : -1;
+
+		if (len < 0)
+			len = (int)(message ? strlen(message) : 0);
+		snprintf(out->error, sizeof(out->error), "%s: %.*s", code, len,
+			 message ? message : "");
+	} else {
 		snprintf(out->error, sizeof(out->error), "HTTP %d without an Aliyun answer",
 			 a->status);
+	}
 	out->outcome = a->status >= 500 || a->status == 429 || (code && is_retry_code(code))
 			   ? SEND_RETRY
 			   : SEND_REJECTED;
