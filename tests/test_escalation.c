@@ -19,8 +19,8 @@
 #include "suites.h"
 
 /* sla_escalation, warranty_digest, problems_detect, webhooks,
- * idempotency_purge, sync_retire, trace_snapshots. */
-#define N_JOBS 7
+ * idempotency_purge, sync_retire, trace_snapshots, delivery_digest. */
+#define N_JOBS 8
 
 /* T0 = 2026-09-01T02:00:00Z; the clock stands at T0 + offset. */
 static int64_t t0;

@@ -426,12 +426,13 @@ enum err delivery_fanout_user(struct db *db, int64_t user_id, int64_t notificati
 	return e;
 }
 
-/* "CN/EAST/SH" is under "CN/EAST" and "CN". */
+/* Region paths are "/CN/GD/SZ/": region GD covers it, and so does CN. */
 static int region_covers(const char *region, const char *path)
 {
-	size_t n = strlen(region);
+	char segment[80];
 
-	return n && strncmp(region, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
+	snprintf(segment, sizeof(segment), "/%s/", region);
+	return region[0] && strstr(path, segment) != NULL;
 }
 
 enum err delivery_fanout_robots(struct db *db, const char *kind, int64_t ticket_id,

@@ -1,0 +1,627 @@
+/* Notifications reach people (issue 18), through the real stack: events
+ * make notifications, notifications make deliveries in the same
+ * transaction, and each provider's lane sends them to a real local server
+ * in its own process (an SMTP server, Aliyun's SMS API, the chat robots'
+ * webhooks, FCM / APNs / JPush), which checks each request the way the
+ * provider does. The lanes are driven here with a moved clock; the crash
+ * test runs the server as its own process with the lanes' threads on. */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "db/db.h"
+#include "domain/channels.h"
+#include "domain/delivery.h"
+#include "domain/notify.h"
+#include "harness.h"
+#include "jobs/scheduler.h"
+#include "receiver.h"
+#include "suites.h"
+
+#define SMS_KEY_ID "LTAI5tDeliveryKey01"
+#define SMS_SECRET "sms-secret-delivery-7Yq"
+#define ROBOT_SECRET "SECrobot-delivery-secret"
+
+static struct receiver smtp, sms, bots;
+static char channels_path[300];
+
+/* T0 = 2026-09-01T02:00:00Z (10:00 in Shanghai); the clock at T0 + offset. */
+static int64_t t0;
+
+static void at(int64_t offset)
+{
+	ck_assert_int_eq(clock_parse("2026-09-01T02:00:00Z", &t0), 0);
+	clock_set_offset(t0 + offset - (int64_t)time(NULL));
+}
+
+static void tick(int64_t offset)
+{
+	at(offset);
+	ck_assert_int_eq(scheduler_run_once(H.db, clock_now()), ERR_OK);
+}
+
+static struct lane_state lanes[LANE__COUNT];
+
+/* Runs lane l until it has nothing due now; returns how many it handed
+ * to the provider. */
+static int drain(enum lane l)
+{
+	int total = 0, n;
+
+	do {
+		lanes[l].tokens = 100; /* the rate limit has its own test */
+		ck_assert_int_eq(delivery_lane_run(H.db, l, &lanes[l], clock_now(), &n), ERR_OK);
+		total += n;
+	} while (n > 0 && total < 1000);
+	return total;
+}
+
+static void use_channels(struct config *cfg)
+{
+	snprintf(cfg->channels_file, sizeof(cfg->channels_file), "%s", channels_path);
+	snprintf(cfg->public_url, sizeof(cfg->public_url), "https://ops.example.cn");
+	cfg->delivery_interval_ms = 0; /* the tests drive the lanes */
+}
+
+/* Writes the channels file for the running receivers and restarts the
+ * server with it. extra: more members of the file's object (JSON text
+ * without braces), or "". */
+static void start_channels(const char *extra)
+{
+	static const char *const sms_args[] = { "--access-key-id", SMS_KEY_ID, "--secret",
+						SMS_SECRET, NULL };
+	static const char *const bot_args[] = { "--secret", ROBOT_SECRET, NULL };
+	FILE *f;
+
+	memset(lanes, 0, sizeof(lanes));
+	receiver_start(&smtp, "smtp.py", NULL);
+	receiver_start(&sms, "aliyun_sms.py", sms_args);
+	receiver_start(&bots, "robots.py", bot_args);
+	snprintf(channels_path, sizeof(channels_path), "%s/channels.json", H.dir);
+	f = fopen(channels_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"{\"ca_file\": \"%s\",\n"
+		" \"smtp\": {\"url\": \"smtp://localhost:%d\", \"username\":"
+		" \"mailer@fieldtrace.example\", \"password\": \"s3cret-smtp-pass\","
+		" \"from\": \"noreply@fieldtrace.example\", \"from_name\": \"现场服务\"},\n"
+		" \"sms\": {\"access_key_id\": \"%s\", \"access_key_secret\": \"%s\","
+		" \"sign_name\": \"现场服务\", \"endpoint\": \"%s\", \"templates\":"
+		" {\"sla.escalation\": \"SMS_900001\", \"ticket.assigned\": \"SMS_900002\"}},\n"
+		" \"robots\": [{\"name\": \"sz-ops\", \"provider\": \"dingtalk\", \"url\":"
+		" \"%s/dingtalk/robot/send?access_token=sz\", \"secret\": \"%s\", \"centre\":"
+		" \"C-SZ\"},\n"
+		"   {\"name\": \"js-ops\", \"provider\": \"wecom\", \"url\":"
+		" \"%s/wecom/send?key=js\", \"region\": \"JS\"}]%s%s}\n",
+		harness_ca_file(), smtp.port, SMS_KEY_ID, SMS_SECRET, sms.url, bots.url,
+		ROBOT_SECRET, bots.url, extra[0] ? ",\n" : "", extra);
+	ck_assert_int_eq(fclose(f), 0);
+	harness_restart_with(use_channels);
+}
+
+static void stop_channels(void)
+{
+	receiver_stop(&smtp);
+	receiver_stop(&sms);
+	receiver_stop(&bots);
+	clock_set_offset(0);
+}
+
+/* A strategic customer's unit in Shenzhen, covered by C-SZ. */
+static void seed(void)
+{
+	exec_sql("INSERT INTO product_lines(code, name) VALUES ('switchgear', '开关柜');"
+		 "INSERT INTO models(id, code, name, product_line, created_at, updated_at) VALUES"
+		 " (1, 'KYN28-12', 'KYN28', 'switchgear', 0, 0);"
+		 "INSERT INTO customers(id, code, name, tier, region_code, created_at, updated_at)"
+		 " VALUES (1, 'C1', '深圳供电局', 'strategic', 'SZ', 0, 0);"
+		 "INSERT INTO sites(id, customer_id, code, name, region_code, latitude, longitude,"
+		 " created_at, updated_at) VALUES (1, 1, 'S1', '前湾站', 'SZ', 22.5, 113.9, 0, 0);"
+		 "INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
+		 " created_at, updated_at) VALUES (1, 'SN1', 1, 1, 1, '/CN/GD/SZ/', 0, 0);"
+		 "INSERT INTO centre_regions(centre_code, region_code) VALUES ('C-SZ', 'SZ');"
+		 "INSERT INTO centre_product_lines(centre_code, product_line) VALUES"
+		 " ('C-SZ', 'switchgear');");
+}
+
+static void contact(const char *username, const char *email, const char *phone)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "UPDATE users SET email = '%s', phone = '%s' WHERE username = '%s'",
+		 email, phone, username);
+	exec_sql(sql);
+}
+
+static int64_t open_p1(const char *token)
+{
+	struct http_result r;
+	int64_t id;
+
+	ck_assert_int_eq(
+	    http_send_json("POST", "/v1/tickets", token,
+			   json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s}}", "channel",
+				     "hotline", "category", "repair", "title", "母线失电 陈工",
+				     "asset_id", 1, "impact", "site", "urgency", "high", "contact",
+				     "name", "陈工", "phone", "13800000001"),
+			   &r),
+	    201);
+	id = json_integer_value(json_object_get(r.json, "id"));
+	http_result_free(&r);
+	return id;
+}
+
+static int64_t deliveries(const char *where)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM deliveries WHERE %s", where);
+	return count_rows(sql);
+}
+
+/* The acknowledgement token in the newest e-mail delivery to username. */
+static void ack_token_of(const char *username, char out[64])
+{
+	char sql[256], *msg, *p;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT d.message FROM deliveries d JOIN users u ON u.id = d.user_id"
+		 " WHERE u.username = '%s' AND d.channel = 'email' ORDER BY d.id DESC LIMIT 1",
+		 username);
+	msg = row_text(sql);
+	ck_assert_ptr_nonnull(msg);
+	p = strstr(msg, "ack?token=");
+	ck_assert_ptr_nonnull(p);
+	snprintf(out, 49, "%s", p + 10);
+	free(msg);
+}
+
+static json_t *ack_with(const char *token, long want)
+{
+	struct http_result r;
+	json_t *doc;
+
+	ck_assert_int_eq(http_send_json("POST", "/v1/escalations/ack", NULL,
+					json_pack("{s:s, s:s}", "token", token, "channel", "email"),
+					&r),
+			 want);
+	doc = json_incref(r.json);
+	http_result_free(&r);
+	return doc;
+}
+
+START_TEST(escalation_climbs_by_channel_and_an_acknowledgement_stops_its_level)
+{
+	char *admin, *sup, token[64];
+	json_t *doc, *mails, *texts;
+	int64_t id;
+
+	harness_seed_user("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+	harness_seed_user("supervisor.sz", "supervisor", "SZ", NULL);
+	harness_seed_user("supervisor.gd", "supervisor", "GD", NULL);
+	harness_seed_user("director", "admin", NULL, NULL);
+	contact("supervisor.sz", "sz.manager@example.cn", "13900000001");
+	contact("supervisor.gd", "gd.manager@example.cn", "13900000002");
+	contact("director", "director@example.cn", "13900000003");
+	seed();
+	start_channels("");
+	at(0);
+	admin = harness_user_token("root", "admin", NULL, NULL);
+	id = open_p1(admin);
+	tick(1850); /* response missed: level 1, in-app and push only */
+	ck_assert_int_eq(deliveries("kind = 'sla.escalation' AND channel IN ('email', 'sms')"), 0);
+	tick(2800); /* level 2: the regional manager by e-mail and, for a P1, SMS */
+	ck_assert_int_eq(deliveries("kind = 'sla.escalation' AND channel = 'email' AND address ="
+				    " 'gd.manager@example.cn' AND ack_key IS NOT NULL"),
+			 1);
+	ck_assert_int_eq(deliveries("kind = 'sla.escalation' AND channel = 'sms' AND address ="
+				    " '13900000002'"),
+			 1);
+	/* The link in the mail acknowledges without a login; the level's
+	 * deliveries not yet sent stop. */
+	ack_token_of("supervisor.gd", token);
+	doc = ack_with(token, 200);
+	ck_assert(json_is_true(json_object_get(doc, "first")));
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "level")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "cancelled_deliveries")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "ticket_id")), id);
+	json_decref(doc);
+	doc = ack_with(token, 200); /* again: recorded once, says who was first */
+	ck_assert(json_is_false(json_object_get(doc, "first")));
+	json_decref(doc);
+	ck_assert_int_eq(deliveries("status = 'cancelled'"), 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM escalation_acks"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_events WHERE action ="
+				    " 'escalation_acknowledged'"),
+			 1);
+	ck_assert_int_eq(drain(LANE_SMTP), 0);
+	/* Level 3 is a new step: the director gets it, sent for real. */
+	tick(3700);
+	ck_assert_int_eq(drain(LANE_SMTP), 1);
+	ck_assert_int_eq(drain(LANE_ALIYUN), 1);
+	ck_assert_int_eq(deliveries("status = 'sent' AND provider_ref IS NOT NULL"), 2);
+	ck_assert_int_eq(receiver_wait(&smtp, 1, 5000), 1);
+	mails = receiver_requests(&smtp);
+	doc = json_array_get(mails, 0);
+	ck_assert(json_is_true(json_object_get(doc, "ok")));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(doc, "rcpt_tos"), 0)),
+			 "director@example.cn");
+	ck_assert_ptr_nonnull(strstr(json_string_value(jpath(doc, "headers", "subject", NULL)),
+				     "已升级"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(doc, "text")),
+				     "https://ops.example.cn/console/ack?token="));
+	ck_assert_ptr_nonnull(json_string_value(jpath(doc, "headers", "list-unsubscribe", NULL)));
+	/* No customer personal data in what left: not the contact's name
+	 * or phone, not the ticket's title. */
+	ck_assert_ptr_null(strstr(json_dumps(doc, 0), "陈工"));
+	json_decref(mails);
+	texts = receiver_requests(&sms);
+	doc = json_array_get(texts, 0);
+	ck_assert(json_is_true(json_object_get(doc, "ok")));
+	ck_assert_str_eq(json_string_value(jpath(doc, "params", "TemplateCode", NULL)), "SMS_900001");
+	ck_assert_str_eq(json_string_value(jpath(doc, "params", "PhoneNumbers", NULL)), "13900000003");
+	ck_assert_ptr_null(strstr(json_string_value(jpath(doc, "params", "TemplateParam", NULL)),
+				  "13800000001"));
+	json_decref(texts);
+	/* The app acknowledges the highest open level for a signed-in person
+	 * who can see the ticket. */
+	sup = harness_login("supervisor.gd");
+	{
+		char path[64];
+		struct http_result r;
+
+		snprintf(path, sizeof(path), "/v1/tickets/%lld/acknowledge", (long long)id);
+		ck_assert_int_eq(http_send_json("POST", path, sup, NULL, &r), 200);
+		ck_assert_int_eq(json_integer_value(json_object_get(r.json, "level")), 3);
+		ck_assert(json_is_true(json_object_get(r.json, "first")));
+		http_result_free(&r);
+		/* Level 1 is still open: a second call acknowledges it. */
+		ck_assert_int_eq(http_send_json("POST", path, sup, NULL, &r), 200);
+		ck_assert_int_eq(json_integer_value(json_object_get(r.json, "level")), 1);
+		http_result_free(&r);
+		ck_assert_int_eq(http_send_json("POST", path, sup, NULL, &r), 409);
+		assert_problem(&r, 409, NULL);
+		http_result_free(&r);
+	}
+	free(sup);
+	free(admin);
+	stop_channels();
+}
+END_TEST
+
+START_TEST(acknowledgement_links_refuse_what_they_do_not_know)
+{
+	json_t *doc;
+	struct http_result r;
+
+	doc = ack_with("00112233445566778899aabbccddeeff0011223344556677", 404);
+	json_decref(doc);
+	http_expect_invalid("POST", "/v1/escalations/ack", NULL, "{}", "/token");
+	http_expect_invalid("POST", "/v1/escalations/ack", NULL, "{\"token\": 7}", "/token");
+	http_expect_invalid("POST", "/v1/escalations/ack", NULL,
+			    "{\"token\": \"ab\", \"channel\": \"fax\"}", "/channel");
+	ck_assert_int_eq(http_send_json("POST", "/v1/tickets/99999/acknowledge",
+					harness_user_token("sup", "supervisor", "SZ", NULL), NULL, &r),
+			 404);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM escalation_acks"), 0);
+}
+END_TEST
+
+static json_t *settings(const char *token)
+{
+	return http_get_json("/v1/me/notification-settings", token, 200);
+}
+
+START_TEST(settings_default_by_role_and_refuse_bad_input_naming_the_field)
+{
+	char *sales = harness_user_token("sales.sz", "sales", "SZ", NULL);
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	static const struct {
+		const char *body, *pointer;
+	} bad[] = {
+		{ "{\"language\": \"fr\"}", "/language" },
+		{ "{\"time_zone\": \"Mars/Olympus\"}", "/time_zone" },
+		{ "{\"time_zone\": \"../../etc/passwd\"}", "/time_zone" },
+		{ "{\"quiet_hours\": {\"start\": \"25:00\", \"end\": \"07:00\"}}", "/quiet_hours/start" },
+		{ "{\"quiet_hours\": {\"start\": \"22:00\", \"end\": \"7\"}}", "/quiet_hours/end" },
+		{ "{\"quiet_hours\": {\"start\": \"22:00\", \"end\": \"22:00\"}}", "/quiet_hours/end" },
+		{ "{\"quiet_hours\": \"night\"}", "/quiet_hours" },
+		{ "{\"email\": \"not an address\"}", "/email" },
+		{ "{\"email\": \"a@b.cn\\r\\nBcc: x@y.cn\"}", "/email" },
+		{ "{\"digest\": \"hourly\"}", "/digest" },
+		{ "{\"channels\": {\"ticket.exploded\": {\"push\": true}}}", "/channels/ticket.exploded" },
+		{ "{\"channels\": {\"sla.warning\": {\"fax\": true}}}", "/channels/sla.warning/fax" },
+		{ "{\"channels\": {\"sla.warning\": {\"sms\": \"yes\"}}}", "/channels/sla.warning/sms" },
+		{ "{\"favourite_colour\": \"red\"}", "/favourite_colour" },
+		{ "{\"language\": \"en\", \"digest\": \"hourly\"}", "/digest" },
+	};
+	json_t *doc;
+
+	doc = settings(sales);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "language")), "zh");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "time_zone")), "Asia/Shanghai");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "digest")), "weekly");
+	ck_assert(json_is_null(json_object_get(doc, "quiet_hours")));
+	json_decref(doc);
+	doc = settings(tech);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "digest")), "off");
+	ck_assert(json_is_true(jpath(doc, "channels", "ticket.assigned", "push", NULL)));
+	ck_assert(json_is_false(jpath(doc, "channels", "ticket.assigned", "sms", NULL)));
+	json_decref(doc);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		http_expect_invalid("PATCH", "/v1/me/notification-settings", tech, bad[i].body,
+				    bad[i].pointer);
+	/* Nothing of a refused body was kept, not even its good part. */
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM notification_settings"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM notification_prefs"), 0);
+	http_expect("PATCH", "/v1/me/notification-settings", tech,
+		    "{\"language\": \"en\", \"time_zone\": \"Europe/Berlin\", \"quiet_hours\":"
+		    " {\"start\": \"22:30\", \"end\": \"06:45\"}, \"email\": \"tech@example.cn\","
+		    " \"channels\": {\"ticket.assigned\": {\"sms\": true, \"push\": false}}}",
+		    200);
+	doc = settings(tech);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "language")), "en");
+	ck_assert_str_eq(json_string_value(jpath(doc, "quiet_hours", "start", NULL)), "22:30");
+	ck_assert_str_eq(json_string_value(jpath(doc, "quiet_hours", "end", NULL)), "06:45");
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "email")), "tech@example.cn");
+	ck_assert(json_is_true(jpath(doc, "channels", "ticket.assigned", "sms", NULL)));
+	ck_assert(json_is_false(jpath(doc, "channels", "ticket.assigned", "push", NULL)));
+	ck_assert(json_is_true(jpath(doc, "defaults", "ticket.assigned", "push", NULL)));
+	json_decref(doc);
+	/* null: back to the role's default; other choices stay. */
+	http_expect("PATCH", "/v1/me/notification-settings", tech,
+		    "{\"quiet_hours\": null, \"channels\": {\"ticket.assigned\": {\"push\": null}}}",
+		    200);
+	doc = settings(tech);
+	ck_assert(json_is_null(json_object_get(doc, "quiet_hours")));
+	ck_assert(json_is_true(jpath(doc, "channels", "ticket.assigned", "push", NULL)));
+	ck_assert(json_is_true(jpath(doc, "channels", "ticket.assigned", "sms", NULL)));
+	json_decref(doc);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action ="
+				    " 'notification_settings.update'"),
+			 2);
+	free(sales);
+	free(tech);
+}
+END_TEST
+
+/* Quiet hours hold back what can wait, in the person's own time zone;
+ * escalations and P1 work go out at once. */
+START_TEST(quiet_hours_defer_what_can_wait_and_language_picks_the_words)
+{
+	int64_t sup = harness_seed_user("supervisor.sz", "supervisor", "SZ", NULL);
+	char *token;
+	int64_t next;
+	char *msg;
+
+	contact("supervisor.sz", "sz.manager@example.cn", "13900000001");
+	start_channels("");
+	at(0); /* 10:00 in Shanghai, 04:00 in Berlin */
+	token = harness_login("supervisor.sz");
+	http_expect("PATCH", "/v1/me/notification-settings", token,
+		    "{\"language\": \"en\", \"time_zone\": \"Europe/Berlin\", \"quiet_hours\":"
+		    " {\"start\": \"22:00\", \"end\": \"07:00\"}}",
+		    200);
+	ck_assert_int_eq(db_begin(H.db), ERR_OK);
+	ck_assert_int_eq(notify_user(H.db, sup, "problem.opened", "Recurring problem",
+				     json_pack("{s:s}", "number", "PRB-1"), "q1"),
+			 ERR_OK);
+	ck_assert_int_eq(db_commit(H.db), ERR_OK);
+	next = count_rows("SELECT next_attempt_at FROM deliveries WHERE kind = 'problem.opened'");
+	/* 04:00 Berlin (summer time, UTC+2) to 07:00: three hours. */
+	ck_assert_int_eq(next - clock_now(), 3 * 3600);
+	ck_assert_int_eq(drain(LANE_SMTP), 0);
+	msg = row_text("SELECT message FROM deliveries WHERE kind = 'problem.opened'");
+	ck_assert_ptr_nonnull(strstr(msg, "Recurring problem PRB-1"));
+	free(msg);
+	at(3 * 3600);
+	ck_assert_int_eq(drain(LANE_SMTP), 1);
+	free(token);
+	stop_channels();
+}
+END_TEST
+
+/* A provider failing: retries back off with jitter up to the dead-letter
+ * state with the provider's error; five failures in a row pause that lane
+ * only; an admin retries a dead one by hand; everyone sees their own. */
+START_TEST(retries_back_off_to_dead_and_the_breaker_pauses_only_that_provider)
+{
+	int64_t sup = harness_seed_user("supervisor.sz", "supervisor", "SZ", NULL);
+	char *admin = harness_user_token("root", "admin", NULL, NULL), *mine, *other;
+	char answers[4096] = "[";
+	json_t *doc, *list;
+	int64_t id, prev_next = 0;
+
+	contact("supervisor.sz", "sz.manager@example.cn", "13900000001");
+	start_channels("");
+	for (int i = 0; i < 40; i++)
+		strcat(answers, i ? ", {\"smtp\": \"451 4.3.0 Try again later\"}"
+				  : "{\"smtp\": \"451 4.3.0 Try again later\"}");
+	strcat(answers, "]");
+	receiver_script(&smtp, answers);
+	at(0);
+	ck_assert_int_eq(db_begin(H.db), ERR_OK);
+	ck_assert_int_eq(notify_user(H.db, sup, "problem.opened", "Recurring problem",
+				     json_pack("{s:s}", "number", "PRB-2"), "r1"),
+			 ERR_OK);
+	ck_assert_int_eq(db_commit(H.db), ERR_OK);
+	id = count_rows("SELECT id FROM deliveries");
+	for (int attempt = 1; attempt <= DELIVERY_MAX_ATTEMPTS; attempt++) {
+		int64_t next, wait;
+
+		lanes[LANE_SMTP].open_until = 0; /* the breaker has its own part below */
+		ck_assert_int_eq(drain(LANE_SMTP), 1);
+		ck_assert_int_eq(count_rows("SELECT attempts FROM deliveries"), attempt);
+		if (attempt == DELIVERY_MAX_ATTEMPTS)
+			break;
+		next = count_rows("SELECT next_attempt_at FROM deliveries");
+		wait = next - clock_now();
+		ck_assert_int_le(wait, delivery_backoff(attempt));
+		ck_assert_int_ge(wait, delivery_backoff(attempt) / 2);
+		ck_assert_int_ge(next, prev_next);
+		prev_next = next;
+		clock_set_offset(next - (int64_t)time(NULL));
+	}
+	ck_assert_int_eq(deliveries("status = 'dead' AND last_error LIKE '451%'"), 1);
+	/* Everyone sees their own; admins anyone's; others are refused. */
+	mine = harness_login("supervisor.sz");
+	other = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	list = http_get_json("/v1/deliveries?status=dead", mine, 200);
+	ck_assert_int_eq(asize(json_object_get(list, "items")), 1);
+	doc = json_array_get(json_object_get(list, "items"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "channel")), "email");
+	ck_assert_int_eq(json_integer_value(json_object_get(doc, "attempts")), DELIVERY_MAX_ATTEMPTS);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(doc, "last_error")), "451"));
+	json_decref(list);
+	list = http_get_json("/v1/deliveries", other, 200);
+	ck_assert_int_eq(asize(json_object_get(list, "items")), 0);
+	json_decref(list);
+	{
+		char path[96];
+		struct http_result r;
+
+		snprintf(path, sizeof(path), "/v1/deliveries?user_id=%lld", (long long)sup);
+		ck_assert_int_eq(http_get(path, other, &r), 403);
+		http_result_free(&r);
+		list = http_get_json(path, admin, 200);
+		ck_assert_int_eq(asize(json_object_get(list, "items")), 1);
+		json_decref(list);
+		snprintf(path, sizeof(path), "/v1/deliveries/%lld", (long long)id);
+		ck_assert_int_eq(http_get(path, other, &r), 404);
+		http_result_free(&r);
+		snprintf(path, sizeof(path), "/v1/deliveries/%lld/retry", (long long)id);
+		ck_assert_int_eq(http_send_json("POST", path, mine, NULL, &r), 403);
+		http_result_free(&r);
+		ck_assert_int_eq(http_send_json("POST", path, admin, NULL, &r), 200);
+		ck_assert_str_eq(json_string_value(json_object_get(r.json, "status")), "pending");
+		http_result_free(&r);
+		ck_assert_int_eq(http_send_json("POST", path, admin, NULL, &r), 409);
+		http_result_free(&r);
+	}
+	for (const char *const *q = (const char *const[]){ "status=lost", "channel=fax",
+							    "user_id=abc", "notification_id=0",
+							    NULL };
+	     *q; q++) {
+		char path[96];
+		struct http_result r;
+
+		snprintf(path, sizeof(path), "/v1/deliveries?%s", *q);
+		ck_assert_int_eq(http_get(path, admin, &r), 400);
+		http_result_free(&r);
+	}
+	/* The breaker: five failures in a row pause SMTP, not SMS. */
+	memset(&lanes[LANE_SMTP], 0, sizeof(lanes[LANE_SMTP]));
+	ck_assert_int_eq(db_begin(H.db), ERR_OK);
+	for (int i = 0; i < 6; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "b%d", i);
+		ck_assert_int_eq(notify_user(H.db, sup, "sla.escalation", "escalated",
+					     json_pack("{s:s, s:i, s:s}", "number", "T-1", "level",
+						       2, "target", "response"),
+					     key),
+				 ERR_OK);
+	}
+	ck_assert_int_eq(db_commit(H.db), ERR_OK);
+	ck_assert_int_eq(drain(LANE_SMTP), BREAKER_FAILURES);
+	ck_assert(delivery_breaker_open(LANE_SMTP));
+	ck_assert(!delivery_breaker_open(LANE_ALIYUN));
+	list = http_get_json("/v1/notification-channels", admin, 200);
+	for (size_t i = 0; i < json_array_size(json_object_get(list, "lanes")); i++) {
+		json_t *l = json_array_get(json_object_get(list, "lanes"), i);
+		const char *p = json_string_value(json_object_get(l, "provider"));
+
+		if (strcmp(p, "smtp") == 0)
+			ck_assert(json_is_true(json_object_get(l, "paused")));
+		if (strcmp(p, "aliyun") == 0)
+			ck_assert(json_is_false(json_object_get(l, "paused")));
+	}
+	/* Robots are listed without their URL or secret. */
+	ck_assert_ptr_null(strstr(json_dumps(list, 0), "access_token"));
+	ck_assert_ptr_null(strstr(json_dumps(list, 0), ROBOT_SECRET));
+	json_decref(list);
+	ck_assert_int_eq(drain(LANE_ALIYUN), 6);
+	/* While paused, nothing is claimed and no attempt is spent. */
+	ck_assert_int_eq(drain(LANE_SMTP), 0);
+	free(mine);
+	free(other);
+	free(admin);
+	stop_channels();
+}
+END_TEST
+
+START_TEST(metrics_count_deliveries_by_channel)
+{
+	int64_t sup = harness_seed_user("supervisor.sz", "supervisor", "SZ", NULL);
+	struct http_result r;
+
+	contact("supervisor.sz", "sz.manager@example.cn", "13900000001");
+	start_channels("");
+	at(0);
+	ck_assert_int_eq(db_begin(H.db), ERR_OK);
+	ck_assert_int_eq(notify_user(H.db, sup, "sla.escalation", "escalated",
+				     json_pack("{s:s, s:i, s:s}", "number", "T-2", "level", 2,
+					       "target", "arrival"),
+				     "m1"),
+			 ERR_OK);
+	ck_assert_int_eq(db_commit(H.db), ERR_OK);
+	ck_assert_int_eq(drain(LANE_SMTP), 1);
+	ck_assert_int_eq(http_get("/metrics", NULL, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_deliveries_sent_total{channel=\"email\"}"));
+	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_delivery_latency_seconds_bucket{channel=\"email\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "fieldtrace_deliveries{channel=\"email\",status=\"sent\"} 1"));
+	http_result_free(&r);
+	stop_channels();
+}
+END_TEST
+
+/* A channels file that is wrong stops the server from starting, naming
+ * the key; it is never half-loaded. */
+START_TEST(a_bad_channels_file_names_the_key)
+{
+	char why[256] = "", path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/bad.json", H.dir);
+	f = fopen(path, "w");
+	fputs("{\"smtp\": {\"url\": \"smtp://localhost:25\"}}", f);
+	fclose(f);
+	ck_assert_int_eq(channels_load(path, why, sizeof(why)), ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(why, "smtp: username"));
+	ck_assert(!channels_lane_on(LANE_SMTP));
+	f = fopen(path, "w");
+	fputs("{\"rate_per_s\": {\"pigeon\": 3}}", f);
+	fclose(f);
+	ck_assert_int_eq(channels_load(path, why, sizeof(why)), ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(why, "rate_per_s.pigeon"));
+	ck_assert_int_eq(channels_load("/nonexistent/channels.json", why, sizeof(why)), ERR_INVALID);
+	channels_unload();
+}
+END_TEST
+
+Suite *delivery_suite(void)
+{
+	Suite *s = suite_create("delivery");
+	TCase *tc = tcase_create("delivery");
+
+	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, escalation_climbs_by_channel_and_an_acknowledgement_stops_its_level);
+	tcase_add_test(tc, acknowledgement_links_refuse_what_they_do_not_know);
+	tcase_add_test(tc, settings_default_by_role_and_refuse_bad_input_naming_the_field);
+	tcase_add_test(tc, quiet_hours_defer_what_can_wait_and_language_picks_the_words);
+	tcase_add_test(tc, retries_back_off_to_dead_and_the_breaker_pauses_only_that_provider);
+	tcase_add_test(tc, metrics_count_deliveries_by_channel);
+	tcase_add_test(tc, a_bad_channels_file_names_the_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
