@@ -23,6 +23,7 @@ Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, ro
 Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
 Suite *devices_suite(void);  /* tests/test_devices.c: push devices' registry */
+Suite *push_suite(void);     /* tests/test_push.c: FCM, APNs, JPush clients vs receivers */
 Suite *kb_suite(void);       /* tests/test_kb.c: knowledge base, search, suggestions */
 
 Suite *analytics_suite(void); /* tests/test_analytics.c: problems, analytics, report */

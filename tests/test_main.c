@@ -30,6 +30,7 @@ int main(void)
 	srunner_add_suite(sr, sla_suite());
 	srunner_add_suite(sr, notify_suite());
 	srunner_add_suite(sr, devices_suite());
+	srunner_add_suite(sr, push_suite());
 	srunner_add_suite(sr, kb_suite());
 	srunner_add_suite(sr, analytics_suite());
 	srunner_add_suite(sr, attachments_suite());
