@@ -589,6 +589,11 @@ START_TEST(apns_errors_map_to_outcomes)
 		}
 		json_decref(all);
 	}
+	/* A token that is not hex never leaves: it is no APNs token. */
+	before = receiver_wait(&e.r, 0, 0);
+	push_send(e.c, "abc/../../x", &assigned, "d-2", &res);
+	ck_assert_int_eq(res.outcome, SEND_GONE);
+	ck_assert_uint_eq(receiver_wait(&e.r, 0, 0), before);
 	receiver_stop(&e.r);
 	push_send(e.c, APNS_DEVICE, &assigned, "d-2", &res);
 	ck_assert_int_eq(res.outcome, SEND_RETRY);

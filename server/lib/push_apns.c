@@ -212,6 +212,11 @@ void push_apns_send(struct push_apns *c, const char *device_token, const struct 
 
 	memset(&a, 0, sizeof(a));
 	apns_id(idempotency_key, id);
+	/* An APNs token is hex; anything else would not even make a path. */
+	if (strspn(device_token, "0123456789abcdefABCDEF") != strlen(device_token)) {
+		push_result(out, SEND_GONE, 0, "BadDeviceToken: not hex");
+		goto out;
+	}
 	if (!body) {
 		push_result(out, SEND_REJECTED, 0, "apns: cannot build the payload");
 		goto out;
