@@ -159,10 +159,12 @@ static void fcm_account(const struct fcm_env *e, const char *path, const char *p
 	free(pem);
 }
 
-static void fcm_start(struct fcm_env *e)
+/* expires_in: what the token endpoint says its tokens last */
+static void fcm_start_expiring(struct fcm_env *e, const char *expires_in)
 {
-	const char *extra[] = { "--public-key", NULL, "--client-email", CLIENT_EMAIL, "--project",
-				PROJECT,        NULL };
+	const char *extra[] = { "--public-key", NULL,        "--client-email",
+				CLIENT_EMAIL,   "--project", PROJECT,
+				"--expires-in", expires_in,  NULL };
 	char why[256] = "";
 	json_t *conf;
 
@@ -175,6 +177,11 @@ static void fcm_start(struct fcm_env *e)
 	ck_assert_int_eq(
 	    push_client_new(PUSH_FCM, conf, harness_ca_file(), &e->c, why, sizeof(why)), ERR_OK);
 	json_decref(conf);
+}
+
+static void fcm_start(struct fcm_env *e)
+{
+	fcm_start_expiring(e, "3599");
 }
 
 static void fcm_stop(struct fcm_env *e)
@@ -235,6 +242,26 @@ START_TEST(fcm_sends_with_an_oauth_token_bought_once)
 	ck_assert_str_eq(field(json_object_get(message, "android"), "priority"), "NORMAL");
 	ck_assert_ptr_null(json_object_get(json_object_get(message, "android"), "collapse_key"));
 	json_decref(send);
+	json_decref(all);
+	fcm_stop(&e);
+}
+END_TEST
+
+START_TEST(fcm_token_near_its_expiry_is_bought_again)
+{
+	struct fcm_env e;
+	struct send_result res;
+	json_t *all;
+
+	/* A token with under a minute left is not used. */
+	fcm_start_expiring(&e, "45");
+	push_send(e.c, FCM_DEVICE, &assigned, "d-1", &res);
+	ck_assert_int_eq(res.outcome, SEND_OK);
+	push_send(e.c, FCM_DEVICE, &assigned, "d-2", &res);
+	ck_assert_int_eq(res.outcome, SEND_OK);
+	all = receiver_requests(&e.r);
+	assert_all_checks(all);
+	ck_assert_uint_eq(count_kind(all, "token"), 2);
 	json_decref(all);
 	fcm_stop(&e);
 }
@@ -343,6 +370,35 @@ START_TEST(fcm_errors_map_to_outcomes)
 			      res.error);
 		ck_assert_str_eq(res.provider_ref, "");
 		assert_no_credential(&res, &e.keys);
+	}
+	/* An account key the token endpoint does not know: its own refusal. */
+	{
+		struct keys other;
+		struct push_client *stranger = NULL;
+		char account[160], why[256] = "";
+		json_t *conf, *all;
+
+		keys_make(&other, 0);
+		snprintf(account, sizeof(account), "%s/account.json", other.dir);
+		fcm_account(&e, account, other.private_pem);
+		conf =
+		    json_pack("{s:s, s:s}", "service_account_file", account, "endpoint", e.r.url);
+		ck_assert_int_eq(
+		    push_client_new(PUSH_FCM, conf, harness_ca_file(), &stranger, why, sizeof(why)),
+		    ERR_OK);
+		json_decref(conf);
+		push_send(stranger, FCM_DEVICE, &assigned, "d-3", &res);
+		ck_assert_int_eq(res.outcome, SEND_REJECTED);
+		ck_assert_int_eq(res.http_status, 400);
+		ck_assert_msg(strstr(res.error, "invalid_grant") != NULL, "%s", res.error);
+		assert_no_credential(&res, &other);
+		all = receiver_requests(&e.r);
+		ck_assert(json_is_false(json_object_get(
+		    json_object_get(json_array_get(all, json_array_size(all) - 1), "checks"),
+		    "jwt_signature")));
+		json_decref(all);
+		push_client_free(stranger);
+		keys_remove(&other);
 	}
 	/* No answer at all: retry. */
 	receiver_stop(&e.r);
@@ -589,6 +645,34 @@ START_TEST(apns_errors_map_to_outcomes)
 		}
 		json_decref(all);
 	}
+	/* Signed with a key Apple does not know: refused, twice, rejected. */
+	{
+		struct keys other;
+		struct push_client *stranger = NULL;
+		char why[256] = "";
+		json_t *conf;
+
+		keys_make(&other, 1);
+		conf = json_pack("{s:s, s:s, s:s, s:s, s:s}", "key_file", other.private_pem,
+				 "key_id", "ABC123DEFG", "team_id", "DEF123GHIJ", "topic",
+				 "com.fieldtrace.app", "endpoint", e.r.url);
+		ck_assert_int_eq(push_client_new(PUSH_APNS, conf, harness_ca_file(), &stranger, why,
+						 sizeof(why)),
+				 ERR_OK);
+		json_decref(conf);
+		before = receiver_wait(&e.r, 0, 0);
+		push_send(stranger, APNS_DEVICE, &assigned, "d-3", &res);
+		ck_assert_int_eq(res.outcome, SEND_REJECTED);
+		ck_assert_int_eq(res.http_status, 403);
+		ck_assert_msg(strstr(res.error, "InvalidProviderToken") != NULL, "%s", res.error);
+		all = receiver_requests(&e.r);
+		ck_assert_uint_eq(json_array_size(all), before + 2);
+		ck_assert(json_is_false(json_object_get(
+		    json_object_get(request_at(all, before), "checks"), "jwt_signature")));
+		json_decref(all);
+		push_client_free(stranger);
+		keys_remove(&other);
+	}
 	/* A token that is not hex never leaves: it is no APNs token. */
 	before = receiver_wait(&e.r, 0, 0);
 	push_send(e.c, "abc/../../x", &assigned, "d-2", &res);
@@ -780,6 +864,7 @@ Suite *push_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, fcm_sends_with_an_oauth_token_bought_once);
+	tcase_add_test(tc, fcm_token_near_its_expiry_is_bought_again);
 	tcase_add_test(tc, fcm_401_buys_a_new_token_once);
 	tcase_add_test(tc, fcm_errors_map_to_outcomes);
 	tcase_add_test(tc, fcm_config_errors_name_the_key);

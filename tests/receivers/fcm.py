@@ -22,6 +22,7 @@ args = common.parse_args([
     ("--public-key", {"required": True}),
     ("--client-email", {"required": True}),
     ("--project", {"required": True}),
+    ("--expires-in", {"type": int, "default": 3599}),
 ])
 with open(args.public_key, "rb") as f:
     public_key = serialization.load_pem_public_key(f.read())
@@ -106,7 +107,7 @@ def success(checks, extra):
             return 400, {}, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
         token = "ya29." + secrets.token_urlsafe(24)
         issued.add(token)
-        return 200, {}, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+        return 200, {}, {"access_token": token, "expires_in": args.expires_in, "token_type": "Bearer"}
     if not extra.get("authorized"):
         return 401, {}, {"error": {
             "code": 401, "status": "UNAUTHENTICATED",
