@@ -27,6 +27,7 @@ Suite *mail_suite(void);     /* tests/test_mail.c: e-mail over SMTP against a re
 Suite *sms_suite(void);      /* tests/test_sms.c: Aliyun SMS against a local receiver */
 Suite *robots_suite(void);   /* tests/test_robots.c: WeCom, DingTalk, Feishu robots */
 Suite *delivery_suite(void); /* tests/test_delivery.c: notifications reach people */
+Suite *push_suite(void);     /* tests/test_push.c: FCM, APNs, JPush clients vs receivers */
 Suite *kb_suite(void);       /* tests/test_kb.c: knowledge base, search, suggestions */
 
 Suite *analytics_suite(void); /* tests/test_analytics.c: problems, analytics, report */

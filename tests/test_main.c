@@ -34,6 +34,7 @@ int main(void)
 	srunner_add_suite(sr, sms_suite());
 	srunner_add_suite(sr, robots_suite());
 	srunner_add_suite(sr, delivery_suite());
+	srunner_add_suite(sr, push_suite());
 	srunner_add_suite(sr, kb_suite());
 	srunner_add_suite(sr, analytics_suite());
 	srunner_add_suite(sr, attachments_suite());

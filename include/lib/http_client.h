@@ -27,7 +27,7 @@ struct http_request {
 
 struct http_answer {
 	int status;          /* 0 when none was read */
-	int retry_after_s;   /* Retry-After in seconds, 0 when absent */
+	int retry_after_s;   /* Retry-After (or JPush's X-Rate-Limit-Reset) in seconds, 0 when absent */
 	struct buf body;     /* capped at HTTP_CLIENT_ANSWER_MAX; free with http_answer_free */
 	char apns_id[64];    /* apns-id answer header, when there was one */
 };

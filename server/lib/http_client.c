@@ -45,6 +45,11 @@ static size_t keep_header(char *data, size_t size, size_t n, void *arg)
 	if (len > 12 && strncasecmp(data, "retry-after:", 12) == 0) {
 		copy_trimmed(value, sizeof(value), data + 12, len - 12);
 		a->retry_after_s = atoi(value) > 0 ? atoi(value) : 0;
+	} else if (len > 19 && strncasecmp(data, "x-rate-limit-reset:", 19) == 0 &&
+		   !a->retry_after_s) {
+		/* JPush's: the seconds until its rate window reopens */
+		copy_trimmed(value, sizeof(value), data + 19, len - 19);
+		a->retry_after_s = atoi(value) > 0 ? atoi(value) : 0;
 	} else if (len > 8 && strncasecmp(data, "apns-id:", 8) == 0) {
 		copy_trimmed(a->apns_id, sizeof(a->apns_id), data + 8, len - 8);
 	}
