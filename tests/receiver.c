@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,9 @@ void receiver_start(struct receiver *r, const char *script, const char *const *e
 	r->pid = fork();
 	ck_assert_int_ge(r->pid, 0);
 	if (r->pid == 0) {
+		/* A test that fails mid-way dies without receiver_stop: its
+		 * receivers go with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}

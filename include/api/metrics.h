@@ -22,6 +22,10 @@ void metrics_tls_handshake(void);
 void metrics_conn_refused(void); /* over conns-per-address */
 void metrics_db_connections(int delta);
 void metrics_render(struct buf *out);
+struct db;
+/* Deliveries by channel: counters since start, latency, and the outbox's
+ * rows by state (read from db). */
+void metrics_render_deliveries(struct db *db, struct buf *out);
 
 /* Who may read /metrics (route counts and latencies say how the service is
  * used): with a token configured, whoever sends "Bearer <token>"; without

@@ -41,6 +41,7 @@ static enum err get_metrics(struct req *req, struct resp *resp)
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4";
 	metrics_render(&resp->body);
+	metrics_render_deliveries(req->db, &resp->body);
 	return ERR_OK;
 }
 

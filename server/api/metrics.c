@@ -1,6 +1,11 @@
 /* Counters for /metrics. Relaxed atomics: exact totals, no ordering needed. */
 #include "api/metrics.h"
 
+#include <stddef.h>
+
+#include "db/delivery_store.h"
+#include "domain/delivery.h"
+
 #include <openssl/crypto.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -124,6 +129,68 @@ void metrics_render(struct buf *out)
 		   (long long)atomic_load(&db_connections),
 		   (unsigned long long)atomic_load(&tls_handshakes),
 		   (unsigned long long)atomic_load(&conns_refused));
+}
+
+/* ---- notification deliveries (issue 18) ---- */
+
+static void count_row(const char *channel, const char *status, int64_t n, void *arg)
+{
+	buf_printf(arg, "fieldtrace_deliveries{channel=\"%s\",status=\"%s\"} %lld\n", channel,
+		   status, (long long)n);
+}
+
+void metrics_render_deliveries(struct db *db, struct buf *out)
+{
+	struct delivery_metrics m[DELIVERY_METRIC_CHANNELS];
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+	} counters[] = {
+		{ "sent", "Deliveries a provider accepted.", offsetof(struct delivery_metrics, sent) },
+		{ "failed", "Attempts that failed (to be retried, or refused).",
+		  offsetof(struct delivery_metrics, failed) },
+		{ "retried", "Deliveries put back to try again later.",
+		  offsetof(struct delivery_metrics, retried) },
+		{ "dead", "Deliveries given up: the dead-letter state.",
+		  offsetof(struct delivery_metrics, dead) },
+		{ "gone", "Pushes to a token the provider no longer knows (device retired).",
+		  offsetof(struct delivery_metrics, gone) },
+	};
+
+	delivery_metrics_read(m);
+	for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++) {
+		buf_printf(out, "# HELP fieldtrace_deliveries_%s_total %s\n"
+				"# TYPE fieldtrace_deliveries_%s_total counter\n",
+			   counters[k].name, counters[k].help, counters[k].name);
+		for (int c = 0; c < DELIVERY_METRIC_CHANNELS; c++)
+			buf_printf(out, "fieldtrace_deliveries_%s_total{channel=\"%s\"} %llu\n",
+				   counters[k].name, delivery_metric_channels[c],
+				   (unsigned long long)*(const uint64_t *)((const char *)&m[c] +
+									   counters[k].offset));
+	}
+	buf_puts(out, "# HELP fieldtrace_delivery_latency_seconds From the notification to the"
+		      " provider's acceptance.\n"
+		      "# TYPE fieldtrace_delivery_latency_seconds histogram\n");
+	for (int c = 0; c < DELIVERY_METRIC_CHANNELS; c++) {
+		for (int b = 0; b < 6; b++)
+			buf_printf(out,
+				   "fieldtrace_delivery_latency_seconds_bucket{channel=\"%s\","
+				   "le=\"%d\"} %llu\n",
+				   delivery_metric_channels[c], delivery_latency_bounds_s[b],
+				   (unsigned long long)m[c].latency_le[b]);
+		buf_printf(out,
+			   "fieldtrace_delivery_latency_seconds_bucket{channel=\"%s\",le=\"+Inf\"}"
+			   " %llu\n"
+			   "fieldtrace_delivery_latency_seconds_sum{channel=\"%s\"} %.3f\n"
+			   "fieldtrace_delivery_latency_seconds_count{channel=\"%s\"} %llu\n",
+			   delivery_metric_channels[c], (unsigned long long)m[c].latency_count,
+			   delivery_metric_channels[c], (double)m[c].latency_ms_sum / 1000.0,
+			   delivery_metric_channels[c], (unsigned long long)m[c].latency_count);
+	}
+	buf_puts(out, "# HELP fieldtrace_deliveries Deliveries in the outbox, by channel and state.\n"
+		      "# TYPE fieldtrace_deliveries gauge\n");
+	if (db)
+		delivery_store_counts(db, count_row, out);
 }
 
 /* Set once before the server serves; read-only after. The token's SHA-256
