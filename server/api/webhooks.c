@@ -159,8 +159,8 @@ static int parse_id(const char *s, int64_t *out)
 
 /* event_types: 1..32 known names or "*", no repeats, each one the
  * endpoint's owner's role may receive (policy_webhook_event_allowed).
- * Answers the 400 (or, when only the role stands in the way, the 403)
- * itself, naming the items; *out is a new compact JSON array text (caller
+ * Answers the 400 itself, naming the items; ERR_FORBIDDEN when only the
+ * role stands in the way, the items named for refused() to answer; *out is a new compact JSON array text (caller
  * frees). */
 static enum err take_event_types(struct resp *resp, const json_t *v, enum role owner, char **out)
 {
@@ -201,12 +201,22 @@ static enum err take_event_types(struct resp *resp, const json_t *v, enum role o
 	if (e != ERR_OK)
 		return e;
 	if (refused)
-		return http_fail(resp, ERR_FORBIDDEN,
-				 "event_types: %zu of them are beyond what the endpoint's owner "
-				 "may receive",
-				 refused);
+		return ERR_FORBIDDEN; /* refused() answers it, unless a 400 comes first */
 	*out = json_dumps(v, JSON_COMPACT);
 	return *out ? ERR_OK : ERR_INTERNAL;
+}
+
+/* The 403 naming what the role may not have: the errors collected so far
+ * go in its "errors" (a 403 carries them as problem extra). */
+static enum err refused(struct resp *resp, const char *what)
+{
+	json_t *errors = resp->problem.errors ? resp->problem.errors : json_array();
+
+	resp->problem.errors = NULL;
+	json_decref(resp->problem.extra);
+	resp->problem.extra = json_pack("{s:o}", "errors", errors);
+	return http_fail(resp, ERR_FORBIDDEN, "%s: beyond what the endpoint's owner may have",
+			 what);
 }
 
 static int random_secret(char *out, size_t size)
@@ -259,8 +269,7 @@ static enum err post_webhook(struct req *req, struct resp *resp)
 	if (in.allow_private && !sees_all(req)) {
 		problem_invalid(&resp->problem, "/allow_private",
 				"only an administrator's endpoint may target private addresses");
-		return http_fail(resp, ERR_FORBIDDEN,
-				 "allow_private: only administrators may target private addresses");
+		return refused(resp, "allow_private");
 	}
 	/* Both members are checked before answering, so one 400 lists all. */
 	e2 = webhook_target_check(url, in.allow_private, &target, why, sizeof(why));
@@ -275,7 +284,7 @@ static enum err post_webhook(struct req *req, struct resp *resp)
 	}
 	if (e != ERR_OK) {
 		free(types);
-		return e;
+		return e == ERR_FORBIDDEN ? refused(resp, "event_types") : e;
 	}
 	if (!sees_all(req))
 		owner_scope(req, &in);
@@ -432,6 +441,8 @@ static enum err patch_webhook(struct req *req, struct resp *resp)
 	json_decref(before);
 	if (e != ERR_OK) {
 		json_decref(after);
+		if (e == ERR_FORBIDDEN)
+			return refused(resp, "event_types");
 		return e == ERR_NOT_FOUND ? http_fail(resp, e, "no such webhook") : e;
 	}
 	resp_json(resp, 200, after);
