@@ -796,7 +796,6 @@ START_TEST(admin_endpoints_are_hidden_from_owners_and_secrets_never_listed)
 }
 END_TEST
 
-
 /* ---- webhooks: endpoints of non-admin integrations ----------------------- */
 
 /* A public address, so an owner (no allow_private) may register it; no
@@ -836,7 +835,8 @@ static int64_t deliveries_of(int64_t endpoint)
 {
 	char sql[128];
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = %lld",
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = %lld",
 		 (long long)endpoint);
 	return count_rows(sql);
 }
@@ -868,8 +868,8 @@ START_TEST(owner_endpoints_get_only_their_scope)
 	ck_assert(json_is_true(json_object_get(json_object_get(doc, "scope"), "in_force")));
 	json_decref(doc);
 	ep_gz = own_endpoint(disp_gz, "[\"ticket.created\",\"warranty.expiring\"]", NULL);
-	ep_gd = own_endpoint(sup_gd, "[\"ticket.created\",\"warranty.expiring\",\"problem.opened\"]",
-			     &doc);
+	ep_gd = own_endpoint(sup_gd,
+			     "[\"ticket.created\",\"warranty.expiring\",\"problem.opened\"]", &doc);
 	ck_assert_str_eq(scope_str(doc, "region_path"), "/CN/GD/");
 	ck_assert(json_is_null(json_object_get(json_object_get(doc, "scope"), "centre")));
 	json_decref(doc);
@@ -1037,8 +1037,8 @@ START_TEST(owner_endpoints_answer_only_their_owner)
 	snprintf(path, sizeof(path), "/v1/webhooks/deliveries/%lld/retry", (long long)dead);
 	ck_assert_int_eq(http_json("POST", path, disp_gz, NULL, &r), 404);
 	http_result_free(&r);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'"),
-			 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'"), 1);
 	/* A role without the permission: 403. */
 	ck_assert_int_eq(http_json("GET", "/v1/webhooks", tech, NULL, &r), 403);
 	http_result_free(&r);
@@ -1078,12 +1078,12 @@ START_TEST(owner_input_refused_naming_the_field_storing_nothing)
 	int64_t id;
 
 	/* Types the role may not read: 403 naming each. */
-	ck_assert_int_eq(
-	    http_json("POST", "/v1/webhooks", disp,
-		      "{\"url\":\"" PUBLIC_URL "\",\"event_types\":[\"ticket.created\","
-		      "\"problem.opened\"]}",
-		      &r),
-	    403);
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", disp,
+				   "{\"url\":\"" PUBLIC_URL
+				   "\",\"event_types\":[\"ticket.created\","
+				   "\"problem.opened\"]}",
+				   &r),
+			 403);
 	assert_problem(&r, 403, "/event_types/1");
 	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), "event_types"));
 	http_result_free(&r);
@@ -1121,7 +1121,8 @@ START_TEST(owner_input_refused_naming_the_field_storing_nothing)
 	assert_problem(&r, 400, "/event_types");
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("POST", "/v1/webhooks", sup,
-				   "{\"url\":\"" PUBLIC_URL "\",\"event_types\":[\"ticket.created\"],"
+				   "{\"url\":\"" PUBLIC_URL
+				   "\",\"event_types\":[\"ticket.created\"],"
 				   "\"owner_id\":1}",
 				   &r),
 			 400);
@@ -1162,10 +1163,10 @@ START_TEST(owner_endpoint_delivers_signed_to_the_receiver)
 	json_t *d;
 
 	receiver_start();
-	ck_assert_int_eq(http_json("POST", "/v1/webhooks", disp,
-				   "{\"url\":\"" PUBLIC_URL "\",\"event_types\":[\"ticket.assigned\"]}",
-				   &r),
-			 201);
+	ck_assert_int_eq(
+	    http_json("POST", "/v1/webhooks", disp,
+		      "{\"url\":\"" PUBLIC_URL "\",\"event_types\":[\"ticket.assigned\"]}", &r),
+	    201);
 	id = jint(r.json, "id");
 	pthread_mutex_lock(&R.mu);
 	snprintf(R.secret, sizeof(R.secret), "%s", jstr(r.json, "secret"));
@@ -1374,8 +1375,7 @@ START_TEST(notifications_count_unread_and_answer_304_when_unchanged)
 	notify(tech_id, "sla.warning", "new", NULL);
 	ck_assert_int_eq(get_if("/v1/notifications?limit=2", tech, etag2, &r), 200);
 	ck_assert_int_eq(jint(r.json, "unread_count"), 5);
-	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "title"),
-			 "new");
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "title"), "new");
 	http_result_free(&r);
 
 	/* Bad input is still 400 with a tag that matched once. */

@@ -60,7 +60,7 @@ enum perm {
 	PERM_PHONES_FULL,      /* users' full phone numbers in user answers (audited) */
 	PERM_ORG_WRITE,        /* create and change regions and service centres */
 	PERM_DEVICES_ALL,      /* list anyone's push devices (?user_id=) */
-	PERM_WEBHOOKS_OWN, /* one's own webhook endpoints, receiving events in one's scope */
+	PERM_WEBHOOKS_OWN,     /* one's own webhook endpoints, receiving events in one's scope */
 	/* What the scope reaches; policy_scope() turns them into struct scope. A
 	 * write permission says what, the scope where: "all" writes anywhere. */
 	PERM_SCOPE_ALL,             /* every row, region and centre */

@@ -65,7 +65,7 @@ struct webhook_endpoint_row {
 	 * unscoped. The scope flags say what of the owner's home region
 	 * subtree and centre it reaches (migration 0022). */
 	int64_t owner_id;
-	const char *owner_role; /* role name it was saved with; borrowed, "" none */
+	const char *owner_role;    /* role name it was saved with; borrowed, "" none */
 	int scope_ops_region;      /* tickets in the owner's region subtree */
 	int scope_ops_centre;      /* tickets of the owner's centre */
 	int scope_registry_region; /* units (warranty) in the owner's region subtree */

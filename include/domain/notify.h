@@ -26,10 +26,11 @@ enum err notify_user(struct db *db, int64_t user_id, const char *kind, const cha
 struct notify_scope {
 	const char *region_path; /* the object's region path ("/CN/GD/SZ/") */
 	const char *centre;      /* operations events: the ticket's centre code */
-	int registry; /* 0: an operations object (a ticket), reached as the owner's
-		       * ticket scope reaches it (region subtree or centre); 1: a
-		       * registry object (a unit's warranty), reached as the
-		       * registry scope does (the owner's region subtree) */
+	/* 0: an operations object (a ticket), reached as the owner's ticket
+	 * scope reaches it (region subtree or centre); 1: a registry object
+	 * (a unit's warranty), reached as the registry scope does (the
+	 * owner's region subtree). */
+	int registry;
 };
 
 /* One webhook delivery per active endpoint subscribed to event_type

@@ -183,9 +183,10 @@ static enum err take_event_types(struct resp *resp, const json_t *v, enum role o
 			continue;
 		}
 		if (!policy_webhook_event_allowed(owner, name)) {
-			problem_invalid(&resp->problem, ptr,
-					"is not an event type the endpoint's owner (%s) may receive",
-					role_name(owner));
+			problem_invalid(
+			    &resp->problem, ptr,
+			    "is not an event type the endpoint's owner (%s) may receive",
+			    role_name(owner));
 			refused++;
 			continue;
 		}
@@ -408,8 +409,7 @@ static enum err patch_webhook(struct req *req, struct resp *resp)
 	if (e == ERR_OK && json_is_integer(json_object_get(before, "owner_id"))) {
 		/* The owner saving it again: their role and scope now. An
 		 * admin's change keeps the owner's, types checked against it. */
-		own = json_integer_value(json_object_get(before, "owner_id")) ==
-		      req->user.user_id;
+		own = json_integer_value(json_object_get(before, "owner_id")) == req->user.user_id;
 		if (own)
 			owner_role = req->user.role;
 		else

@@ -74,13 +74,13 @@ enum err notify_event(struct db *db, const char *event_type, const struct notify
 	if (!text)
 		return ERR_INTERNAL;
 	e = webhook_store_fanout(db, event_type, text,
-				  &(struct webhook_event_scope){
-				      .national = scope == NULL,
-				      .region_path = scope ? scope->region_path : NULL,
-				      .centre = scope ? scope->centre : NULL,
-				      .registry = scope ? scope->registry : 0,
-				  },
-				  now, &count);
+				 &(struct webhook_event_scope){
+				     .national = scope == NULL,
+				     .region_path = scope ? scope->region_path : NULL,
+				     .centre = scope ? scope->centre : NULL,
+				     .registry = scope ? scope->registry : 0,
+				 },
+				 now, &count);
 	free(text);
 	return e;
 }
