@@ -149,12 +149,14 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/devices", "ASDTLU", GLOBAL, 0 },
 	/* One's own only: the world has none of the caller's, hence MAY_404. */
 	{ "DELETE", "/v1/devices/{id}", "ASDTLU", GLOBAL, MAY_404 },
-	{ "POST", "/v1/webhooks", "A", GLOBAL, 0 },
-	{ "GET", "/v1/webhooks", "A", GLOBAL, 0 },
-	{ "PATCH", "/v1/webhooks/{id}", "A", GLOBAL, MAY_404 },
-	{ "DELETE", "/v1/webhooks/{id}", "A", GLOBAL, MAY_404 },
-	{ "GET", "/v1/webhooks/{id}/deliveries", "A", GLOBAL, MAY_404 },
-	{ "POST", "/v1/webhooks/deliveries/{id}/retry", "A", GLOBAL, MAY_404 },
+	/* Webhooks: admins all endpoints; supervisors' and dispatchers'
+	 * integrations their own (the world has none of theirs: MAY_404). */
+	{ "POST", "/v1/webhooks", "ASD", GLOBAL, 0 },
+	{ "GET", "/v1/webhooks", "ASD", GLOBAL, 0 },
+	{ "PATCH", "/v1/webhooks/{id}", "ASD", GLOBAL, MAY_404 },
+	{ "DELETE", "/v1/webhooks/{id}", "ASD", GLOBAL, MAY_404 },
+	{ "GET", "/v1/webhooks/{id}/deliveries", "ASD", GLOBAL, MAY_404 },
+	{ "POST", "/v1/webhooks/deliveries/{id}/retry", "ASD", GLOBAL, MAY_404 },
 	/* Knowledge base: articles are shared (no per-object scope; drafts are
 	 * their owner's and reviewers'); the world has none, hence MAY_404. */
 	{ "GET", "/v1/kb/search", "ASDTLU", GLOBAL, 0 },

@@ -43,7 +43,7 @@ static void emit(const char *type, const char *payload_json)
 
 	ck_assert_ptr_nonnull(payload);
 	ck_assert_int_eq(db_begin(H.db), ERR_OK);
-	ck_assert_int_eq(notify_event(H.db, type, payload), ERR_OK);
+	ck_assert_int_eq(notify_event(H.db, type, NULL, payload), ERR_OK);
 	ck_assert_int_eq(db_commit(H.db), ERR_OK);
 	json_decref(payload);
 }
@@ -343,9 +343,10 @@ START_TEST(dead_after_max_attempts_then_retried_by_hand)
 	run_at(t + 100000);
 	ck_assert_int_eq(fail_hits(), WEBHOOK_MAX_ATTEMPTS);
 
-	/* Retry: admins only; only a dead one. */
+	/* Retry: an admin's endpoint's by admins only (unknown to an owner of
+	 * his own); only a dead one. */
 	snprintf(path, sizeof(path), "/v1/webhooks/deliveries/%lld/retry", (long long)id);
-	ck_assert_int_eq(http_json("POST", path, sup, NULL, &r), 403);
+	ck_assert_int_eq(http_json("POST", path, sup, NULL, &r), 404);
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("POST", path, admin, NULL, &r), 200);
 	ck_assert_str_eq(jstr(r.json, "status"), "pending");
@@ -682,7 +683,7 @@ START_TEST(addresses_are_classified)
 }
 END_TEST
 
-START_TEST(endpoints_are_admin_only_and_secrets_never_listed)
+START_TEST(admin_endpoints_are_hidden_from_owners_and_secrets_never_listed)
 {
 	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
 	char *sup = harness_user_token("sup1", "supervisor", "GD", NULL);
@@ -722,8 +723,9 @@ START_TEST(endpoints_are_admin_only_and_secrets_never_listed)
 	    json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "secret"));
 	http_result_free(&r);
 
+	/* An admin's endpoint is unknown to an owner of his own. */
 	snprintf(path, sizeof(path), "/v1/webhooks/%lld", (long long)id);
-	ck_assert_int_eq(http_json("PATCH", path, sup, "{\"active\":false}", &r), 403);
+	ck_assert_int_eq(http_json("PATCH", path, sup, "{\"active\":false}", &r), 404);
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("PATCH", path, admin, "{\"event_types\":[\"nope\"]}", &r), 400);
 	assert_problem(&r, 400, "/event_types/0");
@@ -762,7 +764,7 @@ START_TEST(endpoints_are_admin_only_and_secrets_never_listed)
 	http_result_free(&r);
 
 	snprintf(path, sizeof(path), "/v1/webhooks/%lld", (long long)id);
-	ck_assert_int_eq(http_json("DELETE", path, sup, NULL, &r), 403);
+	ck_assert_int_eq(http_json("DELETE", path, sup, NULL, &r), 404);
 	http_result_free(&r);
 	ck_assert_int_eq(http_json("DELETE", path, admin, NULL, &r), 204);
 	http_result_free(&r);
@@ -791,6 +793,400 @@ START_TEST(endpoints_are_admin_only_and_secrets_never_listed)
 	free(admin);
 	free(sup);
 	free(aud);
+}
+END_TEST
+
+/* ---- webhooks: endpoints of non-admin integrations ----------------------- */
+
+/* A public address, so an owner (no allow_private) may register it; no
+ * test here sends to it. */
+#define PUBLIC_URL "https://1.1.1.1/hook"
+
+/* Registers an endpoint for types as token's owner; returns its id. */
+static int64_t own_endpoint(const char *token, const char *types, json_t **doc)
+{
+	struct http_result r;
+	char body[512];
+	int64_t id;
+
+	snprintf(body, sizeof(body), "{\"url\":\"%s\",\"event_types\":%s}", PUBLIC_URL, types);
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", token, body, &r), 201);
+	ck_assert_uint_eq(strlen(jstr(r.json, "secret")), 64);
+	id = jint(r.json, "id");
+	if (doc)
+		*doc = json_incref(r.json);
+	http_result_free(&r);
+	return id;
+}
+
+/* One event at a place (region_path NULL: national). */
+static void emit_at(const char *type, const char *region_path, const char *centre, int registry)
+{
+	struct notify_scope where = { region_path, centre, registry };
+	json_t *payload = json_pack("{s:s}", "what", type);
+
+	ck_assert_int_eq(db_begin(H.db), ERR_OK);
+	ck_assert_int_eq(notify_event(H.db, type, region_path ? &where : NULL, payload), ERR_OK);
+	ck_assert_int_eq(db_commit(H.db), ERR_OK);
+	json_decref(payload);
+}
+
+static int64_t deliveries_of(int64_t endpoint)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = %lld",
+		 (long long)endpoint);
+	return count_rows(sql);
+}
+
+static const char *scope_str(const json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(doc, "scope"), key));
+}
+
+START_TEST(owner_endpoints_get_only_their_scope)
+{
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	char *disp_sz = harness_user_token("disp.sz", "dispatcher", "SZ", "C-SZ");
+	char *disp_gz = harness_user_token("disp.gz", "dispatcher", "GZ", "C-GZ");
+	char *sup_gd = harness_user_token("sup.gd", "supervisor", "GD", NULL);
+	int64_t ep_admin, ep_sz, ep_gz, ep_gd;
+	struct http_result r;
+	json_t *doc;
+
+	ep_admin = own_endpoint(admin, "[\"*\"]", &doc);
+	ck_assert(json_is_null(json_object_get(doc, "owner_id")));
+	ck_assert(json_is_null(json_object_get(doc, "scope")));
+	json_decref(doc);
+	ep_sz = own_endpoint(disp_sz, "[\"ticket.created\",\"warranty.expiring\"]", &doc);
+	ck_assert_int_eq(jint(doc, "owner_id"), harness_user_id("disp.sz"));
+	ck_assert_str_eq(scope_str(doc, "centre"), "C-SZ");
+	ck_assert(json_is_null(json_object_get(json_object_get(doc, "scope"), "region_path")));
+	ck_assert_str_eq(scope_str(doc, "warranty_region_path"), "/CN/GD/SZ/");
+	ck_assert(json_is_true(json_object_get(json_object_get(doc, "scope"), "in_force")));
+	json_decref(doc);
+	ep_gz = own_endpoint(disp_gz, "[\"ticket.created\",\"warranty.expiring\"]", NULL);
+	ep_gd = own_endpoint(sup_gd,
+			     "[\"ticket.created\",\"warranty.expiring\",\"problem.opened\"]", &doc);
+	ck_assert_str_eq(scope_str(doc, "region_path"), "/CN/GD/");
+	ck_assert(json_is_null(json_object_get(json_object_get(doc, "scope"), "centre")));
+	json_decref(doc);
+
+	/* A Shenzhen ticket at C-SZ: its centre's dispatcher, the province's
+	 * supervisor and the admin; not Guangzhou's dispatcher. */
+	emit_at("ticket.created", "/CN/GD/SZ/", "C-SZ", 0);
+	ck_assert_int_eq(deliveries_of(ep_admin), 1);
+	ck_assert_int_eq(deliveries_of(ep_sz), 1);
+	ck_assert_int_eq(deliveries_of(ep_gz), 0);
+	ck_assert_int_eq(deliveries_of(ep_gd), 1);
+	/* A Shenzhen ticket routed to C-GZ is C-GZ's dispatcher's. */
+	emit_at("ticket.created", "/CN/GD/SZ/", "C-GZ", 0);
+	ck_assert_int_eq(deliveries_of(ep_sz), 1);
+	ck_assert_int_eq(deliveries_of(ep_gz), 1);
+	ck_assert_int_eq(deliveries_of(ep_gd), 2);
+	/* Not yet routed: no centre's, still the region's. */
+	emit_at("ticket.created", "/CN/GD/SZ/", NULL, 0);
+	ck_assert_int_eq(deliveries_of(ep_sz), 1);
+	ck_assert_int_eq(deliveries_of(ep_gz), 1);
+	ck_assert_int_eq(deliveries_of(ep_gd), 3);
+	/* Jiangsu's: the admin only. */
+	emit_at("ticket.created", "/CN/JS/NJ/", "C-NJ", 0);
+	ck_assert_int_eq(deliveries_of(ep_admin), 4);
+	ck_assert_int_eq(deliveries_of(ep_sz) + deliveries_of(ep_gz) + deliveries_of(ep_gd), 5);
+	/* A unit's warranty in Shenzhen: registry scope, the region subtree. */
+	emit_at("warranty.expiring", "/CN/GD/SZ/", NULL, 1);
+	ck_assert_int_eq(deliveries_of(ep_sz), 2);
+	ck_assert_int_eq(deliveries_of(ep_gz), 1);
+	ck_assert_int_eq(deliveries_of(ep_gd), 4);
+	/* A type not subscribed: nothing; a national one: its subscribers. */
+	emit_at("ticket.closed", "/CN/GD/SZ/", "C-SZ", 0);
+	ck_assert_int_eq(deliveries_of(ep_sz), 2);
+	emit_at("problem.opened", NULL, NULL, 0);
+	ck_assert_int_eq(deliveries_of(ep_gd), 5);
+	ck_assert_int_eq(deliveries_of(ep_admin), 7);
+
+	/* An owner disabled, or given another role, gets nothing more; the
+	 * admin's listing says so (in_force false). */
+	exec_sql("UPDATE users SET disabled = 1 WHERE username = 'disp.sz';"
+		 "UPDATE users SET role = 'dispatcher', centre_code = 'C-SZ'"
+		 " WHERE username = 'sup.gd'");
+	emit_at("ticket.created", "/CN/GD/SZ/", "C-SZ", 0);
+	ck_assert_int_eq(deliveries_of(ep_sz), 2);
+	ck_assert_int_eq(deliveries_of(ep_gd), 5);
+	ck_assert_int_eq(deliveries_of(ep_admin), 8);
+	ck_assert_int_eq(http_json("GET", "/v1/webhooks", admin, NULL, &r), 200);
+	ck_assert_int_eq(asize(json_object_get(r.json, "items")), 4);
+	for (size_t i = 0; i < 4; i++) {
+		json_t *it = json_array_get(json_object_get(r.json, "items"), i);
+		json_t *sc = json_object_get(it, "scope");
+
+		if (jint(it, "id") == ep_sz || jint(it, "id") == ep_gd)
+			ck_assert(json_is_false(json_object_get(sc, "in_force")));
+		else if (jint(it, "id") == ep_gz)
+			ck_assert(json_is_true(json_object_get(sc, "in_force")));
+	}
+	http_result_free(&r);
+	/* A moved owner's scope moves too (read at fan-out time). */
+	exec_sql("UPDATE users SET centre_code = 'C-NJ', region_code = 'NJ'"
+		 " WHERE username = 'disp.gz'");
+	emit_at("ticket.created", "/CN/GD/GZ/", "C-GZ", 0);
+	ck_assert_int_eq(deliveries_of(ep_gz), 1);
+	emit_at("ticket.created", "/CN/JS/NJ/", "C-NJ", 0);
+	ck_assert_int_eq(deliveries_of(ep_gz), 2);
+	free(admin);
+	free(disp_sz);
+	free(disp_gz);
+	free(sup_gd);
+}
+END_TEST
+
+/* The real producers pass the ticket's place: a ticket opened through the
+ * API, routed to C-SZ, reaches C-SZ's dispatcher and not C-GZ's. */
+START_TEST(owner_endpoints_get_real_tickets_of_their_scope)
+{
+	char *disp_sz = harness_user_token("disp.sz", "dispatcher", "SZ", "C-SZ");
+	char *disp_gz = harness_user_token("disp.gz", "dispatcher", "GZ", "C-GZ");
+	char *sup_js = harness_user_token("sup.js", "supervisor", "JS", NULL);
+	int64_t ep_sz, ep_gz, ep_js;
+	struct http_result r;
+	char path[96];
+
+	exec_sql("INSERT INTO product_lines(code, name) VALUES ('switchgear', '开关柜');"
+		 "INSERT INTO models(id, code, name, product_line, created_at, updated_at) VALUES"
+		 " (1, 'KYN28-12', 'KYN28', 'switchgear', 0, 0);"
+		 "INSERT INTO customers(id, code, name, tier, region_code, created_at, updated_at)"
+		 " VALUES (1, 'C1', '深圳供电局', 'strategic', 'SZ', 0, 0);"
+		 "INSERT INTO sites(id, customer_id, code, name, region_code, latitude, longitude,"
+		 " created_at, updated_at) VALUES (1, 1, 'S1', '前湾站', 'SZ', 22.5, 113.9, 0, 0);"
+		 "INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
+		 " created_at, updated_at) VALUES (1, 'SN1', 1, 1, 1, '/CN/GD/SZ/', 0, 0);"
+		 "INSERT INTO centre_regions(centre_code, region_code) VALUES ('C-SZ', 'SZ');"
+		 "INSERT INTO centre_product_lines(centre_code, product_line) VALUES"
+		 " ('C-SZ', 'switchgear');");
+	ep_sz = own_endpoint(disp_sz, "[\"ticket.created\"]", NULL);
+	ep_gz = own_endpoint(disp_gz, "[\"ticket.created\"]", NULL);
+	ep_js = own_endpoint(sup_js, "[\"ticket.created\"]", NULL);
+	ck_assert_int_eq(
+	    http_send_json("POST", "/v1/tickets", disp_sz,
+			   json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s}}", "channel",
+				     "hotline", "category", "repair", "title", "母线失电",
+				     "asset_id", 1, "impact", "site", "urgency", "high", "contact",
+				     "name", "陈工", "phone", "13800000001"),
+			   &r),
+	    201);
+	ck_assert_str_eq(jstr(r.json, "centre"), "C-SZ");
+	http_result_free(&r);
+	ck_assert_int_eq(deliveries_of(ep_sz), 1);
+	ck_assert_int_eq(deliveries_of(ep_gz), 0);
+	ck_assert_int_eq(deliveries_of(ep_js), 0);
+	/* The owner reads it as listed. */
+	snprintf(path, sizeof(path), "/v1/webhooks/%lld/deliveries", (long long)ep_sz);
+	ck_assert_int_eq(http_json("GET", path, disp_sz, NULL, &r), 200);
+	ck_assert_int_eq(asize(json_object_get(r.json, "items")), 1);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "event_type"),
+			 "ticket.created");
+	http_result_free(&r);
+	free(disp_sz);
+	free(disp_gz);
+	free(sup_js);
+}
+END_TEST
+
+START_TEST(owner_endpoints_answer_only_their_owner)
+{
+	char *admin = harness_user_token("admin1", "admin", NULL, NULL);
+	char *disp_sz = harness_user_token("disp.sz", "dispatcher", "SZ", "C-SZ");
+	char *disp_gz = harness_user_token("disp.gz", "dispatcher", "GZ", "C-GZ");
+	char *tech = harness_user_token("tech.sz", "technician", "SZ", "C-SZ");
+	int64_t ep_sz, ep_gz, dead;
+	struct http_result r;
+	char path[96], sql[256];
+
+	ep_sz = own_endpoint(disp_sz, "[\"ticket.created\"]", NULL);
+	ep_gz = own_endpoint(disp_gz, "[\"ticket.created\"]", NULL);
+	emit_at("ticket.created", "/CN/GD/SZ/", "C-SZ", 0);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE webhook_deliveries SET status = 'dead', attempts = 8"
+		 " WHERE endpoint_id = %lld",
+		 (long long)ep_sz);
+	exec_sql(sql);
+	snprintf(sql, sizeof(sql), "SELECT id FROM webhook_deliveries WHERE endpoint_id = %lld",
+		 (long long)ep_sz);
+	dead = count_rows(sql);
+
+	/* Each owner lists their own; the admin lists all. */
+	ck_assert_int_eq(http_json("GET", "/v1/webhooks", disp_gz, NULL, &r), 200);
+	ck_assert_int_eq(asize(json_object_get(r.json, "items")), 1);
+	ck_assert_int_eq(jint(json_array_get(json_object_get(r.json, "items"), 0), "id"), ep_gz);
+	ck_assert_ptr_null(strstr(r.body, "\"secret\""));
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("GET", "/v1/webhooks", admin, NULL, &r), 200);
+	ck_assert_int_eq(asize(json_object_get(r.json, "items")), 2);
+	http_result_free(&r);
+	/* Another owner's endpoint and delivery are unknown: 404, unchanged. */
+	snprintf(path, sizeof(path), "/v1/webhooks/%lld", (long long)ep_sz);
+	ck_assert_int_eq(http_json("PATCH", path, disp_gz, "{\"active\":false}", &r), 404);
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("DELETE", path, disp_gz, NULL, &r), 404);
+	http_result_free(&r);
+	snprintf(path, sizeof(path), "/v1/webhooks/%lld/deliveries", (long long)ep_sz);
+	ck_assert_int_eq(http_json("GET", path, disp_gz, NULL, &r), 404);
+	http_result_free(&r);
+	snprintf(path, sizeof(path), "/v1/webhooks/deliveries/%lld/retry", (long long)dead);
+	ck_assert_int_eq(http_json("POST", path, disp_gz, NULL, &r), 404);
+	http_result_free(&r);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM webhook_deliveries WHERE status = 'dead'"), 1);
+	/* A role without the permission: 403. */
+	ck_assert_int_eq(http_json("GET", "/v1/webhooks", tech, NULL, &r), 403);
+	http_result_free(&r);
+	/* The owner changes, retries and deletes their own. */
+	ck_assert_int_eq(http_json("POST", path, disp_sz, NULL, &r), 200);
+	ck_assert_str_eq(jstr(r.json, "status"), "pending");
+	http_result_free(&r);
+	snprintf(path, sizeof(path), "/v1/webhooks/%lld", (long long)ep_sz);
+	ck_assert_int_eq(http_json("PATCH", path, disp_sz,
+				   "{\"active\":false,\"event_types\":[\"ticket.closed\"]}", &r),
+			 200);
+	ck_assert(json_is_false(json_object_get(r.json, "active")));
+	ck_assert_str_eq(scope_str(r.json, "centre"), "C-SZ");
+	http_result_free(&r);
+	/* The admin changes anyone's, the owner's scope kept. */
+	ck_assert_int_eq(http_json("PATCH", path, admin, "{\"active\":true}", &r), 200);
+	ck_assert_int_eq(jint(r.json, "owner_id"), harness_user_id("disp.sz"));
+	ck_assert_str_eq(scope_str(r.json, "centre"), "C-SZ");
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("DELETE", path, disp_sz, NULL, &r), 204);
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("DELETE", path, disp_sz, NULL, &r), 404);
+	http_result_free(&r);
+	free(admin);
+	free(disp_sz);
+	free(disp_gz);
+	free(tech);
+}
+END_TEST
+
+START_TEST(owner_input_refused_naming_the_field_storing_nothing)
+{
+	char *disp = harness_user_token("disp.sz", "dispatcher", "SZ", "C-SZ");
+	char *sup = harness_user_token("sup.gd", "supervisor", "GD", NULL);
+	struct http_result r;
+	char path[64];
+	int64_t id;
+
+	/* Types the role may not read: 403 naming each. */
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", disp,
+				   "{\"url\":\"" PUBLIC_URL
+				   "\",\"event_types\":[\"ticket.created\","
+				   "\"problem.opened\"]}",
+				   &r),
+			 403);
+	assert_problem(&r, 403, "/event_types/1");
+	ck_assert_ptr_nonnull(strstr(jstr(r.json, "detail"), "event_types"));
+	http_result_free(&r);
+	/* "*" takes types added later: admins only. */
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", sup,
+				   "{\"url\":\"" PUBLIC_URL "\",\"event_types\":[\"*\"]}", &r),
+			 403);
+	assert_problem(&r, 403, "/event_types/0");
+	http_result_free(&r);
+	/* Private addresses: admins only. */
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", sup,
+				   "{\"url\":\"https://127.0.0.1/\",\"event_types\":"
+				   "[\"ticket.created\"],\"allow_private\":true}",
+				   &r),
+			 403);
+	assert_problem(&r, 403, "/allow_private");
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", sup,
+				   "{\"url\":\"https://127.0.0.1/\",\"event_types\":"
+				   "[\"ticket.created\"]}",
+				   &r),
+			 400);
+	assert_problem(&r, 400, "/url");
+	http_result_free(&r);
+	/* Bad input: 400 naming the field (both when both are bad). */
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", sup,
+				   "{\"url\":\"http://1.1.1.1/\",\"event_types\":[\"nope\"]}", &r),
+			 400);
+	assert_problem(&r, 400, "/url");
+	assert_problem(&r, 400, "/event_types/0");
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", sup,
+				   "{\"url\":\"" PUBLIC_URL "\",\"event_types\":[]}", &r),
+			 400);
+	assert_problem(&r, 400, "/event_types");
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("POST", "/v1/webhooks", sup,
+				   "{\"url\":\"" PUBLIC_URL
+				   "\",\"event_types\":[\"ticket.created\"],"
+				   "\"owner_id\":1}",
+				   &r),
+			 400);
+	assert_problem(&r, 400, "/owner_id");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM webhook_endpoints"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action LIKE 'webhook.%'"),
+			 0);
+	/* A change to a forbidden type: 403, the endpoint as it was. */
+	id = own_endpoint(disp, "[\"ticket.created\"]", NULL);
+	snprintf(path, sizeof(path), "/v1/webhooks/%lld", (long long)id);
+	ck_assert_int_eq(http_json("PATCH", path, disp,
+				   "{\"event_types\":[\"problem.opened\"],\"active\":false}", &r),
+			 403);
+	assert_problem(&r, 403, "/event_types/0");
+	http_result_free(&r);
+	ck_assert_int_eq(http_json("PATCH", path, disp, "{\"scope\":{}}", &r), 400);
+	assert_problem(&r, 400, "/scope");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM webhook_endpoints WHERE active = 1 AND"
+				    " event_types = '[\"ticket.created\"]'"),
+			 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action LIKE 'webhook.%'"),
+			 1);
+	free(disp);
+	free(sup);
+}
+END_TEST
+
+/* An owner's endpoint, pointed at the local receiver by SQL (only admins
+ * reach private addresses), receives its scope's event signed as any. */
+START_TEST(owner_endpoint_delivers_signed_to_the_receiver)
+{
+	char *disp = harness_user_token("disp.sz", "dispatcher", "SZ", "C-SZ");
+	struct http_result r;
+	char body[128], sql[256];
+	int64_t id;
+	json_t *d;
+
+	receiver_start();
+	ck_assert_int_eq(
+	    http_json("POST", "/v1/webhooks", disp,
+		      "{\"url\":\"" PUBLIC_URL "\",\"event_types\":[\"ticket.assigned\"]}", &r),
+	    201);
+	id = jint(r.json, "id");
+	pthread_mutex_lock(&R.mu);
+	snprintf(R.secret, sizeof(R.secret), "%s", jstr(r.json, "secret"));
+	pthread_mutex_unlock(&R.mu);
+	http_result_free(&r);
+	snprintf(body, sizeof(body), "https://localhost:%d/hook", R.port);
+	snprintf(sql, sizeof(sql),
+		 "UPDATE webhook_endpoints SET url = '%s', allow_private = 1 WHERE id = %lld", body,
+		 (long long)id);
+	exec_sql(sql);
+	emit_at("ticket.assigned", "/CN/GD/GZ/", "C-GZ", 0);
+	emit_at("ticket.assigned", "/CN/GD/SZ/", "C-SZ", 0);
+	run_at(clock_now());
+	ck_assert_int_eq(hook_hits(), 1);
+	ck_assert_int_eq(R.bad_signatures, 0);
+	d = only_delivery(disp, id, "delivered");
+	ck_assert_str_eq(jstr(json_object_get(d, "payload"), "type"), "ticket.assigned");
+	json_decref(d);
+	receiver_stop();
+	free(disp);
 }
 END_TEST
 
@@ -979,8 +1375,7 @@ START_TEST(notifications_count_unread_and_answer_304_when_unchanged)
 	notify(tech_id, "sla.warning", "new", NULL);
 	ck_assert_int_eq(get_if("/v1/notifications?limit=2", tech, etag2, &r), 200);
 	ck_assert_int_eq(jint(r.json, "unread_count"), 5);
-	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "title"),
-			 "new");
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "title"), "new");
 	http_result_free(&r);
 
 	/* Bad input is still 400 with a tag that matched once. */
@@ -1007,8 +1402,8 @@ START_TEST(notify_user_dedupes_by_key_and_checks_input)
 	ck_assert_int_eq(notify_user(H.db, u, "", "t", NULL, NULL), ERR_INVALID);
 	ck_assert_int_eq(notify_user(H.db, 0, "k", "t", NULL, NULL), ERR_INVALID);
 	ck_assert_int_eq(notify_user(H.db, u, "k", "t", arr, NULL), ERR_INVALID);
-	ck_assert_int_eq(notify_event(H.db, "", NULL), ERR_INVALID);
-	ck_assert_int_eq(notify_event(H.db, "ticket.created", arr), ERR_INVALID);
+	ck_assert_int_eq(notify_event(H.db, "", NULL, NULL), ERR_INVALID);
+	ck_assert_int_eq(notify_event(H.db, "ticket.created", NULL, arr), ERR_INVALID);
 	json_decref(arr);
 }
 END_TEST
@@ -1034,7 +1429,7 @@ START_TEST(outbox_rolls_back_with_its_event)
 				      NULL, NULL),
 			 SQLITE_OK);
 	ck_assert_int_eq(notify_user(H.db, u, "ticket.assigned", "T-9", data, "k9"), ERR_OK);
-	ck_assert_int_eq(notify_event(H.db, "ticket.assigned", data), ERR_OK);
+	ck_assert_int_eq(notify_event(H.db, "ticket.assigned", NULL, data), ERR_OK);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM webhook_deliveries"), 1);
 	db_rollback(H.db);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM scheduler_jobs"), 0);
@@ -1048,7 +1443,7 @@ START_TEST(outbox_rolls_back_with_its_event)
 				      NULL, NULL),
 			 SQLITE_OK);
 	ck_assert_int_eq(notify_user(H.db, u, "ticket.assigned", "T-9", data, "k9"), ERR_OK);
-	ck_assert_int_eq(notify_event(H.db, "ticket.assigned", data), ERR_OK);
+	ck_assert_int_eq(notify_event(H.db, "ticket.assigned", NULL, data), ERR_OK);
 	ck_assert_int_eq(db_commit(H.db), ERR_OK);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM scheduler_jobs"), 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM notifications"), 1);
@@ -1074,7 +1469,12 @@ Suite *notify_suite(void)
 	tcase_add_test(tc, tls_certificate_and_name_are_verified);
 	tcase_add_test(tc, ssrf_targets_and_bad_urls_are_refused_naming_url);
 	tcase_add_test(tc, addresses_are_classified);
-	tcase_add_test(tc, endpoints_are_admin_only_and_secrets_never_listed);
+	tcase_add_test(tc, admin_endpoints_are_hidden_from_owners_and_secrets_never_listed);
+	tcase_add_test(tc, owner_endpoints_get_only_their_scope);
+	tcase_add_test(tc, owner_endpoints_get_real_tickets_of_their_scope);
+	tcase_add_test(tc, owner_endpoints_answer_only_their_owner);
+	tcase_add_test(tc, owner_input_refused_naming_the_field_storing_nothing);
+	tcase_add_test(tc, owner_endpoint_delivers_signed_to_the_receiver);
 	tcase_add_test(tc, notifications_are_listed_read_and_private);
 	tcase_add_test(tc, notifications_count_unread_and_answer_304_when_unchanged);
 	tcase_add_test(tc, notify_user_dedupes_by_key_and_checks_input);

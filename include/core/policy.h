@@ -44,7 +44,7 @@ enum perm {
 	PERM_ROUTING_PREVIEW,  /* where a request from a site would go */
 	PERM_WARRANTY_READ,    /* warranty expiry alerts (by owner, centre, region) */
 	PERM_WARRANTY_RENEW,   /* record a renewal contract (scoped) */
-	PERM_WEBHOOKS_ADMIN,   /* register webhook endpoints, see and retry deliveries */
+	PERM_WEBHOOKS_ADMIN,   /* every webhook endpoint, unscoped; private targets; "*" */
 	PERM_KB_READ,          /* knowledge base: published articles, search, one's own drafts */
 	PERM_KB_WRITE,         /* draft and edit articles (technicians: their own) */
 	PERM_KB_REVIEW,        /* review, publish, retire articles; see every draft */
@@ -61,6 +61,7 @@ enum perm {
 	PERM_ORG_WRITE,        /* create and change regions and service centres */
 	PERM_DEVICES_ALL,      /* list anyone's push devices (?user_id=) */
 	PERM_DELIVERIES_ALL,   /* anyone's notification deliveries, retries, the providers */
+	PERM_WEBHOOKS_OWN,     /* one's own webhook endpoints, receiving events in one's scope */
 	/* What the scope reaches; policy_scope() turns them into struct scope. A
 	 * write permission says what, the scope where: "all" writes anywhere. */
 	PERM_SCOPE_ALL,             /* every row, region and centre */
@@ -105,6 +106,13 @@ struct principal {
 const char *role_name(enum role r);          /* "admin", ...; "" for NONE */
 enum role role_parse(const char *name);      /* ROLE_NONE when unknown */
 int policy_allows(enum role r, enum perm p); /* 1 allowed, 0 not */
+
+/* 1 when an endpoint owned by role r may subscribe to event_type (a name
+ * like "ticket.created", or "*"): the type's family needs the permission
+ * that reads its objects (ticket.* PERM_TICKETS_READ, warranty.*
+ * PERM_WARRANTY_READ, problem.* PERM_PROBLEMS_READ); "*", which takes
+ * types added later too, and any other family need PERM_WEBHOOKS_ADMIN. */
+int policy_webhook_event_allowed(enum role r, const char *event_type);
 
 /* Resolves p's scope from its role's PERM_SCOPE_* permissions, home region
  * path, centre and id. The principal carries the result (p->scope), set

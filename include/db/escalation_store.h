@@ -29,8 +29,9 @@ struct watched_ticket {
 	char centre[32];
 	int64_t assignee_id;
 	int64_t created_at;
-	int64_t due[3]; /* response, arrival, resolution */
-	int64_t met[3]; /* 0 = not yet */
+	int64_t due[3];        /* response, arrival, resolution */
+	int64_t met[3];        /* 0 = not yet */
+	char region_path[256]; /* where the ticket is: whose webhooks hear of it */
 };
 /* Up to max tickets, oldest first, after after_id. *n receives how many. */
 enum err escalation_store_watched(struct db *db, int64_t now, int first_percent, int64_t after_id,

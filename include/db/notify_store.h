@@ -61,6 +61,19 @@ struct webhook_endpoint_row {
 	int64_t created_by; /* 0 = none */
 	int64_t created_at;
 	int64_t updated_at;
+	/* The owner of a non-admin integration's endpoint; 0 = an admin's,
+	 * unscoped. The scope flags say what of the owner's home region
+	 * subtree and centre it reaches (migration 0022). */
+	int64_t owner_id;
+	const char *owner_role;    /* role name it was saved with; borrowed, "" none */
+	int scope_ops_region;      /* tickets in the owner's region subtree */
+	int scope_ops_centre;      /* tickets of the owner's centre */
+	int scope_registry_region; /* units (warranty) in the owner's region subtree */
+	/* Filled by reads: the owner's home region path and centre now, and
+	 * whether the owner is enabled with owner_role still ("" / 0 none). */
+	const char *owner_region_path; /* borrowed */
+	const char *owner_centre;      /* borrowed */
+	int owner_current;
 };
 typedef int (*webhook_endpoint_fn)(const struct webhook_endpoint_row *row, void *ctx);
 
@@ -68,12 +81,17 @@ enum err webhook_store_endpoint_insert(struct db *db, const struct webhook_endpo
 				       int64_t *id_out);
 /* ERR_NOT_FOUND when there is no such endpoint. */
 enum err webhook_store_endpoint_get(struct db *db, int64_t id, webhook_endpoint_fn fn, void *ctx);
-/* Ascending ids after after_id, at most limit. */
-enum err webhook_store_endpoint_list(struct db *db, int64_t after_id, int limit,
+/* Ascending ids after after_id, at most limit; owner_id's only when
+ * owner_id > 0 (0 = every endpoint). */
+enum err webhook_store_endpoint_list(struct db *db, int64_t owner_id, int64_t after_id, int limit,
 				     webhook_endpoint_fn fn, void *ctx);
 /* Sets active and event_types (JSON array text) of id. */
 enum err webhook_store_endpoint_update(struct db *db, int64_t id, int active,
 				       const char *event_types, int64_t now);
+/* Saves owner_role and the scope flags of in (an owner's endpoint saved
+ * again by its owner: their role and scope now). */
+enum err webhook_store_endpoint_rescope(struct db *db, int64_t id,
+					const struct webhook_endpoint_row *in);
 /* Deletes id and (cascade) its deliveries; ERR_NOT_FOUND when none. */
 enum err webhook_store_endpoint_delete(struct db *db, int64_t id);
 
@@ -91,6 +109,7 @@ struct webhook_delivery_row {
 	const char *last_error; /* borrowed */
 	int64_t created_at;
 	int64_t delivered_at; /* 0 = not delivered */
+	int64_t owner_id;     /* its endpoint's owner; 0 = an admin's endpoint */
 	/* Filled by webhook_store_due only (the endpoint's, borrowed). */
 	const char *url;
 	const char *secret;
@@ -98,10 +117,21 @@ struct webhook_delivery_row {
 };
 typedef int (*webhook_delivery_fn)(const struct webhook_delivery_row *row, void *ctx);
 
+/* Where an event's object is (domain/notify.h's struct notify_scope). */
+struct webhook_event_scope {
+	int national;            /* 1: no place; every subscriber gets it */
+	const char *region_path; /* NULL or "" = none */
+	const char *centre;      /* NULL or "" = none */
+	int registry;            /* 1: a registry object, 0: operations */
+};
+
 /* One pending delivery of payload (the whole body) per active endpoint
- * subscribed to event_type or "*", due at now; *count = how many. */
+ * subscribed to event_type or "*" whose scope reaches sc (admins'
+ * endpoints: all; owners': enabled, role unchanged, and the object in
+ * their region subtree or centre as the flags say), due at now; *count =
+ * how many. */
 enum err webhook_store_fanout(struct db *db, const char *event_type, const char *payload,
-			      int64_t now, int64_t *count);
+			      const struct webhook_event_scope *sc, int64_t now, int64_t *count);
 /* Deliveries of endpoint_id newest first, id < before_id (0 = newest),
  * status NULL = any. */
 enum err webhook_store_delivery_list(struct db *db, int64_t endpoint_id, const char *status,

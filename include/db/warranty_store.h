@@ -90,6 +90,7 @@ struct warranty_due {
 	int64_t sales_owner_id;
 	int64_t customer_id;
 	char customer_name[256];
+	char region_path[256]; /* the unit's: whose webhooks hear of it */
 };
 struct warranty_bands {
 	char from[11], to[11];

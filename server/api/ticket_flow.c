@@ -586,7 +586,9 @@ static enum err notify_transition(struct flow *f, const char *action, const char
 	    "action", action, "from", f->before_status, "status", t->status, "centre", t->centre,
 	    "assignee_id", t->assignee_id ? json_integer(t->assignee_id) : json_null());
 	char title[TICKET_TITLE_SIZE + 64], key[64];
-	enum err e = event ? notify_event(f->req->db, event_type(action), event) : ERR_INTERNAL;
+	const struct notify_scope where = { .region_path = t->region_path, .centre = t->centre };
+	enum err e =
+	    event ? notify_event(f->req->db, event_type(action), &where, event) : ERR_INTERNAL;
 
 	if (e == ERR_OK && t->assignee_id && f->in->tr->id == TA_ASSIGN) {
 		snprintf(title, sizeof(title), "%s assigned to you: %s", number, t->title);

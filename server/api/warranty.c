@@ -302,7 +302,9 @@ static enum err renew_locked(struct req *req, struct resp *resp, const struct as
 	if (e == ERR_OK) {
 		json_object_set_new(detail, "asset_id", json_integer(a->id));
 		json_object_set_new(detail, "serial", json_string(a->serial));
-		e = notify_event(req->db, "warranty.renewed", detail);
+		e = notify_event(
+		    req->db, "warranty.renewed",
+		    &(struct notify_scope){ .region_path = a->region_path, .registry = 1 }, detail);
 	}
 	json_decref(detail);
 	return e;

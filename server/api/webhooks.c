@@ -1,7 +1,11 @@
-/* Webhooks: admins register HTTPS endpoints for event types; the outbox
- * (notify_event) queues one delivery per subscribed endpoint, and the
- * scheduler's job (server/domain/webhooks.c) sends them. Secrets are
- * shown once, at creation, and never audited. */
+/* Webhooks: admins register HTTPS endpoints for event types, receiving
+ * every event; a supervisor's or dispatcher's integration registers its
+ * own, receiving the events its scope reaches (PERM_WEBHOOKS_OWN; the
+ * fan-out filters, server/db/notify_store.c). The outbox (notify_event)
+ * queues one delivery per subscribed endpoint, and the scheduler's job
+ * (server/domain/webhooks.c) sends them. Another owner's endpoint and its
+ * deliveries are unknown (404) to a non-admin. Secrets are shown once, at
+ * creation, and never audited. */
 #include "domain/webhooks.h"
 
 #include <errno.h>
@@ -23,6 +27,24 @@
 
 /* ---- JSON ---- */
 
+static json_t *str_or_null(int present, const char *s)
+{
+	return present && s && *s ? json_string(s) : json_null();
+}
+
+/* An owner's endpoint's scope as it reaches now: the owner's home region
+ * and centre as the flags take them; null for an admin's (unscoped). */
+static json_t *scope_json(const struct webhook_endpoint_row *w)
+{
+	if (!w->owner_id)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:b}", "region_path",
+			 str_or_null(w->scope_ops_region, w->owner_region_path), "centre",
+			 str_or_null(w->scope_ops_centre, w->owner_centre), "warranty_region_path",
+			 str_or_null(w->scope_registry_region, w->owner_region_path), "in_force",
+			 w->owner_current);
+}
+
 static json_t *endpoint_json(const struct webhook_endpoint_row *w)
 {
 	char created[32], updated[32];
@@ -30,11 +52,40 @@ static json_t *endpoint_json(const struct webhook_endpoint_row *w)
 
 	clock_format(w->created_at, created, sizeof(created));
 	clock_format(w->updated_at, updated, sizeof(updated));
-	return json_pack("{s:I, s:s, s:o, s:b, s:b, s:o, s:s, s:s}", "id", (json_int_t)w->id, "url",
-			 w->url, "event_types", types ? types : json_array(), "allow_private",
-			 w->allow_private, "active", w->active, "created_by",
-			 w->created_by ? json_integer(w->created_by) : json_null(), "created_at",
-			 created, "updated_at", updated);
+	return json_pack("{s:I, s:s, s:o, s:b, s:b, s:o, s:o, s:o, s:s, s:s}", "id",
+			 (json_int_t)w->id, "url", w->url, "event_types",
+			 types ? types : json_array(), "allow_private", w->allow_private, "active",
+			 w->active, "created_by",
+			 w->created_by ? json_integer(w->created_by) : json_null(), "owner_id",
+			 w->owner_id ? json_integer(w->owner_id) : json_null(), "scope",
+			 scope_json(w), "created_at", created, "updated_at", updated);
+}
+
+/* Admins reach every endpoint; anyone else their own only. */
+static int sees_all(const struct req *req)
+{
+	return policy_allows(req->user.role, PERM_WEBHOOKS_ADMIN);
+}
+
+/* 1 when the caller may see the endpoint doc (as endpoint_json wrote it). */
+static int reaches(const struct req *req, const json_t *doc)
+{
+	json_t *owner = json_object_get(doc, "owner_id");
+
+	return sees_all(req) ||
+	       (json_is_integer(owner) && json_integer_value(owner) == req->user.user_id);
+}
+
+/* The caller's role and scope as an owner's endpoint keeps them. */
+static void owner_scope(const struct req *req, struct webhook_endpoint_row *in)
+{
+	const struct scope *sc = &req->user.scope;
+
+	in->owner_id = req->user.user_id;
+	in->owner_role = role_name(req->user.role);
+	in->scope_ops_region = sc->ops_region && sc->region_lo[0];
+	in->scope_ops_centre = sc->centre[0] != '\0';
+	in->scope_registry_region = sc->region_lo[0] != '\0';
 }
 
 static json_t *time_or_null(int64_t t)
@@ -68,9 +119,23 @@ static int keep_endpoint(const struct webhook_endpoint_row *w, void *arg)
 	return 0;
 }
 
+static int keep_owner_role(const struct webhook_endpoint_row *w, void *arg)
+{
+	*(enum role *)arg = role_parse(w->owner_role);
+	return 0;
+}
+
+struct kept_delivery {
+	json_t *doc;
+	int64_t owner_id; /* its endpoint's; 0 = an admin's */
+};
+
 static int keep_delivery(const struct webhook_delivery_row *d, void *arg)
 {
-	*(json_t **)arg = delivery_json(d);
+	struct kept_delivery *k = arg;
+
+	k->doc = delivery_json(d);
+	k->owner_id = d->owner_id;
 	return 0;
 }
 
@@ -92,14 +157,17 @@ static int parse_id(const char *s, int64_t *out)
 
 /* ---- Input ---- */
 
-/* event_types: 1..32 known names or "*", no repeats. Answers the 400
- * itself; *out is a new compact JSON array text (caller frees). */
-static enum err take_event_types(struct resp *resp, const json_t *v, char **out)
+/* event_types: 1..32 known names or "*", no repeats, each one the
+ * endpoint's owner's role may receive (policy_webhook_event_allowed).
+ * Answers the 400 itself, naming the items; ERR_FORBIDDEN when only the
+ * role stands in the way, the items named for refused() to answer; *out is a new compact JSON array text (caller
+ * frees). */
+static enum err take_event_types(struct resp *resp, const json_t *v, enum role owner, char **out)
 {
 	enum err e = ERR_OK;
 	char ptr[48];
 	json_t *item;
-	size_t i;
+	size_t i, refused = 0;
 
 	*out = NULL;
 	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > EVENT_TYPES_MAX)
@@ -114,6 +182,14 @@ static enum err take_event_types(struct resp *resp, const json_t *v, char **out)
 			e = http_invalid(resp, ptr, "is not a known event type");
 			continue;
 		}
+		if (!policy_webhook_event_allowed(owner, name)) {
+			problem_invalid(
+			    &resp->problem, ptr,
+			    "is not an event type the endpoint's owner (%s) may receive",
+			    role_name(owner));
+			refused++;
+			continue;
+		}
 		for (size_t j = 0; j < i; j++) {
 			const char *prev = json_string_value(json_array_get(v, j));
 
@@ -125,8 +201,23 @@ static enum err take_event_types(struct resp *resp, const json_t *v, char **out)
 	}
 	if (e != ERR_OK)
 		return e;
+	if (refused)
+		return ERR_FORBIDDEN; /* refused() answers it, unless a 400 comes first */
 	*out = json_dumps(v, JSON_COMPACT);
 	return *out ? ERR_OK : ERR_INTERNAL;
+}
+
+/* The 403 naming what the role may not have: the errors collected so far
+ * go in its "errors" (a 403 carries them as problem extra). */
+static enum err refused(struct resp *resp, const char *what)
+{
+	json_t *errors = resp->problem.errors ? resp->problem.errors : json_array();
+
+	resp->problem.errors = NULL;
+	json_decref(resp->problem.extra);
+	resp->problem.extra = json_pack("{s:o}", "errors", errors);
+	return http_fail(resp, ERR_FORBIDDEN, "%s: beyond what the endpoint's owner may have",
+			 what);
 }
 
 static int random_secret(char *out, size_t size)
@@ -175,15 +266,29 @@ static enum err post_webhook(struct req *req, struct resp *resp)
 		return e;
 	in.allow_private = json_is_true(ap);
 	in.active = act ? json_is_true(act) : 1;
+	/* Private addresses reach inside the network: admins' say only. */
+	if (in.allow_private && !sees_all(req)) {
+		problem_invalid(&resp->problem, "/allow_private",
+				"only an administrator's endpoint may target private addresses");
+		return refused(resp, "allow_private");
+	}
 	/* Both members are checked before answering, so one 400 lists all. */
-	e = take_event_types(resp, json_object_get(req->json, "event_types"), &types);
 	e2 = webhook_target_check(url, in.allow_private, &target, why, sizeof(why));
 	if (e2 != ERR_OK)
-		e = http_invalid(resp, "/url", "%s", why);
+		http_invalid(resp, "/url", "%s", why);
+	e = take_event_types(resp, json_object_get(req->json, "event_types"), req->user.role,
+			     &types);
+	if (e2 != ERR_OK && e != ERR_INVALID) {
+		/* A bad url outranks a refused type: the 400 lists both. */
+		free(types);
+		return ERR_INVALID;
+	}
 	if (e != ERR_OK) {
 		free(types);
-		return e;
+		return e == ERR_FORBIDDEN ? refused(resp, "event_types") : e;
 	}
+	if (!sees_all(req))
+		owner_scope(req, &in);
 	if (random_secret(secret, sizeof(secret)) < 0) {
 		free(types);
 		return http_fail(resp, ERR_INTERNAL, "no randomness for the secret");
@@ -258,7 +363,8 @@ static enum err get_webhooks(struct req *req, struct resp *resp)
 		return e;
 	c.items = json_array();
 	c.limit = page.limit;
-	e = webhook_store_endpoint_list(req->db, after, page.limit + 1, endpoint_row, &c);
+	e = webhook_store_endpoint_list(req->db, sees_all(req) ? 0 : req->user.user_id, after,
+					page.limit + 1, endpoint_row, &c);
 	if (e != ERR_OK) {
 		json_decref(c.items);
 		return e;
@@ -278,19 +384,19 @@ static enum err patch_webhook(struct req *req, struct resp *resp)
 {
 	json_t *types_in = json_object_get(req->json, "event_types");
 	json_t *act = json_object_get(req->json, "active");
-	json_t *before = NULL, *after = NULL, *cur_types;
+	json_t *before = NULL, *after = NULL;
+	struct webhook_endpoint_row scope_in = { 0 };
 	struct audit_actor actor;
 	char *types = NULL, id_s[24];
+	enum role owner_role = ROLE_ADMIN;
 	int64_t id;
-	int active;
+	int active, own = 0;
 	enum err e;
 
 	e = req_param_id(req, resp, 0, &id);
 	if (e != ERR_OK)
 		return e;
 	e = req_json_check(req, resp, patch_fields);
-	if (e == ERR_OK && types_in)
-		e = take_event_types(resp, types_in, &types);
 	if (e != ERR_OK)
 		return e;
 	audit_actor_from_req(req, &actor);
@@ -298,11 +404,26 @@ static enum err patch_webhook(struct req *req, struct resp *resp)
 	e = db_begin(req->db);
 	if (e == ERR_OK)
 		e = webhook_store_endpoint_get(req->db, id, keep_endpoint, &before);
-	if (e == ERR_OK && !types) {
-		cur_types = json_object_get(before, "event_types");
-		types = json_dumps(cur_types, JSON_COMPACT);
-		if (!types)
-			e = ERR_INTERNAL;
+	if (e == ERR_OK && !reaches(req, before))
+		e = ERR_NOT_FOUND;
+	if (e == ERR_OK && json_is_integer(json_object_get(before, "owner_id"))) {
+		/* The owner saving it again: their role and scope now. An
+		 * admin's change keeps the owner's, types checked against it. */
+		own = json_integer_value(json_object_get(before, "owner_id")) == req->user.user_id;
+		if (own)
+			owner_role = req->user.role;
+		else
+			e = webhook_store_endpoint_get(req->db, id, keep_owner_role, &owner_role);
+	}
+	/* The types kept are checked too: an owner saving again under
+	 * another role keeps only what that role may receive. */
+	if (e == ERR_OK)
+		e = take_event_types(resp,
+				     types_in ? types_in : json_object_get(before, "event_types"),
+				     owner_role, &types);
+	if (e == ERR_OK && own) {
+		owner_scope(req, &scope_in);
+		e = webhook_store_endpoint_rescope(req->db, id, &scope_in);
 	}
 	if (e == ERR_OK) {
 		active = act ? json_is_true(act) : json_is_true(json_object_get(before, "active"));
@@ -320,6 +441,8 @@ static enum err patch_webhook(struct req *req, struct resp *resp)
 	json_decref(before);
 	if (e != ERR_OK) {
 		json_decref(after);
+		if (e == ERR_FORBIDDEN)
+			return refused(resp, "event_types");
 		return e == ERR_NOT_FOUND ? http_fail(resp, e, "no such webhook") : e;
 	}
 	resp_json(resp, 200, after);
@@ -342,6 +465,8 @@ static enum err delete_webhook(struct req *req, struct resp *resp)
 	e = db_begin(req->db);
 	if (e == ERR_OK)
 		e = webhook_store_endpoint_get(req->db, id, keep_endpoint, &before);
+	if (e == ERR_OK && !reaches(req, before))
+		e = ERR_NOT_FOUND;
 	if (e == ERR_OK)
 		e = webhook_store_endpoint_delete(req->db, id);
 	if (e == ERR_OK)
@@ -396,6 +521,8 @@ static enum err get_deliveries(struct req *req, struct resp *resp)
 	if (e != ERR_OK)
 		return e;
 	e = webhook_store_endpoint_get(req->db, id, keep_endpoint, &endpoint);
+	if (e == ERR_OK && !reaches(req, endpoint))
+		e = ERR_NOT_FOUND;
 	json_decref(endpoint);
 	if (e == ERR_NOT_FOUND)
 		return http_fail(resp, e, "no such webhook");
@@ -417,7 +544,7 @@ static enum err get_deliveries(struct req *req, struct resp *resp)
 static enum err post_retry(struct req *req, struct resp *resp)
 {
 	struct audit_actor actor;
-	json_t *before = NULL, *after = NULL;
+	struct kept_delivery before = { 0 }, after = { 0 };
 	char id_s[24];
 	int64_t id;
 	enum err e;
@@ -430,7 +557,9 @@ static enum err post_retry(struct req *req, struct resp *resp)
 	e = db_begin(req->db);
 	if (e == ERR_OK)
 		e = webhook_store_delivery_get(req->db, id, keep_delivery, &before);
-	if (e == ERR_OK && strcmp(json_string_value(json_object_get(before, "status")), "dead"))
+	if (e == ERR_OK && !sees_all(req) && before.owner_id != req->user.user_id)
+		e = ERR_NOT_FOUND;
+	if (e == ERR_OK && strcmp(json_string_value(json_object_get(before.doc, "status")), "dead"))
 		e = ERR_CONFLICT;
 	if (e == ERR_OK)
 		e = webhook_store_delivery_retry(req->db, id, clock_now());
@@ -439,18 +568,18 @@ static enum err post_retry(struct req *req, struct resp *resp)
 	if (e == ERR_OK) {
 		/* The payload is the event's, already on record: the entry keeps
 		 * the status change only. */
-		json_object_del(before, "payload");
-		json_object_del(after, "payload");
+		json_object_del(before.doc, "payload");
+		json_object_del(after.doc, "payload");
 		e = audit_append(req->db, &actor, "webhook.delivery.retry", "webhook_delivery",
-				 id_s, before, after);
+				 id_s, before.doc, after.doc);
 	}
 	if (e == ERR_OK)
 		e = db_commit(req->db);
 	if (e != ERR_OK)
 		db_rollback(req->db);
-	json_decref(before);
+	json_decref(before.doc);
 	if (e != ERR_OK) {
-		json_decref(after);
+		json_decref(after.doc);
 		if (e == ERR_NOT_FOUND)
 			return http_fail(resp, e, "no such delivery");
 		if (e == ERR_CONFLICT)
@@ -458,12 +587,12 @@ static enum err post_retry(struct req *req, struct resp *resp)
 		return e;
 	}
 	/* Answer it as listed, payload included. */
-	json_decref(after);
-	after = NULL;
+	json_decref(after.doc);
+	after.doc = NULL;
 	e = webhook_store_delivery_get(req->db, id, keep_delivery, &after);
 	if (e != ERR_OK)
 		return e;
-	resp_json(resp, 200, after);
+	resp_json(resp, 200, after.doc);
 	return ERR_OK;
 }
 
@@ -471,32 +600,32 @@ const struct route webhooks_routes[] = {
 	{ .method = "POST",
 	  .pattern = "/v1/webhooks",
 	  .handler = post_webhook,
-	  .perm = PERM_WEBHOOKS_ADMIN,
+	  .perm = PERM_WEBHOOKS_OWN,
 	  .flags = ROUTE_JSON_BODY,
 	  .body_max = 16384 },
 	{ .method = "GET",
 	  .pattern = "/v1/webhooks",
 	  .handler = get_webhooks,
-	  .perm = PERM_WEBHOOKS_ADMIN,
+	  .perm = PERM_WEBHOOKS_OWN,
 	  .query = "limit,cursor" },
 	{ .method = "PATCH",
 	  .pattern = "/v1/webhooks/{id}",
 	  .handler = patch_webhook,
-	  .perm = PERM_WEBHOOKS_ADMIN,
+	  .perm = PERM_WEBHOOKS_OWN,
 	  .flags = ROUTE_JSON_BODY,
 	  .body_max = 16384 },
 	{ .method = "DELETE",
 	  .pattern = "/v1/webhooks/{id}",
 	  .handler = delete_webhook,
-	  .perm = PERM_WEBHOOKS_ADMIN },
+	  .perm = PERM_WEBHOOKS_OWN },
 	{ .method = "GET",
 	  .pattern = "/v1/webhooks/{id}/deliveries",
 	  .handler = get_deliveries,
-	  .perm = PERM_WEBHOOKS_ADMIN,
+	  .perm = PERM_WEBHOOKS_OWN,
 	  .query = "limit,cursor,status" },
 	{ .method = "POST",
 	  .pattern = "/v1/webhooks/deliveries/{id}/retry",
 	  .handler = post_retry,
-	  .perm = PERM_WEBHOOKS_ADMIN },
+	  .perm = PERM_WEBHOOKS_OWN },
 	{ 0 },
 };

@@ -30,7 +30,10 @@ _Static_assert(PERM__COUNT <= 64, "role_perms[] holds permissions as 64-bit sets
  * - PERM_SERVICE_ADMIN: catalogue, priorities and the calendar change every
  *   deadline.
  * - PERM_WEBHOOKS_ADMIN: endpoints receive every subscribed event, across
- *   all scopes.
+ *   all scopes; only they reach private addresses (allow_private).
+ * - PERM_WEBHOOKS_OWN: a regional centre's integration under a supervisor's
+ *   or dispatcher's account: its own endpoints, receiving the events its
+ *   scope reaches (policy_webhook_event_allowed() says which types).
  * - PERM_COVERAGE_WRITE: supervisors within their region (the scope); the
  *   handler checks the centre.
  * - PERM_ANALYTICS: as the scope reaches: admins and auditors all,
@@ -53,11 +56,11 @@ static const uint64_t role_perms[] = {
 		       P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) | P(PERM_TICKETS_DISPATCH) |
 		       P(PERM_SERVICE_ADMIN) | P(PERM_COVERAGE_WRITE) | P(PERM_TECHNICIANS_READ) |
 		       P(PERM_SKILLS_WRITE) | P(PERM_ROUTING_PREVIEW) | P(PERM_WARRANTY_READ) |
-		       P(PERM_WARRANTY_RENEW) | P(PERM_WEBHOOKS_ADMIN) | P(PERM_KB_READ) |
-		       P(PERM_KB_WRITE) | P(PERM_KB_REVIEW) | P(PERM_KB_FEEDBACK) |
-		       P(PERM_PROBLEMS_READ) | P(PERM_PROBLEMS_WRITE) | P(PERM_ANALYTICS) |
-		       P(PERM_TICKETS_REROUTE) | P(PERM_KB_ALL_VERSIONS) | P(PERM_PHONES_FULL) |
-		       P(PERM_ORG_WRITE) | P(PERM_DEVICES_ALL) | P(PERM_DELIVERIES_ALL) |
+		       P(PERM_WARRANTY_RENEW) | P(PERM_WEBHOOKS_ADMIN) | P(PERM_WEBHOOKS_OWN) |
+		       P(PERM_KB_READ) | P(PERM_KB_WRITE) | P(PERM_KB_REVIEW) |
+		       P(PERM_KB_FEEDBACK) | P(PERM_PROBLEMS_READ) | P(PERM_PROBLEMS_WRITE) |
+		       P(PERM_ANALYTICS) | P(PERM_TICKETS_REROUTE) | P(PERM_KB_ALL_VERSIONS) |
+		       P(PERM_PHONES_FULL) | P(PERM_ORG_WRITE) | P(PERM_DEVICES_ALL) | P(PERM_DELIVERIES_ALL) |
 		       P(PERM_SCOPE_ALL),
 	[ROLE_SUPERVISOR] =
 	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_REGISTRY_WRITE) |
@@ -67,14 +70,15 @@ static const uint64_t role_perms[] = {
 	    P(PERM_WARRANTY_READ) | P(PERM_WARRANTY_RENEW) | P(PERM_KB_READ) | P(PERM_KB_WRITE) |
 	    P(PERM_KB_REVIEW) | P(PERM_KB_FEEDBACK) | P(PERM_PROBLEMS_READ) |
 	    P(PERM_PROBLEMS_WRITE) | P(PERM_ANALYTICS) | P(PERM_TICKETS_REROUTE) |
-	    P(PERM_KB_ALL_VERSIONS) | P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OPS_REGION),
-	[ROLE_DISPATCHER] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) |
-			    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) |
-			    P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) |
-			    P(PERM_TICKETS_DISPATCH) | P(PERM_TECHNICIANS_READ) |
-			    P(PERM_SKILLS_WRITE) | P(PERM_ROUTING_PREVIEW) | P(PERM_WARRANTY_READ) |
-			    P(PERM_KB_READ) | P(PERM_KB_FEEDBACK) | P(PERM_ANALYTICS) |
-			    P(PERM_SYNC) | P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OPS_CENTRE),
+	    P(PERM_KB_ALL_VERSIONS) | P(PERM_WEBHOOKS_OWN) | P(PERM_SCOPE_REGISTRY_REGION) |
+	    P(PERM_SCOPE_OPS_REGION),
+	[ROLE_DISPATCHER] =
+	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_LABELS) |
+	    P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) |
+	    P(PERM_TICKETS_WORK) | P(PERM_TICKETS_DISPATCH) | P(PERM_TECHNICIANS_READ) |
+	    P(PERM_SKILLS_WRITE) | P(PERM_ROUTING_PREVIEW) | P(PERM_WARRANTY_READ) |
+	    P(PERM_KB_READ) | P(PERM_KB_FEEDBACK) | P(PERM_ANALYTICS) | P(PERM_SYNC) |
+	    P(PERM_WEBHOOKS_OWN) | P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OPS_CENTRE),
 	[ROLE_TECHNICIAN] =
 	    SIGNED_IN | P(PERM_REGISTRY_READ) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) |
 	    P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) | P(PERM_DUTY) | P(PERM_KB_READ) |
@@ -111,6 +115,29 @@ int policy_allows(enum role r, enum perm p)
 	if (r < ROLE_NONE || r >= ROLE__COUNT || p < PERM_PUBLIC || p >= PERM__COUNT)
 		return 0;
 	return (int)((role_perms[r] >> p) & 1u);
+}
+
+int policy_webhook_event_allowed(enum role r, const char *event_type)
+{
+	static const struct {
+		const char *prefix;
+		enum perm perm;
+	} families[] = {
+		{ "ticket.", PERM_TICKETS_READ },
+		{ "warranty.", PERM_WARRANTY_READ },
+		{ "problem.", PERM_PROBLEMS_READ },
+	};
+
+	if (!event_type)
+		return 0;
+	if (policy_allows(r, PERM_WEBHOOKS_ADMIN))
+		return 1;
+	if (!policy_allows(r, PERM_WEBHOOKS_OWN))
+		return 0;
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (strncmp(event_type, families[i].prefix, strlen(families[i].prefix)) == 0)
+			return policy_allows(r, families[i].perm);
+	return 0;
 }
 
 void policy_scope(const struct principal *p, struct scope *out)

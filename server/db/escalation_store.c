@@ -79,8 +79,8 @@ enum err escalation_store_config_put(struct db *db, const struct escalation_conf
 static const char sql_watched[] =
     "SELECT t.id, t.status, coalesce(t.centre_code, ''), coalesce(t.assignee_id, 0),"
     " t.created_at, t.response_due, t.arrival_due, t.resolution_due,"
-    " coalesce(t.responded_at, 0), coalesce(t.arrived_at, 0), coalesce(t.resolved_at, 0)"
-    " FROM tickets t"
+    " coalesce(t.responded_at, 0), coalesce(t.arrived_at, 0), coalesce(t.resolved_at, 0),"
+    " t.region_path FROM tickets t"
     " WHERE t.status IN " TICKET_CLOCK_SQL " AND t.paused_at IS NULL AND t.id > ?3"
     " AND ((t.responded_at IS NULL"
     "       AND t.created_at + (t.response_due - t.created_at) * ?2 / 100 <= ?1)"
@@ -115,6 +115,7 @@ enum err escalation_store_watched(struct db *db, int64_t now, int first_percent,
 			w->due[i] = sqlite3_column_int64(st, 5 + i);
 			w->met[i] = sqlite3_column_int64(st, 8 + i);
 		}
+		db_col_copy(st, 11, w->region_path, sizeof(w->region_path));
 	}
 	return db_scan_end(db, st, rc);
 }

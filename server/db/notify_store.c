@@ -156,8 +156,15 @@ enum err notify_store_inbox_state(struct db *db, int64_t user_id, int64_t *newes
 /* ---- Webhook endpoints ---- */
 
 #define EP_COLS                                                                                    \
-	"id, url, secret, event_types, allow_private, active, coalesce(created_by, 0),"            \
-	" created_at, updated_at"
+	"e.id, e.url, e.secret, e.event_types, e.allow_private, e.active,"                         \
+	" coalesce(e.created_by, 0), e.created_at, e.updated_at, coalesce(e.owner_id, 0),"         \
+	" coalesce(e.owner_role, ''), e.scope_ops_region, e.scope_ops_centre,"                     \
+	" e.scope_registry_region, coalesce(r.path, ''), coalesce(u.centre_code, ''),"             \
+	" coalesce(u.disabled = 0 AND u.role = e.owner_role, 0)"
+/* The owner's home region and centre as they are now. */
+#define EP_FROM                                                                                    \
+	" FROM webhook_endpoints e LEFT JOIN users u ON u.id = e.owner_id"                         \
+	" LEFT JOIN regions r ON r.code = u.region_code"
 
 static void endpoint_read(sqlite3_stmt *st, struct webhook_endpoint_row *out)
 {
@@ -170,11 +177,21 @@ static void endpoint_read(sqlite3_stmt *st, struct webhook_endpoint_row *out)
 	out->created_by = sqlite3_column_int64(st, 6);
 	out->created_at = sqlite3_column_int64(st, 7);
 	out->updated_at = sqlite3_column_int64(st, 8);
+	out->owner_id = sqlite3_column_int64(st, 9);
+	out->owner_role = db_col_text(st, 10);
+	out->scope_ops_region = sqlite3_column_int(st, 11);
+	out->scope_ops_centre = sqlite3_column_int(st, 12);
+	out->scope_registry_region = sqlite3_column_int(st, 13);
+	out->owner_region_path = db_col_text(st, 14);
+	out->owner_centre = db_col_text(st, 15);
+	out->owner_current = sqlite3_column_int(st, 16);
 }
 
 static const char sql_ep_insert[] =
     "INSERT INTO webhook_endpoints(url, secret, event_types, allow_private, active,"
-    " created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+    " created_by, created_at, updated_at, owner_id, owner_role, scope_ops_region,"
+    " scope_ops_centre, scope_registry_region)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)";
 
 enum err webhook_store_endpoint_insert(struct db *db, const struct webhook_endpoint_row *in,
 				       int64_t *id_out)
@@ -191,10 +208,17 @@ enum err webhook_store_endpoint_insert(struct db *db, const struct webhook_endpo
 	if (in->created_by > 0)
 		db_bind_int(st, 6, in->created_by);
 	db_bind_int(st, 7, in->created_at);
+	if (in->owner_id > 0) {
+		db_bind_int(st, 8, in->owner_id);
+		db_bind_text(st, 9, in->owner_role);
+	}
+	db_bind_int(st, 10, in->scope_ops_region ? 1 : 0);
+	db_bind_int(st, 11, in->scope_ops_centre ? 1 : 0);
+	db_bind_int(st, 12, in->scope_registry_region ? 1 : 0);
 	return db_exec_insert(db, st, id_out);
 }
 
-static const char sql_ep_get[] = "SELECT " EP_COLS " FROM webhook_endpoints WHERE id = ?1";
+static const char sql_ep_get[] = "SELECT " EP_COLS EP_FROM " WHERE e.id = ?1";
 
 enum err webhook_store_endpoint_get(struct db *db, int64_t id, webhook_endpoint_fn fn, void *ctx)
 {
@@ -214,10 +238,11 @@ enum err webhook_store_endpoint_get(struct db *db, int64_t id, webhook_endpoint_
 	return ERR_OK;
 }
 
-static const char sql_ep_list[] =
-    "SELECT " EP_COLS " FROM webhook_endpoints WHERE id > ?1 ORDER BY id LIMIT ?2";
+/* An owner's list reads webhook_endpoints_owner (migration 0022). */
+static const char sql_ep_list[] = "SELECT " EP_COLS EP_FROM " WHERE e.id > ?1"
+				  " AND (?3 = 0 OR e.owner_id = ?3) ORDER BY e.id LIMIT ?2";
 
-enum err webhook_store_endpoint_list(struct db *db, int64_t after_id, int limit,
+enum err webhook_store_endpoint_list(struct db *db, int64_t owner_id, int64_t after_id, int limit,
 				     webhook_endpoint_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_ep_list);
@@ -228,6 +253,7 @@ enum err webhook_store_endpoint_list(struct db *db, int64_t after_id, int limit,
 		return ERR_DB;
 	db_bind_int(st, 1, after_id);
 	db_bind_int(st, 2, limit > 0 ? limit : -1);
+	db_bind_int(st, 3, owner_id > 0 ? owner_id : 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		endpoint_read(st, &row);
 		if (fn(&row, ctx))
@@ -253,6 +279,25 @@ enum err webhook_store_endpoint_update(struct db *db, int64_t id, int active,
 	return db_exec_one(db, st);
 }
 
+static const char sql_ep_rescope[] =
+    "UPDATE webhook_endpoints SET owner_role = ?2, scope_ops_region = ?3,"
+    " scope_ops_centre = ?4, scope_registry_region = ?5 WHERE id = ?1 AND owner_id IS NOT NULL";
+
+enum err webhook_store_endpoint_rescope(struct db *db, int64_t id,
+					const struct webhook_endpoint_row *in)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_ep_rescope);
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, in->owner_role);
+	db_bind_int(st, 3, in->scope_ops_region ? 1 : 0);
+	db_bind_int(st, 4, in->scope_ops_centre ? 1 : 0);
+	db_bind_int(st, 5, in->scope_registry_region ? 1 : 0);
+	return db_exec_one(db, st);
+}
+
 static const char sql_ep_delete[] = "DELETE FROM webhook_endpoints WHERE id = ?1";
 
 enum err webhook_store_endpoint_delete(struct db *db, int64_t id)
@@ -270,7 +315,8 @@ enum err webhook_store_endpoint_delete(struct db *db, int64_t id)
 #define DEL_COLS                                                                                   \
 	"d.id, d.endpoint_id, d.event_type, d.payload, d.status, d.attempts,"                      \
 	" d.next_attempt_at, coalesce(d.last_status, 0), d.last_error, d.created_at,"              \
-	" coalesce(d.delivered_at, 0)"
+	" coalesce(d.delivered_at, 0),"                                                            \
+	" (SELECT coalesce(x.owner_id, 0) FROM webhook_endpoints x WHERE x.id = d.endpoint_id)"
 
 static void delivery_read(sqlite3_stmt *st, struct webhook_delivery_row *out)
 {
@@ -286,19 +332,30 @@ static void delivery_read(sqlite3_stmt *st, struct webhook_delivery_row *out)
 	out->last_error = db_col_text(st, 8);
 	out->created_at = sqlite3_column_int64(st, 9);
 	out->delivered_at = sqlite3_column_int64(st, 10);
+	out->owner_id = sqlite3_column_int64(st, 11);
 }
 
 /* One statement: the subscribed endpoints are read and their deliveries
- * written together, inside the producer's transaction. */
+ * written together, inside the producer's transaction. An owner's
+ * endpoint: the owner enabled with the role it was saved with, and the
+ * object in the owner's region subtree ([path, path with its last '/' as
+ * '0'), as policy_scope() builds it) or centre now, as the flags say. */
 static const char sql_fanout[] =
     "INSERT INTO webhook_deliveries(endpoint_id, event_type, payload, next_attempt_at,"
     " created_at)"
-    " SELECT e.id, ?1, ?2, ?3, ?3 FROM webhook_endpoints e WHERE e.active = 1"
+    " SELECT e.id, ?1, ?2, ?3, ?3 FROM webhook_endpoints e"
+    " LEFT JOIN users u ON u.id = e.owner_id LEFT JOIN regions r ON r.code = u.region_code"
+    " WHERE e.active = 1"
     " AND EXISTS (SELECT 1 FROM json_each(e.event_types) j WHERE j.value IN (?1, '*'))"
+    " AND (e.owner_id IS NULL OR (u.disabled = 0 AND u.role = e.owner_role AND (?4 = 1"
+    "  OR (?7 = 0 AND e.scope_ops_centre = 1 AND ?6 IS NOT NULL AND ?6 = u.centre_code)"
+    "  OR (((?7 = 0 AND e.scope_ops_region = 1) OR (?7 = 1 AND e.scope_registry_region = 1))"
+    "   AND ?5 IS NOT NULL AND length(r.path) >= 2 AND ?5 >= r.path"
+    "   AND ?5 < substr(r.path, 1, length(r.path) - 1) || '0'))))"
     " ORDER BY e.id";
 
 enum err webhook_store_fanout(struct db *db, const char *event_type, const char *payload,
-			      int64_t now, int64_t *count)
+			      const struct webhook_event_scope *sc, int64_t now, int64_t *count)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_fanout);
 	enum err e;
@@ -309,6 +366,12 @@ enum err webhook_store_fanout(struct db *db, const char *event_type, const char 
 	db_bind_text(st, 1, event_type);
 	db_bind_text(st, 2, payload);
 	db_bind_int(st, 3, now);
+	db_bind_int(st, 4, sc->national ? 1 : 0);
+	if (sc->region_path && sc->region_path[0])
+		db_bind_text(st, 5, sc->region_path);
+	if (sc->centre && sc->centre[0])
+		db_bind_text(st, 6, sc->centre);
+	db_bind_int(st, 7, sc->registry ? 1 : 0);
 	e = db_exec_stmt(db, st);
 	if (e == ERR_OK)
 		*count = sqlite3_changes64(db_handle(db));
@@ -395,9 +458,9 @@ enum err webhook_store_due(struct db *db, int64_t now, int limit, webhook_delive
 	db_bind_int(st, 2, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		delivery_read(st, &row);
-		row.url = db_col_text(st, 11);
-		row.secret = db_col_text(st, 12);
-		row.allow_private = sqlite3_column_int(st, 13);
+		row.url = db_col_text(st, 12);
+		row.secret = db_col_text(st, 13);
+		row.allow_private = sqlite3_column_int(st, 14);
 		if (fn(&row, ctx))
 			break;
 	}

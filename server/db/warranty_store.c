@@ -219,8 +219,8 @@ enum err warranty_store_renewal_furthest(struct db *db, int64_t asset_id,
 	" WHEN a.warranty_end <= ?5 THEN 60 ELSE 90 END)"
 
 static const char sql_unnoticed[] =
-    "SELECT a.id, a.serial, a.warranty_end, " BAND ", a.sales_owner_id, a.customer_id, c.name"
-    " FROM assets a JOIN customers c ON c.id = a.customer_id"
+    "SELECT a.id, a.serial, a.warranty_end, " BAND ", a.sales_owner_id, a.customer_id, c.name,"
+    " coalesce(a.region_path, '') FROM assets a JOIN customers c ON c.id = a.customer_id"
     " WHERE a.warranty_end BETWEEN ?1 AND ?2 AND a.sales_owner_id IS NOT NULL AND" UNIT_PUBLISHED
     " AND NOT EXISTS (SELECT 1 FROM warranty_notices n WHERE n.asset_id = a.id"
     " AND n.warranty_end = a.warranty_end AND n.threshold = " BAND ")"
@@ -248,6 +248,7 @@ enum err warranty_store_unnoticed(struct db *db, const struct warranty_bands *b,
 		d.sales_owner_id = sqlite3_column_int64(st, 4);
 		d.customer_id = sqlite3_column_int64(st, 5);
 		db_col_copy(st, 6, d.customer_name, sizeof(d.customer_name));
+		db_col_copy(st, 7, d.region_path, sizeof(d.region_path));
 		if (fn(&d, ctx))
 			break;
 	}

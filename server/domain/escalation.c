@@ -200,7 +200,10 @@ static enum err announce(struct db *db, const struct watched_ticket *w, const ch
 				event, dedupe);
 	}
 	if (e == ERR_OK)
-		e = notify_event(db, escalation ? "ticket.escalated" : "ticket.sla_warning", event);
+		e = notify_event(
+		    db, escalation ? "ticket.escalated" : "ticket.sla_warning",
+		    &(struct notify_scope){ .region_path = w->region_path, .centre = w->centre },
+		    event);
 	json_decref(names);
 	json_decref(detail);
 	json_decref(event);

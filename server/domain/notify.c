@@ -51,7 +51,8 @@ static int event_id(char *out, size_t size)
 	return 0;
 }
 
-enum err notify_event(struct db *db, const char *event_type, const json_t *payload)
+enum err notify_event(struct db *db, const char *event_type, const struct notify_scope *scope,
+		      const json_t *payload)
 {
 	char id[48], created[32];
 	int64_t now = clock_now(), count;
@@ -78,7 +79,14 @@ enum err notify_event(struct db *db, const char *event_type, const json_t *paylo
 	json_decref(body);
 	if (!text)
 		return ERR_INTERNAL;
-	e = webhook_store_fanout(db, event_type, text, now, &count);
+	e = webhook_store_fanout(db, event_type, text,
+				 &(struct webhook_event_scope){
+				     .national = scope == NULL,
+				     .region_path = scope ? scope->region_path : NULL,
+				     .centre = scope ? scope->centre : NULL,
+				     .registry = scope ? scope->registry : 0,
+				 },
+				 now, &count);
 	free(text);
 	return e;
 }

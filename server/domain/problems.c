@@ -163,7 +163,7 @@ static enum err announce(struct db *db, int64_t id, const struct ticket_list *ti
 		e = notify_user(db, owners.ids[i], "problem.opened", title, data, key);
 	}
 	if (e == ERR_OK)
-		e = notify_event(db, "problem.opened", data);
+		e = notify_event(db, "problem.opened", NULL, data); /* national data */
 	if (e == ERR_OK) {
 		snprintf(ids, sizeof(ids), "%lld", (long long)id);
 		e = audit_append(db, &actor, "problem.open", "problem", ids, NULL, data);

@@ -287,7 +287,10 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 			  : ERR_INTERNAL;
 		if (e == ERR_OK) {
 			json_object_set_new(after, "ticket_id", json_integer(id));
-			e = notify_event(db, "ticket.created", after);
+			e = notify_event(db, "ticket.created",
+					 &(struct notify_scope){ .region_path = t->region_path,
+								 .centre = t->centre },
+					 after);
 		}
 		json_decref(after);
 	}

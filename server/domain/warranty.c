@@ -88,7 +88,10 @@ static enum err send_digests(struct db *db, const struct due_list *l, const char
 			e = warranty_store_notice_add(db, d->asset_id, d->warranty_end,
 						      d->threshold, now);
 			if (e == ERR_OK)
-				e = notify_event(db, "warranty.expiring", unit);
+				e = notify_event(db, "warranty.expiring",
+						 &(struct notify_scope){
+						     .region_path = d->region_path, .registry = 1 },
+						 unit);
 			json_array_append_new(units, unit);
 		}
 		snprintf(title, sizeof(title), "Warranty digest %s: %zu unit%s to follow up", today,

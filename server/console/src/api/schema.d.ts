@@ -1462,13 +1462,13 @@ export interface paths {
         };
         /**
          * List webhook endpoints
-         * @description Role: admin. Endpoints by id; secrets are never listed.
+         * @description Role: admin, supervisor, dispatcher. Admins reach every endpoint; a supervisor's or dispatcher's integration reaches its own only (another owner's is 404, as unknown). Endpoints by id (an owner's: their own only); secrets are never listed.
          */
         get: operations["listWebhooks"];
         put?: never;
         /**
          * Register a webhook endpoint
-         * @description Role: admin. `url` must be https; its host is resolved and refused (400 naming `/url`) when any address is loopback, link-local, private (RFC 1918), CGNAT (100.64/10), unique-local (fc00::/7), multicast, unspecified or reserved, or an IPv4-mapped form of one, unless `allow_private` is true. The same check runs again before every delivery, which connects to the address it checked. The answer carries the signing `secret` once; it is never shown again (nor audited). Audited as `webhook.create`.
+         * @description Role: admin, supervisor, dispatcher. An admin's endpoint (`owner_id` null) receives every subscribed event; a supervisor's or dispatcher's is owned by the caller (`owner_id`) and receives only events inside the caller's scope (`scope`: tickets in their region subtree or at their centre, warranties of units in their region). Event types the caller's role may not read, `*`, and `allow_private` are 403 for non-admins, naming the member in `errors`. `url` must be https; its host is resolved and refused (400 naming `/url`) when any address is loopback, link-local, private (RFC 1918), CGNAT (100.64/10), unique-local (fc00::/7), multicast, unspecified or reserved, or an IPv4-mapped form of one, unless `allow_private` is true. The same check runs again before every delivery, which connects to the address it checked. The answer carries the signing `secret` once; it is never shown again (nor audited). Audited as `webhook.create`.
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -1492,14 +1492,14 @@ export interface paths {
         post?: never;
         /**
          * Delete a webhook endpoint
-         * @description Role: admin. Deletes the endpoint and its deliveries. Audited as `webhook.delete`.
+         * @description Role: admin, supervisor, dispatcher. Admins reach every endpoint; a supervisor's or dispatcher's integration reaches its own only (another owner's is 404, as unknown). Deletes the endpoint and its deliveries. Audited as `webhook.delete`.
          */
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
         /**
          * Change a webhook endpoint
-         * @description Role: admin. Pause or resume it (`active`) or change its `event_types`; the URL cannot change (register a new endpoint). A paused endpoint gets no new deliveries and its pending ones wait. Audited as `webhook.update`.
+         * @description Role: admin, supervisor, dispatcher. Admins reach every endpoint; a supervisor's or dispatcher's integration reaches its own only (another owner's is 404, as unknown). Saved by its owner, the endpoint takes the owner's role and scope as they are now. The event types kept or given must be ones the owner's role may receive (403 naming `/event_types/{i}` otherwise). Pause or resume it (`active`) or change its `event_types`; the URL cannot change (register a new endpoint). A paused endpoint gets no new deliveries and its pending ones wait. Audited as `webhook.update`.
          */
         patch: operations["updateWebhook"];
         trace?: never;
@@ -1516,7 +1516,7 @@ export interface paths {
         };
         /**
          * List an endpoint's deliveries
-         * @description Role: admin. Newest first; `status=dead` lists the dead letters.
+         * @description Role: admin, supervisor, dispatcher. Admins reach every endpoint; a supervisor's or dispatcher's integration reaches its own only (another owner's is 404, as unknown). Newest first; `status=dead` lists the dead letters.
          */
         get: operations["listWebhookDeliveries"];
         put?: never;
@@ -1541,7 +1541,7 @@ export interface paths {
         put?: never;
         /**
          * Retry a dead delivery
-         * @description Role: admin. A dead delivery becomes pending again with its attempts reset, due now. 409 when it is not dead. Audited as `webhook.delivery.retry`.
+         * @description Role: admin, supervisor, dispatcher. Admins reach every endpoint; a supervisor's or dispatcher's integration reaches its own only (another owner's is 404, as unknown). A dead delivery becomes pending again with its attempts reset, due now. 409 when it is not dead. Audited as `webhook.delivery.retry`.
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -2136,7 +2136,7 @@ export interface components {
             detail: string;
             /** @description The X-Request-Id of the request. */
             request_id: string;
-            /** @description Present on 400 validation problems, and on the 403 answers that name what was refused (a session request's header, a wrong current_password). */
+            /** @description Present on 400 validation problems, and on the 403 answers that name what was refused (a session request's header, a wrong current_password, a webhook's event types or allow_private beyond the endpoint owner's role). */
             errors?: components["schemas"]["ProblemError"][];
         };
         /** @description One invalid input: a body member by JSON pointer (`""` is the whole body), a query parameter by name, or a header by name (`Idempotency-Key`). */
@@ -3591,19 +3591,20 @@ export interface components {
             read: boolean;
         };
         /**
-         * @description An event type, or `*` for every event.
+         * @description An event type, or `*` for every event (admins' endpoints only). Who may subscribe: ticket.* roles that read tickets, warranty.* roles that read warranty alerts, problem.* roles that read recurring problems (admin, supervisor); anything else admins only.
          * @enum {string}
          */
-        WebhookEventType: "ticket.created" | "ticket.assigned" | "ticket.accepted" | "ticket.declined" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.cancelled" | "ticket.reopened" | "ticket.sla_warning" | "ticket.escalated" | "warranty.expiring" | "warranty.expired" | "warranty.renewed" | "*";
+        WebhookEventType: "ticket.created" | "ticket.assigned" | "ticket.accepted" | "ticket.declined" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.cancelled" | "ticket.reopened" | "ticket.sla_warning" | "ticket.escalated" | "warranty.expiring" | "warranty.expired" | "warranty.renewed" | "problem.opened" | "*";
         WebhookCreate: {
             /**
              * Format: uri
              * @description https://host[:port][/path][?query]; no user information, no fragment.
              */
             url: string;
+            /** @description The event types to receive; each must be one the caller's role may subscribe to (WebhookEventType), else 403 naming `/event_types/{i}`. */
             event_types: components["schemas"]["WebhookEventType"][];
             /**
-             * @description Allow a host in loopback, link-local or private ranges (on-premises receivers, tests).
+             * @description Allow a host in loopback, link-local or private ranges (on-premises receivers, tests). Admins only: true from anyone else is 403 naming `/allow_private`.
              * @default false
              */
             allow_private: boolean;
@@ -3623,10 +3624,37 @@ export interface components {
             active: boolean;
             /** Format: int64 */
             created_by: number | null;
+            /**
+             * Format: int64
+             * @description The supervisor or dispatcher whose integration owns it, receiving only the events inside their scope; null for an admin's endpoint, which receives every subscribed event.
+             */
+            owner_id: number | null;
+            /** @description What an owner's endpoint reaches, as the owner's account stands now; null for an admin's endpoint (unscoped). */
+            scope: components["schemas"]["WebhookScope"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description Where the events an owner's endpoint receives happen: read from the owner's account at each event (their home region and centre now), as their ticket list is scoped. A recurring problem (problem.opened) is national and reaches every subscriber. */
+        WebhookScope: {
+            /**
+             * @description Ticket events in this region subtree (supervisors' home region); null when not by region.
+             * @example /CN/GD/
+             */
+            region_path: string | null;
+            /**
+             * @description Ticket events of tickets at this service centre (dispatchers' centre); null when not by centre.
+             * @example C-SZ
+             */
+            centre: string | null;
+            /**
+             * @description Warranty events of units in this region subtree (the owner's registry scope); null when none.
+             * @example /CN/GD/SZ/
+             */
+            warranty_region_path: string | null;
+            /** @description False when the owner is disabled or no longer has the role the endpoint was saved with: it receives nothing until the owner saves it again (PATCH). */
+            in_force: boolean;
         };
         WebhookCreated: components["schemas"]["Webhook"] & {
             /** @description The HMAC-SHA256 key (these 64 characters as ASCII). Shown only here. */
@@ -7863,7 +7891,15 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            /** @description The role may not register endpoints, or asked for event types, `*` or `allow_private` beyond it (`errors` names each: `/event_types/{i}`, `/allow_private`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             408: components["responses"]["Timeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
@@ -7900,7 +7936,15 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such endpoint (or delivery), or another owner's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             422: components["responses"]["Unprocessable"];
@@ -7940,8 +7984,24 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description The role may not manage endpoints, or event types beyond the owner's role (`errors` names each). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint (or delivery), or another owner's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             408: components["responses"]["Timeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
@@ -7985,7 +8045,15 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such endpoint (or delivery), or another owner's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
@@ -8019,7 +8087,15 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            /** @description No such endpoint (or delivery), or another owner's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             422: components["responses"]["Unprocessable"];
