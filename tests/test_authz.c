@@ -149,6 +149,18 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/devices", "ASDTLU", GLOBAL, 0 },
 	/* One's own only: the world has none of the caller's, hence MAY_404. */
 	{ "DELETE", "/v1/devices/{id}", "ASDTLU", GLOBAL, MAY_404 },
+	/* Deliveries: everyone their own (the world has none of theirs:
+	 * MAY_404), admins anyone's; the providers' state is admins'. */
+	{ "GET", "/v1/me/notification-settings", "ASDTLU", GLOBAL, 0 },
+	{ "PATCH", "/v1/me/notification-settings", "ASDTLU", GLOBAL, 0 },
+	{ "GET", "/v1/deliveries", "ASDTLU", GLOBAL, 0 },
+	{ "GET", "/v1/deliveries/{id}", "ASDTLU", GLOBAL, MAY_404 },
+	{ "POST", "/v1/deliveries/{id}/retry", "A", GLOBAL, MAY_404 },
+	{ "GET", "/v1/notification-channels", "A", GLOBAL, 0 },
+	/* The token is the credential; an unknown one is 404. */
+	{ "POST", "/v1/escalations/ack", "*", GLOBAL, MAY_404 },
+	/* Whoever sees the ticket (no escalation waiting: 409). */
+	{ "POST", "/v1/tickets/{id}/acknowledge", "ASDTLU", TICKET, 0 },
 	/* Webhooks: admins all endpoints; supervisors' and dispatchers'
 	 * integrations their own (the world has none of theirs: MAY_404). */
 	{ "POST", "/v1/webhooks", "ASD", GLOBAL, 0 },

@@ -630,6 +630,53 @@ START_TEST(a_bad_channels_file_names_the_key)
 END_TEST
 
 
+/* Group chats: a new P1 goes to its centre's robot at once (signed as
+ * DingTalk wants), warnings and escalations too; another region's robot
+ * hears nothing of it. */
+START_TEST(robots_post_their_centres_p1_requests_and_escalations)
+{
+	char *disp;
+	json_t *all, *one, *body;
+	size_t i;
+
+	seed();
+	start_channels("");
+	real_t0 = time(NULL) - 3700;
+	at(0);
+	disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+	open_p1(disp);
+	ck_assert_int_eq(deliveries("channel = 'chat' AND kind = 'ticket.created' AND address ="
+				    " 'sz-ops'"),
+			 1);
+	ck_assert_int_eq(deliveries("address = 'js-ops'"), 0);
+	tick(1850); /* warnings and level 1 */
+	ck_assert_int_ge(deliveries("address = 'sz-ops' AND kind = 'sla.escalation'"), 1);
+	ck_assert_int_ge(deliveries("address = 'sz-ops' AND kind = 'sla.warning'"), 1);
+	at(3700);
+	ck_assert_int_eq(drain(LANE_DINGTALK), (int)deliveries("address = 'sz-ops'"));
+	ck_assert_int_eq(drain(LANE_WECOM), 0);
+	ck_assert_int_eq(deliveries("channel = 'chat' AND status = 'sent'"),
+			 deliveries("channel = 'chat'"));
+	all = receiver_requests(&bots);
+	ck_assert_int_eq(asize(all), deliveries("channel = 'chat'"));
+	json_array_foreach(all, i, one) {
+		char *text;
+
+		ck_assert(json_is_true(json_object_get(one, "ok")));
+		body = json_loads(json_string_value(json_object_get(one, "body")), 0, NULL);
+		ck_assert_str_eq(json_string_value(json_object_get(body, "msgtype")), "markdown");
+		text = json_dumps(body, 0);
+		ck_assert_ptr_null(strstr(text, "陈工"));
+		ck_assert_ptr_null(strstr(text, "13800000001"));
+		free(text);
+		json_decref(body);
+	}
+	json_decref(all);
+	free(disp);
+	stop_channels();
+}
+END_TEST
+
 /* ---- push through the stack ------------------------------------------------- */
 
 #define JPUSH_KEY "4f7aeb2c0a1b2c3d4e5f6a7b"
@@ -877,6 +924,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, retries_back_off_to_dead_and_the_breaker_pauses_only_that_provider);
 	tcase_add_test(tc, metrics_count_deliveries_by_channel);
 	tcase_add_test(tc, a_bad_channels_file_names_the_key);
+	tcase_add_test(tc, robots_post_their_centres_p1_requests_and_escalations);
 	tcase_add_test(tc, a_technician_is_pushed_the_job_and_a_dead_token_is_retired);
 	tcase_add_test(tc, sigkill_during_delivery_loses_nothing_and_repeats_nothing_acknowledged);
 	suite_add_tcase(s, tc);

@@ -210,9 +210,11 @@ START_TEST(operations_match_route_permissions)
 			 * only without a metrics-token), the browser session's
 			 * requests refuse cross-site callers and a password change
 			 * a wrong current password, and listing another user's
-			 * devices needs an admin: their 403 is documented. */
+			 * devices or deliveries needs an admin: their 403 is
+			 * documented. */
 			if ((r->perm > PERM_AUTHENTICATED || own_403(path) ||
-			     (strcmp(path, "/v1/devices") == 0 && strcmp(key, "get") == 0)) !=
+			     ((strcmp(path, "/v1/devices") == 0 || strcmp(path, "/v1/deliveries") == 0) &&
+			      strcmp(key, "get") == 0)) !=
 			    (json_object_get(responses, "403") != NULL))
 				note(bad, sizeof(bad),
 				     "403 documented iff the route needs a role:", path);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "domain/audit.h"
+#include "domain/delivery.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "db/escalation_store.h"
@@ -204,6 +205,10 @@ static enum err announce(struct db *db, const struct watched_ticket *w, const ch
 		    db, escalation ? "ticket.escalated" : "ticket.sla_warning",
 		    &(struct notify_scope){ .region_path = w->region_path, .centre = w->centre },
 		    event);
+	/* The centre's and region's group chats hear of it too. */
+	if (e == ERR_OK)
+		e = delivery_fanout_robots(db, escalation ? "sla.escalation" : "sla.warning", w->id,
+					   event, now);
 	json_decref(names);
 	json_decref(detail);
 	json_decref(event);

@@ -14,6 +14,7 @@
 #include "domain/assets.h"
 #include "domain/timeline.h"
 #include "domain/catalogue.h"
+#include "domain/delivery.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "db/escalation_store.h"
@@ -291,6 +292,9 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 					 &(struct notify_scope){ .region_path = t->region_path,
 								 .centre = t->centre },
 					 after);
+			/* A new P1 is posted to its centre's group chat at once. */
+			if (e == ERR_OK && strcmp(t->priority, "P1") == 0)
+				e = delivery_fanout_robots(db, "ticket.created", id, after, now);
 		}
 		json_decref(after);
 	}

@@ -1433,6 +1433,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's notification settings
+         * @description Any authenticated user, their own: language, time zone, quiet hours, e-mail, digest, and which kinds go out on which channels, with the role's defaults.
+         */
+        get: operations["getNotificationSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the caller's notification settings
+         * @description Merge: members left out keep their value; a channel set to null goes back to the role's default. Every bad member answers 400 naming it (`/quiet_hours/start`, `/channels/sla.warning/sms`, ...) and nothing is stored. Audited as `notification_settings.update`.
+         */
+        patch: operations["updateNotificationSettings"];
+        trace?: never;
+    };
+    "/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Delivery state of notifications
+         * @description Any authenticated user sees their own deliveries; admins everyone's (and the group robots'), filtered. Newest first. `user_id` of another person: 403 for non-admins.
+         */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One delivery
+         * @description One's own, or anyone's for admins; another person's answers 404.
+         */
+        get: operations["getDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead delivery again
+         * @description Admins. A dead delivery goes back to pending, due now, its attempts from zero. Anything but dead answers 409. Audited as `delivery.retry`.
+         */
+        post: operations["retryDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The providers this server sends through
+         * @description Admins: each provider's lane (configured, paused by its circuit breaker, its rate limit) and the group robots (never their URLs or secrets).
+         */
+        get: operations["getNotificationChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escalations/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge an escalation with the token of its message
+         * @description No login: the token in an escalation's e-mail, SMS or chat link, or in the push's reply action, is the credential (one per recipient and level, kept hashed, good for 7 days). The first acknowledgement of a level is recorded once (ticket history `escalation_acknowledged`) and cancels the level's deliveries not yet sent; later ones answer 200 with first = false. Unknown token: 404; expired: 410.
+         */
+        post: operations["acknowledgeEscalationByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge a ticket's escalation
+         * @description Anyone who can see the ticket acknowledges its highest escalation level not yet acknowledged (from the app or the console). 409 when none is waiting; 404 outside the caller's scope.
+         */
+        post: operations["acknowledgeEscalation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications/read-all": {
         parameters: {
             query?: never;
@@ -4195,6 +4339,225 @@ export interface components {
              * @description When it was last registered.
              */
             last_seen_at: string;
+        };
+        /** @description One notification on one channel to one address: the outbox row the provider's lane sends. Never carries the message's text or a credential. */
+        Delivery: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description The in-app notification it comes from; null for digests and group robots.
+             */
+            notification_id: number | null;
+            /**
+             * Format: int64
+             * @description Whose; null for a group robot.
+             */
+            user_id: number | null;
+            /** @enum {string} */
+            channel: "push" | "email" | "sms" | "chat";
+            /** @enum {string} */
+            provider: "fcm" | "apns" | "jpush" | "smtp" | "aliyun" | "wecom" | "dingtalk" | "feishu";
+            /** @description Device id (push), e-mail address, phone (another person's shows only its first three and last four digits), or the robot's name. */
+            address: string;
+            /** @description ticket.assigned, sla.warning, sla.escalation, warranty.digest, problem.opened, ticket.created (robots). */
+            kind: string;
+            /**
+             * @description pending: waiting for its time (retry backoff, quiet hours); sending: with its provider now; sent: the provider accepted it; dead: given up (the dead-letter state, last_error says why); cancelled: an acknowledgement stopped it.
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "sent" | "dead" | "cancelled";
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When a pending one goes out next; null otherwise.
+             */
+            next_attempt_at: string | null;
+            /** @description The provider's id for the accepted message (FCM message name, apns-id, JPush msg_id, Message-ID, Aliyun BizId). */
+            provider_ref: string | null;
+            /**
+             * Format: int64
+             * @description The provider's last HTTP status or SMTP reply code.
+             */
+            last_status: number | null;
+            /** @description The provider's last error code and message; never a credential. */
+            last_error: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+            /**
+             * Format: int64
+             * @description From the notification to the provider's acceptance.
+             */
+            latency_ms: number | null;
+            /** @description An escalation step: an acknowledgement of its level cancels it while pending. */
+            escalation: boolean;
+        };
+        NotificationSettings: {
+            /**
+             * @description Language of pushes, e-mails and SMS parameters (zh by default).
+             * @enum {string}
+             */
+            language: "zh" | "en";
+            /** @description IANA time zone of the quiet hours and the digest (Asia/Shanghai by default). */
+            time_zone: string;
+            /** @description Local times (HH:MM, 24 h) between which pushes, e-mails and SMS that can wait are held until the end; P1 work and escalations go out at once. May span midnight. null: none. */
+            quiet_hours: {
+                start: string;
+                end: string;
+            } | null;
+            /** @description Where e-mail goes; "" = none. */
+            email: string;
+            /** @description Whether SMS can reach this person (the number is the user's phone). */
+            phone_on_file: boolean;
+            /**
+             * @description The warranty e-mail digest (with a CSV of the units): daily, or weekly on Monday, after 07:00 local time. Sales: weekly by default.
+             * @enum {string}
+             */
+            digest: "off" | "daily" | "weekly";
+            digest_is_default: boolean;
+            /** @description Which kinds go out on which channels for this person (in-app always). For sla.escalation, true means: push at every level, e-mail from level 2, SMS from level 2 for P1/P2 unless set explicitly. */
+            channels: {
+                "ticket.assigned": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+                "sla.warning": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+                "sla.escalation": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+                "warranty.digest": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+                "problem.opened": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+            };
+            /** @description The role's defaults the channels start from. */
+            defaults: {
+                "ticket.assigned": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+                "sla.warning": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+                "sla.escalation": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+                "warranty.digest": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+                "problem.opened": {
+                    push: boolean;
+                    email: boolean;
+                    sms: boolean;
+                };
+            };
+            /** @description Which channels this installation has a provider for. */
+            available: {
+                push: boolean;
+                email: boolean;
+                sms: boolean;
+            };
+        };
+        /** @description Members left out keep their value. A channel set to null goes back to the role's default. */
+        NotificationSettingsPatch: {
+            /** @enum {string} */
+            language?: "zh" | "en";
+            time_zone?: string;
+            /** @description Local times (HH:MM, 24 h) between which pushes, e-mails and SMS that can wait are held until the end; P1 work and escalations go out at once. May span midnight. null: none. */
+            quiet_hours?: {
+                start: string;
+                end: string;
+            } | null;
+            email?: string;
+            /** @enum {string|null} */
+            digest?: "off" | "daily" | "weekly" | null;
+            channels?: {
+                "ticket.assigned"?: {
+                    push?: boolean | null;
+                    email?: boolean | null;
+                    sms?: boolean | null;
+                };
+                "sla.warning"?: {
+                    push?: boolean | null;
+                    email?: boolean | null;
+                    sms?: boolean | null;
+                };
+                "sla.escalation"?: {
+                    push?: boolean | null;
+                    email?: boolean | null;
+                    sms?: boolean | null;
+                };
+                "warranty.digest"?: {
+                    push?: boolean | null;
+                    email?: boolean | null;
+                    sms?: boolean | null;
+                };
+                "problem.opened"?: {
+                    push?: boolean | null;
+                    email?: boolean | null;
+                    sms?: boolean | null;
+                };
+            };
+        };
+        EscalationAck: {
+            /** Format: int64 */
+            ticket_id: number;
+            number: string;
+            /** @enum {string} */
+            target: "response" | "arrival" | "resolution";
+            level: number;
+            /** @description true: this call acknowledged the level; false: it was acknowledged before (by acknowledged_by, at acknowledged_at). */
+            first: boolean;
+            /**
+             * Format: int64
+             * @description The user id of whoever acknowledged it first.
+             */
+            acknowledged_by: number;
+            /** Format: date-time */
+            acknowledged_at: string;
+            /** @description The level's deliveries not yet sent that the acknowledgement stopped. */
+            cancelled_deliveries: number;
+        };
+        NotificationChannels: {
+            lanes: {
+                provider: string;
+                /** @enum {string} */
+                channel: "push" | "email" | "sms" | "chat";
+                configured: boolean;
+                /** @description The circuit breaker is open: the provider failed several times in a row, and its deliveries wait. */
+                paused: boolean;
+                rate_per_s: number;
+            }[];
+            robots: {
+                name: string;
+                /** @enum {string} */
+                provider: "wecom" | "dingtalk" | "feishu";
+                centre: string | null;
+                region: string | null;
+                events: string[];
+            }[];
         };
     };
     responses: {
@@ -7789,6 +8152,274 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateNotificationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description The settings now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque `next_cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Whose (admins; one's own id is fine for anyone). */
+                user_id?: number;
+                /** @description The deliveries of one notification. */
+                notification_id?: number;
+                /** @description One channel. */
+                channel?: "push" | "email" | "sms" | "chat";
+                /** @description One state. */
+                status?: "pending" | "sending" | "sent" | "dead" | "cancelled";
+                /** @description One notification kind. */
+                kind?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Delivery"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    retryDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getNotificationChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lanes and robots. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannels"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acknowledgeEscalationByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    /**
+                     * @description Where it was acknowledged from (recorded); link by default.
+                     * @enum {string}
+                     */
+                    channel?: "link" | "push" | "email" | "sms" | "chat";
+                };
+            };
+        };
+        responses: {
+            /** @description The acknowledgement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acknowledgeEscalation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The acknowledgement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EscalationAck"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
