@@ -95,3 +95,11 @@ CREATE TABLE digest_runs (
 	sent_at INTEGER NOT NULL,
 	PRIMARY KEY (user_id, period)
 ) STRICT, WITHOUT ROWID;
+
+-- Once-only daily board summaries: one per group robot and day.
+CREATE TABLE robot_summaries (
+	robot   TEXT NOT NULL,
+	day     TEXT NOT NULL, -- "2026-12-07" in Asia/Shanghai
+	sent_at INTEGER NOT NULL,
+	PRIMARY KEY (robot, day)
+) STRICT, WITHOUT ROWID;

@@ -677,6 +677,126 @@ START_TEST(robots_post_their_centres_p1_requests_and_escalations)
 }
 END_TEST
 
+/* Where e-mail goes: an admin gives a user's address (or the person in
+ * their settings); a bad one is refused naming the field. */
+START_TEST(users_carry_an_email_address)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+	json_t *doc;
+	char path[48];
+
+	ck_assert_int_eq(http_send_json("POST", "/v1/users", admin,
+					json_pack("{s:s, s:s, s:s, s:s, s:s}", "username", "mgr.sz",
+						  "password", "a long enough passphrase 42",
+						  "role", "supervisor", "region", "SZ", "email",
+						  "mgr.sz@example.cn"),
+					&r),
+			 201);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "email")), "mgr.sz@example.cn");
+	snprintf(path, sizeof(path), "/v1/users/%lld",
+		 (long long)json_integer_value(json_object_get(r.json, "id")));
+	http_result_free(&r);
+	http_expect_invalid("PATCH", path, admin, "{\"email\": \"mgr at example\"}", "/email");
+	http_expect_invalid("POST", "/v1/users", admin,
+			    "{\"username\": \"x.y\", \"password\": \"a long enough passphrase 42\","
+			    " \"role\": \"sales\", \"email\": \"a@b\"}",
+			    "/email");
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM users WHERE username = 'x.y'"), 0);
+	http_expect("PATCH", path, admin, "{\"email\": \"\"}", 200);
+	doc = http_get_json(path, admin, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "email")), "");
+	json_decref(doc);
+	free(admin);
+}
+END_TEST
+
+/* The warranty e-mail digest: once per period, in the person's time zone,
+ * with a CSV of the units attached; weekly ones wait for Monday. */
+START_TEST(sales_get_their_warranty_digest_by_email_with_a_csv)
+{
+	int64_t sales = harness_seed_user("sales.sz", "sales", "SZ", NULL);
+	char sql[1024], *token;
+	json_t *all, *mail, *att;
+	const char *csv;
+
+	seed();
+	contact("sales.sz", "sales.sz@example.cn", "13900000009");
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
+		 " sales_owner_id, warranty_end, created_at, updated_at) VALUES"
+		 " (2, 'SN-0002', 1, 1, 1, '/CN/GD/SZ/', %lld, '2026-09-20', 0, 0),"
+		 " (3, 'SN-0003', 1, 1, 1, '/CN/GD/SZ/', %lld, '2026-11-15', 0, 0),"
+		 " (4, 'SN-0004', 1, 1, 1, '/CN/GD/SZ/', %lld, '2027-06-01', 0, 0);",
+		 (long long)sales, (long long)sales, (long long)sales);
+	exec_sql(sql);
+	start_channels("");
+	tick(0); /* Tuesday 10:00 in Shanghai: the weekly digest waits */
+	ck_assert_int_eq(deliveries("kind = 'warranty.digest' AND channel = 'email'"), 0);
+	token = harness_login("sales.sz");
+	http_expect("PATCH", "/v1/me/notification-settings", token, "{\"digest\": \"daily\"}", 200);
+	tick(60);
+	tick(120); /* once a day */
+	ck_assert_int_eq(deliveries("kind = 'warranty.digest' AND channel = 'email'"), 1);
+	ck_assert_int_eq(drain(LANE_SMTP), 1);
+	ck_assert_int_eq((long)receiver_wait(&smtp, 1, 5000), 1);
+	all = receiver_requests(&smtp);
+	mail = json_array_get(all, 0);
+	ck_assert(json_is_true(json_object_get(mail, "ok")));
+	ck_assert_ptr_nonnull(strstr(json_string_value(jpath(mail, "headers", "Subject", NULL)),
+				     "2 台设备"));
+	att = json_array_get(json_object_get(mail, "attachments"), 0);
+	ck_assert_ptr_nonnull(att);
+	ck_assert_str_eq(json_string_value(json_object_get(att, "filename")), "warranty-2026-09-01.csv");
+	csv = json_string_value(json_object_get(att, "data"));
+	ck_assert_ptr_nonnull(strstr(csv, "SN-0002"));
+	ck_assert_ptr_nonnull(strstr(csv, "SN-0003"));
+	ck_assert_ptr_null(strstr(csv, "SN-0004")); /* beyond 90 days */
+	ck_assert_ptr_nonnull(strstr(csv, "https://ops.example.cn/console/assets/2"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(mail, "html")),
+				     "https://ops.example.cn/console/warranty"));
+	json_decref(all);
+	tick(86400 + 60); /* the next day: another */
+	ck_assert_int_eq(deliveries("kind = 'warranty.digest' AND channel = 'email'"), 2);
+	free(token);
+	token = harness_login("sales.sz"); /* a day later: a new access token */
+	http_expect("PATCH", "/v1/me/notification-settings", token, "{\"digest\": \"off\"}", 200);
+	tick(2 * 86400 + 60);
+	ck_assert_int_eq(deliveries("kind = 'warranty.digest' AND channel = 'email'"), 2);
+	free(token);
+	stop_channels();
+}
+END_TEST
+
+/* Each group's board in numbers once a day, after 08:00 China time. */
+START_TEST(robots_post_a_daily_board_summary_once)
+{
+	char *disp, *text;
+
+	seed();
+	start_channels("");
+	at(-4 * 3600); /* 06:00 in Shanghai */
+	disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+	open_p1(disp);
+	tick(-4 * 3600 + 60);
+	ck_assert_int_eq(deliveries("kind = 'board.summary'"), 0);
+	tick(0);
+	tick(600);
+	ck_assert_int_eq(deliveries("kind = 'board.summary'"), 2); /* sz-ops and js-ops */
+	text = row_text("SELECT message FROM deliveries WHERE kind = 'board.summary'"
+			" AND address = 'sz-ops'");
+	ck_assert_ptr_nonnull(strstr(text, "未完成 1 单"));
+	ck_assert_ptr_nonnull(strstr(text, "P1 1"));
+	free(text);
+	text = row_text("SELECT message FROM deliveries WHERE kind = 'board.summary'"
+			" AND address = 'js-ops'");
+	ck_assert_ptr_nonnull(strstr(text, "未完成 0 单"));
+	free(text);
+	free(disp);
+	stop_channels();
+}
+END_TEST
+
 /* ---- push through the stack ------------------------------------------------- */
 
 #define JPUSH_KEY "4f7aeb2c0a1b2c3d4e5f6a7b"
@@ -925,6 +1045,9 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, metrics_count_deliveries_by_channel);
 	tcase_add_test(tc, a_bad_channels_file_names_the_key);
 	tcase_add_test(tc, robots_post_their_centres_p1_requests_and_escalations);
+	tcase_add_test(tc, users_carry_an_email_address);
+	tcase_add_test(tc, sales_get_their_warranty_digest_by_email_with_a_csv);
+	tcase_add_test(tc, robots_post_a_daily_board_summary_once);
 	tcase_add_test(tc, a_technician_is_pushed_the_job_and_a_dead_token_is_retired);
 	tcase_add_test(tc, sigkill_during_delivery_loses_nothing_and_repeats_nothing_acknowledged);
 	suite_add_tcase(s, tc);

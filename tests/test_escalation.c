@@ -19,8 +19,9 @@
 #include "suites.h"
 
 /* sla_escalation, warranty_digest, problems_detect, webhooks,
- * idempotency_purge, sync_retire, trace_snapshots, delivery_digest. */
-#define N_JOBS 8
+ * idempotency_purge, sync_retire, trace_snapshots, delivery_digest,
+ * board_summary. */
+#define N_JOBS 9
 
 /* T0 = 2026-09-01T02:00:00Z; the clock stands at T0 + offset. */
 static int64_t t0;

@@ -133,6 +133,18 @@ struct ticket_brief {
 };
 enum err delivery_store_ticket_brief(struct db *db, int64_t ticket_id, struct ticket_brief *out);
 
+/* A group's board in numbers: open tickets of a centre ("" = any) and
+ * region code ("" = any), how many have no technician, are P1, are past
+ * a deadline they have not met (at now), have escalated. */
+struct board_counts {
+	int64_t open, unassigned, p1, overdue, escalated;
+};
+enum err delivery_store_board_counts(struct db *db, const char *centre, const char *region,
+				     int64_t now, struct board_counts *out);
+/* Records (robot, day) once: *added = 1 when it is new. */
+enum err delivery_store_summary_mark(struct db *db, const char *robot, const char *day,
+				     int64_t now, int *added);
+
 /* ---- escalation acknowledgements ---- */
 
 struct ack_ref {

@@ -18,6 +18,7 @@ struct user_record {
 	char region[32]; /* "" = none */
 	char centre[32]; /* "" = none */
 	char phone[32];
+	char email[256]; /* "" = none */
 	int disabled;
 	int64_t created_at;
 	int64_t updated_at;

@@ -124,6 +124,12 @@ enum err delivery_settings_json(struct db *db, int64_t user_id, json_t **out);
 enum err delivery_settings_apply(struct db *db, int64_t user_id, const json_t *body,
 				 struct problem *p, int64_t now);
 
+/* The daily board summary (scheduler): each group robot that posts
+ * "board.summary" (all do unless their events say otherwise) gets, once a
+ * day after 08:00 China time, its centre's or region's open tickets:
+ * how many, unassigned, P1, overdue, escalated, and a link to the board. */
+enum err delivery_board_summary_run(struct db *db, int64_t now);
+
 /* The e-mail digest job (scheduler): each person whose digest is due in
  * their time zone (daily, or weekly on Monday) gets one e-mail with the
  * units of theirs whose warranty ends within 90 days or ended within 30,

@@ -200,6 +200,7 @@ static const struct json_field create_fields[] = {
 	{ "region", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX },
 	{ "centre", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX },
 	{ "phone", JSON_STRING, 0, 31 },
+	{ "email", JSON_STRING, 0, 254 },
 	{ NULL, JSON_NULL, 0, 0 },
 };
 
@@ -230,6 +231,7 @@ static enum err post_user(struct req *req, struct resp *resp)
 	take_str(&rep, "region", req_json_str(req, "region"), u.region, sizeof(u.region));
 	take_str(&rep, "centre", req_json_str(req, "centre"), u.centre, sizeof(u.centre));
 	take_str(&rep, "phone", req_json_str(req, "phone"), u.phone, sizeof(u.phone));
+	take_str(&rep, "email", req_json_str(req, "email"), u.email, sizeof(u.email));
 	audit_actor_from_req(req, &actor);
 	e = users_create_report(req->db, &actor, &u, req_json_str(req, "password"), &id, &rep);
 	if (e == ERR_CONFLICT)
@@ -253,6 +255,7 @@ static const struct json_field patch_fields[] = {
 	{ "region", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX },
 	{ "centre", JSON_STRING, JF_NULLABLE, REGION_CODE_MAX },
 	{ "phone", JSON_STRING, 0, 31 },
+	{ "email", JSON_STRING, 0, 254 },
 	{ "disabled", JSON_TRUE, 0, 0 },
 	{ "password", JSON_STRING, 0, USERS_PASSWORD_MAX },
 	{ NULL, JSON_NULL, 0, 0 },
@@ -263,7 +266,7 @@ static int same_user(const struct user_record *a, const struct user_record *b)
 	return a->id == b->id && a->role == b->role && a->disabled == b->disabled &&
 	       a->updated_at == b->updated_at && strcmp(a->display_name, b->display_name) == 0 &&
 	       strcmp(a->region, b->region) == 0 && strcmp(a->centre, b->centre) == 0 &&
-	       strcmp(a->phone, b->phone) == 0;
+	       strcmp(a->phone, b->phone) == 0 && strcmp(a->email, b->email) == 0;
 }
 
 /* The sent members over the current record. */
@@ -282,6 +285,8 @@ static void patch_merge(struct req *req, struct users_report *rep, struct user_r
 		take_str(rep, "centre", req_json_str(req, "centre"), u->centre, sizeof(u->centre));
 	if (json_object_get(j, "phone"))
 		take_str(rep, "phone", req_json_str(req, "phone"), u->phone, sizeof(u->phone));
+	if (json_object_get(j, "email"))
+		take_str(rep, "email", req_json_str(req, "email"), u->email, sizeof(u->email));
 	if (json_object_get(j, "disabled"))
 		u->disabled = json_is_true(json_object_get(j, "disabled"));
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "db/tickets_store.h"
 
 /* ---- deliveries ------------------------------------------------------------ */
 
@@ -460,6 +461,58 @@ enum err delivery_store_ticket_brief(struct db *db, int64_t ticket_id, struct ti
 	db_col_copy(st, 3, out->status, sizeof(out->status));
 	db_done(st);
 	return ERR_OK;
+}
+
+static const char sql_board_counts[] =
+    "SELECT count(*), coalesce(sum(assignee_id IS NULL), 0), coalesce(sum(priority = 'P1'), 0),"
+    " coalesce(sum((responded_at IS NULL AND response_due < ?3) OR (arrived_at IS NULL AND"
+    " arrival_due < ?3) OR (resolved_at IS NULL AND resolution_due < ?3)), 0),"
+    " coalesce(sum(EXISTS (SELECT 1 FROM ticket_alerts a WHERE a.ticket_id = t.id"
+    " AND a.kind = 'escalation')), 0)"
+    " FROM tickets t WHERE t.status IN " TICKET_OPEN_SQL
+    " AND (?1 = '' OR t.centre_code = ?1) AND (?2 = '' OR instr(t.region_path, '/' || ?2 || '/') > 0)";
+
+enum err delivery_store_board_counts(struct db *db, const char *centre, const char *region,
+				     int64_t now, struct board_counts *out)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_board_counts);
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return ERR_DB;
+	db_bind_text(st, 1, centre);
+	db_bind_text(st, 2, region);
+	db_bind_int(st, 3, now);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	out->open = sqlite3_column_int64(st, 0);
+	out->unassigned = sqlite3_column_int64(st, 1);
+	out->p1 = sqlite3_column_int64(st, 2);
+	out->overdue = sqlite3_column_int64(st, 3);
+	out->escalated = sqlite3_column_int64(st, 4);
+	db_done(st);
+	return ERR_OK;
+}
+
+static const char sql_summary_mark[] =
+    "INSERT INTO robot_summaries(robot, day, sent_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+
+enum err delivery_store_summary_mark(struct db *db, const char *robot, const char *day,
+				     int64_t now, int *added)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_summary_mark);
+	enum err e;
+
+	if (!st)
+		return ERR_DB;
+	db_bind_text(st, 1, robot);
+	db_bind_text(st, 2, day);
+	db_bind_int(st, 3, now);
+	e = db_exec_stmt(db, st);
+	*added = e == ERR_OK && db_changes(db) == 1;
+	return e;
 }
 
 /* ---- escalation acknowledgements ----------------------------------------- */

@@ -13,7 +13,7 @@ static const char *or_null(const char *s)
 
 #define USER_COLS                                                                                  \
 	"u.id, u.username, u.display_name, u.role, coalesce(u.region_code, ''),"                   \
-	" coalesce(u.centre_code, ''), u.phone, u.disabled, u.created_at, u.updated_at"
+	" coalesce(u.centre_code, ''), u.phone, u.disabled, u.created_at, u.updated_at, u.email"
 
 /* The caller's operations scope (struct scope), bound as ?1 all, ?2/?3 the
  * region range, ?4 centre. A user without a region has a NULL r.path and so
@@ -46,6 +46,7 @@ static void user_read(sqlite3_stmt *st, struct user_record *out)
 	out->disabled = sqlite3_column_int(st, 7);
 	out->created_at = sqlite3_column_int64(st, 8);
 	out->updated_at = sqlite3_column_int64(st, 9);
+	db_col_copy(st, 10, out->email, sizeof(out->email));
 }
 
 static const char sql_get[] =
@@ -129,8 +130,8 @@ enum err users_store_count(struct db *db, int64_t *out)
 
 static const char sql_insert[] =
     "INSERT INTO users(username, display_name, role, region_code, centre_code, phone,"
-    " password_hash, disabled, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    " password_hash, disabled, created_at, updated_at, email)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 enum err users_store_insert(struct db *db, const struct user_record *u, const char *password_hash,
 			    int64_t *id_out)
@@ -149,13 +150,14 @@ enum err users_store_insert(struct db *db, const struct user_record *u, const ch
 	db_bind_int(st, 8, u->disabled ? 1 : 0);
 	db_bind_int(st, 9, u->created_at);
 	db_bind_int(st, 10, u->updated_at);
+	db_bind_text(st, 11, u->email);
 	return db_exec_insert(db, st, id_out);
 }
 
 static const char sql_update[] =
     "UPDATE users SET display_name = ?2, role = ?3, region_code = ?4, centre_code = ?5,"
-    " phone = ?6, disabled = ?7, updated_at = ?8, password_hash = coalesce(?9, password_hash)"
-    " WHERE id = ?1";
+    " phone = ?6, disabled = ?7, updated_at = ?8, password_hash = coalesce(?9, password_hash),"
+    " email = ?10 WHERE id = ?1";
 
 enum err users_store_update(struct db *db, const struct user_record *u, const char *password_hash)
 {
@@ -172,6 +174,7 @@ enum err users_store_update(struct db *db, const struct user_record *u, const ch
 	db_bind_int(st, 7, u->disabled ? 1 : 0);
 	db_bind_int(st, 8, u->updated_at);
 	db_bind_text(st, 9, password_hash);
+	db_bind_text(st, 10, u->email);
 	return db_exec_one(db, st);
 }
 

@@ -619,3 +619,55 @@ enum err delivery_digest_run(struct db *db, int64_t now)
 	free(l.ids);
 	return e;
 }
+
+/* ---- the group robots' daily board summary -------------------------------- */
+
+#define SUMMARY_MINUTE (8 * 60)
+#define SUMMARY_ZONE "Asia/Shanghai" /* the groups' working day */
+
+enum err delivery_board_summary_run(struct db *db, int64_t now)
+{
+	char day[11];
+	int minute, wday;
+	enum err e = ERR_OK;
+
+	if (!channels_robot_count() || clock_local(now, SUMMARY_ZONE, &minute, &wday, day) < 0 ||
+	    minute < SUMMARY_MINUTE)
+		return ERR_OK;
+	for (size_t i = 0; e == ERR_OK && i < channels_robot_count(); i++) {
+		const struct chat_robot *r = channels_robot(i);
+		struct delivery_row d = { .channel = "chat", .kind = "board.summary",
+					  .address = r->name, .next_attempt_at = now,
+					  .created_at = now };
+		struct board_counts c;
+		char title[96], text[512], link[300];
+		int added;
+
+		if (!chat_robot_wants(r, "board.summary"))
+			continue;
+		d.provider = r->provider == ROBOT_WECOM      ? "wecom"
+			     : r->provider == ROBOT_DINGTALK ? "dingtalk"
+							     : "feishu";
+		e = db_begin(db);
+		if (e == ERR_OK)
+			e = delivery_store_summary_mark(db, r->name, day, now, &added);
+		if (e == ERR_OK && added)
+			e = delivery_store_board_counts(db, r->centre, r->region, now, &c);
+		if (e == ERR_OK && added) {
+			snprintf(title, sizeof(title), "今日工单看板 %s %s", day,
+				 r->centre[0] ? r->centre : r->region);
+			snprintf(text, sizeof(text),
+				 "未完成 %lld 单：未派工 %lld，P1 %lld，已超时 %lld，已升级 %lld。",
+				 (long long)c.open, (long long)c.unassigned, (long long)c.p1,
+				 (long long)c.overdue, (long long)c.escalated);
+			snprintf(link, sizeof(link), "%s/console/dispatch", channels_public_url());
+			e = put(db, &d,
+				json_pack("{s:s, s:s, s:s}", "title", title, "text", text, "link", link));
+		}
+		if (e == ERR_OK)
+			e = db_commit(db);
+		if (e != ERR_OK)
+			db_rollback(db);
+	}
+	return e;
+}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/email.h"
 #include "core/digest.h"
 #include "db/db.h"
 #include "db/delivery_store.h"
@@ -92,21 +93,6 @@ enum err delivery_settings_json(struct db *db, int64_t user_id, json_t **out)
 	return ERR_OK;
 }
 
-static int email_valid(const char *s)
-{
-	const char *at = strchr(s, '@');
-
-	if (!*s)
-		return 1; /* "" clears it */
-	if (strlen(s) > 254 || !at || at == s || strchr(at + 1, '@') || !strchr(at + 1, '.') ||
-	    at[1] == '.' || s[strlen(s) - 1] == '.')
-		return 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p >= 0x7f || strchr("<>()[]\\,;:\"", *p))
-			return 0;
-	return 1;
-}
-
 static int channel_known(const char *c)
 {
 	for (int i = 0; i < NOTIFY_CHANNELS; i++)
@@ -162,7 +148,7 @@ static enum err settings_check(const json_t *body, struct person *p, struct prob
 		} else if (strcmp(key, "email") == 0) {
 			const char *s = json_string_value(v);
 
-			if (!s || !email_valid(s))
+			if (!s || (*s && !email_address_valid(s)))
 				problem_invalid(pr, "/email", "must be an e-mail address, or \"\"");
 			else
 				snprintf(p->email, sizeof(p->email), "%s", s);

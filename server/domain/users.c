@@ -16,6 +16,7 @@
 
 #include "domain/auth.h"
 #include "core/clock.h"
+#include "core/email.h"
 #include "core/log.h"
 #include "core/problem.h"
 #include "db/auth_store.h"
@@ -233,6 +234,8 @@ enum err users_check(struct db *db, const struct user_record *u, const char *pas
 		users_report_bad(rep, "display_name", "must not contain control characters");
 	if (strspn(u->phone, PHONE_CHARS) != strlen(u->phone))
 		users_report_bad(rep, "phone", "may hold only digits, spaces and + - ( )");
+	if (u->email[0] && !email_address_valid(u->email))
+		users_report_bad(rep, "email", "must be an e-mail address (name@example.cn), or \"\"");
 	if (u->region[0]) {
 		e = regions_store_get(db, u->region, &region);
 		if (e == ERR_NOT_FOUND)
@@ -280,10 +283,10 @@ json_t *users_json(const struct user_record *u, int full_phone)
 	else
 		phone_mask(u->phone, phone, sizeof(phone));
 	return json_pack(
-	    "{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:b, s:s, s:s}", "id", (json_int_t)u->id,
+	    "{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:b, s:s, s:s}", "id", (json_int_t)u->id,
 	    "username", u->username, "display_name", u->display_name, "role", role_name(u->role),
 	    "region", u->region[0] ? u->region : NULL, "centre", u->centre[0] ? u->centre : NULL,
-	    "phone", phone, "disabled", u->disabled, "created_at", created, "updated_at", updated);
+	    "phone", phone, "email", u->email, "disabled", u->disabled, "created_at", created, "updated_at", updated);
 }
 
 /* The audit log is readable by auditors, who see phones masked: so the

@@ -2360,6 +2360,8 @@ export interface components {
              * @example 138****8000
              */
             phone: string;
+            /** @description Where the person's e-mail notifications and digests go ("" = none). Staff data, not a customer's. */
+            email: string;
             /** @description A disabled account cannot log in and its tokens stop working. */
             disabled: boolean;
             /** Format: date-time */
@@ -2381,6 +2383,8 @@ export interface components {
             /** @description Centre code; must exist. */
             centre?: string | null;
             phone?: string;
+            /** @description An e-mail address (name@example.cn), or "" for none. Anything else answers 400 naming /email. */
+            email?: string;
         };
         /** @description Only the members sent change. */
         UserPatch: {
@@ -2391,6 +2395,8 @@ export interface components {
             /** @description Centre code, or null to clear. */
             centre?: string | null;
             phone?: string;
+            /** @description An e-mail address (name@example.cn), or "" for none. Anything else answers 400 naming /email. */
+            email?: string;
             disabled?: boolean;
             /**
              * Format: password
