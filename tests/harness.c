@@ -641,3 +641,19 @@ void assert_problem(const struct http_result *r, long status, const char *pointe
 	}
 	ck_assert_msg(found, "no error names %s in %s", pointer, r->body);
 }
+
+void harness_seed_sz_unit(void)
+{
+	exec_sql("INSERT INTO product_lines(code, name) VALUES ('switchgear', '开关柜');"
+		 "INSERT INTO models(id, code, name, product_line, created_at, updated_at) VALUES"
+		 " (1, 'KYN28-12', 'KYN28', 'switchgear', 0, 0);"
+		 "INSERT INTO customers(id, code, name, tier, region_code, created_at, updated_at)"
+		 " VALUES (1, 'C1', '深圳供电局', 'strategic', 'SZ', 0, 0);"
+		 "INSERT INTO sites(id, customer_id, code, name, region_code, latitude, longitude,"
+		 " created_at, updated_at) VALUES (1, 1, 'S1', '前湾站', 'SZ', 22.5, 113.9, 0, 0);"
+		 "INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
+		 " created_at, updated_at) VALUES (1, 'SN1', 1, 1, 1, '/CN/GD/SZ/', 0, 0);"
+		 "INSERT INTO centre_regions(centre_code, region_code) VALUES ('C-SZ', 'SZ');"
+		 "INSERT INTO centre_product_lines(centre_code, product_line) VALUES"
+		 " ('C-SZ', 'switchgear');");
+}

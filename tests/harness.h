@@ -56,6 +56,9 @@ int64_t harness_user_id(const char *username);
 
 /* Moves the clock so that today is date (YYYY-MM-DD) at noon UTC. */
 void harness_set_today(const char *date);
+/* A strategic customer's unit (asset 1, site 1, customer 1, model 1) in
+ * Shenzhen, covered by C-SZ for switchgear: a P1 when its site is down. */
+void harness_seed_sz_unit(void);
 
 /* The dev CA, server certificate and key: $FIELDTRACE_TEST_CA, _CERT and
  * _KEY, or the files in certs/ (borrowed, never freed). */

@@ -39,22 +39,6 @@ static void tick(int64_t offset)
 	ck_assert_int_eq(scheduler_run_once(H.db, clock_now()), ERR_OK);
 }
 
-/* A strategic customer's unit in Shenzhen, covered by C-SZ. */
-static void seed(void)
-{
-	exec_sql("INSERT INTO product_lines(code, name) VALUES ('switchgear', '开关柜');"
-		 "INSERT INTO models(id, code, name, product_line, created_at, updated_at) VALUES"
-		 " (1, 'KYN28-12', 'KYN28', 'switchgear', 0, 0);"
-		 "INSERT INTO customers(id, code, name, tier, region_code, created_at, updated_at)"
-		 " VALUES (1, 'C1', '深圳供电局', 'strategic', 'SZ', 0, 0);"
-		 "INSERT INTO sites(id, customer_id, code, name, region_code, latitude, longitude,"
-		 " created_at, updated_at) VALUES (1, 1, 'S1', '前湾站', 'SZ', 22.5, 113.9, 0, 0);"
-		 "INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
-		 " created_at, updated_at) VALUES (1, 'SN1', 1, 1, 1, '/CN/GD/SZ/', 0, 0);"
-		 "INSERT INTO centre_regions(centre_code, region_code) VALUES ('C-SZ', 'SZ');"
-		 "INSERT INTO centre_product_lines(centre_code, product_line) VALUES"
-		 " ('C-SZ', 'switchgear');");
-}
 
 /* A P1 ticket (strategic x site x high): response 30 min, arrival 4 h,
  * resolution 24 h, round the clock. Opened at T0. */
@@ -106,7 +90,7 @@ START_TEST(warnings_and_escalation_each_happen_once_step_by_step)
 	harness_seed_user("supervisor.sz", "supervisor", "SZ", NULL);
 	harness_seed_user("supervisor.gd", "supervisor", "GD", NULL);
 	harness_seed_user("director", "admin", NULL, NULL);
-	seed();
+	harness_seed_sz_unit();
 	at(0);
 	admin = harness_user_token("root", "admin", NULL, NULL);
 	open_p1(admin);
@@ -170,7 +154,7 @@ START_TEST(a_job_late_by_a_day_still_climbs_one_level_per_run)
 {
 	char *admin;
 
-	seed();
+	harness_seed_sz_unit();
 	at(0);
 	admin = harness_user_token("root", "admin", NULL, NULL);
 	open_p1(admin);
@@ -194,7 +178,7 @@ START_TEST(meeting_the_target_or_pausing_stops_the_clock)
 	char path[64];
 	int64_t id;
 
-	seed();
+	harness_seed_sz_unit();
 	at(0);
 	admin = harness_user_token("root", "admin", NULL, NULL);
 	disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
@@ -241,7 +225,7 @@ START_TEST(a_configured_chain_is_told_instead_of_the_default)
 	char path[64];
 
 	harness_seed_user("supervisor.sz", "supervisor", "SZ", NULL);
-	seed();
+	harness_seed_sz_unit();
 	at(0);
 	admin = harness_user_token("root", "admin", NULL, NULL);
 	ck_assert_int_eq(http_send_json("PUT", "/v1/centres/C-SZ/escalation", admin,

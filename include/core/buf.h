@@ -20,6 +20,9 @@ int buf_append(struct buf *b, const void *data, size_t len); /* 0 ok, -1 failed 
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends s escaped for HTML text and attribute values (& < > " '), control
+ * characters as '?'. */
+void buf_put_html(struct buf *b, const char *s);
 /* Hands the NUL-terminated data to the caller (caller frees) and resets b. */
 char *buf_detach(struct buf *b, size_t *len);
 

@@ -45,8 +45,8 @@ enum err delivery_store_insert(struct db *db, const struct delivery_row *in, int
  * with an expired lease: a sender that died), marking them sending with
  * one more attempt and a lease until lease_until, and calls fn with each.
  * Run it in a transaction. */
-enum err delivery_store_claim(struct db *db, const char *provider, int64_t now,
-			      int64_t lease_until, int limit, delivery_row_fn fn, void *ctx);
+enum err delivery_store_claim(struct db *db, const char *provider, int64_t now, int64_t lease_until,
+			      int limit, delivery_row_fn fn, void *ctx);
 /* The claimed row id was accepted by its provider. */
 enum err delivery_store_sent(struct db *db, int64_t id, const char *provider_ref, int http_status,
 			     int64_t now, int64_t latency_ms);
@@ -98,7 +98,7 @@ struct person {
 	char time_zone[64]; /* IANA name */
 	int quiet_start;    /* minutes after local midnight; -1 = no quiet hours */
 	int quiet_end;
-	char digest[8];     /* "off", "daily", "weekly", "" = the role's default */
+	char digest[8]; /* "off", "daily", "weekly", "" = the role's default */
 	int disabled;
 	int64_t updated_at; /* settings row; 0 = none yet */
 };
@@ -120,8 +120,8 @@ enum err delivery_store_pref_put(struct db *db, int64_t user_id, const char *kin
 typedef int (*person_id_fn)(int64_t user_id, void *ctx);
 enum err delivery_store_digest_people(struct db *db, person_id_fn fn, void *ctx);
 /* Records (user_id, period) once: *added = 1 when it is new. */
-enum err delivery_store_digest_mark(struct db *db, int64_t user_id, const char *period,
-				    int64_t now, int *added);
+enum err delivery_store_digest_mark(struct db *db, int64_t user_id, const char *period, int64_t now,
+				    int *added);
 
 /* What routing a ticket's notifications needs: its priority ("P1"..),
  * centre ("" = none) and region path. */
@@ -142,8 +142,8 @@ struct board_counts {
 enum err delivery_store_board_counts(struct db *db, const char *centre, const char *region,
 				     int64_t now, struct board_counts *out);
 /* Records (robot, day) once: *added = 1 when it is new. */
-enum err delivery_store_summary_mark(struct db *db, const char *robot, const char *day,
-				     int64_t now, int *added);
+enum err delivery_store_summary_mark(struct db *db, const char *robot, const char *day, int64_t now,
+				     int *added);
 
 /* ---- escalation acknowledgements ---- */
 

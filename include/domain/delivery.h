@@ -99,7 +99,7 @@ struct ack_result {
 	int64_t ticket_id;
 	char target[16];
 	int level;
-	int first;     /* 1: this call acknowledged it; 0: it was before */
+	int first; /* 1: this call acknowledged it; 0: it was before */
 	int64_t by_user;
 	int64_t at;
 	int64_t cancelled; /* deliveries of the level stopped */

@@ -13,23 +13,23 @@
 #define HTTP_CLIENT_ANSWER_MAX (256 * 1024)
 
 struct http_request {
-	const char *method;             /* "POST" when NULL */
+	const char *method; /* "POST" when NULL */
 	const char *url;
-	const char *const *headers;     /* "Name: value" lines, NULL-terminated; may be NULL */
-	const char *body;               /* may be NULL */
+	const char *const *headers; /* "Name: value" lines, NULL-terminated; may be NULL */
+	const char *body;           /* may be NULL */
 	size_t body_len;
-	const char *ca_file;            /* also trusted (besides the system store); NULL/"" none */
-	const char *basic_user;         /* HTTP basic auth; NULL = none */
+	const char *ca_file;    /* also trusted (besides the system store); NULL/"" none */
+	const char *basic_user; /* HTTP basic auth; NULL = none */
 	const char *basic_password;
-	int http2;                      /* 1: HTTP/2 over TLS only (APNs) */
-	int timeout_ms;                 /* 0: HTTP_CLIENT_TIMEOUT_MS */
+	int http2;      /* 1: HTTP/2 over TLS only (APNs) */
+	int timeout_ms; /* 0: HTTP_CLIENT_TIMEOUT_MS */
 };
 
 struct http_answer {
-	int status;          /* 0 when none was read */
-	int retry_after_s;   /* Retry-After (or JPush's X-Rate-Limit-Reset) in seconds, 0 when absent */
-	struct buf body;     /* capped at HTTP_CLIENT_ANSWER_MAX; free with http_answer_free */
-	char apns_id[64];    /* apns-id answer header, when there was one */
+	int status;        /* 0 when none was read */
+	int retry_after_s; /* Retry-After (or JPush's X-Rate-Limit-Reset) in seconds, 0 when absent */
+	struct buf body;   /* capped at HTTP_CLIENT_ANSWER_MAX; free with http_answer_free */
+	char apns_id[64]; /* apns-id answer header, when there was one */
 };
 
 /* Once per process, before any thread sends (main and the test runner). */

@@ -53,21 +53,21 @@ static json_t *delivery_json(const struct delivery_row *d, int64_t viewer)
 	char address[256];
 
 	address_for(d, viewer, address, sizeof(address));
-	return json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:s,"
-			 " s:o, s:o, s:o, s:b}",
-			 "id", (json_int_t)d->id, "notification_id",
-			 d->notification_id ? json_integer(d->notification_id) : json_null(),
-			 "user_id", d->user_id ? json_integer(d->user_id) : json_null(), "channel",
-			 d->channel, "provider", d->provider, "address", address, "kind", d->kind,
-			 "status", d->status, "attempts", d->attempts, "next_attempt_at",
-			 strcmp(d->status, "pending") == 0 ? time_or_null(d->next_attempt_at)
-							    : json_null(),
-			 "provider_ref", d->provider_ref ? json_string(d->provider_ref) : json_null(),
-			 "last_status", d->last_status ? json_integer(d->last_status) : json_null(),
-			 "last_error", d->last_error, "created_at", time_or_null(d->created_at),
-			 "sent_at", time_or_null(d->sent_at), "latency_ms",
-			 d->sent_at ? json_integer(d->latency_ms) : json_null(), "escalation",
-			 d->ack_key != NULL);
+	return json_pack(
+	    "{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:s,"
+	    " s:o, s:o, s:o, s:b}",
+	    "id", (json_int_t)d->id, "notification_id",
+	    d->notification_id ? json_integer(d->notification_id) : json_null(), "user_id",
+	    d->user_id ? json_integer(d->user_id) : json_null(), "channel", d->channel, "provider",
+	    d->provider, "address", address, "kind", d->kind, "status", d->status, "attempts",
+	    d->attempts, "next_attempt_at",
+	    strcmp(d->status, "pending") == 0 ? time_or_null(d->next_attempt_at) : json_null(),
+	    "provider_ref", d->provider_ref ? json_string(d->provider_ref) : json_null(),
+	    "last_status", d->last_status ? json_integer(d->last_status) : json_null(),
+	    "last_error", d->last_error, "created_at", time_or_null(d->created_at), "sent_at",
+	    time_or_null(d->sent_at), "latency_ms",
+	    d->sent_at ? json_integer(d->latency_ms) : json_null(), "escalation",
+	    d->ack_key != NULL);
 }
 
 struct list_ctx {
@@ -137,7 +137,8 @@ static enum err get_deliveries(struct req *req, struct resp *resp)
 	if ((f.channel = req_query(req, "channel")) && !one_of(f.channel, channels))
 		e = http_invalid(resp, "channel", "must be push, email, sms or chat");
 	if ((f.status = req_query(req, "status")) && !one_of(f.status, statuses))
-		e = http_invalid(resp, "status", "must be pending, sending, sent, dead or cancelled");
+		e = http_invalid(resp, "status",
+				 "must be pending, sending, sent, dead or cancelled");
 	if ((f.kind = req_query(req, "kind")) && (!*f.kind || strlen(f.kind) > 64))
 		e = http_invalid(resp, "kind", "must be a notification kind");
 	if (e != ERR_OK)
@@ -247,12 +248,13 @@ static enum err get_channels(struct req *req, struct resp *resp)
 
 	(void)req;
 	for (int l = 0; l < LANE__COUNT; l++)
-		json_array_append_new(
-		    lanes, json_pack("{s:s, s:s, s:b, s:b, s:f}", "provider",
-				     lane_provider((enum lane)l), "channel", lane_channel((enum lane)l),
-				     "configured", channels_lane_on((enum lane)l), "paused",
-				     delivery_breaker_open((enum lane)l), "rate_per_s",
-				     channels_lane_rate((enum lane)l)));
+		json_array_append_new(lanes,
+				      json_pack("{s:s, s:s, s:b, s:b, s:f}", "provider",
+						lane_provider((enum lane)l), "channel",
+						lane_channel((enum lane)l), "configured",
+						channels_lane_on((enum lane)l), "paused",
+						delivery_breaker_open((enum lane)l), "rate_per_s",
+						channels_lane_rate((enum lane)l)));
 	for (size_t i = 0; i < channels_robot_count(); i++) {
 		const struct chat_robot *r = channels_robot(i);
 		json_t *events = json_array();

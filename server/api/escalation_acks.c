@@ -49,8 +49,8 @@ static enum err post_ack_token(struct req *req, struct resp *resp)
 		return e;
 	e = db_begin(req->db);
 	if (e == ERR_OK)
-		e = delivery_ack_token(req->db, req_json_str(req, "token"), channel ? channel : "link",
-				       clock_now(), &a);
+		e = delivery_ack_token(req->db, req_json_str(req, "token"),
+				       channel ? channel : "link", clock_now(), &a);
 	if (e == ERR_OK)
 		e = db_commit(req->db);
 	if (e != ERR_OK) {
@@ -88,9 +88,10 @@ static enum err post_ack(struct req *req, struct resp *resp)
 	if (e != ERR_OK) {
 		db_rollback(req->db);
 		if (e == ERR_NOT_FOUND)
-			return http_fail(resp, ERR_CONFLICT,
-					 "ticket %lld has no escalation waiting for acknowledgement",
-					 (long long)id);
+			return http_fail(
+			    resp, ERR_CONFLICT,
+			    "ticket %lld has no escalation waiting for acknowledgement",
+			    (long long)id);
 		return e;
 	}
 	resp_json(resp, 200, ack_json(&a));

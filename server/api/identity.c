@@ -204,34 +204,6 @@ static void gs1_uri(const char *gtin, const char *serial, char *out, size_t size
 	absolute(out, size, path);
 }
 
-static void put_html(struct buf *b, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '"':
-			buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			buf_puts(b, "&#39;");
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				buf_puts(b, "?");
-			else
-				buf_append(b, p, 1);
-		}
-	}
-}
-
 /* The public nameplate: model, serial, manufacturer, hotline, how to report
  * a fault. Customer data never reaches this function. */
 static void nameplate_html(struct buf *b, const struct target *t)
@@ -241,9 +213,9 @@ static void nameplate_html(struct buf *b, const struct target *t)
 	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		    "<meta name=\"robots\" content=\"noindex\"><title>");
-	put_html(b, a->model_name);
+	buf_put_html(b, a->model_name);
 	buf_puts(b, " · ");
-	put_html(b, a->serial);
+	buf_put_html(b, a->serial);
 	/* overflow-wrap:anywhere breaks a long serial or name only where a line
 	 * would overflow, and (unlike break-word) lets the grid column shrink
 	 * on a phone; break-all split ordinary words mid-word. */
@@ -254,34 +226,34 @@ static void nameplate_html(struct buf *b, const struct target *t)
 		    "dt{color:#555}dd{margin:0;font-weight:600;overflow-wrap:anywhere}"
 		    ".fault{border:2px solid #111;padding:.25rem 1rem;margin-top:1.5rem}"
 		    "a{color:#0645ad}</style></head><body><main><p>" MANUFACTURER "</p><h1>");
-	put_html(b, a->model_name);
+	buf_put_html(b, a->model_name);
 	buf_puts(b, "</h1><dl><dt>型号 Model</dt><dd>");
-	put_html(b, a->model_code);
+	buf_put_html(b, a->model_code);
 	buf_puts(b, "</dd><dt>序列号 Serial number</dt><dd>");
-	put_html(b, a->serial);
+	buf_put_html(b, a->serial);
 	/* The line's names, not its code: the page is in Chinese and English,
 	 * as its labels are. */
 	buf_puts(b, "</dd><dt>产品线 Product line</dt><dd>");
-	put_html(b, a->product_line_name);
+	buf_put_html(b, a->product_line_name);
 	if (a->product_line_name_en[0] && strcmp(a->product_line_name_en, a->product_line_name)) {
 		buf_puts(b, " ");
-		put_html(b, a->product_line_name_en);
+		buf_put_html(b, a->product_line_name_en);
 	}
 	buf_puts(b, "</dd>");
 	if (a->gtin[0]) {
 		buf_puts(b, "<dt>GTIN</dt><dd>");
-		put_html(b, a->gtin);
+		buf_put_html(b, a->gtin);
 		buf_puts(b, "</dd>");
 	}
 	buf_puts(b, "<dt>制造商 Manufacturer</dt><dd>" MANUFACTURER "</dd></dl>"
 		    "<section class=\"fault\"><h2>故障报修 Report a fault</h2>"
 		    "<p>请拨打服务热线 <a href=\"" HOTLINE_TEL "\">" HOTLINE "</a>，"
 		    "并告知序列号 <strong>");
-	put_html(b, a->serial);
+	buf_put_html(b, a->serial);
 	buf_puts(b, "</strong>。请描述故障现象（报警、显示屏上的代码），请勿自行拆开设备。</p>"
 		    "<p>Call the service hotline <a href=\"" HOTLINE_TEL "\">" HOTLINE "</a> "
 		    "and quote serial number <strong>");
-	put_html(b, a->serial);
+	buf_put_html(b, a->serial);
 	buf_puts(b, "</strong>. Describe what you see (alarms, codes on the display); "
 		    "do not open the unit yourself.</p></section></main></body></html>\n");
 }

@@ -91,8 +91,8 @@ void metrics_render(struct buf *out)
 			buf_printf(out,
 				   "fieldtrace_http_requests_total{method=\"%s\",route=\"%s\","
 				   "status=\"%d\"} %llu\n",
-				   r ? route_method[r] : "", r ? route_pattern[r] : "unrouted",
-				   s, (unsigned long long)v);
+				   r ? route_method[r] : "", r ? route_pattern[r] : "unrouted", s,
+				   (unsigned long long)v);
 		}
 	}
 	buf_puts(out,
@@ -146,7 +146,8 @@ void metrics_render_deliveries(struct db *db, struct buf *out)
 		const char *name, *help;
 		size_t offset;
 	} counters[] = {
-		{ "sent", "Deliveries a provider accepted.", offsetof(struct delivery_metrics, sent) },
+		{ "sent", "Deliveries a provider accepted.",
+		  offsetof(struct delivery_metrics, sent) },
 		{ "failed", "Attempts that failed (to be retried, or refused).",
 		  offsetof(struct delivery_metrics, failed) },
 		{ "retried", "Deliveries put back to try again later.",
@@ -159,8 +160,9 @@ void metrics_render_deliveries(struct db *db, struct buf *out)
 
 	delivery_metrics_read(m);
 	for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++) {
-		buf_printf(out, "# HELP fieldtrace_deliveries_%s_total %s\n"
-				"# TYPE fieldtrace_deliveries_%s_total counter\n",
+		buf_printf(out,
+			   "# HELP fieldtrace_deliveries_%s_total %s\n"
+			   "# TYPE fieldtrace_deliveries_%s_total counter\n",
 			   counters[k].name, counters[k].help, counters[k].name);
 		for (int c = 0; c < DELIVERY_METRIC_CHANNELS; c++)
 			buf_printf(out, "fieldtrace_deliveries_%s_total{channel=\"%s\"} %llu\n",
@@ -187,8 +189,9 @@ void metrics_render_deliveries(struct db *db, struct buf *out)
 			   delivery_metric_channels[c], (double)m[c].latency_ms_sum / 1000.0,
 			   delivery_metric_channels[c], (unsigned long long)m[c].latency_count);
 	}
-	buf_puts(out, "# HELP fieldtrace_deliveries Deliveries in the outbox, by channel and state.\n"
-		      "# TYPE fieldtrace_deliveries gauge\n");
+	buf_puts(out,
+		 "# HELP fieldtrace_deliveries Deliveries in the outbox, by channel and state.\n"
+		 "# TYPE fieldtrace_deliveries gauge\n");
 	if (db)
 		delivery_store_counts(db, count_row, out);
 }

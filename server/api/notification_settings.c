@@ -37,8 +37,8 @@ static enum err patch_settings(struct req *req, struct resp *resp)
 		e = delivery_settings_apply(req->db, req->user.user_id, req->json, &resp->problem,
 					    clock_now());
 	if (e == ERR_OK)
-		e = audit_append(req->db, &actor, "notification_settings.update", "user", id_s, NULL,
-				 req->json);
+		e = audit_append(req->db, &actor, "notification_settings.update", "user", id_s,
+				 NULL, req->json);
 	if (e == ERR_OK)
 		e = delivery_settings_json(req->db, req->user.user_id, &doc);
 	if (e == ERR_OK)

@@ -118,3 +118,31 @@ char *buf_detach(struct buf *b, size_t *len)
 	b->len = b->cap = 0;
 	return data;
 }
+
+void buf_put_html(struct buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '"':
+			buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			buf_puts(b, "&#39;");
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				buf_puts(b, "?");
+			else
+				buf_append(b, p, 1);
+		}
+	}
+}

@@ -8,7 +8,7 @@
 /* ---- deliveries ------------------------------------------------------------ */
 
 #define DLV_COLS                                                                                   \
-	"id, coalesce(notification_id, 0), coalesce(user_id, 0), channel, provider, address,"     \
+	"id, coalesce(notification_id, 0), coalesce(user_id, 0), channel, provider, address,"      \
 	" coalesce(device_id, 0), kind, message, idempotency_key, ack_key, status, attempts,"      \
 	" next_attempt_at, provider_ref, coalesce(last_status, 0), last_error, created_at,"        \
 	" coalesce(sent_at, 0), coalesce(latency_ms, 0)"
@@ -89,8 +89,8 @@ static const char sql_claim[] =
     " AND status IN ('pending', 'sending') AND next_attempt_at <= ?2"
     " ORDER BY next_attempt_at, id LIMIT ?4) RETURNING " DLV_COLS;
 
-enum err delivery_store_claim(struct db *db, const char *provider, int64_t now,
-			      int64_t lease_until, int limit, delivery_row_fn fn, void *ctx)
+enum err delivery_store_claim(struct db *db, const char *provider, int64_t now, int64_t lease_until,
+			      int limit, delivery_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_claim);
 
@@ -353,8 +353,8 @@ enum err delivery_store_set_email(struct db *db, int64_t user_id, const char *em
 	return db_exec_one(db, st);
 }
 
-static const char sql_prefs[] =
-    "SELECT kind, channel, enabled FROM notification_prefs WHERE user_id = ?1 ORDER BY kind, channel";
+static const char sql_prefs[] = "SELECT kind, channel, enabled FROM notification_prefs WHERE "
+				"user_id = ?1 ORDER BY kind, channel";
 
 enum err delivery_store_prefs(struct db *db, int64_t user_id, pref_fn fn, void *ctx)
 {
@@ -424,8 +424,8 @@ static const char sql_digest_mark[] =
     "INSERT INTO digest_runs(user_id, period, sent_at) VALUES (?1, ?2, ?3)"
     " ON CONFLICT DO NOTHING";
 
-enum err delivery_store_digest_mark(struct db *db, int64_t user_id, const char *period,
-				    int64_t now, int *added)
+enum err delivery_store_digest_mark(struct db *db, int64_t user_id, const char *period, int64_t now,
+				    int *added)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_digest_mark);
 	enum err e;
@@ -470,7 +470,8 @@ static const char sql_board_counts[] =
     " coalesce(sum(EXISTS (SELECT 1 FROM ticket_alerts a WHERE a.ticket_id = t.id"
     " AND a.kind = 'escalation')), 0)"
     " FROM tickets t WHERE t.status IN " TICKET_OPEN_SQL
-    " AND (?1 = '' OR t.centre_code = ?1) AND (?2 = '' OR instr(t.region_path, '/' || ?2 || '/') > 0)";
+    " AND (?1 = '' OR t.centre_code = ?1) AND (?2 = '' OR instr(t.region_path, '/' || ?2 || '/') > "
+    "0)";
 
 enum err delivery_store_board_counts(struct db *db, const char *centre, const char *region,
 				     int64_t now, struct board_counts *out)
@@ -499,8 +500,8 @@ enum err delivery_store_board_counts(struct db *db, const char *centre, const ch
 static const char sql_summary_mark[] =
     "INSERT INTO robot_summaries(robot, day, sent_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
 
-enum err delivery_store_summary_mark(struct db *db, const char *robot, const char *day,
-				     int64_t now, int *added)
+enum err delivery_store_summary_mark(struct db *db, const char *robot, const char *day, int64_t now,
+				     int *added)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_summary_mark);
 	enum err e;

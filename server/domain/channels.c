@@ -16,7 +16,7 @@ static const struct {
 } lanes[LANE__COUNT] = {
 	[LANE_FCM] = { "fcm", "push", 100 },        [LANE_APNS] = { "apns", "push", 100 },
 	[LANE_JPUSH] = { "jpush", "push", 10 },     [LANE_SMTP] = { "smtp", "email", 5 },
-	[LANE_ALIYUN] = { "aliyun", "sms", 10 },    /* robots: 20 messages a minute per group */
+	[LANE_ALIYUN] = { "aliyun", "sms", 10 }, /* robots: 20 messages a minute per group */
 	[LANE_WECOM] = { "wecom", "chat", 0.33 },   [LANE_DINGTALK] = { "dingtalk", "chat", 0.33 },
 	[LANE_FEISHU] = { "feishu", "chat", 0.33 },
 };

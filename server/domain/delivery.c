@@ -26,7 +26,8 @@
 const char *const notify_channels[NOTIFY_CHANNELS] = { "push", "email", "sms" };
 
 const char *const notify_kinds[] = {
-	"ticket.assigned", "sla.warning", "sla.escalation", "warranty.digest", "problem.opened", NULL,
+	"ticket.assigned", "sla.warning",    "sla.escalation",
+	"warranty.digest", "problem.opened", NULL,
 };
 
 int notify_kind_known(const char *kind)
@@ -122,7 +123,8 @@ struct words {
 static const struct words words[] = {
 	{ "ticket.assigned",
 	  { "新工单 %s", "New job %s" },
-	  { "%s 工单已派给您，请在 App 中查看。", "A %s job was assigned to you. Open it in the app." } },
+	  { "%s 工单已派给您，请在 App 中查看。",
+	    "A %s job was assigned to you. Open it in the app." } },
 	{ "sla.warning",
 	  { "%s SLA 预警", "%s SLA warning" },
 	  { "%s 时限即将到期。", "The %s deadline is close." } },
@@ -192,8 +194,10 @@ static void render(const char *kind, const char *fallback_title, const json_t *d
 			snprintf(out->body, sizeof(out->body), w->body[en], target_word(target, en),
 				 (int)level);
 		else if (strcmp(kind, "sla.warning") == 0)
-			snprintf(out->body, sizeof(out->body), w->body[en], target_word(target, en));
-		else if (strcmp(kind, "ticket.assigned") == 0 || strcmp(kind, "ticket.created") == 0)
+			snprintf(out->body, sizeof(out->body), w->body[en],
+				 target_word(target, en));
+		else if (strcmp(kind, "ticket.assigned") == 0 ||
+			 strcmp(kind, "ticket.created") == 0)
 			snprintf(out->body, sizeof(out->body), w->body[en],
 				 strcmp(kind, "ticket.created") == 0 ? (number ? number : "")
 								     : (priority ? priority : ""));
@@ -207,28 +211,6 @@ static void render(const char *kind, const char *fallback_title, const json_t *d
 		snprintf(out->link, sizeof(out->link), "%s/console/", channels_public_url());
 }
 #pragma GCC diagnostic pop
-
-static void html_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			buf_puts(b, "&amp;");
-			break;
-		case '<':
-			buf_puts(b, "&lt;");
-			break;
-		case '>':
-			buf_puts(b, "&gt;");
-			break;
-		case '"':
-			buf_puts(b, "&quot;");
-			break;
-		default:
-			buf_append(b, s, 1);
-		}
-	}
-}
 
 /* ---- writing deliveries ------------------------------------------------------ */
 
@@ -271,7 +253,9 @@ static enum err ack_token(struct db *db, int64_t user_id, int64_t ticket_id, con
 {
 	unsigned char rnd[24], sum[DIGEST_SHA256_LEN];
 	char hash[2 * DIGEST_SHA256_LEN + 1];
-	struct ack_ref ref = { .ticket_id = ticket_id, .level = level, .user_id = user_id,
+	struct ack_ref ref = { .ticket_id = ticket_id,
+			       .level = level,
+			       .user_id = user_id,
 			       .expires_at = now + 7 * 86400 };
 
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
@@ -308,8 +292,8 @@ static int put_push(const struct device_row *dev, void *arg)
 	f->d.address = device;
 	f->d.device_id = dev->id;
 	f->e = put(f->db, &f->d,
-		   json_pack("{s:s, s:s, s:s, s:b, s:s?}", "title", f->t->title, "body",
-			     f->t->body, "link", f->t->link, "high", f->high, "ack_token", f->token));
+		   json_pack("{s:s, s:s, s:s, s:b, s:s?}", "title", f->t->title, "body", f->t->body,
+			     "link", f->t->link, "high", f->high, "ack_token", f->token));
 	return f->e != ERR_OK;
 }
 
@@ -327,22 +311,22 @@ static json_t *mail_message(const struct person *p, const struct text *t, int en
 		buf_printf(&text, "\n%s: %s\n", en ? "Acknowledge" : "确认", t->ack_link);
 	buf_printf(&text, "\n-- \n%s: %s\n", en ? "Notification settings" : "通知设置", prefs);
 	buf_puts(&html, "<!doctype html><html><body><p>");
-	html_escape(&html, t->body);
+	buf_put_html(&html, t->body);
 	buf_puts(&html, "</p><p><a href=\"");
-	html_escape(&html, t->link);
+	buf_put_html(&html, t->link);
 	buf_printf(&html, "\">%s</a></p>", en ? "Open in fieldtrace" : "在 fieldtrace 中打开");
 	if (t->ack_link[0]) {
 		buf_puts(&html, "<p><a href=\"");
-		html_escape(&html, t->ack_link);
+		buf_put_html(&html, t->ack_link);
 		buf_printf(&html, "\">%s</a></p>", en ? "Acknowledge" : "确认收到");
 	}
 	buf_puts(&html, "<hr><p><a href=\"");
-	html_escape(&html, prefs);
+	buf_put_html(&html, prefs);
 	buf_printf(&html, "\">%s</a></p></body></html>", en ? "Notification settings" : "通知设置");
 	m = text.failed || html.failed
 		? NULL
-		: json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "to", p->email, "to_name", p->username,
-			    "subject", t->title, "text", text.data, "html", html.data,
+		: json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "to", p->email, "to_name",
+			    p->username, "subject", t->title, "text", text.data, "html", html.data,
 			    "unsubscribe", prefs);
 	buf_cleanup(&text);
 	buf_cleanup(&html);
@@ -395,7 +379,10 @@ enum err delivery_fanout_user(struct db *db, int64_t user_id, int64_t notificati
 				   .next_attempt_at = due,
 				   .created_at = now };
 	if (wants(&p, &c, 0, level, brief.priority)) {
-		struct push_fanout f = { .db = db, .d = d, .t = &t, .token = token[0] ? token : NULL,
+		struct push_fanout f = { .db = db,
+					 .d = d,
+					 .t = &t,
+					 .token = token[0] ? token : NULL,
 					 .high = escalation || is_urgent_priority(brief.priority) };
 
 		f.d.channel = "push";
@@ -417,11 +404,10 @@ enum err delivery_fanout_user(struct db *db, int64_t user_id, int64_t notificati
 		d.provider = "aliyun";
 		d.address = p.phone;
 		e = put(db, &d,
-			json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "phone", p.phone, "template_kind",
-				  kind, "params", "number",
+			json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "phone", p.phone,
+				  "template_kind", kind, "params", "number",
 				  json_string_value(json_object_get(data, "number")) ?: "", "level",
-				  level_text,
-				  "target", target_word(target, en)));
+				  level_text, "target", target_word(target, en)));
 	}
 	return e;
 }
@@ -448,16 +434,16 @@ enum err delivery_fanout_robots(struct db *db, const char *kind, int64_t ticket_
 		return e == ERR_NOT_FOUND ? ERR_OK : e;
 	for (size_t i = 0; e == ERR_OK && i < channels_robot_count(); i++) {
 		const struct chat_robot *r = channels_robot(i);
-		struct delivery_row d = { .channel = "chat",
-					  .kind = kind,
-					  .next_attempt_at = now,
-					  .created_at = now };
+		struct delivery_row d = {
+			.channel = "chat", .kind = kind, .next_attempt_at = now, .created_at = now
+		};
 
 		if (!chat_robot_wants(r, kind))
 			continue;
-		if (ticket_id > 0 && !((r->centre[0] && strcmp(r->centre, brief.centre) == 0) ||
-				       (r->region[0] && region_covers(r->region, brief.region_path)) ||
-				       (!r->centre[0] && !r->region[0])))
+		if (ticket_id > 0 &&
+		    !((r->centre[0] && strcmp(r->centre, brief.centre) == 0) ||
+		      (r->region[0] && region_covers(r->region, brief.region_path)) ||
+		      (!r->centre[0] && !r->region[0])))
 			continue;
 		/* Groups are Chinese-speaking teams: robots post in Chinese. */
 		render(kind, kind, data, 0, &t);
@@ -465,8 +451,9 @@ enum err delivery_fanout_robots(struct db *db, const char *kind, int64_t ticket_
 			     : r->provider == ROBOT_DINGTALK ? "dingtalk"
 							     : "feishu";
 		d.address = r->name;
-		e = put(db, &d,
-			json_pack("{s:s, s:s, s:s}", "title", t.title, "text", t.body, "link", t.link));
+		e = put(
+		    db, &d,
+		    json_pack("{s:s, s:s, s:s}", "title", t.title, "text", t.body, "link", t.link));
 	}
 	return e;
 }
@@ -522,13 +509,13 @@ static int digest_unit(const struct warranty_unit *u, void *arg)
 	if (d->n < 50) { /* the body lists the first ones; the CSV has all */
 		buf_printf(&d->text, "%s  %s  %s\n", u->warranty_end, u->serial, u->customer_name);
 		buf_puts(&d->html, "<tr><td>");
-		html_escape(&d->html, u->warranty_end);
+		buf_put_html(&d->html, u->warranty_end);
 		buf_puts(&d->html, "</td><td><a href=\"");
-		html_escape(&d->html, link);
+		buf_put_html(&d->html, link);
 		buf_puts(&d->html, "\">");
-		html_escape(&d->html, u->serial);
+		buf_put_html(&d->html, u->serial);
 		buf_puts(&d->html, "</a></td><td>");
-		html_escape(&d->html, u->customer_name);
+		buf_put_html(&d->html, u->customer_name);
 		buf_puts(&d->html, "</td></tr>");
 	}
 	return ++d->n >= DIGEST_UNITS_MAX;
@@ -537,12 +524,17 @@ static int digest_unit(const struct warranty_unit *u, void *arg)
 static enum err digest_one(struct db *db, const struct person *p, const char *today,
 			   const char *period, int64_t now)
 {
-	struct warranty_query q = { .owner = WARRANTY_MINE, .user_id = p->id,
+	struct warranty_query q = { .owner = WARRANTY_MINE,
+				    .user_id = p->id,
 				    .limit = DIGEST_UNITS_MAX };
 	struct digest d = { .en = strcmp(p->language, "en") == 0 };
-	struct delivery_row row = { .channel = "email", .provider = "smtp", .address = p->email,
-				    .user_id = p->id, .kind = "warranty.digest",
-				    .next_attempt_at = now, .created_at = now };
+	struct delivery_row row = { .channel = "email",
+				    .provider = "smtp",
+				    .address = p->email,
+				    .user_id = p->id,
+				    .kind = "warranty.digest",
+				    .next_attempt_at = now,
+				    .created_at = now };
 	char subject[160], prefs[300], filename[64];
 	int added;
 	enum err e;
@@ -555,13 +547,15 @@ static enum err digest_one(struct db *db, const struct person *p, const char *to
 	buf_init(&d.csv, 0);
 	buf_init(&d.text, 0);
 	buf_init(&d.html, 0);
-	buf_puts(&d.csv, "\xEF\xBB\xBF" "serial,model,customer,site,warranty_end,link\r\n");
+	buf_puts(&d.csv, "\xEF\xBB\xBF"
+			 "serial,model,customer,site,warranty_end,link\r\n");
 	buf_puts(&d.html, "<!doctype html><html><body><table>");
 	e = warranty_store_alerts(db, &q, digest_unit, &d);
 	buf_puts(&d.html, "</table>");
 	snprintf(prefs, sizeof(prefs), "%s/console/settings/notifications", channels_public_url());
 	snprintf(subject, sizeof(subject),
-		 d.en ? "Warranty digest %s: %zu units to follow up" : "质保到期摘要 %s：%zu 台设备待跟进",
+		 d.en ? "Warranty digest %s: %zu units to follow up"
+		      : "质保到期摘要 %s：%zu 台设备待跟进",
 		 today, d.n);
 	snprintf(filename, sizeof(filename), "warranty-%s.csv", today);
 	buf_printf(&d.text, "\n%s: %s/console/warranty\n\n-- \n%s: %s\n",
@@ -569,8 +563,9 @@ static enum err digest_one(struct db *db, const struct person *p, const char *to
 		   d.en ? "Notification settings" : "通知设置", prefs);
 	buf_printf(&d.html, "<p><a href=\"%s/console/warranty\">%s</a></p><hr><p><a href=\"",
 		   channels_public_url(), d.en ? "Open the warranty list" : "打开质保列表");
-	html_escape(&d.html, prefs);
-	buf_printf(&d.html, "\">%s</a></p></body></html>", d.en ? "Notification settings" : "通知设置");
+	buf_put_html(&d.html, prefs);
+	buf_printf(&d.html, "\">%s</a></p></body></html>",
+		   d.en ? "Notification settings" : "通知设置");
 	if (e == ERR_OK && (d.csv.failed || d.text.failed || d.html.failed))
 		e = ERR_INTERNAL;
 	/* Nothing to follow up: no mail (the period is still marked done). */
@@ -636,8 +631,10 @@ enum err delivery_board_summary_run(struct db *db, int64_t now)
 		return ERR_OK;
 	for (size_t i = 0; e == ERR_OK && i < channels_robot_count(); i++) {
 		const struct chat_robot *r = channels_robot(i);
-		struct delivery_row d = { .channel = "chat", .kind = "board.summary",
-					  .address = r->name, .next_attempt_at = now,
+		struct delivery_row d = { .channel = "chat",
+					  .kind = "board.summary",
+					  .address = r->name,
+					  .next_attempt_at = now,
 					  .created_at = now };
 		struct board_counts c;
 		char title[96], text[512], link[300];
@@ -662,7 +659,8 @@ enum err delivery_board_summary_run(struct db *db, int64_t now)
 				 (long long)c.overdue, (long long)c.escalated);
 			snprintf(link, sizeof(link), "%s/console/dispatch", channels_public_url());
 			e = put(db, &d,
-				json_pack("{s:s, s:s, s:s}", "title", title, "text", text, "link", link));
+				json_pack("{s:s, s:s, s:s}", "title", title, "text", text, "link",
+					  link));
 		}
 		if (e == ERR_OK)
 			e = db_commit(db);

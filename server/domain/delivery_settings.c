@@ -68,17 +68,17 @@ enum err delivery_settings_json(struct db *db, int64_t user_id, json_t **out)
 		json_object_set_new(defaults, notify_kinds[i], d);
 	}
 	e = delivery_store_prefs(db, user_id, set_pref, channels);
-	available = json_pack("{s:b, s:b, s:b}", "push",
-			      channels_lane_on(LANE_FCM) || channels_lane_on(LANE_APNS) ||
-				  channels_lane_on(LANE_JPUSH),
-			      "email", channels_lane_on(LANE_SMTP), "sms",
-			      channels_lane_on(LANE_ALIYUN));
+	available =
+	    json_pack("{s:b, s:b, s:b}", "push",
+		      channels_lane_on(LANE_FCM) || channels_lane_on(LANE_APNS) ||
+			  channels_lane_on(LANE_JPUSH),
+		      "email", channels_lane_on(LANE_SMTP), "sms", channels_lane_on(LANE_ALIYUN));
 	if (p.quiet_start >= 0) {
 		minutes_text(p.quiet_start, start);
 		minutes_text(p.quiet_end, end);
 	}
-	doc = json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:b, s:o, s:o, s:o}", "language", p.language,
-			"time_zone", p.time_zone, "quiet_hours",
+	doc = json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:b, s:o, s:o, s:o}", "language",
+			p.language, "time_zone", p.time_zone, "quiet_hours",
 			p.quiet_start >= 0 ? json_pack("{s:s, s:s}", "start", start, "end", end)
 					   : json_null(),
 			"email", p.email, "phone_on_file", p.phone[0] != '\0', "digest",
@@ -135,8 +135,9 @@ static enum err settings_check(const json_t *body, struct person *p, struct prob
 			s = minutes_parse(json_string_value(json_object_get(v, "start")));
 			e = minutes_parse(json_string_value(json_object_get(v, "end")));
 			if (!json_is_object(v) || json_object_size(v) != 2)
-				problem_invalid(pr, "/quiet_hours",
-						"must be null or {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}");
+				problem_invalid(
+				    pr, "/quiet_hours",
+				    "must be null or {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}");
 			else if (s < 0)
 				problem_invalid(pr, "/quiet_hours/start", "must be HH:MM (24 h)");
 			else if (e < 0)
@@ -157,7 +158,8 @@ static enum err settings_check(const json_t *body, struct person *p, struct prob
 
 			if (json_is_null(v))
 				p->digest[0] = '\0';
-			else if (!s || (strcmp(s, "off") && strcmp(s, "daily") && strcmp(s, "weekly")))
+			else if (!s ||
+				 (strcmp(s, "off") && strcmp(s, "daily") && strcmp(s, "weekly")))
 				problem_invalid(pr, "/digest",
 						"must be \"off\", \"daily\", \"weekly\" or null");
 			else
@@ -172,12 +174,14 @@ static enum err settings_check(const json_t *body, struct person *p, struct prob
 
 				snprintf(ptr, sizeof(ptr), "/channels/%s", kind);
 				if (!notify_kind_known(kind) || !json_is_object(kv)) {
-					problem_invalid(pr, ptr,
-							"must be a known kind with an object of channels");
+					problem_invalid(
+					    pr, ptr,
+					    "must be a known kind with an object of channels");
 					continue;
 				}
 				json_object_foreach((json_t *)kv, channel, cv) {
-					snprintf(ptr, sizeof(ptr), "/channels/%s/%s", kind, channel);
+					snprintf(ptr, sizeof(ptr), "/channels/%s/%s", kind,
+						 channel);
 					if (!channel_known(channel) ||
 					    !(json_is_boolean(cv) || json_is_null(cv)))
 						problem_invalid(pr, ptr,
@@ -284,18 +288,18 @@ static enum err ack(struct db *db, const struct ack_ref *ref, const char *channe
 	if (e == ERR_OK)
 		e = delivery_store_ticket_brief(db, ref->ticket_id, &brief);
 	if (e == ERR_OK) {
-		json_t *detail = json_pack("{s:s, s:i, s:s, s:I}", "target", ref->target, "level",
-					   ref->level, "channel", channel, "cancelled",
-					   (json_int_t)out->cancelled);
+		json_t *detail =
+		    json_pack("{s:s, s:i, s:s, s:I}", "target", ref->target, "level", ref->level,
+			      "channel", channel, "cancelled", (json_int_t)out->cancelled);
 
-		e = detail ? tickets_event_locked(db, ref->ticket_id,
-						  &(struct ticket_event_in){
-						      .at = now,
-						      .action = "escalation_acknowledged",
-						      .from = brief.status,
-						      .to = brief.status,
-						      .actor_id = ref->user_id,
-						      .detail = detail })
+		e = detail ? tickets_event_locked(
+				 db, ref->ticket_id,
+				 &(struct ticket_event_in){ .at = now,
+							    .action = "escalation_acknowledged",
+							    .from = brief.status,
+							    .to = brief.status,
+							    .actor_id = ref->user_id,
+							    .detail = detail })
 			   : ERR_INTERNAL;
 		json_decref(detail);
 	}

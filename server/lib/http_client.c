@@ -149,8 +149,8 @@ char *http_client_escape(const char *s)
 	if (!out)
 		return NULL;
 	for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
-		if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
-		    *q == '-' || *q == '_' || *q == '.' || *q == '~') {
+		if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
+		    (*q >= '0' && *q <= '9') || *q == '-' || *q == '_' || *q == '.' || *q == '~') {
 			*p++ = (char)*q;
 		} else {
 			*p++ = '%';
