@@ -132,6 +132,8 @@ static void demo_record(const struct demo_user *d, struct user_record *u)
 	snprintf(u->region, sizeof(u->region), "%s", d->region);
 	snprintf(u->centre, sizeof(u->centre), "%s", d->centre);
 	snprintf(u->phone, sizeof(u->phone), "%s", d->phone);
+	/* Made up, like the phones: set real ones before configuring SMTP. */
+	snprintf(u->email, sizeof(u->email), "%s@example.cn", d->username);
 }
 
 static void print_header(FILE *out)
