@@ -27,6 +27,9 @@ static void usage(FILE *out)
 	      "  fieldtrace labels --db PATH --batch B --out FILE.svg|FILE.pdf [--ec Q|H]\n"
 	      "                    [--public-url URL]\n"
 	      "  fieldtrace report --db PATH --month YYYY-MM [--out FILE.md]\n"
+	      "  fieldtrace channels check FILE\n"
+	      "  fieldtrace channels test FILE --email ADDR | --sms PHONE | --robot NAME |\n"
+	      "                                --push fcm|apns|jpush:TOKEN\n"
 	      "  fieldtrace user add --db PATH --username U --role ROLE [--region CODE]\n"
 	      "                      [--centre CODE] --password-stdin\n"
 	      "  fieldtrace help\n\n"
@@ -332,6 +335,8 @@ int main(int argc, char **argv)
 		return cli_labels(argc, argv);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report(argc, argv);
+	if (strcmp(cmd, "channels") == 0)
+		return cli_channels(argc, argv);
 	if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "add") == 0)
 		return cmd_user_add(argc, argv);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

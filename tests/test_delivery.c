@@ -803,6 +803,39 @@ START_TEST(robots_post_a_daily_board_summary_once)
 }
 END_TEST
 
+/* The operators' set-up help: a channels file checked as serve loads it,
+ * and one real message sent through a provider from the command line. */
+START_TEST(the_channels_command_checks_a_file_and_sends_a_test)
+{
+	char cmd[1024];
+	json_t *all;
+
+	start_channels("");
+	snprintf(cmd, sizeof(cmd), "%s channels check %s > %s/check.out", harness_bin(),
+		 channels_path, H.dir);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "grep -q 'smtp .*configured' %s/check.out", H.dir);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s channels test %s --email ops@example.cn > /dev/null",
+		 harness_bin(), channels_path);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	ck_assert_int_eq((long)receiver_wait(&smtp, 1, 5000), 1);
+	all = receiver_requests(&smtp);
+	ck_assert(json_is_true(json_object_get(json_array_get(all, 0), "ok")));
+	json_decref(all);
+	snprintf(cmd, sizeof(cmd), "%s channels test %s --robot sz-ops > /dev/null", harness_bin(),
+		 channels_path);
+	ck_assert_int_eq(harness_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s channels test %s --robot nobody 2> /dev/null", harness_bin(),
+		 channels_path);
+	ck_assert_int_ne(harness_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s channels check /nonexistent.json 2> /dev/null",
+		 harness_bin());
+	ck_assert_int_ne(harness_run(cmd), 0);
+	stop_channels();
+}
+END_TEST
+
 /* ---- push through the stack ------------------------------------------------- */
 
 #define JPUSH_KEY "4f7aeb2c0a1b2c3d4e5f6a7b"
@@ -1050,6 +1083,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, users_carry_an_email_address);
 	tcase_add_test(tc, sales_get_their_warranty_digest_by_email_with_a_csv);
 	tcase_add_test(tc, robots_post_a_daily_board_summary_once);
+	tcase_add_test(tc, the_channels_command_checks_a_file_and_sends_a_test);
 	tcase_add_test(tc, a_technician_is_pushed_the_job_and_a_dead_token_is_retired);
 	tcase_add_test(tc, sigkill_during_delivery_loses_nothing_and_repeats_nothing_acknowledged);
 	suite_add_tcase(s, tc);

@@ -19,4 +19,8 @@ int cli_labels(int argc, char **argv);
  * the report itself: include/domain/report.h) */
 int cli_report(int argc, char **argv);
 
+/* fieldtrace channels check FILE | test FILE --email ADDR ... (server/cli/channels.c):
+ * a channels file checked as serve loads it, and one real message sent. */
+int cli_channels(int argc, char **argv);
+
 #endif
