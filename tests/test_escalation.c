@@ -111,13 +111,15 @@ START_TEST(warnings_and_escalation_each_happen_once_step_by_step)
 	harness_restart(); /* nothing repeated, nothing skipped */
 	tick(2000);
 	ck_assert_int_eq(alerts("response", "escalation"), 1);
-	tick(2800); /* due + 50 %: the regional manager */
+	tick(2800); /* due + 50 %: the regional manager, and level 1 again */
 	ck_assert_int_eq(alerts("response", "escalation"), 2);
 	ck_assert_int_eq(told("supervisor.gd", "sla.escalation"), 1);
-	ck_assert_int_eq(told("supervisor.sz", "sla.escalation"), 1);
-	tick(3700); /* due + 100 %: the service director (admins) */
+	ck_assert_int_eq(told("supervisor.sz", "sla.escalation"), 2);
+	tick(3700); /* due + 100 %: the service director (admins), and the levels below */
 	ck_assert_int_eq(alerts("response", "escalation"), 3);
 	ck_assert_int_eq(told("director", "sla.escalation"), 1);
+	ck_assert_int_eq(told("supervisor.gd", "sla.escalation"), 2);
+	ck_assert_int_eq(told("supervisor.sz", "sla.escalation"), 3);
 	tick(90000);
 	ck_assert_int_eq(alerts("response", "escalation"), 3);
 	ck_assert_int_eq(alerts("response", "warning"), 3);

@@ -140,6 +140,25 @@ static enum err escalation_recipients(struct db *db, const char *centre, int lev
 	return e;
 }
 
+/* An escalation level adds people: level n tells its own and, again, those
+ * of the levels below it (who now hear on the stronger channels of the
+ * higher level: issue 18, include/domain/delivery.h), so the centre's
+ * manager who let level 1 pass gets the SMS and e-mail of level 2. */
+static enum err escalation_people(struct db *db, const char *centre, int level,
+				  struct recipients *out)
+{
+	struct recipients one;
+	enum err e = ERR_OK;
+
+	memset(out, 0, sizeof(*out));
+	for (int l = level; e == ERR_OK && l >= 1; l--) {
+		e = escalation_recipients(db, centre, l, &one);
+		for (size_t i = 0; e == ERR_OK && i < one.n; i++)
+			add_recipient(one.id[i], one.name[i], out);
+	}
+	return e;
+}
+
 /* Warnings go to whoever holds the job: the assignee, else the centre's
  * dispatchers (else the admins). */
 static enum err warning_recipients(struct db *db, const struct watched_ticket *w,
@@ -267,7 +286,7 @@ static enum err escalate(struct db *db, const struct escalation_config *c,
 	e = escalation_store_alert_add(db, w->id, targets[t], "escalation", next, now, &added);
 	if (e != ERR_OK || !added)
 		return e;
-	e = escalation_recipients(db, w->centre, next, &r);
+	e = escalation_people(db, w->centre, next, &r);
 	tickets_number(w->id, number);
 	snprintf(title, sizeof(title), "%s escalated to level %d (%s): %s deadline missed", number,
 		 next, c->escalation_name[next - 1], targets[t]);
