@@ -69,11 +69,13 @@ static int drain(enum lane l)
 	return total;
 }
 
+static int lanes_interval_ms; /* 0: the tests drive the lanes */
+
 static void use_channels(struct config *cfg)
 {
 	snprintf(cfg->channels_file, sizeof(cfg->channels_file), "%s", channels_path);
 	snprintf(cfg->public_url, sizeof(cfg->public_url), "https://ops.example.cn");
-	cfg->delivery_interval_ms = 0; /* the tests drive the lanes */
+	cfg->delivery_interval_ms = lanes_interval_ms;
 }
 
 /* Writes the channels file for the running receivers and restarts the
@@ -302,8 +304,8 @@ START_TEST(escalation_climbs_by_channel_and_an_acknowledgement_stops_its_level)
 		int director = 0;
 
 		for (size_t i = 0; i < 4; i++)
-			director += strcmp(json_string_value(jpath(json_array_get(texts, i), "params",
-								   "PhoneNumbers", NULL)),
+			director += strcmp(json_string_value(jpath(json_array_get(texts, i),
+								   "params", "PhoneNumbers", NULL)),
 					   "13900000003") == 0;
 		ck_assert_int_eq(director, 1);
 	}
@@ -852,6 +854,40 @@ START_TEST(the_channels_command_checks_a_file_and_sends_a_test)
 }
 END_TEST
 
+/* The server's own lane threads send what is committed, each provider on
+ * its own, with no test driving them. */
+START_TEST(the_lanes_send_in_the_background)
+{
+	int64_t sup = harness_seed_user("supervisor.sz", "supervisor", "SZ", NULL);
+
+	contact("supervisor.sz", "sz.manager@example.cn", "13900000001");
+	exec_sql(
+	    "INSERT INTO notification_prefs(user_id, kind, channel, enabled)"
+	    " SELECT id, 'sla.escalation', 'sms', 1 FROM users WHERE username = 'supervisor.sz'");
+	lanes_interval_ms = 50;
+	start_channels("");
+	lanes_interval_ms = 0;
+	real_t0 = time(NULL);
+	at(0);
+	for (int i = 0; i < 3; i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "l%d", i);
+		notify_now(
+		    sup, "sla.escalation",
+		    json_pack("{s:s, s:i, s:s}", "number", key, "level", 2, "target", "response"),
+		    key);
+	}
+	ck_assert_int_eq(deliveries("channel IN ('email', 'sms')"), 6);
+	for (int waited = 0; waited < 10000 && deliveries("status = 'sent'") < 6; waited += 100)
+		usleep(100 * 1000);
+	ck_assert_int_eq(deliveries("status = 'sent'"), 6);
+	ck_assert_int_eq((long)receiver_wait(&smtp, 3, 5000), 3);
+	ck_assert_int_eq((long)receiver_wait(&sms, 3, 5000), 3);
+	stop_channels();
+}
+END_TEST
+
 /* ---- push through the stack ------------------------------------------------- */
 
 #define JPUSH_KEY "4f7aeb2c0a1b2c3d4e5f6a7b"
@@ -1100,6 +1136,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, sales_get_their_warranty_digest_by_email_with_a_csv);
 	tcase_add_test(tc, robots_post_a_daily_board_summary_once);
 	tcase_add_test(tc, the_channels_command_checks_a_file_and_sends_a_test);
+	tcase_add_test(tc, the_lanes_send_in_the_background);
 	tcase_add_test(tc, a_technician_is_pushed_the_job_and_a_dead_token_is_retired);
 	tcase_add_test(tc, sigkill_during_delivery_loses_nothing_and_repeats_nothing_acknowledged);
 	suite_add_tcase(s, tc);
