@@ -47,7 +47,7 @@ export default {
     digest: {
       title: 'Warranty digest',
       hint: 'An e-mail listing the units whose warranty or service contract expires soon, with a CSV of them attached and links into the console. Daily, or weekly on Monday, after 07:00 your time.',
-      default: 'Role default ({value})',
+      default: 'Role default: {value}',
       off: 'Off',
       daily: 'Daily',
       weekly: 'Weekly (Monday)',

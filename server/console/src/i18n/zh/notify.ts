@@ -46,7 +46,7 @@ export default {
     digest: {
       title: '质保到期汇总',
       hint: '一封列出质保或服务合同即将到期设备的邮件，附设备 CSV 清单及控制台链接。每天发送，或每周一发送，时间为您所在时区 07:00 之后。',
-      default: '角色默认（{value}）',
+      default: '角色默认：{value}',
       off: '关闭',
       daily: '每天',
       weekly: '每周（周一）',
