@@ -27,9 +27,13 @@ const routes: RouteRecordRaw[] = [
   { path: '/kb/:id(\\d+)', name: 'kb-article', component: () => import('@/views/KbArticle.vue'), props: true },
   { path: '/kb/:id(\\d+)/edit', name: 'kb-edit', component: () => import('@/views/KbEditor.vue'), props: true },
   { path: '/notifications', name: 'notifications', component: () => import('@/views/NotificationsView.vue') },
+  { path: '/settings/notifications', name: 'notification-settings', component: () => import('@/views/NotificationSettingsView.vue') },
+  // The link in an escalation's e-mail, SMS or chat message: no sign-in (the
+  // token is the credential), and nothing happens until the button is pressed.
+  { path: '/ack', name: 'ack', component: () => import('@/views/AckView.vue'), meta: { public: true } },
   { path: '/account', name: 'account', component: () => import('@/views/AccountView.vue') },
   { path: '/admin', redirect: '/admin/users' },
-  { path: '/admin/:section(users|regions|service-levels|calendar|qr-keys|webhooks|audit)', name: 'admin', component: () => import('@/views/AdminView.vue'), props: true },
+  { path: '/admin/:section(users|regions|service-levels|calendar|qr-keys|webhooks|deliveries|audit)', name: 'admin', component: () => import('@/views/AdminView.vue'), props: true },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('@/views/NotFound.vue'), meta: { public: true } },
 ];
 

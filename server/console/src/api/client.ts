@@ -8,6 +8,14 @@ import { accessToken, refreshAccess } from '@/auth/session';
 
 export type Schemas = components['schemas'];
 
+export interface FieldProblem {
+  pointer?: string;
+  parameter?: string;
+  header?: string;
+  field?: string;
+  detail?: string;
+}
+
 /* An answer the API refused, from its application/problem+json body. */
 export class ApiError extends Error {
   constructor(
@@ -16,6 +24,9 @@ export class ApiError extends Error {
     readonly detail: string,
     readonly field: string | undefined,
     readonly type: string,
+    /* Every invalid member the problem names (400), by JSON pointer,
+     * parameter or header, with its detail. */
+    readonly errors: readonly FieldProblem[] = [],
   ) {
     super(detail || title || `HTTP ${status}`);
   }
@@ -38,7 +49,7 @@ interface ProblemBody {
   title?: string;
   detail?: string;
   type?: string;
-  errors?: { field?: string; pointer?: string; detail?: string }[];
+  errors?: FieldProblem[];
   field?: string;
 }
 
@@ -54,5 +65,5 @@ export function problemError(res: Response, body: unknown): ApiError {
   const p = (body && typeof body === 'object' ? body : {}) as ProblemBody;
   const first = p.errors?.[0];
   const field = p.field ?? first?.field ?? first?.pointer;
-  return new ApiError(res.status, p.title ?? res.statusText, first?.detail ?? p.detail ?? '', field, p.type ?? '');
+  return new ApiError(res.status, p.title ?? res.statusText, first?.detail ?? p.detail ?? '', field, p.type ?? '', Array.isArray(p.errors) ? p.errors : []);
 }

@@ -20,13 +20,15 @@ import enAnalytics from './en/analytics';
 import zhAnalytics from './zh/analytics';
 import enAdmin from './en/admin';
 import zhAdmin from './zh/admin';
+import enNotify from './en/notify';
+import zhNotify from './zh/notify';
 
 export type Locale = 'zh-CN' | 'en';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
 
 export const messages = {
-  en: { ...enCommon, ...enDispatch, ...enWarranty, ...enAssets, ...enKb, ...enAccount, ...enAnalytics, ...enAdmin },
-  'zh-CN': { ...zhCommon, ...zhDispatch, ...zhWarranty, ...zhAssets, ...zhKb, ...zhAccount, ...zhAnalytics, ...zhAdmin },
+  en: { ...enCommon, ...enDispatch, ...enWarranty, ...enAssets, ...enKb, ...enAccount, ...enAnalytics, ...enAdmin, ...enNotify },
+  'zh-CN': { ...zhCommon, ...zhDispatch, ...zhWarranty, ...zhAssets, ...zhKb, ...zhAccount, ...zhAnalytics, ...zhAdmin, ...zhNotify },
 };
 
 const STORAGE_KEY = 'fieldtrace.locale';

@@ -31,7 +31,7 @@ export type Candidate = Schemas['DispatchCandidates']['items'][number];
  * for one this console does not name (shown as the server wrote it). */
 const KNOWN_EVENTS = new Set([
   'create', 'route', 'assign', 'accept', 'decline', 'depart', 'arrive', 'resolve', 'wait', 'resume',
-  'follow_up', 'close', 'cancel', 'reopen', 'reroute', 'checkin', 'attachment', 'sla_warning', 'escalate',
+  'follow_up', 'close', 'cancel', 'reopen', 'reroute', 'checkin', 'attachment', 'sla_warning', 'escalate', 'escalation_acknowledged',
 ]);
 
 export function eventKey(action: string): string | null {

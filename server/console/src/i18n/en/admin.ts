@@ -10,6 +10,7 @@ export default {
       calendar: 'Business calendar',
       'qr-keys': 'QR keys',
       webhooks: 'Webhooks',
+      deliveries: 'Deliveries',
       audit: 'Audit log',
     },
     notForRole: 'This section is not available to your role.',

@@ -200,6 +200,7 @@ export default {
         attachment: 'Attachment added',
         sla_warning: 'SLA warning',
         escalate: 'Escalated',
+        escalation_acknowledged: 'Escalation acknowledged',
       },
       detail: {
         centre: 'Centre',

@@ -10,6 +10,7 @@ export default {
       calendar: '工作日历',
       'qr-keys': '二维码密钥',
       webhooks: 'Webhook',
+      deliveries: '消息投递',
       audit: '审计日志',
     },
     notForRole: '您的角色无权使用此栏目。',

@@ -200,6 +200,7 @@ export default {
         attachment: '上传附件',
         sla_warning: 'SLA 预警',
         escalate: '升级',
+        escalation_acknowledged: '升级已确认',
       },
       detail: {
         centre: '服务中心',
