@@ -159,6 +159,7 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/notification-channels", "A", GLOBAL, 0 },
 	/* The token is the credential; an unknown one is 404. */
 	{ "POST", "/v1/escalations/ack", "*", GLOBAL, MAY_404 },
+	{ "GET", "/v1/escalations/ack", "*", GLOBAL, MAY_404 },
 	/* Whoever sees the ticket (no escalation waiting: 409). */
 	{ "POST", "/v1/tickets/{id}/acknowledge", "ASDTLU", TICKET, 0 },
 	/* Webhooks: admins all endpoints; supervisors' and dispatchers'

@@ -247,6 +247,18 @@ START_TEST(escalation_climbs_by_channel_and_an_acknowledgement_stops_its_level)
 	/* The link in the mail acknowledges without a login; the level's
 	 * deliveries not yet sent stop. */
 	ack_token_of("supervisor.gd", token);
+	{
+		char path[128];
+
+		/* Opening the link only looks. */
+		snprintf(path, sizeof(path), "/v1/escalations/ack?token=%s", token);
+		doc = http_get_json(path, NULL, 200);
+		ck_assert_int_eq(json_integer_value(json_object_get(doc, "level")), 2);
+		ck_assert_str_eq(json_string_value(json_object_get(doc, "target")), "response");
+		ck_assert(json_is_false(json_object_get(doc, "acknowledged")));
+		json_decref(doc);
+		ck_assert_int_eq(count_rows("SELECT count(*) FROM escalation_acks"), 0);
+	}
 	doc = ack_with(token, 200);
 	ck_assert(json_is_true(json_object_get(doc, "first")));
 	ck_assert_int_eq(json_integer_value(json_object_get(doc, "level")), 2);
@@ -256,6 +268,16 @@ START_TEST(escalation_climbs_by_channel_and_an_acknowledgement_stops_its_level)
 	doc = ack_with(token, 200); /* again: recorded once, says who was first */
 	ck_assert(json_is_false(json_object_get(doc, "first")));
 	json_decref(doc);
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "/v1/escalations/ack?token=%s", token);
+		doc = http_get_json(path, NULL, 200);
+		ck_assert(json_is_true(json_object_get(doc, "acknowledged")));
+		ck_assert_int_eq(json_integer_value(json_object_get(doc, "acknowledged_by")),
+				 harness_user_id("supervisor.gd"));
+		json_decref(doc);
+	}
 	ck_assert_int_eq(deliveries("status = 'cancelled'"), 4);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM escalation_acks"), 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_events WHERE action ="
@@ -343,6 +365,13 @@ START_TEST(acknowledgement_links_refuse_what_they_do_not_know)
 
 	doc = ack_with("00112233445566778899aabbccddeeff0011223344556677", 404);
 	json_decref(doc);
+	doc = http_get_json(
+	    "/v1/escalations/ack?token=00112233445566778899aabbccddeeff0011223344556677", NULL,
+	    404);
+	json_decref(doc);
+	ck_assert_int_eq(http_get("/v1/escalations/ack", NULL, &r), 400);
+	assert_problem(&r, 400, "token");
+	http_result_free(&r);
 	http_expect_invalid("POST", "/v1/escalations/ack", NULL, "{}", "/token");
 	http_expect_invalid("POST", "/v1/escalations/ack", NULL, "{\"token\": 7}", "/token");
 	http_expect_invalid("POST", "/v1/escalations/ack", NULL,
@@ -424,6 +453,11 @@ START_TEST(settings_default_by_role_and_refuse_bad_input_naming_the_field)
 	ck_assert(json_is_true(jpath(doc, "channels", "ticket.assigned", "sms", NULL)));
 	ck_assert(json_is_false(jpath(doc, "channels", "ticket.assigned", "push", NULL)));
 	ck_assert(json_is_true(jpath(doc, "defaults", "ticket.assigned", "push", NULL)));
+	/* Only the person's own choices are listed as chosen. */
+	ck_assert(json_is_true(jpath(doc, "chosen", "ticket.assigned", "sms", NULL)));
+	ck_assert(json_is_false(jpath(doc, "chosen", "ticket.assigned", "push", NULL)));
+	ck_assert_ptr_null(jpath(doc, "chosen", "sla.warning", NULL));
+	ck_assert_str_eq(json_string_value(json_object_get(doc, "digest_default")), "off");
 	json_decref(doc);
 	/* null: back to the role's default; other choices stay. */
 	http_expect(

@@ -161,6 +161,9 @@ enum err delivery_store_ack_token_find(struct db *db, const char *token_hash, st
  * acknowledged before (by_user / at / channel then describe that one). */
 enum err delivery_store_ack_add(struct db *db, const struct ack_ref *ref, const char *channel,
 				int64_t now, int *added, int64_t *by_user, int64_t *at);
+/* Who acknowledged ref's level and when: ERR_NOT_FOUND when nobody has. */
+enum err delivery_store_ack_get(struct db *db, const struct ack_ref *ref, int64_t *by_user,
+				int64_t *at);
 /* The highest escalation level of ticket_id's target not yet
  * acknowledged (0 = none open). */
 enum err delivery_store_open_escalation(struct db *db, int64_t ticket_id, char target[16],

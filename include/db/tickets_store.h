@@ -118,6 +118,7 @@ struct ticket_row {
 	int has_position; /* the site's */
 	double latitude, longitude;
 	int escalation_level;        /* highest SLA escalation recorded, 0 = none */
+	int escalation_waiting;      /* an escalation level nobody has acknowledged yet */
 	char client_id[40];          /* UUID the device gave it; "" when none */
 	char client_fingerprint[65]; /* SHA-256 (hex) of the opening request */
 };

@@ -108,6 +108,12 @@ struct ack_result {
  * the token is unknown, ERR_GONE when it expired. */
 enum err delivery_ack_token(struct db *db, const char *token, const char *channel, int64_t now,
 			    struct ack_result *out);
+/* What a link token is for, without acknowledging anything (the page a
+ * link opens shows it before asking): out->first = 0; by_user and at are
+ * set when the level was acknowledged (0 otherwise); *expires_at. Same
+ * errors as delivery_ack_token. */
+enum err delivery_ack_lookup(struct db *db, const char *token, int64_t now,
+			     struct ack_result *out, int64_t *expires_at);
 /* Acknowledges ticket_id's highest open escalation as user_id (who may
  * see the ticket: the caller checked). ERR_NOT_FOUND when none is open
  * and target/level are not given; target NULL / level 0 = the highest. */

@@ -65,6 +65,38 @@ static enum err post_ack_token(struct req *req, struct resp *resp)
 	return ERR_OK;
 }
 
+/* The page a link opens says what it is for before anyone presses. */
+static enum err get_ack_token(struct req *req, struct resp *resp)
+{
+	const char *token = req_query(req, "token");
+	struct ack_result a;
+	char number[24], at[32], expires[32];
+	int64_t expires_at = 0;
+	enum err e;
+
+	if (!token || !*token)
+		return http_invalid(resp, "token", "is required");
+	e = delivery_ack_lookup(req->db, token, clock_now(), &a, &expires_at);
+	if (e == ERR_NOT_FOUND)
+		return http_fail(resp, e, "this acknowledgement link is not known");
+	if (e == ERR_GONE)
+		return http_fail(resp, e, "this acknowledgement link has expired");
+	if (e != ERR_OK)
+		return e;
+	tickets_number(a.ticket_id, number);
+	clock_format(expires_at, expires, sizeof(expires));
+	if (a.at)
+		clock_format(a.at, at, sizeof(at));
+	resp_header(resp, "Cache-Control", "no-store");
+	resp_json(resp, 200,
+		  json_pack("{s:I, s:s, s:s, s:i, s:b, s:o, s:o, s:s}", "ticket_id",
+			    (json_int_t)a.ticket_id, "number", number, "target", a.target, "level",
+			    a.level, "acknowledged", a.at != 0, "acknowledged_by",
+			    a.at ? json_integer(a.by_user) : json_null(), "acknowledged_at",
+			    a.at ? json_string(at) : json_null(), "expires_at", expires));
+	return ERR_OK;
+}
+
 static enum err post_ack(struct req *req, struct resp *resp)
 {
 	struct ticket_row *t = calloc(1, sizeof(*t));
@@ -99,6 +131,12 @@ static enum err post_ack(struct req *req, struct resp *resp)
 }
 
 const struct route escalation_acks_routes[] = {
+	{ .method = "GET",
+	  .pattern = "/v1/escalations/ack",
+	  .handler = get_ack_token,
+	  .perm = PERM_PUBLIC,
+	  .query = "token",
+	  .rate = RL_SCAN_MISS },
 	{ .method = "POST",
 	  .pattern = "/v1/escalations/ack",
 	  .handler = post_ack_token,

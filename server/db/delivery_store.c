@@ -603,6 +603,26 @@ enum err delivery_store_ack_add(struct db *db, const struct ack_ref *ref, const 
 	return ERR_OK;
 }
 
+enum err delivery_store_ack_get(struct db *db, const struct ack_ref *ref, int64_t *by_user,
+				int64_t *at)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_ack_get);
+	enum err e;
+
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, ref->ticket_id);
+	db_bind_text(st, 2, ref->target);
+	db_bind_int(st, 3, ref->level);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	*by_user = sqlite3_column_int64(st, 0);
+	*at = sqlite3_column_int64(st, 1);
+	db_done(st);
+	return ERR_OK;
+}
+
 static const char sql_open_escalation[] =
     "SELECT a.target, a.level FROM ticket_alerts a WHERE a.ticket_id = ?1"
     " AND a.kind = 'escalation' AND NOT EXISTS (SELECT 1 FROM escalation_acks k"

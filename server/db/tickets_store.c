@@ -156,7 +156,10 @@ enum err tickets_store_customer_facts(struct db *db, int64_t customer_id, const 
 	" coalesce(m.code, ''), coalesce(u.username, ''), s.latitude, s.longitude,"                \
 	" (SELECT coalesce(max(x.level), 0) FROM ticket_alerts x WHERE x.ticket_id = t.id"         \
 	" AND x.kind = 'escalation'),"                                                             \
-	" coalesce(t.client_id, ''), coalesce(t.client_fingerprint, '')"
+	" coalesce(t.client_id, ''), coalesce(t.client_fingerprint, ''),"                          \
+	" EXISTS (SELECT 1 FROM ticket_alerts x WHERE x.ticket_id = t.id"                          \
+	" AND x.kind = 'escalation' AND NOT EXISTS (SELECT 1 FROM escalation_acks k"               \
+	" WHERE k.ticket_id = x.ticket_id AND k.target = x.target AND k.level = x.level))"
 #define TICKET_FROM                                                                                \
 	" FROM tickets t JOIN customers c ON c.id = t.customer_id"                                 \
 	" LEFT JOIN sites s ON s.id = t.site_id LEFT JOIN assets a ON a.id = t.asset_id"           \
@@ -235,6 +238,7 @@ static void read_ticket(sqlite3_stmt *st, struct ticket_row *t)
 	t->escalation_level = sqlite3_column_int(st, c + 2);
 	db_col_copy(st, c + 3, t->client_id, sizeof(t->client_id));
 	db_col_copy(st, c + 4, t->client_fingerprint, sizeof(t->client_fingerprint));
+	t->escalation_waiting = sqlite3_column_int(st, c + 5);
 }
 
 static const char sql_ticket_insert[] =

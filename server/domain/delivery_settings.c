@@ -31,18 +31,33 @@ static int minutes_parse(const char *s)
 	return h < 24 ? h * 60 + m : -1;
 }
 
+struct prefs_out {
+	json_t *channels; /* every kind, effective */
+	json_t *chosen;   /* the person's own choices only */
+};
+
 static void set_pref(const char *kind, const char *channel, int enabled, void *arg)
 {
-	json_t *kinds = arg, *k = json_object_get(kinds, kind);
+	struct prefs_out *o = arg;
+	json_t *k = json_object_get(o->channels, kind), *c;
 
-	if (k)
-		json_object_set_new(k, channel, json_boolean(enabled));
+	if (!k)
+		return; /* a kind no longer offered */
+	json_object_set_new(k, channel, json_boolean(enabled));
+	c = json_object_get(o->chosen, kind);
+	if (!c) {
+		c = json_object();
+		json_object_set_new(o->chosen, kind, c);
+	}
+	json_object_set_new(c, channel, json_boolean(enabled));
 }
 
 enum err delivery_settings_json(struct db *db, int64_t user_id, json_t **out)
 {
 	json_t *doc, *channels = json_object(), *defaults = json_object(), *available;
 	char start[6], end[6];
+	const char *digest_default;
+	struct prefs_out prefs;
 	struct person p;
 	enum err e = delivery_store_person(db, user_id, &p);
 
@@ -52,6 +67,7 @@ enum err delivery_settings_json(struct db *db, int64_t user_id, json_t **out)
 		json_decref(defaults);
 		return e;
 	}
+	digest_default = strcmp(p.role, "sales") == 0 ? "weekly" : "off";
 	for (size_t i = 0; notify_kinds[i]; i++) {
 		json_t *c = json_object(), *d = json_object();
 
@@ -67,7 +83,8 @@ enum err delivery_settings_json(struct db *db, int64_t user_id, json_t **out)
 		json_object_set_new(channels, notify_kinds[i], c);
 		json_object_set_new(defaults, notify_kinds[i], d);
 	}
-	e = delivery_store_prefs(db, user_id, set_pref, channels);
+	prefs = (struct prefs_out){ .channels = channels, .chosen = json_object() };
+	e = delivery_store_prefs(db, user_id, set_pref, &prefs);
 	available =
 	    json_pack("{s:b, s:b, s:b}", "push",
 		      channels_lane_on(LANE_FCM) || channels_lane_on(LANE_APNS) ||
@@ -77,14 +94,14 @@ enum err delivery_settings_json(struct db *db, int64_t user_id, json_t **out)
 		minutes_text(p.quiet_start, start);
 		minutes_text(p.quiet_end, end);
 	}
-	doc = json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:b, s:o, s:o, s:o}", "language",
+	doc = json_pack("{s:s, s:s, s:o, s:s, s:b, s:s, s:b, s:s, s:o, s:o, s:o, s:o}", "language",
 			p.language, "time_zone", p.time_zone, "quiet_hours",
 			p.quiet_start >= 0 ? json_pack("{s:s, s:s}", "start", start, "end", end)
 					   : json_null(),
 			"email", p.email, "phone_on_file", p.phone[0] != '\0', "digest",
-			p.digest[0] ? p.digest : (strcmp(p.role, "sales") == 0 ? "weekly" : "off"),
-			"digest_is_default", p.digest[0] == '\0', "channels", channels, "defaults",
-			defaults, "available", available);
+			p.digest[0] ? p.digest : digest_default, "digest_is_default",
+			p.digest[0] == '\0', "digest_default", digest_default, "channels", channels,
+			"chosen", prefs.chosen, "defaults", defaults, "available", available);
 	if (e != ERR_OK || !doc) {
 		json_decref(doc);
 		return e != ERR_OK ? e : ERR_INTERNAL;
@@ -190,7 +207,8 @@ static enum err settings_check(const json_t *body, struct person *p, struct prob
 				}
 			}
 		} else if (strcmp(key, "phone_on_file") && strcmp(key, "digest_is_default") &&
-			   strcmp(key, "defaults") && strcmp(key, "available")) {
+			   strcmp(key, "defaults") && strcmp(key, "available") &&
+			   strcmp(key, "chosen") && strcmp(key, "digest_default")) {
 			char ptr[80];
 
 			snprintf(ptr, sizeof(ptr), "/%s", key);
@@ -306,12 +324,11 @@ static enum err ack(struct db *db, const struct ack_ref *ref, const char *channe
 	return e;
 }
 
-enum err delivery_ack_token(struct db *db, const char *token, const char *channel, int64_t now,
-			    struct ack_result *out)
+/* The token's acknowledgement, by the SHA-256 the table keeps. */
+static enum err token_ref(struct db *db, const char *token, int64_t now, struct ack_ref *ref)
 {
 	unsigned char sum[DIGEST_SHA256_LEN];
 	char hash[2 * DIGEST_SHA256_LEN + 1];
-	struct ack_ref ref;
 	enum err e;
 
 	if (!token || strlen(token) != 48 || strspn(token, "0123456789abcdef") != 48)
@@ -320,12 +337,36 @@ enum err delivery_ack_token(struct db *db, const char *token, const char *channe
 		return ERR_INTERNAL;
 	for (size_t i = 0; i < sizeof(sum); i++)
 		snprintf(hash + 2 * i, 3, "%02x", sum[i]);
-	e = delivery_store_ack_token_find(db, hash, &ref);
+	e = delivery_store_ack_token_find(db, hash, ref);
+	if (e == ERR_OK && now > ref->expires_at)
+		e = ERR_GONE;
+	return e;
+}
+
+enum err delivery_ack_token(struct db *db, const char *token, const char *channel, int64_t now,
+			    struct ack_result *out)
+{
+	struct ack_ref ref;
+	enum err e = token_ref(db, token, now, &ref);
+
+	return e == ERR_OK ? ack(db, &ref, channel, now, out) : e;
+}
+
+enum err delivery_ack_lookup(struct db *db, const char *token, int64_t now, struct ack_result *out,
+			     int64_t *expires_at)
+{
+	struct ack_ref ref;
+	enum err e = token_ref(db, token, now, &ref);
+
+	memset(out, 0, sizeof(*out));
 	if (e != ERR_OK)
 		return e;
-	if (now > ref.expires_at)
-		return ERR_GONE;
-	return ack(db, &ref, channel, now, out);
+	out->ticket_id = ref.ticket_id;
+	snprintf(out->target, sizeof(out->target), "%s", ref.target);
+	out->level = ref.level;
+	*expires_at = ref.expires_at;
+	e = delivery_store_ack_get(db, &ref, &out->by_user, &out->at);
+	return e == ERR_NOT_FOUND ? ERR_OK : e;
 }
 
 enum err delivery_ack(struct db *db, int64_t ticket_id, const char *target, int level,

@@ -80,14 +80,14 @@ static json_t *breaches(const struct ticket_row *t, int64_t now)
 static json_t *sla_json(const struct ticket_row *t)
 {
 	return json_pack(
-	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:I, s:o, s:i}", "response_due",
+	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:I, s:o, s:i, s:b}", "response_due",
 	    time_or_null(t->response_due), "arrival_due", time_or_null(t->arrival_due),
 	    "resolution_due", time_or_null(t->resolution_due), "responded_at",
 	    time_or_null(t->responded_at), "arrived_at", time_or_null(t->arrived_at), "resolved_at",
 	    time_or_null(t->resolved_at), "closed_at", time_or_null(t->closed_at), "paused",
 	    t->paused_at != 0, "paused_at", time_or_null(t->paused_at), "paused_seconds",
 	    (json_int_t)t->paused_seconds, "breached", breaches(t, clock_now()), "escalation_level",
-	    t->escalation_level);
+	    t->escalation_level, "escalation_waiting", t->escalation_waiting);
 }
 
 static json_t *routing_json(const char *text)

@@ -1544,7 +1544,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * What an acknowledgement link is for
+         * @description No login: the page an escalation's link opens shows the ticket, target and level, and whether the level was acknowledged, before anyone presses (opening a link acknowledges nothing). Unknown token: 404; expired: 410.
+         */
+        get: operations["lookupEscalationAck"];
         put?: never;
         /**
          * Acknowledge an escalation with the token of its message
@@ -3283,6 +3287,8 @@ export interface components {
                 }[];
                 /** @description Highest escalation level reached so far (0: none). */
                 escalation_level?: number;
+                /** @description An escalation level nobody has acknowledged yet: the app and console offer POST /v1/tickets/{id}/acknowledge. */
+                escalation_waiting?: boolean;
             };
             /** @description The customer's follow-up feedback; null until recorded. */
             follow_up: {
@@ -4423,6 +4429,11 @@ export interface components {
              */
             digest: "off" | "daily" | "weekly";
             digest_is_default: boolean;
+            /**
+             * @description The role's default digest (what null goes back to).
+             * @enum {string}
+             */
+            digest_default: "off" | "daily" | "weekly";
             /** @description Which kinds go out on which channels for this person (in-app always). For sla.escalation, true means: push at every level, e-mail from level 2, SMS from level 2 for P1/P2 unless set explicitly. */
             channels: {
                 "ticket.assigned": {
@@ -4449,6 +4460,14 @@ export interface components {
                     push: boolean;
                     email: boolean;
                     sms: boolean;
+                };
+            };
+            /** @description Only the person's own choices, by kind and channel (a choice equal to the default is still a choice); what is not here follows the role's default. */
+            chosen: {
+                [key: string]: {
+                    push?: boolean;
+                    email?: boolean;
+                    sms?: boolean;
                 };
             };
             /** @description The role's defaults the channels start from. */
@@ -8356,6 +8375,53 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    lookupEscalationAck: {
+        parameters: {
+            query: {
+                /** @description The token of the link. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The escalation the link acknowledges. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: int64 */
+                        ticket_id: number;
+                        number: string;
+                        /** @enum {string} */
+                        target: "response" | "arrival" | "resolution";
+                        level: number;
+                        acknowledged: boolean;
+                        /** Format: int64 */
+                        acknowledged_by: number | null;
+                        /** Format: date-time */
+                        acknowledged_at: string | null;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            410: components["responses"]["Gone"];
+            429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -36,7 +36,9 @@ function settings(over: Partial<Settings> = {}): Settings {
     phone_on_file: true,
     digest: 'off',
     digest_is_default: true,
+    digest_default: 'off',
     channels,
+    chosen: {},
     defaults: structuredClone(channels),
     available: flags(false, false, false),
     ...over,
@@ -200,6 +202,19 @@ describe('deliveries', () => {
   });
 });
 
+describe('the grid with the person\'s own choices', () => {
+  it('starts at null where nothing was chosen and sends exactly the changed choices', () => {
+    const s = settings({ chosen: { 'ticket.assigned': { sms: true } } });
+    const d = draftOf(s);
+    expect(d.grid['ticket.assigned'].sms).toBe(true);
+    expect(d.grid['ticket.assigned'].push).toBeNull();
+    expect(settingsPatch(d, s)).toEqual({});
+    d.grid['ticket.assigned'].sms = null; // back to the default
+    d.grid['sla.warning'].sms = false; // a choice equal to the default is still a choice
+    expect(settingsPatch(d, s)).toEqual({ channels: { 'ticket.assigned': { sms: null }, 'sla.warning': { sms: false } } });
+  });
+});
+
 describe("a ticket's escalation", () => {
   it('waits for an acknowledgement above the levels acknowledged', () => {
     expect(escalationState({ status: 'assigned', sla: { escalation_level: 0 } })).toEqual({ level: 0, acknowledged: 0, waiting: false });
@@ -210,6 +225,16 @@ describe("a ticket's escalation", () => {
       history: [{ action: 'escalation_acknowledged', detail: { level: 2, target: 'response' } }],
     });
     expect(acked).toEqual({ level: 2, acknowledged: 2, waiting: false });
+  });
+  it("follows the server's escalation_waiting over the history", () => {
+    // Level 2 acknowledged, but level 1 of another target is still open.
+    const open = escalationState({
+      status: 'assigned',
+      sla: { escalation_level: 2, escalation_waiting: true },
+      history: [{ action: 'escalation_acknowledged', detail: { level: 2, target: 'response' } }],
+    });
+    expect(open.waiting).toBe(true);
+    expect(escalationState({ status: 'assigned', sla: { escalation_level: 2, escalation_waiting: false } }).waiting).toBe(false);
   });
   it('waits for nothing once the work is done', () => {
     expect(escalationState({ status: 'closed', sla: { escalation_level: 3 } }).waiting).toBe(false);

@@ -20,11 +20,18 @@ export type Channel = (typeof CHANNELS)[number];
 export type Cell = boolean | null;
 export type Grid = Record<Kind, Record<Channel, Cell>>;
 type Flags = Record<Kind, Record<Channel, boolean>>;
+/* The person's own choices only (the server's `chosen`): what is absent
+ * follows the role's default. */
+export type Chosen = Partial<Record<string, Partial<Record<Channel, boolean>>>>;
 
-/* The grid as the server answered it (every cell a value). */
-export function gridOf(channels: Flags): Grid {
+/* The grid as the server answered it: every cell a value, or, given the
+ * person's own choices, null where they chose nothing (the default). */
+export function gridOf(channels: Flags, chosen?: Chosen): Grid {
   const g = {} as Grid;
-  for (const k of KINDS) g[k] = { push: channels[k].push, email: channels[k].email, sms: channels[k].sms };
+  for (const k of KINDS) {
+    const cell = (c: Channel): Cell => (chosen ? (chosen[k]?.[c] ?? null) : channels[k][c]);
+    g[k] = { push: cell('push'), email: cell('email'), sms: cell('sms') };
+  }
   return g;
 }
 
@@ -37,12 +44,14 @@ export function effective(cell: Cell, fallback: boolean): boolean {
  * the server has, and each cell sent back to its default (null, always sent:
  * the server may hold an override equal to the default). undefined when
  * nothing changed. */
-export function channelsPatch(draft: Grid, saved: Flags): SettingsPatch['channels'] {
+export function channelsPatch(draft: Grid, saved: Flags, chosen?: Chosen): SettingsPatch['channels'] {
   const out: Record<string, Record<string, boolean | null>> = {};
   for (const k of KINDS) {
     for (const c of CHANNELS) {
       const v = draft[k][c];
-      if (v === null || v !== saved[k][c]) (out[k] ??= {})[c] = v;
+      // With the choices known, exactly the cells whose choice changed go.
+      const changed = chosen ? v !== (chosen[k]?.[c] ?? null) : v === null || v !== saved[k][c];
+      if (changed) (out[k] ??= {})[c] = v;
     }
   }
   return Object.keys(out).length ? (out as SettingsPatch['channels']) : undefined;
@@ -69,7 +78,7 @@ export function draftOf(s: Settings): Draft {
     quietEnd: s.quiet_hours?.end ?? '07:00',
     email: s.email,
     digest: s.digest_is_default ? null : s.digest,
-    grid: gridOf(s.channels),
+    grid: gridOf(s.channels, s.chosen),
   };
 }
 
@@ -85,7 +94,7 @@ export function settingsPatch(d: Draft, s: Settings): SettingsPatch {
   }
   if (d.email !== s.email) p.email = d.email;
   if (d.digest === null ? !s.digest_is_default : s.digest_is_default || d.digest !== s.digest) p.digest = d.digest;
-  const ch = channelsPatch(d.grid, s.channels);
+  const ch = channelsPatch(d.grid, s.channels, s.chosen);
   if (ch) p.channels = ch;
   return p;
 }
@@ -212,11 +221,12 @@ export function formatLatency(ms: number | null | undefined, locale = 'en'): str
 
 /* The ticket page's escalation state: the level reached, the highest level
  * acknowledged so far (history `escalation_acknowledged`), and whether one
- * is waiting for an acknowledgement (the server has the last word: 409 when
- * nothing is). */
+ * is waiting for an acknowledgement: the server says so in
+ * `sla.escalation_waiting` (per target and level); the history is the
+ * fallback for an answer without it. */
 export function escalationState(t: {
   status: string;
-  sla?: { escalation_level?: number } | null;
+  sla?: { escalation_level?: number; escalation_waiting?: boolean } | null;
   history?: { action: string; detail?: Record<string, unknown> | null }[];
 }): { level: number; acknowledged: number; waiting: boolean } {
   const level = t.sla?.escalation_level ?? 0;
@@ -227,5 +237,6 @@ export function escalationState(t: {
     if (Number.isInteger(l) && l > acknowledged) acknowledged = l;
   }
   const open = !['resolved', 'follow_up', 'closed', 'cancelled'].includes(t.status);
-  return { level, acknowledged, waiting: open && level > 0 && acknowledged < level };
+  const waiting = t.sla?.escalation_waiting ?? (level > 0 && acknowledged < level);
+  return { level, acknowledged, waiting: open && waiting };
 }

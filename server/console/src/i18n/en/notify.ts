@@ -72,6 +72,8 @@ export default {
       title: 'Acknowledge an escalation',
       intro: 'A service request missed a deadline and was escalated to you. Acknowledging tells the team you are handling it and stops further messages for this escalation level.',
       nothingYet: 'Nothing has been acknowledged yet: press the button to do it.',
+      about: 'This link acknowledges request {number}: {target}, escalation level {level}.',
+      looking: 'Reading the link…',
       button: 'Acknowledge',
       busy: 'Acknowledging…',
       done: 'Acknowledged: request {number}, {target}, level {level}.',

@@ -71,6 +71,8 @@ export default {
       title: '确认升级',
       intro: '一张服务请求未能按时完成，已升级给您。确认后，团队会知道您已在处理，本级升级不再继续发送消息。',
       nothingYet: '尚未确认：请点击下方按钮进行确认。',
+      about: '此链接用于确认服务请求 {number}：{target}，第 {level} 级升级。',
+      looking: '正在读取链接…',
       button: '确认',
       busy: '正在确认…',
       done: '已确认：服务请求 {number}，{target}，第 {level} 级。',
