@@ -904,7 +904,7 @@ START_TEST(the_lanes_send_in_the_background)
 	real_t0 = time(NULL);
 	at(0);
 	for (int i = 0; i < 3; i++) {
-		char key[8];
+		char key[16];
 
 		snprintf(key, sizeof(key), "l%d", i);
 		notify_now(
