@@ -922,6 +922,42 @@ START_TEST(the_lanes_send_in_the_background)
 }
 END_TEST
 
+/* A group may take 20 messages a minute: the 21st waits for the next
+ * minute, and another group's messages do not wait behind it. */
+START_TEST(each_robot_posts_at_most_twenty_a_minute)
+{
+	char *disp;
+	int64_t id;
+
+	harness_seed_sz_unit();
+	start_channels("");
+	real_t0 = time(NULL);
+	at(0);
+	disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+	id = open_p1(disp);
+	ck_assert_int_eq(db_begin(H.db), ERR_OK);
+	for (int i = 0; i < 24; i++) {
+		json_t *data =
+		    json_pack("{s:I, s:s}", "ticket_id", (json_int_t)id, "number", "T-1");
+
+		ck_assert_int_eq(
+		    delivery_fanout_robots(H.db, "ticket.created", id, data, clock_now()), ERR_OK);
+		json_decref(data);
+	}
+	ck_assert_int_eq(db_commit(H.db), ERR_OK);
+	ck_assert_int_eq(deliveries("address = 'sz-ops'"), 25);
+	ck_assert_int_eq(drain(LANE_DINGTALK), 20);
+	ck_assert_int_eq(deliveries("address = 'sz-ops' AND status = 'sent'"), 20);
+	ck_assert_int_eq(deliveries("address = 'sz-ops' AND status = 'pending' AND attempts = 0"),
+			 5);
+	ck_assert_int_ge(count_rows("SELECT min(next_attempt_at) FROM deliveries WHERE status ="
+				    " 'pending'"),
+			 clock_now() + 1);
+	free(disp);
+	stop_channels();
+}
+END_TEST
+
 /* ---- push through the stack ------------------------------------------------- */
 
 #define JPUSH_KEY "4f7aeb2c0a1b2c3d4e5f6a7b"
@@ -1171,6 +1207,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, robots_post_a_daily_board_summary_once);
 	tcase_add_test(tc, the_channels_command_checks_a_file_and_sends_a_test);
 	tcase_add_test(tc, the_lanes_send_in_the_background);
+	tcase_add_test(tc, each_robot_posts_at_most_twenty_a_minute);
 	tcase_add_test(tc, a_technician_is_pushed_the_job_and_a_dead_token_is_retired);
 	tcase_add_test(tc, sigkill_during_delivery_loses_nothing_and_repeats_nothing_acknowledged);
 	suite_add_tcase(s, tc);

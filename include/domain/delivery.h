@@ -60,12 +60,23 @@ enum err delivery_fanout_robots(struct db *db, const char *kind, int64_t ticket_
 
 /* ---- the lanes ---- */
 
+/* A group robot may post 20 messages a minute (WeCom, DingTalk and Feishu
+ * all say so): each robot has its own bucket besides its lane's. */
+#define ROBOT_PER_MINUTE 20
+
+struct robot_budget {
+	char name[64];
+	double tokens;
+	int64_t refilled_ms;
+};
+
 struct lane_state {
 	int failures;       /* provider failures in a row */
 	int64_t open_until; /* breaker open until then; 0 = closed */
 	int64_t open_for;   /* the last open period, doubled each time */
 	double tokens;      /* rate limit bucket */
 	int64_t refilled_ms;
+	struct robot_budget robots[CHANNELS_ROBOTS_MAX]; /* chat lanes */
 };
 
 /* Sends what is due on lane l at now: claims a batch (as many as its rate
@@ -112,8 +123,8 @@ enum err delivery_ack_token(struct db *db, const char *token, const char *channe
  * link opens shows it before asking): out->first = 0; by_user and at are
  * set when the level was acknowledged (0 otherwise); *expires_at. Same
  * errors as delivery_ack_token. */
-enum err delivery_ack_lookup(struct db *db, const char *token, int64_t now,
-			     struct ack_result *out, int64_t *expires_at);
+enum err delivery_ack_lookup(struct db *db, const char *token, int64_t now, struct ack_result *out,
+			     int64_t *expires_at);
 /* Acknowledges ticket_id's highest open escalation as user_id (who may
  * see the ticket: the caller checked). ERR_NOT_FOUND when none is open
  * and target/level are not given; target NULL / level 0 = the highest. */

@@ -14,11 +14,11 @@ static const struct {
 	const char *provider, *channel;
 	double default_rate; /* per second: the providers' published limits, with room */
 } lanes[LANE__COUNT] = {
-	[LANE_FCM] = { "fcm", "push", 100 },        [LANE_APNS] = { "apns", "push", 100 },
-	[LANE_JPUSH] = { "jpush", "push", 10 },     [LANE_SMTP] = { "smtp", "email", 5 },
+	[LANE_FCM] = { "fcm", "push", 100 },     [LANE_APNS] = { "apns", "push", 100 },
+	[LANE_JPUSH] = { "jpush", "push", 10 },  [LANE_SMTP] = { "smtp", "email", 5 },
 	[LANE_ALIYUN] = { "aliyun", "sms", 10 }, /* robots: 20 messages a minute per group */
-	[LANE_WECOM] = { "wecom", "chat", 0.33 },   [LANE_DINGTALK] = { "dingtalk", "chat", 0.33 },
-	[LANE_FEISHU] = { "feishu", "chat", 0.33 },
+	[LANE_WECOM] = { "wecom", "chat", 5 },   [LANE_DINGTALK] = { "dingtalk", "chat", 5 },
+	[LANE_FEISHU] = { "feishu", "chat", 5 },
 };
 
 static struct {

@@ -394,6 +394,53 @@ static int take_budget(enum lane l, struct lane_state *s)
 	return s->tokens >= 1 ? (int)s->tokens : 0;
 }
 
+/* Seconds until robot name may post again (0: now, and its token is
+ * taken). Buckets refill at ROBOT_PER_MINUTE a minute, up to that many. */
+static int64_t robot_wait(struct lane_state *s, const char *name)
+{
+	const double rate = ROBOT_PER_MINUTE / 60.0;
+	int64_t now_ms = wall_ms();
+	struct robot_budget *b = NULL;
+
+	for (size_t i = 0; i < CHANNELS_ROBOTS_MAX && !b; i++) {
+		if (strcmp(s->robots[i].name, name) == 0) {
+			b = &s->robots[i];
+		} else if (!s->robots[i].name[0]) {
+			b = &s->robots[i];
+			snprintf(b->name, sizeof(b->name), "%s", name);
+			b->tokens = ROBOT_PER_MINUTE;
+			b->refilled_ms = now_ms;
+		}
+	}
+	if (!b)
+		return 0; /* more robots than configured: cannot happen */
+	b->tokens += rate * (double)(now_ms - b->refilled_ms) / 1000.0;
+	if (b->tokens > ROBOT_PER_MINUTE)
+		b->tokens = ROBOT_PER_MINUTE;
+	b->refilled_ms = now_ms;
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		return 0;
+	}
+	return (int64_t)((1 - b->tokens) / rate) + 1;
+}
+
+/* One claimed row back to pending at `at`, its attempt uncounted. */
+static enum err postpone_one(struct db *db, int64_t id, int64_t at)
+{
+	enum err e = db_begin(db);
+
+	if (e == ERR_OK)
+		e = delivery_store_postpone(db, id, at);
+	if (e == ERR_NOT_FOUND)
+		e = ERR_OK;
+	if (e == ERR_OK)
+		e = db_commit(db);
+	if (e != ERR_OK)
+		db_rollback(db);
+	return e;
+}
+
 enum err delivery_lane_run(struct db *db, enum lane l, struct lane_state *s, int64_t now,
 			   int *handled)
 {
@@ -430,8 +477,15 @@ enum err delivery_lane_run(struct db *db, enum lane l, struct lane_state *s, int
 	for (i = 0; e == ERR_OK && i < list->n; i++) {
 		struct send_result r;
 
+		int64_t wait;
+
 		if (s->open_until && now < s->open_until)
 			break; /* the breaker opened on this batch */
+		if (strcmp(list->items[i].channel, "chat") == 0 &&
+		    (wait = robot_wait(s, list->items[i].address)) > 0) {
+			e = postpone_one(db, list->items[i].id, now + wait);
+			continue; /* this group has had its share; the others go on */
+		}
 		attempt(db, l, &list->items[i], &r);
 		s->tokens -= 1;
 		e = record(db, l, s, &list->items[i], &r, now);
