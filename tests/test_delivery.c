@@ -958,6 +958,26 @@ START_TEST(each_robot_posts_at_most_twenty_a_minute)
 }
 END_TEST
 
+/* After 30 days a finished delivery keeps its state, not what it said
+ * (an e-mail body, an acknowledgement link); expired tokens go. */
+START_TEST(finished_deliveries_forget_their_text_after_thirty_days)
+{
+	int64_t sup = harness_seed_user("supervisor.sz", "supervisor", "SZ", NULL);
+
+	contact("supervisor.sz", "sz.manager@example.cn", "13900000001");
+	start_channels("");
+	at(0);
+	notify_now(sup, "problem.opened", json_pack("{s:s}", "number", "PRB-9"), "p9");
+	ck_assert_int_eq(drain(LANE_SMTP), 1);
+	tick(10 * 86400);
+	ck_assert_int_eq(deliveries("kind = 'problem.opened' AND message != '{}'"), 1);
+	tick(31 * 86400);
+	ck_assert_int_eq(
+	    deliveries("kind = 'problem.opened' AND message = '{}' AND status = 'sent'"), 1);
+	stop_channels();
+}
+END_TEST
+
 /* ---- push through the stack ------------------------------------------------- */
 
 #define JPUSH_KEY "4f7aeb2c0a1b2c3d4e5f6a7b"
@@ -1208,6 +1228,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, the_channels_command_checks_a_file_and_sends_a_test);
 	tcase_add_test(tc, the_lanes_send_in_the_background);
 	tcase_add_test(tc, each_robot_posts_at_most_twenty_a_minute);
+	tcase_add_test(tc, finished_deliveries_forget_their_text_after_thirty_days);
 	tcase_add_test(tc, a_technician_is_pushed_the_job_and_a_dead_token_is_retired);
 	tcase_add_test(tc, sigkill_during_delivery_loses_nothing_and_repeats_nothing_acknowledged);
 	suite_add_tcase(s, tc);

@@ -84,6 +84,12 @@ enum err delivery_store_list(struct db *db, const struct delivery_filter *f, del
 typedef void (*delivery_count_fn)(const char *channel, const char *status, int64_t n, void *ctx);
 enum err delivery_store_counts(struct db *db, delivery_count_fn fn, void *ctx);
 
+/* Forgets what finished deliveries said (the message text, which may hold
+ * an acknowledgement link) once they ended before `before`, keeping the
+ * row and its state; and the acknowledgement tokens expired before it.
+ * *count = rows changed. */
+enum err delivery_store_purge(struct db *db, int64_t before, int64_t *count);
+
 /* ---- people ---- */
 
 /* Who a notification goes to, and how they want it. */

@@ -147,6 +147,13 @@ enum err delivery_settings_apply(struct db *db, int64_t user_id, const json_t *b
  * how many, unassigned, P1, overdue, escalated, and a link to the board. */
 enum err delivery_board_summary_run(struct db *db, int64_t now);
 
+/* How long a finished delivery keeps what it said, and an expired
+ * acknowledgement token its row. */
+#define DELIVERY_KEEP_S (30 * 86400)
+/* The purge job (scheduler): what finished deliveries said, after
+ * DELIVERY_KEEP_S; their state, provider and error stay. */
+enum err delivery_purge_run(struct db *db, int64_t now);
+
 /* The e-mail digest job (scheduler): each person whose digest is due in
  * their time zone (daily, or weekly on Monday) gets one e-mail with the
  * units of theirs whose warranty ends within 90 days or ended within 30,

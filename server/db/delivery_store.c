@@ -278,6 +278,35 @@ enum err delivery_store_counts(struct db *db, delivery_count_fn fn, void *ctx)
 	return db_scan_end(db, st, rc);
 }
 
+static const char sql_purge_messages[] =
+    "UPDATE deliveries SET message = '{}' WHERE status IN ('sent', 'dead', 'cancelled')"
+    " AND message != '{}' AND coalesce(sent_at, created_at) < ?1";
+static const char sql_purge_tokens[] = "DELETE FROM escalation_ack_tokens WHERE expires_at < ?1";
+
+enum err delivery_store_purge(struct db *db, int64_t before, int64_t *count)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_purge_messages);
+	enum err e;
+
+	*count = 0;
+	if (!st)
+		return ERR_DB;
+	db_bind_int(st, 1, before);
+	e = db_exec_stmt(db, st);
+	if (e == ERR_OK)
+		*count += db_changes(db);
+	st = e == ERR_OK ? db_stmt(db, sql_purge_tokens) : NULL;
+	if (e == ERR_OK && !st)
+		e = ERR_DB;
+	if (e == ERR_OK) {
+		db_bind_int(st, 1, before);
+		e = db_exec_stmt(db, st);
+	}
+	if (e == ERR_OK)
+		*count += db_changes(db);
+	return e;
+}
+
 /* ---- people ---------------------------------------------------------------- */
 
 static const char sql_person[] =

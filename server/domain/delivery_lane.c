@@ -515,3 +515,17 @@ enum err delivery_recover(struct db *db, int64_t now)
 			 (long long)n);
 	return e;
 }
+
+enum err delivery_purge_run(struct db *db, int64_t now)
+{
+	int64_t n = 0;
+	enum err e = db_begin(db);
+
+	if (e == ERR_OK)
+		e = delivery_store_purge(db, now - DELIVERY_KEEP_S, &n);
+	if (e == ERR_OK)
+		e = db_commit(db);
+	if (e != ERR_OK)
+		db_rollback(db);
+	return e;
+}

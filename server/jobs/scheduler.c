@@ -36,6 +36,7 @@ static const struct job jobs[] = {
 	{ "idempotency_purge", idempotency_purge_run }, { "sync_retire", sync_retire_run },
 	{ "trace_snapshots", assets_snapshots_run },  { "delivery_digest", delivery_digest_run },
 	{ "board_summary", delivery_board_summary_run },
+	{ "delivery_purge", delivery_purge_run },
 };
 #define N_JOBS (sizeof(jobs) / sizeof(jobs[0]))
 
