@@ -1000,15 +1000,20 @@ static void start_with_jpush(void)
 	start_channels(extra);
 }
 
-static void register_device(const char *token, const char *device_token)
+static void register_device_in(const char *token, const char *device_token, const char *locale)
 {
 	json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "platform", "android", "provider", "jpush",
-				 "token", device_token, "locale", "zh");
+				 "token", device_token, "locale", locale);
 	char *text = json_dumps(body, 0);
 
 	http_expect("POST", "/v1/devices", token, text, 201);
 	free(text);
 	json_decref(body);
+}
+
+static void register_device(const char *token, const char *device_token)
+{
+	register_device_in(token, device_token, "zh");
 }
 
 /* The push's body as JPush received it (new). */
@@ -1088,6 +1093,46 @@ START_TEST(a_technician_is_pushed_the_job_and_a_dead_token_is_retired)
 		   "g2");
 	ck_assert_int_eq(deliveries("kind = 'sla.warning'"), 1);
 	free(disp);
+	free(tech);
+	receiver_stop(&jpush);
+	stop_channels();
+}
+END_TEST
+
+/* Someone who never chose a language gets each phone's pushes in the
+ * language its app registered with; a chosen language wins. */
+START_TEST(pushes_speak_the_phones_language_until_one_is_chosen)
+{
+	int64_t tech_id = harness_seed_user("tech.sz", "technician", "SZ", "C-SZ");
+	char *tech;
+	json_t *all;
+	int zh = 0, en = 0;
+
+	start_with_jpush();
+	tech = harness_login("tech.sz");
+	register_device_in(tech, "1a0018970af3f4e3c2d", "zh");
+	register_device_in(tech, "1b0018970af3f4e3c2e", "en");
+	notify_now(tech_id, "sla.warning",
+		   json_pack("{s:s, s:s}", "number", "T-000007", "target", "arrival"), "w1");
+	ck_assert_int_eq(drain(LANE_JPUSH), 2);
+	all = receiver_requests(&jpush);
+	for (size_t i = 0; i < json_array_size(all); i++) {
+		json_t *body = push_body(all, i);
+		const char *title =
+		    json_string_value(jpath(body, "notification", "android", "title", NULL));
+
+		ck_assert_ptr_nonnull(title);
+		zh += strstr(title, "SLA 预警") != NULL;
+		en += strstr(title, "SLA warning") != NULL;
+		json_decref(body);
+	}
+	ck_assert_int_eq(zh, 1);
+	ck_assert_int_eq(en, 1);
+	json_decref(all);
+	http_expect("PATCH", "/v1/me/notification-settings", tech, "{\"language\": \"zh\"}", 200);
+	notify_now(tech_id, "sla.warning",
+		   json_pack("{s:s, s:s}", "number", "T-000007", "target", "resolution"), "w2");
+	ck_assert_int_eq(deliveries("message LIKE '%SLA warning%'"), 1); /* only the first's */
 	free(tech);
 	receiver_stop(&jpush);
 	stop_channels();
@@ -1230,6 +1275,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, each_robot_posts_at_most_twenty_a_minute);
 	tcase_add_test(tc, finished_deliveries_forget_their_text_after_thirty_days);
 	tcase_add_test(tc, a_technician_is_pushed_the_job_and_a_dead_token_is_retired);
+	tcase_add_test(tc, pushes_speak_the_phones_language_until_one_is_chosen);
 	tcase_add_test(tc, sigkill_during_delivery_loses_nothing_and_repeats_nothing_acknowledged);
 	suite_add_tcase(s, tc);
 	return s;

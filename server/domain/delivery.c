@@ -272,6 +272,11 @@ struct push_fanout {
 	struct db *db;
 	struct delivery_row d;
 	const struct text *t;
+	/* Who never chose a language is pushed in each phone's own (the
+	 * locale its app registered with): what to render it from. */
+	int follow_device;
+	const char *kind, *title;
+	const json_t *data;
 	const char *token;
 	int high;
 	enum err e;
@@ -281,17 +286,24 @@ static int put_push(const struct device_row *dev, void *arg)
 {
 	struct push_fanout *f = arg;
 	int lane = lane_parse(dev->provider);
+	const struct text *t = f->t;
+	struct text local;
 	char device[24];
 
 	if (lane < 0 || !channels_lane_on((enum lane)lane))
 		return 0; /* that provider is not configured here */
 	snprintf(device, sizeof(device), "%lld", (long long)dev->id);
+	if (f->follow_device) {
+		render(f->kind, f->title, f->data, strcmp(dev->locale, "en") == 0, &local);
+		snprintf(local.ack_link, sizeof(local.ack_link), "%s", f->t->ack_link);
+		t = &local;
+	}
 	f->d.provider = dev->provider;
 	f->d.address = device;
 	f->d.device_id = dev->id;
 	f->e = put(f->db, &f->d,
-		   json_pack("{s:s, s:s, s:s, s:b, s:s?}", "title", f->t->title, "body", f->t->body,
-			     "link", f->t->link, "high", f->high, "ack_token", f->token));
+		   json_pack("{s:s, s:s, s:s, s:b, s:s?}", "title", t->title, "body", t->body,
+			     "link", t->link, "high", f->high, "ack_token", f->token));
 	return f->e != ERR_OK;
 }
 
@@ -380,6 +392,10 @@ enum err delivery_fanout_user(struct db *db, int64_t user_id, int64_t notificati
 		struct push_fanout f = { .db = db,
 					 .d = d,
 					 .t = &t,
+					 .follow_device = p.updated_at == 0,
+					 .kind = kind,
+					 .title = title,
+					 .data = data,
 					 .token = token[0] ? token : NULL,
 					 .high = escalation || is_urgent_priority(brief.priority) };
 
