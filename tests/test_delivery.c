@@ -246,6 +246,10 @@ START_TEST(escalation_climbs_by_channel_and_an_acknowledgement_stops_its_level)
 			 1);
 	/* The link in the mail acknowledges without a login; the level's
 	 * deliveries not yet sent stop. */
+	/* An integration subscribed to acknowledgements (an admin's endpoint). */
+	exec_sql("INSERT INTO webhook_endpoints(url, secret, event_types, created_at, updated_at)"
+		 " VALUES ('https://93.184.216.34/hook', 'secret',"
+		 " '[\"ticket.escalation_acknowledged\"]', 0, 0)");
 	ack_token_of("supervisor.gd", token);
 	{
 		char path[128];
@@ -280,6 +284,10 @@ START_TEST(escalation_climbs_by_channel_and_an_acknowledgement_stops_its_level)
 	}
 	ck_assert_int_eq(deliveries("status = 'cancelled'"), 4);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM escalation_acks"), 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM webhook_deliveries WHERE event_type ="
+		       " 'ticket.escalation_acknowledged' AND payload LIKE '%\"level\":2%'"),
+	    1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_events WHERE action ="
 				    " 'escalation_acknowledged'"),
 			 1);

@@ -11,6 +11,7 @@
 #include "core/digest.h"
 #include "db/db.h"
 #include "db/delivery_store.h"
+#include "domain/notify.h"
 #include "domain/tickets.h"
 
 /* ---- settings ---------------------------------------------------------------- */
@@ -320,6 +321,23 @@ static enum err ack(struct db *db, const struct ack_ref *ref, const char *channe
 							    .detail = detail })
 			   : ERR_INTERNAL;
 		json_decref(detail);
+	}
+	/* Integrations hear of it as they heard of the escalation. */
+	if (e == ERR_OK) {
+		char number[24];
+		json_t *event;
+
+		tickets_number(ref->ticket_id, number);
+		event = json_pack("{s:I, s:s, s:s, s:i, s:I, s:s}", "ticket_id",
+				  (json_int_t)ref->ticket_id, "number", number, "target",
+				  ref->target, "level", ref->level, "acknowledged_by",
+				  (json_int_t)ref->user_id, "channel", channel);
+		e = event ? notify_event(db, "ticket.escalation_acknowledged",
+					 &(struct notify_scope){ .region_path = brief.region_path,
+								 .centre = brief.centre },
+					 event)
+			  : ERR_INTERNAL;
+		json_decref(event);
 	}
 	return e;
 }

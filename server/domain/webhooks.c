@@ -21,10 +21,23 @@
 #define EVENT_TYPE_LEN_MAX 64
 
 static const char *const event_types[] = {
-	"ticket.created",        "ticket.assigned",    "ticket.accepted",  "ticket.declined",
-	"ticket.status_changed", "ticket.resolved",    "ticket.closed",    "ticket.cancelled",
-	"ticket.reopened",       "ticket.sla_warning", "ticket.escalated", "warranty.expiring",
-	"warranty.expired",      "warranty.renewed",   "problem.opened",   NULL,
+	"ticket.created",
+	"ticket.assigned",
+	"ticket.accepted",
+	"ticket.declined",
+	"ticket.status_changed",
+	"ticket.resolved",
+	"ticket.closed",
+	"ticket.cancelled",
+	"ticket.reopened",
+	"ticket.sla_warning",
+	"ticket.escalated",
+	"warranty.expiring",
+	"warranty.expired",
+	"warranty.renewed",
+	"problem.opened",
+	"ticket.escalation_acknowledged",
+	NULL,
 };
 
 const char *const *webhooks_event_types(void)

@@ -3750,7 +3750,7 @@ export interface components {
          * @description An event type, or `*` for every event (admins' endpoints only). Who may subscribe: ticket.* roles that read tickets, warranty.* roles that read warranty alerts, problem.* roles that read recurring problems (admin, supervisor); anything else admins only.
          * @enum {string}
          */
-        WebhookEventType: "ticket.created" | "ticket.assigned" | "ticket.accepted" | "ticket.declined" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.cancelled" | "ticket.reopened" | "ticket.sla_warning" | "ticket.escalated" | "warranty.expiring" | "warranty.expired" | "warranty.renewed" | "problem.opened" | "*";
+        WebhookEventType: "ticket.created" | "ticket.assigned" | "ticket.accepted" | "ticket.declined" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.cancelled" | "ticket.reopened" | "ticket.sla_warning" | "ticket.escalated" | "warranty.expiring" | "warranty.expired" | "warranty.renewed" | "problem.opened" | "*" | "ticket.escalation_acknowledged";
         WebhookCreate: {
             /**
              * Format: uri
