@@ -625,11 +625,12 @@ static void private_headers(struct resp *resp)
 	resp_header(resp, "Vary", "Accept");
 }
 
+/* JSON when asked for by Accept, or (json) when the request came as JSON. */
 static enum err answer_track(struct req *req, struct resp *resp, const struct track_view *v,
-			     int status, const struct problem *pb)
+			     int status, const struct problem *pb, int json)
 {
 	private_headers(resp);
-	if (wants_json(req)) {
+	if (json || wants_json(req)) {
 		resp_json(resp, status, track_json(v));
 		return ERR_OK;
 	}
@@ -670,7 +671,7 @@ static enum err get_track(struct req *req, struct resp *resp)
 	}
 	if (e != ERR_OK)
 		return e;
-	return answer_track(req, resp, &v, 200, NULL);
+	return answer_track(req, resp, &v, 200, NULL, 0);
 }
 
 /* --- POST /track/{token}/rating ---------------------------------------------- */
@@ -730,7 +731,7 @@ static enum err post_rating(struct req *req, struct resp *resp)
 		json_decref(body);
 		if (!form || !v.can_rate)
 			return ERR_INVALID;
-		e = answer_track(req, resp, &v, 400, &resp->problem);
+		e = answer_track(req, resp, &v, 400, &resp->problem, 0);
 		problem_cleanup(&resp->problem);
 		return e;
 	}
@@ -764,7 +765,7 @@ static enum err post_rating(struct req *req, struct resp *resp)
 		return ERR_OK;
 	}
 	e = selfservice_track(req->db, req->params[0], &v);
-	return e == ERR_OK ? answer_track(req, resp, &v, 200, NULL) : e;
+	return e == ERR_OK ? answer_track(req, resp, &v, 200, NULL, 1) : e;
 }
 
 const struct route selfservice_routes[] = {
