@@ -62,6 +62,8 @@ static void configure(const struct config *cfg)
 	rl.per_window[RL_LABELS] = cfg->rate_labels;
 	rl.per_window[RL_SCAN] = cfg->rate_scan;
 	rl.per_window[RL_SCAN_MISS] = cfg->rate_scan_miss;
+	rl.per_window[RL_REPORT] = cfg->rate_report;
+	rl.per_window[RL_REPORT_CODE] = cfg->rate_report_code;
 	ratelimit_configure(&rl);
 }
 

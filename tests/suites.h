@@ -35,6 +35,7 @@ Suite *attachments_suite(void); /* tests/test_attachments.c: uploads, downloads,
 Suite *reliability_suite(void); /* tests/test_reliability.c: a full disk */
 Suite *hostile_suite(void); /* tests/test_hostile.c: slow clients, connection and rate limits */
 Suite *offline_suite(void);  /* tests/test_offline.c: idempotent replay, sync, device time */
+Suite *selfservice_suite(void); /* tests/test_selfservice.c: report, track, rate from a nameplate */
 Suite *console_suite(void);  /* tests/test_console.c: the web console's files and headers */
 
 #endif

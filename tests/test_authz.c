@@ -94,6 +94,9 @@ static const struct row matrix[] = {
 	{ "PATCH", "/v1/assets/{id}", "AS", ASSET, 0 },
 	{ "GET", "/v1/assets/{id}/timeline", "ASDTLU", ASSET, 0 },
 	{ "GET", "/id/{code}", "*", GLOBAL, 0 },
+	{ "POST", "/id/{code}/report", "*", GLOBAL, 0 },
+	{ "GET", "/track/{token}", "*", GLOBAL, MAY_404 },
+	{ "POST", "/track/{token}/rating", "*", GLOBAL, MAY_404 },
 	{ "GET", "/01/{gtin}/21/{serial}", "*", GLOBAL, MAY_404 },
 	{ "GET", "/v1/assets/{id}/label.svg", "ASD", ASSET, 0 },
 	{ "GET", "/v1/assets/{id}/label.png", "ASD", ASSET, 0 },
@@ -302,6 +305,8 @@ static void fill_path(const struct row *r, char which, char *out, size_t size)
 			snprintf(value, sizeof(value), "P3");
 		else if (strcmp(name, "date") == 0)
 			snprintf(value, sizeof(value), "2026-10-01");
+		else if (strcmp(name, "token") == 0)
+			snprintf(value, sizeof(value), "%048d", 0);
 		else if (strcmp(name, "uuid") == 0)
 			snprintf(value, sizeof(value), "0b6e4c1a-2f3d-4e5a-9b8c-7d6e5f4a3b21");
 		else

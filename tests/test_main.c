@@ -19,6 +19,7 @@ int main(void)
 	srunner_add_suite(sr, openapi_suite());
 	srunner_add_suite(sr, registry_suite());
 	srunner_add_suite(sr, identity_suite());
+	srunner_add_suite(sr, selfservice_suite());
 	srunner_add_suite(sr, labels_suite());
 	srunner_add_suite(sr, import_suite());
 	srunner_add_suite(sr, tickets_suite());

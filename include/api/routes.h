@@ -13,6 +13,7 @@ extern const struct route sites_routes[];
 extern const struct route models_routes[];
 extern const struct route assets_routes[];
 extern const struct route identity_routes[];
+extern const struct route selfservice_routes[];
 extern const struct route labels_routes[];
 extern const struct route imports_routes[];
 extern const struct route audit_routes[];

@@ -37,6 +37,8 @@ struct config {
 	int rate_labels;    /* per account; 4x per address */
 	int rate_scan;      /* QR / GS1 resolves per address */
 	int rate_scan_miss; /* resolves of unknown or forged codes per address */
+	int rate_report;      /* faults reported from nameplate pages per address */
+	int rate_report_code; /* faults reported per identification code */
 	/* /metrics: "" serves it to loopback clients only; otherwise it wants
 	 * "Authorization: Bearer <metrics_token>" from anywhere. */
 	char metrics_token[128];

@@ -31,6 +31,14 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 			     struct ticket_row *t, const struct ticket_facts *facts,
 			     const char *routing_rule, const char *routing_reason, int64_t *id_out);
 
+/* A low satisfaction score reopens the loop: a complaint linked to t
+ * (parent_id), for the same centre, with the customer's words, opened
+ * inside the caller's transaction (the follow-up's close and the
+ * customer's own rating from the tracking page). */
+enum err tickets_open_complaint_locked(struct db *db, const struct audit_actor *actor,
+				       int64_t actor_id, const struct ticket_row *t, int satisfaction,
+				       const char *comment, int64_t *id_out);
+
 /* The ticket in full (history, work, parts) as GET /v1/tickets/{id} shows
  * it, contacts masked, read without a scope check (the caller decided who
  * may see it). *out is new (caller decrefs). */

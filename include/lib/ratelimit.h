@@ -21,6 +21,8 @@ enum rl_class {
 	RL_LABELS,    /* POST /v1/labels */
 	RL_SCAN,      /* GET /id/{code} and the GS1 paths: per address */
 	RL_SCAN_MISS, /* scans of unknown or forged codes: per address */
+	RL_REPORT,      /* POST /id/{code}/report: per address */
+	RL_REPORT_CODE, /* POST /id/{code}/report: per code */
 	RL__COUNT
 };
 

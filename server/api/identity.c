@@ -23,6 +23,7 @@
 #include "domain/qr_code.h"
 #include "db/qr_store.h"
 #include "api/routes.h"
+#include "api/selfservice.h"
 
 #define MANUFACTURER "fieldtrace demo manufacturer"
 #define HOTLINE "400-800-1234"
@@ -205,10 +206,12 @@ static void gs1_uri(const char *gtin, const char *serial, char *out, size_t size
 }
 
 /* The public nameplate: model, serial, manufacturer, hotline, how to report
- * a fault. Customer data never reaches this function. */
-static void nameplate_html(struct buf *b, const struct target *t)
+ * a fault, and the form to report one online (for a unit whose current
+ * label is known). Customer data never reaches this function. */
+static void nameplate_html(struct buf *b, struct db *db, const struct target *t)
 {
 	const struct asset_public *a = &t->pub;
+	char code[QR_CODE_MAX];
 
 	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -216,16 +219,10 @@ static void nameplate_html(struct buf *b, const struct target *t)
 	buf_put_html(b, a->model_name);
 	buf_puts(b, " · ");
 	buf_put_html(b, a->serial);
-	/* overflow-wrap:anywhere breaks a long serial or name only where a line
-	 * would overflow, and (unlike break-word) lets the grid column shrink
-	 * on a phone; break-all split ordinary words mid-word. */
-	buf_puts(b, "</title><style>body{font-family:system-ui,sans-serif;margin:0 auto;"
-		    "padding:1.25rem;max-width:34rem;color:#111;line-height:1.45}"
-		    "h1{font-size:1.35rem;margin:.2rem 0 1rem}"
-		    "dl{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem}"
-		    "dt{color:#555}dd{margin:0;font-weight:600;overflow-wrap:anywhere}"
-		    ".fault{border:2px solid #111;padding:.25rem 1rem;margin-top:1.5rem}"
-		    "a{color:#0645ad}</style></head><body><main><p>" MANUFACTURER "</p><h1>");
+	/* The style is shared with the self-service pages (selfservice_css). */
+	buf_puts(b, "</title><style>");
+	buf_puts(b, selfservice_css);
+	buf_puts(b, "</style></head><body><main><p>" MANUFACTURER "</p><h1>");
 	buf_put_html(b, a->model_name);
 	buf_puts(b, "</h1><dl><dt>型号 Model</dt><dd>");
 	buf_put_html(b, a->model_code);
@@ -255,7 +252,10 @@ static void nameplate_html(struct buf *b, const struct target *t)
 		    "and quote serial number <strong>");
 	buf_put_html(b, a->serial);
 	buf_puts(b, "</strong>. Describe what you see (alarms, codes on the display); "
-		    "do not open the unit yourself.</p></section></main></body></html>\n");
+		    "do not open the unit yourself.</p>");
+	if (qr_label_code(db, t->asset_id, code) == ERR_OK)
+		selfservice_form_html(b, db, code, NULL, NULL);
+	buf_puts(b, "</section></main></body></html>\n");
 }
 
 static json_t *public_json(const struct target *t)
@@ -341,7 +341,7 @@ static enum err build(struct req *req, struct resp *resp, struct target *t, enum
 		resp->content_type = "text/html; charset=utf-8";
 		e = load_public(req, resp, t);
 		if (e == ERR_OK)
-			nameplate_html(&resp->body, t);
+			nameplate_html(&resp->body, req->db, t);
 		return e;
 	case V_JSON:
 		resp->content_type = "application/json";
@@ -426,9 +426,7 @@ static enum err answer(struct req *req, struct resp *resp, struct target *t)
 	resp_header(resp, "Cache-Control", cache);
 	resp_header(resp, "Link", link);
 	if (v == V_HTML)
-		resp_header(resp, "Content-Security-Policy",
-			    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-			    "form-action 'none'; frame-ancestors 'none'");
+		resp_header(resp, "Content-Security-Policy", SELFSERVICE_CSP);
 	resp->status = req_if_none_match(req, etag) ? 304 : 200;
 	return ERR_OK;
 }

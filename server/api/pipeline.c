@@ -899,7 +899,7 @@ static enum err limit_address(const struct req *req, struct resp *resp, enum rl_
 	int wait;
 
 	snprintf(who, sizeof(who), "a:%s", req->client_addr);
-	wait = ratelimit_take(cls, who, cls == RL_SCAN ? 1 : 4);
+	wait = ratelimit_take(cls, who, cls == RL_SCAN || cls == RL_REPORT ? 1 : 4);
 	return wait > 0 ? resp_rate_limited(resp, wait, "from this address") : ERR_OK;
 }
 
@@ -910,7 +910,7 @@ static enum err limit_account(const struct req *req, struct resp *resp, enum rl_
 	char who[64];
 	int wait;
 
-	if (cls != RL_LOGIN && cls != RL_SCAN && req->authenticated) {
+	if (cls != RL_LOGIN && cls != RL_SCAN && cls != RL_REPORT && req->authenticated) {
 		snprintf(who, sizeof(who), "u:%lld", (long long)req->user.user_id);
 	} else {
 		return ERR_OK;

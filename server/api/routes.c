@@ -14,6 +14,7 @@ static const struct route *const tables[] = {
 	models_routes,
 	assets_routes,
 	identity_routes,
+	selfservice_routes,
 	labels_routes,
 	imports_routes,
 	audit_routes,

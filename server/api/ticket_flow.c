@@ -402,46 +402,15 @@ static enum err do_reroute(struct flow *f)
 	return ERR_OK;
 }
 
-/* A low score reopens the loop: a complaint linked to the job, for the
- * same centre, with the customer's words. */
+/* A low score reopens the loop (tickets_open_complaint_locked). */
 static enum err open_complaint(struct flow *f)
 {
-	const struct ticket_row *t = f->t;
-	struct ticket_row *c = calloc(1, sizeof(*c));
-	struct ticket_facts none = { 0 };
 	struct audit_actor actor;
-	char number[24], reason[96];
 	enum err e;
 
-	if (!c)
-		return ERR_INTERNAL;
-	tickets_number(t->id, number);
-	snprintf(c->channel, sizeof(c->channel), "internal");
-	snprintf(c->category, sizeof(c->category), "complaint");
-	snprintf(c->subcategory, sizeof(c->subcategory), "service_complaint");
-	snprintf(c->title, sizeof(c->title), "Low satisfaction (%d/5) after %s",
-		 f->in->satisfaction, number);
-	snprintf(c->description, sizeof(c->description), "%s", f->in->comment);
-	snprintf(c->impact, sizeof(c->impact), "unit");
-	snprintf(c->urgency, sizeof(c->urgency), "high");
-	snprintf(c->customer_tier, sizeof(c->customer_tier), "%s", t->customer_tier);
-	c->asset_id = t->asset_id;
-	c->customer_id = t->customer_id;
-	c->site_id = t->site_id;
-	c->model_id = t->model_id;
-	c->sales_owner_id = t->sales_owner_id;
-	snprintf(c->region_path, sizeof(c->region_path), "%s", t->region_path);
-	snprintf(c->product_line, sizeof(c->product_line), "%s", t->product_line);
-	snprintf(c->warranty_status, sizeof(c->warranty_status), "%s", t->warranty_status);
-	snprintf(c->contact_name, sizeof(c->contact_name), "%s", t->contact_name);
-	snprintf(c->contact_phone, sizeof(c->contact_phone), "%s", t->contact_phone);
-	snprintf(c->centre, sizeof(c->centre), "%s", t->centre);
-	c->parent_id = t->id;
-	snprintf(reason, sizeof(reason), "complaint about %s, handled by %s", number, t->centre);
 	audit_actor_from_req(f->req, &actor);
-	e = tickets_open_locked(f->req->db, &actor, f->req->user.user_id, c, &none, "follow_up",
-				reason, &f->complaint_id);
-	free(c);
+	e = tickets_open_complaint_locked(f->req->db, &actor, f->req->user.user_id, f->t,
+					  f->in->satisfaction, f->in->comment, &f->complaint_id);
 	if (e == ERR_OK)
 		json_object_set_new(f->detail, "complaint_ticket_id",
 				    json_integer(f->complaint_id));

@@ -103,6 +103,10 @@ static const struct key keys[] = {
 	I("rate-scan", rate_scan, 0, 1000000, "QR / GS1 resolves per address per window"),
 	I("rate-scan-miss", rate_scan_miss, 0, 1000000,
 	  "resolves of unknown or forged codes per address per window"),
+	I("rate-report", rate_report, 0, 1000000,
+	  "faults reported from nameplate pages per address per window"),
+	I("rate-report-code", rate_report_code, 0, 1000000,
+	  "faults reported per identification code per window"),
 	S("metrics-token", metrics_token,
 	  "bearer token a scraper sends to read /metrics; unset: loopback clients only"),
 	S("channels-file", channels_file,
@@ -143,6 +147,8 @@ void config_defaults(struct config *cfg)
 	cfg->rate_labels = 30;
 	cfg->rate_scan = 120;
 	cfg->rate_scan_miss = 20;
+	cfg->rate_report = 10;
+	cfg->rate_report_code = 3;
 }
 
 static int same_key(const char *a, const char *b)

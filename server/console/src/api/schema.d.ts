@@ -731,6 +731,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/id/{code}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identification code (IEC 61406 identification link): Crockford base32 of key id, asset id, label generation and a 64-bit HMAC-SHA256 tag; 18 characters for asset ids below 128, 21 below 2,097,152. A malformed, mistyped or forged code answers 404 before any database read. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a fault from the nameplate page (no account)
+         * @description Public, no account. The form on the nameplate page (no JavaScript) posts here; an app may post the same members as JSON. The ticket enters as channel `web` with source `qr` (ticket_tracking) with the unit, customer, site and region from the signed code, and gets its priority, deadlines and centre like any intake. A forged, unknown or replaced (retired) code answers 404 and counts against the address (`rate-scan-miss`). Limits: `rate-report` reports per address and `rate-report-code` accepted reports per unit per `rate-window-s`; bodies over 8 KiB are 413. Nothing about the owner ever shows in an answer.
+         */
+        post: operations["reportFaultFromNameplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/track/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tracking token from the report's answer: 192 random bits as 48 lowercase hex digits, kept only as its SHA-256. Unknown tokens answer 404 and count against the address like unknown codes (`rate-scan-miss`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Where a request reported from a nameplate stands
+         * @description Public: the token is the credential. `application/json` in Accept (without text/html) gets JSON, anything else the page (Chinese and English, no script, with the rating form once the work is done). Shows the ticket number, the state in plain words, the centre's name, the next step and the time promised; nothing else. Answers `Cache-Control: private, no-store` and `Referrer-Policy: no-referrer`.
+         */
+        get: operations["trackServiceRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/track/{token}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tracking token from the report's answer: 192 random bits as 48 lowercase hex digits, kept only as its SHA-256. Unknown tokens answer 404 and count against the address like unknown codes (`rate-scan-miss`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer's satisfaction score, once the work is done
+         * @description Public: the token is the credential. Taken once, when the ticket is resolved, in follow-up or closed; records the ticket's satisfaction and feedback as the follow-up's close does, and a score of 2 or less opens the linked complaint (as the close does). Before the work is done, or a second time: 409. JSON answers 200 with the tracking state; a form 303 back to the tracking page.
+         */
+        post: operations["rateServiceRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/01/{gtin}/21/{serial}": {
         parameters: {
             query?: never;
@@ -4584,6 +4653,58 @@ export interface components {
                 events: string[];
             }[];
         };
+        SelfServiceReport: {
+            /**
+             * @description The top-level catalogue category a customer may pick (GET /v1/catalogue names them); the ticket is filed under repair, maintenance or consultation and a dispatcher refines it.
+             * @enum {string}
+             */
+            category: "fault_repair" | "service_request" | "other";
+            /** @description What is wrong, free text (line breaks allowed; at most 2000 bytes). */
+            description: string;
+            contact_name: string;
+            /** @description 5 to 20 digits; + - ( ) and spaces allowed. */
+            contact_phone: string;
+            /** @description The honeypot: hidden from people and screen readers, left empty. Any value answers as a successful report does and stores nothing. */
+            website?: string;
+        };
+        TrackingLink: {
+            /** @description Absolute link to GET /track/{token} (public-url). */
+            tracking_url: string;
+            /** @description 48 hex digits; the only copy: the server keeps its hash. */
+            token: string;
+        };
+        /** @description What a tracking link shows, and nothing else: never the customer, the contact, the site or the technician. */
+        Tracking: {
+            /** @description The ticket number (FT-000042). */
+            number: string;
+            /** @enum {string} */
+            status: "new" | "routed" | "assigned" | "accepted" | "declined" | "en_route" | "on_site" | "waiting_customer" | "resolved" | "follow_up" | "closed" | "cancelled" | "reopened";
+            /** @description The status in plain words. */
+            state: {
+                zh: string;
+                en: string;
+            };
+            /** @description The assigned service centre's name; null before routing. */
+            centre: string | null;
+            /** @description What happens next. */
+            next_step: {
+                zh: string;
+                en: string;
+            };
+            /** @description The time promised for the next step (the ticket's SLA due): response (a call back), arrival or resolution; null when the work is done or waits for the customer. */
+            promise: {
+                /** @enum {string} */
+                kind: "response" | "arrival" | "resolution";
+                /** Format: date-time */
+                due: string;
+            } | null;
+            rating: {
+                /** @description A score may be given now (resolved, follow_up or closed, not rated yet). */
+                open: boolean;
+                rated: boolean;
+                satisfaction: number | null;
+            };
+        };
     };
     responses: {
         /** @description Invalid request (RFC 9457 problem): malformed or too deeply nested JSON, unknown or ill-typed members, unknown or repeated query parameters, both Content-Length and Transfer-Encoding. `errors` names each bad member by JSON pointer or query parameter by name. */
@@ -4752,7 +4873,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Rate limited: this account (or, at 4 × the limit, this address) made more requests of this kind than its `rate-*` setting allows in `rate-window-s`, or for `/id/` and GS1 links this address resolved more codes than `rate-scan` or more unknown codes than `rate-scan-miss`; wait `Retry-After` seconds. */
+        /** @description Rate limited: this account (or, at 4 × the limit, this address) made more requests of this kind than its `rate-*` setting allows in `rate-window-s`, or for `/id/` and GS1 links this address resolved more codes than `rate-scan` or more unknown codes than `rate-scan-miss`, or for fault reports from a nameplate this address or unit sent more than `rate-report` or `rate-report-code`; wait `Retry-After` seconds. */
         RateLimited: {
             headers: {
                 "Retry-After": components["headers"]["Retry-After"];
@@ -6557,6 +6678,159 @@ export interface operations {
             404: components["responses"]["NotFound"];
             406: components["responses"]["NotAcceptable"];
             410: components["responses"]["Gone"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reportFaultFromNameplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identification code (IEC 61406 identification link): Crockford base32 of key id, asset id, label generation and a 64-bit HMAC-SHA256 tag; 18 characters for asset ids below 128, 21 below 2,097,152. A malformed, mistyped or forged code answers 404 before any database read. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["SelfServiceReport"];
+                "application/json": components["schemas"]["SelfServiceReport"];
+            };
+        };
+        responses: {
+            /** @description Reported (JSON): the tracking link. */
+            201: {
+                headers: {
+                    /** @description The tracking link. */
+                    Location?: string;
+                    /** @description `no-store`: the answer holds the tracking token. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingLink"];
+                };
+            };
+            /** @description Reported (form): on to the tracking page. */
+            303: {
+                headers: {
+                    /** @description The tracking page: `/track/{token}`. */
+                    Location?: string;
+                    /** @description `no-store`: the answer holds the tracking token. */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A field is missing, empty, too long, unknown or not allowed (the category), or the body is malformed. JSON: problem+json naming each field (`/category`, `/description`, `/contact_name`, `/contact_phone`, or the unknown member). A form: the form page again with the message next to each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    trackServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tracking token from the report's answer: 192 random bits as 48 lowercase hex digits, kept only as its SHA-256. Unknown tokens answer 404 and count against the address like unknown codes (`rate-scan-miss`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request's state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "application/json": components["schemas"]["Tracking"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rateServiceRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tracking token from the report's answer: 192 random bits as 48 lowercase hex digits, kept only as its SHA-256. Unknown tokens answer 404 and count against the address like unknown codes (`rate-scan-miss`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": {
+                    /** @enum {string} */
+                    satisfaction: "1" | "2" | "3" | "4" | "5";
+                    comment?: string;
+                };
+                "application/json": {
+                    satisfaction: number;
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Rated (JSON). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Tracking"];
+                };
+            };
+            /** @description Rated (form): back to the tracking page. */
+            303: {
+                headers: {
+                    /** @description The tracking page: `/track/{token}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The score is not 1 to 5, the comment is too long, or a member is unknown: problem+json naming it, or for a form the tracking page again with the message. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

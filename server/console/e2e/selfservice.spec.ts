@@ -1,0 +1,59 @@
+// Customer self-service (issue 19 part 2): a customer's phone opens the
+// unit's QR link, reports a fault through the nameplate page's form (no
+// script on the page) and lands on the tracking page. A server of its own,
+// so the ticket it opens changes nothing the other specs count.
+import { request } from '@playwright/test';
+import { test, expect } from './fixtures';
+import { startServer, type Server } from './server';
+
+let server: Server;
+
+test.beforeAll(async () => {
+  server = await startServer();
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+/* The path of a demo unit's current label (/id/{code}). */
+async function labelPath(): Promise<string> {
+  const api = await request.newContext({ baseURL: server.url, ignoreHTTPSErrors: true });
+  const login = await api.post('/v1/auth/login', { data: { username: 'admin', password: 'fieldtrace-demo' } });
+  expect(login.status()).toBe(200);
+  const { access_token } = (await login.json()) as { access_token: string };
+  const res = await api.get('/v1/assets/1', { headers: { Authorization: `Bearer ${access_token}` } });
+  expect(res.status()).toBe(200);
+  const trace = (await res.json()) as { label: { code: string } | null };
+  await api.dispose();
+  expect(trace.label).not.toBeNull();
+  return `/id/${trace.label!.code}`;
+}
+
+test.describe('at phone size', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('a customer reports a fault from the nameplate and sees it tracked @phone', async ({ page }) => {
+    const path = await labelPath();
+    await page.goto(`${server.url}${path}`);
+    const form = page.locator(`form[action="${path}/report"]`);
+    await expect(form).toBeVisible();
+    // Usable at 390 px: nothing wider than the screen.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    // The honeypot is not for people.
+    await expect(page.locator('#website')).not.toBeInViewport();
+    await page.locator('#category').selectOption('fault_repair');
+    await page.locator('#description').fill('报警 E-07，柜门指示灯闪烁 Alarm E-07');
+    await page.locator('#contact_name').fill('Wang Xiaoming');
+    await page.locator('#contact_phone').fill('13912345678');
+    await form.getByRole('button').click();
+    await expect(page).toHaveURL(/\/track\/[0-9a-f]{48}$/);
+    await expect(page.locator('h1')).toContainText('FT-');
+    await expect(page.locator('main')).toContainText('Received');
+    await expect(page.locator('main')).not.toContainText('13912345678');
+    await expect(page.locator('main')).not.toContainText('Wang Xiaoming');
+    const overflowTrack = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflowTrack).toBeLessThanOrEqual(0);
+  });
+});
