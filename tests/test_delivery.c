@@ -21,6 +21,7 @@
 #include "domain/channels.h"
 #include "domain/delivery.h"
 #include "domain/notify.h"
+#include "domain/qr.h"
 #include "harness.h"
 #include "jobs/scheduler.h"
 #include "receiver.h"
@@ -102,7 +103,8 @@ static void start_channels(const char *extra)
 		" \"from\": \"noreply@fieldtrace.example\", \"from_name\": \"现场服务\"},\n"
 		" \"sms\": {\"access_key_id\": \"%s\", \"access_key_secret\": \"%s\","
 		" \"sign_name\": \"现场服务\", \"endpoint\": \"%s\", \"templates\":"
-		" {\"sla.escalation\": \"SMS_900001\", \"ticket.assigned\": \"SMS_900002\"}},\n"
+		" {\"sla.escalation\": \"SMS_900001\", \"ticket.assigned\": \"SMS_900002\","
+		" \"request.received\": \"SMS_900003\"}},\n"
 		" \"robots\": [{\"name\": \"sz-ops\", \"provider\": \"dingtalk\", \"url\":"
 		" \"%s/dingtalk/robot/send?access_token=sz\", \"secret\": \"%s\", \"centre\":"
 		" \"C-SZ\"},\n"
@@ -986,6 +988,47 @@ START_TEST(finished_deliveries_forget_their_text_after_thirty_days)
 }
 END_TEST
 
+/* A customer who reports from the nameplate page gets the tracking link
+ * by SMS (issue 19), through the same outbox. */
+START_TEST(a_customer_gets_the_tracking_link_by_sms)
+{
+	char code[QR_CODE_MAX], path[160];
+	struct http_result r;
+	json_t *texts;
+	const char *param;
+
+	harness_seed_sz_unit();
+	exec_sql("INSERT INTO labels(asset_id, generation, key_id, issued_at) VALUES"
+		 " (1, 1, (SELECT max(key_id) FROM qr_keys WHERE active = 1), 0)");
+	ck_assert_int_eq(qr_label_code(H.db, 1, code), ERR_OK);
+	start_channels("");
+	real_t0 = time(NULL);
+	at(0);
+	snprintf(path, sizeof(path), "/id/%s/report", code);
+	ck_assert_int_eq(
+	    http_json("POST", path, NULL,
+		      "{\"category\": \"fault_repair\", \"description\": \"Alarm E-07\","
+		      " \"contact_name\": \"王先生\", \"contact_phone\": \"13912345678\"}",
+		      &r),
+	    201);
+	http_result_free(&r);
+	ck_assert_int_eq(deliveries("kind = 'request.received' AND channel = 'sms' AND address ="
+				    " '13912345678' AND user_id IS NULL"),
+			 1);
+	ck_assert_int_eq(drain(LANE_ALIYUN), 1);
+	texts = receiver_requests(&sms);
+	ck_assert_int_eq(asize(texts), 1);
+	ck_assert(json_is_true(json_object_get(json_array_get(texts, 0), "ok")));
+	ck_assert_str_eq(
+	    json_string_value(jpath(json_array_get(texts, 0), "params", "TemplateCode", NULL)),
+	    "SMS_900003");
+	param = json_string_value(jpath(json_array_get(texts, 0), "params", "TemplateParam", NULL));
+	ck_assert_ptr_nonnull(strstr(param, "https://ops.example.cn/track/"));
+	json_decref(texts);
+	stop_channels();
+}
+END_TEST
+
 /* ---- push through the stack ------------------------------------------------- */
 
 #define JPUSH_KEY "4f7aeb2c0a1b2c3d4e5f6a7b"
@@ -1282,6 +1325,7 @@ Suite *delivery_suite(void)
 	tcase_add_test(tc, the_lanes_send_in_the_background);
 	tcase_add_test(tc, each_robot_posts_at_most_twenty_a_minute);
 	tcase_add_test(tc, finished_deliveries_forget_their_text_after_thirty_days);
+	tcase_add_test(tc, a_customer_gets_the_tracking_link_by_sms);
 	tcase_add_test(tc, a_technician_is_pushed_the_job_and_a_dead_token_is_retired);
 	tcase_add_test(tc, pushes_speak_the_phones_language_until_one_is_chosen);
 	tcase_add_test(tc, sigkill_during_delivery_loses_nothing_and_repeats_nothing_acknowledged);

@@ -58,6 +58,13 @@ enum err delivery_fanout_user(struct db *db, int64_t user_id, int64_t notificati
 enum err delivery_fanout_robots(struct db *db, const char *kind, int64_t ticket_id,
 				const json_t *data, int64_t now);
 
+/* An SMS to someone who is not a user (a customer who reported from a
+ * nameplate page), inside the caller's transaction: written only when the
+ * SMS provider has a template for kind; params (not stolen) are the
+ * template's. Never free text. */
+enum err delivery_sms_to(struct db *db, const char *kind, const char *phone, const json_t *params,
+			 int64_t now);
+
 /* ---- the lanes ---- */
 
 /* A group robot may post 20 messages a minute (WeCom, DingTalk and Feishu

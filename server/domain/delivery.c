@@ -426,6 +426,24 @@ enum err delivery_fanout_user(struct db *db, int64_t user_id, int64_t notificati
 	return e;
 }
 
+enum err delivery_sms_to(struct db *db, const char *kind, const char *phone, const json_t *params,
+			 int64_t now)
+{
+	struct delivery_row d = { .channel = "sms",
+				  .provider = "aliyun",
+				  .address = phone,
+				  .kind = kind,
+				  .next_attempt_at = now,
+				  .created_at = now };
+
+	if (!phone || !*phone || !channels_lane_on(LANE_ALIYUN) ||
+	    !sms_template_for(channels_sms(), kind) || !json_is_object(params))
+		return ERR_OK;
+	return put(db, &d,
+		   json_pack("{s:s, s:s, s:O}", "phone", phone, "template_kind", kind, "params",
+			     (json_t *)params));
+}
+
 /* Region paths are "/CN/GD/SZ/": region GD covers it, and so does CN. */
 static int region_covers(const char *region, const char *path)
 {

@@ -8,6 +8,7 @@
 #include "core/digest.h"
 #include "db/selfservice_store.h"
 #include "domain/assets.h"
+#include "domain/delivery.h"
 #include "db/catalogue_store.h"
 #include "domain/registry.h"
 #include "domain/selfservice.h"
@@ -15,8 +16,7 @@
 
 #define LOW_SATISFACTION 2 /* as the follow-up's close: this or lower is a complaint */
 
-const char *const selfservice_categories[] = { "fault_repair", "service_request", "other",
-					       NULL };
+const char *const selfservice_categories[] = { "fault_repair", "service_request", "other", NULL };
 /* The subcategory each is filed under: a dispatcher refines it. */
 static const char *const filed_under[] = { "repair", "maintenance", "consultation" };
 
@@ -55,8 +55,8 @@ static enum err token_hash(const char *token, char out[TRACK_HASH_SIZE])
 	return ERR_OK;
 }
 
-enum err selfservice_report_locked(struct db *db, const struct audit_actor *actor,
-				   int64_t asset_id, const struct selfservice_report *in,
+enum err selfservice_report_locked(struct db *db, const struct audit_actor *actor, int64_t asset_id,
+				   const struct selfservice_report *in,
 				   char token[TRACK_TOKEN_SIZE], int64_t *ticket_id)
 {
 	struct scope all = { .all = 1 };
@@ -104,8 +104,8 @@ enum err selfservice_report_locked(struct db *db, const struct audit_actor *acto
 	snprintf(t->warranty_status, sizeof(t->warranty_status), "%s",
 		 assets_warranty_status(facts.warranty_end[0] ? facts.warranty_end : NULL,
 					clock_now(), &days));
-	t->billable = strcmp(t->warranty_status, "expired") == 0 ||
-		      strcmp(t->warranty_status, "none") == 0;
+	t->billable =
+	    strcmp(t->warranty_status, "expired") == 0 || strcmp(t->warranty_status, "none") == 0;
 	t->asset_id = facts.asset_id;
 	t->customer_id = facts.customer_id;
 	t->site_id = facts.site_id;
@@ -115,6 +115,20 @@ enum err selfservice_report_locked(struct db *db, const struct audit_actor *acto
 	free(t);
 	if (e == ERR_OK)
 		e = selfservice_store_insert(db, hash, *ticket_id, "qr", clock_now());
+	/* The tracking link by SMS too, when SMS is set up with a template
+	 * for it (its parameters: the request's number and the link). */
+	if (e == ERR_OK) {
+		char number[24], link[320];
+		json_t *params;
+
+		tickets_number(*ticket_id, number);
+		snprintf(link, sizeof(link), "%s/track/%s", channels_public_url(), token);
+		params = json_pack("{s:s, s:s}", "number", number, "link", link);
+		e = params ? delivery_sms_to(db, "request.received", in->contact_phone, params,
+					     clock_now())
+			   : ERR_INTERNAL;
+		json_decref(params);
+	}
 	return e;
 }
 
@@ -178,9 +192,9 @@ enum err selfservice_track(struct db *db, const char *token, struct track_view *
 	return e;
 }
 
-enum err selfservice_rate_locked(struct db *db, const struct audit_actor *actor,
-				 const char *token, int score, const char *comment, int64_t now,
-				 const char **why, int64_t *complaint_id)
+enum err selfservice_rate_locked(struct db *db, const struct audit_actor *actor, const char *token,
+				 int score, const char *comment, int64_t now, const char **why,
+				 int64_t *complaint_id)
 {
 	struct scope all = { .all = 1 };
 	struct tracking_row row;
