@@ -158,6 +158,7 @@ static const struct row matrix[] = {
 	{ "PATCH", "/v1/me/notification-settings", "ASDTLU", GLOBAL, 0 },
 	{ "GET", "/v1/deliveries", "ASDTLU", GLOBAL, 0 },
 	{ "GET", "/v1/deliveries/{id}", "ASDTLU", GLOBAL, MAY_404 },
+	{ "GET", "/v1/notifications/{id}/deliveries", "ASDTLU", GLOBAL, MAY_404 },
 	{ "POST", "/v1/deliveries/{id}/retry", "A", GLOBAL, MAY_404 },
 	{ "GET", "/v1/notification-channels", "A", GLOBAL, 0 },
 	/* The token is the credential; an unknown one is 404. */

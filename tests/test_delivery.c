@@ -1121,6 +1121,19 @@ START_TEST(a_technician_is_pushed_the_job_and_a_dead_token_is_retired)
 	json_decref(all);
 	list = http_get_json("/v1/deliveries", tech, 200);
 	ck_assert_int_eq(asize(json_object_get(list, "items")), 1);
+	{
+		/* The same, by its notification; nobody else's to see. */
+		char npath[80];
+		struct http_result nr;
+		json_int_t note = json_integer_value(jpath(
+		    json_array_get(json_object_get(list, "items"), 0), "notification_id", NULL));
+
+		snprintf(npath, sizeof(npath), "/v1/notifications/%lld/deliveries",
+			 (long long)note);
+		json_decref(http_get_json(npath, tech, 200));
+		ck_assert_int_eq(http_get(npath, disp, &nr), 404);
+		http_result_free(&nr);
+	}
 	ck_assert_str_eq(json_string_value(jpath(json_array_get(json_object_get(list, "items"), 0),
 						 "status", NULL)),
 			 "sent");

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "db/db.h"
 #include "db/delivery_store.h"
+#include "db/notify_store.h"
 #include "domain/audit.h"
 #include "domain/delivery.h"
 
@@ -159,6 +160,44 @@ static enum err get_deliveries(struct req *req, struct resp *resp)
 	return ERR_OK;
 }
 
+static int any_row(const struct notification_row *n, void *arg)
+{
+	(void)n;
+	*(int *)arg = 1;
+	return 0;
+}
+
+/* One notification's deliveries, every channel: one's own notification's,
+ * or any for admins; someone else's answers 404 as if it did not exist. */
+static enum err get_notification_deliveries(struct req *req, struct resp *resp)
+{
+	int all = policy_allows(req->user.role, PERM_DELIVERIES_ALL), mine = 0;
+	struct delivery_filter f = { .user_id = all ? 0 : req->user.user_id, .limit = 101 };
+	struct list_ctx c = { .viewer = req->user.user_id, .limit = 100 };
+	int64_t id;
+	enum err e = req_param_id(req, resp, 0, &id);
+
+	if (e != ERR_OK)
+		return e;
+	if (!all) {
+		e = notify_store_get(req->db, req->user.user_id, id, any_row, &mine);
+		if (e == ERR_NOT_FOUND || (e == ERR_OK && !mine))
+			return http_fail(resp, ERR_NOT_FOUND, "no such notification");
+		if (e != ERR_OK)
+			return e;
+	}
+	f.notification_id = id;
+	c.items = json_array();
+	e = delivery_store_list(req->db, &f, list_row, &c);
+	if (e != ERR_OK) {
+		json_decref(c.items);
+		return e;
+	}
+	resp_header(resp, "Cache-Control", "no-store");
+	resp_json(resp, 200, json_pack("{s:o}", "items", c.items));
+	return ERR_OK;
+}
+
 struct one {
 	int64_t viewer;
 	json_t *doc;
@@ -282,6 +321,10 @@ const struct route deliveries_routes[] = {
 	  .handler = get_deliveries,
 	  .perm = PERM_AUTHENTICATED,
 	  .query = "limit,cursor,user_id,notification_id,channel,status,kind" },
+	{ .method = "GET",
+	  .pattern = "/v1/notifications/{id}/deliveries",
+	  .handler = get_notification_deliveries,
+	  .perm = PERM_AUTHENTICATED },
 	{ .method = "GET",
 	  .pattern = "/v1/deliveries/{id}",
 	  .handler = get_delivery,
