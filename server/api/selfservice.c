@@ -45,6 +45,7 @@ const char selfservice_css[] =
     "color:#111;line-height:1.45}h1{font-size:1.35rem;margin:.2rem 0 1rem}"
     "h2{font-size:1.15rem}"
     "dl{display:grid;grid-template-columns:auto 1fr;gap:.35rem 1rem}"
+    "@media (max-width:30rem){dl{grid-template-columns:1fr;gap:.1rem}dt{margin-top:.6rem}}"
     "dt{color:#555}dd{margin:0;font-weight:600;overflow-wrap:anywhere}"
     ".fault{border:2px solid #111;padding:.25rem 1rem;margin-top:1.5rem}"
     "label,legend{display:block;font-weight:600;margin-top:.9rem}"
@@ -580,7 +581,8 @@ static void track_html(struct buf *b, const struct track_view *v, const char *to
 		       const struct problem *pb)
 {
 	struct words st = state_words(v->status), nx = next_words(v), pr;
-	char at[32];
+	char at[32], day[11], local[64];
+	int minute, wday;
 
 	page_start(b, "报修进度 Service request");
 	buf_puts(b, "<h1>报修进度 Service request ");
@@ -596,8 +598,15 @@ static void track_html(struct buf *b, const struct track_view *v, const char *to
 	if (v->promise) {
 		pr = promise_words(v->promise);
 		clock_format(v->promised_at, at, sizeof(at));
+		/* Customers read China time, not UTC; the machine-readable
+		 * instant stays in datetime. */
+		if (clock_local(v->promised_at, "Asia/Shanghai", &minute, &wday, day) == 0)
+			snprintf(local, sizeof(local), "%s %02u:%02u 北京时间 (UTC+8)", day,
+				 (unsigned)minute / 60u % 24u, (unsigned)minute % 60u);
+		else
+			snprintf(local, sizeof(local), "%s", at);
 		buf_printf(b, "<dt>%s %s</dt><dd><time datetime=\"%s\">%s</time></dd>", pr.zh, pr.en,
-			   at, at);
+			   at, local);
 	}
 	buf_puts(b, "</dl>");
 	if (v->can_rate)

@@ -3,7 +3,7 @@
 // script on the page) and lands on the tracking page. A server of its own,
 // so the ticket it opens changes nothing the other specs count.
 import { request } from '@playwright/test';
-import { test, expect } from './fixtures';
+import { test, expect, shoot } from './fixtures';
 import { startServer, type Server } from './server';
 
 let server: Server;
@@ -47,6 +47,7 @@ test.describe('at phone size', () => {
     await page.locator('#description').fill('报警 E-07，柜门指示灯闪烁 Alarm E-07');
     await page.locator('#contact_name').fill('Wang Xiaoming');
     await page.locator('#contact_phone').fill('13912345678');
+    await shoot(page, 'nameplate-report', true);
     await form.getByRole('button').click();
     await expect(page).toHaveURL(/\/track\/[0-9a-f]{48}$/);
     await expect(page.locator('h1')).toContainText('FT-');
@@ -55,5 +56,6 @@ test.describe('at phone size', () => {
     await expect(page.locator('main')).not.toContainText('Wang Xiaoming');
     const overflowTrack = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflowTrack).toBeLessThanOrEqual(0);
+    await shoot(page, 'tracking', true);
   });
 });
