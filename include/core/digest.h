@@ -11,4 +11,10 @@
  * OpenSSL fails (out is then undefined). Thread-safe. */
 int digest_sha256(const void *data, size_t len, unsigned char out[DIGEST_SHA256_LEN]);
 
+/* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+void digest_hex(const unsigned char *in, size_t n, char *out);
+/* The SHA-256 of the NUL-terminated s as 64 hex digits (out: 65 bytes).
+ * 0, or -1 when OpenSSL fails. Tokens are kept in the database this way. */
+int digest_sha256_hex(const char *s, char out[2 * DIGEST_SHA256_LEN + 1]);
+
 #endif

@@ -617,19 +617,7 @@ enum err delivery_store_ack_add(struct db *db, const struct ack_ref *ref, const 
 	if (e != ERR_OK)
 		return e;
 	*added = db_changes(db) == 1;
-	st = db_stmt(db, sql_ack_get);
-	if (!st)
-		return ERR_DB;
-	db_bind_int(st, 1, ref->ticket_id);
-	db_bind_text(st, 2, ref->target);
-	db_bind_int(st, 3, ref->level);
-	e = db_step_row(db, st);
-	if (e != ERR_OK)
-		return e;
-	*by_user = sqlite3_column_int64(st, 0);
-	*at = sqlite3_column_int64(st, 1);
-	db_done(st);
-	return ERR_OK;
+	return delivery_store_ack_get(db, ref, by_user, at);
 }
 
 enum err delivery_store_ack_get(struct db *db, const struct ack_ref *ref, int64_t *by_user,

@@ -220,8 +220,7 @@ static int new_key(char out[40])
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return -1;
 	memcpy(out, "dlv_", 4);
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(out + 4 + 2 * i, 3, "%02x", rnd[i]);
+	digest_hex(rnd, sizeof(rnd), out + 4);
 	return 0;
 }
 
@@ -249,7 +248,7 @@ static enum err put(struct db *db, struct delivery_row *d, json_t *message)
 static enum err ack_token(struct db *db, int64_t user_id, int64_t ticket_id, const char *target,
 			  int level, int64_t now, char token[48])
 {
-	unsigned char rnd[24], sum[DIGEST_SHA256_LEN];
+	unsigned char rnd[24];
 	char hash[2 * DIGEST_SHA256_LEN + 1];
 	struct ack_ref ref = { .ticket_id = ticket_id,
 			       .level = level,
@@ -258,12 +257,9 @@ static enum err ack_token(struct db *db, int64_t user_id, int64_t ticket_id, con
 
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return ERR_INTERNAL;
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
-	if (digest_sha256(token, strlen(token), sum) < 0)
+	digest_hex(rnd, sizeof(rnd), token);
+	if (digest_sha256_hex(token, hash) < 0)
 		return ERR_INTERNAL;
-	for (size_t i = 0; i < sizeof(sum); i++)
-		snprintf(hash + 2 * i, 3, "%02x", sum[i]);
 	snprintf(ref.target, sizeof(ref.target), "%s", target ? target : "");
 	return delivery_store_ack_token_add(db, hash, &ref);
 }

@@ -345,16 +345,13 @@ static enum err ack(struct db *db, const struct ack_ref *ref, const char *channe
 /* The token's acknowledgement, by the SHA-256 the table keeps. */
 static enum err token_ref(struct db *db, const char *token, int64_t now, struct ack_ref *ref)
 {
-	unsigned char sum[DIGEST_SHA256_LEN];
 	char hash[2 * DIGEST_SHA256_LEN + 1];
 	enum err e;
 
 	if (!token || strlen(token) != 48 || strspn(token, "0123456789abcdef") != 48)
 		return ERR_NOT_FOUND;
-	if (digest_sha256(token, strlen(token), sum) < 0)
+	if (digest_sha256_hex(token, hash) < 0)
 		return ERR_INTERNAL;
-	for (size_t i = 0; i < sizeof(sum); i++)
-		snprintf(hash + 2 * i, 3, "%02x", sum[i]);
 	e = delivery_store_ack_token_find(db, hash, ref);
 	if (e == ERR_OK && now > ref->expires_at)
 		e = ERR_GONE;

@@ -28,17 +28,6 @@ const char *selfservice_subcategory(const char *category)
 	return NULL;
 }
 
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int token_shape_ok(const char *token)
 {
 	return token && strlen(token) == TRACK_TOKEN_LEN &&
@@ -47,12 +36,7 @@ static int token_shape_ok(const char *token)
 
 static enum err token_hash(const char *token, char out[TRACK_HASH_SIZE])
 {
-	unsigned char d[DIGEST_SHA256_LEN];
-
-	if (digest_sha256(token, strlen(token), d) != 0)
-		return ERR_INTERNAL;
-	hex(d, sizeof(d), out);
-	return ERR_OK;
+	return digest_sha256_hex(token, out) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
 enum err selfservice_report_locked(struct db *db, const struct audit_actor *actor, int64_t asset_id,
@@ -83,7 +67,7 @@ enum err selfservice_report_locked(struct db *db, const struct audit_actor *acto
 		return e;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return ERR_INTERNAL;
-	hex(rnd, sizeof(rnd), token);
+	digest_hex(rnd, sizeof(rnd), token);
 	e = token_hash(token, hash);
 	t = e == ERR_OK ? calloc(1, sizeof(*t)) : NULL;
 	if (!t)
