@@ -10,12 +10,16 @@ set -eu
 # receivers (a real SMTP server; APNs' HTTP/2; JWT signature checks).
 # chromium: the console's browser tests drive Debian's build, never a
 # downloaded one; fonts-noto-cjk: its Chinese pages render (and are
-# screenshotted) with real glyphs.
+# screenshotted) with real glyphs. coturn: the remote-assistance browser
+# tests relay their media through a real TURN server they start.
+# libgmime-3.0-dev: multipart/form-data (the nameplate report's photos) is
+# parsed by GMime, never by hand.
 PACKAGES="build-essential pkg-config libsqlite3-dev libssl-dev libqrencode-dev
 libjansson-dev libpng-dev libargon2-dev check libsubunit-dev libcurl4-openssl-dev
 dpkg-dev openssl sqlite3 zbar-tools clang libclang-rt-dev valgrind
 libcrack2-dev cracklib-runtime chromium fonts-noto-cjk
-python3 python3-aiosmtpd python3-h2 python3-cryptography tzdata"
+python3 python3-aiosmtpd python3-h2 python3-cryptography tzdata coturn
+libgmime-3.0-dev"
 [ -n "${FIELDTRACE_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $FIELDTRACE_EXTRA_PACKAGES"
 # Node.js and npm for make openapi-lint / openapi-validate (tools/openapi/).
 # Only when there is no node at all: a machine whose image brings its own
