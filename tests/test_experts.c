@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "core/clock.h"
+#include "demo/demo.h"
 #include "domain/experts.h"
 #include "suites.h"
 
@@ -537,6 +538,50 @@ START_TEST(who_may_read_and_write)
 }
 END_TEST
 
+/* The demo: three engineers, a lead per line, relays covered around the
+ * clock (nights over midnight), switchgear on weekdays in Shanghai then
+ * Berlin, transformers by their lead. */
+START_TEST(the_demo_has_experts_and_rotas)
+{
+	char *out = NULL, got[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	json_t *doc;
+	long long relay, swgr, trafo;
+
+	struct http_result r;
+
+	admin = harness_user_token("root", "admin", NULL, NULL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(demo_load(H.db, f), ERR_OK);
+	fclose(f);
+	free(out);
+	relay = (long long)harness_user_id("eng.relay");
+	swgr = (long long)harness_user_id("eng.switchgear");
+	trafo = (long long)harness_user_id("eng.transformer");
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM experts"), 3);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM expert_product_lines WHERE is_lead = 1"),
+			 3);
+	doc = http_get_json("/v1/product-lines/relay/rota", admin, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "shifts")), 2);
+	json_decref(doc);
+	/* Relays: days eng.relay, nights eng.switchgear, every day. */
+	on_call("relay", MON_10_SHANGHAI, NULL, got, sizeof(got));
+	expect_order(got, "%lld:rota %lld:line", relay, swgr);
+	on_call("relay", "2026-12-12T18:00:00Z", NULL, got, sizeof(got)); /* Sun 02:00 */
+	expect_order(got, "%lld:rota %lld:lead", swgr, relay);
+	/* Switchgear on a Monday at 16:30 Berlin (23:30 Shanghai). */
+	on_call("switchgear", "2026-12-07T15:30:00Z", NULL, got, sizeof(got));
+	expect_order(got, "%lld:rota %lld:lead", trafo, swgr);
+	/* Transformers: no rota, the lead. */
+	on_call("transformer", MON_10_SHANGHAI, NULL, got, sizeof(got));
+	expect_order(got, "%lld:lead", trafo);
+	ck_assert_int_eq(http_login("eng.relay", "fieldtrace-demo", &r), 200);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 Suite *experts_suite(void)
 {
 	Suite *s = suite_create("experts");
@@ -551,6 +596,7 @@ Suite *experts_suite(void)
 	tcase_add_test(tc, the_order_is_rota_then_lead_then_line_speakers_first);
 	tcase_add_test(tc, experts_on_call_in_the_domain);
 	tcase_add_test(tc, who_may_read_and_write);
+	tcase_add_test(tc, the_demo_has_experts_and_rotas);
 	suite_add_tcase(s, tc);
 	return s;
 }
