@@ -303,13 +303,14 @@ static void fill_path(const struct row *r, char which, char *out, size_t size)
 			snprintf(value, sizeof(value), "%s", r->subject == GLOBAL ? "1" : id);
 		else if (strcmp(name, "code") == 0)
 			snprintf(value, sizeof(value), "%s",
-				 strncmp(r->path, "/id/", 4) == 0             ? code_a
-				 : strncmp(r->path, "/v1/catalogue", 13) == 0 ? "repair"
-				 : strncmp(r->path, "/v1/regions", 11) == 0   ? "SZ"
+				 strncmp(r->path, "/id/", 4) == 0                 ? code_a
+				 : strncmp(r->path, "/v1/catalogue", 13) == 0     ? "repair"
+				 : strncmp(r->path, "/v1/regions", 11) == 0       ? "SZ"
 				 : strncmp(r->path, "/v1/product-lines", 17) == 0 ? "switchgear"
-									      : "C-SZ");
+										  : "C-SZ");
 		else if (strcmp(name, "user_id") == 0)
-			snprintf(value, sizeof(value), "%lld", (long long)harness_user_id("tech.sz"));
+			snprintf(value, sizeof(value), "%lld",
+				 (long long)harness_user_id("tech.sz"));
 		else if (strcmp(name, "gtin") == 0)
 			snprintf(value, sizeof(value), "06901234567892");
 		else if (strcmp(name, "serial") == 0)

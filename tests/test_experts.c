@@ -59,8 +59,7 @@ static void put_rota(const char *line, const char *body_json)
 }
 
 /* The on-call answer's user ids and sources as "7:rota 8:lead". */
-static void on_call(const char *line, const char *at, const char *language, char *out,
-		    size_t size)
+static void on_call(const char *line, const char *at, const char *language, char *out, size_t size)
 {
 	char path[160];
 	json_t *doc, *c;
@@ -166,13 +165,13 @@ START_TEST(create_replace_list_and_delete_an_expert)
 	http_expect("GET", path, admin, NULL, 404);
 	http_expect("DELETE", path, admin, NULL, 404);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM expert_rota"), 0);
-	snprintf(body, sizeof(body), "SELECT count(*) FROM expert_product_lines WHERE user_id = %lld",
-		 (long long)eng);
+	snprintf(body, sizeof(body),
+		 "SELECT count(*) FROM expert_product_lines WHERE user_id = %lld", (long long)eng);
 	ck_assert_int_eq(count_rows(body), 0);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE object_type = 'expert'"),
 			 5);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'expert.delete'"),
-			 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'expert.delete'"), 1);
 	free(admin);
 }
 END_TEST
@@ -186,7 +185,8 @@ START_TEST(a_line_has_one_lead)
 	seed();
 	a = seed_engineer("eng.a");
 	b = seed_engineer("eng.b");
-	put_expert(a, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
+	put_expert(
+	    a, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
 	snprintf(path, sizeof(path), "/v1/experts/%lld", (long long)b);
 	ck_assert_int_eq(http_json("PUT", path, admin,
 				   "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"SWGR\"},"
@@ -199,9 +199,11 @@ START_TEST(a_line_has_one_lead)
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM experts"), 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM expert_product_lines"), 1);
 	/* The lead replacing their own profile keeps the lead. */
-	put_expert(a, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
+	put_expert(
+	    a, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
 	/* Another line's lead is fine. */
-	put_expert(b, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"SWGR\",\"lead\":true}]}");
+	put_expert(
+	    b, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"SWGR\",\"lead\":true}]}");
 	free(admin);
 }
 END_TEST
@@ -356,19 +358,20 @@ START_TEST(on_call_reads_each_shift_in_its_own_time_zone)
 	berlin = seed_engineer("eng.berlin");
 	put_expert(sh, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	put_expert(night, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"SWGR\"}]}");
-	put_expert(berlin, "{\"languages\":[\"de\",\"en\"],\"product_lines\":[{\"code\":\"SWGR\"}]}");
-	snprintf(body, sizeof(body),
-		 "{\"shifts\":[{\"user_id\":%lld,\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
-		 "\"start\":\"09:00\",\"end\":\"18:00\",\"time_zone\":\"Asia/Shanghai\"}]}",
-		 (long long)sh);
+	put_expert(berlin,
+		   "{\"languages\":[\"de\",\"en\"],\"product_lines\":[{\"code\":\"SWGR\"}]}");
+	snprintf(
+	    body, sizeof(body),
+	    "{\"shifts\":[{\"user_id\":%lld,\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
+	    "\"start\":\"09:00\",\"end\":\"18:00\",\"time_zone\":\"Asia/Shanghai\"}]}",
+	    (long long)sh);
 	put_rota("RELAY", body);
 	doc = http_get_json("/v1/product-lines/RELAY/rota", admin, 200);
 	ck_assert_str_eq(jstr(doc, "product_line"), "RELAY");
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(doc, "shifts"), 0), "start"), "09:00");
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(doc, "shifts"), 0), "end"), "18:00");
-	ck_assert_int_eq(asize(json_object_get(json_array_get(json_object_get(doc, "shifts"), 0),
-					       "days")),
-			 5);
+	ck_assert_int_eq(
+	    asize(json_object_get(json_array_get(json_object_get(doc, "shifts"), 0), "days")), 5);
 	json_decref(doc);
 
 	/* 09:00-18:00 Shanghai covers 02:00Z, not 11:00Z: then only the line. */
@@ -426,7 +429,9 @@ START_TEST(the_order_is_rota_then_lead_then_line_speakers_first)
 	gone = seed_engineer("eng.gone");
 	put_expert(r1, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	put_expert(r2, "{\"languages\":[\"zh\",\"en\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
-	put_expert(lead, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
+	put_expert(
+	    lead,
+	    "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
 	put_expert(l1, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	put_expert(l2, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	put_expert(idle, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
@@ -475,7 +480,8 @@ START_TEST(experts_on_call_in_the_domain)
 	seed();
 	a = seed_engineer("eng.a");
 	b = seed_engineer("eng.b");
-	put_expert(a, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
+	put_expert(
+	    a, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
 	put_expert(b, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	snprintf(body, sizeof(body),
 		 "{\"shifts\":[{\"user_id\":%lld,\"days\":[\"mon\"],\"start\":\"09:00\","

@@ -62,10 +62,10 @@ static enum err expert_body(struct db *db, const struct demo_expert *d, json_t *
 			e = ERR_OK;
 	}
 	json_decref(lines);
-	*out = e == ERR_OK ? json_pack("{s:o, s:o}", "languages",
-				       json_loads(d->languages_json, 0, NULL), "product_lines",
-				       kept)
-			   : NULL;
+	*out = e == ERR_OK
+		   ? json_pack("{s:o, s:o}", "languages", json_loads(d->languages_json, 0, NULL),
+			       "product_lines", kept)
+		   : NULL;
 	if (e != ERR_OK)
 		json_decref(kept);
 	return e == ERR_OK && !*out ? ERR_INTERNAL : e;
@@ -92,12 +92,11 @@ static enum err seed_rota(struct db *db, const struct audit_actor *actor, const 
 			continue;
 		}
 		if (e == ERR_OK)
-			json_array_append_new(shifts,
-					      json_pack("{s:I, s:o, s:s, s:s, s:s}", "user_id",
-							(json_int_t)u.id, "days",
-							json_loads(s->days, 0, NULL), "start",
-							s->start, "end", s->end, "time_zone",
-							s->zone));
+			json_array_append_new(shifts, json_pack("{s:I, s:o, s:s, s:s, s:s}",
+								"user_id", (json_int_t)u.id, "days",
+								json_loads(s->days, 0, NULL),
+								"start", s->start, "end", s->end,
+								"time_zone", s->zone));
 	}
 	if (e == ERR_NOT_FOUND) { /* the line itself is not there */
 		json_decref(shifts);
