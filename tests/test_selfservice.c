@@ -84,7 +84,7 @@ START_TEST(a_form_report_is_a_routed_ticket_with_deadlines)
 	report_by_form(token);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets t JOIN ticket_tracking k"
 				    " ON k.ticket_id = t.id WHERE k.source = 'qr'"
-				    " AND t.channel = 'web' AND t.category = 'fault_repair'"
+				    " AND t.channel = 'qr' AND t.category = 'fault_repair'"
 				    " AND t.subcategory = 'repair' AND t.status = 'routed'"
 				    " AND t.centre_code = 'C-SZ' AND t.asset_id = 1"
 				    " AND t.customer_id = 1 AND t.site_id = 1"
@@ -112,7 +112,7 @@ START_TEST(a_json_report_answers_201_with_the_link)
 	ck_assert_ptr_nonnull(strstr(jstr(r.json, "tracking_url"), jstr(r.json, "token")));
 	ck_assert_uint_eq(json_object_size(r.json), 2);
 	http_result_free(&r);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets WHERE channel = 'web'"
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets WHERE channel = 'qr'"
 				    " AND status = 'routed' AND centre_code = 'C-SZ'"),
 			 1);
 }
@@ -550,6 +550,7 @@ START_TEST(photos_are_stored_as_the_tickets_attachments)
 	ck_assert_int_eq(strncmp(loc, "/track/", 7), 0);
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets WHERE description = '报警 E-07'"
+				    " AND channel = 'qr'"
 				    " AND contact_phone = '" CONTACT_PHONE "'"),
 			 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments WHERE kind = 'photo'"
@@ -708,6 +709,42 @@ START_TEST(the_honeypot_and_forged_codes_with_photos_store_nothing)
 }
 END_TEST
 
+START_TEST(only_the_nameplate_report_enters_as_qr)
+{
+	struct http_result r;
+	char *disp;
+
+	seed();
+	disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+	/* Staff and apps may not claim the channel. */
+	ck_assert_int_eq(http_json("POST", "/v1/tickets", disp,
+				   "{\"channel\":\"qr\",\"category\":\"repair\",\"title\":\"x\","
+				   "\"impact\":\"unit\",\"urgency\":\"low\",\"asset_id\":1}",
+				   &r),
+			 400);
+	assert_problem(&r, 400, "/channel");
+	http_result_free(&r);
+	ck_assert_int_eq(ticket_count(), 0);
+	/* A report is qr, and the list filters by it. */
+	ck_assert_int_eq(post_json("/id/x/report", good_json, &r), 404);
+	http_result_free(&r);
+	{
+		char path[128];
+
+		report_path(code, path, sizeof(path));
+		ck_assert_int_eq(post_json(path, good_json, &r), 201);
+		http_result_free(&r);
+	}
+	ck_assert_int_eq(http_json("GET", "/v1/tickets?channel=qr", disp, NULL, &r), 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 1);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "channel"),
+			 "qr");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_tracking WHERE source = 'qr'"), 1);
+	free(disp);
+}
+END_TEST
+
 Suite *selfservice_suite(void)
 {
 	Suite *s = suite_create("selfservice");
@@ -729,6 +766,7 @@ Suite *selfservice_suite(void)
 	tcase_add_test(tc, an_app_sends_multipart_and_gets_json);
 	tcase_add_test(tc, photo_abuse_is_refused_and_stores_nothing);
 	tcase_add_test(tc, the_honeypot_and_forged_codes_with_photos_store_nothing);
+	tcase_add_test(tc, only_the_nameplate_report_enters_as_qr);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -55,7 +55,8 @@ struct selfservice_photo {
 };
 
 /* Opens the ticket of a report for the unit asset_id inside the caller's
- * transaction: channel "web" with source "qr" (migration 0024), the unit,
+ * transaction: channel "qr" (migration 0027; ticket_tracking.source "qr"
+ * too, 0024), the unit,
  * customer, site and region from the registry, priority, deadlines and
  * routing as any intake; and a tracking link whose token goes to token
  * (only its hash is stored); and the photos as the ticket's attachments

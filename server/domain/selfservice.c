@@ -177,7 +177,7 @@ enum err selfservice_report_locked(struct db *db, const struct audit_actor *acto
 	t = e == ERR_OK ? calloc(1, sizeof(*t)) : NULL;
 	if (!t)
 		return ERR_INTERNAL;
-	snprintf(t->channel, sizeof(t->channel), "web");
+	snprintf(t->channel, sizeof(t->channel), "qr");
 	snprintf(t->category, sizeof(t->category), "%s", in->category);
 	snprintf(t->subcategory, sizeof(t->subcategory), "%s", sub);
 	snprintf(t->title, sizeof(t->title), "%.100s · %.100s (reported from the nameplate page)",

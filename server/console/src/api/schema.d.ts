@@ -745,7 +745,7 @@ export interface paths {
         put?: never;
         /**
          * Report a fault from the nameplate page (no account)
-         * @description Public, no account. The form on the nameplate page (no JavaScript) posts here as multipart/form-data with up to three photos; an app may post the same members as JSON (no photos) or as multipart/form-data (with photos, answered as JSON when it sends `Accept: application/json`). The ticket enters as channel `web` with source `qr` (ticket_tracking) with the unit, customer, site and region from the signed code, and gets its priority, deadlines and centre like any intake. A forged, unknown or replaced (retired) code answers 404 and counts against the address (`rate-scan-miss`). Limits: `rate-report` reports per address and `rate-report-code` accepted reports per unit per `rate-window-s`; a urlencoded or JSON body over 8 KiB and a multipart body over 16 MiB are 413. Photos are stored as the ticket's attachments (GET /v1/tickets/{id}/attachments: kind `photo`, `uploaded_by.id` null) in the ticket's transaction; the tracking page never shows them back. Nothing about the owner ever shows in an answer.
+         * @description Public, no account. The form on the nameplate page (no JavaScript) posts here as multipart/form-data with up to three photos; an app may post the same members as JSON (no photos) or as multipart/form-data (with photos, answered as JSON when it sends `Accept: application/json`). The ticket enters as channel `qr` (and ticket_tracking source `qr`) with the unit, customer, site and region from the signed code, and gets its priority, deadlines and centre like any intake. A forged, unknown or replaced (retired) code answers 404 and counts against the address (`rate-scan-miss`). Limits: `rate-report` reports per address and `rate-report-code` accepted reports per unit per `rate-window-s`; a urlencoded or JSON body over 8 KiB and a multipart body over 16 MiB are 413. Photos are stored as the ticket's attachments (GET /v1/tickets/{id}/attachments: kind `photo`, `uploaded_by.id` null) in the ticket's transaction; the tracking page never shows them back. Nothing about the owner ever shows in an answer.
          */
         post: operations["reportFaultFromNameplate"];
         delete?: never;
@@ -3216,7 +3216,10 @@ export interface components {
             ec: "Q" | "H";
         };
         TicketCreate: {
-            /** @enum {string} */
+            /**
+             * @description `qr` is not taken here (400 naming `/channel`): only a customer's report from the nameplate page (POST /id/{code}/report) enters as `qr`.
+             * @enum {string}
+             */
             channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
             /** @description A subcategory code of the service catalogue (e.g. repair, maintenance, product_complaint, consultation). */
             category: string;
@@ -3286,8 +3289,11 @@ export interface components {
             id: number;
             /** @example FT-000042 */
             number: string;
-            /** @enum {string} */
-            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+            /**
+             * @description `qr`: a customer's report from a unit's nameplate page (POST /id/{code}/report).
+             * @enum {string}
+             */
+            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
             category: string;
             subcategory: string;
             /** @enum {string} */
@@ -3499,8 +3505,11 @@ export interface components {
             status: "new" | "routed" | "assigned" | "accepted" | "declined" | "en_route" | "on_site" | "waiting_customer" | "resolved" | "follow_up" | "reopened";
             /** @enum {string} */
             priority: "P1" | "P2" | "P3" | "P4";
-            /** @enum {string} */
-            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+            /**
+             * @description `qr`: a customer's report from a unit's nameplate page (POST /id/{code}/report).
+             * @enum {string}
+             */
+            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
             /** @description Top-level category. */
             category: string;
             subcategory: string;
@@ -7246,7 +7255,7 @@ export interface operations {
                 /** @description Category or subcategory code. */
                 category?: string;
                 /** @description Intake channel. */
-                channel?: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+                channel?: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
                 /** @description true: open tickets with a target missed now (the clock running). */
                 overdue?: "true" | "false";
                 /** @description Created at or after (YYYY-MM-DD or RFC 3339). */

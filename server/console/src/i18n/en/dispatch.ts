@@ -80,6 +80,7 @@ export default {
       email: 'Email',
       internal: 'Internal',
       system: 'System',
+      qr: 'Nameplate QR',
     },
     clock: {
       days: '{d}d {h}h',

@@ -80,6 +80,7 @@ export default {
       email: '邮件',
       internal: '内部',
       system: '系统',
+      qr: '铭牌扫码',
     },
     clock: {
       days: '{d}天{h}小时',
