@@ -243,6 +243,44 @@ START_TEST(the_qr_channel_rebuild_keeps_every_row_index_and_trigger)
 }
 END_TEST
 
+static enum err apply_made_up(const char *name, const char *sql)
+{
+	struct migration m = { .name = name, .sql = sql, .len = strlen(sql) };
+
+	return db_migration_apply(H.db, &m);
+}
+
+START_TEST(a_foreign_keys_off_migration_is_refused_unless_the_schema_holds)
+{
+	int64_t events = scalar(H.db, "SELECT count(*) FROM ticket_events");
+
+	/* A row whose reference is broken: foreign_key_check finds it. */
+	ck_assert_int_eq(apply_made_up("9001_broken.sql",
+				       "-- fieldtrace: foreign-keys-off\n"
+				       "INSERT INTO ticket_events(ticket_id, seq, at, action,"
+				       " to_status) VALUES (424242, 1, 0, 'x', 'new');"),
+			 ERR_CONFLICT);
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM ticket_events"), events);
+	/* An index dropped and not made again. */
+	ck_assert_int_eq(apply_made_up("9002_lost_index.sql",
+				       "-- fieldtrace: foreign-keys-off\nDROP INDEX tickets_board;"),
+			 ERR_CONFLICT);
+	ck_assert_int_eq(
+	    scalar(H.db, "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_board'"), 1);
+	/* Foreign keys are back on after either; an unmarked migration keeps
+	 * them on throughout. */
+	ck_assert_int_eq(scalar(H.db, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(scalar(H.db, "PRAGMA legacy_alter_table"), 0);
+	ck_assert_int_eq(apply_made_up("9003_unmarked.sql",
+				       "INSERT INTO ticket_events(ticket_id, seq, at, action,"
+				       " to_status) VALUES (424242, 1, 0, 'x', 'new');"),
+			 ERR_DB);
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations WHERE name > '9'"),
+			 0);
+	ck_assert_int_eq(db_migrate(H.db), ERR_OK);
+}
+END_TEST
+
 START_TEST(server_refuses_missing_certificate)
 {
 	struct app *srv = NULL;
@@ -529,6 +567,7 @@ Suite *db_suite(void)
 	tcase_add_test(tc, changed_migration_is_refused);
 	tcase_add_test(tc, unknown_migration_is_refused);
 	tcase_add_test(tc, the_qr_channel_rebuild_keeps_every_row_index_and_trigger);
+	tcase_add_test(tc, a_foreign_keys_off_migration_is_refused_unless_the_schema_holds);
 	tcase_add_test(tc, server_refuses_missing_certificate);
 	tcase_add_test(tc, backup_and_restore);
 	tcase_add_test(tc, audit_chain_verifies_and_shows_tampering);

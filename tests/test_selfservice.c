@@ -565,8 +565,6 @@ START_TEST(photos_are_stored_as_the_tickets_attachments)
 		 (long long)count_rows("SELECT max(id) FROM tickets"));
 	ck_assert_int_eq(http_json("GET", url, disp, NULL, &r), 200);
 	list = json_object_get(r.json, "items");
-	if (!list)
-		list = r.json;
 	ck_assert_uint_eq(json_array_size(list), 2);
 	ck_assert_str_eq(jstr(json_array_get(list, 0), "media_type"), "image/jpeg");
 	ck_assert_str_eq(jstr(json_array_get(list, 1), "media_type"), "image/png");

@@ -25,7 +25,7 @@ struct form_limits {
 
 struct form_field {
 	char *name;
-	char *value; /* NUL-terminated; len bytes (it may hold a NUL) */
+	char *value; /* NUL-terminated; len bytes (it may hold a NUL); GLib's memory */
 	size_t len;
 };
 
@@ -33,7 +33,7 @@ struct form_file {
 	char *name;
 	char *filename;     /* as the client sent it; "" when none */
 	char *content_type; /* declared, without parameters; "" when none */
-	unsigned char *data;
+	unsigned char *data; /* NUL-terminated too; GLib's memory (form_multipart_free) */
 	size_t len;
 };
 

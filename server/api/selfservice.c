@@ -376,8 +376,8 @@ void selfservice_form_html(struct buf *b, struct db *db, const char *code, const
 	for (int i = 1; i <= SELFSERVICE_PHOTOS_MAX; i++)
 		buf_printf(b,
 			   "<input id=\"photo%d\" name=\"photo\" type=\"file\" "
-			   "accept=\"image/jpeg,image/png\"%s>",
-			   i, i > 1 ? " aria-label=\"照片 Photo\"" : "");
+			   "accept=\"image/jpeg,image/png\" aria-label=\"照片 %d Photo %d\">",
+			   i, i, i);
 	field_error(b, pb, "photo");
 	/* The honeypot: off screen, out of the tab order and hidden from
 	 * screen readers; only a bot fills it. */

@@ -227,6 +227,11 @@ restore:
 	return e;
 }
 
+enum err db_migration_apply(struct db *db, const struct migration *m)
+{
+	return apply_one(db, m);
+}
+
 enum err db_migrate(struct db *db)
 {
 	unsigned char applied[256] = { 0 };
