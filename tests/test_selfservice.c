@@ -678,6 +678,35 @@ START_TEST(photo_abuse_is_refused_and_stores_nothing)
 }
 END_TEST
 
+START_TEST(a_broken_multipart_body_is_400)
+{
+	struct form_part parts[2];
+	struct http_result r;
+	char path[128];
+
+	seed();
+	report_path(code, path, sizeof(path));
+	/* Not multipart inside: no boundary, no parts. */
+	ck_assert_int_eq(http_call("POST", path, NULL, "multipart/form-data", "x", 1, accept_json,
+				   &r),
+			 400);
+	assert_problem(&r, 400, "");
+	http_result_free(&r);
+	ck_assert_int_eq(http_call("POST", path, NULL, "multipart/form-data; boundary=zz",
+				   "garbage\r\n", 9, accept_json, &r),
+			 400);
+	assert_problem(&r, 400, "");
+	http_result_free(&r);
+	/* A field given twice. */
+	parts[0] = text_parts[0];
+	parts[1] = text_parts[0];
+	ck_assert_int_eq(http_post_multipart(path, parts, 2, accept_json, &r), 400);
+	assert_problem(&r, 400, "/category");
+	http_result_free(&r);
+	assert_nothing_stored();
+}
+END_TEST
+
 START_TEST(the_honeypot_and_forged_codes_with_photos_store_nothing)
 {
 	struct form_part parts[N_TEXT + 1], photos[1];
@@ -763,6 +792,7 @@ Suite *selfservice_suite(void)
 	tcase_add_test(tc, photos_are_stored_as_the_tickets_attachments);
 	tcase_add_test(tc, an_app_sends_multipart_and_gets_json);
 	tcase_add_test(tc, photo_abuse_is_refused_and_stores_nothing);
+	tcase_add_test(tc, a_broken_multipart_body_is_400);
 	tcase_add_test(tc, the_honeypot_and_forged_codes_with_photos_store_nothing);
 	tcase_add_test(tc, only_the_nameplate_report_enters_as_qr);
 	suite_add_tcase(s, tc);

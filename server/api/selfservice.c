@@ -584,8 +584,14 @@ static enum err post_report(struct req *req, struct resp *resp)
 		goto out;
 	}
 	e = read_body(req, resp, &body, &form, &mp, REPORT_TEXT_MAX);
+	/* A browser gets the form again, with what it typed, for what a
+	 * multipart body's parts got wrong. */
 	if (e == ERR_TOO_LARGE && form && problem_names(&resp->problem, "/photo")) {
 		e = refused_form(req, resp, asset_id, body, 413);
+		goto out;
+	}
+	if (e == ERR_INVALID && form && body && problem_count(&resp->problem)) {
+		e = refused_form(req, resp, asset_id, body, 400);
 		goto out;
 	}
 	if (e != ERR_OK)

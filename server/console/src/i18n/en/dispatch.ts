@@ -256,6 +256,7 @@ export default {
         video: 'Video',
       },
       by: 'by {user}',
+      byCustomer: 'from the customer (nameplate report)',
     },
     checkins: {
       title: 'Check-ins',

@@ -256,6 +256,7 @@ export default {
         video: '视频',
       },
       by: '上传人 {user}',
+      byCustomer: '客户报修时上传',
     },
     checkins: {
       title: '签到记录',
