@@ -267,7 +267,15 @@ START_TEST(a_foreign_keys_off_migration_is_refused_unless_the_schema_holds)
 			 ERR_CONFLICT);
 	ck_assert_int_eq(
 	    scalar(H.db, "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_board'"), 1);
-	/* Foreign keys are back on after either; an unmarked migration keeps
+	/* A column left out of a rebuilt table. */
+	ck_assert_int_eq(apply_made_up("9004_lost_column.sql",
+				       "-- fieldtrace: foreign-keys-off\n"
+				       "ALTER TABLE tickets DROP COLUMN client_fingerprint;"),
+			 ERR_CONFLICT);
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM pragma_table_info('tickets')"
+				      " WHERE name = 'client_fingerprint'"),
+			 1);
+	/* Foreign keys are back on after each; an unmarked migration keeps
 	 * them on throughout. */
 	ck_assert_int_eq(scalar(H.db, "PRAGMA foreign_keys"), 1);
 	ck_assert_int_eq(scalar(H.db, "PRAGMA legacy_alter_table"), 0);

@@ -83,8 +83,8 @@ static enum err check_applied(struct db *db, unsigned char *applied)
  * legacy_alter_table on, so the final RENAME leaves the references of
  * other tables', triggers' and views' to the old name alone. Before it
  * commits, PRAGMA foreign_key_check must find nothing and every index,
- * trigger and view that existed must exist again; else it is rolled back
- * and the database refused. */
+ * trigger, view and table column that existed must exist again; else it
+ * is rolled back and the database refused. */
 static const char fk_off_mark[] = "-- fieldtrace: foreign-keys-off";
 
 static int wants_fk_off(const struct migration *m)
@@ -97,9 +97,14 @@ static int wants_fk_off(const struct migration *m)
 
 static const char sql_schema_objects[] =
     "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('index', 'trigger', 'view')"
-    " AND name NOT LIKE 'sqlite_autoindex_%' ORDER BY 1";
+    " AND name NOT LIKE 'sqlite_autoindex_%'"
+    " UNION ALL SELECT 'column ' || m.name || '.' || c.name"
+    " FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table'"
+    " ORDER BY 1";
 
-/* The schema's indexes, triggers and views as one "type name\n" list. */
+/* The schema's indexes, triggers, views and every table's columns as one
+ * "type name\n" list: a rebuild that forgot a column (one a later
+ * migration added to the table) must not drop its data silently. */
 static char *schema_objects(sqlite3 *h)
 {
 	sqlite3_stmt *st = NULL;
