@@ -745,7 +745,7 @@ export interface paths {
         put?: never;
         /**
          * Report a fault from the nameplate page (no account)
-         * @description Public, no account. The form on the nameplate page (no JavaScript) posts here; an app may post the same members as JSON. The ticket enters as channel `web` with source `qr` (ticket_tracking) with the unit, customer, site and region from the signed code, and gets its priority, deadlines and centre like any intake. A forged, unknown or replaced (retired) code answers 404 and counts against the address (`rate-scan-miss`). Limits: `rate-report` reports per address and `rate-report-code` accepted reports per unit per `rate-window-s`; bodies over 8 KiB are 413. Nothing about the owner ever shows in an answer.
+         * @description Public, no account. The form on the nameplate page (no JavaScript) posts here as multipart/form-data with up to three photos; an app may post the same members as JSON (no photos) or as multipart/form-data (with photos, answered as JSON when it sends `Accept: application/json`). The ticket enters as channel `qr` (and ticket_tracking source `qr`) with the unit, customer, site and region from the signed code, and gets its priority, deadlines and centre like any intake. A forged, unknown or replaced (retired) code answers 404 and counts against the address (`rate-scan-miss`). Limits: `rate-report` reports per address and `rate-report-code` accepted reports per unit per `rate-window-s`; a urlencoded or JSON body over 8 KiB and a multipart body over 16 MiB are 413. Photos are stored as the ticket's attachments (GET /v1/tickets/{id}/attachments: kind `photo`, `uploaded_by.id` null) in the ticket's transaction; the tracking page never shows them back. Nothing about the owner ever shows in an answer.
          */
         post: operations["reportFaultFromNameplate"];
         delete?: never;
@@ -3317,7 +3317,10 @@ export interface components {
             ec: "Q" | "H";
         };
         TicketCreate: {
-            /** @enum {string} */
+            /**
+             * @description `qr` is not taken here (400 naming `/channel`): only a customer's report from the nameplate page (POST /id/{code}/report) enters as `qr`.
+             * @enum {string}
+             */
             channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
             /** @description A subcategory code of the service catalogue (e.g. repair, maintenance, product_complaint, consultation). */
             category: string;
@@ -3387,8 +3390,11 @@ export interface components {
             id: number;
             /** @example FT-000042 */
             number: string;
-            /** @enum {string} */
-            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+            /**
+             * @description `qr`: a customer's report from a unit's nameplate page (POST /id/{code}/report).
+             * @enum {string}
+             */
+            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
             category: string;
             subcategory: string;
             /** @enum {string} */
@@ -3600,8 +3606,11 @@ export interface components {
             status: "new" | "routed" | "assigned" | "accepted" | "declined" | "en_route" | "on_site" | "waiting_customer" | "resolved" | "follow_up" | "reopened";
             /** @enum {string} */
             priority: "P1" | "P2" | "P3" | "P4";
-            /** @enum {string} */
-            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+            /**
+             * @description `qr`: a customer's report from a unit's nameplate page (POST /id/{code}/report).
+             * @enum {string}
+             */
+            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
             /** @description Top-level category. */
             category: string;
             subcategory: string;
@@ -4368,7 +4377,9 @@ export interface components {
             /** @description Part of the work record (evidence of the repair) rather than of the report. */
             work_record: boolean;
             uploaded_by: {
-                id: number;
+                /** @description null: the customer sent it with a nameplate report (no account). */
+                id: number | null;
+                /** @description "" when id is null. */
                 username: string;
             };
             /** Format: date-time */
@@ -4905,6 +4916,23 @@ export interface components {
                 /** @enum {string} */
                 source: "rota" | "lead" | "line";
             }[];
+        };
+        /** @description The report's fields as form-data parts, and up to three `photo` file parts (each a JPEG or PNG by its bytes, at most 5 MiB; an empty file input is no photo). */
+        SelfServiceReportMultipart: {
+            /**
+             * @description The top-level catalogue category a customer may pick (GET /v1/catalogue names them); the ticket is filed under repair, maintenance or consultation and a dispatcher refines it.
+             * @enum {string}
+             */
+            category: "fault_repair" | "service_request" | "other";
+            /** @description What is wrong, free text (line breaks allowed; at most 2000 bytes). */
+            description: string;
+            contact_name: string;
+            /** @description 5 to 20 digits; + - ( ) and spaces allowed. */
+            contact_phone: string;
+            /** @description The honeypot: hidden from people and screen readers, left empty. Any value answers as a successful report does and stores nothing. */
+            website?: string;
+            /** @description Up to three photos, each its own `photo` part. A fourth, or one that is not a JPEG or PNG by its first bytes (or a PNG whose header libpng refuses or whose side is over 20000 pixels), is 400 naming `/photo`; one over 5 MiB is 413 naming `/photo`. Nothing is stored on any refusal. */
+            photo?: string[];
         };
     };
     responses: {
@@ -6898,6 +6926,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/x-www-form-urlencoded": components["schemas"]["SelfServiceReport"];
+                "multipart/form-data": components["schemas"]["SelfServiceReportMultipart"];
                 "application/json": components["schemas"]["SelfServiceReport"];
             };
         };
@@ -6926,7 +6955,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A field is missing, empty, too long, unknown or not allowed (the category), or the body is malformed. JSON: problem+json naming each field (`/category`, `/description`, `/contact_name`, `/contact_phone`, or the unknown member). A form: the form page again with the message next to each field. */
+            /** @description A field is missing, empty, too long, unknown or not allowed (the category), or the body is malformed. JSON: problem+json naming each field (`/category`, `/description`, `/contact_name`, `/contact_phone`, `/photo`, or the unknown member). A form: the form page again with the message next to each field. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6938,7 +6967,16 @@ export interface operations {
             };
             404: components["responses"]["NotFound"];
             408: components["responses"]["Timeout"];
-            413: components["responses"]["ContentTooLarge"];
+            /** @description The body is over its limit (8 KiB urlencoded or JSON, 16 MiB multipart), or a photo is over 5 MiB: problem+json naming `/photo`, or for a browser's form the form page again with the message next to the photos (the typed fields kept, the files not). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
@@ -7398,7 +7436,7 @@ export interface operations {
                 /** @description Category or subcategory code. */
                 category?: string;
                 /** @description Intake channel. */
-                channel?: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+                channel?: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
                 /** @description true: open tickets with a target missed now (the clock running). */
                 overdue?: "true" | "false";
                 /** @description Created at or after (YYYY-MM-DD or RFC 3339). */
