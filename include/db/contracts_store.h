@@ -83,6 +83,8 @@ enum err contracts_store_visits(struct db *db, int64_t contract_id, int64_t from
 enum err contracts_store_asset_owner(struct db *db, int64_t asset_id, int64_t *customer_id,
 				     int64_t *site_id);
 enum err contracts_store_site_customer(struct db *db, int64_t site_id, int64_t *customer_id);
+/* The user's role ("sales", ...) into role (16 bytes); ERR_NOT_FOUND. */
+enum err contracts_store_user_role(struct db *db, int64_t user_id, char role[16]);
 
 /* ---- tickets -------------------------------------------------------------- */
 

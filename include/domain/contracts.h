@@ -85,8 +85,8 @@ json_t *contracts_json(struct db *db, const struct contract_row *c, const char *
  * inside the caller's transaction. ERR_CONFLICT: the number is taken.
  * A unit without a customer gets none (ERR_OK). */
 enum err contracts_from_renewal_locked(struct db *db, int64_t renewal_id, int64_t asset_id,
-				       const char *number, const char *start, const char *end,
-				       int64_t created_by, int64_t now);
+				       int64_t sales_owner_id, const char *number, const char *start,
+				       const char *end, int64_t created_by, int64_t now);
 
 /* The expiry digest, inside the warranty digest's transaction: marks
  * active contracts past their end as expired, then for every contract of
