@@ -535,6 +535,56 @@ START_TEST(renewals_become_warranty_extension_contracts)
 }
 END_TEST
 
+START_TEST(a_draft_changes_then_activates_and_cancels_audited)
+{
+	char *gd = harness_user_token("sales.gd", "sales", NULL, NULL);
+	json_t *doc;
+
+	seed(harness_user_id("sales.gd"), harness_seed_user("sales.nj", "sales", NULL, NULL));
+	harness_set_today("2026-06-01");
+	doc = http_expect_json("POST", "/v1/contracts", gd,
+			       json_pack("{s:s, s:i, s:s, s:s, s:i}", "number", "SC-D", "customer_id",
+					 1, "start_date", "2026-01-01", "end_date", "2026-12-31",
+					 "price_minor", 100),
+			       201);
+	ck_assert_str_eq(jstr(json_object_get(doc, "sales_owner"), "username"), "sales.gd");
+	json_decref(doc);
+	/* No coverage yet: activating is a conflict. */
+	http_expect("POST", "/v1/contracts/1/activate", gd, NULL, 409);
+	/* A bad unit among good changes: 400, nothing changed. */
+	http_expect_invalid("PATCH", "/v1/contracts/1", gd,
+			    "{\"price_minor\": 200, \"units\": [1, 9]}", "/units/1");
+	ck_assert_int_eq(count_rows("SELECT price_minor FROM contracts WHERE id = 1"), 100);
+	doc = http_expect_json("PATCH", "/v1/contracts/1", gd,
+			       json_pack("{s:i, s:[i], s:{s:i}}", "price_minor", 200, "sites", 1,
+					 "entitlements", "visits_per_year", 2),
+			       200);
+	ck_assert_int_eq(jint(doc, "price_minor"), 200);
+	ck_assert_int_eq(asize(jpath(doc, "coverage", "sites", NULL)), 1);
+	ck_assert_int_eq(jint(json_object_get(doc, "entitlements"), "visits_per_year"), 2);
+	json_decref(doc);
+	http_expect("POST", "/v1/contracts/1/activate", gd, NULL, 200);
+	doc = http_get_json("/v1/assets/1/entitlement", gd, 200);
+	ck_assert_str_eq(jstr(doc, "source"), "contract");
+	json_decref(doc);
+	doc = http_expect_json("POST", "/v1/contracts/1/cancel", gd, NULL, 200);
+	ck_assert_str_eq(jstr(doc, "status"), "cancelled");
+	json_decref(doc);
+	http_expect("POST", "/v1/contracts/1/cancel", gd, NULL, 409);
+	doc = http_get_json("/v1/assets/1/entitlement", gd, 200);
+	ck_assert_str_eq(jstr(doc, "source"), "none");
+	json_decref(doc);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE object_type = 'contract'"
+				    " AND action IN ('contract.create', 'contract.update',"
+				    " 'contract.activate', 'contract.cancel')"),
+			 4);
+	/* The owner can still be handed over. */
+	http_expect("PATCH", "/v1/contracts/1", gd, "{\"sales_owner_id\": null}", 200);
+	clock_set_offset(0);
+	free(gd);
+}
+END_TEST
+
 Suite *contracts_suite(void)
 {
 	Suite *s = suite_create("contracts");
@@ -551,6 +601,7 @@ Suite *contracts_suite(void)
 	tcase_add_test(tc, a_renewal_is_a_new_contract_linked_to_the_old);
 	tcase_add_test(tc, revenue_at_risk_by_month_and_currency);
 	tcase_add_test(tc, renewals_become_warranty_extension_contracts);
+	tcase_add_test(tc, a_draft_changes_then_activates_and_cancels_audited);
 	suite_add_tcase(s, tc);
 	return s;
 }
