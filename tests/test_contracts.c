@@ -37,8 +37,8 @@ static void seed(int64_t sales_gd, int64_t sales_nj)
 		 " sales_owner_id, created_at, updated_at) VALUES"
 		 " (2, 'SN2', 1, 2, 1, '/CN/GD/SZ/', %lld, 0, 0),"
 		 " (9, 'SN9', 1, 3, 2, '/CN/JS/NJ/', %lld, 0, 0);",
-		 (long long)sales_gd, (long long)sales_gd, (long long)sales_nj,
-		 (long long)sales_gd, (long long)sales_nj);
+		 (long long)sales_gd, (long long)sales_gd, (long long)sales_nj, (long long)sales_gd,
+		 (long long)sales_nj);
 	exec_sql(sql);
 }
 
@@ -69,13 +69,13 @@ static json_t *unit_contract(const char *number, int64_t unit, json_t *entitleme
 /* Opens a P1 request on the unit; returns the ticket id. */
 static int64_t open_request(const char *token, int64_t unit)
 {
-	json_t *doc = http_expect_json(
-	    "POST", "/v1/tickets", token,
-	    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:{s:s, s:s}}", "channel", "hotline",
-		      "category", "repair", "title", "断路器拒合", "asset_id",
-		      (json_int_t)unit, "impact", "site", "urgency", "high", "contact", "name",
-		      "李娜", "phone", "13800138000"),
-	    201);
+	json_t *doc =
+	    http_expect_json("POST", "/v1/tickets", token,
+			     json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:{s:s, s:s}}", "channel",
+				       "hotline", "category", "repair", "title", "断路器拒合",
+				       "asset_id", (json_int_t)unit, "impact", "site", "urgency",
+				       "high", "contact", "name", "李娜", "phone", "13800138000"),
+			     201);
 	int64_t id = jint(doc, "id");
 
 	json_decref(doc);
@@ -237,49 +237,59 @@ START_TEST(bad_input_is_named_and_nothing_is_stored)
 	seed(harness_seed_user("sales.gd", "sales", NULL, NULL),
 	     harness_seed_user("sales.nj", "sales", NULL, NULL));
 	http_expect_invalid("POST", "/v1/contracts", admin, "{}", "/number");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2025-01-01\", \"price_minor\": 1}",
-			    "/end_date");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2026-12-31\", \"price_minor\": 1, \"currency\": \"cny\"}",
-			    "/currency");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2026-12-31\", \"price_minor\": -5}",
-			    "/price_minor");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2026-12-31\", \"price_minor\": 1, \"units\": [1, 9]}",
-			    "/units/1");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2026-12-31\", \"price_minor\": 1, \"sites\": [3]}",
-			    "/sites/0");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2026-12-31\", \"price_minor\": 1,"
-			    " \"entitlements\": {\"response_minutes\": 0}}",
-			    "/entitlements/response_minutes");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2026-12-31\", \"price_minor\": 1,"
-			    " \"entitlements\": {\"free_beer\": true}}",
-			    "/entitlements/free_beer");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 77, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2026-12-31\", \"price_minor\": 1}",
-			    "/customer_id");
-	http_expect_invalid("POST", "/v1/contracts", admin,
-			    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
-			    " \"end_date\": \"2026-12-31\", \"price_minor\": 1, \"kind\": \"maybe\"}",
-			    "/kind");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2025-01-01\", \"price_minor\": 1}",
+	    "/end_date");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2026-12-31\", \"price_minor\": 1, \"currency\": \"cny\"}",
+	    "/currency");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2026-12-31\", \"price_minor\": -5}",
+	    "/price_minor");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2026-12-31\", \"price_minor\": 1, \"units\": [1, 9]}",
+	    "/units/1");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2026-12-31\", \"price_minor\": 1, \"sites\": [3]}",
+	    "/sites/0");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2026-12-31\", \"price_minor\": 1,"
+	    " \"entitlements\": {\"response_minutes\": 0}}",
+	    "/entitlements/response_minutes");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2026-12-31\", \"price_minor\": 1,"
+	    " \"entitlements\": {\"free_beer\": true}}",
+	    "/entitlements/free_beer");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 77, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2026-12-31\", \"price_minor\": 1}",
+	    "/customer_id");
+	http_expect_invalid(
+	    "POST", "/v1/contracts", admin,
+	    "{\"number\": \"X\", \"customer_id\": 1, \"start_date\": \"2026-01-01\","
+	    " \"end_date\": \"2026-12-31\", \"price_minor\": 1, \"kind\": \"maybe\"}",
+	    "/kind");
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM contracts"), 0);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM contract_units"), 0);
 	/* A taken number: 400 naming it, the first contract intact. */
 	contract(admin, unit_contract("SC-DUP", 1, json_object()));
-	http_send_json("POST", "/v1/contracts", admin, unit_contract("SC-DUP", 2, json_object()), &r);
+	http_send_json("POST", "/v1/contracts", admin, unit_contract("SC-DUP", 2, json_object()),
+		       &r);
 	assert_problem(&r, 400, "/number");
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM contracts"), 1);
@@ -316,8 +326,8 @@ START_TEST(another_regions_sales_sees_nothing)
 	{
 		struct http_result r;
 
-		http_send_json("POST", "/v1/contracts", nj, unit_contract("SC-NJ", 1, json_object()),
-			       &r);
+		http_send_json("POST", "/v1/contracts", nj,
+			       unit_contract("SC-NJ", 1, json_object()), &r);
 		assert_problem(&r, 400, "/customer_id");
 		http_result_free(&r);
 	}
@@ -373,9 +383,10 @@ START_TEST(expiry_alerts_go_out_once_per_band)
 	ck_assert_int_eq(warranty_digest_run(H.db, clock_now()), ERR_OK);
 	ck_assert_int_eq(notices(0), 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM contract_notices"), 4);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM notifications WHERE kind = 'contract.digest'"
-				    " AND user_id = (SELECT id FROM users WHERE username = 'sales.gd')"),
-			 4);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM notifications WHERE kind = 'contract.digest'"
+		       " AND user_id = (SELECT id FROM users WHERE username = 'sales.gd')"),
+	    4);
 	/* The job wrote the expiry back. */
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM contracts WHERE status = 'expired'"), 1);
 	clock_set_offset(0);
@@ -391,8 +402,9 @@ START_TEST(a_renewal_is_a_new_contract_linked_to_the_old)
 
 	seed(harness_user_id("sales.gd"), harness_seed_user("sales.nj", "sales", NULL, NULL));
 	harness_set_today("2026-06-01");
-	old = contract(gd, unit_contract("SC-OLD", 1, json_pack("{s:i, s:b}", "visits_per_year", 4,
-								 "signoff_required", 1)));
+	old = contract(gd, unit_contract("SC-OLD", 1,
+					 json_pack("{s:i, s:b}", "visits_per_year", 4,
+						   "signoff_required", 1)));
 	doc = http_expect_json("POST", "/v1/contracts/1/renew", gd,
 			       json_pack("{s:s, s:s, s:i}", "number", "SC-NEW", "end_date",
 					 "2027-12-31", "price_minor", 1300000),
@@ -481,10 +493,9 @@ START_TEST(renewals_become_warranty_extension_contracts)
 	/* A renewal through the API writes both. */
 	exec_sql("UPDATE assets SET warranty_end = '2026-08-01', warranty_start = '2024-08-01',"
 		 " warranty_months = 24 WHERE id = 2");
-	json_decref(http_expect_json("POST", "/v1/assets/2/warranty/renewals", admin,
-				     json_pack("{s:i, s:s}", "months", 12, "contract_number",
-					       "WR-API-1"),
-				     201));
+	json_decref(http_expect_json(
+	    "POST", "/v1/assets/2/warranty/renewals", admin,
+	    json_pack("{s:i, s:s}", "months", 12, "contract_number", "WR-API-1"), 201));
 	doc = http_get_json("/v1/contracts?kind=warranty_extension", admin, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(doc, "items"), 0), "number"),
@@ -514,14 +525,15 @@ START_TEST(renewals_become_warranty_extension_contracts)
 	exec_sql("DELETE FROM contract_units; DELETE FROM contracts");
 	exec_sql(p);
 	free(sql);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM contracts WHERE kind = 'warranty_extension'"),
-			 3);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM contracts k JOIN contract_units u"
-				    " ON u.contract_id = k.id WHERE k.number = 'WR-OLD-1'"
-				    " AND u.asset_id = 1 AND k.start_date = '2022-01-02'"
-				    " AND k.end_date = '2023-01-01' AND k.created_at = 1650000000"
-				    " AND k.created_by = (SELECT id FROM users WHERE username = 'admin.cn')"),
-			 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM contracts WHERE kind = 'warranty_extension'"), 3);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM contracts k JOIN contract_units u"
+		       " ON u.contract_id = k.id WHERE k.number = 'WR-OLD-1'"
+		       " AND u.asset_id = 1 AND k.start_date = '2022-01-02'"
+		       " AND k.end_date = '2023-01-01' AND k.created_at = 1650000000"
+		       " AND k.created_by = (SELECT id FROM users WHERE username = 'admin.cn')"),
+	    1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM contracts n JOIN contracts o"
 				    " ON o.id = n.renews_id WHERE n.number = 'WR-OLD-2'"
 				    " AND o.number = 'WR-OLD-1'"),
@@ -543,9 +555,9 @@ START_TEST(a_draft_changes_then_activates_and_cancels_audited)
 	seed(harness_user_id("sales.gd"), harness_seed_user("sales.nj", "sales", NULL, NULL));
 	harness_set_today("2026-06-01");
 	doc = http_expect_json("POST", "/v1/contracts", gd,
-			       json_pack("{s:s, s:i, s:s, s:s, s:i}", "number", "SC-D", "customer_id",
-					 1, "start_date", "2026-01-01", "end_date", "2026-12-31",
-					 "price_minor", 100),
+			       json_pack("{s:s, s:i, s:s, s:s, s:i}", "number", "SC-D",
+					 "customer_id", 1, "start_date", "2026-01-01", "end_date",
+					 "2026-12-31", "price_minor", 100),
 			       201);
 	ck_assert_str_eq(jstr(json_object_get(doc, "sales_owner"), "username"), "sales.gd");
 	json_decref(doc);

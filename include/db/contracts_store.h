@@ -21,16 +21,16 @@ struct contract_row {
 	char customer_name[256];
 	char kind[24];
 	char start_date[11], end_date[11];
-	char status[12]; /* stored; "expired" computed by the reader for a day */
+	char status[12];        /* stored; "expired" computed by the reader for a day */
 	int64_t sales_owner_id; /* 0 = none */
 	char sales_owner[64];
 	int64_t price_minor;
 	char currency[4];
-	int64_t renews_id;    /* 0 = none */
+	int64_t renews_id;     /* 0 = none */
 	int64_t renewed_by_id; /* a draft or active contract renewing this one; 0 = none */
 	int covers_parts, covers_labour, covers_travel;
-	int64_t response_minutes, resolution_minutes;       /* 0 = not set */
-	int64_t visits_per_year, assist_hours_per_year;     /* -1 = not limited */
+	int64_t response_minutes, resolution_minutes;   /* 0 = not set */
+	int64_t visits_per_year, assist_hours_per_year; /* -1 = not limited */
 	int signoff_required;
 	int64_t warranty_renewal_id; /* 0 = none */
 	char region_path[256];       /* the customer's region (notifications) */
@@ -50,8 +50,9 @@ struct contract_filter {
 };
 typedef int (*contract_row_fn)(const struct contract_row *c, void *ctx); /* nonzero stops */
 /* Ids above after_id, ascending. */
-enum err contracts_store_list(struct db *db, const struct scope *sc, const struct contract_filter *f,
-			      int64_t after_id, int limit, contract_row_fn fn, void *ctx);
+enum err contracts_store_list(struct db *db, const struct scope *sc,
+			      const struct contract_filter *f, int64_t after_id, int limit,
+			      contract_row_fn fn, void *ctx);
 
 /* Inserts c (id, names ignored); *id_out = its id. ERR_CONFLICT when the
  * number is taken. */
@@ -61,8 +62,10 @@ enum err contracts_store_insert(struct db *db, const struct contract_row *c, int
 enum err contracts_store_update(struct db *db, struct contract_row *c);
 
 /* Coverage lists. */
-enum err contracts_store_units_set(struct db *db, int64_t contract_id, const int64_t *ids, size_t n);
-enum err contracts_store_sites_set(struct db *db, int64_t contract_id, const int64_t *ids, size_t n);
+enum err contracts_store_units_set(struct db *db, int64_t contract_id, const int64_t *ids,
+				   size_t n);
+enum err contracts_store_sites_set(struct db *db, int64_t contract_id, const int64_t *ids,
+				   size_t n);
 typedef int (*contract_cover_fn)(int64_t id, const char *label, void *ctx);
 enum err contracts_store_units(struct db *db, int64_t contract_id, contract_cover_fn fn, void *ctx);
 enum err contracts_store_sites(struct db *db, int64_t contract_id, contract_cover_fn fn, void *ctx);
@@ -98,7 +101,8 @@ struct ticket_entitlement {
 enum err contracts_store_ticket_put(struct db *db, int64_t ticket_id,
 				    const struct ticket_entitlement *en);
 /* ERR_NOT_FOUND when the ticket has none. */
-enum err contracts_store_ticket_get(struct db *db, int64_t ticket_id, struct ticket_entitlement *out);
+enum err contracts_store_ticket_get(struct db *db, int64_t ticket_id,
+				    struct ticket_entitlement *out);
 
 /* ---- expiry and revenue --------------------------------------------------- */
 

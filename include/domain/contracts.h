@@ -46,8 +46,8 @@ struct entitlement {
 	int has_contract; /* a contract covers the unit (its deadlines apply) */
 	struct contract_row contract;
 	int covers_parts, covers_labour, covers_travel;
-	int64_t visits_used;    /* in the contract year containing the day */
-	char reason[160];       /* why, in words */
+	int64_t visits_used; /* in the contract year containing the day */
+	char reason[160];    /* why, in words */
 };
 
 /* The entitlement of asset_id on day (YYYY-MM-DD); warranty_status is the
@@ -77,16 +77,17 @@ void contracts_year_of(const struct contract_row *c, const char *day, char year_
 /* A contract as the API shows it (status computed for today); with
  * details, its coverage and consumption too. New reference; NULL on error
  * (*e says which). */
-json_t *contracts_json(struct db *db, const struct contract_row *c, const char *today,
-		       int details, enum err *e);
+json_t *contracts_json(struct db *db, const struct contract_row *c, const char *today, int details,
+		       enum err *e);
 
 /* A warranty renewal also becomes an active warranty_extension contract of
  * the unit's customer covering that unit (POST .../warranty/renewals),
  * inside the caller's transaction. ERR_CONFLICT: the number is taken.
  * A unit without a customer gets none (ERR_OK). */
 enum err contracts_from_renewal_locked(struct db *db, int64_t renewal_id, int64_t asset_id,
-				       int64_t sales_owner_id, const char *number, const char *start,
-				       const char *end, int64_t created_by, int64_t now);
+				       int64_t sales_owner_id, const char *number,
+				       const char *start, const char *end, int64_t created_by,
+				       int64_t now);
 
 /* The expiry digest, inside the warranty digest's transaction: marks
  * active contracts past their end as expired, then for every contract of

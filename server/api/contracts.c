@@ -238,8 +238,8 @@ static enum err check_refs(struct req *req, struct resp *resp, const struct cont
 	}
 	if (e == ERR_OK && c->sales_owner_id && !problem_names(&resp->problem, "/sales_owner_id")) {
 		e = contracts_store_user_role(req->db, c->sales_owner_id, role);
-		if (e == ERR_NOT_FOUND || (e == ERR_OK && strcmp(role, "sales") != 0 &&
-					   strcmp(role, "admin") != 0)) {
+		if (e == ERR_NOT_FOUND ||
+		    (e == ERR_OK && strcmp(role, "sales") != 0 && strcmp(role, "admin") != 0)) {
 			http_invalid(resp, "/sales_owner_id", "must be a salesperson's user id");
 			e = ERR_OK;
 		}
@@ -273,9 +273,10 @@ static enum err check_refs(struct req *req, struct resp *resp, const struct cont
 	if (e == ERR_OK && c->renews_id && !problem_names(&resp->problem, "/renews_id")) {
 		old = calloc(1, sizeof(*old));
 		e = old ? contracts_store_get(req->db, c->renews_id, &sc, old) : ERR_INTERNAL;
-		if (e == ERR_NOT_FOUND || (e == ERR_OK && (old->customer_id != c->customer_id ||
-							   old->id == c->id))) {
-			http_invalid(resp, "/renews_id", "must be another contract of the customer");
+		if (e == ERR_NOT_FOUND ||
+		    (e == ERR_OK && (old->customer_id != c->customer_id || old->id == c->id))) {
+			http_invalid(resp, "/renews_id",
+				     "must be another contract of the customer");
 			e = ERR_OK;
 		}
 	}
@@ -379,7 +380,8 @@ static enum err post_contract(struct req *req, struct resp *resp)
 	if (e == ERR_OK && problem_count(&resp->problem))
 		e = ERR_INVALID;
 	if (e == ERR_OK && !c->sales_owner_id)
-		c->sales_owner_id = req->user.scope.owner_id; /* a salesperson owns what they sell */
+		c->sales_owner_id =
+		    req->user.scope.owner_id; /* a salesperson owns what they sell */
 	if (e == ERR_OK) {
 		c->created_by = req->user.user_id;
 		c->created_at = c->updated_at = clock_now();
@@ -543,8 +545,7 @@ static enum err patch_contract(struct req *req, struct resp *resp)
 		goto out;
 	e = load(req, resp, c);
 	today_of(today);
-	json_object_foreach(req->json, key, value)
-	{
+	json_object_foreach(req->json, key, value) {
 		if (strcmp(key, "sales_owner_id") != 0)
 			owner_only = 0;
 	}
@@ -786,10 +787,10 @@ out:
 
 static int covering_add(const struct contract_row *c, const char *via, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id",
-					     (json_int_t)c->id, "number", c->number, "kind",
-					     c->kind, "start_date", c->start_date, "end_date",
-					     c->end_date, "via", via));
+	json_array_append_new(arg,
+			      json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->id,
+					"number", c->number, "kind", c->kind, "start_date",
+					c->start_date, "end_date", c->end_date, "via", via));
 	return 0;
 }
 
@@ -826,7 +827,8 @@ static enum err get_asset_entitlement(struct req *req, struct resp *resp)
 	e = contracts_entitlement_at(req->db, a->id, a->site_id, wstatus, day, en);
 	covering = json_array();
 	if (e == ERR_OK)
-		e = contracts_store_covering(req->db, a->id, a->site_id, day, covering_add, covering);
+		e = contracts_store_covering(req->db, a->id, a->site_id, day, covering_add,
+					     covering);
 	if (e != ERR_OK)
 		goto out;
 	doc = json_pack(
@@ -834,26 +836,27 @@ static enum err get_asset_entitlement(struct req *req, struct resp *resp)
 	    "asset_id", (json_int_t)a->id, "serial", a->serial, "date", day, "warranty", "end",
 	    a->warranty_end[0] ? json_string(a->warranty_end) : json_null(), "status", wstatus,
 	    "source", en->source, "billing", en->billing, "contract",
-	    en->has_contract
-		? json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:b}", "id",
-			    (json_int_t)en->contract.id, "number", en->contract.number, "kind",
-			    en->contract.kind, "end_date", en->contract.end_date, "response_minutes",
-			    en->contract.response_minutes ? json_integer(en->contract.response_minutes)
-							  : json_null(),
-			    "resolution_minutes",
-			    en->contract.resolution_minutes
-				? json_integer(en->contract.resolution_minutes)
-				: json_null(),
-			    "signoff_required", en->contract.signoff_required)
-		: json_null(),
+	    en->has_contract ? json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:b}", "id",
+					 (json_int_t)en->contract.id, "number", en->contract.number,
+					 "kind", en->contract.kind, "end_date",
+					 en->contract.end_date, "response_minutes",
+					 en->contract.response_minutes
+					     ? json_integer(en->contract.response_minutes)
+					     : json_null(),
+					 "resolution_minutes",
+					 en->contract.resolution_minutes
+					     ? json_integer(en->contract.resolution_minutes)
+					     : json_null(),
+					 "signoff_required", en->contract.signoff_required)
+			     : json_null(),
 	    "covering", covering, "covers", "parts", en->covers_parts, "labour", en->covers_labour,
 	    "travel", en->covers_travel, "visits",
-	    en->has_contract ? json_pack("{s:I, s:o}", "used", (json_int_t)en->visits_used,
-					 "allowed",
-					 en->contract.visits_per_year >= 0
-					     ? json_integer(en->contract.visits_per_year)
-					     : json_null())
-			     : json_null(),
+	    en->has_contract
+		? json_pack("{s:I, s:o}", "used", (json_int_t)en->visits_used, "allowed",
+			    en->contract.visits_per_year >= 0
+				? json_integer(en->contract.visits_per_year)
+				: json_null())
+		: json_null(),
 	    "reason", en->reason);
 	if (!doc) {
 		e = ERR_INTERNAL;
@@ -922,8 +925,7 @@ static enum err get_revenue_at_risk(struct req *req, struct resp *resp)
 		json_decref(items);
 		return e;
 	}
-	resp_json(resp, 200,
-		  json_pack("{s:s, s:s, s:o}", "from", from, "to", to, "items", items));
+	resp_json(resp, 200, json_pack("{s:s, s:s, s:o}", "from", from, "to", to, "items", items));
 	return ERR_OK;
 }
 

@@ -12,7 +12,7 @@
 #include "db/db.h"
 
 #define CONTRACT_SCOPE                                                                             \
-	"(?1 = 1 OR (?4 != 0 AND (k.sales_owner_id = ?4 OR c.sales_owner_id = ?4))"               \
+	"(?1 = 1 OR (?4 != 0 AND (k.sales_owner_id = ?4 OR c.sales_owner_id = ?4))"                \
 	" OR (?2 IS NOT NULL AND ("                                                                \
 	" EXISTS (SELECT 1 FROM regions r WHERE r.code = c.region_code"                            \
 	" AND r.path >= ?2 AND r.path < ?3)"                                                       \
@@ -104,8 +104,9 @@ static const char sql_list[] =
     " AND (?10 IS NULL OR k.end_date >= ?10) AND (?11 IS NULL OR k.end_date <= ?11)"
     " AND " CONTRACT_SCOPE " ORDER BY k.id LIMIT ?12";
 
-enum err contracts_store_list(struct db *db, const struct scope *sc, const struct contract_filter *f,
-			      int64_t after_id, int limit, contract_row_fn fn, void *ctx)
+enum err contracts_store_list(struct db *db, const struct scope *sc,
+			      const struct contract_filter *f, int64_t after_id, int limit,
+			      contract_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_list);
 	struct contract_row c;
@@ -236,16 +237,18 @@ static enum err set_list(struct db *db, const char *del_sql, const char *ins_sql
 
 enum err contracts_store_units_set(struct db *db, int64_t contract_id, const int64_t *ids, size_t n)
 {
-	return set_list(db, "DELETE FROM contract_units WHERE contract_id = ?1",
-			"INSERT OR IGNORE INTO contract_units (contract_id, asset_id) VALUES (?1, ?2)",
-			contract_id, ids, n);
+	return set_list(
+	    db, "DELETE FROM contract_units WHERE contract_id = ?1",
+	    "INSERT OR IGNORE INTO contract_units (contract_id, asset_id) VALUES (?1, ?2)",
+	    contract_id, ids, n);
 }
 
 enum err contracts_store_sites_set(struct db *db, int64_t contract_id, const int64_t *ids, size_t n)
 {
-	return set_list(db, "DELETE FROM contract_sites WHERE contract_id = ?1",
-			"INSERT OR IGNORE INTO contract_sites (contract_id, site_id) VALUES (?1, ?2)",
-			contract_id, ids, n);
+	return set_list(
+	    db, "DELETE FROM contract_sites WHERE contract_id = ?1",
+	    "INSERT OR IGNORE INTO contract_sites (contract_id, site_id) VALUES (?1, ?2)",
+	    contract_id, ids, n);
 }
 
 static enum err cover_scan(struct db *db, const char *sql, int64_t contract_id,
@@ -389,10 +392,10 @@ enum err contracts_store_user_role(struct db *db, int64_t user_id, char role[16]
 enum err contracts_store_ticket_put(struct db *db, int64_t ticket_id,
 				    const struct ticket_entitlement *en)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "INSERT INTO ticket_entitlements (ticket_id, source, contract_id, billing,"
-		" covers_parts, covers_labour, covers_travel, reason)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+	sqlite3_stmt *st =
+	    db_stmt(db, "INSERT INTO ticket_entitlements (ticket_id, source, contract_id, billing,"
+			" covers_parts, covers_labour, covers_travel, reason)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 
 	if (!st)
 		return ERR_INTERNAL;
@@ -407,7 +410,8 @@ enum err contracts_store_ticket_put(struct db *db, int64_t ticket_id,
 	return db_exec_stmt(db, st);
 }
 
-enum err contracts_store_ticket_get(struct db *db, int64_t ticket_id, struct ticket_entitlement *out)
+enum err contracts_store_ticket_get(struct db *db, int64_t ticket_id,
+				    struct ticket_entitlement *out)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT e.source, e.billing, coalesce(e.contract_id, 0), coalesce(k.number, ''),"
@@ -439,8 +443,9 @@ enum err contracts_store_ticket_get(struct db *db, int64_t ticket_id, struct tic
 
 enum err contracts_store_expire(struct db *db, const char *today, int64_t *changed)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE contracts SET status = 'expired',"
-				       " version = version + 1 WHERE status = 'active' AND end_date < ?1");
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE contracts SET status = 'expired',"
+			" version = version + 1 WHERE status = 'active' AND end_date < ?1");
 	enum err e;
 
 	if (!st)

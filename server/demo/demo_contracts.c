@@ -100,8 +100,8 @@ enum err contracts_demo_seed(struct db *db, const struct demo_loaded *got, size_
 				  c.end_date, "status", c.status);
 		snprintf(idtext, sizeof(idtext), "%lld", (long long)id);
 		if (e == ERR_OK)
-			e = after ? audit_append(db, &actor, "contract.demo_seed", "contract", idtext,
-						 NULL, after)
+			e = after ? audit_append(db, &actor, "contract.demo_seed", "contract",
+						 idtext, NULL, after)
 				  : ERR_INTERNAL;
 		json_decref(after);
 		if (e == ERR_OK)

@@ -77,8 +77,9 @@ enum err contracts_entitlement_at(struct db *db, int64_t asset_id, int64_t site_
 		snprintf(out->billing, sizeof(out->billing), "free");
 		out->covers_parts = out->covers_labour = out->covers_travel = 1;
 		snprintf(out->reason, sizeof(out->reason), "%s",
-			 out->has_contract ? "in factory warranty; the contract's response times apply"
-					   : "in factory warranty");
+			 out->has_contract
+			     ? "in factory warranty; the contract's response times apply"
+			     : "in factory warranty");
 	} else if (out->has_contract) {
 		const struct contract_row *c = &out->contract;
 
@@ -109,7 +110,8 @@ void contracts_apply_targets(const struct entitlement *en, struct sla_targets *t
 {
 	if (!en->has_contract)
 		return;
-	if (en->contract.response_minutes > 0 && en->contract.response_minutes < t->response_minutes)
+	if (en->contract.response_minutes > 0 &&
+	    en->contract.response_minutes < t->response_minutes)
 		t->response_minutes = en->contract.response_minutes;
 	if (en->contract.resolution_minutes > 0 &&
 	    en->contract.resolution_minutes < t->resolution_minutes)
@@ -172,8 +174,8 @@ static int cover_add_site(int64_t id, const char *label, void *arg)
 	return 0;
 }
 
-json_t *contracts_json(struct db *db, const struct contract_row *c, const char *today,
-		       int details, enum err *e)
+json_t *contracts_json(struct db *db, const struct contract_row *c, const char *today, int details,
+		       enum err *e)
 {
 	char created[32], updated[32];
 	const char *status = c->status;
@@ -193,16 +195,15 @@ json_t *contracts_json(struct db *db, const struct contract_row *c, const char *
 	    c->sales_owner_id ? json_pack("{s:I, s:s}", "id", (json_int_t)c->sales_owner_id,
 					  "username", c->sales_owner)
 			      : json_null(),
-	    "price_minor", (json_int_t)c->price_minor, "currency", c->currency,
-	    "renews_id", c->renews_id ? json_integer(c->renews_id) : json_null(), "renewed_by_id",
+	    "price_minor", (json_int_t)c->price_minor, "currency", c->currency, "renews_id",
+	    c->renews_id ? json_integer(c->renews_id) : json_null(), "renewed_by_id",
 	    c->renewed_by_id ? json_integer(c->renewed_by_id) : json_null(), "entitlements",
 	    "parts", c->covers_parts, "labour", c->covers_labour, "travel", c->covers_travel,
 	    "response_minutes", minutes_or_null(c->response_minutes, 0), "resolution_minutes",
 	    minutes_or_null(c->resolution_minutes, 0), "visits_per_year",
 	    minutes_or_null(c->visits_per_year, -1), "assist_hours_per_year",
-	    minutes_or_null(c->assist_hours_per_year, -1), "signoff_required",
-	    c->signoff_required, "version", (json_int_t)c->version, "created_at", created,
-	    "updated_at", updated);
+	    minutes_or_null(c->assist_hours_per_year, -1), "signoff_required", c->signoff_required,
+	    "version", (json_int_t)c->version, "created_at", created, "updated_at", updated);
 	if (!doc) {
 		*e = ERR_INTERNAL;
 		return NULL;
@@ -225,12 +226,13 @@ json_t *contracts_json(struct db *db, const struct contract_row *c, const char *
 			json_decref(doc);
 			return NULL;
 		}
-		json_object_set_new(
-		    doc, "consumption",
-		    json_pack("{s:s, s:s, s:I, s:o, s:n, s:o}", "year_start", ys, "year_end", ye,
-			      "visits_used", (json_int_t)used, "visits_allowed",
-			      minutes_or_null(c->visits_per_year, -1), "assist_hours_used",
-			      "assist_hours_allowed", minutes_or_null(c->assist_hours_per_year, -1)));
+		json_object_set_new(doc, "consumption",
+				    json_pack("{s:s, s:s, s:I, s:o, s:n, s:o}", "year_start", ys,
+					      "year_end", ye, "visits_used", (json_int_t)used,
+					      "visits_allowed",
+					      minutes_or_null(c->visits_per_year, -1),
+					      "assist_hours_used", "assist_hours_allowed",
+					      minutes_or_null(c->assist_hours_per_year, -1)));
 	}
 	return doc;
 }
@@ -238,8 +240,9 @@ json_t *contracts_json(struct db *db, const struct contract_row *c, const char *
 /* ---- renewals of the warranty ---------------------------------------------- */
 
 enum err contracts_from_renewal_locked(struct db *db, int64_t renewal_id, int64_t asset_id,
-				       int64_t sales_owner_id, const char *number, const char *start,
-				       const char *end, int64_t created_by, int64_t now)
+				       int64_t sales_owner_id, const char *number,
+				       const char *start, const char *end, int64_t created_by,
+				       int64_t now)
 {
 	struct contract_row c = { 0 };
 	int64_t customer_id = 0, site_id = 0, id = 0;
