@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "domain/contracts.h"
 #include "domain/warranty.h"
 #include "harness.h"
 #include "suites.h"
@@ -180,6 +181,12 @@ START_TEST(an_exhausted_visit_allowance_turns_a_request_billable)
 	ck_assert_int_eq(jint(en, "contract_id"), k);
 	json_decref(en);
 	ck_assert_int_eq(count_rows("SELECT billable FROM tickets WHERE id = 2"), 1);
+	{
+		int required = -1;
+
+		ck_assert_int_eq(contracts_ticket_signoff_required(H.db, t2, &required), ERR_OK);
+		ck_assert_int_eq(required, 0);
+	}
 	/* The unit's entitlement today says the same, and why. */
 	doc = http_get_json("/v1/assets/1/entitlement", admin, 200);
 	ck_assert_str_eq(jstr(doc, "billing"), "billable");
@@ -417,6 +424,13 @@ START_TEST(a_renewal_is_a_new_contract_linked_to_the_old)
 	ck_assert(json_is_true(jpath(doc, "entitlements", "signoff_required", NULL)));
 	ck_assert_int_eq(asize(jpath(doc, "coverage", "units", NULL)), 1);
 	json_decref(doc);
+	{
+		int64_t t = open_request(gd, 1);
+		int required = -1;
+
+		ck_assert_int_eq(contracts_ticket_signoff_required(H.db, t, &required), ERR_OK);
+		ck_assert_int_eq(required, 1);
+	}
 	doc = http_get_json("/v1/contracts/1", gd, 200);
 	ck_assert_int_eq(jint(doc, "renewed_by_id"), renewal);
 	json_decref(doc);

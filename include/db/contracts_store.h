@@ -100,6 +100,8 @@ struct ticket_entitlement {
 };
 enum err contracts_store_ticket_put(struct db *db, int64_t ticket_id,
 				    const struct ticket_entitlement *en);
+/* signoff_required of the ticket's recorded contract; 0 when none. */
+enum err contracts_store_ticket_signoff(struct db *db, int64_t ticket_id, int *required);
 /* ERR_NOT_FOUND when the ticket has none. */
 enum err contracts_store_ticket_get(struct db *db, int64_t ticket_id,
 				    struct ticket_entitlement *out);

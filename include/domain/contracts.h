@@ -70,6 +70,11 @@ enum err contracts_ticket_record(struct db *db, int64_t ticket_id, const struct 
  * without a unit). New reference. */
 json_t *contracts_ticket_json(struct db *db, int64_t ticket_id, enum err *e);
 
+/* 1 in *required when the contract recorded on the ticket (its
+ * entitlement's contract_id) requires the customer's sign-off to close;
+ * 0 when it has none or no entitlement (for the checklists part). */
+enum err contracts_ticket_signoff_required(struct db *db, int64_t ticket_id, int *required);
+
 /* The contract year containing day: [*year_start, *year_end) as dates. */
 void contracts_year_of(const struct contract_row *c, const char *day, char year_start[11],
 		       char year_end[11]);

@@ -410,6 +410,24 @@ enum err contracts_store_ticket_put(struct db *db, int64_t ticket_id,
 	return db_exec_stmt(db, st);
 }
 
+enum err contracts_store_ticket_signoff(struct db *db, int64_t ticket_id, int *required)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT k.signoff_required FROM ticket_entitlements e"
+			" JOIN contracts k ON k.id = e.contract_id WHERE e.ticket_id = ?1");
+	int64_t v = 0;
+	enum err e;
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, ticket_id);
+	e = one_int(db, st, &v);
+	if (e == ERR_NOT_FOUND)
+		e = ERR_OK;
+	*required = e == ERR_OK && v != 0;
+	return e;
+}
+
 enum err contracts_store_ticket_get(struct db *db, int64_t ticket_id,
 				    struct ticket_entitlement *out)
 {

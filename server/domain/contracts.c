@@ -155,6 +155,11 @@ json_t *contracts_ticket_json(struct db *db, int64_t ticket_id, enum err *e)
 			 "travel", te.covers_travel, "reason", te.reason);
 }
 
+enum err contracts_ticket_signoff_required(struct db *db, int64_t ticket_id, int *required)
+{
+	return contracts_store_ticket_signoff(db, ticket_id, required);
+}
+
 /* ---- the contract as JSON -------------------------------------------------- */
 
 static json_t *minutes_or_null(int64_t v, int64_t none)
