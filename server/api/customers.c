@@ -4,6 +4,7 @@
  * "pii.reveal" on the customer before the answer leaves. Audit entries of
  * writes hold the masked form: auditors read them and may not reveal. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -12,6 +13,7 @@
 #include "db/regions_store.h"
 #include "api/reveal.h"
 #include "domain/registry.h"
+#include "domain/overview.h"
 #include "api/routes.h"
 
 #define Q_MAX 64
@@ -176,6 +178,48 @@ static enum err get_customer(struct req *req, struct resp *resp)
 	return ERR_OK;
 }
 
+/* The customer 360 view (include/domain/overview.h): one read snapshot,
+ * so every part describes the same moment. Contacts are masked as in
+ * GET /v1/customers/{id}; revealing them stays that resource's audited
+ * ?reveal=pii. */
+static enum err get_customer_overview(struct req *req, struct resp *resp)
+{
+	struct overview_query q = { .units_limit = OVERVIEW_UNITS_DEFAULT };
+	const char *limit = req_query(req, "units_limit");
+	const char *cursor = req_query(req, "units_cursor");
+	struct customer_row c;
+	json_t *doc;
+	enum err e, bad = ERR_OK;
+
+	if (limit) {
+		char *end = NULL;
+		long v = strtol(limit, &end, 10);
+
+		if (!*limit || *end || v < 1 || v > OVERVIEW_UNITS_MAX)
+			bad = http_invalid(resp, "units_limit", "must be an integer from 1 to %d",
+					   OVERVIEW_UNITS_MAX);
+		else
+			q.units_limit = (int)v;
+	}
+	if (cursor && registry_parse_id(cursor, &q.units_after) < 0)
+		bad = http_invalid(resp, "units_cursor", "is not a cursor this server issued");
+	e = load_customer(req, resp, &c);
+	if (e != ERR_OK)
+		return e;
+	if (bad != ERR_OK)
+		return ERR_INVALID;
+	q.now = clock_now();
+	e = db_read_begin(req->db);
+	if (e != ERR_OK)
+		return e;
+	doc = overview_json(req->db, &c, &q, &e);
+	db_read_end(req->db);
+	if (!doc)
+		return e;
+	resp_json(resp, 200, doc);
+	return ERR_OK;
+}
+
 static enum err patch_customer(struct req *req, struct resp *resp)
 {
 	struct customer_input in;
@@ -255,6 +299,11 @@ const struct route customers_routes[] = {
 	  .handler = get_customer,
 	  .perm = PERM_REGISTRY_READ,
 	  .query = "reveal" },
+	{ .method = "GET",
+	  .pattern = "/v1/customers/{id}/overview",
+	  .handler = get_customer_overview,
+	  .perm = PERM_REGISTRY_READ,
+	  .query = "units_limit,units_cursor" },
 	{ .method = "PATCH",
 	  .pattern = "/v1/customers/{id}",
 	  .handler = patch_customer,
