@@ -78,6 +78,7 @@ static const struct row matrix[] = {
 	{ "POST", "/v1/customers", "AS", GLOBAL, 0 },
 	{ "GET", "/v1/customers/{id}", "ASDTLU", CUSTOMER, 0 },
 	{ "PATCH", "/v1/customers/{id}", "AS", CUSTOMER, 0 },
+	{ "GET", "/v1/customers/{id}/overview", "ASDTLU", CUSTOMER, 0 },
 	{ "GET", "/v1/sites", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/sites", "AS", GLOBAL, 0 },
 	{ "GET", "/v1/sites/{id}", "ASDTLU", SITE, 0 },

@@ -508,6 +508,29 @@ export interface paths {
         patch: operations["updateCustomer"];
         trace?: never;
     };
+    "/v1/customers/{id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The customer 360 view
+         * @description Everything about one customer in one answer: the customer (contacts masked exactly as GET /v1/customers/{id} shows them without `reveal`; revealing stays that call, audited), its sites, a page of its units with warranty status and the contract covering each today plus totals for all units, active contracts with consumption, open and recent requests with their SLA state, satisfaction month by month over the last 12 months, the renewal history, open problems touching its units, and a risk signal (units out of cover, SLA breaches and scores of 2 or less in the last 90 days, each counted and listed). Roles and scope: as GET /v1/customers/{id} (every role that reads the registry); a customer outside the caller's scope answers 404, like an unknown one. Every part is one indexed query with a limit, and every count an aggregate: see docs/BENCHMARKS.md for the latency at 10, 1,000 and 10,000 units.
+         */
+        get: operations["getCustomerOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sites": {
         parameters: {
             query?: never;
@@ -5381,6 +5404,273 @@ export interface components {
                 contracts: number;
             }[];
         };
+        /** @description A customer's unit in the 360 view. */
+        OverviewUnit: {
+            /** Format: int64 */
+            id: number;
+            serial: string;
+            /** @description The model's code. */
+            model: string;
+            site: {
+                /** Format: int64 */
+                id: number;
+                name: string;
+            } | null;
+            warranty: {
+                /**
+                 * @description The factory warranty (renewals included) today: expiring within 90 days of its end, expired from its end date on, none without an end.
+                 * @enum {string}
+                 */
+                status: "in_warranty" | "expiring" | "expired" | "none";
+                /** Format: date */
+                end: string | null;
+            };
+            /** @description The best active contract covering the unit today (listed, or on a listed site): service before warranty_extension, then the later end. */
+            contract: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                kind: components["schemas"]["ContractKind"];
+            } | null;
+            /**
+             * @description What covers the unit today: its factory warranty, else a contract, else nothing (out of cover).
+             * @enum {string}
+             */
+            cover: "warranty" | "contract" | "none";
+        };
+        /** @description A request in the 360 view, with its SLA state. */
+        OverviewRequest: {
+            /** Format: int64 */
+            id: number;
+            /** @example FT-000042 */
+            number: string;
+            status: string;
+            title: string;
+            category: string;
+            priority: string;
+            asset: {
+                /** Format: int64 */
+                id: number;
+                serial: string;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            closed_at: string | null;
+            satisfaction: number | null;
+            sla: {
+                /**
+                 * @description breached: a target missed (met late, or unmet past due on the running clock, which stands still while waiting on the customer); paused: waiting on the customer; met: resolved or closed with no target missed; running: work goes on, nothing missed yet.
+                 * @enum {string}
+                 */
+                state: "running" | "paused" | "breached" | "met" | "cancelled";
+                /** @description As the request's own sla.breached. */
+                breached: ("response" | "arrival" | "resolution")[];
+                /** Format: date-time */
+                response_due: string | null;
+                /** Format: date-time */
+                resolution_due: string | null;
+            };
+        };
+        /** @description The customer 360 view. Lists show at most 20 items with a count of all; planned maintenance will add a `maintenance_due` part. */
+        CustomerOverview: {
+            /**
+             * Format: date-time
+             * @description The moment every part describes (one read snapshot).
+             */
+            as_of: string;
+            customer: components["schemas"]["Customer"];
+            /** @description At most 100 sites, in id order; total counts them all. */
+            sites: {
+                items: {
+                    /** Format: int64 */
+                    id: number;
+                    code: string;
+                    name: string;
+                    region: string | null;
+                    /**
+                     * Format: int64
+                     * @description The customer's units on the site.
+                     */
+                    units: number;
+                }[];
+                /** Format: int64 */
+                total: number;
+            };
+            /** @description One page of the customer's units in id order (units_limit, units_cursor). */
+            units: {
+                items: components["schemas"]["OverviewUnit"][];
+                /** @description Pass as units_cursor for the next page; null on the last. */
+                next_cursor: string | null;
+                /** @description Over all the customer's units, not the page. */
+                totals: {
+                    /** Format: int64 */
+                    units: number;
+                    warranty: {
+                        /** Format: int64 */
+                        in_warranty: number;
+                        /** Format: int64 */
+                        expiring: number;
+                        /** Format: int64 */
+                        expired: number;
+                        /** Format: int64 */
+                        none: number;
+                    };
+                    cover: {
+                        /** Format: int64 */
+                        warranty: number;
+                        /** Format: int64 */
+                        contract: number;
+                        /** Format: int64 */
+                        none: number;
+                    };
+                };
+            };
+            /** @description Active contracts, each with the consumption of its current year (no coverage list: GET /v1/contracts/{id} has it). */
+            contracts: {
+                items: components["schemas"]["Contract"][];
+                /**
+                 * Format: int64
+                 * @description How many there are in all (the list shows at most 20).
+                 */
+                total: number;
+            };
+            requests: {
+                /** @description Requests with work left, oldest first. */
+                open: {
+                    items: components["schemas"]["OverviewRequest"][];
+                    /**
+                     * Format: int64
+                     * @description How many there are in all (the list shows at most 20).
+                     */
+                    total: number;
+                };
+                /** @description Requests opened since `since` (90 days), newest first. */
+                recent: {
+                    items: components["schemas"]["OverviewRequest"][];
+                    /**
+                     * Format: int64
+                     * @description How many there are in all (the list shows at most 20).
+                     */
+                    total: number;
+                    /** Format: date */
+                    since: string;
+                };
+            };
+            /** @description The last 12 calendar months (UTC), this one last: scores of requests closed in each month. */
+            satisfaction: {
+                month: string;
+                /** Format: int64 */
+                responses: number;
+                /** @description Mean score (1-5) to two decimals; null without a score. */
+                average: number | null;
+                /**
+                 * Format: int64
+                 * @description Scores of 2 or less.
+                 */
+                low: number;
+            }[];
+            /** @description The renewal history: contracts that renew another, or came from a warranty renewal, newest first. */
+            renewals: {
+                items: {
+                    /** Format: int64 */
+                    contract_id: number;
+                    number: string;
+                    kind: components["schemas"]["ContractKind"];
+                    /** Format: date */
+                    start_date: string;
+                    /** Format: date */
+                    end_date: string;
+                    status: components["schemas"]["ContractStatus"];
+                    renews: {
+                        /** Format: int64 */
+                        id: number;
+                        number: string;
+                    } | null;
+                    /** @description The unit of a warranty renewal. */
+                    asset: {
+                        /** Format: int64 */
+                        id: number;
+                        serial: string;
+                    } | null;
+                    /** Format: int64 */
+                    price_minor: number;
+                    currency: string;
+                    /** Format: date-time */
+                    created_at: string;
+                }[];
+                /**
+                 * Format: int64
+                 * @description How many there are in all (the list shows at most 20).
+                 */
+                total: number;
+            };
+            /** @description Problems not closed with a request on one of the customer's units, newest first. */
+            problems: {
+                items: {
+                    /** Format: int64 */
+                    id: number;
+                    /** @enum {string} */
+                    kind: "model" | "revision" | "batch" | "lot";
+                    fault_code: string;
+                    /** @enum {string} */
+                    status: "open" | "investigating" | "corrective_action";
+                    model: string | null;
+                    value: string;
+                    part_number: string;
+                    /** Format: int64 */
+                    ticket_count: number;
+                    /**
+                     * Format: int64
+                     * @description The customer's units among the problem's tickets.
+                     */
+                    customer_units: number;
+                    /** Format: date-time */
+                    opened_at: string;
+                }[];
+                /**
+                 * Format: int64
+                 * @description How many there are in all (the list shows at most 20).
+                 */
+                total: number;
+            };
+            risk: {
+                /**
+                 * @description none: no signal; medium: one kind of signal; high: units out of cover together with breaches or low scores.
+                 * @enum {string}
+                 */
+                level: "none" | "medium" | "high";
+                /**
+                 * Format: date
+                 * @description Start of the 90 days breaches and low scores are counted over.
+                 */
+                since: string;
+                /** @description Units with neither warranty nor a covering contract today. */
+                units_out_of_cover: {
+                    /** Format: int64 */
+                    count: number;
+                    items: components["schemas"]["OverviewUnit"][];
+                };
+                /** @description Requests opened in the 90 days (not cancelled) that missed a target. */
+                sla_breaches: {
+                    items: components["schemas"]["OverviewRequest"][];
+                    /**
+                     * Format: int64
+                     * @description How many there are in all (the list shows at most 20).
+                     */
+                    count: number;
+                };
+                /** @description Requests closed in the 90 days with a score of 2 or less. */
+                low_scores: {
+                    items: components["schemas"]["OverviewRequest"][];
+                    /**
+                     * Format: int64
+                     * @description How many there are in all (the list shows at most 20).
+                     */
+                    count: number;
+                };
+            };
+        };
     };
     responses: {
         /** @description Invalid request (RFC 9457 problem): malformed or too deeply nested JSON, unknown or ill-typed members, unknown or repeated query parameters, both Content-Length and Transfer-Encoding. `errors` names each bad member by JSON pointer or query parameter by name. */
@@ -6706,6 +6996,41 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCustomerOverview: {
+        parameters: {
+            query?: {
+                /** @description Units on this page. */
+                units_limit?: number;
+                /** @description `units.next_cursor` of the previous answer; omit for the first page. */
+                units_cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The view. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerOverview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
