@@ -39,7 +39,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test test-console console-screenshots check check-layers test-asan test-tsan bench bench-console bench-instructions bench-analytics bench-data clean format console
+.PHONY: all deps certs setup run test test-console console-screenshots check check-layers test-asan test-tsan bench bench-console bench-instructions bench-analytics bench-overview bench-data clean format console
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -211,6 +211,11 @@ bench-instructions: $(BUILD)/fieldtrace $(BUILD)/gen_bench_data certs
 # of a national organisation's tickets, and the monthly report (issue 7).
 bench-analytics: $(BUILD)/fieldtrace $(BUILD)/gen_tickets certs
 	TICKETS=$${TICKETS:-1000000} sh tools/bench_analytics.sh
+
+# make bench-overview [DURATION=10]: the customer 360 view's latency for
+# customers with 10, 1,000 and 10,000 units, against nginx (issue 20).
+bench-overview: $(BUILD)/fieldtrace certs
+	sh tools/bench_overview.sh
 
 # make bench-console [CONSOLES=200] [SECONDS=60]: the web console's figures:
 # cold load on Fast 3G, bytes of the first load, time to show a change, and

@@ -14,3 +14,7 @@ CREATE INDEX tickets_customer_open ON tickets(customer_id, id)
 -- Satisfaction by month and low scores: closed requests with a score.
 CREATE INDEX tickets_customer_scored ON tickets(customer_id, closed_at, satisfaction)
 	WHERE satisfaction IS NOT NULL;
+
+-- Totals of a customer's units by warranty and cover from the index alone
+-- (assets_customer holds customer_id alone: every unit's row was read).
+CREATE INDEX assets_customer_cover ON assets(customer_id, warranty_end, site_id);

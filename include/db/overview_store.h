@@ -98,12 +98,11 @@ enum err overview_store_tickets(struct db *db, enum overview_tickets which, int6
 				int64_t now, int64_t since, int limit, overview_ticket_fn fn,
 				void *ctx, int64_t *total);
 
-/* Scores of requests closed in [from, now] per month ("YYYY-MM", UTC), in
- * month order. */
-typedef int (*overview_month_fn)(const char *month, int64_t responses, double average,
-				 int64_t low, void *ctx);
+/* Scores of the requests closed in [from, to): how many, their mean (0
+ * without any) and how many were 2 or less. */
 enum err overview_store_satisfaction(struct db *db, int64_t customer_id, int64_t from,
-				     overview_month_fn fn, void *ctx);
+				     int64_t to, int64_t *responses, double *average,
+				     int64_t *low);
 
 /* The renewal history: the customer's contracts that renew another or
  * came from a warranty renewal, newest first. status is as stored but

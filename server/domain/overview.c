@@ -3,6 +3,7 @@
  * the active contracts) and shaped here. */
 #include "domain/overview.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -229,59 +230,48 @@ static enum err requests_part(struct db *db, int64_t customer_id, int64_t now, j
 
 /* ---- satisfaction ----------------------------------------------------- */
 
-struct months {
-	char month[OVERVIEW_MONTHS][12];
-	int64_t responses[OVERVIEW_MONTHS], low[OVERVIEW_MONTHS];
-	double average[OVERVIEW_MONTHS];
-};
-
-static int month_row(const char *month, int64_t responses, double average, int64_t low, void *arg)
-{
-	struct months *m = arg;
-
-	for (int i = 0; i < OVERVIEW_MONTHS; i++)
-		if (strcmp(m->month[i], month) == 0) {
-			m->responses[i] = responses;
-			m->average[i] = average;
-			m->low[i] = low;
-		}
-	return 0;
-}
-
 /* The last OVERVIEW_MONTHS calendar months (UTC), this one last; a month
  * without a score has responses 0 and average null. */
 static enum err satisfaction_part(struct db *db, int64_t customer_id, int64_t now, json_t *doc)
 {
-	struct months m;
-	char today[11], first[16];
+	char today[11], month[OVERVIEW_MONTHS][12], first[16];
+	int64_t start[OVERVIEW_MONTHS + 1];
 	unsigned y, mo;
 	json_t *items;
-	enum err e;
+	enum err e = ERR_OK;
 
-	memset(&m, 0, sizeof(m));
 	registry_date_of(now, today);
 	if (sscanf(today, "%4u-%2u", &y, &mo) != 2)
 		return ERR_INTERNAL;
 	for (int i = OVERVIEW_MONTHS - 1; i >= 0; i--) {
-		snprintf(m.month[i], sizeof(m.month[i]), "%04u-%02u", y % 10000u, mo % 100u);
+		snprintf(month[i], sizeof(month[i]), "%04u-%02u", y % 10000u, mo % 100u);
+		snprintf(first, sizeof(first), "%s-01", month[i]);
+		start[i] = registry_date_days(first) * 86400;
 		if (--mo == 0) {
 			mo = 12;
 			y--;
 		}
 	}
-	snprintf(first, sizeof(first), "%s-01", m.month[0]);
-	e = overview_store_satisfaction(db, customer_id, registry_date_days(first) * 86400,
-					month_row, &m);
-	if (e != ERR_OK)
-		return e;
+	start[OVERVIEW_MONTHS] = INT64_MAX; /* this month: up to now and beyond */
 	items = json_array();
-	for (int i = 0; i < OVERVIEW_MONTHS; i++)
+	for (int i = 0; i < OVERVIEW_MONTHS && e == ERR_OK; i++) {
+		int64_t responses = 0, low = 0;
+		double average = 0;
+
+		e = overview_store_satisfaction(db, customer_id, start[i], start[i + 1], &responses,
+						&average, &low);
+		/* Two decimals, as the analytics show scores. */
 		json_array_append_new(
-		    items, json_pack("{s:s, s:I, s:o, s:I}", "month", m.month[i], "responses",
-				     (json_int_t)m.responses[i], "average",
-				     m.responses[i] ? json_real((double)(int64_t)(m.average[i] * 100 + 0.5) / 100)
-						    : json_null(),
-				     "low", (json_int_t)m.low[i]));
+		    items, json_pack("{s:s, s:I, s:o, s:I}", "month", month[i], "responses",
+				     (json_int_t)responses, "average",
+				     responses ? json_real((double)(int64_t)(average * 100 + 0.5) / 100)
+					       : json_null(),
+				     "low", (json_int_t)low));
+	}
+	if (e != ERR_OK) {
+		json_decref(items);
+		return e;
+	}
 	json_object_set_new(doc, "satisfaction", items);
 	return ERR_OK;
 }
