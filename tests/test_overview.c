@@ -62,13 +62,13 @@ static int64_t open_request(const char *token, int64_t unit)
  * then its renewal (a draft linked to it). */
 static void contract_and_renewal(const char *admin)
 {
-	json_t *doc = http_expect_json(
-	    "POST", "/v1/contracts", admin,
-	    json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:[i], s:{s:i}}", "number", "SC-360-1",
-		      "customer_id", 1, "start_date", "2026-01-01", "end_date", "2026-12-31",
-		      "price_minor", 1200000, "currency", "CNY", "units", 1, "entitlements",
-		      "visits_per_year", 4),
-	    201);
+	json_t *doc =
+	    http_expect_json("POST", "/v1/contracts", admin,
+			     json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:[i], s:{s:i}}", "number",
+				       "SC-360-1", "customer_id", 1, "start_date", "2026-01-01",
+				       "end_date", "2026-12-31", "price_minor", 1200000, "currency",
+				       "CNY", "units", 1, "entitlements", "visits_per_year", 4),
+			     201);
 	json_decref(doc);
 	http_expect("POST", "/v1/contracts/1/activate", admin, NULL, 200);
 	http_expect("POST", "/v1/contracts/1/renew", admin,
@@ -137,8 +137,8 @@ START_TEST(a_customers_whole_picture)
 	list = jpath(doc, "contracts", "items", NULL);
 	ck_assert_int_eq(asize(list), 1);
 	ck_assert_str_eq(jstr(json_array_get(list, 0), "number"), "SC-360-1");
-	ck_assert_int_eq(jint(jpath(json_array_get(list, 0), "consumption", NULL), "visits_allowed"),
-			 4);
+	ck_assert_int_eq(
+	    jint(jpath(json_array_get(list, 0), "consumption", NULL), "visits_allowed"), 4);
 	/* Requests: one open, three recent with their SLA state. */
 	list = jpath(doc, "requests", "open", "items", NULL);
 	ck_assert_int_eq(asize(list), 1);
@@ -183,9 +183,9 @@ START_TEST(a_customers_whole_picture)
 	risk = json_object_get(doc, "risk");
 	ck_assert_str_eq(jstr(risk, "level"), "high");
 	ck_assert_int_eq(jint(json_object_get(risk, "units_out_of_cover"), "count"), 1);
-	ck_assert_str_eq(jstr(json_array_get(jpath(risk, "units_out_of_cover", "items", NULL), 0),
-			      "serial"),
-			 "SN2");
+	ck_assert_str_eq(
+	    jstr(json_array_get(jpath(risk, "units_out_of_cover", "items", NULL), 0), "serial"),
+	    "SN2");
 	ck_assert_int_eq(jint(json_object_get(risk, "sla_breaches"), "count"), 1);
 	ck_assert_int_eq(jint(json_array_get(jpath(risk, "sla_breaches", "items", NULL), 0), "id"),
 			 t2);
@@ -212,9 +212,9 @@ START_TEST(contacts_are_masked_as_the_customer_resource_masks_them)
 	seed(harness_seed_user("sales.gd", "sales", NULL, NULL),
 	     harness_seed_user("sales.nj", "sales", NULL, NULL));
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-		char *token = i == 1 ? harness_login("sales.gd")
-				     : harness_user_token(roles[i][0], roles[i][1], roles[i][2],
-							  roles[i][3]);
+		char *token =
+		    i == 1 ? harness_login("sales.gd")
+			   : harness_user_token(roles[i][0], roles[i][1], roles[i][2], roles[i][3]);
 		json_t *view = overview("/v1/customers/1/overview", token);
 		json_t *plain = http_get_json("/v1/customers/1", token, 200);
 		json_t *contact = json_array_get(jpath(view, "customer", "contacts", NULL), 0);
@@ -230,7 +230,8 @@ START_TEST(contacts_are_masked_as_the_customer_resource_masks_them)
 		json_decref(plain);
 		free(token);
 	}
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'pii.reveal'"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'pii.reveal'"),
+			 0);
 }
 END_TEST
 
@@ -271,9 +272,10 @@ START_TEST(units_page_with_totals_over_all_of_them)
 	seed(harness_seed_user("sales.gd", "sales", NULL, NULL),
 	     harness_seed_user("sales.nj", "sales", NULL, NULL));
 	/* Seven more units (ids 10..16) on site 1: ten in all. */
-	exec_sql("WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n WHERE i < 16)"
-		 " INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
-		 " created_at, updated_at) SELECT i, 'SN' || i, 1, 1, 1, '/CN/GD/SZ/', 0, 0 FROM n");
+	exec_sql(
+	    "WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n WHERE i < 16)"
+	    " INSERT INTO assets(id, serial, model_id, site_id, customer_id, region_path,"
+	    " created_at, updated_at) SELECT i, 'SN' || i, 1, 1, 1, '/CN/GD/SZ/', 0, 0 FROM n");
 	for (int page = 0; page < 5; page++) {
 		json_t *items;
 
@@ -293,8 +295,8 @@ START_TEST(units_page_with_totals_over_all_of_them)
 			break;
 		}
 		ck_assert_int_eq(asize(items), 4);
-		snprintf(cursor, sizeof(cursor), "%s", jstr(json_object_get(doc, "units"),
-							      "next_cursor"));
+		snprintf(cursor, sizeof(cursor), "%s",
+			 jstr(json_object_get(doc, "units"), "next_cursor"));
 		json_decref(doc);
 	}
 	ck_assert_int_eq(seen, 10);

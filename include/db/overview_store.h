@@ -34,9 +34,9 @@ struct overview_unit {
 	char model[65];
 	int64_t site_id; /* 0 = none */
 	char site_name[256];
-	char warranty_end[11];     /* "" = none */
-	char warranty_status[12];  /* in_warranty, expiring, expired, none */
-	int64_t contract_id;       /* the best contract covering it today; 0 = none */
+	char warranty_end[11];    /* "" = none */
+	char warranty_status[12]; /* in_warranty, expiring, expired, none */
+	int64_t contract_id;      /* the best contract covering it today; 0 = none */
 	char contract_number[64];
 	char contract_kind[24];
 	char cover[12]; /* warranty, contract, none */
@@ -46,8 +46,8 @@ typedef int (*overview_unit_fn)(const struct overview_unit *u, void *ctx);
 /* The customer's units with id > after_id in id order, at most limit.
  * only_uncovered: just those that nothing covers today (cover "none"). */
 enum err overview_store_units(struct db *db, int64_t customer_id, const struct overview_day *d,
-			      int only_uncovered, int64_t after_id, int limit,
-			      overview_unit_fn fn, void *ctx);
+			      int only_uncovered, int64_t after_id, int limit, overview_unit_fn fn,
+			      void *ctx);
 
 struct overview_unit_totals {
 	int64_t units;
@@ -55,8 +55,7 @@ struct overview_unit_totals {
 	int64_t cover_warranty, cover_contract, cover_none;  /* by what covers it */
 };
 enum err overview_store_unit_totals(struct db *db, int64_t customer_id,
-				    const struct overview_day *d,
-				    struct overview_unit_totals *out);
+				    const struct overview_day *d, struct overview_unit_totals *out);
 
 struct overview_site {
 	int64_t id;
@@ -88,7 +87,7 @@ struct overview_ticket {
 	int64_t created_at, updated_at;
 	int64_t response_due, arrival_due, resolution_due;
 	int64_t responded_at, arrived_at, resolved_at, closed_at, paused_at; /* 0 = not yet */
-	int satisfaction; /* 0 = none */
+	int satisfaction;                                                    /* 0 = none */
 };
 typedef int (*overview_ticket_fn)(const struct overview_ticket *t, void *ctx);
 
@@ -100,9 +99,8 @@ enum err overview_store_tickets(struct db *db, enum overview_tickets which, int6
 
 /* Scores of the requests closed in [from, to): how many, their mean (0
  * without any) and how many were 2 or less. */
-enum err overview_store_satisfaction(struct db *db, int64_t customer_id, int64_t from,
-				     int64_t to, int64_t *responses, double *average,
-				     int64_t *low);
+enum err overview_store_satisfaction(struct db *db, int64_t customer_id, int64_t from, int64_t to,
+				     int64_t *responses, double *average, int64_t *low);
 
 /* The renewal history: the customer's contracts that renew another or
  * came from a warranty renewal, newest first. status is as stored but

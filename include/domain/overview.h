@@ -41,9 +41,9 @@ struct db;
 #define OVERVIEW_MONTHS 12
 
 struct overview_query {
-	int units_limit;       /* 1..OVERVIEW_UNITS_MAX */
-	int64_t units_after;   /* the units cursor: ids above it; 0 = from the start */
-	int64_t now;           /* the clocks' time */
+	int units_limit;     /* 1..OVERVIEW_UNITS_MAX */
+	int64_t units_after; /* the units cursor: ids above it; 0 = from the start */
+	int64_t now;         /* the clocks' time */
 };
 
 /* The whole view of customer c (already read within the caller's scope).

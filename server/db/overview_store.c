@@ -40,8 +40,8 @@ static const char sql_units[] =
     " LEFT JOIN contracts k ON k.id = u.contract_id ORDER BY u.id";
 
 enum err overview_store_units(struct db *db, int64_t customer_id, const struct overview_day *d,
-			      int only_uncovered, int64_t after_id, int limit,
-			      overview_unit_fn fn, void *ctx)
+			      int only_uncovered, int64_t after_id, int limit, overview_unit_fn fn,
+			      void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_units);
 	struct overview_unit u;
@@ -100,8 +100,7 @@ static const char sql_unit_totals[] =
     " FROM assets a WHERE a.customer_id = ?3";
 
 enum err overview_store_unit_totals(struct db *db, int64_t customer_id,
-				    const struct overview_day *d,
-				    struct overview_unit_totals *out)
+				    const struct overview_day *d, struct overview_unit_totals *out)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_unit_totals);
 	enum err e;
@@ -188,13 +187,14 @@ enum err overview_store_sites(struct db *db, int64_t customer_id, int limit, ove
 /* The running clock's time for ?2 = now: it stands still while paused. */
 #define CLOCK_REF "(CASE WHEN t.paused_at IS NOT NULL THEN t.paused_at ELSE ?2 END)"
 #define BREACHED                                                                                   \
-	"(t.status != 'cancelled' AND (coalesce(t.responded_at, " CLOCK_REF ") > t.response_due"    \
-	" OR coalesce(t.arrived_at, " CLOCK_REF ") > t.arrival_due"                                 \
+	"(t.status != 'cancelled' AND (coalesce(t.responded_at, " CLOCK_REF ") > t.response_due"   \
+	" OR coalesce(t.arrived_at, " CLOCK_REF ") > t.arrival_due"                                \
 	" OR coalesce(t.resolved_at, " CLOCK_REF ") > t.resolution_due))"
 
 /* Open work: the partial index tickets_customer_open (0032) holds exactly
  * these rows. ?2 and ?3 are bound for every statement alike. */
-#define OPEN_WHERE " WHERE t.customer_id = ?1 AND t.status IN " TICKET_OPEN_SQL " AND ?2 = ?2 AND ?3 = ?3"
+#define OPEN_WHERE                                                                                 \
+	" WHERE t.customer_id = ?1 AND t.status IN " TICKET_OPEN_SQL " AND ?2 = ?2 AND ?3 = ?3"
 #define RECENT_WHERE " WHERE t.customer_id = ?1 AND t.created_at >= ?3 AND ?2 = ?2"
 #define BREACHED_WHERE " WHERE t.customer_id = ?1 AND t.created_at >= ?3 AND " BREACHED
 #define LOW_WHERE                                                                                  \
@@ -275,9 +275,8 @@ static const char sql_satisfaction[] =
     " FROM tickets WHERE customer_id = ?1 AND satisfaction IS NOT NULL"
     " AND closed_at >= ?2 AND closed_at < ?3";
 
-enum err overview_store_satisfaction(struct db *db, int64_t customer_id, int64_t from,
-				     int64_t to, int64_t *responses, double *average,
-				     int64_t *low)
+enum err overview_store_satisfaction(struct db *db, int64_t customer_id, int64_t from, int64_t to,
+				     int64_t *responses, double *average, int64_t *low)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_satisfaction);
 	enum err e;
@@ -300,7 +299,8 @@ enum err overview_store_satisfaction(struct db *db, int64_t customer_id, int64_t
 }
 
 #define RENEWAL_WHERE                                                                              \
-	" WHERE k.customer_id = ?1 AND (k.renews_id IS NOT NULL OR k.warranty_renewal_id IS NOT NULL)"
+	" WHERE k.customer_id = ?1 AND (k.renews_id IS NOT NULL OR k.warranty_renewal_id IS NOT "  \
+	"NULL)"
 
 static const char sql_renewals[] =
     "SELECT k.id, k.number, k.kind, k.start_date, k.end_date,"
@@ -358,7 +358,7 @@ enum err overview_store_renewals(struct db *db, int64_t customer_id, const char 
  * JOIN keeps that order: started from the customer's tickets instead, the
  * plan would read every request the customer ever had. */
 #define PROBLEM_FROM                                                                               \
-	" FROM problems p CROSS JOIN problem_tickets pt CROSS JOIN tickets t"                       \
+	" FROM problems p CROSS JOIN problem_tickets pt CROSS JOIN tickets t"                      \
 	" WHERE p.status IN ('open', 'investigating', 'corrective_action')"                        \
 	" AND pt.problem_id = p.id AND t.id = pt.ticket_id AND t.customer_id = ?1"                 \
 	" AND pt.asset_id IS NOT NULL"

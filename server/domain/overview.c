@@ -91,8 +91,8 @@ static enum err units_part(struct db *db, int64_t customer_id, const struct over
 		      "units", (json_int_t)t.units, "warranty", "in_warranty",
 		      (json_int_t)t.in_warranty, "expiring", (json_int_t)t.expiring, "expired",
 		      (json_int_t)t.expired, "none", (json_int_t)t.no_warranty, "cover", "warranty",
-		      (json_int_t)t.cover_warranty, "contract", (json_int_t)t.cover_contract, "none",
-		      (json_int_t)t.cover_none));
+		      (json_int_t)t.cover_warranty, "contract", (json_int_t)t.cover_contract,
+		      "none", (json_int_t)t.cover_none));
 	return ERR_OK;
 }
 
@@ -100,9 +100,10 @@ static enum err units_part(struct db *db, int64_t customer_id, const struct over
 
 static int site_row(const struct overview_site *s, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:o, s:I}", "id", (json_int_t)s->id,
-					     "code", s->code, "name", s->name, "region",
-					     text_or_null(s->region), "units", (json_int_t)s->units));
+	json_array_append_new(arg,
+			      json_pack("{s:I, s:s, s:s, s:o, s:I}", "id", (json_int_t)s->id,
+					"code", s->code, "name", s->name, "region",
+					text_or_null(s->region), "units", (json_int_t)s->units));
 	return 0;
 }
 
@@ -169,17 +170,16 @@ static int ticket_row(const struct overview_ticket *t, void *arg)
 
 	tickets_number(t->id, number);
 	json_array_append_new(
-	    l->items,
-	    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-		      (json_int_t)t->id, "number", number, "status", t->status, "title", t->title,
-		      "category", t->category, "priority", t->priority, "asset",
-		      t->asset_id ? json_pack("{s:I, s:s}", "id", (json_int_t)t->asset_id,
-					      "serial", t->serial)
-				  : json_null(),
-		      "created_at", time_or_null(t->created_at), "closed_at",
-		      time_or_null(t->closed_at), "satisfaction",
-		      t->satisfaction ? json_integer(t->satisfaction) : json_null(), "sla",
-		      sla_state_json(t, l->now)));
+	    l->items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
+				(json_int_t)t->id, "number", number, "status", t->status, "title",
+				t->title, "category", t->category, "priority", t->priority, "asset",
+				t->asset_id ? json_pack("{s:I, s:s}", "id", (json_int_t)t->asset_id,
+							"serial", t->serial)
+					    : json_null(),
+				"created_at", time_or_null(t->created_at), "closed_at",
+				time_or_null(t->closed_at), "satisfaction",
+				t->satisfaction ? json_integer(t->satisfaction) : json_null(),
+				"sla", sla_state_json(t, l->now)));
 	return 0;
 }
 
@@ -224,7 +224,8 @@ static enum err requests_part(struct db *db, int64_t customer_id, int64_t now, j
 	}
 	registry_date_of(from, since);
 	json_object_set_new(recent, "since", json_string(since));
-	json_object_set_new(doc, "requests", json_pack("{s:o, s:o}", "open", open, "recent", recent));
+	json_object_set_new(doc, "requests",
+			    json_pack("{s:o, s:o}", "open", open, "recent", recent));
 	return ERR_OK;
 }
 
@@ -262,11 +263,12 @@ static enum err satisfaction_part(struct db *db, int64_t customer_id, int64_t no
 						&average, &low);
 		/* Two decimals, as the analytics show scores. */
 		json_array_append_new(
-		    items, json_pack("{s:s, s:I, s:o, s:I}", "month", month[i], "responses",
-				     (json_int_t)responses, "average",
-				     responses ? json_real((double)(int64_t)(average * 100 + 0.5) / 100)
-					       : json_null(),
-				     "low", (json_int_t)low));
+		    items,
+		    json_pack("{s:s, s:I, s:o, s:I}", "month", month[i], "responses",
+			      (json_int_t)responses, "average",
+			      responses ? json_real((double)(int64_t)(average * 100 + 0.5) / 100)
+					: json_null(),
+			      "low", (json_int_t)low));
 	}
 	if (e != ERR_OK) {
 		json_decref(items);
@@ -322,7 +324,9 @@ static int contract_row(const struct contract_row *c, void *arg)
 static enum err contracts_part(struct db *db, int64_t customer_id, const char *today, json_t *doc)
 {
 	struct contract_list l = { .db = db, .items = json_array(), .today = today };
-	struct contract_filter f = { .customer_id = customer_id, .status = "active", .today = today };
+	struct contract_filter f = { .customer_id = customer_id,
+				     .status = "active",
+				     .today = today };
 	struct scope all = { .all = 1 };
 	enum err e;
 
@@ -336,8 +340,9 @@ static enum err contracts_part(struct db *db, int64_t customer_id, const char *t
 		json_decref(l.items);
 		return e;
 	}
-	json_object_set_new(doc, "contracts",
-			    json_pack("{s:o, s:I}", "items", l.items, "total", (json_int_t)l.total));
+	json_object_set_new(
+	    doc, "contracts",
+	    json_pack("{s:o, s:I}", "items", l.items, "total", (json_int_t)l.total));
 	return ERR_OK;
 }
 
@@ -349,9 +354,9 @@ static int renewal_row(const struct overview_renewal *r, void *arg)
 
 	clock_format(r->created_at, created, sizeof(created));
 	json_array_append_new(
-	    arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:s}",
-			   "contract_id", (json_int_t)r->contract_id, "number", r->number, "kind",
-			   r->kind, "start_date", r->start_date, "end_date", r->end_date, "status",
+	    arg, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:s, s:s}", "contract_id",
+			   (json_int_t)r->contract_id, "number", r->number, "kind", r->kind,
+			   "start_date", r->start_date, "end_date", r->end_date, "status",
 			   r->status, "renews",
 			   r->renews_id ? json_pack("{s:I, s:s}", "id", (json_int_t)r->renews_id,
 						    "number", r->renews_number)
@@ -370,13 +375,13 @@ static int problem_row(const struct overview_problem *p, void *arg)
 	char opened[32];
 
 	clock_format(p->opened_at, opened, sizeof(opened));
-	json_array_append_new(
-	    arg, json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I, s:s}", "id",
-			   (json_int_t)p->id, "kind", p->kind, "fault_code", p->fault_code,
-			   "status", p->status, "model", text_or_null(p->model), "value", p->value,
-			   "part_number", p->part_number, "ticket_count",
-			   (json_int_t)p->ticket_count, "customer_units",
-			   (json_int_t)p->customer_units, "opened_at", opened));
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:I, s:s}",
+					     "id", (json_int_t)p->id, "kind", p->kind, "fault_code",
+					     p->fault_code, "status", p->status, "model",
+					     text_or_null(p->model), "value", p->value,
+					     "part_number", p->part_number, "ticket_count",
+					     (json_int_t)p->ticket_count, "customer_units",
+					     (json_int_t)p->customer_units, "opened_at", opened));
 	return 0;
 }
 
@@ -397,12 +402,12 @@ static enum err renewals_problems_part(struct db *db, int64_t customer_id, const
 		json_decref(problems);
 		return e;
 	}
-	json_object_set_new(doc, "renewals",
-			    json_pack("{s:o, s:I}", "items", renewals, "total",
-				      (json_int_t)nrenewals));
-	json_object_set_new(doc, "problems",
-			    json_pack("{s:o, s:I}", "items", problems, "total",
-				      (json_int_t)nproblems));
+	json_object_set_new(
+	    doc, "renewals",
+	    json_pack("{s:o, s:I}", "items", renewals, "total", (json_int_t)nrenewals));
+	json_object_set_new(
+	    doc, "problems",
+	    json_pack("{s:o, s:I}", "items", problems, "total", (json_int_t)nproblems));
 	return ERR_OK;
 }
 
@@ -422,9 +427,8 @@ static enum err risk_part(struct db *db, int64_t customer_id, const struct overv
 {
 	json_t *units = json_array(), *breaches = NULL, *low = NULL;
 	int64_t since = day_start(now, OVERVIEW_RISK_DAYS);
-	json_t *units_doc = json_object_get(json_object_get(json_object_get(doc, "units"),
-							    "totals"),
-					    "cover");
+	json_t *units_doc =
+	    json_object_get(json_object_get(json_object_get(doc, "units"), "totals"), "cover");
 	int64_t uncovered = json_integer_value(json_object_get(units_doc, "none"));
 	int64_t nbreach, nlow;
 	const char *level;
@@ -433,7 +437,8 @@ static enum err risk_part(struct db *db, int64_t customer_id, const struct overv
 
 	e = overview_store_units(db, customer_id, d, 1, 0, OVERVIEW_LIST_MAX, uncovered_row, units);
 	if (e == ERR_OK)
-		e = tickets_list(db, OVERVIEW_BREACHED, customer_id, now, since, "count", &breaches);
+		e = tickets_list(db, OVERVIEW_BREACHED, customer_id, now, since, "count",
+				 &breaches);
 	if (e == ERR_OK)
 		e = tickets_list(db, OVERVIEW_LOW_SCORE, customer_id, now, since, "count", &low);
 	if (e != ERR_OK) {
@@ -452,10 +457,9 @@ static enum err risk_part(struct db *db, int64_t customer_id, const struct overv
 		level = "none";
 	registry_date_of(since, from);
 	json_object_set_new(doc, "risk",
-			    json_pack("{s:s, s:s, s:{s:I, s:o}, s:o, s:o}", "level", level,
-				      "since", from, "units_out_of_cover", "count",
-				      (json_int_t)uncovered, "items", units, "sla_breaches",
-				      breaches, "low_scores", low));
+			    json_pack("{s:s, s:s, s:{s:I, s:o}, s:o, s:o}", "level", level, "since",
+				      from, "units_out_of_cover", "count", (json_int_t)uncovered,
+				      "items", units, "sla_breaches", breaches, "low_scores", low));
 	return ERR_OK;
 }
 
