@@ -1,7 +1,8 @@
 /* The customer 360 view over HTTPS (GET /v1/customers/{id}/overview): what
  * it shows for a customer with contracts, requests, scores, a renewal and
  * an open problem; contacts masked for every role exactly as GET
- * /v1/customers/{id} masks them; another region's customer is 404; units
+ * /v1/customers/{id} masks them, and contracts (prices) left out for a
+ * technician; another region's customer is 404; units
  * page with totals over all of them; the risk signal's items. */
 #include <check.h>
 #include <jansson.h>
@@ -224,6 +225,10 @@ START_TEST(contacts_are_masked_as_the_customer_resource_masks_them)
 		ck_assert_str_eq(jstr(contact, "phone"), "139****1234");
 		ck_assert_str_eq(jstr(contact, "id_number"), "440*************17");
 		ck_assert(json_is_true(jpath(view, "customer", "pii_masked", NULL)));
+		/* Contracts carry prices: not for a technician. */
+		ck_assert_int_eq(json_object_get(view, "contracts") != NULL, i != 2);
+		ck_assert_int_eq(json_object_get(view, "renewals") != NULL, i != 2);
+		ck_assert_ptr_nonnull(json_object_get(view, "units"));
 		/* Revealing is GET /v1/customers/{id}?reveal=pii's, audited there. */
 		http_expect("GET", "/v1/customers/1/overview?reveal=pii", token, NULL, 400);
 		json_decref(view);

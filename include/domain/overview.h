@@ -10,11 +10,16 @@
  *                 warranty status and the contract covering it today, and
  *                 totals by warranty status and by cover for all units
  *   contracts     active contracts with the consumption of their year
+ *                 (only for a caller who may read contracts: they carry
+ *                 prices; technicians see the entitlement on their
+ *                 tickets instead, and each unit's covering contract's
+ *                 number here)
  *   requests      open (oldest first) and recent (opened in the last
  *                 OVERVIEW_RECENT_DAYS), each with its SLA state
  *   satisfaction  the last 12 months, month by month
  *   renewals      contracts that renew another or came from a warranty
- *                 renewal, newest first
+ *                 renewal, newest first (with contracts, for the same
+ *                 callers)
  *   problems      problems not closed with a ticket on the customer's units
  *   risk          units out of cover, SLA breaches and scores of 2 or less
  *                 in the last OVERVIEW_RISK_DAYS: each a count and a list
@@ -44,6 +49,7 @@ struct overview_query {
 	int units_limit;     /* 1..OVERVIEW_UNITS_MAX */
 	int64_t units_after; /* the units cursor: ids above it; 0 = from the start */
 	int64_t now;         /* the clocks' time */
+	int contracts;       /* the caller may read contracts (PERM_CONTRACTS_READ) */
 };
 
 /* The whole view of customer c (already read within the caller's scope).

@@ -209,6 +209,8 @@ static enum err get_customer_overview(struct req *req, struct resp *resp)
 	if (bad != ERR_OK)
 		return ERR_INVALID;
 	q.now = clock_now();
+	/* Contracts carry prices: only for those who may read them. */
+	q.contracts = policy_allows(req->user.role, PERM_CONTRACTS_READ);
 	e = db_read_begin(req->db);
 	if (e != ERR_OK)
 		return e;

@@ -24,6 +24,15 @@ static json_t *time_or_null(int64_t t)
 	return json_string(s);
 }
 
+/* A NOT NULL time column: always a time, even 0. */
+static json_t *time_json(int64_t t)
+{
+	char s[32];
+
+	clock_format(t, s, sizeof(s));
+	return json_string(s);
+}
+
 static json_t *text_or_null(const char *s)
 {
 	return s[0] ? json_string(s) : json_null();
@@ -176,7 +185,7 @@ static int ticket_row(const struct overview_ticket *t, void *arg)
 				t->asset_id ? json_pack("{s:I, s:s}", "id", (json_int_t)t->asset_id,
 							"serial", t->serial)
 					    : json_null(),
-				"created_at", time_or_null(t->created_at), "closed_at",
+				"created_at", time_json(t->created_at), "closed_at",
 				time_or_null(t->closed_at), "satisfaction",
 				t->satisfaction ? json_integer(t->satisfaction) : json_null(),
 				"sla", sla_state_json(t, l->now)));
@@ -386,14 +395,15 @@ static int problem_row(const struct overview_problem *p, void *arg)
 }
 
 static enum err renewals_problems_part(struct db *db, int64_t customer_id, const char *today,
-				       json_t *doc)
+				       int with_renewals, json_t *doc)
 {
 	json_t *renewals = json_array(), *problems = json_array();
 	int64_t nrenewals = 0, nproblems = 0;
 	enum err e;
 
-	e = overview_store_renewals(db, customer_id, today, OVERVIEW_LIST_MAX, renewal_row,
-				    renewals, &nrenewals);
+	e = with_renewals ? overview_store_renewals(db, customer_id, today, OVERVIEW_LIST_MAX,
+						    renewal_row, renewals, &nrenewals)
+			  : ERR_OK;
 	if (e == ERR_OK)
 		e = overview_store_problems(db, customer_id, OVERVIEW_LIST_MAX, problem_row,
 					    problems, &nproblems);
@@ -402,9 +412,12 @@ static enum err renewals_problems_part(struct db *db, int64_t customer_id, const
 		json_decref(problems);
 		return e;
 	}
-	json_object_set_new(
-	    doc, "renewals",
-	    json_pack("{s:o, s:I}", "items", renewals, "total", (json_int_t)nrenewals));
+	if (with_renewals)
+		json_object_set_new(
+		    doc, "renewals",
+		    json_pack("{s:o, s:I}", "items", renewals, "total", (json_int_t)nrenewals));
+	else
+		json_decref(renewals);
 	json_object_set_new(
 	    doc, "problems",
 	    json_pack("{s:o, s:I}", "items", problems, "total", (json_int_t)nproblems));
@@ -486,14 +499,14 @@ json_t *overview_json(struct db *db, const struct customer_row *c, const struct 
 	*e = sites_part(db, c->id, doc);
 	if (*e == ERR_OK)
 		*e = units_part(db, c->id, &d, q, doc);
-	if (*e == ERR_OK)
+	if (*e == ERR_OK && q->contracts)
 		*e = contracts_part(db, c->id, d.today, doc);
 	if (*e == ERR_OK)
 		*e = requests_part(db, c->id, q->now, doc);
 	if (*e == ERR_OK)
 		*e = satisfaction_part(db, c->id, q->now, doc);
 	if (*e == ERR_OK)
-		*e = renewals_problems_part(db, c->id, d.today, doc);
+		*e = renewals_problems_part(db, c->id, d.today, q->contracts, doc);
 	if (*e == ERR_OK)
 		*e = risk_part(db, c->id, &d, q->now, doc);
 	/* Planned maintenance (y-maintenance) adds its part here when it

@@ -2,7 +2,8 @@
 // GET /v1/customers/{id}/overview. An admin reaches it from a request, sees
 // the risk signal, units with what covers each, contracts with visits used,
 // requests with their SLA state, a year of satisfaction and the contacts
-// masked; a dispatcher of another region gets "not yours to see"; phone and
+// masked; a technician sees no contracts (they carry prices); a dispatcher
+// of another region gets "not yours to see"; phone and
 // desktop screenshots in both languages.
 import { test, expect, signIn, consoleUrl, apiAs, shoot, useLanguage } from './fixtures';
 
@@ -59,6 +60,15 @@ test('an admin opens a customer from a request and sees the whole picture', asyn
   // A unit links to its page.
   await page.getByTestId('customer-unit').first().getByRole('link').click();
   await expect(page).toHaveURL(/\/console\/assets\/\d+$/);
+});
+
+test('a technician sees the customer without contracts (prices)', async ({ page }) => {
+  const view = await demoCustomer();
+  await signIn(page, 'tech.sz', `/customers/${view.customer.id}`);
+  await expect(page.getByTestId('customer-risk')).toBeVisible();
+  await expect(page.getByTestId('customer-unit').first()).toBeVisible();
+  await expect(page.getByTestId('customer-contracts')).toHaveCount(0);
+  await expect(page.getByTestId('customer-renewals')).toHaveCount(0);
 });
 
 test("another region's customer is not shown", async ({ page }) => {

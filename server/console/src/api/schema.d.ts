@@ -520,7 +520,7 @@ export interface paths {
         };
         /**
          * The customer 360 view
-         * @description Everything about one customer in one answer: the customer (contacts masked exactly as GET /v1/customers/{id} shows them without `reveal`; revealing stays that call, audited), its sites, a page of its units with warranty status and the contract covering each today plus totals for all units, active contracts with consumption, open and recent requests with their SLA state, satisfaction month by month over the last 12 months, the renewal history, open problems touching its units, and a risk signal (units out of cover, SLA breaches and scores of 2 or less in the last 90 days, each counted and listed). Roles and scope: as GET /v1/customers/{id} (every role that reads the registry); a customer outside the caller's scope answers 404, like an unknown one. Every part is one indexed query with a limit, and every count an aggregate: see docs/BENCHMARKS.md for the latency at 10, 1,000 and 10,000 units.
+         * @description Everything about one customer in one answer: the customer (contacts masked exactly as GET /v1/customers/{id} shows them without `reveal`; revealing stays that call, audited), its sites, a page of its units with warranty status and the contract covering each today plus totals for all units, active contracts with consumption, open and recent requests with their SLA state, satisfaction month by month over the last 12 months, the renewal history, open problems touching its units, and a risk signal (units out of cover, SLA breaches and scores of 2 or less in the last 90 days, each counted and listed). Active contracts and the renewal history carry prices: they are left out for a technician. Roles and scope: as GET /v1/customers/{id} (every role that reads the registry); a customer outside the caller's scope answers 404, like an unknown one. Every part is one indexed query with a limit, and every count an aggregate: see docs/BENCHMARKS.md for the latency at 10, 1,000 and 10,000 units.
          */
         get: operations["getCustomerOverview"];
         put?: never;
@@ -5526,8 +5526,8 @@ export interface components {
                     };
                 };
             };
-            /** @description Active contracts, each with the consumption of its current year (no coverage list: GET /v1/contracts/{id} has it). */
-            contracts: {
+            /** @description Active contracts, each with the consumption of its current year (no coverage list: GET /v1/contracts/{id} has it). Present only for roles that read contracts (they carry prices): admin, supervisor, dispatcher, sales, auditor; a technician's answer has no `contracts` and no `renewals` (each unit still names its covering contract). */
+            contracts?: {
                 items: components["schemas"]["Contract"][];
                 /**
                  * Format: int64
@@ -5570,8 +5570,8 @@ export interface components {
                  */
                 low: number;
             }[];
-            /** @description The renewal history: contracts that renew another, or came from a warranty renewal, newest first. */
-            renewals: {
+            /** @description The renewal history: contracts that renew another, or came from a warranty renewal, newest first. Present only with `contracts`. */
+            renewals?: {
                 items: {
                     /** Format: int64 */
                     contract_id: number;
