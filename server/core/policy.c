@@ -47,7 +47,13 @@ _Static_assert(PERM__COUNT <= 64, "role_perms[] holds permissions as 64-bit sets
  * - PERM_DEVICES_ALL: whose phones get pushes is support work across all
  *   scopes: admins only (everyone lists and removes their own).
  * - PERM_DELIVERIES_ALL: everyone's deliveries (addresses, provider errors)
- *   and the providers' state: admins only (everyone sees their own). */
+ *   and the providers' state: admins only (everyone sees their own).
+ * - PERM_ASSIST_REQUEST: technicians on a job assigned to them, dispatchers
+ *   and supervisors on tickets in their scope (the domain checks which).
+ * - PERM_ASSIST_ANSWER: whoever may be an expert (a profile, not a role)
+ *   answers the offers made to them; the offer is the check.
+ * - PERM_ASSIST_SUPERVISE: supervisors join calls in their region; nobody
+ *   else but the ticket's technician and the accepting expert joins. */
 static const uint64_t role_perms[] = {
 	[ROLE_NONE] = P(PERM_PUBLIC),
 	[ROLE_ADMIN] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_USERS_WRITE) | P(PERM_AUDIT_READ) |
@@ -61,7 +67,7 @@ static const uint64_t role_perms[] = {
 		       P(PERM_KB_FEEDBACK) | P(PERM_PROBLEMS_READ) | P(PERM_PROBLEMS_WRITE) |
 		       P(PERM_ANALYTICS) | P(PERM_TICKETS_REROUTE) | P(PERM_KB_ALL_VERSIONS) |
 		       P(PERM_PHONES_FULL) | P(PERM_ORG_WRITE) | P(PERM_DEVICES_ALL) |
-		       P(PERM_DELIVERIES_ALL) | P(PERM_SCOPE_ALL),
+		       P(PERM_DELIVERIES_ALL) | P(PERM_ASSIST_ANSWER) | P(PERM_SCOPE_ALL),
 	[ROLE_SUPERVISOR] =
 	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_REGISTRY_WRITE) |
 	    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) |
@@ -70,7 +76,8 @@ static const uint64_t role_perms[] = {
 	    P(PERM_WARRANTY_READ) | P(PERM_WARRANTY_RENEW) | P(PERM_KB_READ) | P(PERM_KB_WRITE) |
 	    P(PERM_KB_REVIEW) | P(PERM_KB_FEEDBACK) | P(PERM_PROBLEMS_READ) |
 	    P(PERM_PROBLEMS_WRITE) | P(PERM_ANALYTICS) | P(PERM_TICKETS_REROUTE) |
-	    P(PERM_KB_ALL_VERSIONS) | P(PERM_WEBHOOKS_OWN) | P(PERM_SCOPE_REGISTRY_REGION) |
+	    P(PERM_KB_ALL_VERSIONS) | P(PERM_WEBHOOKS_OWN) | P(PERM_ASSIST_REQUEST) |
+	    P(PERM_ASSIST_ANSWER) | P(PERM_ASSIST_SUPERVISE) | P(PERM_SCOPE_REGISTRY_REGION) |
 	    P(PERM_SCOPE_OPS_REGION),
 	[ROLE_DISPATCHER] =
 	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_LABELS) |
@@ -78,12 +85,14 @@ static const uint64_t role_perms[] = {
 	    P(PERM_TICKETS_WORK) | P(PERM_TICKETS_DISPATCH) | P(PERM_TECHNICIANS_READ) |
 	    P(PERM_SKILLS_WRITE) | P(PERM_ROUTING_PREVIEW) | P(PERM_WARRANTY_READ) |
 	    P(PERM_KB_READ) | P(PERM_KB_FEEDBACK) | P(PERM_ANALYTICS) | P(PERM_SYNC) |
-	    P(PERM_WEBHOOKS_OWN) | P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OPS_CENTRE),
+	    P(PERM_WEBHOOKS_OWN) | P(PERM_ASSIST_REQUEST) | P(PERM_ASSIST_ANSWER) |
+	    P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OPS_CENTRE),
 	[ROLE_TECHNICIAN] =
 	    SIGNED_IN | P(PERM_REGISTRY_READ) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) |
 	    P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) | P(PERM_DUTY) | P(PERM_KB_READ) |
 	    P(PERM_KB_WRITE) | P(PERM_KB_FEEDBACK) | P(PERM_TICKETS_CHECKIN) | P(PERM_SYNC) |
-	    P(PERM_TICKETS_ASSIGNEE) | P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OWN_JOBS),
+	    P(PERM_TICKETS_ASSIGNEE) | P(PERM_ASSIST_REQUEST) | P(PERM_ASSIST_ANSWER) |
+	    P(PERM_SCOPE_REGISTRY_REGION) | P(PERM_SCOPE_OWN_JOBS),
 	[ROLE_SALES] = SIGNED_IN | P(PERM_REGISTRY_READ) | P(PERM_PII_REVEAL) |
 		       P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) | P(PERM_WARRANTY_READ) |
 		       P(PERM_WARRANTY_RENEW) | P(PERM_KB_READ) | P(PERM_SCOPE_OWN_CUSTOMERS),
