@@ -62,6 +62,8 @@ enum perm {
 	PERM_DEVICES_ALL,      /* list anyone's push devices (?user_id=) */
 	PERM_DELIVERIES_ALL,   /* anyone's notification deliveries, retries, the providers */
 	PERM_WEBHOOKS_OWN,     /* one's own webhook endpoints, receiving events in one's scope */
+	PERM_EXPERTS_ADMIN,    /* expert profiles and the product lines' on-call rotas */
+	PERM_EXPERTS_READ,     /* list experts, rotas, who is on call */
 	PERM_ASSIST_REQUEST,   /* ask experts for a call on a ticket (technicians: their own jobs) */
 	PERM_ASSIST_ANSWER,    /* accept / decline an offer made to oneself; see one's calls */
 	PERM_ASSIST_SUPERVISE, /* join and cancel calls on tickets in one's scope */
