@@ -541,9 +541,12 @@ static enum err participant_auth(struct req *req, struct resp *resp, struct part
 	if (e != ERR_OK)
 		return e;
 	if (strcmp(p->s.state, "accepted") != 0 && strcmp(p->s.state, "live") != 0)
-		return key ? http_fail(resp, ERR_UNAUTHENTICATED, "the session is %s", p->s.state)
-			   : (http_invalid(resp, "state", "the session is %s", p->s.state),
-			      ERR_CONFLICT);
+	{
+		if (key)
+			return http_fail(resp, ERR_UNAUTHENTICATED, "the session is %s", p->s.state);
+		http_invalid(resp, "state", "the session is %s", p->s.state);
+		return ERR_CONFLICT;
+	}
 	return ERR_OK;
 }
 
@@ -623,8 +626,8 @@ static enum err post_signal(struct req *req, struct resp *resp)
 		return ERR_INTERNAL;
 	if (strlen(text) > ASSIST_SIGNAL_BODY_MAX) {
 		free(text);
-		http_invalid(resp, "/body", "at most %d bytes", ASSIST_SIGNAL_BODY_MAX);
-		return ERR_TOO_LARGE;
+		return http_invalid(resp, "/body", "at most %d bytes of JSON",
+				    ASSIST_SIGNAL_BODY_MAX);
 	}
 	e = with_participant(req, resp, &p);
 	if (e == ERR_OK && to_user) {
@@ -743,10 +746,19 @@ static enum err get_signals(struct req *req, struct resp *resp)
 	return ERR_OK;
 }
 
+static const struct json_field no_fields[] = {
+	{ NULL, JSON_NULL, 0, 0 },
+};
+
 static enum err post_connected(struct req *req, struct resp *resp)
 {
 	struct participant *p = NULL;
-	enum err e = with_participant(req, resp, &p);
+	enum err e = req_json_check(req, resp, no_fields);
+
+	if (e == ERR_OK)
+		e = with_participant(req, resp, &p);
+	if (e != ERR_OK)
+		return e;
 
 	if (e == ERR_OK)
 		e = db_begin(req->db);
@@ -1133,7 +1145,9 @@ const struct route assist_routes[] = {
 	{ .method = "POST",
 	  .pattern = "/v1/assist/{id}/connected",
 	  .handler = post_connected,
-	  .perm = PERM_PUBLIC },
+	  .perm = PERM_PUBLIC,
+	  .flags = ROUTE_JSON_BODY,
+	  .body_max = 1024 },
 	{ .method = "POST",
 	  .pattern = "/v1/assist/{id}/snapshots",
 	  .handler = post_snapshot,
