@@ -470,7 +470,7 @@ static enum err post_join_token(struct req *req, struct resp *resp)
 	if (e == ERR_OK)
 		e = assist_side_of(req->db, s, &who, &side);
 	if (e == ERR_OK && !side)
-		e = http_fail(resp, ERR_FORBIDDEN, "the link's user may not join this call any more");
+		e = http_fail(resp, ERR_GONE, "the link's user may not join this call any more");
 	if (e == ERR_OK)
 		e = join_as(req, resp, s, &who, side, hash);
 	free(s);
@@ -523,8 +523,9 @@ static enum err participant_auth(struct req *req, struct resp *resp, struct part
 			e = assist_side_of(req->db, &p->s, &req->user, &side);
 		if (e != ERR_OK)
 			return e;
-		if (!side)
-			return http_fail(resp, ERR_FORBIDDEN, "you are not a participant of this call");
+		if (!side) /* a public route: no 403, the token is no credential here */
+			return http_fail(resp, ERR_UNAUTHENTICATED,
+					 "you are not a participant of this call");
 		p->user_id = req->user.user_id;
 		snprintf(p->side, sizeof(p->side), "%s", side);
 		{

@@ -25,8 +25,7 @@ const char *const notify_channels[NOTIFY_CHANNELS] = { "push", "email", "sms" };
 
 const char *const notify_kinds[] = {
 	"ticket.assigned", "sla.warning",    "sla.escalation",
-	"warranty.digest", "problem.opened", "assist.requested",
-	"assist.accepted", "assist.unanswered", NULL,
+	"warranty.digest", "problem.opened", NULL,
 };
 
 int notify_kind_known(const char *kind)
