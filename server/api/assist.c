@@ -716,8 +716,9 @@ static enum err get_signals(struct req *req, struct resp *resp)
 	}
 	if (e == ERR_OK)
 		e = with_participant(req, resp, &p);
-	/* Presence costs a write: at most one a second per participant. */
-	if (e == ERR_OK && p->last_seen_at < pc.now) {
+	/* Presence costs a write (and its fsync): at most one per participant
+	 * every half of the presence window, not one per poll. */
+	if (e == ERR_OK && p->last_seen_at + ASSIST_PRESENT_S / 2 <= pc.now) {
 		e = db_begin(req->db);
 		if (e == ERR_OK)
 			e = assist_store_participant_seen(req->db, p->s.id, p->user_id, pc.now);
