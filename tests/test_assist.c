@@ -65,10 +65,11 @@ static void put_expert(int64_t id, int lead)
 	char path[64], body[160];
 
 	snprintf(path, sizeof(path), "/v1/experts/%lld", (long long)id);
-	snprintf(body, sizeof(body),
-		 "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"switchgear\",\"lead\":%s}],"
-		 "\"active\":true}",
-		 lead ? "true" : "false");
+	snprintf(
+	    body, sizeof(body),
+	    "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"switchgear\",\"lead\":%s}],"
+	    "\"active\":true}",
+	    lead ? "true" : "false");
 	http_expect("PUT", path, admin, body, 200);
 }
 
@@ -110,19 +111,20 @@ static void world(int on_rota)
 	exec_sql("UPDATE users SET email = username || '@example.cn'");
 	n = (size_t)snprintf(body, sizeof(body), "{\"shifts\":[");
 	for (int i = 0; i < on_rota; i++)
-		n += (size_t)snprintf(body + n, sizeof(body) - n,
-				      "%s{\"user_id\":%lld,\"days\":[\"mon\",\"tue\",\"wed\",\"thu\","
-				      "\"fri\",\"sat\",\"sun\"],\"start\":\"00:00\",\"end\":\"24:00\","
-				      "\"time_zone\":\"Asia/Shanghai\"}",
-				      i ? "," : "", (long long)eng_id[i]);
+		n += (size_t)snprintf(
+		    body + n, sizeof(body) - n,
+		    "%s{\"user_id\":%lld,\"days\":[\"mon\",\"tue\",\"wed\",\"thu\","
+		    "\"fri\",\"sat\",\"sun\"],\"start\":\"00:00\",\"end\":\"24:00\","
+		    "\"time_zone\":\"Asia/Shanghai\"}",
+		    i ? "," : "", (long long)eng_id[i]);
 	snprintf(body + n, sizeof(body) - n, "]}");
 	http_expect("PUT", "/v1/product-lines/switchgear/rota", admin, body, 200);
 	ck_assert_int_eq(
 	    http_send_json("POST", "/v1/tickets", admin,
 			   json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:{s:s, s:s}}", "channel",
 				     "hotline", "category", "repair", "title", "柜内放电声",
-				     "asset_id", 1, "impact", "unit", "urgency", "medium", "contact",
-				     "name", "陈工", "phone", "13800000001"),
+				     "asset_id", 1, "impact", "unit", "urgency", "medium",
+				     "contact", "name", "陈工", "phone", "13800000001"),
 			   &r),
 	    201);
 	ticket_id = jint(r.json, "id");
@@ -130,9 +132,10 @@ static void world(int on_rota)
 	{
 		char sql[160];
 
-		snprintf(sql, sizeof(sql),
-			 "UPDATE tickets SET assignee_id = %lld, status = 'assigned' WHERE id = %lld",
-			 (long long)tech_id, (long long)ticket_id);
+		snprintf(
+		    sql, sizeof(sql),
+		    "UPDATE tickets SET assignee_id = %lld, status = 'assigned' WHERE id = %lld",
+		    (long long)tech_id, (long long)ticket_id);
 		exec_sql(sql);
 	}
 }
@@ -164,10 +167,9 @@ static int64_t request(const char *token)
 	int64_t id;
 
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/assist", (long long)ticket_id);
-	doc = http_expect_json("POST", path, token,
-			       json_pack("{s:s, s:s}", "problem", "母线室局部放电，读数异常",
-					 "language", "zh"),
-			       201);
+	doc = http_expect_json(
+	    "POST", path, token,
+	    json_pack("{s:s, s:s}", "problem", "母线室局部放电，读数异常", "language", "zh"), 201);
 	ck_assert_str_eq(jstr(doc, "state"), "ringing");
 	id = jint(doc, "id");
 	json_decref(doc);
@@ -249,9 +251,9 @@ START_TEST(a_request_rings_the_experts_on_call_and_the_first_to_accept_wins)
 	ck_assert_int_eq(jint(json_array_get(json_object_get(doc, "offers"), 0), "step"), 1);
 	ck_assert_str_eq(jstr(json_object_get(doc, "ticket"), "priority"),
 			 jstr(json_object_get(doc, "ticket"), "priority"));
-	ck_assert_str_eq(jstr(json_object_get(json_object_get(doc, "ticket"), "unit"),
-			      "product_line"),
-			 "switchgear");
+	ck_assert_str_eq(
+	    jstr(json_object_get(json_object_get(doc, "ticket"), "unit"), "product_line"),
+	    "switchgear");
 	ck_assert(json_is_false(json_object_get(doc, "recording")));
 	json_decref(doc);
 	/* Both on call rang, in the app and by e-mail; the lead did not. */
@@ -267,9 +269,8 @@ START_TEST(a_request_rings_the_experts_on_call_and_the_first_to_accept_wins)
 	/* The offered expert sees it as theirs. */
 	doc = http_get_json("/v1/assist?mine=true&state=ringing", eng[1], 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 1);
-	ck_assert(json_is_true(
-	    json_object_get(json_object_get(json_array_get(json_object_get(doc, "items"), 0), "can"),
-			    "accept")));
+	ck_assert(json_is_true(json_object_get(
+	    json_object_get(json_array_get(json_object_get(doc, "items"), 0), "can"), "accept")));
 	json_decref(doc);
 	/* One open session per ticket. */
 	ck_assert_int_eq(http_json("POST", path, tech, "{}", &r), 409);
@@ -286,8 +287,8 @@ START_TEST(a_request_rings_the_experts_on_call_and_the_first_to_accept_wins)
 	ck_assert_str_eq(jstr(doc, "state"), "accepted");
 	ck_assert_int_eq(jint(json_object_get(doc, "expert"), "user_id"), eng_id[1]);
 	json_decref(doc);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM assist_offers WHERE answer = 'withdrawn'"),
-			 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM assist_offers WHERE answer = 'withdrawn'"), 1);
 	ck_assert_int_eq(told(tech_id, "assist.accepted"), 1);
 	/* The requester cancels; a new request may follow. */
 	step(id, "cancel", eng[0], 403);
@@ -384,9 +385,9 @@ START_TEST(only_the_technician_the_expert_and_the_regions_supervisors_join)
 	ck_assert_int_eq(asize(ice), 2);
 	ck_assert_int_eq(asize(json_object_get(json_array_get(ice, 0), "urls")), 2);
 	expect_credential(json_array_get(ice, 0), eng_id[0]);
-	ck_assert_str_eq(json_string_value(
-			     json_array_get(json_object_get(json_array_get(ice, 1), "urls"), 0)),
-			 "stun:127.0.0.1:3478");
+	ck_assert_str_eq(
+	    json_string_value(json_array_get(json_object_get(json_array_get(ice, 1), "urls"), 0)),
+	    "stun:127.0.0.1:3478");
 	json_decref(doc);
 	doc = join(id, tech, 200);
 	ck_assert_str_eq(jstr(doc, "side"), "technician");
@@ -402,8 +403,7 @@ START_TEST(only_the_technician_the_expert_and_the_regions_supervisors_join)
 
 		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 			json_decref(join(id, others[i], 403));
-			ck_assert_int_eq(http_json("POST", path, others[i], "{}", &r),
-					 i == 0 || i == 3 || i == 4 ? 404 : 403);
+			ck_assert_int_eq(http_json("POST", path, others[i], "{}", &r), 403);
 			http_result_free(&r);
 		}
 	}
@@ -424,9 +424,10 @@ START_TEST(only_the_technician_the_expert_and_the_regions_supervisors_join)
 	ck_assert_int_eq(jint(json_object_get(doc, "user"), "user_id"), tech_id);
 	json_decref(doc);
 	http_expect("POST", "/v1/assist/join", NULL, body, 410);
-	http_expect("POST", "/v1/assist/join", NULL,
-		    "{\"token\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
-		    404);
+	http_expect(
+	    "POST", "/v1/assist/join", NULL,
+	    "{\"token\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	    404);
 	http_expect_invalid("POST", "/v1/assist/join", NULL, "{}", "/token");
 	/* Expired after ten minutes. */
 	doc = http_expect_json("POST", path, tech, json_object(), 201);
@@ -466,8 +467,9 @@ START_TEST(the_mailbox_delivers_in_order_to_the_others_only)
 	/* No key, a wrong key, another session's path: 401. */
 	ck_assert_int_eq(keyed("GET", path, NULL, NULL, NULL, 0, &r), 401);
 	http_result_free(&r);
-	ck_assert_int_eq(keyed("GET", path, "0123456789abcdef0123456789abcdef0123456789abcdef"
-					    "0123456789abcdef",
+	ck_assert_int_eq(keyed("GET", path,
+			       "0123456789abcdef0123456789abcdef0123456789abcdef"
+			       "0123456789abcdef",
 			       NULL, NULL, 0, &r),
 			 401);
 	http_result_free(&r);
@@ -478,8 +480,8 @@ START_TEST(the_mailbox_delivers_in_order_to_the_others_only)
 		snprintf(body, sizeof(body),
 			 "{\"kind\":\"%s\",\"body\":{\"n\":%zu,\"sdp\":\"v=0\"}}",
 			 i ? "candidate" : "offer", i);
-		ck_assert_int_eq(keyed("POST", path, kt, "application/json", body, strlen(body), &r),
-				 201);
+		ck_assert_int_eq(
+		    keyed("POST", path, kt, "application/json", body, strlen(body), &r), 201);
 		ck_assert_int_gt(jint(r.json, "seq"), 0);
 		http_result_free(&r);
 	}
@@ -506,7 +508,8 @@ START_TEST(the_mailbox_delivers_in_order_to_the_others_only)
 	{
 		char after[128];
 
-		snprintf(after, sizeof(after), "%s?after=%lld", path, (long long)jint(r.json, "next"));
+		snprintf(after, sizeof(after), "%s?after=%lld", path,
+			 (long long)jint(r.json, "next"));
 		http_result_free(&r);
 		ck_assert_int_eq(keyed("GET", after, ke, NULL, NULL, 0, &r), 200);
 		ck_assert_int_eq(asize(json_object_get(r.json, "signals")), 0);
@@ -607,8 +610,7 @@ START_TEST(snapshots_and_the_end_leave_the_record)
 	http_result_free(&r);
 	huge = calloc(1, 5 * 1024 * 1024 + 16);
 	memcpy(huge, png, sizeof(png));
-	ck_assert_int_eq(
-	    keyed("POST", path, ke, "image/png", huge, 5 * 1024 * 1024 + 16, &r), 413);
+	ck_assert_int_eq(keyed("POST", path, ke, "image/png", huge, 5 * 1024 * 1024 + 16, &r), 413);
 	http_result_free(&r);
 	free(huge);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments"), 1);
@@ -618,19 +620,18 @@ START_TEST(snapshots_and_the_end_leave_the_record)
 	/* A bad outcome changes nothing. */
 	at(30 + 600);
 	snprintf(path, sizeof(path), "/v1/assist/%lld/end", (long long)id);
-	ck_assert_int_eq(keyed("POST", path, ke, "application/json", "{\"outcome\":\"great\"}", 19,
-			       &r),
-			 400);
+	ck_assert_int_eq(
+	    keyed("POST", path, ke, "application/json", "{\"outcome\":\"great\"}", 19, &r), 400);
 	assert_problem(&r, 400, "/outcome");
 	http_result_free(&r);
 	doc = session(id, eng[0]);
 	ck_assert_str_eq(jstr(doc, "state"), "live");
 	json_decref(doc);
-	ck_assert_int_eq(
-	    keyed("POST", path, ke, "application/json",
-		  "{\"outcome\":\"fixed\",\"notes\":\"重新整定保护定值\"}",
-		  strlen("{\"outcome\":\"fixed\",\"notes\":\"重新整定保护定值\"}"), &r),
-	    200);
+	ck_assert_int_eq(keyed("POST", path, ke, "application/json",
+			       "{\"outcome\":\"fixed\",\"notes\":\"重新整定保护定值\"}",
+			       strlen("{\"outcome\":\"fixed\",\"notes\":\"重新整定保护定值\"}"),
+			       &r),
+			 200);
 	ck_assert_str_eq(jstr(r.json, "state"), "ended");
 	ck_assert_int_le(jint(r.json, "duration_s"), 600);
 	ck_assert_int_ge(jint(r.json, "duration_s"), 590);
@@ -651,8 +652,8 @@ START_TEST(snapshots_and_the_end_leave_the_record)
 	snprintf(path, sizeof(path), "/v1/assist/%lld", (long long)id);
 	http_expect("PATCH", path, tech, "{\"notes\":\"x\"}", 403);
 	http_expect_invalid("PATCH", path, eng[0], "{\"outcome\":\"maybe\"}", "/outcome");
-	doc = http_expect_json("PATCH", path, eng[0],
-			       json_pack("{s:s}", "notes", "定值单已更新"), 200);
+	doc = http_expect_json("PATCH", path, eng[0], json_pack("{s:s}", "notes", "定值单已更新"),
+			       200);
 	ck_assert_str_eq(jstr(doc, "notes"), "定值单已更新");
 	json_decref(doc);
 	/* On the ticket and in the figures. */

@@ -23,9 +23,9 @@ struct assist_row {
 	char language[9];
 	char problem[ASSIST_PROBLEM_SIZE];
 	char state[12];
-	int64_t expert_id; /* 0 = none */
+	int64_t expert_id;                                         /* 0 = none */
 	int64_t requested_at, accepted_at, connected_at, ended_at; /* 0 = not yet */
-	char outcome[16]; /* "" = none */
+	char outcome[16];                                          /* "" = none */
 	char notes[ASSIST_NOTES_SIZE];
 	int64_t ended_by;
 	/* Read-only, joined for display. */
@@ -181,7 +181,7 @@ enum err assist_store_region_users(struct db *db, const char *region_path, assis
 struct assist_stats_row {
 	char product_line[64];
 	int64_t requests, accepted, unanswered, fixed, visits_avoided;
-	int64_t ended; /* with an outcome */
+	int64_t ended;                             /* with an outcome */
 	double median_accept_s, median_duration_s; /* -1 = none */
 };
 typedef int (*assist_stats_fn)(const struct assist_stats_row *r, void *ctx);

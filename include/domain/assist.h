@@ -20,10 +20,10 @@
 struct db;
 
 #define ASSIST_ACCEPT_MIN_DEFAULT 5
-#define ASSIST_LINK_TTL_S 600       /* join links: 10 minutes */
-#define ASSIST_PRESENT_S 10         /* polled this recently: present */
-#define ASSIST_RECORD_DAYS 7        /* the expert completes the record this long after */
-#define ASSIST_POLL_MS 500          /* clients poll this often until connected */
+#define ASSIST_LINK_TTL_S 600 /* join links: 10 minutes */
+#define ASSIST_PRESENT_S 10   /* polled this recently: present */
+#define ASSIST_RECORD_DAYS 7  /* the expert completes the record this long after */
+#define ASSIST_POLL_MS 500    /* clients poll this often until connected */
 #define ASSIST_PROBLEM_CHARS 1000
 #define ASSIST_NOTES_CHARS 4000
 
@@ -50,8 +50,8 @@ enum err assist_request_locked(struct db *db, const struct principal *who, int64
 			       int64_t *id);
 enum err assist_accept_locked(struct db *db, const struct principal *who, int64_t id, int64_t now,
 			      struct problem *p);
-enum err assist_decline_locked(struct db *db, const struct principal *who, int64_t id,
-			       int64_t now, struct problem *p);
+enum err assist_decline_locked(struct db *db, const struct principal *who, int64_t id, int64_t now,
+			       struct problem *p);
 enum err assist_cancel_locked(struct db *db, const struct principal *who, int64_t id, int64_t now,
 			      struct problem *p);
 /* First call: connected_at and state live. */
@@ -72,7 +72,7 @@ int assist_outcome_known(const char *outcome);
 enum err assist_escalate_run(struct db *db, int64_t now);
 
 /* The Session document for who (caller decrefs). */
-enum err assist_session_json(struct db *db, const struct assist_row *s,
-			     const struct principal *who, json_t **out);
+enum err assist_session_json(struct db *db, const struct assist_row *s, const struct principal *who,
+			     json_t **out);
 
 #endif

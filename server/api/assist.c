@@ -140,7 +140,8 @@ static enum err post_request(struct req *req, struct resp *resp)
 		e = req_json_check(req, resp, request_fields);
 	if (e != ERR_OK)
 		return e;
-	if (in.problem && (!utf8_valid(in.problem) || utf8_chars(in.problem) > ASSIST_PROBLEM_CHARS))
+	if (in.problem &&
+	    (!utf8_valid(in.problem) || utf8_chars(in.problem) > ASSIST_PROBLEM_CHARS))
 		http_invalid(resp, "/problem", "at most %d characters of text",
 			     ASSIST_PROBLEM_CHARS);
 	if (in.language && !language_ok(in.language))
@@ -209,7 +210,7 @@ static int list_one(const struct assist_row *s, void *arg)
 
 static int state_known(const char *s)
 {
-	static const char *const states[] = { "ringing", "accepted", "live",
+	static const char *const states[] = { "ringing", "accepted",  "live",
 					      "ended",   "cancelled", "unanswered" };
 
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
@@ -261,10 +262,10 @@ static int ticket_assist_one(const struct assist_row *s, void *arg)
 	return json_array_append_new(
 		   arg, json_pack("{s:I, s:s, s:o, s:o, s:o}", "id", (json_int_t)s->id, "state",
 				  s->state, "expert",
-				  s->expert_id ? json_pack("{s:I, s:s}", "user_id",
-							   (json_int_t)s->expert_id,
-							   "display_name", s->expert_name)
-					       : json_null(),
+				  s->expert_id
+				      ? json_pack("{s:I, s:s}", "user_id", (json_int_t)s->expert_id,
+						  "display_name", s->expert_name)
+				      : json_null(),
 				  "outcome", s->outcome[0] ? json_string(s->outcome) : json_null(),
 				  "duration_s",
 				  s->ended_at && from ? json_integer(s->ended_at - from)
@@ -319,11 +320,15 @@ static enum err post_join_link(struct req *req, struct resp *resp)
 		if (user_id <= 0)
 			e = http_invalid(resp, "/user_id", "a user id");
 	}
-	if (e == ERR_OK)
-		e = visible_session(req, resp, id, s);
+	if (e == ERR_OK) {
+		e = assist_store_get(req->db, id, s);
+		if (e == ERR_NOT_FOUND)
+			e = http_fail(resp, ERR_NOT_FOUND, "no such assistance session");
+	}
 	if (e != ERR_OK)
 		goto out;
-	/* Links only for someone allowed to join; the caller must be one too. */
+	/* Links only for someone allowed to join; the caller must be one too
+	 * (403 for anyone else, as joining is). */
 	e = assist_side_of(req->db, s, &req->user, &side);
 	if (e == ERR_OK && !side)
 		e = http_fail(resp, ERR_FORBIDDEN, "you may not join this call");
@@ -457,8 +462,9 @@ static enum err post_join_token(struct req *req, struct resp *resp)
 			e = http_fail(resp, ERR_NOT_FOUND, "no such join link");
 	}
 	if (e == ERR_OK && (link.used_at || link.expires_at <= clock_now()))
-		e = http_fail(resp, ERR_GONE, link.used_at ? "the join link was used already"
-							  : "the join link expired");
+		e = http_fail(resp, ERR_GONE,
+			      link.used_at ? "the join link was used already"
+					   : "the join link expired");
 	if (e == ERR_OK) {
 		e = assist_store_principal(req->db, link.user_id, &who);
 		if (e == ERR_NOT_FOUND)
@@ -502,7 +508,8 @@ static enum err participant_auth(struct req *req, struct resp *resp, struct part
 		char hash[65];
 
 		if (strlen(key) != 64 || digest_sha256_hex(key, hash) != 0)
-			return http_fail(resp, ERR_UNAUTHENTICATED, "the participant key is invalid");
+			return http_fail(resp, ERR_UNAUTHENTICATED,
+					 "the participant key is invalid");
 		e = assist_store_participant_get(req->db, hash, &row);
 		if (e == ERR_NOT_FOUND || (e == ERR_OK && row.session_id != id))
 			return http_fail(resp, ERR_UNAUTHENTICATED,
@@ -541,10 +548,10 @@ static enum err participant_auth(struct req *req, struct resp *resp, struct part
 	}
 	if (e != ERR_OK)
 		return e;
-	if (strcmp(p->s.state, "accepted") != 0 && strcmp(p->s.state, "live") != 0)
-	{
+	if (strcmp(p->s.state, "accepted") != 0 && strcmp(p->s.state, "live") != 0) {
 		if (key)
-			return http_fail(resp, ERR_UNAUTHENTICATED, "the session is %s", p->s.state);
+			return http_fail(resp, ERR_UNAUTHENTICATED, "the session is %s",
+					 p->s.state);
 		http_invalid(resp, "state", "the session is %s", p->s.state);
 		return ERR_CONFLICT;
 	}
@@ -742,8 +749,8 @@ static enum err get_signals(struct req *req, struct resp *resp)
 	}
 	resp_header(resp, "Cache-Control", "no-store");
 	resp_json(resp, 200,
-		  json_pack("{s:o, s:I, s:s, s:o}", "signals", c.signals, "next", (json_int_t)c.next,
-			    "state", p->s.state, "peers", pc.peers));
+		  json_pack("{s:o, s:I, s:s, s:o}", "signals", c.signals, "next",
+			    (json_int_t)c.next, "state", p->s.state, "peers", pc.peers));
 	free(p);
 	return ERR_OK;
 }
@@ -890,10 +897,10 @@ static enum err post_snapshot(struct req *req, struct resp *resp)
 	if (e == ERR_OK)
 		e = assist_store_snapshot_add(req->db, p->s.id, a->id, p->user_id, now);
 	if (e == ERR_OK) {
-		json_t *detail = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I}", "uuid", a->client_uuid,
-					   "kind", a->kind, "media_type", a->media_type, "size",
-					   (json_int_t)a->size, "sha256", a->sha256, "session_id",
-					   (json_int_t)p->s.id);
+		json_t *detail =
+		    json_pack("{s:s, s:s, s:s, s:I, s:s, s:I}", "uuid", a->client_uuid, "kind",
+			      a->kind, "media_type", a->media_type, "size", (json_int_t)a->size,
+			      "sha256", a->sha256, "session_id", (json_int_t)p->s.id);
 
 		e = detail ? tickets_event_locked(req->db, p->s.ticket_id,
 						  &(struct ticket_event_in){
@@ -1002,19 +1009,19 @@ static enum err patch_session(struct req *req, struct resp *resp)
 
 static int stats_one(const struct assist_stats_row *r, void *arg)
 {
-	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "product_line", r->product_line,
-			      "requests", (json_int_t)r->requests, "accepted",
-			      (json_int_t)r->accepted, "unanswered", (json_int_t)r->unanswered,
-			      "fixed", (json_int_t)r->fixed, "visits_avoided",
-			      (json_int_t)r->visits_avoided);
+	json_t *o =
+	    json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "product_line", r->product_line, "requests",
+		      (json_int_t)r->requests, "accepted", (json_int_t)r->accepted, "unanswered",
+		      (json_int_t)r->unanswered, "fixed", (json_int_t)r->fixed, "visits_avoided",
+		      (json_int_t)r->visits_avoided);
 
 	if (!o)
 		return 1;
 	json_object_set_new(o, "median_accept_s",
 			    r->median_accept_s >= 0 ? json_real(r->median_accept_s) : json_null());
-	json_object_set_new(o, "median_duration_s", r->median_duration_s >= 0
-							? json_real(r->median_duration_s)
-							: json_null());
+	json_object_set_new(o, "median_duration_s",
+			    r->median_duration_s >= 0 ? json_real(r->median_duration_s)
+						      : json_null());
 	json_object_set_new(o, "fixed_rate",
 			    r->ended ? json_real((double)(r->fixed * 10000 / r->ended) / 10000.0)
 				     : json_null());
@@ -1063,9 +1070,9 @@ static enum err get_analytics(struct req *req, struct resp *resp)
 	}
 	clock_format(q.f.from, from_text, sizeof(from_text));
 	clock_format(q.f.to, to_text, sizeof(to_text));
-	resp_json(resp, 200,
-		  json_pack("{s:s, s:s, s:o}", "from", from_text, "to", to_text, "product_lines",
-			    lines));
+	resp_json(
+	    resp, 200,
+	    json_pack("{s:s, s:s, s:o}", "from", from_text, "to", to_text, "product_lines", lines));
 	return ERR_OK;
 }
 

@@ -37,11 +37,11 @@ static void bind_opt_time(sqlite3_stmt *st, int idx, int64_t t)
 /* ---- sessions ------------------------------------------------------------------ */
 
 #define SESSION_COLS                                                                               \
-	"s.id, s.ticket_id, s.product_line, s.requested_by, s.language, s.problem, s.state,"      \
-	" coalesce(s.expert_id, 0), s.requested_at, coalesce(s.accepted_at, 0),"                  \
-	" coalesce(s.connected_at, 0), coalesce(s.ended_at, 0), coalesce(s.outcome, ''),"         \
-	" s.notes, coalesce(s.ended_by, 0),"                                                      \
-	" coalesce(nullif(r.display_name, ''), r.username, ''),"                                  \
+	"s.id, s.ticket_id, s.product_line, s.requested_by, s.language, s.problem, s.state,"       \
+	" coalesce(s.expert_id, 0), s.requested_at, coalesce(s.accepted_at, 0),"                   \
+	" coalesce(s.connected_at, 0), coalesce(s.ended_at, 0), coalesce(s.outcome, ''),"          \
+	" s.notes, coalesce(s.ended_by, 0),"                                                       \
+	" coalesce(nullif(r.display_name, ''), r.username, ''),"                                   \
 	" coalesce(nullif(x.display_name, ''), x.username, '')"
 #define SESSION_FROM                                                                               \
 	" FROM assist_sessions s JOIN users r ON r.id = s.requested_by"                            \
@@ -107,9 +107,8 @@ enum err assist_store_get(struct db *db, int64_t id, struct assist_row *out)
 	return ERR_OK;
 }
 
-static const char sql_open_of_ticket[] =
-    "SELECT id FROM assist_sessions WHERE ticket_id = ?1"
-    " AND state IN ('ringing', 'accepted', 'live')";
+static const char sql_open_of_ticket[] = "SELECT id FROM assist_sessions WHERE ticket_id = ?1"
+					 " AND state IN ('ringing', 'accepted', 'live')";
 
 enum err assist_store_open_of_ticket(struct db *db, int64_t ticket_id, int64_t *id)
 {
@@ -264,9 +263,8 @@ enum err assist_store_offers(struct db *db, int64_t session_id, assist_offer_fn 
 	return db_scan_end(db, st, rc);
 }
 
-static const char sql_offer_answer[] =
-    "UPDATE assist_offers SET answer = ?3, answered_at = ?4"
-    " WHERE session_id = ?1 AND user_id = ?2 AND answer IS NULL";
+static const char sql_offer_answer[] = "UPDATE assist_offers SET answer = ?3, answered_at = ?4"
+				       " WHERE session_id = ?1 AND user_id = ?2 AND answer IS NULL";
 
 enum err assist_store_offer_answer(struct db *db, int64_t session_id, int64_t user_id,
 				   const char *answer, int64_t at)
@@ -376,7 +374,7 @@ enum err assist_store_participant_add(struct db *db, const char *key_hash, int64
 }
 
 #define PARTICIPANT_COLS                                                                           \
-	"p.session_id, p.user_id, p.side, coalesce(nullif(u.display_name, ''), u.username),"      \
+	"p.session_id, p.user_id, p.side, coalesce(nullif(u.display_name, ''), u.username),"       \
 	" p.joined_at, p.last_seen_at, coalesce(p.left_at, 0)"
 
 static void read_participant(sqlite3_stmt *st, struct assist_participant_row *p)
@@ -587,8 +585,7 @@ static const char sql_snapshots[] =
     " JOIN ticket_attachments a ON a.id = n.attachment_id WHERE n.session_id = ?1"
     " ORDER BY n.taken_at, n.attachment_id";
 
-enum err assist_store_snapshots(struct db *db, int64_t session_id, assist_snapshot_fn fn,
-				void *ctx)
+enum err assist_store_snapshots(struct db *db, int64_t session_id, assist_snapshot_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_snapshots);
 	struct assist_snapshot_row s;

@@ -206,8 +206,8 @@ static int tell_supervisor(int64_t user_id, void *arg)
 	}
 	if (c->e == ERR_OK && policy_allows(who.role, PERM_ASSIST_SUPERVISE) &&
 	    user_id != c->s->requested_by)
-		c->e = tell(c->db, user_id, c->s, "assist.unanswered",
-			    "Remote assistance unanswered");
+		c->e =
+		    tell(c->db, user_id, c->s, "assist.unanswered", "Remote assistance unanswered");
 	return c->e != ERR_OK;
 }
 
@@ -226,7 +226,8 @@ static enum err unanswered(struct db *db, struct assist_row *s, int64_t now)
 	if (e == ERR_OK)
 		e = history(db, s, "assist_unanswered", 0, now, json_object());
 	if (e == ERR_OK)
-		e = tell(db, s->requested_by, s, "assist.unanswered", "Remote assistance unanswered");
+		e = tell(db, s->requested_by, s, "assist.unanswered",
+			 "Remote assistance unanswered");
 	if (e == ERR_OK)
 		e = assist_store_ticket_brief(db, s->ticket_id, &b);
 	if (e == ERR_OK)
@@ -283,8 +284,9 @@ enum err assist_request_locked(struct db *db, const struct principal *who, int64
 		return e;
 	/* Technicians ask on their own jobs; those who dispatch, on any in scope. */
 	if (b.assignee_id != who->user_id && !policy_allows(who->role, PERM_TICKETS_DISPATCH))
-		return problem_fail(p, ERR_FORBIDDEN,
-				    "only the ticket's assignee or its dispatchers ask for an expert");
+		return problem_fail(
+		    p, ERR_FORBIDDEN,
+		    "only the ticket's assignee or its dispatchers ask for an expert");
 	if (!b.asset_id || !b.product_line[0]) {
 		problem_invalid(p, "ticket", "the ticket has no unit, so no product line");
 		return ERR_CONFLICT;
@@ -337,8 +339,8 @@ enum err assist_request_locked(struct db *db, const struct principal *who, int64
 	}
 	if (e == ERR_OK)
 		e = history(db, s, "assist_requested", who->user_id, now,
-			    json_pack("{s:s, s:s, s:i}", "product_line", s->product_line, "language",
-				      s->language, "offered", offered));
+			    json_pack("{s:s, s:s, s:i}", "product_line", s->product_line,
+				      "language", s->language, "offered", offered));
 	if (e == ERR_OK)
 		*id = s->id;
 out:
@@ -378,8 +380,8 @@ enum err assist_accept_locked(struct db *db, const struct principal *who, int64_
 		goto out;
 	}
 	if (strcmp(s->state, "ringing") != 0 || f.found != 1) {
-		e = state_conflict(p, strcmp(s->state, "ringing") != 0 ? s->state
-									 : "answered by you");
+		e = state_conflict(p,
+				   strcmp(s->state, "ringing") != 0 ? s->state : "answered by you");
 		goto out;
 	}
 	e = assist_store_offer_answer(db, id, who->user_id, "accepted", now);
@@ -402,8 +404,8 @@ out:
 	return e;
 }
 
-enum err assist_decline_locked(struct db *db, const struct principal *who, int64_t id,
-			       int64_t now, struct problem *p)
+enum err assist_decline_locked(struct db *db, const struct principal *who, int64_t id, int64_t now,
+			       struct problem *p)
 {
 	struct assist_row *s = malloc(sizeof(*s));
 	struct offered f = { .user_id = who->user_id };
@@ -418,8 +420,8 @@ enum err assist_decline_locked(struct db *db, const struct principal *who, int64
 		goto out;
 	}
 	if (strcmp(s->state, "ringing") != 0 || f.found != 1) {
-		e = state_conflict(p, strcmp(s->state, "ringing") != 0 ? s->state
-									 : "answered by you");
+		e = state_conflict(p,
+				   strcmp(s->state, "ringing") != 0 ? s->state : "answered by you");
 		goto out;
 	}
 	e = assist_store_offer_answer(db, id, who->user_id, "declined", now);
@@ -517,14 +519,15 @@ enum err assist_end_locked(struct db *db, int64_t id, int64_t user_id, const cha
 	if (e == ERR_OK)
 		e = history(db, s, "assist_ended", user_id, now,
 			    json_pack("{s:I, s:s?, s:I}", "expert_id", (json_int_t)s->expert_id,
-				      "outcome", outcome, "duration_s", (json_int_t)duration_of(s)));
+				      "outcome", outcome, "duration_s",
+				      (json_int_t)duration_of(s)));
 	if (e == ERR_OK)
 		e = assist_store_ticket_brief(db, s->ticket_id, &b);
 	if (e == ERR_OK && b.asset_id) {
-		json_t *detail = json_pack("{s:I, s:I, s:s, s:I, s:s?}", "session_id",
-					   (json_int_t)s->id, "ticket_id", (json_int_t)s->ticket_id,
-					   "expert", s->expert_name, "duration_s",
-					   (json_int_t)duration_of(s), "outcome", outcome);
+		json_t *detail =
+		    json_pack("{s:I, s:I, s:s, s:I, s:s?}", "session_id", (json_int_t)s->id,
+			      "ticket_id", (json_int_t)s->ticket_id, "expert", s->expert_name,
+			      "duration_s", (json_int_t)duration_of(s), "outcome", outcome);
 
 		snprintf(summary, sizeof(summary), "Remote assistance by %s, %lld min%s%s",
 			 s->expert_name, (long long)((duration_of(s) + 59) / 60),
@@ -603,8 +606,9 @@ enum err assist_escalate_run(struct db *db, int64_t now)
 {
 	struct due_ctx due = { 0 };
 	struct assist_row *s = malloc(sizeof(*s));
-	enum err e = s ? assist_store_ringing_due(db, now - (int64_t)accept_min * 60, take_due, &due)
-		       : ERR_INTERNAL;
+	enum err e =
+	    s ? assist_store_ringing_due(db, now - (int64_t)accept_min * 60, take_due, &due)
+	      : ERR_INTERNAL;
 
 	/* One short transaction per session. */
 	for (size_t i = 0; e == ERR_OK && i < due.n; i++) {
@@ -629,9 +633,9 @@ enum err assist_escalate_run(struct db *db, int64_t now)
 
 static json_t *person(int64_t user_id, const char *name)
 {
-	return user_id ? json_pack("{s:I, s:s}", "user_id", (json_int_t)user_id, "display_name",
-				   name)
-		       : json_null();
+	return user_id
+		   ? json_pack("{s:I, s:s}", "user_id", (json_int_t)user_id, "display_name", name)
+		   : json_null();
 }
 
 static json_t *time_or_null(int64_t t)
@@ -665,14 +669,14 @@ static int snapshot_json(const struct assist_snapshot_row *n, void *arg)
 
 	snprintf(url, sizeof(url), "/v1/tickets/%lld/attachments/%s", (long long)c->ticket_id,
 		 n->client_uuid);
-	return json_array_append_new(c->items,
-				     json_pack("{s:I, s:s, s:o}", "attachment_id",
-					       (json_int_t)n->attachment_id, "url", url,
-					       "taken_at", time_or_null(n->taken_at))) != 0;
+	return json_array_append_new(c->items, json_pack("{s:I, s:s, s:o}", "attachment_id",
+							 (json_int_t)n->attachment_id, "url", url,
+							 "taken_at", time_or_null(n->taken_at))) !=
+	       0;
 }
 
-enum err assist_session_json(struct db *db, const struct assist_row *s,
-			     const struct principal *who, json_t **out)
+enum err assist_session_json(struct db *db, const struct assist_row *s, const struct principal *who,
+			     json_t **out)
 {
 	struct offered f = { .user_id = who->user_id };
 	struct assist_ticket_brief b;

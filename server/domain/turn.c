@@ -54,8 +54,10 @@ static enum err read_secret(const char *path, char *why, size_t why_size)
 	n = strcspn(line, "\r\n");
 	if (n == 0 || n > TURN_SECRET_MAX) {
 		OPENSSL_cleanse(line, sizeof(line));
-		snprintf(why, why_size, "turn-secret-file: the first line must hold the secret "
-					"(1 to %d bytes)", TURN_SECRET_MAX);
+		snprintf(why, why_size,
+			 "turn-secret-file: the first line must hold the secret "
+			 "(1 to %d bytes)",
+			 TURN_SECRET_MAX);
 		return ERR_INVALID;
 	}
 	memcpy(turn.secret, line, n);
@@ -71,11 +73,13 @@ enum err turn_configure(const char *turn_uris, const char *stun_uris, const char
 	turn_uris = turn_uris ? turn_uris : "";
 	stun_uris = stun_uris ? stun_uris : "";
 	if (strlen(turn_uris) >= URIS_MAX || !uris_valid(turn_uris, "turn:", "turns:")) {
-		snprintf(why, why_size, "turn-uris: expected turn: or turns: URIs, comma-separated");
+		snprintf(why, why_size,
+			 "turn-uris: expected turn: or turns: URIs, comma-separated");
 		return ERR_INVALID;
 	}
 	if (strlen(stun_uris) >= URIS_MAX || !uris_valid(stun_uris, "stun:", "stuns:")) {
-		snprintf(why, why_size, "stun-uris: expected stun: or stuns: URIs, comma-separated");
+		snprintf(why, why_size,
+			 "stun-uris: expected stun: or stuns: URIs, comma-separated");
 		return ERR_INVALID;
 	}
 	if (*turn_uris) {
@@ -157,9 +161,9 @@ json_t *turn_ice_servers(int64_t user_id, int64_t now, int64_t *expires_at)
 			json_decref(servers);
 			return NULL;
 		}
-		json_array_append_new(servers, json_pack("{s:o, s:s, s:s}", "urls",
-							 uri_array(turn.turn), "username", username,
-							 "credential", credential));
+		json_array_append_new(servers,
+				      json_pack("{s:o, s:s, s:s}", "urls", uri_array(turn.turn),
+						"username", username, "credential", credential));
 	}
 	if (turn.stun[0])
 		json_array_append_new(servers, json_pack("{s:o}", "urls", uri_array(turn.stun)));
