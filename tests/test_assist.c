@@ -334,6 +334,24 @@ START_TEST(declines_and_the_accept_window_escalate_then_nobody_is_left)
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM assist_offers WHERE answer IS NULL"), 0);
 	/* A late accept finds it over. */
 	step(id, "accept", eng[2], 409);
+	/* No expert left for the line at all: 409 naming the product line,
+	 * nothing stored. */
+	exec_sql("UPDATE experts SET active = 0");
+	{
+		struct http_result r;
+		char path[64];
+
+		snprintf(path, sizeof(path), "/v1/tickets/%lld/assist", (long long)ticket_id);
+		ck_assert_int_eq(http_json("POST", path, sup, "{}", &r), 409);
+		conflict_names(&r, "product_line");
+		http_result_free(&r);
+		/* A ticket without a unit has no product line to ask. */
+		exec_sql("UPDATE tickets SET asset_id = NULL");
+		ck_assert_int_eq(http_json("POST", path, sup, "{}", &r), 409);
+		conflict_names(&r, "ticket");
+		http_result_free(&r);
+	}
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM assist_sessions"), 1);
 	done();
 }
 END_TEST
