@@ -19,6 +19,7 @@
 #include "domain/channels.h"
 #include "jobs/lanes.h"
 #include "jobs/scheduler.h"
+#include "lib/form_multipart.h"
 #include "lib/objects.h"
 #include "lib/ratelimit.h"
 #include "core/log.h"
@@ -55,6 +56,7 @@ static void configure(const struct config *cfg)
 				       .conns_per_address = cfg->conns_per_address };
 
 	api_routes_use(api_route_tables());
+	form_multipart_init(); /* GMime, once: it counts its initialisations */
 	qr_public_url_set(cfg->public_url);
 	assets_snapshots_use(cfg->trace_snapshots);
 	import_slice_rows_use(cfg->import_slice_rows);

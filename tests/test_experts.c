@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "core/clock.h"
+#include "demo/demo.h"
 #include "domain/experts.h"
 #include "suites.h"
 
@@ -58,8 +59,7 @@ static void put_rota(const char *line, const char *body_json)
 }
 
 /* The on-call answer's user ids and sources as "7:rota 8:lead". */
-static void on_call(const char *line, const char *at, const char *language, char *out,
-		    size_t size)
+static void on_call(const char *line, const char *at, const char *language, char *out, size_t size)
 {
 	char path[160];
 	json_t *doc, *c;
@@ -165,13 +165,13 @@ START_TEST(create_replace_list_and_delete_an_expert)
 	http_expect("GET", path, admin, NULL, 404);
 	http_expect("DELETE", path, admin, NULL, 404);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM expert_rota"), 0);
-	snprintf(body, sizeof(body), "SELECT count(*) FROM expert_product_lines WHERE user_id = %lld",
-		 (long long)eng);
+	snprintf(body, sizeof(body),
+		 "SELECT count(*) FROM expert_product_lines WHERE user_id = %lld", (long long)eng);
 	ck_assert_int_eq(count_rows(body), 0);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE object_type = 'expert'"),
 			 5);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'expert.delete'"),
-			 1);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'expert.delete'"), 1);
 	free(admin);
 }
 END_TEST
@@ -185,7 +185,8 @@ START_TEST(a_line_has_one_lead)
 	seed();
 	a = seed_engineer("eng.a");
 	b = seed_engineer("eng.b");
-	put_expert(a, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
+	put_expert(
+	    a, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
 	snprintf(path, sizeof(path), "/v1/experts/%lld", (long long)b);
 	ck_assert_int_eq(http_json("PUT", path, admin,
 				   "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"SWGR\"},"
@@ -198,9 +199,11 @@ START_TEST(a_line_has_one_lead)
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM experts"), 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM expert_product_lines"), 1);
 	/* The lead replacing their own profile keeps the lead. */
-	put_expert(a, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
+	put_expert(
+	    a, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
 	/* Another line's lead is fine. */
-	put_expert(b, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"SWGR\",\"lead\":true}]}");
+	put_expert(
+	    b, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"SWGR\",\"lead\":true}]}");
 	free(admin);
 }
 END_TEST
@@ -355,19 +358,20 @@ START_TEST(on_call_reads_each_shift_in_its_own_time_zone)
 	berlin = seed_engineer("eng.berlin");
 	put_expert(sh, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	put_expert(night, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"SWGR\"}]}");
-	put_expert(berlin, "{\"languages\":[\"de\",\"en\"],\"product_lines\":[{\"code\":\"SWGR\"}]}");
-	snprintf(body, sizeof(body),
-		 "{\"shifts\":[{\"user_id\":%lld,\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
-		 "\"start\":\"09:00\",\"end\":\"18:00\",\"time_zone\":\"Asia/Shanghai\"}]}",
-		 (long long)sh);
+	put_expert(berlin,
+		   "{\"languages\":[\"de\",\"en\"],\"product_lines\":[{\"code\":\"SWGR\"}]}");
+	snprintf(
+	    body, sizeof(body),
+	    "{\"shifts\":[{\"user_id\":%lld,\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
+	    "\"start\":\"09:00\",\"end\":\"18:00\",\"time_zone\":\"Asia/Shanghai\"}]}",
+	    (long long)sh);
 	put_rota("RELAY", body);
 	doc = http_get_json("/v1/product-lines/RELAY/rota", admin, 200);
 	ck_assert_str_eq(jstr(doc, "product_line"), "RELAY");
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(doc, "shifts"), 0), "start"), "09:00");
 	ck_assert_str_eq(jstr(json_array_get(json_object_get(doc, "shifts"), 0), "end"), "18:00");
-	ck_assert_int_eq(asize(json_object_get(json_array_get(json_object_get(doc, "shifts"), 0),
-					       "days")),
-			 5);
+	ck_assert_int_eq(
+	    asize(json_object_get(json_array_get(json_object_get(doc, "shifts"), 0), "days")), 5);
 	json_decref(doc);
 
 	/* 09:00-18:00 Shanghai covers 02:00Z, not 11:00Z: then only the line. */
@@ -425,7 +429,9 @@ START_TEST(the_order_is_rota_then_lead_then_line_speakers_first)
 	gone = seed_engineer("eng.gone");
 	put_expert(r1, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	put_expert(r2, "{\"languages\":[\"zh\",\"en\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
-	put_expert(lead, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
+	put_expert(
+	    lead,
+	    "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
 	put_expert(l1, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	put_expert(l2, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	put_expert(idle, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
@@ -474,7 +480,8 @@ START_TEST(experts_on_call_in_the_domain)
 	seed();
 	a = seed_engineer("eng.a");
 	b = seed_engineer("eng.b");
-	put_expert(a, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
+	put_expert(
+	    a, "{\"languages\":[\"en\"],\"product_lines\":[{\"code\":\"RELAY\",\"lead\":true}]}");
 	put_expert(b, "{\"languages\":[\"zh\"],\"product_lines\":[{\"code\":\"RELAY\"}]}");
 	snprintf(body, sizeof(body),
 		 "{\"shifts\":[{\"user_id\":%lld,\"days\":[\"mon\"],\"start\":\"09:00\","
@@ -537,6 +544,50 @@ START_TEST(who_may_read_and_write)
 }
 END_TEST
 
+/* The demo: three engineers, a lead per line, relays covered around the
+ * clock (nights over midnight), switchgear on weekdays in Shanghai then
+ * Berlin, transformers by their lead. */
+START_TEST(the_demo_has_experts_and_rotas)
+{
+	char *out = NULL, got[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	json_t *doc;
+	long long relay, swgr, trafo;
+
+	struct http_result r;
+
+	admin = harness_user_token("root", "admin", NULL, NULL);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(demo_load(H.db, f), ERR_OK);
+	fclose(f);
+	free(out);
+	relay = (long long)harness_user_id("eng.relay");
+	swgr = (long long)harness_user_id("eng.switchgear");
+	trafo = (long long)harness_user_id("eng.transformer");
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM experts"), 3);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM expert_product_lines WHERE is_lead = 1"),
+			 3);
+	doc = http_get_json("/v1/product-lines/relay/rota", admin, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "shifts")), 2);
+	json_decref(doc);
+	/* Relays: days eng.relay, nights eng.switchgear, every day. */
+	on_call("relay", MON_10_SHANGHAI, NULL, got, sizeof(got));
+	expect_order(got, "%lld:rota %lld:line", relay, swgr);
+	on_call("relay", "2026-12-12T18:00:00Z", NULL, got, sizeof(got)); /* Sun 02:00 */
+	expect_order(got, "%lld:rota %lld:lead", swgr, relay);
+	/* Switchgear on a Monday at 16:30 Berlin (23:30 Shanghai). */
+	on_call("switchgear", "2026-12-07T15:30:00Z", NULL, got, sizeof(got));
+	expect_order(got, "%lld:rota %lld:lead", trafo, swgr);
+	/* Transformers: no rota, the lead. */
+	on_call("transformer", MON_10_SHANGHAI, NULL, got, sizeof(got));
+	expect_order(got, "%lld:lead", trafo);
+	ck_assert_int_eq(http_login("eng.relay", "fieldtrace-demo", &r), 200);
+	http_result_free(&r);
+	free(admin);
+}
+END_TEST
+
 Suite *experts_suite(void)
 {
 	Suite *s = suite_create("experts");
@@ -551,6 +602,7 @@ Suite *experts_suite(void)
 	tcase_add_test(tc, the_order_is_rota_then_lead_then_line_speakers_first);
 	tcase_add_test(tc, experts_on_call_in_the_domain);
 	tcase_add_test(tc, who_may_read_and_write);
+	tcase_add_test(tc, the_demo_has_experts_and_rotas);
 	suite_add_tcase(s, tc);
 	return s;
 }

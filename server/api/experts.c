@@ -228,17 +228,16 @@ static enum err get_on_call(struct req *req, struct resp *resp)
 	}
 	items = json_array();
 	for (int i = 0; i < n; i++)
-		json_array_append_new(items, json_pack("{s:I, s:s, s:o, s:s}", "user_id",
-						       (json_int_t)c[i].user_id, "display_name",
-						       c[i].display_name, "languages",
-						       languages_of(c[i].languages), "source",
-						       c[i].source));
+		json_array_append_new(
+		    items, json_pack("{s:I, s:s, s:o, s:s}", "user_id", (json_int_t)c[i].user_id,
+				     "display_name", c[i].display_name, "languages",
+				     languages_of(c[i].languages), "source", c[i].source));
 	free(c);
 	clock_format(at, at_text, sizeof(at_text));
 	resp_header(resp, "Cache-Control", "no-store");
-	resp_json(resp, 200,
-		  json_pack("{s:s, s:s, s:o}", "product_line", line, "at", at_text, "candidates",
-			    items));
+	resp_json(
+	    resp, 200,
+	    json_pack("{s:s, s:s, s:o}", "product_line", line, "at", at_text, "candidates", items));
 	return ERR_OK;
 }
 

@@ -263,7 +263,7 @@ static enum err scan_shifts(struct db *db, sqlite3_stmt *st, shift_row_fn fn, vo
 }
 
 #define SHIFT_SQL(where)                                                                           \
-	"SELECT r.user_id, u.display_name, e.languages, r.days, r.start_min, r.end_min,"          \
+	"SELECT r.user_id, u.display_name, e.languages, r.days, r.start_min, r.end_min,"           \
 	" r.time_zone FROM expert_rota r JOIN experts e ON e.user_id = r.user_id"                  \
 	" JOIN users u ON u.id = r.user_id WHERE r.product_line = ?1" where " ORDER BY r.position"
 

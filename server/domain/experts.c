@@ -157,8 +157,7 @@ int experts_on_call(struct db *db, const char *product_line, int64_t at, const c
 	int n = 0;
 
 	if (experts_store_rota_live(db, product_line, gather_shift, &g) != ERR_OK ||
-	    experts_store_line_experts(db, product_line, gather_expert, &g) != ERR_OK ||
-	    g.failed) {
+	    experts_store_line_experts(db, product_line, gather_expert, &g) != ERR_OK || g.failed) {
 		free(g.items);
 		return -1;
 	}
@@ -188,10 +187,10 @@ static int add_line(const char *code, int lead, void *ctx)
 
 static int keep_expert(const struct expert_row *r, void *ctx)
 {
-	*(json_t **)ctx = json_pack("{s:I, s:s, s:s, s:s, s:o, s:b}", "user_id",
-				    (json_int_t)r->user_id, "username", r->username, "display_name",
-				    r->display_name, "role", r->role, "languages",
-				    languages_json(r->languages), "active", r->active);
+	*(json_t **)ctx =
+	    json_pack("{s:I, s:s, s:s, s:s, s:o, s:b}", "user_id", (json_int_t)r->user_id,
+		      "username", r->username, "display_name", r->display_name, "role", r->role,
+		      "languages", languages_json(r->languages), "active", r->active);
 	return 0;
 }
 
@@ -401,8 +400,8 @@ enum err experts_put(struct db *db, const struct audit_actor *actor, int64_t use
 		e = experts_json(db, user_id, &after);
 	if (e == ERR_OK) {
 		snprintf(id_s, sizeof(id_s), "%lld", (long long)user_id);
-		e = audit_append(db, actor, *created ? "expert.create" : "expert.update",
-				 "expert", id_s, before, after);
+		e = audit_append(db, actor, *created ? "expert.create" : "expert.update", "expert",
+				 id_s, before, after);
 	}
 	free(lines_text);
 	json_decref(lines);
@@ -524,8 +523,7 @@ enum err experts_rota_put(struct db *db, const struct audit_actor *actor, const 
 			if (e != ERR_OK)
 				goto out;
 			if (!ok)
-				problem_invalid(p, ptr,
-						"user %lld is not an active expert of %s",
+				problem_invalid(p, ptr, "user %lld is not an active expert of %s",
 						(long long)user_id, line);
 		}
 		days = parse_days(json_object_get(v, "days"), p, prefix);
