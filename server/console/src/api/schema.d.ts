@@ -2617,6 +2617,354 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{id}/assist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the product line's experts for a live video call
+         * @description The ticket's assignee, or a dispatcher or supervisor whose scope holds the ticket. Offers the call to every expert the unit's product line has on its rota now (step 1), else the first in the escalation order (lead, then the line); each offered expert gets an `assist.requested` notification in the app and on every channel they have (push, e-mail, SMS), quiet hours overridden. Unanswered for `assist-accept-min` minutes, the next candidate is asked; nobody left: `unanswered`. 409: the ticket has no unit (detail names `ticket`), the line has no expert (`product_line`), or a session is open already (its id in `session_id`).
+         */
+        post: operations["requestAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/assists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A ticket's assistance sessions
+         * @description Anyone who can see the ticket: each session's state, expert, outcome and duration, newest first.
+         */
+        get: operations["listTicketAssists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assistance sessions
+         * @description mine=true: offered to the caller, accepted by them or requested by them (whatever the ticket's scope: experts are often outside it). Otherwise the sessions on tickets in the caller's scope (supervisors their region's, admins all, read-only). Newest first, at most 200.
+         */
+        get: operations["listAssists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a call with a join link's token
+         * @description No login: the single-use token of a join link is the credential (the technician's phone). Unknown token: 404; used or expired (10 minutes): 410; the link's user no longer allowed (reassigned, disabled): 410; the session not accepted or live: 409 (`state`).
+         */
+        post: operations["joinAssistByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One assistance session
+         * @description Those offered it, its expert, its requester, and anyone whose ticket scope holds the ticket; others 404.
+         */
+        get: operations["getAssist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Complete an ended call's record
+         * @description The call's expert, within 7 days of its end: the outcome and notes. Others 403; a session not ended or older: 409 (`state`).
+         */
+        patch: operations["completeAssistRecord"];
+        trace?: never;
+    };
+    "/v1/assist/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a call offered to the caller
+         * @description Only an expert with an open offer (403 otherwise); the first wins, a later acceptor gets 409 (`state`). The others' open offers become `withdrawn`; the requester is told (`assist.accepted`).
+         */
+        post: operations["acceptAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a call offered to the caller
+         * @description When every offer of the ringing session is declined, the next candidate is asked at once (or the session becomes `unanswered`).
+         */
+        post: operations["declineAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a call
+         * @description The requester, or a supervisor whose scope holds the ticket, while ringing or accepted (409 otherwise).
+         */
+        post: operations["cancelAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/join-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use join link for a participant
+         * @description For user_id (default the caller), who must be allowed to join, as the caller must: the ticket's technician, the accepting expert, or a supervisor whose scope holds the ticket (403 otherwise). Valid 10 minutes, kept hashed; the link (for the technician's phone, no login) is the only copy of the token. The session must be accepted or live (409).
+         */
+        post: operations["createAssistJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a call as a console user
+         * @description The ticket's technician, the accepting expert, or a supervisor whose scope holds the ticket; anyone else (another technician or expert, a dispatcher, an admin, another region's supervisor) 403. Ringing or over: 409 (`state`).
+         */
+        post: operations["joinAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/ice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fresh STUN/TURN servers and credentials
+         * @description A participant (X-Assist-Key, or the bearer token of someone allowed to join). A missing key, one of another session, a session no longer open, or a token of someone not allowed to join: 401.
+         */
+        get: operations["getAssistIce"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Poll the signalling mailbox
+         * @description A participant: the messages after `after` addressed to them or to everyone, not their own, oldest first (at most 100), the session's state and the other participants' presence. Poll every 500 ms until connected, then every 3 s. Updates the caller's presence.
+         */
+        get: operations["pollAssistSignals"];
+        put?: never;
+        /**
+         * Send a signalling message
+         * @description A participant. kind hello, offer, answer, candidate or bye; body a JSON object of at most 64 KiB (400 naming `/body` beyond); to: one participant's user id (default everyone else). Kept until the session ends.
+         */
+        post: operations["postAssistSignal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/connected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report the first remote frame
+         * @description A participant. The first report sets connected_at and the state live (time to first frame = connected_at − accepted_at); later ones change nothing.
+         */
+        post: operations["assistConnected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Keep a frame of the call
+         * @description A participant. The body is the image (image/jpeg or image/png, at most 5 MiB, its magic bytes checked: 400 naming `body` when they disagree); stored as a ticket attachment (kind photo) and listed in the session.
+         */
+        post: operations["postAssistSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave the call
+         * @description A participant: marked absent, and a bye goes to the others. The session stays open (a reload rejoins).
+         */
+        post: operations["leaveAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the call
+         * @description The technician, the expert or a supervisor participant: state ended, the duration recorded, the signals deleted; the ticket's history gets the end with outcome and duration, the unit's timeline an `assist` entry. A bad outcome: 400 naming `/outcome`, nothing changed.
+         */
+        post: operations["endAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/assists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Remote assistance per product line
+         * @description Scoped like the other analytics (admins and auditors all, supervisors their region, dispatchers their centre). Sessions requested in [from, to) (default the last 30 days): requests, accepted, unanswered, the median seconds to accept and of calls, fixed (outcome fixed), fixed_rate (of the calls with an outcome), visits_avoided (calls fixed remotely).
+         */
+        get: operations["getAssistAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3121,7 +3469,7 @@ export interface components {
              */
             at: string;
             /** @enum {string} */
-            kind: "production" | "test" | "shipment" | "installation" | "commissioning" | "acceptance" | "service" | "part_replacement" | "firmware" | "inspection" | "warranty_renewal" | "label";
+            kind: "production" | "test" | "shipment" | "installation" | "commissioning" | "acceptance" | "service" | "part_replacement" | "firmware" | "inspection" | "warranty_renewal" | "label" | "assist";
             /** @example Produced at plant SZ1, line L2, batch B2024-07 */
             summary: string;
             /** @description Facts of the event, by kind. */
@@ -5379,6 +5727,162 @@ export interface components {
                 amount_minor: number;
                 /** Format: int64 */
                 contracts: number;
+            }[];
+        };
+        /** @description A remote-assistance session: who asked about which ticket, whom it was offered to, who accepted, when it connected and ended, the outcome, the expert's notes and the snapshots. Never the customer's personal data. */
+        AssistSession: {
+            /** Format: int64 */
+            id: number;
+            ticket: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                title: string;
+                priority: string;
+                unit: null | {
+                    /** Format: int64 */
+                    id: number;
+                    serial: string;
+                    model: string;
+                    product_line: string;
+                };
+                /** @description The name of the site's region (a city), "" when none. */
+                site_city: string;
+            };
+            /**
+             * @description ringing: offered, nobody accepted yet; accepted: an expert took it; live: a participant reported the first remote frame; ended; cancelled (by the requester or a supervisor); unanswered: every candidate was asked and the window passed.
+             * @enum {string}
+             */
+            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+            problem: string;
+            /** @description BCP-47 primary tag the requester asked for ("" = any). */
+            language: string;
+            requested_by: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            expert: null | {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            offers: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+                /** @description 1: everyone on the rota now; each escalation one more. */
+                step: number;
+                /** Format: date-time */
+                offered_at: string;
+                /** @enum {string|null} */
+                answer: "accepted" | "declined" | "withdrawn" | null;
+            }[];
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: date-time */
+            accepted_at: string | null;
+            /** Format: date-time */
+            connected_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: int64
+             * @description ended_at minus connected_at (or accepted_at when it never connected).
+             */
+            duration_s: number | null;
+            /** @enum {string|null} */
+            outcome: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+            notes: string;
+            snapshots: {
+                /** Format: int64 */
+                attachment_id: number;
+                url: string;
+                /** Format: date-time */
+                taken_at: string;
+            }[];
+            /** @description Always false: calls are not recorded. */
+            recording: boolean;
+            /** @description What the caller may do now. */
+            can: {
+                accept: boolean;
+                join: boolean;
+                end: boolean;
+            };
+        };
+        AssistIce: {
+            /** @description RTCIceServer entries: the TURN URIs with time-limited credentials (TURN REST API: username "<unix-expiry>:<user_id>", credential base64(HMAC-SHA1(secret, username))), then the STUN URIs. [] when none is configured. */
+            ice_servers: {
+                urls: string[];
+                username?: string;
+                credential?: string;
+            }[];
+            /** Format: date-time */
+            ice_expires_at: string;
+            /**
+             * @description relay: the server is configured turn-relay-only; use iceTransportPolicy 'relay'.
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
+        };
+        AssistJoin: {
+            /** Format: int64 */
+            session_id: number;
+            /** @description Send as X-Assist-Key on the session's signalling calls; valid while the session is open. */
+            participant_key: string;
+            /** @enum {string} */
+            side: "technician" | "expert" | "supervisor";
+            user: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            /** @description RTCIceServer entries: the TURN URIs with time-limited credentials (TURN REST API: username "<unix-expiry>:<user_id>", credential base64(HMAC-SHA1(secret, username))), then the STUN URIs. [] when none is configured. */
+            ice_servers: {
+                urls: string[];
+                username?: string;
+                credential?: string;
+            }[];
+            /** Format: date-time */
+            ice_expires_at: string;
+            /**
+             * @description relay: the server is configured turn-relay-only; use iceTransportPolicy 'relay'.
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
+            /** @description Poll signals this often until connected, then every 3 s. */
+            poll_ms: number;
+            session: components["schemas"]["AssistSession"];
+        };
+        AssistSignals: {
+            signals: {
+                /** Format: int64 */
+                seq: number;
+                /** Format: int64 */
+                from: number;
+                /** @enum {string} */
+                side: "technician" | "expert" | "supervisor";
+                /** @enum {string} */
+                kind: "hello" | "offer" | "answer" | "candidate" | "bye";
+                body: Record<string, never>;
+                /** Format: date-time */
+                at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The cursor for the next poll's after.
+             */
+            next: number;
+            /** @enum {string} */
+            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+            peers: {
+                /** Format: int64 */
+                user_id: number;
+                /** @enum {string} */
+                side: "technician" | "expert" | "supervisor";
+                display_name: string;
+                /** @description Polled within the last 10 s and not left. */
+                present: boolean;
             }[];
         };
     };
@@ -11786,6 +12290,789 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RevenueAtRisk"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description At most 1000 characters. */
+                    problem?: string | null;
+                    /** @description Experts speaking it are asked first. */
+                    language?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session, ringing. */
+            201: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    /** @description /v1/assist/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTicketAssists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: int64 */
+                            id: number;
+                            /** @enum {string} */
+                            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+                            expert: null | {
+                                /** Format: int64 */
+                                user_id: number;
+                                display_name: string;
+                            };
+                            /** @enum {string|null} */
+                            outcome: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                            /** Format: int64 */
+                            duration_s: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAssists: {
+        parameters: {
+            query?: {
+                /** @description One state. */
+                state?: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+                /** @description Only the caller's. */
+                mine?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AssistSession"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    joinAssistByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The participant key, ICE servers and the session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistJoin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    completeAssistRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string|null} */
+                    outcome?: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                    /** @description At most 4000 characters. */
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acceptAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    declineAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAssistJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: int64 */
+                    user_id?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The link. */
+            201: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** @description /console/assist/{id}/join?token=… */
+                        url: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    joinAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant key, ICE servers and the session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistJoin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssistIce: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ICE servers. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistIce"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    pollAssistSignals: {
+        parameters: {
+            query?: {
+                /** @description The last seq seen (0: from the start). */
+                after?: number;
+            };
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Messages, state, peers. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSignals"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postAssistSignal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "hello" | "offer" | "answer" | "candidate" | "bye";
+                    /** Format: int64 */
+                    to?: number | null;
+                    body: Record<string, never>;
+                };
+            };
+        };
+        responses: {
+            /** @description Its sequence number. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: int64 */
+                        seq: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assistConnected: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postAssistSnapshot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+            };
+        };
+        responses: {
+            /** @description The attachment. */
+            201: {
+                headers: {
+                    /** @description The attachment. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: int64 */
+                        attachment_id: number;
+                        url: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    leaveAssist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Left. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    endAssist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string|null} */
+                    outcome?: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                    /** @description At most 4000 characters. */
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session, ended. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssistAnalytics: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 or a date. */
+                from?: string;
+                /** @description RFC 3339 or a date. */
+                to?: string;
+                /** @description One product line. */
+                product_line?: string;
+                /** @description A region in scope. */
+                region?: string;
+                /** @description A centre in scope. */
+                centre?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Figures per product line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: date-time */
+                        to: string;
+                        product_lines: {
+                            product_line: string;
+                            requests: number;
+                            accepted: number;
+                            unanswered: number;
+                            median_accept_s: number | null;
+                            median_duration_s: number | null;
+                            fixed: number;
+                            fixed_rate: number | null;
+                            visits_avoided: number;
+                        }[];
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];
