@@ -5564,7 +5564,7 @@ export interface components {
                 visits_used: number;
                 /** Format: int64 */
                 visits_allowed: number | null;
-                /** @description null until remote-assist sessions are recorded. */
+                /** @description Hours of remote assistance used in the year (tenths): calls on the contract's requests that ended in the year, from the first remote frame (or the acceptance) to the end. */
                 assist_hours_used: number | null;
                 /** Format: int64 */
                 assist_hours_allowed: number | null;
