@@ -20,7 +20,7 @@
 
 /* sla_escalation, warranty_digest, problems_detect, webhooks,
  * idempotency_purge, sync_retire, trace_snapshots, delivery_digest,
- * board_summary, delivery_purge. */
+ * board_summary, delivery_purge, maintenance. */
 #define N_JOBS 11
 
 /* T0 = 2026-09-01T02:00:00Z; the clock stands at T0 + offset. */

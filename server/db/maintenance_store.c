@@ -306,7 +306,7 @@ static const char sql_units[] =
     " LEFT JOIN maintenance_visits o ON o.id = (SELECT v.id FROM maintenance_visits v"
     "  LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.plan_id = p.id AND v.asset_id = a.id"
     "  AND " VISIT_DONE_AT " IS NULL ORDER BY v.due_date DESC LIMIT 1)"
-    " WHERE a.site_id IS NOT NULL AND " UNIT_SCOPE
+    " WHERE a.site_id IS NOT NULL AND a.customer_id IS NOT NULL AND " UNIT_SCOPE
     " AND " UNIT_CENTRE("?5", "(SELECT t.centre_code FROM tickets t WHERE t.id = o.ticket_id)")
     " AND (?6 = 0 OR a.customer_id = ?6)"
     " ORDER BY a.site_id, a.id, p.id";

@@ -336,7 +336,7 @@ enum err maintenance_run(struct db *db, int64_t now)
 	struct due_list l = { 0 };
 	char today[11];
 	size_t requested = 0, alerted = 0;
-	enum err e;
+	enum err e, first = ERR_OK;
 
 	registry_date_of(now, today);
 	l.db = db;
@@ -348,17 +348,27 @@ enum err maintenance_run(struct db *db, int64_t now)
 	}
 	if (e == ERR_OK)
 		e = l.e;
-	/* The list is ordered by site: one request per site's run of units. */
+	/* The list is ordered by site: one request per site's run of units. A
+	 * site that fails is logged and tried again next run; the others go on. */
 	for (size_t i = 0; e == ERR_OK && i < l.n;) {
 		size_t j = i;
+		enum err site_e;
 
 		while (j < l.n && l.items[j].u.site_id == l.items[i].u.site_id)
 			j++;
-		e = request_site(db, &l.items[i], j - i, now, &requested);
+		site_e = request_site(db, &l.items[i], j - i, now, &requested);
+		if (site_e != ERR_OK) {
+			log_error("maintenance: site %lld: %s", (long long)l.items[i].u.site_id,
+				  err_title(site_e));
+			if (first == ERR_OK)
+				first = site_e;
+		}
 		i = j;
 	}
 	if (e == ERR_OK)
 		e = alert_overdue(db, today, now, &alerted);
+	if (e == ERR_OK)
+		e = first;
 	if (e == ERR_OK && (requested || alerted))
 		log_info("maintenance: %zu unit%s requested, %zu overdue alert%s", requested,
 			 requested == 1 ? "" : "s", alerted, alerted == 1 ? "" : "s");
