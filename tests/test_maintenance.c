@@ -77,9 +77,9 @@ static void calendar_of(const char *token, const char *query, char *out, size_t 
 	doc = http_get_json(path, token, 200);
 	out[0] = '\0';
 	json_array_foreach(json_object_get(doc, "items"), i, item)
-		n += (size_t)snprintf(out + n, size - n, "%s%s:%s:%s", n ? " " : "",
-				      jstr(item, "serial"), jstr(item, "date"),
-				      jstr(item, "state"));
+		n +=
+		    (size_t)snprintf(out + n, size - n, "%s%s:%s:%s", n ? " " : "",
+				     jstr(item, "serial"), jstr(item, "date"), jstr(item, "state"));
 	json_decref(doc);
 }
 
@@ -90,11 +90,11 @@ START_TEST(a_plan_requests_each_due_unit_once_grouped_per_site_across_restarts)
 
 	seed();
 	harness_set_today("2026-05-01");
-	post_plan(admin, json_pack("{s:s, s:I, s:i, s:i, s:I, s:{s:s, s:i}}", "name",
-				   "KYN28 annual service", "model_id", (json_int_t)1,
-				   "interval_months", 12, "lead_days", 14,
-				   "checklist_template_id", (json_int_t)7, "skill",
-				   "product_line", "switchgear", "level", 3));
+	post_plan(admin,
+		  json_pack("{s:s, s:I, s:i, s:i, s:I, s:{s:s, s:i}}", "name",
+			    "KYN28 annual service", "model_id", (json_int_t)1, "interval_months",
+			    12, "lead_days", 14, "checklist_template_id", (json_int_t)7, "skill",
+			    "product_line", "switchgear", "level", 3));
 	/* Nothing is due yet: first due = installation + 12 months. */
 	run_job();
 	ck_assert_int_eq(visits(), 0);
@@ -253,8 +253,8 @@ START_TEST(overdue_maintenance_is_alerted_once)
 	seed();
 	/* The plan starts after the units' first due dates passed. */
 	harness_set_today("2026-07-01");
-	post_plan(admin, json_pack("{s:s, s:I, s:i}", "name", "annual", "model_id",
-				   (json_int_t)1, "interval_months", 12));
+	post_plan(admin, json_pack("{s:s, s:I, s:i}", "name", "annual", "model_id", (json_int_t)1,
+				   "interval_months", 12));
 	run_job();
 	ck_assert_int_eq(visits(), 4);
 	ck_assert_int_eq(alerts_of("disp.sz"), 3);
@@ -269,8 +269,8 @@ START_TEST(overdue_maintenance_is_alerted_once)
 	doc = http_get_json("/v1/maintenance/calendar?centre=C-SZ&from=2026-06-01&to=2026-06-30",
 			    disp, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 3);
-	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(doc, "items"), 0),
-					       "overdue")));
+	ck_assert(json_is_true(
+	    json_object_get(json_array_get(json_object_get(doc, "items"), 0), "overdue")));
 	json_decref(doc);
 	calendar_of(disp, "from=2026-06-01&to=2026-06-30", cal, sizeof(cal));
 	ck_assert_str_eq(cal, "U1:2026-06-10:overdue U3:2026-06-15:overdue U2:2026-06-20:overdue");
@@ -293,10 +293,13 @@ START_TEST(bad_plans_and_queries_are_400_naming_the_field_and_store_nothing)
 		{ "{\"name\": \"x\", \"model_id\": 99, \"interval_months\": 12}", "/model_id" },
 		{ "{\"name\": \"x\", \"model_id\": 1, \"contract_id\": 1, \"interval_months\": 12}",
 		  "/contract_id" },
-		{ "{\"name\": \"x\", \"contract_id\": 99, \"interval_months\": 12}", "/contract_id" },
+		{ "{\"name\": \"x\", \"contract_id\": 99, \"interval_months\": 12}",
+		  "/contract_id" },
 		{ "{\"name\": \"x\", \"model_id\": 1}", "/interval_months" },
-		{ "{\"name\": \"x\", \"model_id\": 1, \"interval_months\": 0}", "/interval_months" },
-		{ "{\"name\": \"x\", \"model_id\": 1, \"interval_months\": 12, \"interval_hours\": 5}",
+		{ "{\"name\": \"x\", \"model_id\": 1, \"interval_months\": 0}",
+		  "/interval_months" },
+		{ "{\"name\": \"x\", \"model_id\": 1, \"interval_months\": 12, \"interval_hours\": "
+		  "5}",
 		  "/interval_hours" },
 		{ "{\"name\": \"x\", \"model_id\": 1, \"interval_months\": 12, \"lead_days\": 400}",
 		  "/lead_days" },
@@ -331,9 +334,9 @@ START_TEST(bad_plans_and_queries_are_400_naming_the_field_and_store_nothing)
 	http_expect_invalid("PATCH", path, admin, "{\"interval_hours\": 0}", "/interval_hours");
 	ck_assert_int_eq(count_rows("SELECT version FROM maintenance_plans"), 1);
 	/* interval_hours replaces interval_months. */
-	ck_assert_int_eq(http_json("PATCH", path, admin, "{\"interval_hours\": 500, \"lead_days\": 0}",
-				   &r),
-			 200);
+	ck_assert_int_eq(
+	    http_json("PATCH", path, admin, "{\"interval_hours\": 500, \"lead_days\": 0}", &r),
+	    200);
 	ck_assert(json_is_null(json_object_get(r.json, "interval_months")));
 	ck_assert_int_eq(jint(r.json, "interval_hours"), 500);
 	ck_assert_int_eq(jint(r.json, "version"), 2);
@@ -375,8 +378,8 @@ START_TEST(the_calendar_shows_only_units_in_scope)
 
 	seed();
 	harness_set_today("2026-06-07");
-	post_plan(admin, json_pack("{s:s, s:I, s:i}", "name", "annual", "model_id",
-				   (json_int_t)1, "interval_months", 12));
+	post_plan(admin, json_pack("{s:s, s:I, s:i}", "name", "annual", "model_id", (json_int_t)1,
+				   "interval_months", 12));
 	run_job();
 	calendar_of(sup_js, "from=2026-06-01&to=2026-06-30", cal, sizeof(cal));
 	ck_assert_str_eq(cal, "U4:2026-06-12:requested");
@@ -401,6 +404,41 @@ START_TEST(the_calendar_shows_only_units_in_scope)
 }
 END_TEST
 
+START_TEST(a_contract_plan_takes_its_interval_from_the_visits_a_year)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	char cal[1024];
+	json_t *doc;
+
+	seed();
+	/* Active from 2026-01-01, four preventive visits a year, covering site
+	 * S2 (unit 3) and unit 4 by name. */
+	exec_sql(
+	    "INSERT INTO contracts(id, number, customer_id, kind, start_date, end_date, status,"
+	    " visits_per_year, created_at, updated_at) VALUES (1, 'SC-1', 1, 'service',"
+	    " '2026-01-01', '2026-12-31', 'active', 4, 0, 0);"
+	    "INSERT INTO contract_sites(contract_id, site_id) VALUES (1, 2);"
+	    "INSERT INTO contract_units(contract_id, asset_id) VALUES (1, 4);");
+	harness_set_today("2026-05-01");
+	doc = http_expect_json(
+	    "POST", "/v1/maintenance-plans", admin,
+	    json_pack("{s:s, s:I}", "name", "SC-1 quarterly", "contract_id", (json_int_t)1), 201);
+	ck_assert_int_eq(jint(doc, "interval_months"), 3);
+	ck_assert(json_is_null(json_object_get(doc, "model_id")));
+	json_decref(doc);
+	/* Installed in June 2025: counted from the contract's start, three
+	 * months on. */
+	calendar_of(admin, "from=2026-03-01&to=2026-06-30", cal, sizeof(cal));
+	ck_assert_str_eq(cal, "U3:2026-04-01:overdue U4:2026-04-01:overdue");
+	/* Not while the contract is not active. */
+	exec_sql("UPDATE contracts SET status = 'cancelled'");
+	calendar_of(admin, "from=2026-03-01&to=2026-06-30", cal, sizeof(cal));
+	ck_assert_str_eq(cal, "");
+	clock_set_offset(0);
+	free(admin);
+}
+END_TEST
+
 Suite *maintenance_suite(void)
 {
 	Suite *s = suite_create("maintenance");
@@ -414,6 +452,7 @@ Suite *maintenance_suite(void)
 	tcase_add_test(tc, overdue_maintenance_is_alerted_once);
 	tcase_add_test(tc, bad_plans_and_queries_are_400_naming_the_field_and_store_nothing);
 	tcase_add_test(tc, the_calendar_shows_only_units_in_scope);
+	tcase_add_test(tc, a_contract_plan_takes_its_interval_from_the_visits_a_year);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -18,7 +18,7 @@ struct db;
 struct maintenance_plan {
 	int64_t id;
 	char name[MAINTENANCE_NAME_SIZE];
-	int64_t model_id, contract_id;         /* exactly one is set; 0 = none */
+	int64_t model_id, contract_id;           /* exactly one is set; 0 = none */
 	int64_t interval_months, interval_hours; /* exactly one is set; 0 = none */
 	int64_t lead_days;
 	int64_t checklist_template_id; /* 0 = none */
@@ -42,7 +42,8 @@ enum err maintenance_store_plan_delete(struct db *db, int64_t id);
 typedef int (*maintenance_plan_fn)(const struct maintenance_plan *p, void *ctx); /* 1 stops */
 /* Ids above after_id, ascending; model_id / contract_id 0 = any. */
 enum err maintenance_store_plan_list(struct db *db, int64_t model_id, int64_t contract_id,
-				     int64_t after_id, int limit, maintenance_plan_fn fn, void *ctx);
+				     int64_t after_id, int limit, maintenance_plan_fn fn,
+				     void *ctx);
 
 /* A unit's reading. ERR_CONFLICT: one at that instant already;
  * *lower_at / *higher_at (0 = none) say which neighbouring reading the
@@ -53,10 +54,10 @@ enum err maintenance_store_hours_add(struct db *db, int64_t asset_id, int64_t ho
 
 /* The running hours of a unit relative to its last service. */
 struct maintenance_hours {
-	int64_t base;                   /* reading at or before the last service, else 0 */
-	int64_t latest, latest_at;      /* latest reading after the service; latest_at 0 = none */
-	int64_t first, first_at;        /* the rate's start: the base reading, else the first after */
-	int64_t crossed_at;             /* first reading >= base + interval after it; 0 = none */
+	int64_t base;              /* reading at or before the last service, else 0 */
+	int64_t latest, latest_at; /* latest reading after the service; latest_at 0 = none */
+	int64_t first, first_at;   /* the rate's start: the base reading, else the first after */
+	int64_t crossed_at;        /* first reading >= base + interval after it; 0 = none */
 };
 enum err maintenance_store_hours(struct db *db, int64_t asset_id, int64_t since_at,
 				 int64_t interval, struct maintenance_hours *out);

@@ -10,7 +10,8 @@
  *   sites) while the contract is active. A contract plan without an
  *   interval takes 12 / the contract's preventive visits a year, in months.
  * - Months plans: the first due date is the commissioning date (else the
- *   installation date) + interval; after a preventive visit is done (its
+ *   installation date; for a contract plan not before the contract's
+ *   start) + interval; after a preventive visit is done (its
  *   request resolved: resolved, follow_up or closed) the next is the day it
  *   was resolved + interval, so early or late visits move it. A unit with
  *   neither date is not due.
@@ -70,8 +71,7 @@ enum err maintenance_run(struct db *db, int64_t now);
 /* GET /v1/maintenance/calendar's answer for [from, to] in sc. New
  * reference in *out. */
 enum err maintenance_calendar(struct db *db, const struct scope *sc, const char *centre,
-			      int64_t customer_id, const char *from, const char *to,
-			      json_t **out);
+			      int64_t customer_id, const char *from, const char *to, json_t **out);
 
 /* A plan as the API shows it. New reference. */
 json_t *maintenance_plan_json(const struct maintenance_plan *p);

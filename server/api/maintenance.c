@@ -49,8 +49,8 @@ static const struct json_field hours_fields[] = {
 /* ---- plans: input ------------------------------------------------------------- */
 
 /* An integer member in [lo, hi] into *out (null: 0); absent leaves it. */
-static void take_int(struct resp *resp, const json_t *obj, const char *key, int64_t lo,
-		     int64_t hi, int64_t *out)
+static void take_int(struct resp *resp, const json_t *obj, const char *key, int64_t lo, int64_t hi,
+		     int64_t *out)
 {
 	const json_t *v = json_object_get(obj, key);
 	char ptr[48];
@@ -113,8 +113,8 @@ static enum err take_plan(struct req *req, struct resp *resp, struct maintenance
 					     json_string_value(line));
 				e = ERR_OK;
 			} else if (e == ERR_OK) {
-				snprintf(p->skill_product_line, sizeof(p->skill_product_line),
-					 "%s", json_string_value(line));
+				snprintf(p->skill_product_line, sizeof(p->skill_product_line), "%s",
+					 json_string_value(line));
 			}
 			if (json_integer_value(level) < 1 || json_integer_value(level) > 5)
 				http_invalid(resp, "/skill/level", "must be 1 to 5");
@@ -160,7 +160,8 @@ static enum err take_plan(struct req *req, struct resp *resp, struct maintenance
 		e = ERR_OK;
 	}
 	if (p->interval_months && p->interval_hours)
-		http_invalid(resp, "/interval_hours", "give interval_months or interval_hours, not both");
+		http_invalid(resp, "/interval_hours",
+			     "give interval_months or interval_hours, not both");
 	else if (!p->interval_months && !p->interval_hours &&
 		 !problem_names(&resp->problem, "/interval_months") &&
 		 !problem_names(&resp->problem, "/interval_hours"))
@@ -476,9 +477,9 @@ static enum err post_running_hours(struct req *req, struct resp *resp)
 			e = contradicts == read_at
 				? http_invalid(resp, "/read_at", "the unit has a reading at %s",
 					       other)
-				: http_invalid(resp, "/hours",
-					       "contradicts the reading at %s (hours never go down)",
-					       other);
+				: http_invalid(
+				      resp, "/hours",
+				      "contradicts the reading at %s (hours never go down)", other);
 		}
 	}
 	if (e == ERR_OK)

@@ -20,9 +20,9 @@ static const struct scope scope_all = { .all = 1 };
 /* A centre's units: those in a region the centre covers (a province
  * covers its cities), or those whose request went to the centre. */
 #define UNIT_CENTRE(CENTRE, TICKET_CENTRE)                                                         \
-	"(" CENTRE " IS NULL OR " TICKET_CENTRE " = " CENTRE " OR EXISTS (SELECT 1 FROM"          \
-	" centre_regions cr JOIN regions r ON r.code = cr.region_code WHERE cr.centre_code = "     \
-	CENTRE " AND substr(a.region_path, 1, length(r.path)) = r.path))"
+	"(" CENTRE " IS NULL OR " TICKET_CENTRE " = " CENTRE " OR EXISTS (SELECT 1 FROM"           \
+	" centre_regions cr JOIN regions r ON r.code = cr.region_code WHERE cr.centre_code "       \
+	"= " CENTRE " AND substr(a.region_path, 1, length(r.path)) = r.path))"
 
 static void bind_opt(sqlite3_stmt *st, int idx, int64_t v)
 {
@@ -35,9 +35,9 @@ static void bind_opt(sqlite3_stmt *st, int idx, int64_t v)
 /* ---- plans ---------------------------------------------------------------- */
 
 #define PLAN_COLS                                                                                  \
-	"id, name, coalesce(model_id, 0), coalesce(contract_id, 0), coalesce(interval_months, 0),"  \
-	" coalesce(interval_hours, 0), lead_days, coalesce(checklist_template_id, 0),"              \
-	" coalesce(skill_product_line, ''), coalesce(skill_level, 0), active,"                      \
+	"id, name, coalesce(model_id, 0), coalesce(contract_id, 0), coalesce(interval_months, 0)," \
+	" coalesce(interval_hours, 0), lead_days, coalesce(checklist_template_id, 0),"             \
+	" coalesce(skill_product_line, ''), coalesce(skill_level, 0), active,"                     \
 	" coalesce(created_by, 0), created_at, updated_at, version"
 
 static void read_plan(sqlite3_stmt *st, struct maintenance_plan *p)
@@ -280,7 +280,8 @@ enum err maintenance_store_hours(struct db *db, int64_t asset_id, int64_t since_
 /* A visit is done when its request was resolved (resolved, follow_up,
  * closed); it is open otherwise, cancelled included (see
  * include/domain/maintenance.h). */
-#define VISIT_DONE_AT "(CASE WHEN t.status IN ('resolved', 'follow_up', 'closed')"              \
+#define VISIT_DONE_AT                                                                              \
+	"(CASE WHEN t.status IN ('resolved', 'follow_up', 'closed')"                               \
 	" THEN coalesce(t.resolved_at, t.closed_at, t.updated_at) END)"
 
 static const char sql_units[] =
@@ -295,7 +296,8 @@ static const char sql_units[] =
     "  JOIN assets a ON a.site_id = cs.site_id"
     "  WHERE p.active = 1 AND k.status = 'active' AND k.start_date <= ?7 AND k.end_date >= ?7)"
     " SELECT p.id, a.id, a.site_id, coalesce(a.customer_id, 0), a.model_id, p.name, a.serial,"
-    " a.region_path, coalesce(a.commissioned_at, a.installed_at, ''),"
+    " a.region_path, CASE WHEN kc.id IS NULL THEN coalesce(a.commissioned_at, a.installed_at, '')"
+    "  ELSE max(coalesce(a.commissioned_at, a.installed_at, ''), kc.start_date) END,"
     " coalesce(p.interval_months, 0), coalesce(p.interval_hours, 0), p.lead_days,"
     " coalesce(p.checklist_template_id, 0), coalesce(p.skill_product_line, ''),"
     " coalesce(p.skill_level, 0),"
@@ -303,13 +305,17 @@ static const char sql_units[] =
     "  JOIN tickets t ON t.id = v.ticket_id WHERE v.plan_id = p.id AND v.asset_id = a.id), 0),"
     " o.id, coalesce(o.ticket_id, 0), o.due_date"
     " FROM pu JOIN maintenance_plans p ON p.id = pu.plan_id JOIN assets a ON a.id = pu.asset_id"
+    " LEFT JOIN contracts kc ON kc.id = p.contract_id"
     " LEFT JOIN maintenance_visits o ON o.id = (SELECT v.id FROM maintenance_visits v"
     "  LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.plan_id = p.id AND v.asset_id = a.id"
     "  AND " VISIT_DONE_AT " IS NULL ORDER BY v.due_date DESC LIMIT 1)"
     " WHERE a.site_id IS NOT NULL AND a.customer_id IS NOT NULL AND " UNIT_SCOPE
-    " AND " UNIT_CENTRE("?5", "(SELECT t.centre_code FROM tickets t WHERE t.id = o.ticket_id)")
-    " AND (?6 = 0 OR a.customer_id = ?6)"
-    " ORDER BY a.site_id, a.id, p.id";
+    " AND " UNIT_CENTRE(
+	"?5",
+	"(SELECT t.centre_code FROM tickets t WHERE t.id = o.ticket_id)") " AND (?6 = 0 OR "
+									  "a.customer_id = ?6)"
+									  " ORDER BY a.site_id, "
+									  "a.id, p.id";
 
 enum err maintenance_store_units(struct db *db, const struct scope *sc, const char *centre,
 				 int64_t customer_id, const char *today, maintenance_unit_fn fn,
@@ -392,8 +398,8 @@ enum err maintenance_store_visit_ticket(struct db *db, int64_t visit_id, int64_t
 
 #define VISIT_COLS                                                                                 \
 	"v.id, v.plan_id, v.asset_id, coalesce(v.site_id, 0), coalesce(a.customer_id, 0),"         \
-	" coalesce(v.ticket_id, 0), p.name, a.serial, a.region_path, v.due_date, v.projected,"      \
-	" coalesce(t.status, ''), coalesce(t.centre_code, ''), coalesce(" VISIT_DONE_AT ", 0),"      \
+	" coalesce(v.ticket_id, 0), p.name, a.serial, a.region_path, v.due_date, v.projected,"     \
+	" coalesce(t.status, ''), coalesce(t.centre_code, ''), coalesce(" VISIT_DONE_AT ", 0),"    \
 	" coalesce(v.overdue_noticed_at, 0)"
 #define VISIT_FROM                                                                                 \
 	" FROM maintenance_visits v JOIN maintenance_plans p ON p.id = v.plan_id"                  \
@@ -432,7 +438,7 @@ static enum err scan_visits(struct db *db, sqlite3_stmt *st, maintenance_visit_f
 static const char sql_visits[] =
     "SELECT " VISIT_COLS VISIT_FROM " WHERE v.due_date >= ?7 AND v.due_date <= ?8 AND " UNIT_SCOPE
     " AND " UNIT_CENTRE("?5", "t.centre_code") " AND (?6 = 0 OR a.customer_id = ?6)"
-    " ORDER BY v.due_date, v.site_id, v.asset_id, v.id";
+					       " ORDER BY v.due_date, v.site_id, v.asset_id, v.id";
 
 enum err maintenance_store_visits(struct db *db, const struct scope *sc, const char *centre,
 				  int64_t customer_id, const char *from, const char *to,

@@ -22,7 +22,7 @@
 static const struct {
 	int64_t days_ago[2], hours[2];
 } demo_meters[] = {
-	{ { 30, 1 }, { 1500, 1900 } }, /* ~14 h a day: 2000 h in about a week */
+	{ { 30, 1 }, { 1500, 1900 } },  /* ~14 h a day: 2000 h in about a week */
 	{ { 40, 21 }, { 1000, 2100 } }, /* reached 2000 h three weeks ago: overdue */
 	{ { 30, 1 }, { 200, 500 } },    /* ~10 h a day: months away */
 };
@@ -65,8 +65,8 @@ enum err maintenance_demo_seed(struct db *db, const struct demo_loaded *got, siz
 	for (size_t i = 0; e == ERR_OK && i < N_METERS; i++) {
 		for (size_t r = 0; e == ERR_OK && r < 2; r++) {
 			at = now - demo_meters[i].days_ago[r] * DAY;
-			e = maintenance_store_hours_add(db, units[i], demo_meters[i].hours[r], at, 0,
-							now, &at);
+			e = maintenance_store_hours_add(db, units[i], demo_meters[i].hours[r], at,
+							0, now, &at);
 		}
 	}
 	after = json_pack("{s:s, s:I, s:i}", "name", p.name, "model_id", (json_int_t)model,

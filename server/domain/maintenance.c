@@ -35,10 +35,10 @@ json_t *maintenance_plan_json(const struct maintenance_plan *p)
 
 	clock_format(p->created_at, created, sizeof(created));
 	clock_format(p->updated_at, updated, sizeof(updated));
-	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:b, s:I, s:s, s:s}",
-			 "id", (json_int_t)p->id, "name", p->name, "model_id",
-			 id_or_null(p->model_id), "contract_id", id_or_null(p->contract_id),
-			 "interval_months", id_or_null(p->interval_months), "interval_hours",
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:b, s:I, s:s, s:s}", "id",
+			 (json_int_t)p->id, "name", p->name, "model_id", id_or_null(p->model_id),
+			 "contract_id", id_or_null(p->contract_id), "interval_months",
+			 id_or_null(p->interval_months), "interval_hours",
 			 id_or_null(p->interval_hours), "lead_days", (json_int_t)p->lead_days,
 			 "checklist_template_id", id_or_null(p->checklist_template_id), "skill",
 			 skill, "active", p->active, "version", (json_int_t)p->version,
@@ -155,10 +155,9 @@ static void describe(char *out, size_t size, const struct due_item *items, size_
 			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 				 "; skill %s level %lld or above", it->u.skill_product_line,
 				 (long long)it->u.skill_level);
-		len += (size_t)snprintf(out + len, size - len, "\n- %s: %s, due %s%s%s",
-					it->u.serial, it->u.plan_name, it->due,
-					it->projected ? " (projected from running hours)" : "",
-					extra);
+		len += (size_t)snprintf(
+		    out + len, size - len, "\n- %s: %s, due %s%s%s", it->u.serial, it->u.plan_name,
+		    it->due, it->projected ? " (projected from running hours)" : "", extra);
 	}
 }
 
@@ -295,8 +294,8 @@ static enum err alert_one(struct db *db, const struct maintenance_visit *v, int6
 	data = json_pack("{s:I, s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:o}", "visit_id",
 			 (json_int_t)v->id, "asset_id", (json_int_t)v->asset_id, "serial",
 			 v->serial, "plan_id", (json_int_t)v->plan_id, "plan", v->plan_name,
-			 "due_date", v->due_date, "ticket_id", id_or_null(v->ticket_id),
-			 "number", v->ticket_id ? json_string(number) : json_null(), "centre",
+			 "due_date", v->due_date, "ticket_id", id_or_null(v->ticket_id), "number",
+			 v->ticket_id ? json_string(number) : json_null(), "centre",
 			 v->centre[0] ? json_string(v->centre) : json_null());
 	if (!data)
 		return ERR_INTERNAL;
@@ -406,13 +405,12 @@ static int calendar_add(struct calendar *c, const char *date, const char *state,
 	    "{s:s, s:s, s:b, s:b, s:I, s:s, s:I, s:s, s:I, s:I, s:s, s:o, s:o, s:o, s:o}", "date",
 	    date, "state", state, "overdue", strcmp(state, "overdue") == 0, "projected", projected,
 	    "plan_id", (json_int_t)(v ? v->plan_id : u->plan_id), "plan",
-	    v ? v->plan_name : u->plan_name, "asset_id", (json_int_t)(v ? v->asset_id : u->asset_id),
-	    "serial", v ? v->serial : u->serial, "site_id",
-	    (json_int_t)(v ? v->site_id : u->site_id), "customer_id",
+	    v ? v->plan_name : u->plan_name, "asset_id",
+	    (json_int_t)(v ? v->asset_id : u->asset_id), "serial", v ? v->serial : u->serial,
+	    "site_id", (json_int_t)(v ? v->site_id : u->site_id), "customer_id",
 	    (json_int_t)(v ? v->customer_id : u->customer_id), "region_path",
-	    v ? v->region_path : u->region_path, "ticket_id",
-	    id_or_null(v ? v->ticket_id : 0), "number",
-	    v && v->ticket_id ? json_string(number) : json_null(), "centre",
+	    v ? v->region_path : u->region_path, "ticket_id", id_or_null(v ? v->ticket_id : 0),
+	    "number", v && v->ticket_id ? json_string(number) : json_null(), "centre",
 	    v && v->centre[0] ? json_string(v->centre) : json_null(), "done_at",
 	    v && v->done_at ? json_string(done) : json_null());
 	if (!item) {
@@ -427,7 +425,7 @@ static int calendar_add(struct calendar *c, const char *date, const char *state,
 static int calendar_visit(const struct maintenance_visit *v, void *arg)
 {
 	struct calendar *c = arg;
-	const char *state = v->done_at			       ? "done"
+	const char *state = v->done_at                          ? "done"
 			    : strcmp(v->due_date, c->today) < 0 ? "overdue"
 								: "requested";
 
@@ -448,18 +446,25 @@ static int calendar_unit(const struct maintenance_unit *u, void *arg)
 			    projected);
 }
 
-/* Items by date, then as they were added (visits before planned dates). */
+/* Items by date, then site, unit and plan. */
 static int by_date(const void *a, const void *b)
 {
+	static const char *const keys[] = { "site_id", "asset_id", "plan_id" };
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = strcmp(json_string_value(json_object_get(x, "date")),
+		       json_string_value(json_object_get(y, "date")));
 
-	return strcmp(json_string_value(json_object_get(x, "date")),
-		      json_string_value(json_object_get(y, "date")));
+	for (size_t i = 0; c == 0 && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_int_t u = json_integer_value(json_object_get(x, keys[i]));
+		json_int_t v = json_integer_value(json_object_get(y, keys[i]));
+
+		c = (u > v) - (u < v);
+	}
+	return c;
 }
 
 enum err maintenance_calendar(struct db *db, const struct scope *sc, const char *centre,
-			      int64_t customer_id, const char *from, const char *to,
-			      json_t **out)
+			      int64_t customer_id, const char *from, const char *to, json_t **out)
 {
 	struct calendar c = { .db = db, .from = from, .to = to };
 	json_t **sorted = NULL, *items;
@@ -492,8 +497,6 @@ enum err maintenance_calendar(struct db *db, const struct scope *sc, const char 
 	}
 	for (i = 0; i < c.n; i++)
 		sorted[i] = json_array_get(c.items, i);
-	/* qsort is not stable: equal dates keep no order, which the answer
-	 * does not promise. */
 	if (c.n)
 		qsort(sorted, c.n, sizeof(*sorted), by_date);
 	items = json_array();
