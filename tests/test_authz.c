@@ -138,6 +138,15 @@ static const struct row matrix[] = {
 	{ "POST", "/v1/contracts/{id}/renew", "ASL", GLOBAL, MAY_404 },
 	{ "GET", "/v1/analytics/revenue-at-risk", "ASDLU", GLOBAL, 0 },
 	{ "POST", "/v1/assets/{id}/warranty/renewals", "ASL", ASSET, 0 },
+	/* Maintenance: plans are organisation-wide (the world has none:
+	 * MAY_404); the calendar's scope is proven in tests/test_maintenance.c. */
+	{ "GET", "/v1/maintenance-plans", "ASDLU", GLOBAL, 0 },
+	{ "POST", "/v1/maintenance-plans", "AS", GLOBAL, 0 },
+	{ "GET", "/v1/maintenance-plans/{id}", "ASDLU", GLOBAL, MAY_404 },
+	{ "PATCH", "/v1/maintenance-plans/{id}", "AS", GLOBAL, MAY_404 },
+	{ "DELETE", "/v1/maintenance-plans/{id}", "AS", GLOBAL, MAY_404 },
+	{ "GET", "/v1/maintenance/calendar", "ASDLU", GLOBAL, 0 },
+	{ "POST", "/v1/assets/{id}/running-hours", "ASDT", ASSET, 0 },
 	{ "GET", "/v1/escalation/levels", "ASDTLU", GLOBAL, 0 },
 	{ "PUT", "/v1/escalation/levels", "A", GLOBAL, 0 },
 	{ "GET", "/v1/centres/{code}/escalation", "ASD", GLOBAL, 0 },

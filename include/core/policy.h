@@ -69,6 +69,9 @@ enum perm {
 	PERM_ASSIST_REQUEST,   /* ask experts for a call on a ticket (technicians: their own jobs) */
 	PERM_ASSIST_ANSWER,    /* accept / decline an offer made to oneself; see one's calls */
 	PERM_ASSIST_SUPERVISE, /* join and cancel calls on tickets in one's scope */
+	PERM_MAINTENANCE_READ,  /* maintenance plans and the maintenance calendar (scoped) */
+	PERM_MAINTENANCE_WRITE, /* create, change, delete maintenance plans */
+	PERM_RUNNING_HOURS,     /* report a unit's running hours (scoped) */
 	/* What the scope reaches; policy_scope() turns them into struct scope. A
 	 * write permission says what, the scope where: "all" writes anywhere. */
 	PERM_SCOPE_ALL,             /* every row, region and centre */

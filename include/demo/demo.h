@@ -83,4 +83,11 @@ enum err experts_demo_seed(struct db *db);
  * ("contract.demo_seed"). *added = contracts written. */
 enum err contracts_demo_seed(struct db *db, const struct demo_loaded *got, size_t *added);
 
+/* Planned maintenance's demo (server/demo/demo_maintenance.c): a
+ * running-hours plan on one demo model and meter readings on three of its
+ * units (one due within the lead time, one overdue, one months away);
+ * inside demo_load's transaction; audited ("maintenance_plan.demo_seed").
+ * *plans = plans written. */
+enum err maintenance_demo_seed(struct db *db, const struct demo_loaded *got, size_t *plans);
+
 #endif

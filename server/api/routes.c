@@ -44,6 +44,7 @@ static const struct route *const tables[] = {
 	experts_routes,
 	contracts_routes,
 	assist_routes,
+	maintenance_routes,
 	NULL,
 };
 /* clang-format on */

@@ -18,6 +18,7 @@
 #include "domain/escalation.h"
 #include "db/idempotency_store.h"
 #include "core/log.h"
+#include "domain/maintenance.h"
 #include "domain/problems.h"
 #include "db/scheduler_store.h"
 #include "db/sync_store.h"
@@ -39,6 +40,7 @@ static const struct job jobs[] = {
 	{ "board_summary", delivery_board_summary_run },
 	{ "delivery_purge", delivery_purge_run },
 	{ "assist_escalation", assist_escalate_run },
+	{ "maintenance", maintenance_run },
 };
 #define N_JOBS (sizeof(jobs) / sizeof(jobs[0]))
 

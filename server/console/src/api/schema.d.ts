@@ -2965,6 +2965,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/maintenance-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List maintenance plans
+         * @description Roles: admin, supervisor, dispatcher, sales, auditor. Plans are organisation-wide (not scoped).
+         */
+        get: operations["listMaintenancePlans"];
+        put?: never;
+        /**
+         * Create a maintenance plan
+         * @description Roles: admin, supervisor. Bad members 400 naming them (an unknown model, contract out of scope, product line); nothing stored. Audited as maintenance_plan.create.
+         */
+        post: operations["createMaintenancePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/maintenance-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One maintenance plan
+         * @description Roles: admin, supervisor, dispatcher, sales, auditor.
+         */
+        get: operations["getMaintenancePlan"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a maintenance plan
+         * @description Roles: admin, supervisor. Only a plan under which no visit was requested (409 otherwise: its history stays; set active false). Audited as maintenance_plan.delete.
+         */
+        delete: operations["deleteMaintenancePlan"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a maintenance plan
+         * @description Roles: admin, supervisor. The whole plan is checked again; bad members 400 naming them, nothing changed. Due dates follow at once (the calendar and the next scheduler run). Audited as maintenance_plan.update.
+         */
+        patch: operations["patchMaintenancePlan"];
+        trace?: never;
+    };
+    "/v1/maintenance/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The maintenance calendar
+         * @description Roles: admin, supervisor, dispatcher, sales, auditor. Units in the caller's scope (their region; sales: their customers') only. Requested, done and overdue visits due in the window, and each unit's next due date when it falls in it.
+         */
+        get: operations["getMaintenanceCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assets/{id}/running-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a unit's running hours
+         * @description Roles: admin, supervisor, dispatcher, technician; units in scope (404 otherwise). Running-hours plans fall due by these readings.
+         */
+        post: operations["addRunningHours"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5884,6 +5982,132 @@ export interface components {
                 /** @description Polled within the last 10 s and not left. */
                 present: boolean;
             }[];
+        };
+        /** @description The skill a visit needs, as technician_skills keeps it: a product line and the least level (1 basic .. 5 expert). */
+        MaintenanceSkill: {
+            product_line: string;
+            level: number;
+        };
+        /** @description POST: name, model_id or contract_id, and an interval are required. PATCH: any members; model_id replaces contract_id (and interval_hours interval_months) unless both are given. */
+        MaintenancePlanInput: {
+            name?: string;
+            /**
+             * Format: int64
+             * @description The plan applies to every installed unit of this model (exactly one of model_id and contract_id).
+             */
+            model_id?: number | null;
+            /**
+             * Format: int64
+             * @description The plan applies to every unit this contract covers while it is active (exactly one of model_id and contract_id).
+             */
+            contract_id?: number | null;
+            /** @description Calendar months between visits (exactly one of interval_months and interval_hours). A contract plan given neither takes 12 / the contract's preventive visits a year. */
+            interval_months?: number | null;
+            /** @description Running hours between visits (POST /v1/assets/{id}/running-hours). */
+            interval_hours?: number | null;
+            /** @description The preventive request is opened this many days before the due date (default 14). */
+            lead_days?: number;
+            /**
+             * Format: int64
+             * @description The checklist template a visit uses (the checklists part's templates; stored as a plain id, not checked here).
+             */
+            checklist_template_id?: number | null;
+            skill?: components["schemas"]["MaintenanceSkill"] | null;
+            /** @description An inactive plan requests nothing (default true). */
+            active?: boolean;
+        };
+        MaintenancePlan: {
+            name: string;
+            /**
+             * Format: int64
+             * @description The plan applies to every installed unit of this model (exactly one of model_id and contract_id).
+             */
+            model_id: number | null;
+            /**
+             * Format: int64
+             * @description The plan applies to every unit this contract covers while it is active (exactly one of model_id and contract_id).
+             */
+            contract_id: number | null;
+            /** @description Calendar months between visits (exactly one of interval_months and interval_hours). A contract plan given neither takes 12 / the contract's preventive visits a year. */
+            interval_months: number | null;
+            /** @description Running hours between visits (POST /v1/assets/{id}/running-hours). */
+            interval_hours: number | null;
+            /** @description The preventive request is opened this many days before the due date (default 14). */
+            lead_days: number;
+            /**
+             * Format: int64
+             * @description The checklist template a visit uses (the checklists part's templates; stored as a plain id, not checked here).
+             */
+            checklist_template_id: number | null;
+            skill: components["schemas"]["MaintenanceSkill"] | null;
+            /** @description An inactive plan requests nothing (default true). */
+            active: boolean;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        MaintenanceCalendarItem: {
+            /** Format: date */
+            date: string;
+            /**
+             * @description done: the preventive request was resolved; requested: open, due today or later; overdue: past due and not done; upcoming: the next due date, not requested yet.
+             * @enum {string}
+             */
+            state: "upcoming" | "requested" | "done" | "overdue";
+            /** @description The alert flag: past due and not done. */
+            overdue: boolean;
+            /** @description A running-hours due date projected from the hours rate. */
+            projected: boolean;
+            /** Format: int64 */
+            plan_id: number;
+            plan: string;
+            /** Format: int64 */
+            asset_id: number;
+            serial: string;
+            /** Format: int64 */
+            site_id: number;
+            /** Format: int64 */
+            customer_id: number;
+            region_path: string;
+            /**
+             * Format: int64
+             * @description The preventive request (one per site and run: several units may share it).
+             */
+            ticket_id: number | null;
+            number: string | null;
+            centre: string | null;
+            /** Format: date-time */
+            done_at: string | null;
+        };
+        MaintenanceCalendar: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /** Format: date */
+            today: string;
+            /** @description By date. */
+            items: components["schemas"]["MaintenanceCalendarItem"][];
+            /** @description More than 5000 items: narrow the window. */
+            truncated: boolean;
+        };
+        RunningHoursInput: {
+            /** @description The hour meter's reading; never lower than an earlier reading, nor higher than a later one (400 naming /hours). */
+            hours: number;
+            /** @description When it was read: RFC 3339 or a date; not in the future; one reading per instant (400 naming /read_at). */
+            read_at: string;
+        };
+        RunningHours: {
+            /** Format: int64 */
+            asset_id: number;
+            hours: number;
+            /** Format: date-time */
+            read_at: string;
         };
     };
     responses: {
@@ -13079,6 +13303,271 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listMaintenancePlans: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque `next_cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only this model's plans. */
+                model_id?: number;
+                /** @description Only this contract's plans. */
+                contract_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of plans. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["MaintenancePlan"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenancePlanInput"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlan"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlan"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenancePlanInput"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlan"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMaintenanceCalendar: {
+        parameters: {
+            query?: {
+                /** @description First day (default today - 30). */
+                from?: string;
+                /** @description Last day (default today + 90; at most 400 days after from). */
+                to?: string;
+                /** @description Only units in a region this service centre covers, or whose request went to it (400 when there is no such centre). */
+                centre?: string;
+                /** @description Only this customer's units. */
+                customer_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Items by date. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceCalendar"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addRunningHours: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunningHoursInput"];
+            };
+        };
+        responses: {
+            /** @description The reading. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunningHours"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
