@@ -693,13 +693,15 @@ START_TEST(snapshots_and_the_end_leave_the_record)
 	http_expect_invalid("GET", "/v1/analytics/assists?from=yesterday", admin, NULL, "from");
 	/* Under a contract, the call counts against its remote-assist hours:
 	 * about 600 s from the first frame to the end, two tenths of an hour. */
-	exec_sql("INSERT INTO contracts (id, number, customer_id, kind, start_date, end_date,"
-		 " status, assist_hours_per_year, created_at, updated_at)"
-		 " SELECT 900, 'SC-ASSIST', customer_id, 'service', '2026-01-01', '2027-12-31',"
-		 " 'active', 10, 0, 0 FROM tickets WHERE id = (SELECT ticket_id FROM assist_sessions)");
-	exec_sql("INSERT INTO ticket_entitlements (ticket_id, source, contract_id, billing,"
-		 " covers_parts, covers_labour, covers_travel)"
-		 " SELECT ticket_id, 'contract', 900, 'covered', 1, 1, 1 FROM assist_sessions");
+	exec_sql(
+	    "INSERT INTO contracts (id, number, customer_id, kind, start_date, end_date,"
+	    " status, assist_hours_per_year, created_at, updated_at)"
+	    " SELECT 900, 'SC-ASSIST', customer_id, 'service', '2026-01-01', '2027-12-31',"
+	    " 'active', 10, 0, 0 FROM tickets WHERE id = (SELECT ticket_id FROM assist_sessions)");
+	exec_sql(
+	    "INSERT OR REPLACE INTO ticket_entitlements (ticket_id, source, contract_id, billing,"
+	    " covers_parts, covers_labour, covers_travel)"
+	    " SELECT ticket_id, 'contract', 900, 'covered', 1, 1, 1 FROM assist_sessions");
 	doc = http_get_json("/v1/contracts/900", admin, 200);
 	item = json_object_get(doc, "consumption");
 	ck_assert(json_real_value(json_object_get(item, "assist_hours_used")) == 0.2);
