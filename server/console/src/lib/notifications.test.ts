@@ -50,3 +50,11 @@ describe('kinds and badge', () => {
     expect(badgeText(50, true)).toBe('50+');
   });
 });
+
+describe('assistance notifications', () => {
+  it('open the call page, else the request, else the list', () => {
+    expect(notificationLink({ kind: 'assist.requested', data: { session_id: 4, ticket_id: 9 } })).toBe('/assist/4');
+    expect(notificationLink({ kind: 'assist.accepted', data: { ticket_id: 9 } })).toBe('/tickets/9');
+    expect(notificationLink({ kind: 'assist.unanswered', data: {} })).toBe('/assist');
+  });
+});

@@ -40,6 +40,14 @@ export function notificationLink(n: { kind: string; data: unknown }): string | n
       const only = units.length === 1 && units[0] ? id(units[0], 'asset_id') : null;
       return only ? `/assets/${only}` : '/warranty';
     }
+    case 'assist.requested':
+    case 'assist.accepted':
+    case 'assist.unanswered': {
+      // The call page (accept, join); the request's own page if the
+      // notification carries no session id.
+      const a = id(data, 'session_id') ?? id(data, 'assist_id');
+      return a ? `/assist/${a}` : ticket ? `/tickets/${ticket}` : '/assist';
+    }
     case 'problem.opened': {
       const p = id(data, 'problem_id');
       return p ? `/problems/${p}` : '/problems';
