@@ -10,7 +10,7 @@ import {
   framesDecoded, isOpenState, isPolite, newPcId, parseDataMessage, parseSignalBody, pollInterval, routeOf,
   type DataMessage, type SignalBody,
 } from './protocol';
-import type { AssistSide, AssistSignal, AssistState, IceServer } from './types';
+import type { AssistSide, AssistSignal, AssistState, IceServer, SignalPage } from './types';
 
 export interface CallOptions {
   sessionId: number;
@@ -31,7 +31,7 @@ export interface CallStatus {
   connected: boolean;
   route: 'relay' | 'direct' | null;
   framesDecoded: number;
-  peers: { user_id: number; side: AssistSide; present: boolean; connection: RTCPeerConnectionState | 'none' }[];
+  peers: { user_id: number; side: AssistSide; present: boolean; display_name?: string; connection: RTCPeerConnectionState | 'none' }[];
   firstFrameMs: number | null;
 }
 
@@ -58,16 +58,20 @@ export class AssistCall {
   private reportedConnected = false;
   private startedAt = performance.now();
   private status: CallStatus = { state: null, connected: false, route: null, framesDecoded: 0, peers: [], firstFrameMs: null };
-  private lastPeers: { user_id: number; side: AssistSide; present: boolean }[] = [];
+  private lastPeers: { user_id: number; side: AssistSide; present: boolean; display_name?: string }[] = [];
 
   constructor(private o: CallOptions) {}
 
   /* Skips what was said before this page arrived (it belongs to connections
    * that no longer exist), says hello, and starts polling. */
   async start(): Promise<void> {
-    const first = await assistApi.signals(this.o.sessionId, this.o.cred, 0);
-    this.cursor = first.next;
-    this.applyPage(first.state, first.peers);
+    // The mailbox answers a page at a time: read to its end.
+    for (let i = 0; i < 100; i++) {
+      const page = await assistApi.signals(this.o.sessionId, this.o.cred, this.cursor);
+      this.cursor = Math.max(this.cursor, page.next);
+      this.applyPage(page.state, page.peers);
+      if (!page.signals.length) break;
+    }
     await this.send('hello', { pc: 'hello-' + newPcId() });
     this.statsTimer = setInterval(() => void this.readStats(), 1000);
     this.scheduleIceRefresh();
@@ -120,7 +124,7 @@ export class AssistCall {
     }, delay);
   }
 
-  private applyPage(state: AssistState, peers: { user_id: number; side: AssistSide; present: boolean }[]): void {
+  private applyPage(state: AssistState, peers: SignalPage['peers']): void {
     this.lastPeers = peers.filter((p) => p.user_id !== this.o.me.user_id);
     this.status.state = state;
     this.publish();

@@ -7,7 +7,7 @@
 // signature (the pages do not change).
 import { problemError } from '@/api/client';
 import { accessToken, refreshAccess } from '@/auth/session';
-import type { AssistJoin, AssistOutcome, AssistSession, IceServer, JoinLink, SignalKind, SignalPage } from './types';
+import type { AssistJoin, AssistOutcome, AssistSession, IceServer, JoinLink, SignalKind, SignalPage, TicketAssistItem } from './types';
 
 export interface Credential {
   /* The participant key of a join; absent for a signed-in console user. */
@@ -64,6 +64,7 @@ export const assistApi = {
     const s = q.toString();
     return json<{ items: AssistSession[] }>('GET', `/v1/assist${s ? `?${s}` : ''}`);
   },
+  ofTicket: (ticketId: number) => json<{ items: TicketAssistItem[] }>('GET', `/v1/tickets/${ticketId}/assists`),
   get: (id: number) => json<AssistSession>('GET', `/v1/assist/${id}`),
   request: (ticketId: number, body: { problem?: string; language?: string }) =>
     json<AssistSession>('POST', `/v1/tickets/${ticketId}/assist`, {}, body),

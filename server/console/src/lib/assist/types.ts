@@ -80,7 +80,16 @@ export interface SignalPage {
   signals: AssistSignal[];
   next: number;
   state: AssistState;
-  peers: { user_id: number; side: AssistSide; present: boolean }[];
+  peers: { user_id: number; side: AssistSide; present: boolean; display_name?: string }[];
+}
+
+/* GET /v1/tickets/{id}/assists: a ticket's sessions, newest first. */
+export interface TicketAssistItem {
+  id: number;
+  state: AssistState;
+  expert: PersonRef | null;
+  outcome: AssistOutcome | null;
+  duration_s: number | null;
 }
 
 export interface JoinLink {

@@ -39,7 +39,9 @@ export async function openMedia(side: AssistSide): Promise<{ stream: MediaStream
   }
 }
 
-export function useCall(names: (userId: number) => string) {
+export function useCall(fallbackName: (userId: number) => string) {
+  const knownNames = new Map<number, string>();
+  const names = (id: number) => knownNames.get(id) ?? fallbackName(id);
   const call = shallowRef<AssistCall | null>(null);
   const local = shallowRef<MediaStream | null>(null);
   const remotes = ref<Remote[]>([]);
@@ -76,6 +78,7 @@ export function useCall(names: (userId: number) => string) {
       onMessage,
       onStatus(s) {
         status.value = s;
+        for (const p of s.peers) if (p.display_name) knownNames.set(p.user_id, p.display_name);
         // A peer that left or started over takes its picture with it.
         const live = new Set(s.peers.filter((p) => p.connection !== 'none' && p.connection !== 'closed').map((p) => p.user_id));
         if (remotes.value.some((r) => !live.has(r.userId))) remotes.value = remotes.value.filter((r) => live.has(r.userId));
