@@ -38,7 +38,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/ack', name: 'ack', component: () => import('@/views/AckView.vue'), meta: { public: true } },
   { path: '/account', name: 'account', component: () => import('@/views/AccountView.vue') },
   { path: '/admin', redirect: '/admin/users' },
-  { path: '/admin/:section(users|regions|service-levels|calendar|qr-keys|webhooks|deliveries|audit)', name: 'admin', component: () => import('@/views/AdminView.vue'), props: true },
+  { path: '/admin/:section(users|regions|service-levels|calendar|qr-keys|webhooks|deliveries|experts|audit)', name: 'admin', component: () => import('@/views/AdminView.vue'), props: true },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('@/views/NotFound.vue'), meta: { public: true } },
 ];
 
