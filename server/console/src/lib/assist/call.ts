@@ -5,6 +5,7 @@
 // an ICE restart when a connection fails, and a fresh connection when the
 // other side says hello again (a reloaded phone page). Chat, pointer and
 // strokes go over a negotiated data channel, never through the server.
+import { ApiError } from '@/api/client';
 import { assistApi, type Credential } from './http';
 import {
   framesDecoded, isOpenState, isPolite, newPcId, parseDataMessage, parseSignalBody, pollInterval, routeOf,
@@ -116,9 +117,17 @@ export class AssistCall {
           await this.stop(false);
           return;
         }
-      } catch {
-        // A lost poll is retried on the next tick; the page shows the
-        // connection's own state meanwhile.
+      } catch (e) {
+        // The server no longer takes this participant: the session closed
+        // (a participant key answers 401 then, a console user 409).
+        if (e instanceof ApiError && (e.status === 401 || e.status === 409 || e.status === 403 || e.status === 404)) {
+          this.status.state = this.status.state && !isOpenState(this.status.state) ? this.status.state : 'ended';
+          this.publish();
+          await this.stop(false);
+          return;
+        }
+        // Otherwise a lost poll is retried on the next tick; the page shows
+        // the connection's own state meanwhile.
       }
       this.loop(pollInterval(this.status.connected, this.o.fastPollMs));
     }, delay);
