@@ -68,12 +68,12 @@ export const assistApi = {
   get: (id: number) => json<AssistSession>('GET', `/v1/assist/${id}`),
   request: (ticketId: number, body: { problem?: string; language?: string }) =>
     json<AssistSession>('POST', `/v1/tickets/${ticketId}/assist`, {}, body),
-  accept: (id: number) => json<AssistSession>('POST', `/v1/assist/${id}/accept`, {}, {}),
-  decline: (id: number) => json<AssistSession>('POST', `/v1/assist/${id}/decline`, {}, {}),
-  cancel: (id: number) => json<AssistSession>('POST', `/v1/assist/${id}/cancel`, {}, {}),
+  accept: (id: number) => json<AssistSession>('POST', `/v1/assist/${id}/accept`),
+  decline: (id: number) => json<AssistSession>('POST', `/v1/assist/${id}/decline`),
+  cancel: (id: number) => json<AssistSession>('POST', `/v1/assist/${id}/cancel`),
   joinLink: (id: number, userId?: number) =>
     json<JoinLink>('POST', `/v1/assist/${id}/join-links`, {}, userId ? { user_id: userId } : {}),
-  join: (id: number) => json<AssistJoin>('POST', `/v1/assist/${id}/join`, {}, {}),
+  join: (id: number) => json<AssistJoin>('POST', `/v1/assist/${id}/join`),
   joinWithToken: (token: string) => json<AssistJoin>('POST', '/v1/assist/join', {}, { token }),
   end: (id: number, cred: Credential, body: { outcome: AssistOutcome; notes?: string }) =>
     json<AssistSession>('POST', `/v1/assist/${id}/end`, cred, body),
@@ -89,7 +89,7 @@ export const assistApi = {
   snapshot: (id: number, cred: Credential, image: Blob) =>
     json<{ attachment_id: number; url: string }>('POST', `/v1/assist/${id}/snapshots`, cred, undefined, image),
   leave: async (id: number, cred: Credential) => {
-    const res = await send('POST', `/v1/assist/${id}/leave`, cred, {});
+    const res = await send('POST', `/v1/assist/${id}/leave`, cred);
     if (!res.ok && res.status !== 401) throw problemError(res, undefined);
   },
 };
