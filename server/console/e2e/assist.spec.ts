@@ -8,7 +8,8 @@
 // reloaded (a dropped connection) reconnects and decodes again. The time
 // from accept to the first remote frame is logged.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type APIRequestContext } from '@playwright/test';
 import { test, expect, apiAs, shoot, useLanguage, DEMO_PASSWORD } from './fixtures';
@@ -25,14 +26,18 @@ let turn: Turn;
 let server: Server | undefined;
 let sharedUrl: string | undefined;
 let browser: Browser;
+let dataDir: string | undefined;
 
 test.beforeAll(async () => {
   turn = await startTurn();
   browser = await chromium.launch({ executablePath: process.env.FIELDTRACE_CHROMIUM ?? '/usr/bin/chromium', args: MEDIA_ARGS });
   if (API) {
     sharedUrl = process.env.FIELDTRACE_URL;
+    // Snapshots are attachments: kept in a directory of the test's own.
+    dataDir = mkdtempSync(join(tmpdir(), 'fieldtrace-assist-data-'));
     server = await startServer([
       '--turn-uris', turn.uris, '--turn-secret-file', turn.secretFile, '--turn-relay-only=true',
+      '--data-dir', dataDir,
     ]);
     process.env.FIELDTRACE_URL = server.url; // signIn and apiAs follow it
   }
@@ -43,6 +48,7 @@ test.afterAll(async () => {
   await server?.stop();
   if (server) process.env.FIELDTRACE_URL = sharedUrl;
   await turn?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 /* The checks the fixture makes on its own page, for pages of the browser
