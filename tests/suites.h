@@ -23,6 +23,7 @@ Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, ro
 Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, calendar */
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
 Suite *devices_suite(void);  /* tests/test_devices.c: push devices' registry */
+Suite *experts_suite(void);  /* tests/test_experts.c: experts, rotas, who is on call */
 Suite *mail_suite(void);     /* tests/test_mail.c: e-mail over SMTP against a real SMTP server */
 Suite *sms_suite(void);      /* tests/test_sms.c: Aliyun SMS against a local receiver */
 Suite *robots_suite(void);   /* tests/test_robots.c: WeCom, DingTalk, Feishu robots */

@@ -84,6 +84,15 @@ static const struct row matrix[] = {
 	{ "PATCH", "/v1/sites/{id}", "AS", SITE, 0 },
 	{ "GET", "/v1/product-lines", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/product-lines", "AS", GLOBAL, 0 },
+	/* Experts and rotas: read by the staff who ask for help, written by
+	 * admins; tech.sz has no expert profile (404). */
+	{ "GET", "/v1/experts", "ASDT", GLOBAL, 0 },
+	{ "GET", "/v1/experts/{user_id}", "ASDT", GLOBAL, MAY_404 },
+	{ "PUT", "/v1/experts/{user_id}", "A", GLOBAL, 0 },
+	{ "DELETE", "/v1/experts/{user_id}", "A", GLOBAL, MAY_404 },
+	{ "GET", "/v1/product-lines/{code}/rota", "ASDT", GLOBAL, 0 },
+	{ "PUT", "/v1/product-lines/{code}/rota", "A", GLOBAL, 0 },
+	{ "GET", "/v1/product-lines/{code}/on-call", "ASDT", GLOBAL, 0 },
 	{ "GET", "/v1/models", "ASDTLU", GLOBAL, 0 },
 	{ "POST", "/v1/models", "AS", GLOBAL, 0 },
 	{ "GET", "/v1/models/{id}", "ASDTLU", GLOBAL, 0 },
@@ -294,10 +303,14 @@ static void fill_path(const struct row *r, char which, char *out, size_t size)
 			snprintf(value, sizeof(value), "%s", r->subject == GLOBAL ? "1" : id);
 		else if (strcmp(name, "code") == 0)
 			snprintf(value, sizeof(value), "%s",
-				 strncmp(r->path, "/id/", 4) == 0             ? code_a
-				 : strncmp(r->path, "/v1/catalogue", 13) == 0 ? "repair"
-				 : strncmp(r->path, "/v1/regions", 11) == 0   ? "SZ"
-									      : "C-SZ");
+				 strncmp(r->path, "/id/", 4) == 0                 ? code_a
+				 : strncmp(r->path, "/v1/catalogue", 13) == 0     ? "repair"
+				 : strncmp(r->path, "/v1/regions", 11) == 0       ? "SZ"
+				 : strncmp(r->path, "/v1/product-lines", 17) == 0 ? "switchgear"
+										  : "C-SZ");
+		else if (strcmp(name, "user_id") == 0)
+			snprintf(value, sizeof(value), "%lld",
+				 (long long)harness_user_id("tech.sz"));
 		else if (strcmp(name, "gtin") == 0)
 			snprintf(value, sizeof(value), "06901234567892");
 		else if (strcmp(name, "serial") == 0)

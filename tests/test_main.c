@@ -31,6 +31,7 @@ int main(void)
 	srunner_add_suite(sr, sla_suite());
 	srunner_add_suite(sr, notify_suite());
 	srunner_add_suite(sr, devices_suite());
+	srunner_add_suite(sr, experts_suite());
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, sms_suite());
 	srunner_add_suite(sr, robots_suite());

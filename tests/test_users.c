@@ -1054,7 +1054,7 @@ START_TEST(demo_data_loads_once)
 	ck_assert_ptr_nonnull(strstr(out, "supervisor.gd"));
 	free(out);
 
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM users"), 7);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM users"), 10);
 	ck_assert_int_eq(
 	    count_rows("SELECT count(*) FROM users WHERE"
 		       " (username = 'admin' AND role = 'admin' AND region_code IS NULL)"
@@ -1081,7 +1081,7 @@ START_TEST(demo_data_loads_once)
 			 1);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'user.create'"
 				    " AND actor = 'cli' AND request_id = 'demo'"),
-			 7);
+			 10);
 	audit_rows = count_rows("SELECT count(*) FROM audit_log");
 
 	/* A second load changes nothing and says so. */
@@ -1092,7 +1092,7 @@ START_TEST(demo_data_loads_once)
 	ck_assert_ptr_nonnull(strstr(out, "demo data already loaded"));
 	ck_assert_ptr_nonnull(strstr(out, "tech.nj"));
 	free(out);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM users"), 7);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM users"), 10);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log"), audit_rows);
 
 	/* The accounts work end to end: log in, scope applies. */
@@ -1163,7 +1163,7 @@ START_TEST(migrate_demo_loads_when_only_accounts_exist)
 	ck_assert_msg(strstr(text, "demo data loaded: 3 product lines, 5 models, 6 customers, 7"
 				   " sites, 30 units, 6 service requests") != NULL,
 		      "%s", text);
-	ck_assert_msg(strstr(text, "accounts: created 6, kept 1 existing (admin: their own role"
+	ck_assert_msg(strstr(text, "accounts: created 9, kept 1 existing (admin: their own role"
 				   " and password, not the demo's)") != NULL,
 		      "%s", text);
 	ck_assert_ptr_nonnull(strstr(text, "tech.sz"));
@@ -1179,7 +1179,7 @@ START_TEST(migrate_demo_loads_when_only_accounts_exist)
 			"6");
 	assert_query_at(db, "SELECT count(*) FROM tickets WHERE closed_at > strftime('%s', 'now')",
 			"0");
-	assert_query_at(db, "SELECT count(*) FROM users", "7");
+	assert_query_at(db, "SELECT count(*) FROM users", "10");
 	/* The admin is theirs: not re-created, same role and password. */
 	assert_query_at(db, "SELECT role || ' ' || id FROM users WHERE username = 'admin'",
 			"admin 1");

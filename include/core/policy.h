@@ -62,6 +62,8 @@ enum perm {
 	PERM_DEVICES_ALL,      /* list anyone's push devices (?user_id=) */
 	PERM_DELIVERIES_ALL,   /* anyone's notification deliveries, retries, the providers */
 	PERM_WEBHOOKS_OWN,     /* one's own webhook endpoints, receiving events in one's scope */
+	PERM_EXPERTS_ADMIN,    /* expert profiles and the product lines' on-call rotas */
+	PERM_EXPERTS_READ,     /* list experts, rotas, who is on call */
 	/* What the scope reaches; policy_scope() turns them into struct scope. A
 	 * write permission says what, the scope where: "all" writes anywhere. */
 	PERM_SCOPE_ALL,             /* every row, region and centre */

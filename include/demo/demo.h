@@ -68,4 +68,12 @@ enum err kb_demo_seed(struct db *db);
  * Runs inside the caller's transaction when one is open, else in its own. */
 enum err sla_demo_calendar(struct db *db);
 
+/* The experts' demo (server/demo/demo_experts.c): profiles for the demo
+ * accounts eng.relay, eng.switchgear and eng.transformer (technicians
+ * without a centre; a kept account of another role is left alone), a lead
+ * per line, a 24x7 relay rota and a weekday switchgear rota, on whichever
+ * of those lines exist. Runs inside demo_load's open transaction; audited
+ * (actor cli/demo). */
+enum err experts_demo_seed(struct db *db);
+
 #endif

@@ -41,6 +41,7 @@ static const struct route *const tables[] = {
 	attachments_routes,
 	checkins_routes,
 	sync_routes,
+	experts_routes,
 	NULL,
 };
 /* clang-format on */

@@ -66,6 +66,12 @@ static const struct demo_user demo_users[] = {
 	{ "tech.nj", "Demo Technician (Nanjing)", ROLE_TECHNICIAN, "NJ", "C-NJ", "13800000005" },
 	{ "sales.gd", "Demo Sales (Guangdong)", ROLE_SALES, "GD", "", "13800000006" },
 	{ "auditor", "Demo Auditor", ROLE_AUDITOR, "", "", "13800000007" },
+	/* R&D engineers who give remote assistance (issue 19): no centre. */
+	{ "eng.relay", "Demo Expert (Relays, R&D)", ROLE_TECHNICIAN, "", "", "13800000008" },
+	{ "eng.switchgear", "Demo Expert (Switchgear, R&D)", ROLE_TECHNICIAN, "", "",
+	  "13800000009" },
+	{ "eng.transformer", "Demo Expert (Transformers, R&D)", ROLE_TECHNICIAN, "", "",
+	  "13800000010" },
 };
 
 #define N_REGIONS (sizeof(demo_regions) / sizeof(demo_regions[0]))
@@ -273,6 +279,8 @@ enum err demo_load(struct db *db, FILE *out)
 		e = demo_load_registry(db, out, &got);
 	if (e == ERR_OK)
 		e = demo_load_tickets(db, out, &got);
+	if (e == ERR_OK)
+		e = experts_demo_seed(db);
 	if (e == ERR_OK)
 		e = kb_store_article_count(db, &articles_before);
 	if (e == ERR_OK)

@@ -2353,6 +2353,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/experts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List experts
+         * @description Roles: admin, supervisor, dispatcher, technician (not sales, not auditors). Not scoped: experts serve every region. By user id. An unknown product_line, a bad language or active is 400 naming the parameter.
+         */
+        get: operations["listExperts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experts/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * One expert
+         * @description Roles: admin, supervisor, dispatcher, technician (not sales, not auditors). 404 when the user has no expert profile.
+         */
+        get: operations["getExpert"];
+        /**
+         * Create or replace an expert profile
+         * @description Roles: admin. Replaces languages, lines and active as a whole; lines dropped take the expert's shifts on them along. An unknown user is 404; a disabled one 400 naming `user_id`; bad or repeated languages and unknown or repeated lines are 400 naming the item (/languages/1, /product_lines/0/code); making the expert lead of a line that has another lead is 409, its detail naming /product_lines/N/lead. Nothing is stored on any refusal. Audited as expert.create / expert.update.
+         */
+        put: operations["putExpert"];
+        post?: never;
+        /**
+         * Remove an expert profile
+         * @description Roles: admin. Removes the profile, its lines and its rota shifts (the user stays). 404 when there is none. Audited as expert.delete.
+         */
+        delete: operations["deleteExpert"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/product-lines/{code}/rota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product line code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A product line's on-call rota
+         * @description Roles: admin, supervisor, dispatcher, technician (not sales, not auditors). Every shift in order, including those of experts now inactive or disabled (who are never on call).
+         */
+        get: operations["getRota"];
+        /**
+         * Replace a product line's rota
+         * @description Roles: admin. Replaces the whole rota; the order is the escalation order among those on call. Every user must be an active expert of the line with an enabled account; bad day names, times and zones are 400 naming the field (/shifts/2/start); nothing is stored on any refusal. Audited as product_line.rota.
+         */
+        put: operations["putRota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/product-lines/{code}/on-call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product line code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Who is on call for a product line
+         * @description Roles: admin, supervisor, dispatcher, technician (not sales, not auditors). The escalation order at `at` (default now): rota, then lead, then line; see OnCall. The assistance sessions use the same order.
+         */
+        get: operations["getOnCall"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4724,6 +4825,86 @@ export interface components {
                 rated: boolean;
                 satisfaction: number | null;
             };
+        };
+        /** @description A user's expert profile: which product lines they answer for and which languages they speak. A profile, not a role: R&D engineers are usually technicians without a centre. */
+        Expert: {
+            /** Format: int64 */
+            user_id: number;
+            username: string;
+            display_name: string;
+            /** @enum {string} */
+            role: "admin" | "supervisor" | "dispatcher" | "technician" | "sales" | "auditor";
+            languages: string[];
+            /** @description By code. */
+            product_lines: {
+                code: string;
+                /** @description The line's lead: the fallback when nobody on the rota covers the hour. A line has at most one. */
+                lead: boolean;
+            }[];
+            /** @description false: kept, but never on call. */
+            active: boolean;
+        };
+        ExpertInput: {
+            languages: string[];
+            product_lines: {
+                code: string;
+                /** @default false */
+                lead: boolean;
+            }[];
+            /** @default true */
+            active: boolean;
+        };
+        /** @description One rota shift: who, on which days, from when to when in which zone. */
+        Shift: {
+            /** Format: int64 */
+            user_id: number;
+            display_name: string;
+            /** @description Monday first. */
+            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            /** @description Local start, HH:MM (00:00-23:59) in time_zone. */
+            start: string;
+            /** @description Local end, HH:MM (00:00-24:00). Not after start: the shift runs over midnight into the next day and belongs to the day it starts (a Monday 22:00-06:00 covers Tuesday 05:00). */
+            end: string;
+            /** @description IANA time zone the shift's days and times are read in (Asia/Shanghai, Europe/Berlin). */
+            time_zone: string;
+        };
+        ShiftInput: {
+            /**
+             * Format: int64
+             * @description An active expert of the line with an enabled account.
+             */
+            user_id: number;
+            /** @description Ignored (what GET answers, so a rota can be sent back as read). */
+            display_name?: string;
+            days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            /** @description Local start, HH:MM (00:00-23:59) in time_zone. */
+            start: string;
+            /** @description Local end, HH:MM (00:00-24:00). Not after start: the shift runs over midnight into the next day and belongs to the day it starts (a Monday 22:00-06:00 covers Tuesday 05:00). */
+            end: string;
+            /** @description IANA time zone the shift's days and times are read in (Asia/Shanghai, Europe/Berlin). */
+            time_zone: string;
+        };
+        Rota: {
+            product_line: string;
+            /** @description In escalation order among those on call. */
+            shifts: components["schemas"]["Shift"][];
+        };
+        RotaInput: {
+            shifts: components["schemas"]["ShiftInput"][];
+        };
+        /** @description Who to ask, in order: experts whose rota shift covers `at` (each shift read in its own zone) in rota order; then the line's lead; then the line's other active experts by id. Within each group those speaking `language` first. Inactive experts and disabled accounts never appear. */
+        OnCall: {
+            product_line: string;
+            /** Format: date-time */
+            at: string;
+            candidates: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+                languages: string[];
+                /** @enum {string} */
+                source: "rota" | "lead" | "line";
+            }[];
         };
     };
     responses: {
@@ -10530,6 +10711,261 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listExperts: {
+        parameters: {
+            query?: {
+                /** @description Only experts of this line. */
+                product_line?: string;
+                /** @description Only experts speaking this language. */
+                language?: string;
+                /** @description Only active (true) or inactive (false) profiles. */
+                active?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The experts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Expert"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getExpert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The expert. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Expert"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putExpert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The user's id. */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpertInput"];
+            };
+        };
+        responses: {
+            /** @description The expert as stored. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Expert"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteExpert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description The user's id. */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Product line code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rota. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rota"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putRota: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Product line code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotaInput"];
+            };
+        };
+        responses: {
+            /** @description The rota as stored. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rota"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOnCall: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 instant; default now. */
+                at?: string;
+                /** @description The requester's language: its speakers first in each group. */
+                language?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Product line code. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The candidates. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnCall"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
