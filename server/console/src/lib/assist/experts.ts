@@ -1,57 +1,24 @@
-// The admin's experts and on-call rotas (issue 19): shapes of /v1/experts and
-// /v1/product-lines/{code}/rota as the design gives them (local until the
-// experts branch is in docs/openapi.json; then Schemas['Expert'] etc.), and
-// the pure parts of the rota form.
-import { problemError } from '@/api/client';
-import { accessToken } from '@/auth/session';
+// The admin's experts and on-call rotas (issue 19): /v1/experts and
+// /v1/product-lines/{code}/rota through the typed client, and the pure parts
+// of the rota form.
+import { api, ok, type Schemas } from '@/api/client';
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Day = (typeof DAYS)[number];
 
-export interface Expert {
-  user_id: number;
-  username: string;
-  display_name: string;
-  role: string;
-  languages: string[];
-  product_lines: { code: string; lead: boolean }[];
-  active: boolean;
-}
-
-export interface Shift {
-  user_id: number;
-  display_name?: string;
-  days: Day[];
-  start: string;
-  end: string;
-  time_zone: string;
-}
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
-  const tok = accessToken();
-  if (tok) headers.Authorization = `Bearer ${tok}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!res.ok) throw problemError(res, parsed);
-  return parsed as T;
-}
+export type Expert = Schemas['Expert'];
+export type Shift = Omit<Schemas['ShiftInput'], 'days'> & { days: Day[] };
 
 export const expertsApi = {
-  list: () => call<{ items: Expert[] }>('GET', '/v1/experts'),
-  put: (userId: number, body: { languages: string[]; product_lines: { code: string; lead: boolean }[]; active: boolean }) =>
-    call<Expert>('PUT', `/v1/experts/${userId}`, body),
-  remove: (userId: number) => call<void>('DELETE', `/v1/experts/${userId}`),
-  rota: (line: string) => call<{ product_line: string; shifts: Shift[] }>('GET', `/v1/product-lines/${encodeURIComponent(line)}/rota`),
-  putRota: (line: string, shifts: Shift[]) =>
-    call<{ product_line: string; shifts: Shift[] }>('PUT', `/v1/product-lines/${encodeURIComponent(line)}/rota`, { shifts: shifts.map(shiftBody) }),
+  list: async () => ok(await api.GET('/v1/experts')),
+  put: async (userId: number, body: Schemas['ExpertInput']) =>
+    ok(await api.PUT('/v1/experts/{user_id}', { params: { path: { user_id: userId } }, body })),
+  remove: async (userId: number) => {
+    ok(await api.DELETE('/v1/experts/{user_id}', { params: { path: { user_id: userId } } }));
+  },
+  rota: async (line: string) => ok(await api.GET('/v1/product-lines/{code}/rota', { params: { path: { code: line } } })),
+  putRota: async (line: string, shifts: Shift[]) =>
+    ok(await api.PUT('/v1/product-lines/{code}/rota', { params: { path: { code: line } }, body: { shifts: shifts.map(shiftBody) } })),
 };
 
 /* What PUT takes of a shift: days in week order, no display name. */
