@@ -42,6 +42,7 @@ describe('kinds and badge', () => {
   it('known kinds have a label key', () => {
     expect(kindKey('sla.warning')).toBe('notifications.kind.sla_warning');
     expect(kindKey('new.kind')).toBeNull();
+    expect(kindKey('assist.requested')).toBe('notifications.kind.assist_requested');
   });
   it('badge text', () => {
     expect(badgeText(0, false)).toBe('0');

@@ -14,6 +14,9 @@ export const KNOWN_KINDS = [
   'sla.escalation',
   'warranty.digest',
   'problem.opened',
+  'assist.requested',
+  'assist.accepted',
+  'assist.unanswered',
 ] as const;
 
 function id(data: Record<string, unknown>, key: string): number | null {
