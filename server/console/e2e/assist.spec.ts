@@ -140,22 +140,25 @@ async function setup(title: string): Promise<Setup> {
   const tk = await json<{ id: number }>(await dispatcher.post('/v1/tickets', { data: { channel: 'app', category: 'repair', title, asset_id: 1 } }));
   await json(await dispatcher.post(`/v1/tickets/${tk.id}/transitions`, { data: { action: 'assign', assignee_id: techId } }));
   await json(await tech.post(`/v1/tickets/${tk.id}/transitions`, { data: { action: 'accept' } }));
-  const unit = await json<{ product_line?: string; model?: { product_line?: string } }>(await admin.get('/v1/assets/1'));
-  const line = unit.product_line ?? unit.model?.product_line ?? 'switchgear';
-  const onCall = await json<{ candidates: { user_id: number }[] }>(await admin.get(`/v1/product-lines/${line}/on-call`));
-  let expert: Setup['expert'];
-  if (onCall.candidates.length) {
-    const e = await json<{ user_id: number; username: string }>(await admin.get(`/v1/experts/${onCall.candidates[0]!.user_id}`));
-    expert = { id: e.user_id, username: e.username };
-  } else {
-    const users = await json<{ items: { id: number; username: string }[] }>(await admin.get('/v1/users?limit=200'));
-    const nj = users.items.find((u) => u.username === 'tech.nj')!;
-    await json(await admin.put(`/v1/experts/${nj.id}`, { data: { languages: ['zh', 'en'], product_lines: [{ code: line, lead: true }], active: true } }));
-    expert = { id: nj.id, username: 'tech.nj' };
-  }
+  const unit = await json<{ model: { product_line: string } }>(await admin.get('/v1/assets/1'));
+  const expert = await ensureExpert(admin, unit.model.product_line);
   await admin.dispose();
   await dispatcher.dispose();
   return { ticketId: tk.id, techId, expert, tech };
+}
+
+/* Someone on call for the line: the demo's expert when there is one (they
+ * are offered the request), else tech.nj made the line's lead. */
+async function ensureExpert(admin: APIRequestContext, line: string): Promise<Setup['expert']> {
+  const onCall = await json<{ candidates: { user_id: number }[] }>(await admin.get(`/v1/product-lines/${line}/on-call`));
+  if (onCall.candidates.length) {
+    const e = await json<{ user_id: number; username: string }>(await admin.get(`/v1/experts/${onCall.candidates[0]!.user_id}`));
+    return { id: e.user_id, username: e.username };
+  }
+  const users = await json<{ items: { id: number; username: string }[] }>(await admin.get('/v1/users?limit=200'));
+  const nj = users.items.find((u) => u.username === 'tech.nj')!;
+  await json(await admin.put(`/v1/experts/${nj.id}`, { data: { languages: ['zh', 'en'], product_lines: [{ code: line, lead: true }], active: true } }));
+  return { id: nj.id, username: 'tech.nj' };
 }
 
 async function signInAs(page: Page, username: string, path: string): Promise<void> {
@@ -277,6 +280,21 @@ test.describe('a call through the server', () => {
     await expect.poll(async () => (await frames(ep)) > 0 && (await ep.getByTestId('assist-status').getAttribute('data-connected')) === 'yes', { timeout: 30_000 }).toBe(true);
     await expect.poll(() => frames(ep), { timeout: 30_000 }).not.toBe(before);
 
+    // A supervisor of the region joins to watch (a third peer connection
+    // each way): the technician's camera decodes on their page too, and
+    // they get no drawing tools.
+    const supCtx = await context('desktop');
+    const sp = await supCtx.newPage();
+    const checkSp = watchPage(sp);
+    await signInAs(sp, 'supervisor.gd', `/assist/${sid}`);
+    await sp.getByTestId('assist-join').click();
+    await expect(sp.getByTestId('assist-call')).toHaveAttribute('data-joined', 'yes');
+    await expect.poll(() => frames(sp), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect(sp.getByTestId('assist-freeze')).toHaveCount(0);
+    await sp.getByTestId('assist-leave').click();
+    await checkSp();
+    await supCtx.close();
+
     // The pictures in Chinese too, marks and all.
     await useLanguage(ep, 'zh-CN');
     await pp.getByTestId('language').first().selectOption('zh-CN');
@@ -348,6 +366,7 @@ test.describe('on a phone, and the admin', () => {
 
   test('the admin sees the experts and puts a shift on a line\'s rota', async () => {
     const admin = await apiAs('admin');
+    await ensureExpert(admin, 'switchgear');
     const experts = (await json<{ items: { user_id: number; username: string; product_lines: { code: string }[] }[] }>(await admin.get('/v1/experts'))).items;
     expect(experts.length).toBeGreaterThan(0);
     const ctx = await context('desktop');

@@ -160,7 +160,10 @@ export class AssistCall {
     };
   }
 
-  private makePeer(userId: number, side: AssistSide): Peer {
+  /* `initiate`: this side will offer (it heard the other say hello). A
+   * supervisor sends nothing, so it asks to receive both; answering an offer
+   * it takes the offer's own lines instead. */
+  private makePeer(userId: number, side: AssistSide, initiate: boolean): Peer {
     const pc = new RTCPeerConnection(this.config());
     const channel = pc.createDataChannel('assist', { negotiated: true, id: 0 });
     const peer: Peer = {
@@ -169,7 +172,7 @@ export class AssistCall {
       makingOffer: false, ignoreOffer: false, pending: [],
     };
     if (this.o.local) for (const track of this.o.local.getTracks()) pc.addTrack(track, this.o.local);
-    else {
+    else if (initiate) {
       // A supervisor only watches: receive both, send nothing.
       pc.addTransceiver('video', { direction: 'recvonly' });
       pc.addTransceiver('audio', { direction: 'recvonly' });
@@ -207,10 +210,10 @@ export class AssistCall {
     return peer;
   }
 
-  private resetPeer(userId: number, side: AssistSide): Peer {
+  private resetPeer(userId: number, side: AssistSide, initiate: boolean): Peer {
     this.peers.get(userId)?.pc.close();
     this.peers.delete(userId);
-    return this.makePeer(userId, side);
+    return this.makePeer(userId, side, initiate);
   }
 
   private async handle(s: AssistSignal): Promise<void> {
@@ -219,7 +222,7 @@ export class AssistCall {
     if (!body) return;
     if (s.kind === 'hello') {
       // A new page on the other side: start afresh with it.
-      this.resetPeer(s.from, s.side);
+      this.resetPeer(s.from, s.side, true);
       this.publish();
       return;
     }
@@ -233,7 +236,7 @@ export class AssistCall {
     if (s.kind === 'offer') {
       // An offer from a connection other than the one ours talks to: the
       // other side started over, so do we.
-      if (!peer || (peer.remotePcId && peer.remotePcId !== body.pc)) peer = this.resetPeer(s.from, s.side);
+      if (!peer || (peer.remotePcId && peer.remotePcId !== body.pc)) peer = this.resetPeer(s.from, s.side, false);
       peer.remotePcId = body.pc;
       const pc = peer.pc;
       const collision = peer.makingOffer || pc.signalingState !== 'stable';
