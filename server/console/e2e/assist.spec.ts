@@ -218,6 +218,7 @@ test.describe('a call through the server', () => {
     const checkEp = watchPage(ep);
     await signInAs(ep, s.expert.username, '/assist');
     await expect(ep.getByTestId(`assist-item-${sid}`)).toContainText('<b>not</b> HTML');
+    await shoot(ep, 'assist-list');
     await ep.getByTestId(`assist-accept-${sid}`).click();
     await expect(ep).toHaveURL(new RegExp(`/console/assist/${sid}$`));
     const acceptedAt = Date.now();
@@ -374,6 +375,7 @@ test.describe('on a phone, and the admin', () => {
     const check = watchPage(page);
     await signInAs(page, 'admin', '/admin/experts');
     for (const x of experts) await expect(page.getByTestId(`expert-row-${x.username}`)).toBeVisible();
+    await shoot(page, 'admin-experts');
     const line = experts[0]!.product_lines[0]!.code;
     await page.getByTestId('rota-line').selectOption(line);
     const before = (await json<{ shifts: unknown[] }>(await admin.get(`/v1/product-lines/${line}/rota`))).shifts.length;
