@@ -427,6 +427,60 @@ long http_call(const char *method, const char *path, const char *token, const ch
 	return out->status;
 }
 
+long http_post_multipart(const char *path, const struct form_part *parts, size_t n,
+			 const char *const *extra_headers, struct http_result *out)
+{
+	CURL *c = curl_easy_init();
+	curl_mime *mime = curl_mime_init(c);
+	struct curl_slist *hdrs = NULL;
+	struct buf b, h;
+	char url[2048];
+	CURLcode rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&b, 0);
+	buf_init(&h, 0);
+	for (size_t i = 0; i < n; i++) {
+		curl_mimepart *part = curl_mime_addpart(mime);
+
+		curl_mime_name(part, parts[i].name);
+		if (parts[i].data)
+			curl_mime_data(part, parts[i].data, parts[i].len);
+		else
+			curl_mime_data(part, parts[i].value ? parts[i].value : "",
+				       CURL_ZERO_TERMINATED);
+		if (parts[i].filename)
+			curl_mime_filename(part, parts[i].filename);
+		if (parts[i].type)
+			curl_mime_type(part, parts[i].type);
+	}
+	snprintf(url, sizeof(url), "%s%s", H.base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, harness_ca_file());
+	curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, harness_http_timeout_s);
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	for (size_t i = 0; extra_headers && extra_headers[i]; i++)
+		hdrs = curl_slist_append(hdrs, extra_headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_slist_free_all(hdrs);
+	curl_mime_free(mime);
+	curl_easy_cleanup(c);
+	out->body = buf_detach(&b, &out->body_len);
+	out->headers = buf_detach(&h, NULL);
+	if (out->body_len)
+		out->json = json_loadb(out->body, out->body_len, 0, NULL);
+	log_response("POST", path, out);
+	return out->status;
+}
+
 long http_json(const char *method, const char *path, const char *token, const char *body_json,
 	       struct http_result *out)
 {

@@ -119,6 +119,16 @@ extern long harness_http_timeout_s;
 long http_call(const char *method, const char *path, const char *token,
 	       const char *content_type, const char *body, size_t body_len,
 	       const char *const *extra_headers, struct http_result *out);
+/* One part of a multipart/form-data body (curl_mime): a text field
+ * (value) or a file (data, len, filename, type). */
+struct form_part {
+	const char *name, *value;
+	const void *data;
+	size_t len;
+	const char *filename, *type;
+};
+long http_post_multipart(const char *path, const struct form_part *parts, size_t n,
+			 const char *const *extra_headers, struct http_result *out);
 /* JSON convenience: body_json may be NULL. */
 long http_json(const char *method, const char *path, const char *token, const char *body_json,
 	       struct http_result *out);

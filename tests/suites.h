@@ -17,6 +17,7 @@ Suite *import_suite(void);   /* tests/test_import.c: CSV import */
 Suite *authz_suite(void); /* tests/test_authz.c: every operation x every role x scope */
 Suite *escalation_suite(void); /* tests/test_escalation.c: SLA warnings, escalation, scheduler */
 Suite *warranty_suite(void); /* tests/test_warranty.c: alerts, renewals, digest */
+Suite *contracts_suite(void); /* tests/test_contracts.c: contracts and entitlements */
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
 Suite *board_suite(void);    /* tests/test_board.c: the dispatcher's board, its changes, clocks */
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
@@ -24,6 +25,7 @@ Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, cal
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
 Suite *devices_suite(void);  /* tests/test_devices.c: push devices' registry */
 Suite *experts_suite(void);  /* tests/test_experts.c: experts, rotas, who is on call */
+Suite *assist_suite(void);   /* tests/test_assist.c: assistance sessions, signalling, TURN */
 Suite *mail_suite(void);     /* tests/test_mail.c: e-mail over SMTP against a real SMTP server */
 Suite *sms_suite(void);      /* tests/test_sms.c: Aliyun SMS against a local receiver */
 Suite *robots_suite(void);   /* tests/test_robots.c: WeCom, DingTalk, Feishu robots */

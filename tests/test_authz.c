@@ -126,6 +126,17 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/tickets/{id}/checkins", "ASDTLU", TICKET, 0 },
 	{ "GET", "/v1/warranty/alerts", "ASDLU", GLOBAL, 0 },
 	{ "GET", "/v1/assets/{id}/warranty/renewals", "ASDTLU", ASSET, 0 },
+	/* Contracts carry prices: technicians read none. The world has no
+	 * contract (MAY_404); their scope is proven in tests/test_contracts.c. */
+	{ "GET", "/v1/assets/{id}/entitlement", "ASDLU", ASSET, 0 },
+	{ "GET", "/v1/contracts", "ASDLU", GLOBAL, 0 },
+	{ "POST", "/v1/contracts", "ASL", GLOBAL, 0 },
+	{ "GET", "/v1/contracts/{id}", "ASDLU", GLOBAL, MAY_404 },
+	{ "PATCH", "/v1/contracts/{id}", "ASL", GLOBAL, MAY_404 },
+	{ "POST", "/v1/contracts/{id}/activate", "ASL", GLOBAL, MAY_404 },
+	{ "POST", "/v1/contracts/{id}/cancel", "ASL", GLOBAL, MAY_404 },
+	{ "POST", "/v1/contracts/{id}/renew", "ASL", GLOBAL, MAY_404 },
+	{ "GET", "/v1/analytics/revenue-at-risk", "ASDLU", GLOBAL, 0 },
 	{ "POST", "/v1/assets/{id}/warranty/renewals", "ASL", ASSET, 0 },
 	{ "GET", "/v1/escalation/levels", "ASDTLU", GLOBAL, 0 },
 	{ "PUT", "/v1/escalation/levels", "A", GLOBAL, 0 },
@@ -198,6 +209,31 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/problems", "ASU", GLOBAL, 0 },
 	{ "GET", "/v1/problems/{id}", "ASU", GLOBAL, MAY_404 },
 	{ "PATCH", "/v1/problems/{id}", "AS", GLOBAL, MAY_404 },
+	/* Remote assistance (issue 19). Asking: the assignee, dispatchers and
+	 * supervisors on tickets in scope (the world's in-scope ticket has a
+	 * unit but its line no expert: 409, not a refusal). Sessions are
+	 * GLOBAL: the world has none, hence MAY_404. The participants' calls
+	 * are public routes whose credential is X-Assist-Key (or a token of
+	 * someone allowed to join, checked by the handler). */
+	{ "POST", "/v1/tickets/{id}/assist", "SDT", TICKET, 0 },
+	{ "GET", "/v1/tickets/{id}/assists", "ASDTLU", TICKET, 0 },
+	{ "GET", "/v1/assist", "ASDT", GLOBAL, 0 },
+	{ "GET", "/v1/assist/{id}", "ASDT", GLOBAL, MAY_404 },
+	{ "PATCH", "/v1/assist/{id}", "ASDT", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/accept", "ASDT", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/decline", "ASDT", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/cancel", "ASDT", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/join-links", "ASDT", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/join", "ASDT", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/join", "*", GLOBAL, MAY_404 },
+	{ "GET", "/v1/assist/{id}/ice", "*", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/signals", "*", GLOBAL, MAY_404 },
+	{ "GET", "/v1/assist/{id}/signals", "*", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/connected", "*", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/snapshots", "*", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/leave", "*", GLOBAL, MAY_404 },
+	{ "POST", "/v1/assist/{id}/end", "*", GLOBAL, MAY_404 },
+	{ "GET", "/v1/analytics/assists", "ASDU", GLOBAL, 0 },
 	{ "GET", "/v1/analytics/volume", "ASDU", GLOBAL, 0 },
 	{ "GET", "/v1/analytics/times", "ASDU", GLOBAL, 0 },
 	{ "GET", "/v1/analytics/sla", "ASDU", GLOBAL, 0 },

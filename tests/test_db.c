@@ -8,6 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include "demo/demo.h"
 #include "domain/audit.h"
 #include "db/db.h"
 #include "db/tickets_store.h"
@@ -67,6 +70,222 @@ START_TEST(unknown_migration_is_refused)
 {
 	exec_sql("INSERT INTO schema_migrations VALUES ('9999_from_the_future.sql', 'ab', 0)");
 	ck_assert_int_eq(db_migrate(H.db), ERR_CONFLICT);
+}
+END_TEST
+
+/* ---- the foreign-keys-off rebuild of tickets (0027: channel qr) ---------- */
+
+/* Applies the migrations before name as db_migrate would and records them. */
+static void migrate_before(struct db *db, const char *name)
+{
+	sqlite3 *h = db_handle(db);
+
+	ck_assert_int_eq(sqlite3_exec(h,
+				      "CREATE TABLE schema_migrations (name TEXT PRIMARY KEY,"
+				      " sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	for (unsigned i = 0; i < db_migration_count && strcmp(db_migrations[i].name, name) < 0;
+	     i++) {
+		unsigned char md[32];
+		unsigned int n = 0;
+		char hex[65], *sql;
+
+		ck_assert_int_eq(sqlite3_exec(h, db_migrations[i].sql, NULL, NULL, NULL),
+				 SQLITE_OK);
+		EVP_Digest(db_migrations[i].sql, db_migrations[i].len, md, &n, EVP_sha256(), NULL);
+		for (unsigned k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", md[k]);
+		sql = sqlite3_mprintf("INSERT INTO schema_migrations VALUES (%Q, %Q, 0)",
+				      db_migrations[i].name, hex);
+		ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_free(sql);
+	}
+}
+
+/* One text: every table's row count, or the schema's objects (type, name,
+ * table, SQL) with the rebuilt tables' own CREATE TABLE left out. */
+static char *snapshot(struct db *db, int schema)
+{
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *st, *cnt;
+	char *out = sqlite3_mprintf("%s", "");
+
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(h,
+			       schema ? "SELECT type || '|' || name || '|' || tbl_name || '|' ||"
+					" coalesce(sql, '') FROM sqlite_master WHERE NOT (type = 'table'"
+					" AND name IN ('tickets', 'ticket_attachments')) ORDER BY 1"
+				      : "SELECT name FROM sqlite_master WHERE type = 'table'"
+					" AND name NOT IN ('schema_migrations', 'sqlite_sequence',"
+					" 'sqlite_stat1') ORDER BY 1",
+			       -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		char *next, *sql;
+		long long n = 0;
+
+		if (schema) {
+			next = sqlite3_mprintf("%s%s\n", out, v);
+		} else {
+			sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", v);
+			ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &cnt, NULL), SQLITE_OK);
+			ck_assert_int_eq(sqlite3_step(cnt), SQLITE_ROW);
+			n = sqlite3_column_int64(cnt, 0);
+			sqlite3_finalize(cnt);
+			sqlite3_free(sql);
+			next = sqlite3_mprintf("%s%s %lld\n", out, v, n);
+		}
+		sqlite3_free(out);
+		out = next;
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static char *text_of(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+START_TEST(the_qr_channel_rebuild_keeps_every_row_index_and_trigger)
+{
+	char path[600];
+	struct db *db = NULL;
+	char *counts, *schema, *counts2, *schema2, *before_sql, *after_sql, *p;
+	FILE *devnull = fopen("/dev/null", "w");
+	int64_t changes;
+
+	snprintf(path, sizeof(path), "%s/before-qr.db", H.dir);
+	ck_assert_int_eq(db_open(path, &db), ERR_OK);
+	migrate_before(db, "0027_qr_channel.sql");
+	ck_assert_int_eq(demo_load(db, devnull), ERR_OK);
+	fclose(devnull);
+	/* Children of tickets of every kind the demo does not make. */
+	ck_assert_int_eq(
+	    sqlite3_exec(db_handle(db),
+			 "INSERT INTO ticket_tracking VALUES (printf('%064d', 1),"
+			 " (SELECT min(id) FROM tickets), 'qr', 1, NULL);"
+			 "INSERT INTO ticket_attachments(ticket_id, client_uuid, sha256, media_type,"
+			 " declared_type, size, kind, uploaded_by, created_at) VALUES"
+			 " ((SELECT min(id) FROM tickets), '4f9c2e1a-8b7d-4c3e-9a51-0d2f6b8e7c14',"
+			 " printf('%064d', 2), 'image/png', 'image/png', 10, 'photo',"
+			 " (SELECT min(id) FROM users), 1)",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	ck_assert_int_gt(scalar(db, "SELECT count(*) FROM tickets"), 10);
+	ck_assert_int_gt(scalar(db, "SELECT count(*) FROM ticket_events"), 10);
+	counts = snapshot(db, 0);
+	schema = snapshot(db, 1);
+	before_sql = text_of(db, "SELECT sql FROM sqlite_master WHERE name = 'tickets'");
+
+	ck_assert_int_eq(db_migrate(db), ERR_OK);
+
+	counts2 = snapshot(db, 0);
+	schema2 = snapshot(db, 1);
+	ck_assert_str_eq(counts2, counts);
+	/* Every index and trigger on tickets (and everything else) exactly. */
+	ck_assert_str_eq(schema2, schema);
+	/* The table's own text: only the CHECK (and the name's quotes) differ. */
+	after_sql = text_of(db, "SELECT sql FROM sqlite_master WHERE name = 'tickets'");
+	ck_assert_ptr_nonnull(strstr(after_sql, "'system', 'qr')"));
+	p = strstr(after_sql, ", 'qr'");
+	memmove(p, p + 6, strlen(p + 6) + 1);
+	p = strstr(after_sql, "\"tickets\"");
+	if (p) {
+		memmove(p, p + 1, strlen(p + 1) + 1);
+		p = strchr(p, '"');
+		memmove(p, p + 1, strlen(p + 1) + 1);
+	}
+	ck_assert_str_eq(after_sql, before_sql);
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	p = text_of(db, "PRAGMA integrity_check");
+	ck_assert_str_eq(p, "ok");
+	sqlite3_free(p);
+	ck_assert_int_eq(scalar(db, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(scalar(db, "PRAGMA legacy_alter_table"), 0);
+	/* The CHECK takes qr, still refuses the unknown; triggers still fire;
+	 * the children still reach their tickets. */
+	changes = scalar(db, "SELECT count(*) FROM sync_changes");
+	ck_assert_int_eq(sqlite3_exec(db_handle(db),
+				      "UPDATE tickets SET channel = 'qr' WHERE id ="
+				      " (SELECT min(id) FROM tickets)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	ck_assert_int_gt(scalar(db, "SELECT count(*) FROM sync_changes"), changes);
+	ck_assert_int_ne(sqlite3_exec(db_handle(db), "UPDATE tickets SET channel = 'fax'", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	ck_assert_int_ne(sqlite3_exec(db_handle(db),
+				      "INSERT INTO ticket_events(ticket_id, seq, at, action,"
+				      " to_status) VALUES (999999, 1, 0, 'x', 'new')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM ticket_events e LEFT JOIN tickets t"
+				    " ON t.id = e.ticket_id WHERE t.id IS NULL"),
+			 0);
+	ck_assert_int_eq(db_check_schema(db), ERR_OK);
+	sqlite3_free(counts);
+	sqlite3_free(counts2);
+	sqlite3_free(schema);
+	sqlite3_free(schema2);
+	sqlite3_free(before_sql);
+	sqlite3_free(after_sql);
+	db_close(db);
+}
+END_TEST
+
+static enum err apply_made_up(const char *name, const char *sql)
+{
+	struct migration m = { .name = name, .sql = sql, .len = strlen(sql) };
+
+	return db_migration_apply(H.db, &m);
+}
+
+START_TEST(a_foreign_keys_off_migration_is_refused_unless_the_schema_holds)
+{
+	int64_t events = scalar(H.db, "SELECT count(*) FROM ticket_events");
+
+	/* A row whose reference is broken: foreign_key_check finds it. */
+	ck_assert_int_eq(apply_made_up("9001_broken.sql",
+				       "-- fieldtrace: foreign-keys-off\n"
+				       "INSERT INTO ticket_events(ticket_id, seq, at, action,"
+				       " to_status) VALUES (424242, 1, 0, 'x', 'new');"),
+			 ERR_CONFLICT);
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM ticket_events"), events);
+	/* An index dropped and not made again. */
+	ck_assert_int_eq(apply_made_up("9002_lost_index.sql",
+				       "-- fieldtrace: foreign-keys-off\nDROP INDEX tickets_board;"),
+			 ERR_CONFLICT);
+	ck_assert_int_eq(
+	    scalar(H.db, "SELECT count(*) FROM sqlite_master WHERE name = 'tickets_board'"), 1);
+	/* A column left out of a rebuilt table. */
+	ck_assert_int_eq(apply_made_up("9004_lost_column.sql",
+				       "-- fieldtrace: foreign-keys-off\n"
+				       "ALTER TABLE tickets DROP COLUMN client_fingerprint;"),
+			 ERR_CONFLICT);
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM pragma_table_info('tickets')"
+				      " WHERE name = 'client_fingerprint'"),
+			 1);
+	/* Foreign keys are back on after each; an unmarked migration keeps
+	 * them on throughout. */
+	ck_assert_int_eq(scalar(H.db, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(scalar(H.db, "PRAGMA legacy_alter_table"), 0);
+	ck_assert_int_eq(apply_made_up("9003_unmarked.sql",
+				       "INSERT INTO ticket_events(ticket_id, seq, at, action,"
+				       " to_status) VALUES (424242, 1, 0, 'x', 'new');"),
+			 ERR_DB);
+	ck_assert_int_eq(scalar(H.db, "SELECT count(*) FROM schema_migrations WHERE name > '9'"),
+			 0);
+	ck_assert_int_eq(db_migrate(H.db), ERR_OK);
 }
 END_TEST
 
@@ -355,6 +574,8 @@ Suite *db_suite(void)
 	tcase_add_test(tc, migrations_are_recorded_with_checksums);
 	tcase_add_test(tc, changed_migration_is_refused);
 	tcase_add_test(tc, unknown_migration_is_refused);
+	tcase_add_test(tc, the_qr_channel_rebuild_keeps_every_row_index_and_trigger);
+	tcase_add_test(tc, a_foreign_keys_off_migration_is_refused_unless_the_schema_holds);
 	tcase_add_test(tc, server_refuses_missing_certificate);
 	tcase_add_test(tc, backup_and_restore);
 	tcase_add_test(tc, audit_chain_verifies_and_shows_tampering);

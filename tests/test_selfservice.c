@@ -5,6 +5,7 @@
  * complaint; and every abuse case: forged and retired codes, the
  * honeypot, over-long, missing and unknown fields, an unknown category,
  * the per-unit and per-address limits, unknown tokens. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "core/config.h"
 #include "db/db.h"
 #include "domain/qr.h"
+#include "lib/objects.h"
 #include "harness.h"
 #include "suites.h"
 
@@ -20,6 +22,7 @@
 #define CONTACT_PHONE "13912345678"
 #define TECH_PHONE "13800000001"
 #define CUSTOMER_NAME "深圳供电局"
+#define SELFSERVICE_PHOTO_MAX_TEST (5 * 1024 * 1024)
 
 static char code[QR_CODE_MAX];
 
@@ -81,7 +84,7 @@ START_TEST(a_form_report_is_a_routed_ticket_with_deadlines)
 	report_by_form(token);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets t JOIN ticket_tracking k"
 				    " ON k.ticket_id = t.id WHERE k.source = 'qr'"
-				    " AND t.channel = 'web' AND t.category = 'fault_repair'"
+				    " AND t.channel = 'qr' AND t.category = 'fault_repair'"
 				    " AND t.subcategory = 'repair' AND t.status = 'routed'"
 				    " AND t.centre_code = 'C-SZ' AND t.asset_id = 1"
 				    " AND t.customer_id = 1 AND t.site_id = 1"
@@ -109,7 +112,7 @@ START_TEST(a_json_report_answers_201_with_the_link)
 	ck_assert_ptr_nonnull(strstr(jstr(r.json, "tracking_url"), jstr(r.json, "token")));
 	ck_assert_uint_eq(json_object_size(r.json), 2);
 	http_result_free(&r);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets WHERE channel = 'web'"
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets WHERE channel = 'qr'"
 				    " AND status = 'routed' AND centre_code = 'C-SZ'"),
 			 1);
 }
@@ -434,6 +437,341 @@ START_TEST(each_address_has_its_limit)
 }
 END_TEST
 
+/* --- photos with the report (multipart/form-data) ------------------------- */
+
+/* A real 2x2 PNG (libpng reads its header) with CR LF and NUL bytes in it. */
+static const unsigned char png_2x2[] = {
+	0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+	0x52, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 0x08, 0x02, 0x00, 0x00, 0x00, 0xfd,
+	0xd4, 0x9a, 0x73, 0x00, 0x00, 0x00, 0x13, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
+	0xcf, 0xc0, 0x00, 0x44, 0x0c, 0x0c, 0xbc, 0x5c, 0x40, 0x04, 0x00, 0x17, 0x84, 0x02, 0x2d,
+	0xa9, 0x2b, 0x16, 0x20, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60,
+	0x82
+};
+/* JPEG by its first bytes, with a would-be boundary line inside. */
+static const unsigned char jpeg_ish[] = { 0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F',
+					  0x00, '\r', '\n', '-', '-', 'x', '\r', '\n', 0x00, 0xff,
+					  0xd9 };
+
+#define N_TEXT 5
+static const struct form_part text_parts[N_TEXT] = {
+	{ .name = "category", .value = "fault_repair" },
+	{ .name = "description", .value = "报警 E-07" },
+	{ .name = "contact_name", .value = CONTACT_NAME },
+	{ .name = "contact_phone", .value = CONTACT_PHONE },
+	{ .name = "website", .value = "" },
+};
+
+/* The text fields and then the photos (data, len, type) in parts. */
+static size_t with_photos(struct form_part *parts, const struct form_part *photos, size_t n)
+{
+	memcpy(parts, text_parts, sizeof(text_parts));
+	for (size_t i = 0; i < n; i++)
+		parts[N_TEXT + i] = photos[i];
+	return N_TEXT + n;
+}
+
+static struct form_part photo(const void *data, size_t len, const char *type)
+{
+	return (struct form_part){ .name = "photo", .data = data, .len = len,
+				   .filename = "IMG_0001.jpg", .type = type };
+}
+
+static const char *const accept_json[] = { "Accept: application/json", NULL };
+
+/* Files under the data directory's objects/ (two levels: ab/cdef…). */
+static int object_files(void)
+{
+	char dir[600], sub[900];
+	struct dirent *d, *f;
+	DIR *top, *inner;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/data/objects", H.dir);
+	top = opendir(dir);
+	if (!top)
+		return 0;
+	while ((d = readdir(top))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, d->d_name);
+		inner = opendir(sub);
+		while (inner && (f = readdir(inner)))
+			n += f->d_name[0] != '.';
+		if (inner)
+			closedir(inner);
+	}
+	closedir(top);
+	return n;
+}
+
+static void assert_nothing_stored(void)
+{
+	ck_assert_int_eq(ticket_count(), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_tracking"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments"), 0);
+	ck_assert_int_eq(object_files(), 0);
+}
+
+/* The object's bytes are exactly data. */
+static void assert_object(const char *sha256, const void *data, size_t len)
+{
+	char path[1024];
+	unsigned char *got = malloc(len + 1);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(objects_path(sha256, path, sizeof(path)), 0);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(got, 1, len + 1, f), len);
+	fclose(f);
+	ck_assert_int_eq(memcmp(got, data, len), 0);
+	free(got);
+}
+
+START_TEST(photos_are_stored_as_the_tickets_attachments)
+{
+	struct form_part parts[N_TEXT + 3], photos[2];
+	struct http_result r;
+	char path[128], url[160], loc[256];
+	char *disp;
+	json_t *list;
+	size_t n;
+
+	seed();
+	report_path(code, path, sizeof(path));
+	photos[0] = photo(jpeg_ish, sizeof(jpeg_ish), "image/jpeg");
+	photos[1] = photo(png_2x2, sizeof(png_2x2), "image/png");
+	n = with_photos(parts, photos, 2);
+	/* A browser's form: 303 to the tracking page. */
+	ck_assert_int_eq(http_post_multipart(path, parts, n, NULL, &r), 303);
+	ck_assert_ptr_nonnull(http_header(&r, "Location", loc, sizeof(loc)));
+	ck_assert_int_eq(strncmp(loc, "/track/", 7), 0);
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM tickets WHERE description = '报警 E-07'"
+				    " AND channel = 'qr'"
+				    " AND contact_phone = '" CONTACT_PHONE "'"),
+			 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments WHERE kind = 'photo'"
+				    " AND uploaded_by IS NULL AND work_record = 0"),
+			 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_events"
+				    " WHERE action = 'attachment'"),
+			 2);
+	/* Staff see them on the ticket, with the right bytes and types. */
+	disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+	snprintf(url, sizeof(url), "/v1/tickets/%lld/attachments",
+		 (long long)count_rows("SELECT max(id) FROM tickets"));
+	ck_assert_int_eq(http_json("GET", url, disp, NULL, &r), 200);
+	list = json_object_get(r.json, "items");
+	ck_assert_uint_eq(json_array_size(list), 2);
+	ck_assert_str_eq(jstr(json_array_get(list, 0), "media_type"), "image/jpeg");
+	ck_assert_str_eq(jstr(json_array_get(list, 1), "media_type"), "image/png");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(list, 1), "size")),
+			 (json_int_t)sizeof(png_2x2));
+	ck_assert(json_is_null(
+	    json_object_get(json_object_get(json_array_get(list, 0), "uploaded_by"), "id")));
+	assert_object(jstr(json_array_get(list, 0), "sha256"), jpeg_ish, sizeof(jpeg_ish));
+	assert_object(jstr(json_array_get(list, 1), "sha256"), png_2x2, sizeof(png_2x2));
+	http_result_free(&r);
+	free(disp);
+	/* The tracking page does not show them back. */
+	ck_assert_int_eq(http_call("GET", loc, NULL, NULL, NULL, 0, NULL, &r), 200);
+	ck_assert_ptr_null(strstr(r.body, "<img"));
+	ck_assert_ptr_null(strstr(r.body, "attachments"));
+	http_result_free(&r);
+}
+END_TEST
+
+START_TEST(an_app_sends_multipart_and_gets_json)
+{
+	struct form_part parts[N_TEXT + 3], photos[3];
+	struct http_result r;
+	char path[128];
+	size_t n;
+
+	seed();
+	report_path(code, path, sizeof(path));
+	for (int i = 0; i < 3; i++)
+		photos[i] = photo(png_2x2, sizeof(png_2x2), "image/png");
+	n = with_photos(parts, photos, 3);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 201);
+	ck_assert_uint_eq(strlen(jstr(r.json, "token")), 48);
+	http_result_free(&r);
+	/* Three rows, one object: the same bytes are kept once. */
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_attachments"), 3);
+	ck_assert_int_eq(object_files(), 1);
+	/* No photos at all is a report too. */
+	ck_assert_int_eq(http_post_multipart(path, text_parts, N_TEXT, accept_json, &r), 201);
+	http_result_free(&r);
+	ck_assert_int_eq(ticket_count(), 2);
+}
+END_TEST
+
+START_TEST(photo_abuse_is_refused_and_stores_nothing)
+{
+	struct form_part parts[N_TEXT + 4], photos[4];
+	struct http_result r;
+	char path[128];
+	unsigned char *big = calloc(1, SELFSERVICE_PHOTO_MAX_TEST + 1);
+	size_t n;
+
+	seed();
+	ck_assert_ptr_nonnull(big);
+	report_path(code, path, sizeof(path));
+	/* Four photos: 400 naming photo. */
+	for (int i = 0; i < 4; i++)
+		photos[i] = photo(jpeg_ish, sizeof(jpeg_ish), "image/jpeg");
+	n = with_photos(parts, photos, 4);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 400);
+	assert_problem(&r, 400, "/photo");
+	http_result_free(&r);
+	assert_nothing_stored();
+	/* Not a JPEG or PNG by its bytes, whatever it says it is. */
+	photos[0] = photo("GIF89a\x01\x00\x01\x00", 10, "image/jpeg");
+	n = with_photos(parts, photos, 1);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 400);
+	assert_problem(&r, 400, "/photo");
+	http_result_free(&r);
+	/* A PNG signature on a broken header. */
+	photos[0] = photo(png_2x2, 20, "image/png");
+	n = with_photos(parts, photos, 1);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 400);
+	assert_problem(&r, 400, "/photo");
+	http_result_free(&r);
+	/* The form's page names the field and keeps what was typed. */
+	photos[0] = photo("GIF89a\x01\x00\x01\x00", 10, "image/gif");
+	n = with_photos(parts, photos, 1);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, NULL, &r), 400);
+	ck_assert_ptr_nonnull(strstr(r.body, "id=\"photo-err\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "value=\"" CONTACT_NAME "\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "报警 E-07</textarea>"));
+	ck_assert_ptr_nonnull(strstr(r.body, "enctype=\"multipart/form-data\""));
+	http_result_free(&r);
+	/* A file under another name. */
+	photos[0] = photo(png_2x2, sizeof(png_2x2), "image/png");
+	photos[0].name = "avatar";
+	n = with_photos(parts, photos, 1);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 400);
+	assert_problem(&r, 400, "/avatar");
+	http_result_free(&r);
+	/* Over 5 MiB: 413 naming photo, as JSON and as the form again. */
+	memcpy(big, png_2x2, sizeof(png_2x2));
+	photos[0] = photo(big, SELFSERVICE_PHOTO_MAX_TEST + 1, "image/png");
+	n = with_photos(parts, photos, 1);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 413);
+	assert_problem(&r, 413, "/photo");
+	http_result_free(&r);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, NULL, &r), 413);
+	ck_assert_ptr_nonnull(strstr(r.body, "id=\"photo-err\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "value=\"" CONTACT_PHONE "\""));
+	http_result_free(&r);
+	/* Over 16 MiB in all: 413 before the body is taken apart. */
+	for (int i = 0; i < 4; i++)
+		photos[i] = photo(big, SELFSERVICE_PHOTO_MAX_TEST - 1000 * 1000, "image/jpeg");
+	n = with_photos(parts, photos, 4);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 413);
+	http_result_free(&r);
+	assert_nothing_stored();
+	free(big);
+}
+END_TEST
+
+START_TEST(a_broken_multipart_body_is_400)
+{
+	struct form_part parts[2];
+	struct http_result r;
+	char path[128];
+
+	seed();
+	report_path(code, path, sizeof(path));
+	/* Not multipart inside: no boundary, no parts. */
+	ck_assert_int_eq(http_call("POST", path, NULL, "multipart/form-data", "x", 1, accept_json,
+				   &r),
+			 400);
+	assert_problem(&r, 400, "");
+	http_result_free(&r);
+	ck_assert_int_eq(http_call("POST", path, NULL, "multipart/form-data; boundary=zz",
+				   "garbage\r\n", 9, accept_json, &r),
+			 400);
+	assert_problem(&r, 400, "");
+	http_result_free(&r);
+	/* A field given twice. */
+	parts[0] = text_parts[0];
+	parts[1] = text_parts[0];
+	ck_assert_int_eq(http_post_multipart(path, parts, 2, accept_json, &r), 400);
+	assert_problem(&r, 400, "/category");
+	http_result_free(&r);
+	assert_nothing_stored();
+}
+END_TEST
+
+START_TEST(the_honeypot_and_forged_codes_with_photos_store_nothing)
+{
+	struct form_part parts[N_TEXT + 1], photos[1];
+	struct http_result r;
+	char path[128], forged[QR_CODE_MAX];
+	size_t n;
+
+	seed();
+	report_path(code, path, sizeof(path));
+	/* The honeypot with photos: the answer a report gets, nothing kept. */
+	photos[0] = photo(png_2x2, sizeof(png_2x2), "image/png");
+	n = with_photos(parts, photos, 1);
+	parts[4].value = "http://spam.example";
+	ck_assert_int_eq(http_post_multipart(path, parts, n, NULL, &r), 303);
+	http_result_free(&r);
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 201);
+	http_result_free(&r);
+	assert_nothing_stored();
+	/* A forged code with photos: 404, nothing kept. */
+	n = with_photos(parts, photos, 1);
+	snprintf(forged, sizeof(forged), "%s", code);
+	forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == 'A' ? 'B' : 'A';
+	report_path(forged, path, sizeof(path));
+	ck_assert_int_eq(http_post_multipart(path, parts, n, accept_json, &r), 404);
+	http_result_free(&r);
+	assert_nothing_stored();
+}
+END_TEST
+
+START_TEST(only_the_nameplate_report_enters_as_qr)
+{
+	struct http_result r;
+	char *disp;
+
+	seed();
+	disp = harness_user_token("dispatcher.sz", "dispatcher", "SZ", "C-SZ");
+	/* Staff and apps may not claim the channel. */
+	ck_assert_int_eq(http_json("POST", "/v1/tickets", disp,
+				   "{\"channel\":\"qr\",\"category\":\"repair\",\"title\":\"x\","
+				   "\"impact\":\"unit\",\"urgency\":\"low\",\"asset_id\":1}",
+				   &r),
+			 400);
+	assert_problem(&r, 400, "/channel");
+	http_result_free(&r);
+	ck_assert_int_eq(ticket_count(), 0);
+	/* A report is qr, and the list filters by it. */
+	ck_assert_int_eq(post_json("/id/x/report", good_json, &r), 404);
+	http_result_free(&r);
+	{
+		char path[128];
+
+		report_path(code, path, sizeof(path));
+		ck_assert_int_eq(post_json(path, good_json, &r), 201);
+		http_result_free(&r);
+	}
+	ck_assert_int_eq(http_json("GET", "/v1/tickets?channel=qr", disp, NULL, &r), 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 1);
+	ck_assert_str_eq(jstr(json_array_get(json_object_get(r.json, "items"), 0), "channel"),
+			 "qr");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_tracking WHERE source = 'qr'"), 1);
+	free(disp);
+}
+END_TEST
+
 Suite *selfservice_suite(void)
 {
 	Suite *s = suite_create("selfservice");
@@ -451,6 +789,12 @@ Suite *selfservice_suite(void)
 	tcase_add_test(tc, an_oversized_body_is_413);
 	tcase_add_test(tc, each_unit_has_its_own_limit);
 	tcase_add_test(tc, each_address_has_its_limit);
+	tcase_add_test(tc, photos_are_stored_as_the_tickets_attachments);
+	tcase_add_test(tc, an_app_sends_multipart_and_gets_json);
+	tcase_add_test(tc, photo_abuse_is_refused_and_stores_nothing);
+	tcase_add_test(tc, a_broken_multipart_body_is_400);
+	tcase_add_test(tc, the_honeypot_and_forged_codes_with_photos_store_nothing);
+	tcase_add_test(tc, only_the_nameplate_report_enters_as_qr);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -24,7 +24,7 @@ struct attachment_row {
 	char kind[8]; /* photo, audio, video */
 	char caption[ATTACHMENT_CAPTION_SIZE];
 	int work_record;
-	int64_t uploaded_by;
+	int64_t uploaded_by;       /* 0 (NULL): the customer, sent with a nameplate report */
 	char uploaded_by_name[64]; /* joined; ignored on insert */
 	int64_t created_at;
 };

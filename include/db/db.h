@@ -127,6 +127,11 @@ extern const unsigned db_migration_count;
  * refuses (ERR_CONFLICT, logged) a database whose applied migration differs
  * from the file's SHA-256 or that knows a migration this binary does not. */
 enum err db_migrate(struct db *db);
+/* Applies one migration as db_migrate does (its transaction, and for one
+ * marked "-- fieldtrace: foreign-keys-off" the checks before it commits:
+ * ERR_CONFLICT, rolled back, when they fail). Tests use it on made-up
+ * migrations; everything else goes through db_migrate. */
+enum err db_migration_apply(struct db *db, const struct migration *m);
 /* Same check without applying anything; ERR_CONFLICT when pending. */
 enum err db_check_schema(struct db *db);
 /* A cheap query, for readiness probes. */

@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "db/tickets_store.h"
 #include "domain/audit.h"
+#include "lib/objects.h"
 
 struct db;
 
@@ -33,14 +34,40 @@ struct selfservice_report {
 	char contact_phone[SELFSERVICE_PHONE_MAX + 1];
 };
 
+/* Photos with a report: at most this many, each at most this large,
+ * JPEG or PNG by their first bytes. */
+#define SELFSERVICE_PHOTOS_MAX 3
+#define SELFSERVICE_PHOTO_MAX (5 * 1024 * 1024)
+#define SELFSERVICE_PHOTO_SIDE_MAX 20000 /* pixels, a PNG's width or height */
+
+/* The media type the bytes are ("image/jpeg", "image/png"), or NULL with
+ * *why saying what is wrong: not a JPEG or PNG, or a PNG whose header
+ * libpng refuses or whose size is not sane. */
+const char *selfservice_photo_type(const unsigned char *data, size_t len, const char **why);
+
+/* A photo checked and written to a temporary upload (objects_upload_*
+ * finished); selfservice_report_locked moves it into place. */
+struct selfservice_photo {
+	struct object_upload up;
+	const char *media_type;  /* selfservice_photo_type's */
+	char declared_type[128]; /* the part's Content-Type, "" when none */
+	int created;             /* set when moving it in created the object */
+};
+
 /* Opens the ticket of a report for the unit asset_id inside the caller's
- * transaction: channel "web" with source "qr" (migration 0024), the unit,
+ * transaction: channel "qr" (migration 0027; ticket_tracking.source "qr"
+ * too, 0024), the unit,
  * customer, site and region from the registry, priority, deadlines and
  * routing as any intake; and a tracking link whose token goes to token
- * (only its hash is stored). ERR_NOT_FOUND when the unit has no customer;
+ * (only its hash is stored); and the photos as the ticket's attachments
+ * (kind photo, uploaded_by NULL: the customer), their objects moved into
+ * place: on any failure the caller objects_remove()s each photo with
+ * created set before it rolls back, so nothing is left behind.
+ * ERR_NOT_FOUND when the unit has no customer;
  * ERR_INVALID when the category is not one the customer may pick. */
 enum err selfservice_report_locked(struct db *db, const struct audit_actor *actor,
 				   int64_t asset_id, const struct selfservice_report *in,
+				   struct selfservice_photo *photos, size_t n_photos,
 				   char token[TRACK_TOKEN_SIZE], int64_t *ticket_id);
 
 /* What a tracking link shows, and nothing else. */

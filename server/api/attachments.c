@@ -293,13 +293,14 @@ static json_t *attachment_json(const struct attachment_row *a)
 	clock_format(a->created_at, created, sizeof(created));
 	snprintf(url, sizeof(url), "/v1/tickets/%lld/attachments/%s", (long long)a->ticket_id,
 		 a->client_uuid);
-	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:b, s:{s:I, s:s}, s:s, s:s}",
+	/* No account uploaded a customer's photo (nameplate report): id null. */
+	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:b, s:{s:o, s:s}, s:s, s:s}",
 			 "uuid", a->client_uuid, "ticket_id", (json_int_t)a->ticket_id, "kind",
 			 a->kind, "media_type", a->media_type, "declared_type", a->declared_type,
 			 "size", (json_int_t)a->size, "sha256", a->sha256, "caption", a->caption,
 			 "work_record", a->work_record, "uploaded_by", "id",
-			 (json_int_t)a->uploaded_by, "username", a->uploaded_by_name, "created_at",
-			 created, "url", url);
+			 a->uploaded_by ? json_integer(a->uploaded_by) : json_null(), "username",
+			 a->uploaded_by_name, "created_at", created, "url", url);
 }
 
 /* ---- upload -------------------------------------------------------------------- */

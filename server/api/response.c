@@ -112,7 +112,8 @@ void api_problem_render(const struct req *req, struct resp *resp, enum err e)
 	if (!doc) /* cannot happen with repaired text; never answer an empty body */
 		doc = json_pack("{s:s, s:s, s:i}", "type", err_type(e), "title", err_title(e),
 				"status", status);
-	if (resp->problem.errors && e == ERR_INVALID) {
+	/* A part over its size (a photo with a report) is named too. */
+	if (resp->problem.errors && (e == ERR_INVALID || e == ERR_TOO_LARGE)) {
 		json_object_set(doc, "errors", resp->problem.errors);
 	}
 	if (resp->problem.extra && e != ERR_DB && e != ERR_INTERNAL)

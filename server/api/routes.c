@@ -42,6 +42,8 @@ static const struct route *const tables[] = {
 	checkins_routes,
 	sync_routes,
 	experts_routes,
+	contracts_routes,
+	assist_routes,
 	NULL,
 };
 /* clang-format on */

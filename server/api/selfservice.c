@@ -25,8 +25,14 @@
 #include "domain/qr.h"
 #include "domain/registry.h"
 #include "domain/selfservice.h"
+#include "lib/form_multipart.h"
 
-#define REPORT_BODY_MAX 8192
+/* A report with photos comes as multipart/form-data: up to 16 MiB on
+ * this route only; as a urlencoded form or JSON (no photos) it stays
+ * small. */
+#define REPORT_BODY_MAX (16u * 1024u * 1024u)
+#define REPORT_TEXT_MAX 8192
+#define REPORT_PARTS_MAX 16 /* four fields, the honeypot, three photos and room */
 #define RATING_BODY_MAX 4096
 #define COMMENT_MAX 1000
 #define HONEYPOT "website"
@@ -125,9 +131,74 @@ out:
 	return e;
 }
 
+static int wants_json(const struct req *req);
+
+/* A multipart body's text fields into obj, as form_pair does. */
+static enum err multipart_fields(struct resp *resp, const struct form_multipart *mp, json_t *obj)
+{
+	for (size_t i = 0; i < mp->n_fields; i++) {
+		const struct form_field *f = &mp->fields[i];
+		char pointer[80];
+		json_t *s;
+
+		snprintf(pointer, sizeof(pointer), "/%.64s", f->name);
+		if (json_object_get(obj, f->name))
+			return http_invalid(resp, pointer, "is given twice");
+		s = strlen(f->value) == f->len ? json_string(f->value) : NULL;
+		if (!s)
+			return http_invalid(resp, pointer, "is not UTF-8 text");
+		if (json_object_set_new(obj, f->name, s) < 0)
+			return ERR_INTERNAL;
+	}
+	return ERR_OK;
+}
+
+/* A multipart/form-data body (GMime, lib/form_multipart.c): its fields
+ * into *out, its files left in *mp. A photo over its limit is a 413
+ * naming it; the fields before it are kept for the form to show again. */
+static enum err read_multipart(struct req *req, struct resp *resp, json_t *out,
+			       struct form_multipart *mp)
+{
+	static const struct form_limits limits = { .max_parts = REPORT_PARTS_MAX,
+						   .max_field = REPORT_TEXT_MAX,
+						   .max_file = SELFSERVICE_PHOTO_MAX,
+						   .max_total = REPORT_BODY_MAX };
+	enum form_status st = form_multipart_parse(req_header(req, "Content-Type"), req->body,
+						   req->body_len, &limits, mp);
+	char pointer[80];
+	enum err e;
+
+	snprintf(pointer, sizeof(pointer), "/%.64s", mp->bad_name);
+	switch (st) {
+	case FORM_OK:
+		return multipart_fields(resp, mp, out);
+	case FORM_FILE_TOO_LARGE:
+		e = multipart_fields(resp, mp, out);
+		if (e != ERR_OK)
+			return e;
+		http_invalid(resp, pointer, "each photo may be at most %d MiB",
+			     SELFSERVICE_PHOTO_MAX / (1024 * 1024));
+		return ERR_TOO_LARGE;
+	case FORM_FIELD_TOO_LARGE:
+		return http_invalid(resp, pointer, "is longer than %d bytes", REPORT_TEXT_MAX);
+	case FORM_TOO_MANY_PARTS:
+		return http_invalid(resp, "", "a form of at most %d parts", REPORT_PARTS_MAX);
+	case FORM_TOO_LARGE:
+		return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %u bytes",
+				 REPORT_BODY_MAX);
+	case FORM_NO_MEMORY:
+		return ERR_INTERNAL;
+	default:
+		return http_invalid(resp, "", "malformed multipart/form-data body");
+	}
+}
+
 /* The body as a JSON object (*out, caller decrefs) and whether it came as
- * a form (*form: answer with pages) or JSON. */
-static enum err read_body(struct req *req, struct resp *resp, json_t **out, int *form)
+ * a form (*form: answer with pages) or JSON. mp: where a multipart body's
+ * files go (NULL: multipart is not taken here); text_max caps the other
+ * kinds. */
+static enum err read_body(struct req *req, struct resp *resp, json_t **out, int *form,
+			  struct form_multipart *mp, size_t text_max)
 {
 	const char *type = req_header(req, "Content-Type");
 	const char *p = req->body ? req->body : "", *end = p + req->body_len;
@@ -135,10 +206,22 @@ static enum err read_body(struct req *req, struct resp *resp, json_t **out, int 
 	enum err e = ERR_OK;
 
 	*out = NULL;
+	if (mp && form_multipart_is(type)) {
+		/* A browser's form gets pages; an app asking for JSON, JSON. */
+		*form = !wants_json(req);
+		*out = json_object();
+		if (!*out)
+			return ERR_INTERNAL;
+		return read_multipart(req, resp, *out, mp);
+	}
+	if (req->body_len > text_max)
+		return http_fail(resp, ERR_TOO_LARGE, "the body is larger than %zu bytes", text_max);
 	*form = is_type(type, FORM_TYPE);
 	if (!*form && !is_type(type, "application/json"))
 		return http_fail(resp, ERR_MEDIA_TYPE,
-				 "send the body as " FORM_TYPE " or application/json");
+				 mp ? "send the body as " FORM_TYPE ", multipart/form-data or "
+				      "application/json"
+				    : "send the body as " FORM_TYPE " or application/json");
 	if (!*form) {
 		*out = json_loadb(p, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!*out)
@@ -251,7 +334,8 @@ void selfservice_form_html(struct buf *b, struct db *db, const char *code, const
 
 	buf_puts(b, "<form method=\"post\" action=\"/id/");
 	buf_put_html(b, code);
-	buf_puts(b, "/report\" accept-charset=\"utf-8\"><h3>在线报修 Report online</h3>");
+	buf_puts(b, "/report\" enctype=\"multipart/form-data\" accept-charset=\"utf-8\">"
+		    "<h3>在线报修 Report online</h3>");
 	if (pb && pb->detail[0] && !problem_count(pb)) {
 		buf_puts(b, "<p class=\"err\" role=\"alert\">");
 		buf_put_html(b, pb->detail);
@@ -283,6 +367,18 @@ void selfservice_form_html(struct buf *b, struct db *db, const char *code, const
 		   "name");
 	text_field(b, values, pb, "contact_phone", "联系电话 Your phone", "tel",
 		   SELFSERVICE_PHONE_MAX, "tel");
+	/* Up to three photos; accept= lets a phone offer its camera. The
+	 * files are not kept when the form comes back with an error. */
+	buf_printf(b, "<label for=\"photo1\">照片（可选，最多 %d 张，每张不超过 %d MB） Photos "
+		      "(optional, up to %d, %d MB each)</label>",
+		   SELFSERVICE_PHOTOS_MAX, SELFSERVICE_PHOTO_MAX / (1024 * 1024),
+		   SELFSERVICE_PHOTOS_MAX, SELFSERVICE_PHOTO_MAX / (1024 * 1024));
+	for (int i = 1; i <= SELFSERVICE_PHOTOS_MAX; i++)
+		buf_printf(b,
+			   "<input id=\"photo%d\" name=\"photo\" type=\"file\" "
+			   "accept=\"image/jpeg,image/png\" aria-label=\"照片 %d Photo %d\">",
+			   i, i, i);
+	field_error(b, pb, "photo");
 	/* The honeypot: off screen, out of the tab order and hidden from
 	 * screen readers; only a bot fills it. */
 	buf_puts(b, "<div class=\"hp\" aria-hidden=\"true\"><label for=\"" HONEYPOT
@@ -293,7 +389,7 @@ void selfservice_form_html(struct buf *b, struct db *db, const char *code, const
 
 /* The report form again with what was wrong next to each field (400). */
 static enum err refused_form(struct req *req, struct resp *resp, int64_t asset_id,
-			     const json_t *values)
+			     const json_t *values, int status)
 {
 	struct asset_public pub;
 	enum err e = assets_public_get(req->db, asset_id, &pub);
@@ -313,7 +409,7 @@ static enum err refused_form(struct req *req, struct resp *resp, int64_t asset_i
 	problem_cleanup(&resp->problem);
 	if (resp->body.failed)
 		return ERR_INTERNAL;
-	resp->status = 400;
+	resp->status = status;
 	resp->content_type = HTML_TYPE;
 	resp_header(resp, "Content-Security-Policy", SELFSERVICE_CSP);
 	resp_header(resp, "Cache-Control", "no-store");
@@ -401,17 +497,69 @@ static enum err decoy_token(char token[TRACK_TOKEN_SIZE])
 	return ERR_OK;
 }
 
+/* The multipart body's files as checked photos: only "photo" parts, at
+ * most SELFSERVICE_PHOTOS_MAX, each a JPEG or PNG by its bytes. */
+static enum err take_photos(struct resp *resp, const struct form_multipart *mp,
+			    struct selfservice_photo *photos, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < mp->n_files; i++) {
+		const struct form_file *f = &mp->files[i];
+		const char *why = NULL, *type;
+		char pointer[80];
+
+		if (strcmp(f->name, "photo") != 0) {
+			snprintf(pointer, sizeof(pointer), "/%.64s", f->name);
+			return http_invalid(resp, pointer, "is not a file this form takes");
+		}
+		if (*n == SELFSERVICE_PHOTOS_MAX)
+			return http_invalid(resp, "/photo", "at most %d photos",
+					    SELFSERVICE_PHOTOS_MAX);
+		type = selfservice_photo_type(f->data, f->len, &why);
+		if (!type)
+			return http_invalid(resp, "/photo", "%s", why);
+		photos[*n].media_type = type;
+		snprintf(photos[*n].declared_type, sizeof(photos[*n].declared_type), "%s",
+			 f->content_type);
+		(*n)++;
+	}
+	return ERR_OK;
+}
+
+/* Writes the photos' bytes to temporary uploads, before the transaction
+ * (selfservice_report_locked moves them into place inside it). */
+static enum err stage_photos(struct resp *resp, const struct form_multipart *mp,
+			     struct selfservice_photo *photos, size_t n)
+{
+	enum err e = ERR_OK;
+
+	for (size_t i = 0, k = 0; e == ERR_OK && i < mp->n_files && k < n; i++, k++) {
+		e = objects_upload_begin(&photos[k].up);
+		if (e == ERR_OK)
+			e = objects_upload_write(&photos[k].up, mp->files[i].data, mp->files[i].len);
+		if (e == ERR_OK)
+			e = objects_upload_finish(&photos[k].up);
+	}
+	return e == ERR_OK ? e : http_fail(resp, e, "the photos cannot be stored now");
+}
+
 static enum err post_report(struct req *req, struct resp *resp)
 {
 	struct selfservice_report *in = calloc(1, sizeof(*in));
+	struct selfservice_photo photos[SELFSERVICE_PHOTOS_MAX];
+	struct form_multipart mp = { 0 };
 	struct audit_actor actor;
 	char who[64], token[TRACK_TOKEN_SIZE];
 	const char *honey;
 	json_t *body = NULL;
 	int64_t asset_id = 0, ticket_id = 0;
+	size_t n_photos = 0;
 	int form = 0, wait;
 	enum err e;
 
+	memset(photos, 0, sizeof(photos));
+	for (size_t i = 0; i < SELFSERVICE_PHOTOS_MAX; i++)
+		photos[i].up.fd = -1;
 	if (!in)
 		return ERR_INTERNAL;
 	/* Forged codes count as misses against the address, as a scan's do. */
@@ -435,7 +583,17 @@ static enum err post_report(struct req *req, struct resp *resp)
 		e = resp_rate_limited(resp, wait, "for this unit");
 		goto out;
 	}
-	e = read_body(req, resp, &body, &form);
+	e = read_body(req, resp, &body, &form, &mp, REPORT_TEXT_MAX);
+	/* A browser gets the form again, with what it typed, for what a
+	 * multipart body's parts got wrong. */
+	if (e == ERR_TOO_LARGE && form && problem_names(&resp->problem, "/photo")) {
+		e = refused_form(req, resp, asset_id, body, 413);
+		goto out;
+	}
+	if (e == ERR_INVALID && form && body && problem_count(&resp->problem)) {
+		e = refused_form(req, resp, asset_id, body, 400);
+		goto out;
+	}
 	if (e != ERR_OK)
 		goto out;
 	honey = json_string_value(json_object_get(body, HONEYPOT));
@@ -446,8 +604,10 @@ static enum err post_report(struct req *req, struct resp *resp)
 		goto out;
 	}
 	take_report(resp, body, in);
+	if (!problem_count(&resp->problem))
+		(void)take_photos(resp, &mp, photos, &n_photos);
 	if (problem_count(&resp->problem)) {
-		e = form ? refused_form(req, resp, asset_id, body) : ERR_INVALID;
+		e = form ? refused_form(req, resp, asset_id, body, 400) : ERR_INVALID;
 		goto out;
 	}
 	wait = ratelimit_take(RL_REPORT_CODE, who, 1);
@@ -455,19 +615,28 @@ static enum err post_report(struct req *req, struct resp *resp)
 		e = resp_rate_limited(resp, wait, "for this unit");
 		goto out;
 	}
+	e = stage_photos(resp, &mp, photos, n_photos);
+	if (e != ERR_OK)
+		goto out;
 	audit_actor_from_req(req, &actor);
 	actor.name = "customer (nameplate page)";
 	e = db_begin(req->db);
 	if (e == ERR_OK)
-		e = selfservice_report_locked(req->db, &actor, asset_id, in, token, &ticket_id);
+		e = selfservice_report_locked(req->db, &actor, asset_id, in, photos, n_photos,
+					      token, &ticket_id);
 	if (e == ERR_OK)
 		e = db_commit(req->db);
 	if (e != ERR_OK) {
+		/* Objects this report created go while the write lock holds:
+		 * no other transaction can have come to share them. */
+		for (size_t i = 0; i < n_photos; i++)
+			if (photos[i].created)
+				objects_remove(photos[i].up.sha256);
 		db_rollback(req->db);
 		if (e == ERR_INVALID) {
 			http_invalid(resp, "/category",
 				     "must be one of fault_repair, service_request, other");
-			e = form ? refused_form(req, resp, asset_id, body) : ERR_INVALID;
+			e = form ? refused_form(req, resp, asset_id, body, 400) : ERR_INVALID;
 		} else if (e == ERR_NOT_FOUND) {
 			/* A unit with no customer: nothing to say about whose it is. */
 			e = http_fail(resp, ERR_NOT_FOUND, no_code);
@@ -476,6 +645,9 @@ static enum err post_report(struct req *req, struct resp *resp)
 	}
 	e = answer_report(resp, form, token);
 out:
+	for (size_t i = 0; i < SELFSERVICE_PHOTOS_MAX; i++)
+		objects_upload_abort(&photos[i].up);
+	form_multipart_free(&mp);
 	json_decref(body);
 	free(in);
 	return e;
@@ -728,9 +900,11 @@ static enum err post_rating(struct req *req, struct resp *resp)
 		return http_fail(resp, ERR_NOT_FOUND, no_token);
 	}
 	if (e == ERR_OK)
-		e = read_body(req, resp, &body, &form);
-	if (e != ERR_OK)
+		e = read_body(req, resp, &body, &form, NULL, RATING_BODY_MAX);
+	if (e != ERR_OK) {
+		json_decref(body);
 		return e;
+	}
 	if (registry_json_check(&resp->problem, body, "", rating_fields) == ERR_OK) {
 		score = take_score(resp, body, form);
 		registry_take_text(&resp->problem, body, "", "comment", comment, sizeof(comment),
@@ -783,7 +957,7 @@ const struct route selfservice_routes[] = {
 	  .handler = post_report,
 	  .perm = PERM_PUBLIC,
 	  .flags = ROUTE_RAW_BODY,
-	  .body_max = REPORT_BODY_MAX,
+	  .body_max = REPORT_BODY_MAX, /* multipart with photos; text bodies: REPORT_TEXT_MAX */
 	  .rate = RL_REPORT },
 	{ .method = "GET",
 	  .pattern = "/track/{token}",

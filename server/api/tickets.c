@@ -31,8 +31,14 @@
 #define CODE_INPUT_MAX 512
 
 /* Phone numbers as people write them: digits with + - space ( ). */
+/* Channels staff and apps may open a ticket from. 'qr' (migration 0027)
+ * is a customer's report from a unit's nameplate page, POST
+ * /id/{code}/report: nobody else may claim it, so lists and filters take
+ * it (all_channels) and intake does not. */
 static const char *const channels[] = { "app",   "hotline",  "wechat", "web",
 					"email", "internal", "system", NULL };
+static const char *const all_channels[] = { "app",   "hotline", "wechat", "web", "email",
+					    "internal", "system", "qr",  NULL };
 /* Channels where a customer reaches us: we must be able to call back. */
 static const char *const contact_channels[] = { "hotline", "wechat", "web", "email", NULL };
 static const char *const impacts[] = { "unit", "site", "grid", NULL };
@@ -212,7 +218,13 @@ static enum err intake_parse(struct req *req, struct resp *resp, struct ticket_r
 	e = req_json_check(req, resp, intake_fields);
 	if (e != ERR_OK)
 		return e;
-	take_choice(resp, body, "channel", channels, "", t->channel, sizeof(t->channel));
+	if (json_is_string(json_object_get(body, "channel")) &&
+	    strcmp(json_string_value(json_object_get(body, "channel")), "qr") == 0)
+		http_invalid(resp, "/channel",
+			     "qr is the channel of a customer's report from a unit's nameplate page "
+			     "(POST /id/{code}/report) and cannot be claimed here");
+	else
+		take_choice(resp, body, "channel", channels, "", t->channel, sizeof(t->channel));
 	take_category(req->db, resp, body, t, &fatal);
 	registry_take_text(&resp->problem, body, "", "title", t->title, sizeof(t->title),
 			   TEXT_REQUIRED);
@@ -540,7 +552,7 @@ static enum err get_tickets(struct req *req, struct resp *resp)
 		http_invalid(resp, "priority", "must be P1, P2, P3 or P4");
 	f.category = req_query(req, "category");
 	f.channel = req_query(req, "channel");
-	if (f.channel && !registry_one_of(f.channel, channels))
+	if (f.channel && !registry_one_of(f.channel, all_channels))
 		http_invalid(resp, "channel", "unknown channel");
 	query_id(req, resp, "asset", &f.asset_id);
 	query_id(req, resp, "customer", &f.customer_id);

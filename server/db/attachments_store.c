@@ -54,7 +54,10 @@ enum err attachments_store_insert(struct db *db, struct attachment_row *a)
 	db_bind_text(st, 7, a->kind);
 	db_bind_text(st, 8, a->caption);
 	db_bind_int(st, 9, a->work_record ? 1 : 0);
-	db_bind_int(st, 10, a->uploaded_by);
+	if (a->uploaded_by)
+		db_bind_int(st, 10, a->uploaded_by);
+	else
+		sqlite3_bind_null(st, 10); /* the customer (nameplate report) */
 	db_bind_int(st, 11, a->created_at);
 	return db_exec_insert(db, st, &a->id);
 }

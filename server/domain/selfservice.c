@@ -1,11 +1,13 @@
 /* Customer self-service from the nameplate page (include/domain/selfservice.h). */
 #include <openssl/rand.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/digest.h"
+#include "db/attachments_store.h"
 #include "db/selfservice_store.h"
 #include "domain/assets.h"
 #include "domain/delivery.h"
@@ -28,6 +30,34 @@ const char *selfservice_subcategory(const char *category)
 	return NULL;
 }
 
+const char *selfservice_photo_type(const unsigned char *data, size_t len, const char **why)
+{
+	static const unsigned char png_magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
+	png_image image;
+
+	*why = NULL;
+	if (len >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+		return "image/jpeg";
+	if (len < 8 || memcmp(data, png_magic, 8) != 0) {
+		*why = "must be a JPEG or PNG photo";
+		return NULL;
+	}
+	/* libpng reads the header only: a cheap check that the PNG is one. */
+	memset(&image, 0, sizeof(image));
+	image.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_memory(&image, data, len)) {
+		*why = "is not a readable PNG image";
+		return NULL;
+	}
+	png_image_free(&image);
+	if (image.width == 0 || image.height == 0 || image.width > SELFSERVICE_PHOTO_SIDE_MAX ||
+	    image.height > SELFSERVICE_PHOTO_SIDE_MAX) {
+		*why = "has no sane size (at most 20000 pixels a side)";
+		return NULL;
+	}
+	return "image/png";
+}
+
 static int token_shape_ok(const char *token)
 {
 	return token && strlen(token) == TRACK_TOKEN_LEN &&
@@ -39,8 +69,83 @@ static enum err token_hash(const char *token, char out[TRACK_HASH_SIZE])
 	return digest_sha256_hex(token, out) == 0 ? ERR_OK : ERR_INTERNAL;
 }
 
+static enum err random_uuid(char out[ATTACHMENT_UUID_SIZE])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return ERR_INTERNAL;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	digest_hex(b, 4, out);
+	out[8] = '-';
+	digest_hex(b + 4, 2, out + 9);
+	out[13] = '-';
+	digest_hex(b + 6, 2, out + 14);
+	out[18] = '-';
+	digest_hex(b + 8, 2, out + 19);
+	out[23] = '-';
+	digest_hex(b + 10, 6, out + 24);
+	return ERR_OK;
+}
+
+/* One photo as the ticket's attachment, as PUT .../attachments stores one:
+ * the object, the row, the ticket's history and the audit entry. */
+static enum err attach_photo(struct db *db, const struct audit_actor *actor, int64_t ticket_id,
+			     const char *status, struct selfservice_photo *p, size_t i, size_t n)
+{
+	struct attachment_row *a = calloc(1, sizeof(*a));
+	char id_text[24];
+	json_t *detail = NULL, *after = NULL;
+	enum err e = a ? random_uuid(a->client_uuid) : ERR_INTERNAL;
+
+	if (e == ERR_OK)
+		e = objects_upload_commit(&p->up, &p->created);
+	if (e != ERR_OK)
+		goto out;
+	a->ticket_id = ticket_id;
+	memcpy(a->sha256, p->up.sha256, sizeof(a->sha256));
+	snprintf(a->media_type, sizeof(a->media_type), "%s", p->media_type);
+	snprintf(a->declared_type, sizeof(a->declared_type), "%s",
+		 p->declared_type[0] ? p->declared_type : p->media_type);
+	a->size = p->up.size;
+	snprintf(a->kind, sizeof(a->kind), "photo");
+	snprintf(a->caption, sizeof(a->caption), "客户报修照片 %zu/%zu Customer's photo %zu/%zu", i + 1,
+		 n, i + 1, n);
+	a->created_at = clock_now();
+	e = attachments_store_insert(db, a);
+	if (e != ERR_OK)
+		goto out;
+	detail = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:s}", "uuid", a->client_uuid, "kind",
+			   a->kind, "media_type", a->media_type, "size", (json_int_t)a->size,
+			   "sha256", a->sha256, "work_record", 0, "by", "customer");
+	e = detail ? tickets_event_locked(db, ticket_id,
+					  &(struct ticket_event_in){ .at = a->created_at,
+								     .action = "attachment",
+								     .from = status,
+								     .to = status,
+								     .note = a->caption,
+								     .detail = detail })
+		   : ERR_INTERNAL;
+	if (e != ERR_OK)
+		goto out;
+	after = json_pack("{s:s, s:I, s:s, s:s, s:I, s:s, s:s}", "uuid", a->client_uuid,
+			  "ticket_id", (json_int_t)ticket_id, "kind", a->kind, "media_type",
+			  a->media_type, "size", (json_int_t)a->size, "sha256", a->sha256,
+			  "uploaded_by", "customer");
+	snprintf(id_text, sizeof(id_text), "%lld", (long long)ticket_id);
+	e = after ? audit_append(db, actor, "ticket.attachment", "ticket", id_text, NULL, after)
+		  : ERR_INTERNAL;
+out:
+	json_decref(detail);
+	json_decref(after);
+	free(a);
+	return e;
+}
+
 enum err selfservice_report_locked(struct db *db, const struct audit_actor *actor, int64_t asset_id,
 				   const struct selfservice_report *in,
+				   struct selfservice_photo *photos, size_t n_photos,
 				   char token[TRACK_TOKEN_SIZE], int64_t *ticket_id)
 {
 	struct scope all = { .all = 1 };
@@ -72,7 +177,7 @@ enum err selfservice_report_locked(struct db *db, const struct audit_actor *acto
 	t = e == ERR_OK ? calloc(1, sizeof(*t)) : NULL;
 	if (!t)
 		return ERR_INTERNAL;
-	snprintf(t->channel, sizeof(t->channel), "web");
+	snprintf(t->channel, sizeof(t->channel), "qr");
 	snprintf(t->category, sizeof(t->category), "%s", in->category);
 	snprintf(t->subcategory, sizeof(t->subcategory), "%s", sub);
 	snprintf(t->title, sizeof(t->title), "%.100s · %.100s (reported from the nameplate page)",
@@ -99,6 +204,15 @@ enum err selfservice_report_locked(struct db *db, const struct audit_actor *acto
 	free(t);
 	if (e == ERR_OK)
 		e = selfservice_store_insert(db, hash, *ticket_id, "qr", clock_now());
+	if (e == ERR_OK && n_photos) {
+		/* The photos' history entries at the status intake left it in. */
+		t = calloc(1, sizeof(*t));
+		e = t ? tickets_store_get(db, *ticket_id, &all, t) : ERR_INTERNAL;
+		for (size_t i = 0; e == ERR_OK && i < n_photos; i++)
+			e = attach_photo(db, actor, *ticket_id, t->status, &photos[i], i,
+					 n_photos);
+		free(t);
+	}
 	/* The tracking link by SMS too, when SMS is set up with a template
 	 * for it (its parameters: the request's number and the link). */
 	if (e == ERR_OK) {

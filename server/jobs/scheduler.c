@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "domain/assets.h"
+#include "domain/assist.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "domain/delivery.h"
@@ -37,6 +38,7 @@ static const struct job jobs[] = {
 	{ "trace_snapshots", assets_snapshots_run },  { "delivery_digest", delivery_digest_run },
 	{ "board_summary", delivery_board_summary_run },
 	{ "delivery_purge", delivery_purge_run },
+	{ "assist_escalation", assist_escalate_run },
 };
 #define N_JOBS (sizeof(jobs) / sizeof(jobs[0]))
 

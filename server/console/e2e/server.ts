@@ -24,7 +24,8 @@ export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessE
   execFileSync(BIN, ['migrate', '--db', db, '--demo'], { stdio: 'ignore' });
   const child = spawn(
     BIN,
-    ['serve', '--db', db, '--listen', '127.0.0.1:0',
+    // Uploads (a nameplate report's photos) go to the test's own directory.
+    ['serve', '--db', db, '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'),
       '--tls-cert', join(ROOT, 'certs/server.pem'), '--tls-key', join(ROOT, 'certs/server.key'),
       ...extraArgs],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },

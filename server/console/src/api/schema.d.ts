@@ -745,7 +745,7 @@ export interface paths {
         put?: never;
         /**
          * Report a fault from the nameplate page (no account)
-         * @description Public, no account. The form on the nameplate page (no JavaScript) posts here; an app may post the same members as JSON. The ticket enters as channel `web` with source `qr` (ticket_tracking) with the unit, customer, site and region from the signed code, and gets its priority, deadlines and centre like any intake. A forged, unknown or replaced (retired) code answers 404 and counts against the address (`rate-scan-miss`). Limits: `rate-report` reports per address and `rate-report-code` accepted reports per unit per `rate-window-s`; bodies over 8 KiB are 413. Nothing about the owner ever shows in an answer.
+         * @description Public, no account. The form on the nameplate page (no JavaScript) posts here as multipart/form-data with up to three photos; an app may post the same members as JSON (no photos) or as multipart/form-data (with photos, answered as JSON when it sends `Accept: application/json`). The ticket enters as channel `qr` (and ticket_tracking source `qr`) with the unit, customer, site and region from the signed code, and gets its priority, deadlines and centre like any intake. A forged, unknown or replaced (retired) code answers 404 and counts against the address (`rate-scan-miss`). Limits: `rate-report` reports per address and `rate-report-code` accepted reports per unit per `rate-window-s`; a urlencoded or JSON body over 8 KiB and a multipart body over 16 MiB are 413. Photos are stored as the ticket's attachments (GET /v1/tickets/{id}/attachments: kind `photo`, `uploaded_by.id` null) in the ticket's transaction; the tracking page never shows them back. Nothing about the owner ever shows in an answer.
          */
         post: operations["reportFaultFromNameplate"];
         delete?: never;
@@ -2454,6 +2454,517 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List contracts
+         * @description Roles: admin, supervisor (region), dispatcher (region), sales (their customers), auditor; not technicians. Ascending ids; status is the effective one (an active contract past its end is expired).
+         */
+        get: operations["listContracts"];
+        put?: never;
+        /**
+         * Create a contract (a draft)
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). Created as a draft; every bad member is 400 naming it (/units/1 for a unit not the customer's, /customer_id for a customer out of scope), a taken number 400 naming /number; nothing is stored on any refusal. Audited as contract.create.
+         */
+        post: operations["createContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contracts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One contract with coverage and consumption
+         * @description Roles: admin, supervisor (region), dispatcher (region), sales (their customers), auditor; not technicians. Out of scope is 404.
+         */
+        get: operations["getContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a draft contract
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). A draft's terms; once active, expired or cancelled only sales_owner_id (409 otherwise). Bad members 400 naming them; nothing partial. Audited as contract.update.
+         */
+        patch: operations["patchContract"];
+        trace?: never;
+    };
+    "/v1/contracts/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a draft
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). draft -> active: needs at least one unit or site and an end not past (409 otherwise). Audited as contract.activate.
+         */
+        post: operations["activateContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contracts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an active contract
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). active -> cancelled (409 from any other status). Audited as contract.cancel.
+         */
+        post: operations["cancelContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contracts/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew: a new draft linked to the old
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). A new draft of the same customer, kind, owner, entitlements and coverage, renews_id = the old; starts the day after the old end unless given. An active or expired contract only, renewed once (a draft or active renewal already there: 409). Audited as contract.renew.
+         */
+        post: operations["renewContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assets/{id}/entitlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What covers a unit on a day, and why
+         * @description Roles: admin, supervisor (region), dispatcher (region), sales (their customers), auditor; not technicians. The factory warranty (renewals included) first (free), else the best active contract (covered, or billable once its visits are used up), else none (billable); what intake would record that day.
+         */
+        get: operations["getAssetEntitlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/revenue-at-risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue at risk by month
+         * @description Roles: admin, supervisor (region), dispatcher (region), sales (their customers), auditor; not technicians. Sum of the price of active (or expired) contracts ending in each month with no active renewal, per currency, in the caller's scope. Months default to this one and the next 11; at most 36.
+         */
+        get: operations["getRevenueAtRisk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/assist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the product line's experts for a live video call
+         * @description The ticket's assignee, or a dispatcher or supervisor whose scope holds the ticket. Offers the call to every expert the unit's product line has on its rota now (step 1), else the first in the escalation order (lead, then the line); each offered expert gets an `assist.requested` notification in the app and on every channel they have (push, e-mail, SMS), quiet hours overridden. Unanswered for `assist-accept-min` minutes, the next candidate is asked; nobody left: `unanswered`. 409: the ticket has no unit (detail names `ticket`), the line has no expert (`product_line`), or a session is open already (its id in `session_id`).
+         */
+        post: operations["requestAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/assists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A ticket's assistance sessions
+         * @description Anyone who can see the ticket: each session's state, expert, outcome and duration, newest first.
+         */
+        get: operations["listTicketAssists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assistance sessions
+         * @description mine=true: offered to the caller, accepted by them or requested by them (whatever the ticket's scope: experts are often outside it). Otherwise the sessions on tickets in the caller's scope (supervisors their region's, admins all, read-only). Newest first, at most 200.
+         */
+        get: operations["listAssists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a call with a join link's token
+         * @description No login: the single-use token of a join link is the credential (the technician's phone). Unknown token: 404; used or expired (10 minutes): 410; the link's user no longer allowed (reassigned, disabled): 410; the session not accepted or live: 409 (`state`).
+         */
+        post: operations["joinAssistByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One assistance session
+         * @description Those offered it, its expert, its requester, and anyone whose ticket scope holds the ticket; others 404.
+         */
+        get: operations["getAssist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Complete an ended call's record
+         * @description The call's expert, within 7 days of its end: the outcome and notes. Others 403; a session not ended or older: 409 (`state`).
+         */
+        patch: operations["completeAssistRecord"];
+        trace?: never;
+    };
+    "/v1/assist/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a call offered to the caller
+         * @description Only an expert with an open offer (403 otherwise); the first wins, a later acceptor gets 409 (`state`). The others' open offers become `withdrawn`; the requester is told (`assist.accepted`).
+         */
+        post: operations["acceptAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a call offered to the caller
+         * @description When every offer of the ringing session is declined, the next candidate is asked at once (or the session becomes `unanswered`).
+         */
+        post: operations["declineAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a call
+         * @description The requester, or a supervisor whose scope holds the ticket, while ringing or accepted (409 otherwise).
+         */
+        post: operations["cancelAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/join-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use join link for a participant
+         * @description For user_id (default the caller), who must be allowed to join, as the caller must: the ticket's technician, the accepting expert, or a supervisor whose scope holds the ticket (403 otherwise). Valid 10 minutes, kept hashed; the link (for the technician's phone, no login) is the only copy of the token. The session must be accepted or live (409).
+         */
+        post: operations["createAssistJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a call as a console user
+         * @description The ticket's technician, the accepting expert, or a supervisor whose scope holds the ticket; anyone else (another technician or expert, a dispatcher, an admin, another region's supervisor) 403. Ringing or over: 409 (`state`).
+         */
+        post: operations["joinAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/ice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fresh STUN/TURN servers and credentials
+         * @description A participant (X-Assist-Key, or the bearer token of someone allowed to join). A missing key, one of another session, a session no longer open, or a token of someone not allowed to join: 401.
+         */
+        get: operations["getAssistIce"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Poll the signalling mailbox
+         * @description A participant: the messages after `after` addressed to them or to everyone, not their own, oldest first (at most 100), the session's state and the other participants' presence. Poll every 500 ms until connected, then every 3 s. Updates the caller's presence.
+         */
+        get: operations["pollAssistSignals"];
+        put?: never;
+        /**
+         * Send a signalling message
+         * @description A participant. kind hello, offer, answer, candidate or bye; body a JSON object of at most 64 KiB (400 naming `/body` beyond); to: one participant's user id (default everyone else). Kept until the session ends.
+         */
+        post: operations["postAssistSignal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/connected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report the first remote frame
+         * @description A participant. The first report sets connected_at and the state live (time to first frame = connected_at − accepted_at); later ones change nothing.
+         */
+        post: operations["assistConnected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Keep a frame of the call
+         * @description A participant. The body is the image (image/jpeg or image/png, at most 5 MiB, its magic bytes checked: 400 naming `body` when they disagree); stored as a ticket attachment (kind photo) and listed in the session.
+         */
+        post: operations["postAssistSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave the call
+         * @description A participant: marked absent, and a bye goes to the others. The session stays open (a reload rejoins).
+         */
+        post: operations["leaveAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the call
+         * @description The technician, the expert or a supervisor participant: state ended, the duration recorded, the signals deleted; the ticket's history gets the end with outcome and duration, the unit's timeline an `assist` entry. A bad outcome: 400 naming `/outcome`, nothing changed.
+         */
+        post: operations["endAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/assists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Remote assistance per product line
+         * @description Scoped like the other analytics (admins and auditors all, supervisors their region, dispatchers their centre). Sessions requested in [from, to) (default the last 30 days): requests, accepted, unanswered, the median seconds to accept and of calls, fixed (outcome fixed), fixed_rate (of the calls with an outcome), visits_avoided (calls fixed remotely).
+         */
+        get: operations["getAssistAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2958,7 +3469,7 @@ export interface components {
              */
             at: string;
             /** @enum {string} */
-            kind: "production" | "test" | "shipment" | "installation" | "commissioning" | "acceptance" | "service" | "part_replacement" | "firmware" | "inspection" | "warranty_renewal" | "label";
+            kind: "production" | "test" | "shipment" | "installation" | "commissioning" | "acceptance" | "service" | "part_replacement" | "firmware" | "inspection" | "warranty_renewal" | "label" | "assist";
             /** @example Produced at plant SZ1, line L2, batch B2024-07 */
             summary: string;
             /** @description Facts of the event, by kind. */
@@ -3317,7 +3828,10 @@ export interface components {
             ec: "Q" | "H";
         };
         TicketCreate: {
-            /** @enum {string} */
+            /**
+             * @description `qr` is not taken here (400 naming `/channel`): only a customer's report from the nameplate page (POST /id/{code}/report) enters as `qr`.
+             * @enum {string}
+             */
             channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
             /** @description A subcategory code of the service catalogue (e.g. repair, maintenance, product_complaint, consultation). */
             category: string;
@@ -3387,8 +3901,11 @@ export interface components {
             id: number;
             /** @example FT-000042 */
             number: string;
-            /** @enum {string} */
-            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+            /**
+             * @description `qr`: a customer's report from a unit's nameplate page (POST /id/{code}/report).
+             * @enum {string}
+             */
+            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
             category: string;
             subcategory: string;
             /** @enum {string} */
@@ -3500,6 +4017,7 @@ export interface components {
              * @description The device's identity for the ticket, or null.
              */
             client_id: string | null;
+            entitlement?: components["schemas"]["TicketEntitlement"];
         };
         /** @description One entry of a ticket's history. */
         TicketHistoryEntry: {
@@ -3600,8 +4118,11 @@ export interface components {
             status: "new" | "routed" | "assigned" | "accepted" | "declined" | "en_route" | "on_site" | "waiting_customer" | "resolved" | "follow_up" | "reopened";
             /** @enum {string} */
             priority: "P1" | "P2" | "P3" | "P4";
-            /** @enum {string} */
-            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+            /**
+             * @description `qr`: a customer's report from a unit's nameplate page (POST /id/{code}/report).
+             * @enum {string}
+             */
+            channel: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
             /** @description Top-level category. */
             category: string;
             subcategory: string;
@@ -3940,7 +4461,7 @@ export interface components {
          * @description An event type, or `*` for every event (admins' endpoints only). Who may subscribe: ticket.* roles that read tickets, warranty.* roles that read warranty alerts, problem.* roles that read recurring problems (admin, supervisor); anything else admins only.
          * @enum {string}
          */
-        WebhookEventType: "ticket.created" | "ticket.assigned" | "ticket.accepted" | "ticket.declined" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.cancelled" | "ticket.reopened" | "ticket.sla_warning" | "ticket.escalated" | "warranty.expiring" | "warranty.expired" | "warranty.renewed" | "problem.opened" | "*" | "ticket.escalation_acknowledged";
+        WebhookEventType: "ticket.created" | "ticket.assigned" | "ticket.accepted" | "ticket.declined" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.cancelled" | "ticket.reopened" | "ticket.sla_warning" | "ticket.escalated" | "warranty.expiring" | "warranty.expired" | "warranty.renewed" | "problem.opened" | "warranty.contract_expiring" | "*" | "ticket.escalation_acknowledged";
         WebhookCreate: {
             /**
              * Format: uri
@@ -4368,7 +4889,9 @@ export interface components {
             /** @description Part of the work record (evidence of the repair) rather than of the report. */
             work_record: boolean;
             uploaded_by: {
-                id: number;
+                /** @description null: the customer sent it with a nameplate report (no account). */
+                id: number | null;
+                /** @description "" when id is null. */
                 username: string;
             };
             /** Format: date-time */
@@ -4904,6 +5427,462 @@ export interface components {
                 languages: string[];
                 /** @enum {string} */
                 source: "rota" | "lead" | "line";
+            }[];
+        };
+        /** @description The report's fields as form-data parts, and up to three `photo` file parts (each a JPEG or PNG by its bytes, at most 5 MiB; an empty file input is no photo). */
+        SelfServiceReportMultipart: {
+            /**
+             * @description The top-level catalogue category a customer may pick (GET /v1/catalogue names them); the ticket is filed under repair, maintenance or consultation and a dispatcher refines it.
+             * @enum {string}
+             */
+            category: "fault_repair" | "service_request" | "other";
+            /** @description What is wrong, free text (line breaks allowed; at most 2000 bytes). */
+            description: string;
+            contact_name: string;
+            /** @description 5 to 20 digits; + - ( ) and spaces allowed. */
+            contact_phone: string;
+            /** @description The honeypot: hidden from people and screen readers, left empty. Any value answers as a successful report does and stores nothing. */
+            website?: string;
+            /** @description Up to three photos, each its own `photo` part. A fourth, or one that is not a JPEG or PNG by its first bytes (or a PNG whose header libpng refuses or whose side is over 20000 pixels), is 400 naming `/photo`; one over 5 MiB is 413 naming `/photo`. Nothing is stored on any refusal. */
+            photo?: string[];
+        };
+        ContractEntitlements: {
+            /** @description Parts are covered. */
+            parts: boolean;
+            /** @description Labour is covered. */
+            labour: boolean;
+            /** @description Travel is covered. */
+            travel: boolean;
+            /** @description Overrides the tier's response target where shorter (counted on the priority's own clock); null: the tier's. */
+            response_minutes: number | null;
+            /** @description Overrides the tier's resolution target where shorter; null: the tier's. */
+            resolution_minutes: number | null;
+            /** @description Visits a contract year (from start_date); used up, requests are billable. null: not limited. */
+            visits_per_year: number | null;
+            /** @description Remote-assist hours a contract year; null: not limited. */
+            assist_hours_per_year: number | null;
+            /** @description Closing a request under the contract needs the customer's sign-off. */
+            signoff_required: boolean;
+        };
+        /** @description Members left out keep their value (new contracts: parts, labour, travel covered; no minutes; allowances not limited; no sign-off). */
+        ContractEntitlementsInput: {
+            /** @description Parts are covered. */
+            parts?: boolean;
+            /** @description Labour is covered. */
+            labour?: boolean;
+            /** @description Travel is covered. */
+            travel?: boolean;
+            /** @description Overrides the tier's response target where shorter (counted on the priority's own clock); null: the tier's. */
+            response_minutes?: number | null;
+            /** @description Overrides the tier's resolution target where shorter; null: the tier's. */
+            resolution_minutes?: number | null;
+            /** @description Visits a contract year (from start_date); used up, requests are billable. null: not limited. */
+            visits_per_year?: number | null;
+            /** @description Remote-assist hours a contract year; null: not limited. */
+            assist_hours_per_year?: number | null;
+            /** @description Closing a request under the contract needs the customer's sign-off. */
+            signoff_required?: boolean;
+        };
+        /** @enum {string} */
+        ContractKind: "service" | "warranty_extension";
+        /**
+         * @description draft -> active (activate), active -> cancelled (cancel); an active contract past its end_date reads as expired (and the daily job stores it).
+         * @enum {string}
+         */
+        ContractStatus: "draft" | "active" | "expired" | "cancelled";
+        Contract: {
+            /** Format: int64 */
+            id: number;
+            number: string;
+            customer: {
+                /** Format: int64 */
+                id: number;
+                name: string;
+            };
+            kind: components["schemas"]["ContractKind"];
+            /** Format: date */
+            start_date: string;
+            /**
+             * Format: date
+             * @description Inclusive.
+             */
+            end_date: string;
+            status: components["schemas"]["ContractStatus"];
+            sales_owner: {
+                /** Format: int64 */
+                id: number;
+                username: string;
+            } | null;
+            /**
+             * Format: int64
+             * @description Price in the currency's smallest unit (CNY: fen).
+             */
+            price_minor: number;
+            /** @description ISO 4217 code. */
+            currency: string;
+            /**
+             * Format: int64
+             * @description The contract this one renews.
+             */
+            renews_id: number | null;
+            /**
+             * Format: int64
+             * @description The draft or active contract renewing this one.
+             */
+            renewed_by_id: number | null;
+            entitlements: components["schemas"]["ContractEntitlements"];
+            /** Format: int64 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description One contract's answers only (not lists). */
+            coverage?: {
+                units: {
+                    /** Format: int64 */
+                    id: number;
+                    serial: string;
+                }[];
+                /** @description All units of these sites are covered, those added later too. */
+                sites: {
+                    /** Format: int64 */
+                    id: number;
+                    name: string;
+                }[];
+            };
+            /** @description The contract year containing today (or the last one once ended). A visit: a request billed covered under the contract, opened in the year, that reached on_site or was resolved. */
+            consumption?: {
+                /** Format: date */
+                year_start: string;
+                /**
+                 * Format: date
+                 * @description Exclusive.
+                 */
+                year_end: string;
+                /** Format: int64 */
+                visits_used: number;
+                /** Format: int64 */
+                visits_allowed: number | null;
+                /** @description null until remote-assist sessions are recorded. */
+                assist_hours_used: number | null;
+                /** Format: int64 */
+                assist_hours_allowed: number | null;
+            };
+        };
+        ContractCreate: {
+            /** @description Unique. */
+            number: string;
+            /** Format: int64 */
+            customer_id: number;
+            kind?: components["schemas"]["ContractKind"];
+            /** Format: date */
+            start_date: string;
+            /** Format: date */
+            end_date: string;
+            /**
+             * Format: int64
+             * @description A salesperson or admin; default: the caller when a salesperson.
+             */
+            sales_owner_id?: number | null;
+            /** Format: int64 */
+            price_minor: number;
+            /** @description ISO 4217; default CNY. */
+            currency?: string;
+            /** Format: int64 */
+            renews_id?: number | null;
+            /** @description The customer's units covered (replaces the list). */
+            units?: number[];
+            /** @description The customer's sites whose units are all covered (replaces the list). */
+            sites?: number[];
+            entitlements?: components["schemas"]["ContractEntitlementsInput"];
+        };
+        /** @description Members given replace the contract's; a draft's terms only (any other status: only sales_owner_id, else 409). */
+        ContractPatch: {
+            /** @description Unique. */
+            number?: string;
+            /** Format: int64 */
+            customer_id?: number;
+            kind?: components["schemas"]["ContractKind"];
+            /** Format: date */
+            start_date?: string;
+            /** Format: date */
+            end_date?: string;
+            /**
+             * Format: int64
+             * @description A salesperson or admin; default: the caller when a salesperson.
+             */
+            sales_owner_id?: number | null;
+            /** Format: int64 */
+            price_minor?: number;
+            /** @description ISO 4217; default CNY. */
+            currency?: string;
+            /** Format: int64 */
+            renews_id?: number | null;
+            /** @description The customer's units covered (replaces the list). */
+            units?: number[];
+            /** @description The customer's sites whose units are all covered (replaces the list). */
+            sites?: number[];
+            entitlements?: components["schemas"]["ContractEntitlementsInput"];
+        };
+        ContractRenew: {
+            /** @description Unique. */
+            number: string;
+            /**
+             * Format: date
+             * @description Default: the day after the old end.
+             */
+            start_date?: string;
+            /** Format: date */
+            end_date: string;
+            /**
+             * Format: int64
+             * @description Default: the old price.
+             */
+            price_minor?: number;
+            /** @description ISO 4217; default CNY. */
+            currency?: string;
+        };
+        /** @description Which entitlement the request was opened under (null: no unit). contract_id is the contract whose deadlines applied, also under warranty. */
+        TicketEntitlement: {
+            /** @enum {string} */
+            source: "warranty" | "contract" | "none";
+            /** Format: int64 */
+            contract_id: number | null;
+            contract_number: string | null;
+            /** @enum {string} */
+            billing: "free" | "covered" | "billable";
+            covers: {
+                parts: boolean;
+                labour: boolean;
+                travel: boolean;
+            };
+            reason: string;
+        } | null;
+        AssetEntitlement: {
+            /** Format: int64 */
+            asset_id: number;
+            serial: string;
+            /** Format: date */
+            date: string;
+            warranty: {
+                /** Format: date */
+                end: string | null;
+                /** @enum {string} */
+                status: "in_warranty" | "expiring" | "expired" | "none";
+            };
+            /** @enum {string} */
+            source: "warranty" | "contract" | "none";
+            /** @enum {string} */
+            billing: "free" | "covered" | "billable";
+            /** @description The contract that applies (best first: service before warranty_extension, later end). */
+            contract: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                kind: components["schemas"]["ContractKind"];
+                /** Format: date */
+                end_date: string;
+                /** Format: int64 */
+                response_minutes: number | null;
+                /** Format: int64 */
+                resolution_minutes: number | null;
+                signoff_required: boolean;
+            } | null;
+            /** @description Every active contract covering the unit that day. */
+            covering: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                kind: components["schemas"]["ContractKind"];
+                /** Format: date */
+                start_date: string;
+                /** Format: date */
+                end_date: string;
+                /** @enum {string} */
+                via: "unit" | "site";
+            }[];
+            covers: {
+                parts: boolean;
+                labour: boolean;
+                travel: boolean;
+            };
+            visits: {
+                /** Format: int64 */
+                used: number;
+                /** Format: int64 */
+                allowed: number | null;
+            } | null;
+            reason: string;
+        };
+        RevenueAtRisk: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            items: {
+                month: string;
+                currency: string;
+                /** Format: int64 */
+                amount_minor: number;
+                /** Format: int64 */
+                contracts: number;
+            }[];
+        };
+        /** @description A remote-assistance session: who asked about which ticket, whom it was offered to, who accepted, when it connected and ended, the outcome, the expert's notes and the snapshots. Never the customer's personal data. */
+        AssistSession: {
+            /** Format: int64 */
+            id: number;
+            ticket: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                title: string;
+                priority: string;
+                unit: null | {
+                    /** Format: int64 */
+                    id: number;
+                    serial: string;
+                    model: string;
+                    product_line: string;
+                };
+                /** @description The name of the site's region (a city), "" when none. */
+                site_city: string;
+            };
+            /**
+             * @description ringing: offered, nobody accepted yet; accepted: an expert took it; live: a participant reported the first remote frame; ended; cancelled (by the requester or a supervisor); unanswered: every candidate was asked and the window passed.
+             * @enum {string}
+             */
+            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+            problem: string;
+            /** @description BCP-47 primary tag the requester asked for ("" = any). */
+            language: string;
+            requested_by: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            expert: null | {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            offers: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+                /** @description 1: everyone on the rota now; each escalation one more. */
+                step: number;
+                /** Format: date-time */
+                offered_at: string;
+                /** @enum {string|null} */
+                answer: "accepted" | "declined" | "withdrawn" | null;
+            }[];
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: date-time */
+            accepted_at: string | null;
+            /** Format: date-time */
+            connected_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: int64
+             * @description ended_at minus connected_at (or accepted_at when it never connected).
+             */
+            duration_s: number | null;
+            /** @enum {string|null} */
+            outcome: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+            notes: string;
+            snapshots: {
+                /** Format: int64 */
+                attachment_id: number;
+                url: string;
+                /** Format: date-time */
+                taken_at: string;
+            }[];
+            /** @description Always false: calls are not recorded. */
+            recording: boolean;
+            /** @description What the caller may do now. */
+            can: {
+                accept: boolean;
+                join: boolean;
+                end: boolean;
+            };
+        };
+        AssistIce: {
+            /** @description RTCIceServer entries: the TURN URIs with time-limited credentials (TURN REST API: username "<unix-expiry>:<user_id>", credential base64(HMAC-SHA1(secret, username))), then the STUN URIs. [] when none is configured. */
+            ice_servers: {
+                urls: string[];
+                username?: string;
+                credential?: string;
+            }[];
+            /** Format: date-time */
+            ice_expires_at: string;
+            /**
+             * @description relay: the server is configured turn-relay-only; use iceTransportPolicy 'relay'.
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
+        };
+        AssistJoin: {
+            /** Format: int64 */
+            session_id: number;
+            /** @description Send as X-Assist-Key on the session's signalling calls; valid while the session is open. */
+            participant_key: string;
+            /** @enum {string} */
+            side: "technician" | "expert" | "supervisor";
+            user: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            /** @description RTCIceServer entries: the TURN URIs with time-limited credentials (TURN REST API: username "<unix-expiry>:<user_id>", credential base64(HMAC-SHA1(secret, username))), then the STUN URIs. [] when none is configured. */
+            ice_servers: {
+                urls: string[];
+                username?: string;
+                credential?: string;
+            }[];
+            /** Format: date-time */
+            ice_expires_at: string;
+            /**
+             * @description relay: the server is configured turn-relay-only; use iceTransportPolicy 'relay'.
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
+            /** @description Poll signals this often until connected, then every 3 s. */
+            poll_ms: number;
+            session: components["schemas"]["AssistSession"];
+        };
+        AssistSignals: {
+            signals: {
+                /** Format: int64 */
+                seq: number;
+                /** Format: int64 */
+                from: number;
+                /** @enum {string} */
+                side: "technician" | "expert" | "supervisor";
+                /** @enum {string} */
+                kind: "hello" | "offer" | "answer" | "candidate" | "bye";
+                body: Record<string, never>;
+                /** Format: date-time */
+                at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The cursor for the next poll's after.
+             */
+            next: number;
+            /** @enum {string} */
+            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+            peers: {
+                /** Format: int64 */
+                user_id: number;
+                /** @enum {string} */
+                side: "technician" | "expert" | "supervisor";
+                display_name: string;
+                /** @description Polled within the last 10 s and not left. */
+                present: boolean;
             }[];
         };
     };
@@ -6898,6 +7877,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/x-www-form-urlencoded": components["schemas"]["SelfServiceReport"];
+                "multipart/form-data": components["schemas"]["SelfServiceReportMultipart"];
                 "application/json": components["schemas"]["SelfServiceReport"];
             };
         };
@@ -6926,7 +7906,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A field is missing, empty, too long, unknown or not allowed (the category), or the body is malformed. JSON: problem+json naming each field (`/category`, `/description`, `/contact_name`, `/contact_phone`, or the unknown member). A form: the form page again with the message next to each field. */
+            /** @description A field is missing, empty, too long, unknown or not allowed (the category), or the body is malformed. JSON: problem+json naming each field (`/category`, `/description`, `/contact_name`, `/contact_phone`, `/photo`, or the unknown member). A form: the form page again with the message next to each field. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6938,7 +7918,16 @@ export interface operations {
             };
             404: components["responses"]["NotFound"];
             408: components["responses"]["Timeout"];
-            413: components["responses"]["ContentTooLarge"];
+            /** @description The body is over its limit (8 KiB urlencoded or JSON, 16 MiB multipart), or a photo is over 5 MiB: problem+json naming `/photo`, or for a browser's form the form page again with the message next to the photos (the typed fields kept, the files not). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
             431: components["responses"]["HeadersTooLarge"];
@@ -7398,7 +8387,7 @@ export interface operations {
                 /** @description Category or subcategory code. */
                 category?: string;
                 /** @description Intake channel. */
-                channel?: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system";
+                channel?: "app" | "hotline" | "wechat" | "web" | "email" | "internal" | "system" | "qr";
                 /** @description true: open tickets with a target missed now (the clock running). */
                 overdue?: "true" | "false";
                 /** @description Created at or after (YYYY-MM-DD or RFC 3339). */
@@ -10966,6 +11955,1130 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listContracts: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque `next_cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only this customer's. */
+                customer_id?: number;
+                /** @description Only contracts in this (effective) status. */
+                status?: components["schemas"]["ContractStatus"];
+                /** @description Only this kind. */
+                kind?: components["schemas"]["ContractKind"];
+                /** @description Only contracts ending between today and today + N days. */
+                ending_within_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of contracts (without coverage and consumption). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["Contract"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractCreate"];
+            };
+        };
+        responses: {
+            /** @description The contract with coverage and consumption. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractPatch"];
+            };
+        };
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    activateContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    renewContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractRenew"];
+            };
+        };
+        responses: {
+            /** @description The renewal. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssetEntitlement: {
+        parameters: {
+            query?: {
+                /** @description The day (YYYY-MM-DD); default today (UTC). */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entitlement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetEntitlement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRevenueAtRisk: {
+        parameters: {
+            query?: {
+                /** @description First month, YYYY-MM. */
+                from?: string;
+                /** @description Last month, YYYY-MM. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per month and currency, months without any left out. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueAtRisk"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description At most 1000 characters. */
+                    problem?: string | null;
+                    /** @description Experts speaking it are asked first. */
+                    language?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session, ringing. */
+            201: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    /** @description /v1/assist/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTicketAssists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: int64 */
+                            id: number;
+                            /** @enum {string} */
+                            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+                            expert: null | {
+                                /** Format: int64 */
+                                user_id: number;
+                                display_name: string;
+                            };
+                            /** @enum {string|null} */
+                            outcome: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                            /** Format: int64 */
+                            duration_s: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAssists: {
+        parameters: {
+            query?: {
+                /** @description One state. */
+                state?: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+                /** @description Only the caller's. */
+                mine?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AssistSession"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    joinAssistByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The participant key, ICE servers and the session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistJoin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    completeAssistRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string|null} */
+                    outcome?: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                    /** @description At most 4000 characters. */
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acceptAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    declineAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAssistJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: int64 */
+                    user_id?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The link. */
+            201: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** @description /console/assist/{id}/join?token=… */
+                        url: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    joinAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant key, ICE servers and the session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistJoin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssistIce: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ICE servers. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistIce"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    pollAssistSignals: {
+        parameters: {
+            query?: {
+                /** @description The last seq seen (0: from the start). */
+                after?: number;
+            };
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Messages, state, peers. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSignals"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postAssistSignal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "hello" | "offer" | "answer" | "candidate" | "bye";
+                    /** Format: int64 */
+                    to?: number | null;
+                    body: Record<string, never>;
+                };
+            };
+        };
+        responses: {
+            /** @description Its sequence number. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: int64 */
+                        seq: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assistConnected: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postAssistSnapshot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+            };
+        };
+        responses: {
+            /** @description The attachment. */
+            201: {
+                headers: {
+                    /** @description The attachment. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: int64 */
+                        attachment_id: number;
+                        url: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    leaveAssist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Left. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    endAssist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string|null} */
+                    outcome?: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                    /** @description At most 4000 characters. */
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session, ended. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssistAnalytics: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 or a date. */
+                from?: string;
+                /** @description RFC 3339 or a date. */
+                to?: string;
+                /** @description One product line. */
+                product_line?: string;
+                /** @description A region in scope. */
+                region?: string;
+                /** @description A centre in scope. */
+                centre?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Figures per product line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: date-time */
+                        to: string;
+                        product_lines: {
+                            product_line: string;
+                            requests: number;
+                            accepted: number;
+                            unanswered: number;
+                            median_accept_s: number | null;
+                            median_duration_s: number | null;
+                            fixed: number;
+                            fixed_rate: number | null;
+                            visits_avoided: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

@@ -7,7 +7,7 @@ import type { SlaClock, SlaLevel } from './sla';
 import type { TicketStatus } from './transitions';
 
 export type Priority = 'P1' | 'P2' | 'P3' | 'P4';
-export type Channel = 'app' | 'hotline' | 'wechat' | 'web' | 'email' | 'internal' | 'system';
+export type Channel = 'app' | 'hotline' | 'wechat' | 'web' | 'email' | 'internal' | 'system' | 'qr';
 
 /* One row of the board (GET /v1/board: BoardTicket), its status narrowed
  * to the state machine's names and its clock to lib/sla.ts's. */
@@ -173,7 +173,7 @@ export function matches(
 type Query = Record<string, string | null | (string | null)[] | undefined>;
 
 const PRIORITIES: readonly Priority[] = ['P1', 'P2', 'P3', 'P4'];
-export const CHANNELS: readonly Channel[] = ['hotline', 'wechat', 'app', 'web', 'email', 'internal', 'system'];
+export const CHANNELS: readonly Channel[] = ['hotline', 'wechat', 'app', 'web', 'email', 'internal', 'system', 'qr'];
 
 function list<T extends string>(v: Query[string], allowed: readonly T[]): T[] {
   const raw = Array.isArray(v) ? v.join(',') : (v ?? '');

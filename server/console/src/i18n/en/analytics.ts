@@ -106,6 +106,7 @@ export default {
       email: 'E-mail',
       internal: 'Internal',
       system: 'System',
+      qr: 'Nameplate QR',
     },
     category: {
       complaint: 'Complaint',

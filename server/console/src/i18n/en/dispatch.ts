@@ -80,6 +80,7 @@ export default {
       email: 'Email',
       internal: 'Internal',
       system: 'System',
+      qr: 'Nameplate QR',
     },
     clock: {
       days: '{d}d {h}h',
@@ -255,6 +256,7 @@ export default {
         video: 'Video',
       },
       by: 'by {user}',
+      byCustomer: 'from the customer (nameplate report)',
     },
     checkins: {
       title: 'Check-ins',

@@ -105,6 +105,7 @@ export default {
       email: '电子邮件',
       internal: '内部',
       system: '系统',
+      qr: '铭牌扫码',
     },
     category: {
       complaint: '投诉',

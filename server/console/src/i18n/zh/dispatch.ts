@@ -80,6 +80,7 @@ export default {
       email: '邮件',
       internal: '内部',
       system: '系统',
+      qr: '铭牌扫码',
     },
     clock: {
       days: '{d}天{h}小时',
@@ -255,6 +256,7 @@ export default {
         video: '视频',
       },
       by: '上传人 {user}',
+      byCustomer: '客户报修时上传',
     },
     checkins: {
       title: '签到记录',
