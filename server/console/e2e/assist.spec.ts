@@ -8,17 +8,14 @@
 // reloaded (a dropped connection) reconnects and decodes again. The time
 // from accept to the first remote frame is logged.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type APIRequestContext } from '@playwright/test';
 import { test, expect, apiAs, shoot, useLanguage, DEMO_PASSWORD } from './fixtures';
-import { ROOT, startServer, type Server } from './server';
+import { startServer, type Server } from './server';
 import { startTurn, type Turn } from './turn';
 
-/* Until the sessions API is on main (docs/openapi.json names it), only the
- * media path is tested: coturn relaying two Chromium peer connections. */
-const API = existsSync(join(ROOT, 'docs/openapi.json')) && readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8').includes('"/v1/assist/join"');
 
 const MEDIA_ARGS = ['--no-sandbox', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 
@@ -31,16 +28,14 @@ let dataDir: string | undefined;
 test.beforeAll(async () => {
   turn = await startTurn();
   browser = await chromium.launch({ executablePath: process.env.FIELDTRACE_CHROMIUM ?? '/usr/bin/chromium', args: MEDIA_ARGS });
-  if (API) {
-    sharedUrl = process.env.FIELDTRACE_URL;
-    // Snapshots are attachments: kept in a directory of the test's own.
-    dataDir = mkdtempSync(join(tmpdir(), 'fieldtrace-assist-data-'));
-    server = await startServer([
-      '--turn-uris', turn.uris, '--turn-secret-file', turn.secretFile, '--turn-relay-only=true',
-      '--data-dir', dataDir,
-    ]);
-    process.env.FIELDTRACE_URL = server.url; // signIn and apiAs follow it
-  }
+  sharedUrl = process.env.FIELDTRACE_URL;
+  // Snapshots are attachments: kept in a directory of the test's own.
+  dataDir = mkdtempSync(join(tmpdir(), 'fieldtrace-assist-data-'));
+  server = await startServer([
+    '--turn-uris', turn.uris, '--turn-secret-file', turn.secretFile, '--turn-relay-only=true',
+    '--data-dir', dataDir,
+  ]);
+  process.env.FIELDTRACE_URL = server.url; // signIn and apiAs follow it
 });
 
 test.afterAll(async () => {
@@ -77,7 +72,7 @@ async function context(kind: 'desktop' | 'phone', lang = 'en-US'): Promise<Brows
 }
 
 test('coturn relays media between two Chromium peer connections (relay only)', async ({ page }) => {
-  // A secure context on the shared server; the peer connections are the
+  // A secure context on the spec's server; the peer connections are the
   // page's own, with the credentials fieldtrace would issue.
   await page.goto(`${process.env.FIELDTRACE_URL}/console/login`);
   const ctx = await context('desktop');
@@ -98,12 +93,16 @@ test('coturn relays media between two Chromium peer connections (relay only)', a
     await a.setRemoteDescription(b.localDescription!);
     let frames = 0;
     let route = '';
-    for (let i = 0; i < 100 && frames === 0; i++) {
+    // Until frames decode and the transport names its selected pair.
+    for (let i = 0; i < 100 && (frames === 0 || !route); i++) {
       await new Promise((r) => setTimeout(r, 200));
       const stats = await b.getStats();
       stats.forEach((r) => {
         if (r.type === 'inbound-rtp' && r.kind === 'video') frames = r.framesDecoded ?? 0;
-        if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') route = stats.get(r.localCandidateId)?.candidateType;
+        if (r.type === 'transport' && r.selectedCandidatePairId) {
+          const pair = stats.get(r.selectedCandidatePairId);
+          route = pair ? (stats.get(pair.localCandidateId)?.candidateType ?? '') : '';
+        }
       });
     }
     a.close();
@@ -194,8 +193,6 @@ async function markUp(ep: Page, pp: Page): Promise<void> {
 }
 
 test.describe('a call through the server', () => {
-  test.skip(!API, 'the sessions API (/v1/assist/*) is not on this branch yet');
-
   test('ask, accept, connect through coturn, refuse strangers and old links, reconnect after a reload', async () => {
     test.setTimeout(180_000);
     const s = await setup('e2e assist: relay panel alarm E-07');
@@ -336,8 +333,6 @@ async function apiLogin(username: string): Promise<APIRequestContext> {
 }
 
 test.describe('on a phone, and the admin', () => {
-  test.skip(!API, 'the sessions API (/v1/assist/*) is not on this branch yet');
-
   test('a technician asks from the request on a phone and joins through a fresh link @phone', async () => {
     const s = await setup('e2e assist from a phone');
     const ctx = await context('phone');

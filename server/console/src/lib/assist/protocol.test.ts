@@ -133,5 +133,10 @@ describe('stats', () => {
     stats.set('r', { type: 'remote-candidate', candidateType: 'host' });
     expect(routeOf(stats)).toBe('direct');
     expect(routeOf(new Map())).toBeNull();
+    // The transport's selected pair wins over a nominated one.
+    stats.set('t', { type: 'transport', selectedCandidatePairId: 'p2' });
+    stats.set('p2', { type: 'candidate-pair', state: 'succeeded', localCandidateId: 'l2', remoteCandidateId: 'r' });
+    stats.set('l2', { type: 'local-candidate', candidateType: 'relay' });
+    expect(routeOf(stats)).toBe('relay');
   });
 });

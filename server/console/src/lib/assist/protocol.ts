@@ -196,11 +196,19 @@ export function framesDecoded(stats: Iterable<Record<string, unknown>>): number 
  * "direct", or null before a pair is chosen. */
 export function routeOf(stats: Map<string, Record<string, unknown>> | Iterable<[string, Record<string, unknown>]>): 'relay' | 'direct' | null {
   const byId = stats instanceof Map ? stats : new Map(stats);
-  for (const r of byId.values()) {
-    if (r.type !== 'candidate-pair' || r.state !== 'succeeded' || !r.nominated) continue;
-    const local = byId.get(r.localCandidateId as string);
-    const remote = byId.get(r.remoteCandidateId as string);
+  const kind = (pair: Record<string, unknown> | undefined): 'relay' | 'direct' | null => {
+    if (!pair) return null;
+    const local = byId.get(pair.localCandidateId as string);
+    const remote = byId.get(pair.remoteCandidateId as string);
     return local?.candidateType === 'relay' || remote?.candidateType === 'relay' ? 'relay' : 'direct';
-  }
+  };
+  // The transport names the pair in use; else the nominated, succeeded one.
+  for (const r of byId.values())
+    if (r.type === 'transport' && typeof r.selectedCandidatePairId === 'string') {
+      const k = kind(byId.get(r.selectedCandidatePairId));
+      if (k) return k;
+    }
+  for (const r of byId.values())
+    if (r.type === 'candidate-pair' && r.state === 'succeeded' && r.nominated) return kind(r);
   return null;
 }
