@@ -22,13 +22,15 @@ import enAdmin from './en/admin';
 import zhAdmin from './zh/admin';
 import enNotify from './en/notify';
 import zhNotify from './zh/notify';
+import enAssist from './en/assist';
+import zhAssist from './zh/assist';
 
 export type Locale = 'zh-CN' | 'en';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
 
 export const messages = {
-  en: { ...enCommon, ...enDispatch, ...enWarranty, ...enAssets, ...enKb, ...enAccount, ...enAnalytics, ...enAdmin, ...enNotify },
-  'zh-CN': { ...zhCommon, ...zhDispatch, ...zhWarranty, ...zhAssets, ...zhKb, ...zhAccount, ...zhAnalytics, ...zhAdmin, ...zhNotify },
+  en: { ...enCommon, ...enDispatch, ...enWarranty, ...enAssets, ...enKb, ...enAccount, ...enAnalytics, ...enAdmin, ...enNotify, ...enAssist },
+  'zh-CN': { ...zhCommon, ...zhDispatch, ...zhWarranty, ...zhAssets, ...zhKb, ...zhAccount, ...zhAnalytics, ...zhAdmin, ...zhNotify, ...zhAssist },
 };
 
 const STORAGE_KEY = 'fieldtrace.locale';
