@@ -126,6 +126,17 @@ static const struct row matrix[] = {
 	{ "GET", "/v1/tickets/{id}/checkins", "ASDTLU", TICKET, 0 },
 	{ "GET", "/v1/warranty/alerts", "ASDLU", GLOBAL, 0 },
 	{ "GET", "/v1/assets/{id}/warranty/renewals", "ASDTLU", ASSET, 0 },
+	/* Contracts carry prices: technicians read none. The world has no
+	 * contract (MAY_404); their scope is proven in tests/test_contracts.c. */
+	{ "GET", "/v1/assets/{id}/entitlement", "ASDLU", ASSET, 0 },
+	{ "GET", "/v1/contracts", "ASDLU", GLOBAL, 0 },
+	{ "POST", "/v1/contracts", "ASL", GLOBAL, 0 },
+	{ "GET", "/v1/contracts/{id}", "ASDLU", GLOBAL, MAY_404 },
+	{ "PATCH", "/v1/contracts/{id}", "ASL", GLOBAL, MAY_404 },
+	{ "POST", "/v1/contracts/{id}/activate", "ASL", GLOBAL, MAY_404 },
+	{ "POST", "/v1/contracts/{id}/cancel", "ASL", GLOBAL, MAY_404 },
+	{ "POST", "/v1/contracts/{id}/renew", "ASL", GLOBAL, MAY_404 },
+	{ "GET", "/v1/analytics/revenue-at-risk", "ASDLU", GLOBAL, 0 },
 	{ "POST", "/v1/assets/{id}/warranty/renewals", "ASL", ASSET, 0 },
 	{ "GET", "/v1/escalation/levels", "ASDTLU", GLOBAL, 0 },
 	{ "PUT", "/v1/escalation/levels", "A", GLOBAL, 0 },

@@ -41,6 +41,7 @@ extern const struct route attachments_routes[];
 extern const struct route checkins_routes[];
 extern const struct route sync_routes[];
 extern const struct route experts_routes[];
+extern const struct route contracts_routes[];
 
 /* Every table above, in order, NULL-terminated: app.c hands it to the
  * pipeline (api_routes_use), the openapi test compares it with the document. */

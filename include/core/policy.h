@@ -64,6 +64,8 @@ enum perm {
 	PERM_WEBHOOKS_OWN,     /* one's own webhook endpoints, receiving events in one's scope */
 	PERM_EXPERTS_ADMIN,    /* expert profiles and the product lines' on-call rotas */
 	PERM_EXPERTS_READ,     /* list experts, rotas, who is on call */
+	PERM_CONTRACTS_READ,   /* service contracts, a unit's entitlement, revenue at risk (scoped) */
+	PERM_CONTRACTS_WRITE,  /* create, change, activate, cancel, renew contracts (scoped) */
 	/* What the scope reaches; policy_scope() turns them into struct scope. A
 	 * write permission says what, the scope where: "all" writes anywhere. */
 	PERM_SCOPE_ALL,             /* every row, region and centre */

@@ -76,4 +76,11 @@ enum err sla_demo_calendar(struct db *db);
  * (actor cli/demo). */
 enum err experts_demo_seed(struct db *db);
 
+/* The contracts' demo (server/demo/demo_contracts.c): an active contract
+ * covering a whole site, one expiring within 60 days, one expired, on the
+ * registry's demo units (got->unit_ids); inside demo_load's transaction,
+ * before the tickets so theirs find their entitlement; audited
+ * ("contract.demo_seed"). *added = contracts written. */
+enum err contracts_demo_seed(struct db *db, const struct demo_loaded *got, size_t *added);
+
 #endif

@@ -42,6 +42,7 @@ static const struct route *const tables[] = {
 	checkins_routes,
 	sync_routes,
 	experts_routes,
+	contracts_routes,
 	NULL,
 };
 /* clang-format on */

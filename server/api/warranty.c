@@ -12,6 +12,7 @@
 #include "domain/timeline.h"
 #include "db/assets_store.h"
 #include "domain/audit.h"
+#include "domain/contracts.h"
 #include "domain/customers.h"
 #include "core/clock.h"
 #include "db/db.h"
@@ -281,6 +282,15 @@ static enum err renew_locked(struct req *req, struct resp *resp, const struct as
 	r->created_by = req->user.user_id;
 	r->created_at = clock_now();
 	e = warranty_store_renew(req->db, r, a->warranty_months + r->months);
+	if (e == ERR_OK) {
+		/* The renewal is also a warranty_extension contract (issue 20). */
+		char start[11];
+
+		registry_date_add_days(r->previous_end, 1, start);
+		e = contracts_from_renewal_locked(req->db, r->id, a->id, a->sales_owner_id,
+						  r->contract_number, start, r->new_end,
+						  r->created_by, r->created_at);
+	}
 	if (e == ERR_CONFLICT)
 		return http_invalid(resp, "/contract_number", "this contract is already recorded");
 	if (e != ERR_OK)

@@ -51,7 +51,11 @@ _Static_assert(PERM__COUNT <= 64, "role_perms[] holds permissions as 64-bit sets
  * - PERM_EXPERTS_ADMIN: who answers for a product line and when is the
  *   maker's organisation, not a region's: admins only.
  * - PERM_EXPERTS_READ: the staff who ask for or take part in remote
- *   assistance see who is on call; sales and auditors do not. */
+ *   assistance see who is on call; sales and auditors do not.
+ * - PERM_CONTRACTS_READ / _WRITE: contracts carry prices: sales (their
+ *   customers), supervisors (their region) and admins sell and change them;
+ *   dispatchers and auditors read them; technicians see the entitlement
+ *   on their tickets only. */
 static const uint64_t role_perms[] = {
 	[ROLE_NONE] = P(PERM_PUBLIC),
 	[ROLE_ADMIN] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_USERS_WRITE) | P(PERM_AUDIT_READ) |
@@ -66,7 +70,7 @@ static const uint64_t role_perms[] = {
 		       P(PERM_ANALYTICS) | P(PERM_TICKETS_REROUTE) | P(PERM_KB_ALL_VERSIONS) |
 		       P(PERM_PHONES_FULL) | P(PERM_ORG_WRITE) | P(PERM_DEVICES_ALL) |
 		       P(PERM_DELIVERIES_ALL) | P(PERM_SCOPE_ALL) | P(PERM_EXPERTS_ADMIN) |
-		       P(PERM_EXPERTS_READ),
+		       P(PERM_EXPERTS_READ) | P(PERM_CONTRACTS_READ) | P(PERM_CONTRACTS_WRITE),
 	[ROLE_SUPERVISOR] =
 	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_REGISTRY_WRITE) |
 	    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) |
@@ -76,7 +80,8 @@ static const uint64_t role_perms[] = {
 	    P(PERM_KB_REVIEW) | P(PERM_KB_FEEDBACK) | P(PERM_PROBLEMS_READ) |
 	    P(PERM_PROBLEMS_WRITE) | P(PERM_ANALYTICS) | P(PERM_TICKETS_REROUTE) |
 	    P(PERM_KB_ALL_VERSIONS) | P(PERM_WEBHOOKS_OWN) | P(PERM_SCOPE_REGISTRY_REGION) |
-	    P(PERM_SCOPE_OPS_REGION) | P(PERM_EXPERTS_READ),
+	    P(PERM_SCOPE_OPS_REGION) | P(PERM_EXPERTS_READ) | P(PERM_CONTRACTS_READ) |
+	    P(PERM_CONTRACTS_WRITE),
 	[ROLE_DISPATCHER] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) |
 			    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) |
 			    P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) |
@@ -84,7 +89,8 @@ static const uint64_t role_perms[] = {
 			    P(PERM_SKILLS_WRITE) | P(PERM_ROUTING_PREVIEW) | P(PERM_WARRANTY_READ) |
 			    P(PERM_KB_READ) | P(PERM_KB_FEEDBACK) | P(PERM_ANALYTICS) |
 			    P(PERM_SYNC) | P(PERM_WEBHOOKS_OWN) | P(PERM_SCOPE_REGISTRY_REGION) |
-			    P(PERM_SCOPE_OPS_CENTRE) | P(PERM_EXPERTS_READ),
+			    P(PERM_SCOPE_OPS_CENTRE) | P(PERM_EXPERTS_READ) |
+			    P(PERM_CONTRACTS_READ),
 	[ROLE_TECHNICIAN] = SIGNED_IN | P(PERM_REGISTRY_READ) | P(PERM_PII_REVEAL) |
 			    P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) | P(PERM_TICKETS_WORK) |
 			    P(PERM_DUTY) | P(PERM_KB_READ) | P(PERM_KB_WRITE) |
@@ -93,11 +99,13 @@ static const uint64_t role_perms[] = {
 			    P(PERM_SCOPE_OWN_JOBS) | P(PERM_EXPERTS_READ),
 	[ROLE_SALES] = SIGNED_IN | P(PERM_REGISTRY_READ) | P(PERM_PII_REVEAL) |
 		       P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) | P(PERM_WARRANTY_READ) |
-		       P(PERM_WARRANTY_RENEW) | P(PERM_KB_READ) | P(PERM_SCOPE_OWN_CUSTOMERS),
+		       P(PERM_WARRANTY_RENEW) | P(PERM_KB_READ) | P(PERM_SCOPE_OWN_CUSTOMERS) |
+		       P(PERM_CONTRACTS_READ) | P(PERM_CONTRACTS_WRITE),
 	[ROLE_AUDITOR] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_AUDIT_READ) |
 			 P(PERM_REGISTRY_READ) | P(PERM_TICKETS_READ) | P(PERM_TECHNICIANS_READ) |
 			 P(PERM_WARRANTY_READ) | P(PERM_KB_READ) | P(PERM_PROBLEMS_READ) |
-			 P(PERM_ANALYTICS) | P(PERM_KB_ALL_VERSIONS) | P(PERM_SCOPE_ALL),
+			 P(PERM_ANALYTICS) | P(PERM_KB_ALL_VERSIONS) | P(PERM_SCOPE_ALL) |
+			 P(PERM_CONTRACTS_READ),
 };
 _Static_assert(sizeof(role_perms) / sizeof(role_perms[0]) == ROLE__COUNT,
 	       "every role has a row in role_perms[]");

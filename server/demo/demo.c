@@ -234,6 +234,7 @@ enum err demo_load(struct db *db, FILE *out)
 	struct user_record u;
 	size_t found = 0, of = 0;
 	int64_t id, articles_before = 0, articles_after = 0;
+	size_t contracts = 0;
 	enum err e;
 
 	memset(&got, 0, sizeof(got));
@@ -278,6 +279,8 @@ enum err demo_load(struct db *db, FILE *out)
 	if (e == ERR_OK)
 		e = demo_load_registry(db, out, &got);
 	if (e == ERR_OK)
+		e = contracts_demo_seed(db, &got, &contracts);
+	if (e == ERR_OK)
 		e = demo_load_tickets(db, out, &got);
 	if (e == ERR_OK)
 		e = experts_demo_seed(db);
@@ -297,5 +300,7 @@ enum err demo_load(struct db *db, FILE *out)
 	}
 	got.articles = (size_t)(articles_after - articles_before);
 	print_loaded(out, &got, taken);
+	fprintf(out, "service contracts: %zu (active by site, expiring within 60 days, expired)\n",
+		contracts);
 	return ERR_OK;
 }

@@ -14,6 +14,7 @@
 #include "domain/assets.h"
 #include "domain/timeline.h"
 #include "domain/catalogue.h"
+#include "domain/contracts.h"
 #include "domain/delivery.h"
 #include "core/clock.h"
 #include "db/db.h"
@@ -227,18 +228,34 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 {
 	struct sla_targets targets;
 	struct sla_deadlines due;
-	char number[24], summary[TICKET_TITLE_SIZE + 64], id_text[24];
+	struct entitlement *en = NULL;
+	char number[24], summary[TICKET_TITLE_SIZE + 64], id_text[24], today[11];
 	json_t *after = NULL, *detail = NULL;
 	int64_t now = clock_now(), id = 0;
 	enum err e;
 
 	e = sla_priority(db, t->customer_tier, t->impact, t->urgency, t->category, &targets);
+	/* What covers the unit today decides the billing, and a contract's
+	 * shorter response and resolution times win over the tier's. */
+	if (e == ERR_OK && t->asset_id) {
+		en = calloc(1, sizeof(*en));
+		registry_date_of(now, today);
+		e = en ? contracts_entitlement_at(db, t->asset_id, t->site_id, t->warranty_status,
+						  today, en)
+		       : ERR_INTERNAL;
+		if (e == ERR_OK) {
+			contracts_apply_targets(en, &targets);
+			t->billable = strcmp(en->billing, "billable") == 0;
+		}
+	}
 	if (e == ERR_OK)
 		e = sla_deadlines(db, &targets, now, &due);
 	if (e == ERR_OK)
 		e = route_ticket(db, t, facts, routing_rule, routing_reason);
-	if (e != ERR_OK)
+	if (e != ERR_OK) {
+		free(en);
 		return e;
+	}
 	snprintf(t->priority, sizeof(t->priority), "%s", targets.priority);
 	t->response_due = due.response;
 	t->arrival_due = due.arrival;
@@ -247,6 +264,9 @@ enum err tickets_open_locked(struct db *db, const struct audit_actor *actor, int
 	t->created_by = actor_id;
 	t->created_at = t->updated_at = now;
 	e = tickets_store_insert(db, t, &id);
+	if (e == ERR_OK && en)
+		e = contracts_ticket_record(db, id, en);
+	free(en);
 	if (e == ERR_OK)
 		e = tickets_event_locked(
 		    db, id,
@@ -402,6 +422,12 @@ enum err tickets_full_json_of(struct db *db, const struct ticket_row *t,
 			e = json_object_set_new(json_object_get(doc, "sla"), "alerts", alerts)
 				? ERR_INTERNAL
 				: ERR_OK;
+	}
+	if (e == ERR_OK) {
+		json_t *entitlement = contracts_ticket_json(db, t->id, &e);
+
+		if (entitlement)
+			json_object_set_new(doc, "entitlement", entitlement);
 	}
 	if (e == ERR_OK)
 		e = json_object_set(doc, "history", history) ? ERR_INTERNAL : ERR_OK;

@@ -10,6 +10,7 @@
 #include "domain/assets.h"
 #include "db/assets_store.h"
 #include "domain/audit.h"
+#include "domain/contracts.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "core/log.h"
@@ -110,6 +111,7 @@ enum err warranty_digest_run(struct db *db, int64_t now)
 {
 	struct warranty_bands b;
 	struct due_list l = { 0 };
+	size_t contracts = 0;
 	enum err e;
 
 	registry_date_of(now, b.today);
@@ -122,12 +124,16 @@ enum err warranty_digest_run(struct db *db, int64_t now)
 		e = warranty_store_unnoticed(db, &b, due_add, &l);
 	if (e == ERR_OK && l.n)
 		e = send_digests(db, &l, b.today, now);
+	/* Contracts' expiry joins the same run and transaction (issue 20). */
+	if (e == ERR_OK)
+		e = contracts_digest_locked(db, now, &contracts);
 	if (e == ERR_OK)
 		e = db_commit(db);
 	if (e != ERR_OK)
 		db_rollback(db);
-	else if (l.n)
-		log_info("warranty: %zu expiry notice%s sent", l.n, l.n == 1 ? "" : "s");
+	else if (l.n || contracts)
+		log_info("warranty: %zu expiry notice%s sent, %zu for contracts", l.n,
+			 l.n == 1 ? "" : "s", contracts);
 	free(l.items);
 	return e;
 }

@@ -37,6 +37,7 @@ static const char *const event_types[] = {
 	"warranty.renewed",
 	"problem.opened",
 	"ticket.escalation_acknowledged",
+	"warranty.contract_expiring",
 	NULL,
 };
 

@@ -2454,6 +2454,169 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contracts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List contracts
+         * @description Roles: admin, supervisor (region), dispatcher (region), sales (their customers), auditor; not technicians. Ascending ids; status is the effective one (an active contract past its end is expired).
+         */
+        get: operations["listContracts"];
+        put?: never;
+        /**
+         * Create a contract (a draft)
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). Created as a draft; every bad member is 400 naming it (/units/1 for a unit not the customer's, /customer_id for a customer out of scope), a taken number 400 naming /number; nothing is stored on any refusal. Audited as contract.create.
+         */
+        post: operations["createContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contracts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One contract with coverage and consumption
+         * @description Roles: admin, supervisor (region), dispatcher (region), sales (their customers), auditor; not technicians. Out of scope is 404.
+         */
+        get: operations["getContract"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a draft contract
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). A draft's terms; once active, expired or cancelled only sales_owner_id (409 otherwise). Bad members 400 naming them; nothing partial. Audited as contract.update.
+         */
+        patch: operations["patchContract"];
+        trace?: never;
+    };
+    "/v1/contracts/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a draft
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). draft -> active: needs at least one unit or site and an end not past (409 otherwise). Audited as contract.activate.
+         */
+        post: operations["activateContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contracts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an active contract
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). active -> cancelled (409 from any other status). Audited as contract.cancel.
+         */
+        post: operations["cancelContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contracts/{id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew: a new draft linked to the old
+         * @description Roles: admin, supervisor (customers of their region), sales (their customers or contracts they own). A new draft of the same customer, kind, owner, entitlements and coverage, renews_id = the old; starts the day after the old end unless given. An active or expired contract only, renewed once (a draft or active renewal already there: 409). Audited as contract.renew.
+         */
+        post: operations["renewContract"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assets/{id}/entitlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What covers a unit on a day, and why
+         * @description Roles: admin, supervisor (region), dispatcher (region), sales (their customers), auditor; not technicians. The factory warranty (renewals included) first (free), else the best active contract (covered, or billable once its visits are used up), else none (billable); what intake would record that day.
+         */
+        get: operations["getAssetEntitlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/revenue-at-risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue at risk by month
+         * @description Roles: admin, supervisor (region), dispatcher (region), sales (their customers), auditor; not technicians. Sum of the price of active (or expired) contracts ending in each month with no active renewal, per currency, in the caller's scope. Months default to this one and the next 11; at most 36.
+         */
+        get: operations["getRevenueAtRisk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3506,6 +3669,7 @@ export interface components {
              * @description The device's identity for the ticket, or null.
              */
             client_id: string | null;
+            entitlement?: components["schemas"]["TicketEntitlement"];
         };
         /** @description One entry of a ticket's history. */
         TicketHistoryEntry: {
@@ -3949,7 +4113,7 @@ export interface components {
          * @description An event type, or `*` for every event (admins' endpoints only). Who may subscribe: ticket.* roles that read tickets, warranty.* roles that read warranty alerts, problem.* roles that read recurring problems (admin, supervisor); anything else admins only.
          * @enum {string}
          */
-        WebhookEventType: "ticket.created" | "ticket.assigned" | "ticket.accepted" | "ticket.declined" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.cancelled" | "ticket.reopened" | "ticket.sla_warning" | "ticket.escalated" | "warranty.expiring" | "warranty.expired" | "warranty.renewed" | "problem.opened" | "*" | "ticket.escalation_acknowledged";
+        WebhookEventType: "ticket.created" | "ticket.assigned" | "ticket.accepted" | "ticket.declined" | "ticket.status_changed" | "ticket.resolved" | "ticket.closed" | "ticket.cancelled" | "ticket.reopened" | "ticket.sla_warning" | "ticket.escalated" | "warranty.expiring" | "warranty.expired" | "warranty.renewed" | "problem.opened" | "warranty.contract_expiring" | "*" | "ticket.escalation_acknowledged";
         WebhookCreate: {
             /**
              * Format: uri
@@ -4933,6 +5097,289 @@ export interface components {
             website?: string;
             /** @description Up to three photos, each its own `photo` part. A fourth, or one that is not a JPEG or PNG by its first bytes (or a PNG whose header libpng refuses or whose side is over 20000 pixels), is 400 naming `/photo`; one over 5 MiB is 413 naming `/photo`. Nothing is stored on any refusal. */
             photo?: string[];
+        };
+        ContractEntitlements: {
+            /** @description Parts are covered. */
+            parts: boolean;
+            /** @description Labour is covered. */
+            labour: boolean;
+            /** @description Travel is covered. */
+            travel: boolean;
+            /** @description Overrides the tier's response target where shorter (counted on the priority's own clock); null: the tier's. */
+            response_minutes: number | null;
+            /** @description Overrides the tier's resolution target where shorter; null: the tier's. */
+            resolution_minutes: number | null;
+            /** @description Visits a contract year (from start_date); used up, requests are billable. null: not limited. */
+            visits_per_year: number | null;
+            /** @description Remote-assist hours a contract year; null: not limited. */
+            assist_hours_per_year: number | null;
+            /** @description Closing a request under the contract needs the customer's sign-off. */
+            signoff_required: boolean;
+        };
+        /** @description Members left out keep their value (new contracts: parts, labour, travel covered; no minutes; allowances not limited; no sign-off). */
+        ContractEntitlementsInput: {
+            /** @description Parts are covered. */
+            parts?: boolean;
+            /** @description Labour is covered. */
+            labour?: boolean;
+            /** @description Travel is covered. */
+            travel?: boolean;
+            /** @description Overrides the tier's response target where shorter (counted on the priority's own clock); null: the tier's. */
+            response_minutes?: number | null;
+            /** @description Overrides the tier's resolution target where shorter; null: the tier's. */
+            resolution_minutes?: number | null;
+            /** @description Visits a contract year (from start_date); used up, requests are billable. null: not limited. */
+            visits_per_year?: number | null;
+            /** @description Remote-assist hours a contract year; null: not limited. */
+            assist_hours_per_year?: number | null;
+            /** @description Closing a request under the contract needs the customer's sign-off. */
+            signoff_required?: boolean;
+        };
+        /** @enum {string} */
+        ContractKind: "service" | "warranty_extension";
+        /**
+         * @description draft -> active (activate), active -> cancelled (cancel); an active contract past its end_date reads as expired (and the daily job stores it).
+         * @enum {string}
+         */
+        ContractStatus: "draft" | "active" | "expired" | "cancelled";
+        Contract: {
+            /** Format: int64 */
+            id: number;
+            number: string;
+            customer: {
+                /** Format: int64 */
+                id: number;
+                name: string;
+            };
+            kind: components["schemas"]["ContractKind"];
+            /** Format: date */
+            start_date: string;
+            /**
+             * Format: date
+             * @description Inclusive.
+             */
+            end_date: string;
+            status: components["schemas"]["ContractStatus"];
+            sales_owner: {
+                /** Format: int64 */
+                id: number;
+                username: string;
+            } | null;
+            /**
+             * Format: int64
+             * @description Price in the currency's smallest unit (CNY: fen).
+             */
+            price_minor: number;
+            /** @description ISO 4217 code. */
+            currency: string;
+            /**
+             * Format: int64
+             * @description The contract this one renews.
+             */
+            renews_id: number | null;
+            /**
+             * Format: int64
+             * @description The draft or active contract renewing this one.
+             */
+            renewed_by_id: number | null;
+            entitlements: components["schemas"]["ContractEntitlements"];
+            /** Format: int64 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description One contract's answers only (not lists). */
+            coverage?: {
+                units: {
+                    /** Format: int64 */
+                    id: number;
+                    serial: string;
+                }[];
+                /** @description All units of these sites are covered, those added later too. */
+                sites: {
+                    /** Format: int64 */
+                    id: number;
+                    name: string;
+                }[];
+            };
+            /** @description The contract year containing today (or the last one once ended). A visit: a request billed covered under the contract, opened in the year, that reached on_site or was resolved. */
+            consumption?: {
+                /** Format: date */
+                year_start: string;
+                /**
+                 * Format: date
+                 * @description Exclusive.
+                 */
+                year_end: string;
+                /** Format: int64 */
+                visits_used: number;
+                /** Format: int64 */
+                visits_allowed: number | null;
+                /** @description null until remote-assist sessions are recorded. */
+                assist_hours_used: number | null;
+                /** Format: int64 */
+                assist_hours_allowed: number | null;
+            };
+        };
+        ContractCreate: {
+            /** @description Unique. */
+            number: string;
+            /** Format: int64 */
+            customer_id: number;
+            kind?: components["schemas"]["ContractKind"];
+            /** Format: date */
+            start_date: string;
+            /** Format: date */
+            end_date: string;
+            /**
+             * Format: int64
+             * @description A salesperson or admin; default: the caller when a salesperson.
+             */
+            sales_owner_id?: number | null;
+            /** Format: int64 */
+            price_minor: number;
+            /** @description ISO 4217; default CNY. */
+            currency?: string;
+            /** Format: int64 */
+            renews_id?: number | null;
+            /** @description The customer's units covered (replaces the list). */
+            units?: number[];
+            /** @description The customer's sites whose units are all covered (replaces the list). */
+            sites?: number[];
+            entitlements?: components["schemas"]["ContractEntitlementsInput"];
+        };
+        /** @description Members given replace the contract's; a draft's terms only (any other status: only sales_owner_id, else 409). */
+        ContractPatch: {
+            /** @description Unique. */
+            number?: string;
+            /** Format: int64 */
+            customer_id?: number;
+            kind?: components["schemas"]["ContractKind"];
+            /** Format: date */
+            start_date?: string;
+            /** Format: date */
+            end_date?: string;
+            /**
+             * Format: int64
+             * @description A salesperson or admin; default: the caller when a salesperson.
+             */
+            sales_owner_id?: number | null;
+            /** Format: int64 */
+            price_minor?: number;
+            /** @description ISO 4217; default CNY. */
+            currency?: string;
+            /** Format: int64 */
+            renews_id?: number | null;
+            /** @description The customer's units covered (replaces the list). */
+            units?: number[];
+            /** @description The customer's sites whose units are all covered (replaces the list). */
+            sites?: number[];
+            entitlements?: components["schemas"]["ContractEntitlementsInput"];
+        };
+        ContractRenew: {
+            /** @description Unique. */
+            number: string;
+            /**
+             * Format: date
+             * @description Default: the day after the old end.
+             */
+            start_date?: string;
+            /** Format: date */
+            end_date: string;
+            /**
+             * Format: int64
+             * @description Default: the old price.
+             */
+            price_minor?: number;
+            /** @description ISO 4217; default CNY. */
+            currency?: string;
+        };
+        /** @description Which entitlement the request was opened under (null: no unit). contract_id is the contract whose deadlines applied, also under warranty. */
+        TicketEntitlement: {
+            /** @enum {string} */
+            source: "warranty" | "contract" | "none";
+            /** Format: int64 */
+            contract_id: number | null;
+            contract_number: string | null;
+            /** @enum {string} */
+            billing: "free" | "covered" | "billable";
+            covers: {
+                parts: boolean;
+                labour: boolean;
+                travel: boolean;
+            };
+            reason: string;
+        } | null;
+        AssetEntitlement: {
+            /** Format: int64 */
+            asset_id: number;
+            serial: string;
+            /** Format: date */
+            date: string;
+            warranty: {
+                /** Format: date */
+                end: string | null;
+                /** @enum {string} */
+                status: "in_warranty" | "expiring" | "expired" | "none";
+            };
+            /** @enum {string} */
+            source: "warranty" | "contract" | "none";
+            /** @enum {string} */
+            billing: "free" | "covered" | "billable";
+            /** @description The contract that applies (best first: service before warranty_extension, later end). */
+            contract: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                kind: components["schemas"]["ContractKind"];
+                /** Format: date */
+                end_date: string;
+                /** Format: int64 */
+                response_minutes: number | null;
+                /** Format: int64 */
+                resolution_minutes: number | null;
+                signoff_required: boolean;
+            } | null;
+            /** @description Every active contract covering the unit that day. */
+            covering: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                kind: components["schemas"]["ContractKind"];
+                /** Format: date */
+                start_date: string;
+                /** Format: date */
+                end_date: string;
+                /** @enum {string} */
+                via: "unit" | "site";
+            }[];
+            covers: {
+                parts: boolean;
+                labour: boolean;
+                travel: boolean;
+            };
+            visits: {
+                /** Format: int64 */
+                used: number;
+                /** Format: int64 */
+                allowed: number | null;
+            } | null;
+            reason: string;
+        };
+        RevenueAtRisk: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            items: {
+                month: string;
+                currency: string;
+                /** Format: int64 */
+                amount_minor: number;
+                /** Format: int64 */
+                contracts: number;
+            }[];
         };
     };
     responses: {
@@ -11004,6 +11451,347 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listContracts: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque `next_cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only this customer's. */
+                customer_id?: number;
+                /** @description Only contracts in this (effective) status. */
+                status?: components["schemas"]["ContractStatus"];
+                /** @description Only this kind. */
+                kind?: components["schemas"]["ContractKind"];
+                /** @description Only contracts ending between today and today + N days. */
+                ending_within_days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of contracts (without coverage and consumption). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["Contract"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractCreate"];
+            };
+        };
+        responses: {
+            /** @description The contract with coverage and consumption. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getContract: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractPatch"];
+            };
+        };
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    activateContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contract. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    renewContract: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContractRenew"];
+            };
+        };
+        responses: {
+            /** @description The renewal. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Contract"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssetEntitlement: {
+        parameters: {
+            query?: {
+                /** @description The day (YYYY-MM-DD); default today (UTC). */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entitlement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetEntitlement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRevenueAtRisk: {
+        parameters: {
+            query?: {
+                /** @description First month, YYYY-MM. */
+                from?: string;
+                /** @description Last month, YYYY-MM. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per month and currency, months without any left out. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueAtRisk"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
