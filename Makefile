@@ -11,7 +11,8 @@ CW      := build/civetweb
 DB      ?= var/fieldtrace.db
 LISTEN  ?= 127.0.0.1:8443
 
-PKGS    := sqlite3 openssl jansson libqrencode libpng libargon2 libcurl gmime-3.0
+PKGS    := sqlite3 openssl jansson libqrencode libpng libargon2 libcurl gmime-3.0 cairo pangocairo \
+           libjpeg
 WARN    := -Wall -Wextra -Werror -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wundef \
            -fno-common -Wno-missing-field-initializers
@@ -65,6 +66,9 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 # only the file that glues GMime in sees them.
 $(BUILD)/server/lib/form_multipart.o: CPPFLAGS += \
 	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags gmime-3.0))
+# cairo's and pango's headers likewise, for the service report only.
+$(BUILD)/server/domain/service_report.o: CPPFLAGS += \
+	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags cairo pangocairo))
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -66,6 +66,7 @@ enum perm {
 	PERM_EXPERTS_READ,     /* list experts, rotas, who is on call */
 	PERM_CONTRACTS_READ,   /* service contracts, a unit's entitlement, revenue at risk (scoped) */
 	PERM_CONTRACTS_WRITE,  /* create, change, activate, cancel, renew contracts (scoped) */
+	PERM_CHECKLISTS_ADMIN, /* create checklist templates and publish their versions */
 	/* What the scope reaches; policy_scope() turns them into struct scope. A
 	 * write permission says what, the scope where: "all" writes anywhere. */
 	PERM_SCOPE_ALL,             /* every row, region and centre */

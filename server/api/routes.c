@@ -43,6 +43,7 @@ static const struct route *const tables[] = {
 	sync_routes,
 	experts_routes,
 	contracts_routes,
+	checklists_routes,
 	NULL,
 };
 /* clang-format on */

@@ -55,7 +55,9 @@ _Static_assert(PERM__COUNT <= 64, "role_perms[] holds permissions as 64-bit sets
  * - PERM_CONTRACTS_READ / _WRITE: contracts carry prices: sales (their
  *   customers), supervisors (their region) and admins sell and change them;
  *   dispatchers and auditors read them; technicians see the entitlement
- *   on their tickets only. */
+ *   on their tickets only.
+ * - PERM_CHECKLISTS_ADMIN: a checklist template is the maker's for a model
+ *   or a kind of request, the same in every region: admins only. */
 static const uint64_t role_perms[] = {
 	[ROLE_NONE] = P(PERM_PUBLIC),
 	[ROLE_ADMIN] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_USERS_WRITE) | P(PERM_AUDIT_READ) |
@@ -70,7 +72,8 @@ static const uint64_t role_perms[] = {
 		       P(PERM_ANALYTICS) | P(PERM_TICKETS_REROUTE) | P(PERM_KB_ALL_VERSIONS) |
 		       P(PERM_PHONES_FULL) | P(PERM_ORG_WRITE) | P(PERM_DEVICES_ALL) |
 		       P(PERM_DELIVERIES_ALL) | P(PERM_SCOPE_ALL) | P(PERM_EXPERTS_ADMIN) |
-		       P(PERM_EXPERTS_READ) | P(PERM_CONTRACTS_READ) | P(PERM_CONTRACTS_WRITE),
+		       P(PERM_EXPERTS_READ) | P(PERM_CONTRACTS_READ) | P(PERM_CONTRACTS_WRITE) |
+		       P(PERM_CHECKLISTS_ADMIN),
 	[ROLE_SUPERVISOR] =
 	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_REGISTRY_WRITE) |
 	    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) |
