@@ -73,6 +73,9 @@ $(BUILD)/server/domain/service_report.o: CPPFLAGS += \
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(shell pkg-config --cflags check) -c -o $@ $<
+# The checklists' tests draw their signatures with cairo.
+$(BUILD)/tests/test_checklists.o: CPPFLAGS += \
+	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags cairo))
 
 $(BUILD)/civetweb.o: $(DEPS_STAMP) Makefile
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@ Suite *authz_suite(void); /* tests/test_authz.c: every operation x every role x 
 Suite *escalation_suite(void); /* tests/test_escalation.c: SLA warnings, escalation, scheduler */
 Suite *warranty_suite(void); /* tests/test_warranty.c: alerts, renewals, digest */
 Suite *contracts_suite(void); /* tests/test_contracts.c: contracts and entitlements */
+Suite *checklists_suite(void); /* tests/test_checklists.c: checklists, sign-off, service report */
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
 Suite *board_suite(void);    /* tests/test_board.c: the dispatcher's board, its changes, clocks */
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */

@@ -63,6 +63,10 @@ enum err checklists_value_check(struct problem *pb, const json_t *item, const js
 enum err checklists_completion(struct db *db, const struct ticket_row *t, int resolving,
 			       json_t **missing, json_t **missing_items);
 
+/* {"flagged": [item ids]} of a job's answers, for the ticket's own
+ * answer (new reference in *out). */
+enum err checklists_ticket_summary(struct db *db, int64_t ticket_id, json_t **out);
+
 /* A sign-off as the API shows it. New reference. */
 json_t *checklists_signoff_json(const struct signoff_row *s);
 

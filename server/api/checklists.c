@@ -59,7 +59,8 @@ static const struct json_field signoff_fields[] = {
  * customer to sign. */
 static const char *const answer_statuses[] = { "accepted", "en_route", "on_site",
 					       "waiting_customer", NULL };
-static const char *const signoff_statuses[] = { "on_site", "waiting_customer", "resolved", NULL };
+static const char *const signoff_statuses[] = { "on_site", "waiting_customer", "resolved",
+						"follow_up", NULL };
 
 /* ---- templates ---------------------------------------------------------------- */
 
@@ -441,10 +442,17 @@ static enum err post_signoff(struct req *req, struct resp *resp)
 	const char *signed_at;
 	char why[160], location[96];
 	int64_t now = clock_now();
-	enum err e = t && sig ? req_json_check(req, resp, signoff_fields) : ERR_INTERNAL;
+	enum err e = t && sig ? db_begin(req->db) : ERR_INTERNAL;
 
+	/* Who may sign off first: a refused caller learns nothing of the body. */
+	if (e == ERR_OK)
+		e = ticket_in_scope(req, resp, t);
+	if (e == ERR_OK)
+		e = assignee_at_work(req, resp, t, signoff_statuses, "take the customer's sign-off");
+	if (e == ERR_OK)
+		e = req_json_check(req, resp, signoff_fields);
 	if (e != ERR_OK)
-		goto out;
+		goto fail;
 	registry_take_text(&resp->problem, body, "", "signer_name", s.signer_name,
 			   sizeof(s.signer_name), TEXT_REQUIRED);
 	registry_take_text(&resp->problem, body, "", "signer_role", s.signer_role,
@@ -460,16 +468,7 @@ static enum err post_signoff(struct req *req, struct resp *resp)
 		http_invalid(resp, "/lat", "must be between -90 and 90");
 	if (!(s.longitude >= -180 && s.longitude <= 180))
 		http_invalid(resp, "/lon", "must be between -180 and 180");
-	if (problem_count(&resp->problem)) {
-		e = ERR_INVALID;
-		goto out;
-	}
-	e = db_begin(req->db);
-	if (e != ERR_OK)
-		goto out;
-	e = ticket_in_scope(req, resp, t);
-	if (e == ERR_OK)
-		e = assignee_at_work(req, resp, t, signoff_statuses, "take the customer's sign-off");
+	e = problem_count(&resp->problem) ? ERR_INVALID : ERR_OK;
 	if (e == ERR_OK)
 		e = take_photo(req, resp, t,
 			       json_string_value(json_object_get(body, "signature_attachment_id")),
@@ -520,6 +519,7 @@ static enum err post_signoff(struct req *req, struct resp *resp)
 	}
 	if (e == ERR_OK)
 		e = db_commit(req->db);
+fail:
 	if (e != ERR_OK) {
 		db_rollback(req->db);
 		goto out;
