@@ -99,4 +99,9 @@ enum err checklists_store_signoff_insert(struct db *db, struct signoff_row *s);
 enum err checklists_store_signoff_get(struct db *db, int64_t ticket_id, int64_t visit,
 				      struct signoff_row *out);
 
+/* For the demo: a job on a unit of model_id with an assignee, on site,
+ * else resolved, else the latest done. ERR_NOT_FOUND when none. */
+enum err checklists_store_demo_job(struct db *db, int64_t model_id, int64_t *ticket_id,
+				   int64_t *assignee_id);
+
 #endif

@@ -83,4 +83,11 @@ enum err experts_demo_seed(struct db *db);
  * ("contract.demo_seed"). *added = contracts written. */
 enum err contracts_demo_seed(struct db *db, const struct demo_loaded *got, size_t *added);
 
+/* The checklists' demo (server/demo/demo_checklists.c): a template with
+ * every kind of item for the KYN28-12 switchgear (when that model is
+ * there), and its answers on a demo job on such a unit (on site, else
+ * resolved, else the latest closed), one reading out of limits (flagged). Inside demo_load's
+ * transaction, after the tickets; audited ("checklist.demo_seed"). */
+enum err checklists_demo_seed(struct db *db);
+
 #endif

@@ -377,3 +377,26 @@ enum err checklists_store_signoff_get(struct db *db, int64_t ticket_id, int64_t 
 	db_done(st);
 	return ERR_OK;
 }
+
+static const char sql_demo_job[] =
+    "SELECT id, assignee_id FROM tickets WHERE model_id = ?1 AND assignee_id IS NOT NULL"
+    " AND status IN ('on_site', 'resolved', 'follow_up', 'closed')"
+    " ORDER BY status = 'on_site' DESC, status = 'resolved' DESC, id DESC LIMIT 1";
+
+enum err checklists_store_demo_job(struct db *db, int64_t model_id, int64_t *ticket_id,
+				   int64_t *assignee_id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_demo_job);
+	enum err e;
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, model_id);
+	e = db_step_row(db, st);
+	if (e != ERR_OK)
+		return e;
+	*ticket_id = sqlite3_column_int64(st, 0);
+	*assignee_id = sqlite3_column_int64(st, 1);
+	db_done(st);
+	return ERR_OK;
+}
