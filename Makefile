@@ -191,10 +191,11 @@ test-asan: certs
 	$(MAKE) --no-print-directory SAN=address,undefined build-asan/test_fieldtrace \
 		build-asan/fieldtrace
 	$(TEST_ENV) FIELDTRACE_BIN=build-asan/fieldtrace ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/test_fieldtrace
 	cd $(CONSOLE_DIR) && FIELDTRACE_BIN=build-asan/fieldtrace PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		npx playwright test --project=desktop
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp npx playwright test --project=desktop
 
 # ThreadSanitizer (civetweb is a thread per connection): the whole suite.
 # Not part of `make test` (slow); tests/tsan.supp lists civetweb's own

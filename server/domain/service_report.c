@@ -8,6 +8,7 @@
 #include <cairo.h>
 #include <jansson.h>
 #include <pango/pangocairo.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@
 #define LABEL_W 150.0
 #define FONT "Noto Sans CJK SC, Noto Serif CJK SC, sans-serif"
 #define IMAGE_BYTES_MAX (20 * 1024 * 1024) /* the photo attachments' limit */
-#define IMAGE_SIDE_MAX 12000               /* decoded: larger is listed, not drawn */
+#define PNG_SIDE_MAX 4096                  /* a larger PNG is listed, not drawn (64 MiB decoded) */
 #define DRAW_SIDE_MAX 1600                 /* pixels kept of a JPEG (libjpeg scales) */
 #define SIGNATURE_SIDE_MIN 16
 #define SIGNATURE_SIDE_MAX 4000
@@ -132,8 +133,7 @@ static cairo_surface_t *png_surface(struct bytes *b)
 	uint32_t w, h;
 	cairo_surface_t *s;
 
-	if (png_sides(b, &w, &h) < 0 || w == 0 || h == 0 || w > IMAGE_SIDE_MAX ||
-	    h > IMAGE_SIDE_MAX)
+	if (png_sides(b, &w, &h) < 0 || w == 0 || h == 0 || w > PNG_SIDE_MAX || h > PNG_SIDE_MAX)
 		return NULL;
 	b->off = 0;
 	s = cairo_image_surface_create_from_png_stream(png_read, b);
@@ -183,8 +183,9 @@ static cairo_surface_t *jpeg_surface(const struct bytes *b)
 	jpeg_create_decompress(&cinfo);
 	jpeg_mem_src(&cinfo, b->data, (unsigned long)b->len);
 	jpeg_read_header(&cinfo, TRUE);
+	/* At most 1/8 scaling: a larger JPEG is listed, not drawn. */
 	if (cinfo.image_width == 0 || cinfo.image_height == 0 ||
-	    cinfo.image_width > IMAGE_SIDE_MAX * 4 || cinfo.image_height > IMAGE_SIDE_MAX * 4) {
+	    cinfo.image_width > DRAW_SIDE_MAX * 8 || cinfo.image_height > DRAW_SIDE_MAX * 8) {
 		jpeg_destroy_decompress(&cinfo);
 		return NULL;
 	}
@@ -227,8 +228,23 @@ static cairo_surface_t *jpeg_surface(const struct bytes *b)
 
 /* ---- layout ------------------------------------------------------------------- */
 
+/* One font map for the process, made once and kept: pango's default is one
+ * per thread, and every civetweb worker that drew a report would load the
+ * fonts again and drop them (with fontconfig's caches) when it ends. A font
+ * map is not safe across threads, so reports are drawn one at a time; they
+ * are rare and take milliseconds. */
+static pthread_once_t font_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t font_lock = PTHREAD_MUTEX_INITIALIZER;
+static PangoFontMap *font_map;
+
+static void font_map_make(void)
+{
+	font_map = pango_cairo_font_map_new();
+}
+
 struct doc {
 	cairo_t *cr;
+	PangoContext *pc;
 	double y;
 };
 
@@ -242,7 +258,7 @@ static void need(struct doc *d, double h)
 
 static PangoLayout *layout_of(struct doc *d, const char *s, double size, int bold, double width)
 {
-	PangoLayout *l = pango_cairo_create_layout(d->cr);
+	PangoLayout *l = pango_layout_new(d->pc);
 	PangoFontDescription *fd = pango_font_description_from_string(FONT);
 
 	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
@@ -546,7 +562,7 @@ enum err service_report_pdf(struct db *db, const struct ticket_row *t, char **pd
 	struct out_buf out = { 0 };
 	cairo_surface_t *surface =
 	    cairo_pdf_surface_create_for_stream(out_write, &out, PAGE_W, PAGE_H);
-	struct doc d = { .cr = cairo_create(surface), .y = MARGIN };
+	struct doc d = { .cr = NULL, .y = MARGIN };
 	json_t *signoff = NULL;
 	const char *sig_uuid = "";
 	struct photos ph = { .d = &d };
@@ -555,6 +571,11 @@ enum err service_report_pdf(struct db *db, const struct ticket_row *t, char **pd
 
 	*pdf = NULL;
 	*len = 0;
+	pthread_once(&font_once, font_map_make);
+	pthread_mutex_lock(&font_lock);
+	d.cr = cairo_create(surface);
+	d.pc = pango_font_map_create_context(font_map);
+	pango_cairo_update_context(d.cr, d.pc);
 	tickets_number(t->id, number);
 	clock_format(clock_now(), now, sizeof(now));
 	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "服务报告 Service Report");
@@ -580,8 +601,10 @@ enum err service_report_pdf(struct db *db, const struct ticket_row *t, char **pd
 		if (sig_uuid[0])
 			signature_image(&d, db, t, sig_uuid);
 	}
+	g_object_unref(d.pc);
 	cairo_destroy(d.cr);
 	cairo_surface_finish(surface);
+	pthread_mutex_unlock(&font_lock);
 	if (e == ERR_OK && (out.failed || cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS))
 		e = ERR_INTERNAL;
 	cairo_surface_destroy(surface);
