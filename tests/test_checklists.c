@@ -68,12 +68,12 @@ static json_t *act(const char *token, int64_t id, const char *action, json_t *ex
 /* A repair request on the unit, with the technician on site. */
 static int64_t job_on_site(const struct world *w, int64_t asset)
 {
-	json_t *doc = http_expect_json(
-	    "POST", "/v1/tickets", w->disp,
-	    json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "channel", "app", "category", "repair",
-		      "title", "断路器拒合", "asset_id", (json_int_t)asset, "impact", "site",
-		      "urgency", "high"),
-	    201);
+	json_t *doc =
+	    http_expect_json("POST", "/v1/tickets", w->disp,
+			     json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "channel", "app",
+				       "category", "repair", "title", "断路器拒合", "asset_id",
+				       (json_int_t)asset, "impact", "site", "urgency", "high"),
+			     201);
 	int64_t id = jint(doc, "id");
 
 	json_decref(doc);
@@ -232,8 +232,8 @@ static void upload(const char *token, int64_t ticket, const char *uuid, const ch
 	char path[128];
 
 	snprintf(path, sizeof(path), "/v1/tickets/%lld/attachments/%s", (long long)ticket, uuid);
-	ck_assert_int_eq(
-	    http_call("PUT", path, token, type, (const char *)b.data, b.len, NULL, &r), 201);
+	ck_assert_int_eq(http_call("PUT", path, token, type, (const char *)b.data, b.len, NULL, &r),
+			 201);
 	http_result_free(&r);
 	free(b.data);
 }
@@ -243,8 +243,8 @@ static void upload(const char *token, int64_t ticket, const char *uuid, const ch
 static json_t *signoff_body(const char *uuid)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:f, s:f}", "signer_name", "王建国", "signer_role",
-			 "变电站站长 Station manager", "signature_attachment_id", uuid,
-			 "signed_at", "2026-06-01T11:30:00Z", "lat", 22.5002, "lon", 113.9002);
+			 "变电站站长 Station manager", "signature_attachment_id", uuid, "signed_at",
+			 "2026-06-01T11:30:00Z", "lat", 22.5002, "lon", 113.9002);
 }
 
 static void signoff_path(char *out, size_t size, int64_t ticket)
@@ -261,13 +261,13 @@ static void contract_requiring_signoff(const struct world *w)
 
 	exec_sql("UPDATE assets SET warranty_start = '2020-01-01', warranty_months = 24,"
 		 " warranty_end = '2022-01-01' WHERE id = 1");
-	doc = http_expect_json(
-	    "POST", "/v1/contracts", w->admin,
-	    json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:[i], s:{s:b}}", "number", "SC-2026-SIGN",
-		      "customer_id", 1, "start_date", "2026-01-01", "end_date", "2027-12-31",
-		      "price_minor", 1000000, "currency", "CNY", "units", 1, "entitlements",
-		      "signoff_required", 1),
-	    201);
+	doc =
+	    http_expect_json("POST", "/v1/contracts", w->admin,
+			     json_pack("{s:s, s:i, s:s, s:s, s:i, s:s, s:[i], s:{s:b}}", "number",
+				       "SC-2026-SIGN", "customer_id", 1, "start_date", "2026-01-01",
+				       "end_date", "2027-12-31", "price_minor", 1000000, "currency",
+				       "CNY", "units", 1, "entitlements", "signoff_required", 1),
+			     201);
 	snprintf(path, sizeof(path), "/v1/contracts/%lld/activate", (long long)jint(doc, "id"));
 	json_decref(doc);
 	json_decref(http_expect_json("POST", path, w->admin, NULL, 200));
@@ -317,9 +317,9 @@ START_TEST(a_job_keeps_the_version_it_started_with)
 	{ /* an item of version 2 only is unknown to the started job */
 		struct http_result r;
 
-		ck_assert_int_eq(answer(w.tech, first, "bolt_torque",
-					json_pack("{s:i}", "value", 50), NULL, &r),
-				 400);
+		ck_assert_int_eq(
+		    answer(w.tech, first, "bolt_torque", json_pack("{s:i}", "value", 50), NULL, &r),
+		    400);
 		assert_problem(&r, 400, "item_id");
 		http_result_free(&r);
 	}
@@ -347,8 +347,8 @@ START_TEST(the_most_specific_template_applies)
 
 	world_up(&w);
 	doc = http_expect_json("POST", "/v1/checklists", w.admin,
-			       json_pack("{s:s, s:s, s:o}", "name", "维修通用", "category", "repair",
-					 "items", items_v1()),
+			       json_pack("{s:s, s:s, s:o}", "name", "维修通用", "category",
+					 "repair", "items", items_v1()),
 			       201);
 	by_category = jint(doc, "id");
 	ck_assert(json_is_null(json_object_get(doc, "model")));
@@ -363,8 +363,8 @@ START_TEST(the_most_specific_template_applies)
 	ck_assert_int_eq(jint(json_object_get(doc, "template"), "id"), by_model);
 	json_decref(doc);
 	doc = http_expect_json("POST", "/v1/checklists", w.admin,
-			       json_pack("{s:s, s:i, s:s, s:o}", "name", "KYN28 维修", "model_id", 1,
-					 "category", "repair", "items", items_v1()),
+			       json_pack("{s:s, s:i, s:s, s:o}", "name", "KYN28 维修", "model_id",
+					 1, "category", "repair", "items", items_v1()),
 			       201);
 	both = jint(doc, "id");
 	json_decref(doc);
@@ -413,7 +413,8 @@ START_TEST(an_out_of_limit_reading_is_stored_and_flagged)
 	template_for_model(&w, 1, items_v1());
 	id = job_on_site(&w, 1);
 	ck_assert_int_eq(answer(w.tech, id, "contact_resistance",
-				json_pack("{s:i, s:s}", "value", 150, "note", "B 相偏高"), NULL, &r),
+				json_pack("{s:i, s:s}", "value", 150, "note", "B 相偏高"), NULL,
+				&r),
 			 200);
 	ck_assert(json_is_true(jpath(r.json, "answer", "flagged", NULL)));
 	ck_assert_int_eq(json_integer_value(jpath(r.json, "answer", "value", NULL)), 150);
@@ -429,8 +430,8 @@ START_TEST(an_out_of_limit_reading_is_stored_and_flagged)
 
 		snprintf(path, sizeof(path), "/v1/tickets/%lld", (long long)id);
 		doc = http_get_json(path, w.disp, 200);
-		ck_assert(has_string(jpath(doc, "checklist", "flagged", NULL),
-				     "contact_resistance"));
+		ck_assert(
+		    has_string(jpath(doc, "checklist", "flagged", NULL), "contact_resistance"));
 		json_decref(doc);
 	}
 	/* Within limits: not flagged any more. */
@@ -441,9 +442,9 @@ START_TEST(an_out_of_limit_reading_is_stored_and_flagged)
 	ck_assert(json_is_false(jpath(item, "answer", "flagged", NULL)));
 	json_decref(doc);
 	/* Wrong types, unknown items, another technician: named, nothing stored. */
-	ck_assert_int_eq(answer(w.tech, id, "contact_resistance",
-				json_pack("{s:s}", "value", "high"), NULL, &r),
-			 400);
+	ck_assert_int_eq(
+	    answer(w.tech, id, "contact_resistance", json_pack("{s:s}", "value", "high"), NULL, &r),
+	    400);
 	assert_problem(&r, 400, "/value");
 	http_result_free(&r);
 	ck_assert_int_eq(
@@ -514,17 +515,18 @@ START_TEST(an_offline_replay_with_the_same_key_stores_once)
 		ck_assert_int_eq(jint(json_array_get(json_object_get(doc, "results"), 0), "status"),
 				 200);
 		ck_assert(json_is_true(jpath(json_array_get(json_object_get(doc, "results"), 0),
-					     "body", "answer", "flagged", NULL)) );
-		ck_assert_int_eq(json_is_true(json_object_get(
-				     json_array_get(json_object_get(doc, "results"), 0), "replayed")),
-				 round);
+					     "body", "answer", "flagged", NULL)));
+		ck_assert_int_eq(
+		    json_is_true(json_object_get(json_array_get(json_object_get(doc, "results"), 0),
+						 "replayed")),
+		    round);
 		json_decref(doc);
 	}
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_events WHERE action = 'checklist'"),
-			 2);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM ticket_events WHERE action = 'checklist'"), 2);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM ticket_checklist_answers"), 2);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM audit_log WHERE action = 'ticket.checklist'"),
-			 2);
+	ck_assert_int_eq(
+	    count_rows("SELECT count(*) FROM audit_log WHERE action = 'ticket.checklist'"), 2);
 	world_down(&w);
 }
 END_TEST

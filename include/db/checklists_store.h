@@ -18,9 +18,9 @@ struct db;
 struct checklist_template_row {
 	int64_t id;
 	char name[CHECKLIST_NAME_SIZE];
-	int64_t model_id; /* 0: any model */
-	char model_code[65];  /* joined */
-	char category[32];    /* "": any category */
+	int64_t model_id;    /* 0: any model */
+	char model_code[65]; /* joined */
+	char category[32];   /* "": any category */
 	int64_t created_by, created_at;
 	int64_t latest_version; /* joined: 0 before the first is published */
 };

@@ -71,8 +71,8 @@ static json_t *template_json(const struct checklist_template_row *t, const json_
 	clock_format(t->created_at, created, sizeof(created));
 	return json_pack("{s:I, s:s, s:o, s:o, s:I, s:O, s:s}", "id", (json_int_t)t->id, "name",
 			 t->name, "model",
-			 t->model_id ? json_pack("{s:I, s:s}", "id", (json_int_t)t->model_id, "code",
-						 t->model_code)
+			 t->model_id ? json_pack("{s:I, s:s}", "id", (json_int_t)t->model_id,
+						 "code", t->model_code)
 				     : json_null(),
 			 "category", t->category[0] ? json_string(t->category) : json_null(),
 			 "version", (json_int_t)t->latest_version, "items",
@@ -138,7 +138,8 @@ static enum err post_template(struct req *req, struct resp *resp)
 	checklists_items_check(&resp->problem, json_object_get(req->json, "items"), "/items",
 			       &items);
 	if (!problem_count(&resp->problem) && !t.model_id && !t.category[0])
-		http_invalid(resp, "/model_id", "attach the template to a model, a category or both");
+		http_invalid(resp, "/model_id",
+			     "attach the template to a model, a category or both");
 	if (problem_count(&resp->problem)) {
 		e = ERR_INVALID;
 		goto out;
@@ -158,8 +159,8 @@ static enum err post_template(struct req *req, struct resp *resp)
 	if (e == ERR_OK)
 		e = checklists_store_template_insert(req->db, &t, &t.id);
 	if (e == ERR_OK)
-		e = checklists_store_version_insert(req->db, t.id, dumped, t.created_by, t.created_at,
-						    &v);
+		e = checklists_store_version_insert(req->db, t.id, dumped, t.created_by,
+						    t.created_at, &v);
 	if (e == ERR_OK) {
 		t.latest_version = v.version;
 		dumped_src = template_json(&t, items);
@@ -239,7 +240,8 @@ static enum err post_version(struct req *req, struct resp *resp)
 						    clock_now(), &v);
 	if (e == ERR_OK) {
 		t.latest_version = v.version;
-		e = audit_write(req, "checklist.publish", "checklist", id, template_json(&t, items));
+		e = audit_write(req, "checklist.publish", "checklist", id,
+				template_json(&t, items));
 	}
 	if (e == ERR_OK)
 		e = db_commit(req->db);
@@ -322,8 +324,7 @@ static enum err take_photo(struct req *req, struct resp *resp, const struct tick
 				    (long long)t->id, lower, (long long)t->id, lower);
 	if (e != ERR_OK)
 		return e;
-	if (strcmp(a->kind, "photo") != 0 ||
-	    (media_type && strcmp(a->media_type, media_type) != 0))
+	if (strcmp(a->kind, "photo") != 0 || (media_type && strcmp(a->media_type, media_type) != 0))
 		return http_invalid(resp, pointer, "attachment %s is %s, not %s", lower,
 				    a->media_type, media_type ? media_type : "a photo");
 	return ERR_OK;
@@ -369,7 +370,8 @@ static enum err put_answer(struct req *req, struct resp *resp)
 		if (uuid)
 			take_photo(req, resp, t, uuid, "/attachment_id", NULL, photo);
 		if (!problem_count(&resp->problem))
-			checklists_value_check(&resp->problem, item, value, uuid != NULL, &a.flagged);
+			checklists_value_check(&resp->problem, item, value, uuid != NULL,
+					       &a.flagged);
 		e = problem_count(&resp->problem) ? ERR_INVALID : ERR_OK;
 	}
 	if (e == ERR_OK && !pinned)
@@ -392,18 +394,19 @@ static enum err put_answer(struct req *req, struct resp *resp)
 		detail = json_pack("{s:s, s:o, s:b, s:I}", "item_id", a.item_id, "value",
 				   json_loads(a.value, JSON_DECODE_ANY, NULL), "flagged", a.flagged,
 				   "checklist_version", (json_int_t)v.version);
-		e = detail ? tickets_event_locked(req->db, t->id,
-						  &(struct ticket_event_in){
-						      .at = a.answered_at,
-						      .action = "checklist",
-						      .from = t->status,
-						      .to = t->status,
-						      .actor_id = req->user.user_id,
-						      .note = a.note,
-						      .detail = detail })
+		e = detail ? tickets_event_locked(
+				 req->db, t->id,
+				 &(struct ticket_event_in){ .at = a.answered_at,
+							    .action = "checklist",
+							    .from = t->status,
+							    .to = t->status,
+							    .actor_id = req->user.user_id,
+							    .note = a.note,
+							    .detail = detail })
 			   : ERR_INTERNAL;
 		if (e == ERR_OK)
-			e = audit_write(req, "ticket.checklist", "ticket", t->id, json_incref(detail));
+			e = audit_write(req, "ticket.checklist", "ticket", t->id,
+					json_incref(detail));
 		json_decref(detail);
 	}
 	if (e == ERR_OK)
@@ -448,7 +451,8 @@ static enum err post_signoff(struct req *req, struct resp *resp)
 	if (e == ERR_OK)
 		e = ticket_in_scope(req, resp, t);
 	if (e == ERR_OK)
-		e = assignee_at_work(req, resp, t, signoff_statuses, "take the customer's sign-off");
+		e = assignee_at_work(req, resp, t, signoff_statuses,
+				     "take the customer's sign-off");
 	if (e == ERR_OK)
 		e = req_json_check(req, resp, signoff_fields);
 	if (e != ERR_OK)
@@ -474,8 +478,8 @@ static enum err post_signoff(struct req *req, struct resp *resp)
 			       json_string_value(json_object_get(body, "signature_attachment_id")),
 			       "/signature_attachment_id", "image/png", sig);
 	if (e == ERR_OK && sig->size > SIGNATURE_BYTES_MAX)
-		e = http_invalid(resp, "/signature_attachment_id",
-				 "a signature is at most %d KiB", SIGNATURE_BYTES_MAX / 1024);
+		e = http_invalid(resp, "/signature_attachment_id", "a signature is at most %d KiB",
+				 SIGNATURE_BYTES_MAX / 1024);
 	if (e == ERR_OK) {
 		e = service_report_signature_check(sig->sha256, why, sizeof(why));
 		if (e == ERR_INVALID)
@@ -496,25 +500,26 @@ static enum err post_signoff(struct req *req, struct resp *resp)
 				  (long long)s.visit, (long long)t->id);
 	}
 	if (e == ERR_OK) {
-		json_t *detail = json_pack("{s:I, s:s, s:s, s:s}", "visit", (json_int_t)s.visit,
-					   "signer_name", s.signer_name, "signer_role",
-					   s.signer_role, "signature_attachment_id",
-					   s.signature_uuid);
+		json_t *detail =
+		    json_pack("{s:I, s:s, s:s, s:s}", "visit", (json_int_t)s.visit, "signer_name",
+			      s.signer_name, "signer_role", s.signer_role,
+			      "signature_attachment_id", s.signature_uuid);
 
-		e = detail ? tickets_event_locked(req->db, t->id,
-						  &(struct ticket_event_in){
-						      .at = now,
-						      .action = "signoff",
-						      .from = t->status,
-						      .to = t->status,
-						      .actor_id = req->user.user_id,
-						      .has_position = 1,
-						      .latitude = s.latitude,
-						      .longitude = s.longitude,
-						      .detail = detail })
+		e = detail ? tickets_event_locked(
+				 req->db, t->id,
+				 &(struct ticket_event_in){ .at = now,
+							    .action = "signoff",
+							    .from = t->status,
+							    .to = t->status,
+							    .actor_id = req->user.user_id,
+							    .has_position = 1,
+							    .latitude = s.latitude,
+							    .longitude = s.longitude,
+							    .detail = detail })
 			   : ERR_INTERNAL;
 		if (e == ERR_OK)
-			e = audit_write(req, "ticket.signoff", "ticket", t->id, json_incref(detail));
+			e = audit_write(req, "ticket.signoff", "ticket", t->id,
+					json_incref(detail));
 		json_decref(detail);
 	}
 	if (e == ERR_OK)

@@ -695,14 +695,13 @@ static enum err completion_check(struct req *req, struct resp *resp, const struc
 		json_decref(resp->problem.extra);
 		resp->problem.extra =
 		    json_pack("{s:O, s:O}", "missing", missing, "missing_items", items);
-		e = http_fail(resp, ERR_CONFLICT, "cannot %s yet: %s%s%s",
-			      resolving ? "resolve" : "close",
-			      json_array_size(items) ? "the checklist's required items are unanswered"
-						     : "",
-			      json_array_size(items) && sign ? "; " : "",
-			      sign ? "the contract requires the customer's sign-off "
-				     "(POST /v1/tickets/{id}/signoff)"
-				   : "");
+		e = http_fail(
+		    resp, ERR_CONFLICT, "cannot %s yet: %s%s%s", resolving ? "resolve" : "close",
+		    json_array_size(items) ? "the checklist's required items are unanswered" : "",
+		    json_array_size(items) && sign ? "; " : "",
+		    sign ? "the contract requires the customer's sign-off "
+			   "(POST /v1/tickets/{id}/signoff)"
+			 : "");
 	}
 	json_decref(missing);
 	json_decref(items);

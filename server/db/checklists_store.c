@@ -22,7 +22,8 @@ void checklist_version_cleanup(struct checklist_version_row *v)
 #define TEMPLATE_COLS                                                                              \
 	"t.id, t.name, coalesce(t.model_id, 0), coalesce(m.code, ''), coalesce(t.category, ''),"   \
 	" coalesce(t.created_by, 0), t.created_at,"                                                \
-	" coalesce((SELECT max(v.version) FROM checklist_versions v WHERE v.template_id = t.id), 0)"
+	" coalesce((SELECT max(v.version) FROM checklist_versions v WHERE v.template_id = t.id), " \
+	"0)"
 
 static const char sql_template_insert[] =
     "INSERT INTO checklist_templates(name, model_id, category, created_by, created_at)"

@@ -82,8 +82,8 @@ enum err checklists_demo_seed(struct db *db)
 		e = checklists_store_demo_job(db, m->id, &ticket, &assignee);
 		if (e == ERR_OK)
 			e = checklists_store_ticket_pin(db, ticket, v.id, now);
-		for (size_t i = 0; e == ERR_OK && i < sizeof(demo_answers) / sizeof(demo_answers[0]);
-		     i++) {
+		for (size_t i = 0;
+		     e == ERR_OK && i < sizeof(demo_answers) / sizeof(demo_answers[0]); i++) {
 			struct checklist_answer_row a = { 0 };
 
 			a.ticket_id = ticket;

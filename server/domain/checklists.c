@@ -68,7 +68,9 @@ static json_t *item_take(struct problem *pb, const json_t *item, const char *ptr
 	max = json_object_get(item, "max");
 	if (!number && (json_is_number(min) || json_is_number(max) || unit[0])) {
 		snprintf(p, sizeof(p), "%s/%s", ptr,
-			 unit[0] ? "unit" : json_is_number(min) ? "min" : "max");
+			 unit[0]               ? "unit"
+			 : json_is_number(min) ? "min"
+					       : "max");
 		problem_invalid(pb, p, "only a number item has a unit and limits");
 	}
 	if (json_is_number(min) && json_is_number(max) &&
@@ -295,8 +297,8 @@ static int flagged_add(const struct checklist_answer_row *a, void *ctx)
 enum err checklists_ticket_summary(struct db *db, int64_t ticket_id, json_t **out)
 {
 	json_t *flagged = json_array();
-	enum err e = flagged ? checklists_store_answers(db, ticket_id, flagged_add, flagged)
-			     : ERR_INTERNAL;
+	enum err e =
+	    flagged ? checklists_store_answers(db, ticket_id, flagged_add, flagged) : ERR_INTERNAL;
 
 	*out = e == ERR_OK ? json_pack("{s:O}", "flagged", flagged) : NULL;
 	json_decref(flagged);
@@ -366,11 +368,10 @@ enum err checklists_ticket_json(struct db *db, const struct ticket_row *t, json_
 		doc = json_pack(
 		    "{s:I, s:o, s:o, s:o, s:o, s:I, s:b, s:o}", "ticket_id", (json_int_t)t->id,
 		    "template",
-		    has_checklist
-			? json_pack("{s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)tpl.id, "name",
-				    tpl.name, "version", (json_int_t)v.version, "version_id",
-				    (json_int_t)v.id, "pinned", pinned)
-			: json_null(),
+		    has_checklist ? json_pack("{s:I, s:s, s:I, s:I, s:b}", "id", (json_int_t)tpl.id,
+					      "name", tpl.name, "version", (json_int_t)v.version,
+					      "version_id", (json_int_t)v.id, "pinned", pinned)
+				  : json_null(),
 		    "items", list, "flagged", flagged, "missing_items", missing, "visit",
 		    (json_int_t)s.visit, "signoff_required", required, "signoff",
 		    signed_off ? checklists_signoff_json(&s) : json_null());

@@ -192,16 +192,14 @@ static cairo_surface_t *jpeg_surface(const struct bytes *b)
 	cinfo.out_color_space = JCS_RGB;
 	cinfo.scale_num = 1;
 	cinfo.scale_denom = 1;
-	while (cinfo.scale_denom < 8 &&
-	       (cinfo.image_width > DRAW_SIDE_MAX * cinfo.scale_denom ||
-		cinfo.image_height > DRAW_SIDE_MAX * cinfo.scale_denom))
+	while (cinfo.scale_denom < 8 && (cinfo.image_width > DRAW_SIDE_MAX * cinfo.scale_denom ||
+					 cinfo.image_height > DRAW_SIDE_MAX * cinfo.scale_denom))
 		cinfo.scale_denom *= 2;
 	jpeg_start_decompress(&cinfo);
 	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)cinfo.output_width,
 				       (int)cinfo.output_height);
 	row = malloc((size_t)cinfo.output_width * 3);
-	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS || !row ||
-	    cinfo.output_components != 3)
+	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS || !row || cinfo.output_components != 3)
 		longjmp(fail.jump, 1);
 	{
 		unsigned char *pixels = cairo_image_surface_get_data(s);
@@ -467,7 +465,8 @@ static enum err checklist_section(struct doc *d, struct db *db, const struct tic
 	if (json_is_null(tpl)) {
 		para(d, "无 None", 9.5, 0);
 	} else {
-		snprintf(text, sizeof(text), "%s  (v%lld)", json_string_value(json_object_get(tpl, "name")),
+		snprintf(text, sizeof(text), "%s  (v%lld)",
+			 json_string_value(json_object_get(tpl, "name")),
 			 (long long)json_integer_value(json_object_get(tpl, "version")));
 		para(d, text, 9.5, 0);
 	}
@@ -529,8 +528,7 @@ static void signoff_section(struct doc *d, const json_t *s)
 		para(d, "未签字 Not signed", 9.5, 0);
 		return;
 	}
-	snprintf(where, sizeof(where), "%.6f, %.6f",
-		 json_number_value(json_object_get(s, "lat")),
+	snprintf(where, sizeof(where), "%.6f, %.6f", json_number_value(json_object_get(s, "lat")),
 		 json_number_value(json_object_get(s, "lon")));
 	row(d, "签字人 Signer", json_string_value(json_object_get(s, "signer_name")), 0);
 	row(d, "职务 Role", json_string_value(json_object_get(s, "signer_role")), 0);
@@ -578,7 +576,8 @@ enum err service_report_pdf(struct db *db, const struct ticket_row *t, char **pd
 	pango_cairo_update_context(d.cr, d.pc);
 	tickets_number(t->id, number);
 	clock_format(clock_now(), now, sizeof(now));
-	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "服务报告 Service Report");
+	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE,
+				       "服务报告 Service Report");
 	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "fieldtrace");
 	para(&d, "服务报告 Service Report", 18, 1);
 	snprintf(line, sizeof(line), "%s · %s", number, now);
@@ -589,7 +588,8 @@ enum err service_report_pdf(struct db *db, const struct ticket_row *t, char **pd
 		e = checklist_section(&d, db, t, &signoff);
 	if (e == ERR_OK) {
 		if (json_is_object(signoff))
-			sig_uuid = json_string_value(json_object_get(signoff, "signature_attachment_id"));
+			sig_uuid =
+			    json_string_value(json_object_get(signoff, "signature_attachment_id"));
 		ph.signature_uuid = sig_uuid;
 		heading(&d, "照片 Photos");
 		e = attachments_store_list(db, t->id, photo_one, &ph);
