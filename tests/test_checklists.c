@@ -495,6 +495,19 @@ START_TEST(an_offline_replay_with_the_same_key_stores_once)
 	world_up(&w);
 	template_for_model(&w, 1, items_v1());
 	id = job_on_site(&w, 1);
+	/* The phone takes the job's checklist with the job when it syncs. */
+	{
+		json_t *page = http_get_json("/v1/sync", w.tech, 200), *it, *mine = NULL;
+		size_t n;
+
+		json_array_foreach(json_object_get(page, "items"), n, it)
+			if (strcmp(jstr(it, "type"), "ticket") == 0 && jint(it, "id") == id)
+				mine = json_object_get(it, "data");
+		ck_assert_ptr_nonnull(mine);
+		ck_assert_int_eq(jint(jpath(mine, "checklist", "template", NULL), "version"), 1);
+		ck_assert_int_eq(asize(jpath(mine, "checklist", "items", NULL)), 4);
+		json_decref(page);
+	}
 	ck_assert_int_eq(answer(w.tech, id, "breaker_closes", json_pack("{s:b}", "value", 1),
 				"offline-answer-1", &r),
 			 200);

@@ -63,16 +63,14 @@ enum err checklists_value_check(struct problem *pb, const json_t *item, const js
 enum err checklists_completion(struct db *db, const struct ticket_row *t, int resolving,
 			       json_t **missing, json_t **missing_items);
 
-/* {"flagged": [item ids]} of a job's answers, for the ticket's own
- * answer (new reference in *out). */
-enum err checklists_ticket_summary(struct db *db, int64_t ticket_id, json_t **out);
-
 /* A sign-off as the API shows it. New reference. */
 json_t *checklists_signoff_json(const struct signoff_row *s);
 
 /* The job's checklist as GET /v1/tickets/{id}/checklist answers it
  * (template, items with their answers, flagged and missing ids, the
- * visit's sign-off and whether one is required). New reference in *out. */
+ * visit's sign-off and whether one is required); single-ticket answers
+ * and the sync's tickets carry it as "checklist", so the app can fill it
+ * in offline. New reference in *out. */
 enum err checklists_ticket_json(struct db *db, const struct ticket_row *t, json_t **out);
 
 #endif

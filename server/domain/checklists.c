@@ -287,24 +287,6 @@ enum err checklists_completion(struct db *db, const struct ticket_row *t, int re
 	return e;
 }
 
-static int flagged_add(const struct checklist_answer_row *a, void *ctx)
-{
-	if (a->flagged)
-		json_array_append_new(ctx, json_string(a->item_id));
-	return 0;
-}
-
-enum err checklists_ticket_summary(struct db *db, int64_t ticket_id, json_t **out)
-{
-	json_t *flagged = json_array();
-	enum err e =
-	    flagged ? checklists_store_answers(db, ticket_id, flagged_add, flagged) : ERR_INTERNAL;
-
-	*out = e == ERR_OK ? json_pack("{s:O}", "flagged", flagged) : NULL;
-	json_decref(flagged);
-	return *out || e != ERR_OK ? e : ERR_INTERNAL;
-}
-
 json_t *checklists_signoff_json(const struct signoff_row *s)
 {
 	char signed_at[32], created[32], url[112];

@@ -433,7 +433,7 @@ enum err tickets_full_json_of(struct db *db, const struct ticket_row *t,
 	if (e == ERR_OK) {
 		json_t *checklist = NULL;
 
-		e = checklists_ticket_summary(db, t->id, &checklist);
+		e = checklists_ticket_json(db, t, &checklist);
 		if (e == ERR_OK)
 			json_object_set_new(doc, "checklist", checklist);
 	}

@@ -3834,10 +3834,8 @@ export interface components {
              */
             client_id: string | null;
             entitlement?: components["schemas"]["TicketEntitlement"];
-            /** @description Single-ticket answers only: the checklist's out-of-limit readings (item ids). */
-            checklist?: {
-                flagged: string[];
-            };
+            /** @description Single-ticket answers (and the sync's tickets) only: the job's checklist as GET /v1/tickets/{id}/checklist answers it, so the app can fill it in offline; `flagged` lists the out-of-limit readings. */
+            checklist?: components["schemas"]["TicketChecklist"];
         };
         /** @description One entry of a ticket's history. */
         TicketHistoryEntry: {
