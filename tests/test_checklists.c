@@ -393,6 +393,19 @@ START_TEST(the_most_specific_template_applies)
 			    "{\"name\": \"x\", \"model_id\": 99, \"items\": [{\"id\": \"a\","
 			    " \"kind\": \"text\", \"label\": \"A\"}]}",
 			    "/model_id");
+	http_expect_invalid("POST", "/v1/checklists/1/versions", w.admin,
+			    "{\"items\": [{\"id\": \"a b\", \"kind\": \"text\","
+			    " \"label\": \"A\"}]}",
+			    "/items/0/id");
+	http_expect_invalid("POST", "/v1/checklists/1/versions", w.admin,
+			    "{\"items\": [{\"id\": \"a\", \"kind\": \"yes_no\","
+			    " \"label\": \"A\", \"unit\": \"V\"}]}",
+			    "/items/0/unit");
+	http_expect_invalid("POST", "/v1/checklists/1/versions", w.admin, "{\"items\": []}",
+			    "/items");
+	http_expect("POST", "/v1/checklists/999/versions", w.admin,
+		    "{\"items\": [{\"id\": \"a\", \"kind\": \"text\", \"label\": \"A\"}]}", 404);
+	http_expect("GET", "/v1/checklists/999", w.tech, NULL, 404);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM checklist_templates"), 3);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM checklist_versions"), 3);
 	http_expect("POST", "/v1/checklists", w.disp,
@@ -616,6 +629,16 @@ START_TEST(a_close_without_the_required_signature_is_409)
 	json_object_set_new(doc, "lat", json_real(91));
 	ck_assert_int_eq(http_send_json("POST", path, w.tech, doc, &r), 400);
 	assert_problem(&r, 400, "/lat");
+	http_result_free(&r);
+	doc = signoff_body(UUID_SIG);
+	json_object_set_new(doc, "signed_at", json_string("yesterday"));
+	ck_assert_int_eq(http_send_json("POST", path, w.tech, doc, &r), 400);
+	assert_problem(&r, 400, "/signed_at");
+	http_result_free(&r);
+	doc = signoff_body(UUID_SIG);
+	json_object_del(doc, "signer_name");
+	ck_assert_int_eq(http_send_json("POST", path, w.tech, doc, &r), 400);
+	assert_problem(&r, 400, "/signer_name");
 	http_result_free(&r);
 	ck_assert_int_eq(http_send_json("POST", path, w.disp, signoff_body(UUID_SIG), &r), 403);
 	http_result_free(&r);
