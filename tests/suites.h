@@ -19,6 +19,7 @@ Suite *escalation_suite(void); /* tests/test_escalation.c: SLA warnings, escalat
 Suite *warranty_suite(void); /* tests/test_warranty.c: alerts, renewals, digest */
 Suite *contracts_suite(void); /* tests/test_contracts.c: contracts and entitlements */
 Suite *maintenance_suite(void); /* tests/test_maintenance.c: plans, preventive requests, calendar */
+Suite *checklists_suite(void); /* tests/test_checklists.c: checklists, sign-off, service report */
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
 Suite *board_suite(void);    /* tests/test_board.c: the dispatcher's board, its changes, clocks */
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */

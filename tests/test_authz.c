@@ -136,6 +136,17 @@ static const struct row matrix[] = {
 	{ "POST", "/v1/contracts/{id}/activate", "ASL", GLOBAL, MAY_404 },
 	{ "POST", "/v1/contracts/{id}/cancel", "ASL", GLOBAL, MAY_404 },
 	{ "POST", "/v1/contracts/{id}/renew", "ASL", GLOBAL, MAY_404 },
+	/* Checklists: templates are the maker's (admins); a job's checklist and
+	 * sign-off are its assignee's (403 for anyone else, 409 while the job
+	 * is only assigned). */
+	{ "GET", "/v1/checklists", "ASDTLU", GLOBAL, 0 },
+	{ "POST", "/v1/checklists", "A", GLOBAL, 0 },
+	{ "GET", "/v1/checklists/{id}", "ASDTLU", GLOBAL, MAY_404 },
+	{ "POST", "/v1/checklists/{id}/versions", "A", GLOBAL, MAY_404 },
+	{ "GET", "/v1/tickets/{id}/checklist", "ASDTLU", TICKET, 0 },
+	{ "PUT", "/v1/tickets/{id}/checklist/items/{item_id}", "T", TICKET, 0 },
+	{ "POST", "/v1/tickets/{id}/signoff", "T", TICKET, 0 },
+	{ "GET", "/v1/tickets/{id}/report.pdf", "ASDTLU", TICKET, 0 },
 	{ "GET", "/v1/analytics/revenue-at-risk", "ASDLU", GLOBAL, 0 },
 	{ "POST", "/v1/assets/{id}/warranty/renewals", "ASL", ASSET, 0 },
 	/* Maintenance: plans are organisation-wide (the world has none:
@@ -366,6 +377,8 @@ static void fill_path(const struct row *r, char which, char *out, size_t size)
 			snprintf(value, sizeof(value), "2026-10-01");
 		else if (strcmp(name, "token") == 0)
 			snprintf(value, sizeof(value), "%048d", 0);
+		else if (strcmp(name, "item_id") == 0)
+			snprintf(value, sizeof(value), "breaker_closes");
 		else if (strcmp(name, "uuid") == 0)
 			snprintf(value, sizeof(value), "0b6e4c1a-2f3d-4e5a-9b8c-7d6e5f4a3b21");
 		else

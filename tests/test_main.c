@@ -27,6 +27,7 @@ int main(void)
 	srunner_add_suite(sr, warranty_suite());
 	srunner_add_suite(sr, contracts_suite());
 	srunner_add_suite(sr, maintenance_suite());
+	srunner_add_suite(sr, checklists_suite());
 	srunner_add_suite(sr, escalation_suite());
 	srunner_add_suite(sr, authz_suite());
 	srunner_add_suite(sr, routing_suite());

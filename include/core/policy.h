@@ -72,6 +72,7 @@ enum perm {
 	PERM_MAINTENANCE_READ,  /* maintenance plans and the maintenance calendar (scoped) */
 	PERM_MAINTENANCE_WRITE, /* create, change, delete maintenance plans */
 	PERM_RUNNING_HOURS,     /* report a unit's running hours (scoped) */
+	PERM_CHECKLISTS_ADMIN, /* create checklist templates and publish their versions */
 	/* What the scope reaches; policy_scope() turns them into struct scope. A
 	 * write permission says what, the scope where: "all" writes anywhere. */
 	PERM_SCOPE_ALL,             /* every row, region and centre */

@@ -45,6 +45,7 @@ static const struct route *const tables[] = {
 	contracts_routes,
 	assist_routes,
 	maintenance_routes,
+	checklists_routes,
 	NULL,
 };
 /* clang-format on */

@@ -68,7 +68,9 @@ _Static_assert(PERM__COUNT <= 64, "role_perms[] holds permissions as 64-bit sets
  *   who plan visits (admins, supervisors, dispatchers, sales for their
  *   customers, auditors), scoped to the units' regions.
  * - PERM_RUNNING_HOURS: the hour meter is read on site or by the office:
- *   technicians, dispatchers, supervisors and admins, on units in scope. */
+ *   technicians, dispatchers, supervisors and admins, on units in scope.
+ * - PERM_CHECKLISTS_ADMIN: a checklist template is the maker's for a model
+ *   or a kind of request, the same in every region: admins only. */
 static const uint64_t role_perms[] = {
 	[ROLE_NONE] = P(PERM_PUBLIC),
 	[ROLE_ADMIN] = SIGNED_IN | P(PERM_USERS_READ) | P(PERM_USERS_WRITE) | P(PERM_AUDIT_READ) |
@@ -85,7 +87,7 @@ static const uint64_t role_perms[] = {
 		       P(PERM_DELIVERIES_ALL) | P(PERM_SCOPE_ALL) | P(PERM_EXPERTS_ADMIN) |
 		       P(PERM_EXPERTS_READ) | P(PERM_CONTRACTS_READ) | P(PERM_CONTRACTS_WRITE) |
 		       P(PERM_ASSIST_ANSWER) | P(PERM_MAINTENANCE_READ) |
-		       P(PERM_MAINTENANCE_WRITE) | P(PERM_RUNNING_HOURS),
+		       P(PERM_MAINTENANCE_WRITE) | P(PERM_RUNNING_HOURS) | P(PERM_CHECKLISTS_ADMIN),
 	[ROLE_SUPERVISOR] =
 	    SIGNED_IN | P(PERM_USERS_READ) | P(PERM_REGISTRY_READ) | P(PERM_REGISTRY_WRITE) |
 	    P(PERM_LABELS) | P(PERM_PII_REVEAL) | P(PERM_TICKETS_READ) | P(PERM_TICKETS_CREATE) |

@@ -285,6 +285,8 @@ enum err demo_load(struct db *db, FILE *out)
 	if (e == ERR_OK)
 		e = demo_load_tickets(db, out, &got);
 	if (e == ERR_OK)
+		e = checklists_demo_seed(db);
+	if (e == ERR_OK)
 		e = experts_demo_seed(db);
 	if (e == ERR_OK)
 		e = kb_store_article_count(db, &articles_before);

@@ -3063,6 +3063,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/checklists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List checklist templates
+         * @description Roles: every role that reads tickets. Every template, ascending ids, on one page, with its latest version number (items null here: GET /v1/checklists/{id} has them).
+         */
+        get: operations["listChecklists"];
+        put?: never;
+        /**
+         * Create a checklist template (publishes version 1)
+         * @description Roles: admin. Attached to a model, a request category, or both (the most specific applies to a job: model + category, then model, then category). Items of kind yes_no, number (unit, min, max), text, photo; `required` makes resolve wait for an answer. Every bad member is 400 naming it (/items/2/kind, /items/1/id for an id listed twice, /items/0/min above max, /model_id for an unknown model or neither model nor category); nothing is stored on any refusal. Audited as checklist.create.
+         */
+        post: operations["createChecklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checklists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A checklist template with its latest version's items
+         * @description Roles: every role that reads tickets.
+         */
+        get: operations["getChecklist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checklists/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a new version of a checklist template
+         * @description Roles: admin. Version n + 1 with these items; published versions never change, and a job keeps the version its first answer pinned. Bad items are 400 as on create. Audited as checklist.publish.
+         */
+        post: operations["publishChecklistVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The job's checklist, its answers and sign-off
+         * @description Roles: every role that reads tickets, scoped as GET /v1/tickets/{id} (out of scope: 404). The version pinned by the job's first answer, else the latest of the template that applies (template null when none applies). `flagged` lists out-of-limit readings, `missing_items` the required items unanswered; `signoff` is the current visit's (visit = 1 + the job's reopens), `signoff_required` whether the job's contract requires it.
+         */
+        get: operations["getTicketChecklist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/checklist/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+                /** @description The item's id in the job's checklist version. */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Answer one checklist item
+         * @description Roles: the job's assignee (anyone else: 403), while the job is accepted, en_route, on_site or waiting_customer (else 409). Offline-safe: send Idempotency-Key (a replay answers the first result with Idempotent-Replayed), also inside POST /v1/sync. `value` by kind: yes_no true/false, number any number (outside [min, max] it is stored AND flagged), text 1-1000 bytes, photo none (attachment_id names the photo, an attachment of the job of kind photo). A wrong type is 400 naming /value, an unknown item 400 naming item_id, a missing or unknown photo 400 naming /attachment_id; nothing is stored. Answering again replaces the answer. The first answer pins the job's checklist version. Each answer goes into the job's history (action checklist) and the audit log (ticket.checklist).
+         */
+        put: operations["answerChecklistItem"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/signoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the customer's sign-off of the visit
+         * @description Roles: the job's assignee (anyone else: 403), while the job is on_site, waiting_customer, resolved or follow_up (else 409). The drawn signature is a PNG uploaded first with PUT /v1/tickets/{id}/attachments/{uuid} (Content-Type image/png), at most 1 MiB and 16 to 4000 pixels a side, decodable: anything else is 400 naming /signature_attachment_id. signed_at within the last 7 days (the device's clock, offline), lat/lon the device's position. One per visit: a second is 409. Where the job's contract entitlement has signoff_required, resolve and close answer 409 with `missing` ["signoff"] until it is recorded. In the job's history (action signoff) and the audit log (ticket.signoff).
+         */
+        post: operations["signOffTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/report.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The service report of the visit (PDF, zh + en)
+         * @description Roles: every role that reads tickets, scoped as GET /v1/tickets/{id} (out of scope: 404). A bilingual PDF (Chinese and English headings): the unit, the work done, the parts replaced, the checklist results (out-of-limit readings marked), the job's photos (the first 8 drawn) and the customer's signature. Made on each request; Content-Disposition names it service-report-FT-000042.pdf.
+         */
+        get: operations["getServiceReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4116,6 +4280,8 @@ export interface components {
              */
             client_id: string | null;
             entitlement?: components["schemas"]["TicketEntitlement"];
+            /** @description Single-ticket answers (and the sync's tickets) only: the job's checklist as GET /v1/tickets/{id}/checklist answers it, so the app can fill it in offline; `flagged` lists the out-of-limit readings. */
+            checklist?: components["schemas"]["TicketChecklist"];
         };
         /** @description One entry of a ticket's history. */
         TicketHistoryEntry: {
@@ -6108,6 +6274,152 @@ export interface components {
             hours: number;
             /** Format: date-time */
             read_at: string;
+        };
+        ChecklistItem: {
+            /** @description Stable across versions; the answer's path names it. */
+            id: string;
+            /** @enum {string} */
+            kind: "yes_no" | "number" | "text" | "photo";
+            /** @description In Chinese (the report prints both labels). */
+            label: string;
+            label_en?: string;
+            /** @description Resolve waits for an answer. Default false. */
+            required?: boolean;
+            /** @description Number items only. */
+            unit?: string | null;
+            /** @description Number items only: below it a reading is flagged. */
+            min?: number | null;
+            /** @description Number items only: above it a reading is flagged. */
+            max?: number | null;
+        };
+        ChecklistItemStored: {
+            id: string;
+            /** @enum {string} */
+            kind: "yes_no" | "number" | "text" | "photo";
+            label: string;
+            label_en: string;
+            required: boolean;
+            unit: string | null;
+            min: number | null;
+            max: number | null;
+        };
+        ChecklistCreate: {
+            name: string;
+            /** Format: int64 */
+            model_id?: number | null;
+            /** @description A request category code (GET /v1/catalogue), a top-level one or a subcategory. */
+            category?: string | null;
+            items: components["schemas"]["ChecklistItem"][];
+        };
+        ChecklistVersionCreate: {
+            items: components["schemas"]["ChecklistItem"][];
+        };
+        ChecklistTemplate: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            model: {
+                /** Format: int64 */
+                id: number;
+                code: string;
+            } | null;
+            category: string | null;
+            /** @description The latest published version. */
+            version: number;
+            /** @description The latest version's items; null in lists. */
+            items: components["schemas"]["ChecklistItemStored"][] | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ChecklistAnswerIn: {
+            /** @description true/false, a number, or text, by the item's kind; absent or null for a photo item. */
+            value?: unknown;
+            note?: string;
+            /**
+             * Format: uuid
+             * @description A photo attachment of the job (its upload UUID); required for a photo item.
+             */
+            attachment_id?: string | null;
+        };
+        ChecklistAnswer: {
+            /** @description As answered: boolean, number, string, or null (photo). */
+            value: unknown;
+            note: string;
+            attachment_id: string | null;
+            /** @description A number outside [min, max]. */
+            flagged: boolean;
+            answered_by: {
+                /** Format: int64 */
+                id: number;
+                username: string;
+            };
+            /** Format: date-time */
+            answered_at: string;
+        };
+        TicketChecklistItem: components["schemas"]["ChecklistItemStored"] & {
+            answer: components["schemas"]["ChecklistAnswer"] | null;
+        };
+        Signoff: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            ticket_id: number;
+            /** @description 1 + the job's reopens before it. */
+            visit: number;
+            signer_name: string;
+            signer_role: string;
+            /** Format: uuid */
+            signature_attachment_id: string;
+            /** @description GET it for the PNG. */
+            signature_url: string;
+            /** Format: date-time */
+            signed_at: string;
+            lat: number;
+            lon: number;
+            recorded_by: {
+                /** Format: int64 */
+                id: number;
+                username: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+        };
+        SignoffIn: {
+            signer_name: string;
+            signer_role: string;
+            /**
+             * Format: uuid
+             * @description The PNG's upload UUID on this job.
+             */
+            signature_attachment_id: string;
+            /** Format: date-time */
+            signed_at: string;
+            lat: number;
+            lon: number;
+        };
+        TicketChecklist: {
+            /** Format: int64 */
+            ticket_id: number;
+            /** @description null when no template applies. */
+            template: {
+                /** Format: int64 */
+                id: number;
+                name: string;
+                version: number;
+                /** Format: int64 */
+                version_id: number;
+                /** @description The job's first answer fixed this version. */
+                pinned: boolean;
+            } | null;
+            items: components["schemas"]["TicketChecklistItem"][];
+            /** @description Item ids whose reading is out of limits. */
+            flagged: string[];
+            /** @description Required items not answered yet. */
+            missing_items: string[];
+            visit: number;
+            /** @description The job's contract entitlement requires the customer's sign-off. */
+            signoff_required: boolean;
+            signoff: components["schemas"]["Signoff"] | null;
         };
     };
     responses: {
@@ -13568,6 +13880,302 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listChecklists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["ChecklistTemplate"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createChecklist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChecklistCreate"];
+            };
+        };
+        responses: {
+            /** @description The template with version 1's items. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getChecklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    publishChecklistVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChecklistVersionCreate"];
+            };
+        };
+        responses: {
+            /** @description The template with the new version's items. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTicketChecklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checklist. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketChecklist"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    answerChecklistItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+                /** @description The item's id in the job's checklist version. */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChecklistAnswerIn"];
+            };
+        };
+        responses: {
+            /** @description The item with its answer. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketChecklistItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signOffTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignoffIn"];
+            };
+        };
+        responses: {
+            /** @description The sign-off. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signoff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getServiceReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    /** @description attachment; filename="service-report-<number>.pdf" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
