@@ -11,7 +11,8 @@ CW      := build/civetweb
 DB      ?= var/fieldtrace.db
 LISTEN  ?= 127.0.0.1:8443
 
-PKGS    := sqlite3 openssl jansson libqrencode libpng libargon2 libcurl gmime-3.0
+PKGS    := sqlite3 openssl jansson libqrencode libpng libargon2 libcurl gmime-3.0 cairo pangocairo \
+           libjpeg
 WARN    := -Wall -Wextra -Werror -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wundef \
            -fno-common -Wno-missing-field-initializers
@@ -65,10 +66,16 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 # only the file that glues GMime in sees them.
 $(BUILD)/server/lib/form_multipart.o: CPPFLAGS += \
 	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags gmime-3.0))
+# cairo's and pango's headers likewise, for the service report only.
+$(BUILD)/server/domain/service_report.o: CPPFLAGS += \
+	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags cairo pangocairo))
 
 $(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(shell pkg-config --cflags check) -c -o $@ $<
+# The checklists' tests draw their signatures with cairo.
+$(BUILD)/tests/test_checklists.o: CPPFLAGS += \
+	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags cairo))
 
 $(BUILD)/civetweb.o: $(DEPS_STAMP) Makefile
 	@mkdir -p $(dir $@)
@@ -184,10 +191,11 @@ test-asan: certs
 	$(MAKE) --no-print-directory SAN=address,undefined build-asan/test_fieldtrace \
 		build-asan/fieldtrace
 	$(TEST_ENV) FIELDTRACE_BIN=build-asan/fieldtrace ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/test_fieldtrace
 	cd $(CONSOLE_DIR) && FIELDTRACE_BIN=build-asan/fieldtrace PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		npx playwright test --project=desktop
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp npx playwright test --project=desktop
 
 # ThreadSanitizer (civetweb is a thread per connection): the whole suite.
 # Not part of `make test` (slow); tests/tsan.supp lists civetweb's own

@@ -12,6 +12,8 @@
 #include "api/routes.h"
 #include "db/db.h"
 #include "domain/assets.h"
+#include "domain/assist.h"
+#include "domain/turn.h"
 #include "domain/qr.h"
 #include "http/server.h"
 #include "domain/channels.h"
@@ -58,6 +60,7 @@ static void configure(const struct config *cfg)
 	qr_public_url_set(cfg->public_url);
 	assets_snapshots_use(cfg->trace_snapshots);
 	import_slice_rows_use(cfg->import_slice_rows);
+	assist_configure(cfg->assist_accept_min);
 	rl.per_window[RL_LOGIN] = cfg->rate_login;
 	rl.per_window[RL_SEARCH] = cfg->rate_search;
 	rl.per_window[RL_IMPORT] = cfg->rate_import;
@@ -89,6 +92,16 @@ enum err app_start(const struct config *cfg, struct app **out)
 		e = channels_load(cfg->channels_file, why, sizeof(why));
 		if (e != ERR_OK) {
 			log_error("app: channels-file: %s", why);
+			return e;
+		}
+	}
+	{
+		char why[256] = "";
+
+		e = turn_configure(cfg->turn_uris, cfg->stun_uris, cfg->turn_secret_file,
+				   cfg->turn_ttl_s, cfg->turn_relay_only, why, sizeof(why));
+		if (e != ERR_OK) {
+			log_error("app: %s", why);
 			return e;
 		}
 	}
@@ -139,5 +152,6 @@ void app_stop(struct app *app)
 		db_pool_close(app->pool);
 	}
 	channels_unload();
+	turn_unconfigure();
 	free(app);
 }

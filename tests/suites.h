@@ -19,6 +19,8 @@ Suite *escalation_suite(void); /* tests/test_escalation.c: SLA warnings, escalat
 Suite *warranty_suite(void); /* tests/test_warranty.c: alerts, renewals, digest */
 Suite *contracts_suite(void); /* tests/test_contracts.c: contracts and entitlements */
 Suite *overview_suite(void);  /* tests/test_overview.c: the customer 360 view */
+Suite *maintenance_suite(void); /* tests/test_maintenance.c: plans, preventive requests, calendar */
+Suite *checklists_suite(void); /* tests/test_checklists.c: checklists, sign-off, service report */
 Suite *tickets_suite(void);  /* tests/test_tickets.c: intake, routing, state machine */
 Suite *board_suite(void);    /* tests/test_board.c: the dispatcher's board, its changes, clocks */
 Suite *routing_suite(void);  /* tests/test_routing.c: coverage, skills, duty, routing */
@@ -26,6 +28,7 @@ Suite *sla_suite(void);      /* tests/test_sla.c: catalogue, service levels, cal
 Suite *notify_suite(void);   /* tests/test_notify.c: notifications, webhooks, outbox */
 Suite *devices_suite(void);  /* tests/test_devices.c: push devices' registry */
 Suite *experts_suite(void);  /* tests/test_experts.c: experts, rotas, who is on call */
+Suite *assist_suite(void);   /* tests/test_assist.c: assistance sessions, signalling, TURN */
 Suite *mail_suite(void);     /* tests/test_mail.c: e-mail over SMTP against a real SMTP server */
 Suite *sms_suite(void);      /* tests/test_sms.c: Aliyun SMS against a local receiver */
 Suite *robots_suite(void);   /* tests/test_robots.c: WeCom, DingTalk, Feishu robots */

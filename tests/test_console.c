@@ -89,7 +89,7 @@ static void assert_security_headers(const struct http_result *r)
 	assert_header(r, "X-Content-Type-Options", "nosniff");
 	assert_header(r, "Referrer-Policy", "same-origin");
 	assert_header(r, "X-Frame-Options", "DENY");
-	assert_header(r, "Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)");
+	assert_header(r, "Permissions-Policy", "camera=(self), microphone=(self), geolocation=(self)");
 	assert_header(r, "Strict-Transport-Security", "max-age=63072000; includeSubDomains");
 }
 

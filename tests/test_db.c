@@ -156,6 +156,48 @@ static char *text_of(struct db *db, const char *sql)
 	return v;
 }
 
+/* The demo's rows in a database migrated only up to some point: the demo
+ * itself writes today's tables, so it is loaded into a fully migrated
+ * database and each older table takes the columns it has (foreign keys off
+ * while the tables fill in any order; a nameplate ticket entered as 'web'
+ * then). */
+static void demo_before(struct db *db, FILE *log)
+{
+	char full[600], *sql;
+	struct db *f = NULL;
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *st;
+
+	snprintf(full, sizeof(full), "%s/demo-full.db", H.dir);
+	ck_assert_int_eq(db_open(full, &f), ERR_OK);
+	ck_assert_int_eq(db_migrate(f), ERR_OK);
+	ck_assert_int_eq(demo_load(f, log), ERR_OK);
+	db_close(f);
+	sql = sqlite3_mprintf("PRAGMA foreign_keys=OFF; ATTACH %Q AS f", full);
+	ck_assert_int_eq(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(h,
+			       "SELECT 'INSERT OR REPLACE INTO main.\"' || t.name || '\" ('"
+			       " || group_concat('\"' || c.name || '\"', ', ') || ') SELECT '"
+			       " || group_concat(CASE WHEN t.name = 'tickets' AND c.name = 'channel'"
+			       " THEN 'replace(channel, ''qr'', ''web'')' ELSE '\"' || c.name || '\"'"
+			       " END, ', ') || ' FROM f.\"' || t.name || '\"'"
+			       " FROM pragma_table_list t, pragma_table_info(t.name, 'main') c"
+			       " WHERE t.schema = 'main' AND t.type = 'table'"
+			       " AND t.name NOT LIKE 'sqlite_%' AND t.name != 'schema_migrations'"
+			       " GROUP BY t.name",
+			       -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		ck_assert_msg(sqlite3_exec(h, (const char *)sqlite3_column_text(st, 0), NULL,
+					   NULL, NULL) == SQLITE_OK,
+			      "%s: %s", sqlite3_column_text(st, 0), sqlite3_errmsg(h));
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_exec(h, "DETACH f; PRAGMA foreign_keys=ON", NULL, NULL, NULL),
+			 SQLITE_OK);
+}
+
 START_TEST(the_qr_channel_rebuild_keeps_every_row_index_and_trigger)
 {
 	char path[600];
@@ -167,7 +209,7 @@ START_TEST(the_qr_channel_rebuild_keeps_every_row_index_and_trigger)
 	snprintf(path, sizeof(path), "%s/before-qr.db", H.dir);
 	ck_assert_int_eq(db_open(path, &db), ERR_OK);
 	migrate_before(db, "0027_qr_channel.sql");
-	ck_assert_int_eq(demo_load(db, devnull), ERR_OK);
+	demo_before(db, devnull);
 	fclose(devnull);
 	/* Children of tickets of every kind the demo does not make. */
 	ck_assert_int_eq(
@@ -187,7 +229,10 @@ START_TEST(the_qr_channel_rebuild_keeps_every_row_index_and_trigger)
 	schema = snapshot(db, 1);
 	before_sql = text_of(db, "SELECT sql FROM sqlite_master WHERE name = 'tickets'");
 
-	ck_assert_int_eq(db_migrate(db), ERR_OK);
+	/* 0027 alone: later migrations add tables of their own. */
+	for (unsigned i = 0; i < db_migration_count; i++)
+		if (strcmp(db_migrations[i].name, "0027_qr_channel.sql") == 0)
+			ck_assert_int_eq(db_migration_apply(db, &db_migrations[i]), ERR_OK);
 
 	counts2 = snapshot(db, 0);
 	schema2 = snapshot(db, 1);
@@ -232,6 +277,8 @@ START_TEST(the_qr_channel_rebuild_keeps_every_row_index_and_trigger)
 	ck_assert_int_eq(scalar(db, "SELECT count(*) FROM ticket_events e LEFT JOIN tickets t"
 				    " ON t.id = e.ticket_id WHERE t.id IS NULL"),
 			 0);
+	/* And the migrations after it still apply on top. */
+	ck_assert_int_eq(db_migrate(db), ERR_OK);
 	ck_assert_int_eq(db_check_schema(db), ERR_OK);
 	sqlite3_free(counts);
 	sqlite3_free(counts2);

@@ -20,8 +20,8 @@
 
 /* sla_escalation, warranty_digest, problems_detect, webhooks,
  * idempotency_purge, sync_retire, trace_snapshots, delivery_digest,
- * board_summary, delivery_purge. */
-#define N_JOBS 10
+ * board_summary, delivery_purge, assist_escalation, maintenance. */
+#define N_JOBS 12
 
 /* T0 = 2026-09-01T02:00:00Z; the clock stands at T0 + offset. */
 static int64_t t0;

@@ -27,6 +27,8 @@ int main(void)
 	srunner_add_suite(sr, warranty_suite());
 	srunner_add_suite(sr, contracts_suite());
 	srunner_add_suite(sr, overview_suite());
+	srunner_add_suite(sr, maintenance_suite());
+	srunner_add_suite(sr, checklists_suite());
 	srunner_add_suite(sr, escalation_suite());
 	srunner_add_suite(sr, authz_suite());
 	srunner_add_suite(sr, routing_suite());
@@ -34,6 +36,7 @@ int main(void)
 	srunner_add_suite(sr, notify_suite());
 	srunner_add_suite(sr, devices_suite());
 	srunner_add_suite(sr, experts_suite());
+	srunner_add_suite(sr, assist_suite());
 	srunner_add_suite(sr, mail_suite());
 	srunner_add_suite(sr, sms_suite());
 	srunner_add_suite(sr, robots_suite());

@@ -1,6 +1,6 @@
 /* The customer 360 view over HTTPS (GET /v1/customers/{id}/overview): what
  * it shows for a customer with contracts, requests, scores, a renewal and
- * an open problem; contacts masked for every role exactly as GET
+ * an open problem and maintenance due; contacts masked for every role exactly as GET
  * /v1/customers/{id} masks them, and contracts (prices) left out for a
  * technician; another region's customer is 404; units
  * page with totals over all of them; the risk signal's items. */
@@ -106,7 +106,13 @@ START_TEST(a_customers_whole_picture)
 		 " (1, 'model', 'E-21', 1, 'investigating', 30, 3, 3, 1, 1),"
 		 " (2, 'model', 'E-99', 1, 'closed', 30, 3, 3, 1, 1);"
 		 "INSERT INTO problem_tickets(problem_id, ticket_id, asset_id, added_at) VALUES"
-		 " (1, 2, 2, 1), (2, 1, 1, 1);");
+		 " (1, 2, 2, 1), (2, 1, 1, 1);"
+		 "UPDATE assets SET installed_at = '2025-05-01' WHERE id = 1;"
+		 "UPDATE assets SET installed_at = '2025-07-01' WHERE id = 3;");
+	http_expect("POST", "/v1/maintenance-plans", admin,
+		    "{\"name\": \"annual\", \"model_id\": 1, \"interval_months\": 12,"
+		    " \"lead_days\": 14}",
+		    201);
 
 	doc = overview("/v1/customers/1/overview", admin);
 	ck_assert_str_eq(jstr(json_object_get(doc, "customer"), "code"), "C1");
@@ -193,8 +199,17 @@ START_TEST(a_customers_whole_picture)
 	ck_assert_int_eq(jint(json_object_get(risk, "low_scores"), "count"), 1);
 	ck_assert_int_eq(
 	    jint(json_array_get(jpath(risk, "low_scores", "items", NULL), 0), "satisfaction"), 1);
-	/* Planned maintenance has not landed: no such part yet. */
-	ck_assert_ptr_null(json_object_get(doc, "maintenance_due"));
+	/* Maintenance: unit 1's annual service was due on 2026-05-01 (overdue),
+	 * unit 3's is due on 2026-07-01 (within 60 days); unit 2 has no date. */
+	list = jpath(doc, "maintenance_due", "items", NULL);
+	ck_assert_int_eq(jint(json_object_get(doc, "maintenance_due"), "overdue"), 1);
+	ck_assert_int_eq(jint(json_object_get(doc, "maintenance_due"), "due"), 1);
+	ck_assert_int_eq(asize(list), 2);
+	ck_assert_str_eq(jstr(json_array_get(list, 0), "state"), "overdue");
+	ck_assert_str_eq(jstr(json_array_get(list, 0), "date"), "2026-05-01");
+	ck_assert_str_eq(jstr(jpath(json_array_get(list, 0), "asset", NULL), "serial"), "SN1");
+	ck_assert_str_eq(jstr(json_array_get(list, 1), "state"), "upcoming");
+	ck_assert_str_eq(jstr(json_object_get(doc, "maintenance_due"), "until"), "2026-08-14");
 	json_decref(doc);
 	clock_set_offset(0);
 	free(admin);

@@ -19,7 +19,7 @@ libjansson-dev libpng-dev libargon2-dev check libsubunit-dev libcurl4-openssl-de
 dpkg-dev openssl sqlite3 zbar-tools clang libclang-rt-dev valgrind
 libcrack2-dev cracklib-runtime chromium fonts-noto-cjk
 python3 python3-aiosmtpd python3-h2 python3-cryptography tzdata coturn
-libgmime-3.0-dev"
+libgmime-3.0-dev libcairo2-dev libpango1.0-dev libjpeg-dev poppler-utils"
 [ -n "${FIELDTRACE_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $FIELDTRACE_EXTRA_PACKAGES"
 # Node.js and npm for make openapi-lint / openapi-validate (tools/openapi/).
 # Only when there is no node at all: a machine whose image brings its own

@@ -42,6 +42,9 @@ extern const struct route checkins_routes[];
 extern const struct route sync_routes[];
 extern const struct route experts_routes[];
 extern const struct route contracts_routes[];
+extern const struct route assist_routes[];
+extern const struct route maintenance_routes[];
+extern const struct route checklists_routes[];
 
 /* Every table above, in order, NULL-terminated: app.c hands it to the
  * pipeline (api_routes_use), the openapi test compares it with the document. */

@@ -47,6 +47,16 @@ struct config {
 	 * (0: lanes off; tests drive them). */
 	char channels_file[512];
 	int delivery_interval_ms;
+	/* Remote assistance (issue 19): STUN/TURN servers given to the calls
+	 * (comma-separated URIs, "" = none), the TURN REST API shared secret's
+	 * file, the credentials' lifetime, whether media must go through the
+	 * relay, and how long an offer rings before the next expert. */
+	char turn_uris[1024];
+	char stun_uris[1024];
+	char turn_secret_file[512];
+	int turn_ttl_s;
+	int turn_relay_only;
+	int assist_accept_min;
 };
 
 void config_defaults(struct config *cfg);

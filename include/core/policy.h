@@ -66,6 +66,13 @@ enum perm {
 	PERM_EXPERTS_READ,     /* list experts, rotas, who is on call */
 	PERM_CONTRACTS_READ,   /* service contracts, a unit's entitlement, revenue at risk (scoped) */
 	PERM_CONTRACTS_WRITE,  /* create, change, activate, cancel, renew contracts (scoped) */
+	PERM_ASSIST_REQUEST,   /* ask experts for a call on a ticket (technicians: their own jobs) */
+	PERM_ASSIST_ANSWER,    /* accept / decline an offer made to oneself; see one's calls */
+	PERM_ASSIST_SUPERVISE, /* join and cancel calls on tickets in one's scope */
+	PERM_MAINTENANCE_READ,  /* maintenance plans and the maintenance calendar (scoped) */
+	PERM_MAINTENANCE_WRITE, /* create, change, delete maintenance plans */
+	PERM_RUNNING_HOURS,     /* report a unit's running hours (scoped) */
+	PERM_CHECKLISTS_ADMIN, /* create checklist templates and publish their versions */
 	/* What the scope reaches; policy_scope() turns them into struct scope. A
 	 * write permission says what, the scope where: "all" writes anywhere. */
 	PERM_SCOPE_ALL,             /* every row, region and centre */

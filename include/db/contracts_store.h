@@ -81,6 +81,11 @@ enum err contracts_store_covering(struct db *db, int64_t asset_id, int64_t site_
  * seconds): billed covered, and reached on_site or resolved. */
 enum err contracts_store_visits(struct db *db, int64_t contract_id, int64_t from, int64_t to,
 				int64_t *out);
+/* Seconds of remote assistance used under the contract by calls on its
+ * requests that ended in [from, to): from the first remote frame (or the
+ * acceptance when no frame was reported) to the end. */
+enum err contracts_store_assist_seconds(struct db *db, int64_t contract_id, int64_t from,
+					int64_t to, int64_t *out);
 
 /* The owner and customer a unit belongs to (for checks); ERR_NOT_FOUND. */
 enum err contracts_store_asset_owner(struct db *db, int64_t asset_id, int64_t *customer_id,

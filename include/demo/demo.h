@@ -83,4 +83,17 @@ enum err experts_demo_seed(struct db *db);
  * ("contract.demo_seed"). *added = contracts written. */
 enum err contracts_demo_seed(struct db *db, const struct demo_loaded *got, size_t *added);
 
+/* Planned maintenance's demo (server/demo/demo_maintenance.c): a
+ * running-hours plan on one demo model and meter readings on three of its
+ * units (one due within the lead time, one overdue, one months away);
+ * inside demo_load's transaction; audited ("maintenance_plan.demo_seed").
+ * *plans = plans written. */
+enum err maintenance_demo_seed(struct db *db, const struct demo_loaded *got, size_t *plans);
+/* The checklists' demo (server/demo/demo_checklists.c): a template with
+ * every kind of item for the KYN28-12 switchgear (when that model is
+ * there), and its answers on a demo job on such a unit (on site, else
+ * resolved, else the latest closed), one reading out of limits (flagged). Inside demo_load's
+ * transaction, after the tickets; audited ("checklist.demo_seed"). */
+enum err checklists_demo_seed(struct db *db);
+
 #endif

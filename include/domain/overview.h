@@ -23,9 +23,11 @@
  *   problems      problems not closed with a ticket on the customer's units
  *   risk          units out of cover, SLA breaches and scores of 2 or less
  *                 in the last OVERVIEW_RISK_DAYS: each a count and a list
- * Lists show at most OVERVIEW_LIST_MAX items; every list's "total" counts
- * them all. Planned maintenance (maintenance due) joins as its own part
- * once it exists: see the marked place in overview.c. */
+ *   maintenance_due  planned maintenance overdue or coming due within
+ *                 OVERVIEW_MAINTENANCE_DAYS (the maintenance calendar's
+ *                 states), earliest first
+ * Lists show at most OVERVIEW_LIST_MAX items; every list's "total" (or
+ * count) counts them all. */
 #ifndef FT_OVERVIEW_H
 #define FT_OVERVIEW_H
 
@@ -44,6 +46,7 @@ struct db;
 #define OVERVIEW_RECENT_DAYS 90
 #define OVERVIEW_RISK_DAYS 90
 #define OVERVIEW_MONTHS 12
+#define OVERVIEW_MAINTENANCE_DAYS 60
 
 struct overview_query {
 	int units_limit;     /* 1..OVERVIEW_UNITS_MAX */

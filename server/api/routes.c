@@ -43,6 +43,9 @@ static const struct route *const tables[] = {
 	sync_routes,
 	experts_routes,
 	contracts_routes,
+	assist_routes,
+	maintenance_routes,
+	checklists_routes,
 	NULL,
 };
 /* clang-format on */

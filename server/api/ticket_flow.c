@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "domain/assets.h"
+#include "domain/checklists.h"
 #include "domain/timeline.h"
 #include "core/clock.h"
 #include "db/db.h"
@@ -677,6 +678,36 @@ static enum err if_match(struct req *req, struct resp *resp, const struct ticket
 	return http_fail(resp, ERR_PRECONDITION, "the ticket changed (now %s)", tag);
 }
 
+/* A job resolves with its checklist's required items answered and, where
+ * the contract asks for it, the customer's sign-off of the visit; it
+ * closes only with that sign-off (domain/checklists.h). 409 naming what is
+ * missing. */
+static enum err completion_check(struct req *req, struct resp *resp, const struct ticket_row *t,
+				 int resolving)
+{
+	json_t *missing = NULL, *items = NULL;
+	enum err e = checklists_completion(req->db, t, resolving, &missing, &items);
+
+	if (e == ERR_OK && json_array_size(missing)) {
+		int sign = json_array_size(missing) > 1 ||
+			   strcmp(json_string_value(json_array_get(missing, 0)), "signoff") == 0;
+
+		json_decref(resp->problem.extra);
+		resp->problem.extra =
+		    json_pack("{s:O, s:O}", "missing", missing, "missing_items", items);
+		e = http_fail(
+		    resp, ERR_CONFLICT, "cannot %s yet: %s%s%s", resolving ? "resolve" : "close",
+		    json_array_size(items) ? "the checklist's required items are unanswered" : "",
+		    json_array_size(items) && sign ? "; " : "",
+		    sign ? "the contract requires the customer's sign-off "
+			   "(POST /v1/tickets/{id}/signoff)"
+			 : "");
+	}
+	json_decref(missing);
+	json_decref(items);
+	return e;
+}
+
 static enum err post_transition(struct req *req, struct resp *resp)
 {
 	struct transition_in *in = calloc(1, sizeof(*in));
@@ -710,6 +741,8 @@ static enum err post_transition(struct req *req, struct resp *resp)
 		e = if_match(req, resp, t);
 	if (e == ERR_OK)
 		e = parse_members(req, resp, in);
+	if (e == ERR_OK && (in->tr->id == TA_RESOLVE || in->tr->id == TA_CLOSE))
+		e = completion_check(req, resp, t, in->tr->id == TA_RESOLVE);
 	if (e == ERR_OK) {
 		f.now = clock_now();
 		snprintf(f.before_status, sizeof(f.before_status), "%s", t->status);

@@ -113,6 +113,16 @@ static const struct key keys[] = {
 	  "JSON file of the notification providers (push, SMTP, SMS, robots); unset: in-app only"),
 	I("delivery-interval-ms", delivery_interval_ms, 0, 3600000,
 	  "each provider's lane sends due deliveries every N ms; 0: off"),
+	S("turn-uris", turn_uris,
+	  "TURN URIs given to assistance calls, comma-separated (turn:host:3478?transport=udp)"),
+	S("stun-uris", stun_uris, "STUN URIs given to assistance calls, comma-separated"),
+	S("turn-secret-file", turn_secret_file,
+	  "file holding the TURN REST API shared secret (coturn static-auth-secret)"),
+	I("turn-ttl-s", turn_ttl_s, 60, 86400, "lifetime of the TURN credentials, seconds"),
+	B("turn-relay-only", turn_relay_only,
+	  "tell assistance clients to send media through the TURN relay only"),
+	I("assist-accept-min", assist_accept_min, 1, 120,
+	  "minutes an assistance offer rings before the next expert is asked"),
 };
 #undef S
 #undef U
@@ -125,6 +135,8 @@ void config_defaults(struct config *cfg)
 	strcpy(cfg->listen, "127.0.0.1:8443");
 	strcpy(cfg->db_path, "var/fieldtrace.db");
 	cfg->delivery_interval_ms = 1000;
+	cfg->turn_ttl_s = 3600;
+	cfg->assist_accept_min = 5;
 	strcpy(cfg->data_dir, "var/data");
 	strcpy(cfg->tls_cert, "certs/server.pem");
 	strcpy(cfg->tls_key, "certs/server.key");

@@ -610,6 +610,7 @@ static const char *const event_kinds[] = {
 	"production",    "test",       "shipment",         "installation",
 	"commissioning", "acceptance", "service",          "part_replacement",
 	"firmware",      "inspection", "warranty_renewal", "label",
+	"assist",
 };
 
 static int event_kind_ok(const char *kind)

@@ -342,6 +342,24 @@ enum err contracts_store_visits(struct db *db, int64_t contract_id, int64_t from
 	return one_int(db, st, out);
 }
 
+enum err contracts_store_assist_seconds(struct db *db, int64_t contract_id, int64_t from,
+					int64_t to, int64_t *out)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT coalesce(sum(s.ended_at - coalesce(s.connected_at, s.accepted_at)), 0)"
+		" FROM ticket_entitlements e JOIN assist_sessions s ON s.ticket_id = e.ticket_id"
+		" WHERE e.contract_id = ?1 AND s.state = 'ended'"
+		" AND coalesce(s.connected_at, s.accepted_at) IS NOT NULL"
+		" AND s.ended_at >= ?2 AND s.ended_at < ?3");
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_int(st, 1, contract_id);
+	db_bind_int(st, 2, from);
+	db_bind_int(st, 3, to);
+	return one_int(db, st, out);
+}
+
 enum err contracts_store_asset_owner(struct db *db, int64_t asset_id, int64_t *customer_id,
 				     int64_t *site_id)
 {

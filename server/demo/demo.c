@@ -234,7 +234,7 @@ enum err demo_load(struct db *db, FILE *out)
 	struct user_record u;
 	size_t found = 0, of = 0;
 	int64_t id, articles_before = 0, articles_after = 0;
-	size_t contracts = 0;
+	size_t contracts = 0, plans = 0;
 	enum err e;
 
 	memset(&got, 0, sizeof(got));
@@ -281,7 +281,11 @@ enum err demo_load(struct db *db, FILE *out)
 	if (e == ERR_OK)
 		e = contracts_demo_seed(db, &got, &contracts);
 	if (e == ERR_OK)
+		e = maintenance_demo_seed(db, &got, &plans);
+	if (e == ERR_OK)
 		e = demo_load_tickets(db, out, &got);
+	if (e == ERR_OK)
+		e = checklists_demo_seed(db);
 	if (e == ERR_OK)
 		e = experts_demo_seed(db);
 	if (e == ERR_OK)
@@ -302,5 +306,9 @@ enum err demo_load(struct db *db, FILE *out)
 	print_loaded(out, &got, taken);
 	fprintf(out, "service contracts: %zu (active by site, expiring within 60 days, expired)\n",
 		contracts);
+	fprintf(out,
+		"maintenance plans: %zu (running hours: one unit due within days, one overdue;"
+		" the scheduler requests them at its first run)\n",
+		plans);
 	return ERR_OK;
 }

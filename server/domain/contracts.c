@@ -216,7 +216,7 @@ json_t *contracts_json(struct db *db, const struct contract_row *c, const char *
 	if (details) {
 		json_t *units = json_array(), *sites = json_array();
 		char ys[11], ye[11];
-		int64_t used = 0;
+		int64_t used = 0, assist_s = 0;
 
 		json_object_set_new(doc, "coverage",
 				    json_pack("{s:o, s:o}", "units", units, "sites", sites));
@@ -227,16 +227,21 @@ json_t *contracts_json(struct db *db, const struct contract_row *c, const char *
 		if (*e == ERR_OK)
 			*e = contracts_store_visits(db, c->id, registry_date_days(ys) * 86400,
 						    registry_date_days(ye) * 86400, &used);
+		if (*e == ERR_OK)
+			*e = contracts_store_assist_seconds(db, c->id, registry_date_days(ys) * 86400,
+							    registry_date_days(ye) * 86400, &assist_s);
 		if (*e != ERR_OK) {
 			json_decref(doc);
 			return NULL;
 		}
 		json_object_set_new(doc, "consumption",
-				    json_pack("{s:s, s:s, s:I, s:o, s:n, s:o}", "year_start", ys,
+				    json_pack("{s:s, s:s, s:I, s:o, s:f, s:o}", "year_start", ys,
 					      "year_end", ye, "visits_used", (json_int_t)used,
 					      "visits_allowed",
 					      minutes_or_null(c->visits_per_year, -1),
-					      "assist_hours_used", "assist_hours_allowed",
+					      "assist_hours_used",
+					      (double)((assist_s + 180) / 360) / 10.0, /* tenths */
+					      "assist_hours_allowed",
 					      minutes_or_null(c->assist_hours_per_year, -1)));
 	}
 	return doc;

@@ -46,6 +46,14 @@ int delivery_role_default(const char *role, const char *kind, const char *channe
 {
 	int manager = strcmp(role, "supervisor") == 0 || strcmp(role, "admin") == 0;
 
+	/* A call rings an expert on every channel they have; the requester
+	 * hears the answer by push, and that nobody answered by e-mail too. */
+	if (strcmp(kind, "assist.requested") == 0)
+		return 1;
+	if (strcmp(kind, "assist.accepted") == 0)
+		return strcmp(channel, "push") == 0;
+	if (strcmp(kind, "assist.unanswered") == 0)
+		return strcmp(channel, "push") == 0 || strcmp(channel, "email") == 0;
 	if (strcmp(channel, "push") == 0)
 		return strcmp(kind, "ticket.assigned") == 0 || strcmp(kind, "sla.warning") == 0 ||
 		       strcmp(kind, "sla.escalation") == 0;
@@ -136,6 +144,16 @@ static const struct words words[] = {
 	{ "problem.opened",
 	  { "重复问题 %s", "Recurring problem %s" },
 	  { "发现重复出现的故障，请查看。", "A recurring fault was detected. Please review." } },
+	{ "assist.requested",
+	  { "%s 请求专家远程支持", "%s: remote expert assistance requested" },
+	  { "现场技术员请求远程视频支持，请在控制台接听。",
+	    "A field technician asks for a live video call. Accept it in the console." } },
+	{ "assist.accepted",
+	  { "%s 专家已接听", "%s: an expert accepted" },
+	  { "专家已接受远程支持请求。", "An expert accepted the call." } },
+	{ "assist.unanswered",
+	  { "%s 专家支持无人接听", "%s: no expert answered" },
+	  { "远程支持请求无人接听。", "Nobody answered the request for remote assistance." } },
 	{ "ticket.created",
 	  { "新 P1 请求 %s", "New P1 request %s" },
 	  { "%s 新的紧急请求已登记。", "%s: a new urgent request was logged." } },
@@ -202,7 +220,11 @@ static void render(const char *kind, const char *fallback_title, const json_t *d
 		else
 			snprintf(out->body, sizeof(out->body), "%s", w->body[en]);
 	}
-	if (ticket > 0)
+	if (strncmp(kind, "assist.", 7) == 0 && json_integer_value(json_object_get(data, "session_id")))
+		snprintf(out->link, sizeof(out->link), "%s/console/assist/%lld",
+			 channels_public_url(),
+			 (long long)json_integer_value(json_object_get(data, "session_id")));
+	else if (ticket > 0)
 		snprintf(out->link, sizeof(out->link), "%s/console/tickets/%lld",
 			 channels_public_url(), (long long)ticket);
 	else
@@ -368,7 +390,9 @@ enum err delivery_fanout_user(struct db *db, int64_t user_id, int64_t notificati
 	en = strcmp(p.language, "en") == 0;
 	render(kind, title, data, en, &t);
 	/* P1 work and escalations are urgent enough to wake people. */
-	due = escalation || strcmp(brief.priority, "P1") == 0 ? now : now + quiet_left(&p, now);
+	due = escalation || strcmp(kind, "assist.requested") == 0 || strcmp(brief.priority, "P1") == 0
+		  ? now
+		  : now + quiet_left(&p, now);
 	if (escalation && ticket_id > 0) {
 		snprintf(ack_key, sizeof(ack_key), "%lld:%s:%d", (long long)ticket_id,
 			 target ? target : "", level);

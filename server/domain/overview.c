@@ -11,6 +11,7 @@
 #include "db/contracts_store.h"
 #include "db/overview_store.h"
 #include "domain/contracts.h"
+#include "domain/maintenance.h"
 #include "domain/registry.h"
 #include "domain/tickets.h"
 
@@ -476,6 +477,54 @@ static enum err risk_part(struct db *db, int64_t customer_id, const struct overv
 	return ERR_OK;
 }
 
+/* ---- maintenance due ------------------------------------------------ */
+
+/* The customer's planned maintenance from the calendar (domain/maintenance.h)
+ * over the last year and the next OVERVIEW_MAINTENANCE_DAYS: overdue and
+ * coming due, done visits left out, earliest first (overdue on top). The
+ * calendar ends the read snapshot it runs in: this part comes last. */
+static enum err maintenance_part(struct db *db, int64_t customer_id, const char *today, json_t *doc)
+{
+	struct scope all = { .all = 1 };
+	char from[11], to[11];
+	json_t *cal = NULL, *items, *item;
+	int64_t overdue = 0, due = 0;
+	size_t i;
+	enum err e;
+
+	registry_date_add_days(today, -365, from);
+	registry_date_add_days(today, OVERVIEW_MAINTENANCE_DAYS, to);
+	e = maintenance_calendar(db, &all, NULL, customer_id, from, to, &cal);
+	if (e != ERR_OK)
+		return e;
+	items = json_array();
+	json_array_foreach(json_object_get(cal, "items"), i, item) {
+		const char *state = json_string_value(json_object_get(item, "state"));
+
+		if (!state || strcmp(state, "done") == 0)
+			continue;
+		if (strcmp(state, "overdue") == 0)
+			overdue++;
+		else
+			due++;
+		if (json_array_size(items) < OVERVIEW_LIST_MAX)
+			json_array_append_new(
+			    items, json_pack("{s:O, s:s, s:O, s:O, s:{s:O, s:O}, s:O, s:O}", "date",
+					     json_object_get(item, "date"), "state", state,
+					     "projected", json_object_get(item, "projected"),
+					     "plan", json_object_get(item, "plan"), "asset", "id",
+					     json_object_get(item, "asset_id"), "serial",
+					     json_object_get(item, "serial"), "ticket_id",
+					     json_object_get(item, "ticket_id"), "number",
+					     json_object_get(item, "number")));
+	}
+	json_object_set_new(doc, "maintenance_due",
+			    json_pack("{s:s, s:I, s:I, s:o}", "until", to, "overdue",
+				      (json_int_t)overdue, "due", (json_int_t)due, "items", items));
+	json_decref(cal);
+	return ERR_OK;
+}
+
 /* ---- the whole view --------------------------------------------------- */
 
 json_t *overview_json(struct db *db, const struct customer_row *c, const struct overview_query *q,
@@ -509,9 +558,8 @@ json_t *overview_json(struct db *db, const struct customer_row *c, const struct 
 		*e = renewals_problems_part(db, c->id, d.today, q->contracts, doc);
 	if (*e == ERR_OK)
 		*e = risk_part(db, c->id, &d, q->now, doc);
-	/* Planned maintenance (y-maintenance) adds its part here when it
-	 * lands: "maintenance_due" {items, total} of the customer's units
-	 * coming due or overdue. Until then the answer has no such member. */
+	if (*e == ERR_OK)
+		*e = maintenance_part(db, c->id, d.today, doc);
 	if (*e != ERR_OK) {
 		json_decref(doc);
 		return NULL;

@@ -14,6 +14,7 @@
 #include "domain/assets.h"
 #include "domain/timeline.h"
 #include "domain/catalogue.h"
+#include "domain/checklists.h"
 #include "domain/contracts.h"
 #include "domain/delivery.h"
 #include "core/clock.h"
@@ -428,6 +429,13 @@ enum err tickets_full_json_of(struct db *db, const struct ticket_row *t,
 
 		if (entitlement)
 			json_object_set_new(doc, "entitlement", entitlement);
+	}
+	if (e == ERR_OK) {
+		json_t *checklist = NULL;
+
+		e = checklists_ticket_json(db, t, &checklist);
+		if (e == ERR_OK)
+			json_object_set_new(doc, "checklist", checklist);
 	}
 	if (e == ERR_OK)
 		e = json_object_set(doc, "history", history) ? ERR_INTERNAL : ERR_OK;

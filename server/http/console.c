@@ -195,7 +195,7 @@ static void console_headers(struct resp *resp)
 	resp_header(resp, "Content-Security-Policy", http_console_csp);
 	resp_header(resp, "X-Frame-Options", "DENY");
 	resp_header(resp, "Referrer-Policy", "same-origin");
-	resp_header(resp, "Permissions-Policy", "camera=(self), microphone=(), geolocation=(self)");
+	resp_header(resp, "Permissions-Policy", "camera=(self), microphone=(self), geolocation=(self)");
 }
 
 /* Answers f (or a precompressed sibling the client accepts). */

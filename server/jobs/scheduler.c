@@ -11,12 +11,14 @@
 #include <time.h>
 
 #include "domain/assets.h"
+#include "domain/assist.h"
 #include "core/clock.h"
 #include "db/db.h"
 #include "domain/delivery.h"
 #include "domain/escalation.h"
 #include "db/idempotency_store.h"
 #include "core/log.h"
+#include "domain/maintenance.h"
 #include "domain/problems.h"
 #include "db/scheduler_store.h"
 #include "db/sync_store.h"
@@ -37,6 +39,8 @@ static const struct job jobs[] = {
 	{ "trace_snapshots", assets_snapshots_run },  { "delivery_digest", delivery_digest_run },
 	{ "board_summary", delivery_board_summary_run },
 	{ "delivery_purge", delivery_purge_run },
+	{ "assist_escalation", assist_escalate_run },
+	{ "maintenance", maintenance_run },
 };
 #define N_JOBS (sizeof(jobs) / sizeof(jobs[0]))
 

@@ -13,6 +13,7 @@ interface OverviewBody {
   units: { items: { id: number; serial: string; cover: string }[]; totals: { units: number; cover: { warranty: number; contract: number; none: number } } };
   contracts: { items: { number: string }[] };
   requests: { open: { total: number }; recent: { total: number } };
+  maintenance_due: { overdue: number; due: number; items: unknown[] };
 }
 
 /* The demo's strategic customer (C-YUEHAI: units under warranty, under a
@@ -53,6 +54,10 @@ test('an admin opens a customer from a request and sees the whole picture', asyn
   await expect(page.getByTestId('customer-open-requests').getByTestId('customer-request')).toHaveCount(Math.min(20, view.requests.open.total));
   await expect(page.getByTestId('request-sla').first()).toBeVisible();
   await expect(page.getByTestId('satisfaction-month')).toHaveCount(12);
+
+  // Planned maintenance overdue or coming due, as the API counts it.
+  await expect(page.getByTestId('maintenance-overdue')).toContainText(String(view.maintenance_due.overdue));
+  await expect(page.getByTestId('maintenance-item')).toHaveCount(view.maintenance_due.items.length);
 
   // Contacts as the API masks them.
   await expect(page.getByTestId('customer-contact').first()).toContainText('*');

@@ -26,6 +26,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/kb/new', name: 'kb-new', component: () => import('@/views/KbEditor.vue') },
   { path: '/kb/:id(\\d+)', name: 'kb-article', component: () => import('@/views/KbArticle.vue'), props: true },
   { path: '/kb/:id(\\d+)/edit', name: 'kb-edit', component: () => import('@/views/KbEditor.vue'), props: true },
+  { path: '/assist', name: 'assist', component: () => import('@/views/AssistList.vue') },
+  { path: '/assist/:id(\\d+)', name: 'assist-call', component: () => import('@/views/AssistCall.vue'), props: true },
+  // The technician's phone page from a single-use join link: no sign-in (the
+  // token, then the participant key it is exchanged for, is the credential).
+  { path: '/assist/:id(\\d+)/join', name: 'assist-join', component: () => import('@/views/AssistJoin.vue'), props: true, meta: { public: true } },
   { path: '/notifications', name: 'notifications', component: () => import('@/views/NotificationsView.vue') },
   { path: '/settings/notifications', name: 'notification-settings', component: () => import('@/views/NotificationSettingsView.vue') },
   // The link in an escalation's e-mail, SMS or chat message: no sign-in (the
@@ -33,7 +38,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/ack', name: 'ack', component: () => import('@/views/AckView.vue'), meta: { public: true } },
   { path: '/account', name: 'account', component: () => import('@/views/AccountView.vue') },
   { path: '/admin', redirect: '/admin/users' },
-  { path: '/admin/:section(users|regions|service-levels|calendar|qr-keys|webhooks|deliveries|audit)', name: 'admin', component: () => import('@/views/AdminView.vue'), props: true },
+  { path: '/admin/:section(users|regions|service-levels|calendar|qr-keys|webhooks|deliveries|experts|audit)', name: 'admin', component: () => import('@/views/AdminView.vue'), props: true },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('@/views/NotFound.vue'), meta: { public: true } },
 ];
 

@@ -520,7 +520,7 @@ export interface paths {
         };
         /**
          * The customer 360 view
-         * @description Everything about one customer in one answer: the customer (contacts masked exactly as GET /v1/customers/{id} shows them without `reveal`; revealing stays that call, audited), its sites, a page of its units with warranty status and the contract covering each today plus totals for all units, active contracts with consumption, open and recent requests with their SLA state, satisfaction month by month over the last 12 months, the renewal history, open problems touching its units, and a risk signal (units out of cover, SLA breaches and scores of 2 or less in the last 90 days, each counted and listed). Active contracts and the renewal history carry prices: they are left out for a technician. Roles and scope: as GET /v1/customers/{id} (every role that reads the registry); a customer outside the caller's scope answers 404, like an unknown one. Every part is one indexed query with a limit, and every count an aggregate: see docs/BENCHMARKS.md for the latency at 10, 1,000 and 10,000 units.
+         * @description Everything about one customer in one answer: the customer (contacts masked exactly as GET /v1/customers/{id} shows them without `reveal`; revealing stays that call, audited), its sites, a page of its units with warranty status and the contract covering each today plus totals for all units, active contracts with consumption, open and recent requests with their SLA state, satisfaction month by month over the last 12 months, the renewal history, open problems touching its units, planned maintenance overdue or coming due within 60 days, and a risk signal (units out of cover, SLA breaches and scores of 2 or less in the last 90 days, each counted and listed). Active contracts and the renewal history carry prices: they are left out for a technician. Roles and scope: as GET /v1/customers/{id} (every role that reads the registry); a customer outside the caller's scope answers 404, like an unknown one. Every part is one indexed query with a limit, and every count an aggregate: see docs/BENCHMARKS.md for the latency at 10, 1,000 and 10,000 units.
          */
         get: operations["getCustomerOverview"];
         put?: never;
@@ -2640,6 +2640,616 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tickets/{id}/assist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask the product line's experts for a live video call
+         * @description The ticket's assignee, or a dispatcher or supervisor whose scope holds the ticket. Offers the call to every expert the unit's product line has on its rota now (step 1), else the first in the escalation order (lead, then the line); each offered expert gets an `assist.requested` notification in the app and on every channel they have (push, e-mail, SMS), quiet hours overridden. Unanswered for `assist-accept-min` minutes, the next candidate is asked; nobody left: `unanswered`. 409: the ticket has no unit (detail names `ticket`), the line has no expert (`product_line`), or a session is open already (its id in `session_id`).
+         */
+        post: operations["requestAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/assists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A ticket's assistance sessions
+         * @description Anyone who can see the ticket: each session's state, expert, outcome and duration, newest first.
+         */
+        get: operations["listTicketAssists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assistance sessions
+         * @description mine=true: offered to the caller, accepted by them or requested by them (whatever the ticket's scope: experts are often outside it). Otherwise the sessions on tickets in the caller's scope (supervisors their region's, admins all, read-only). Newest first, at most 200.
+         */
+        get: operations["listAssists"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a call with a join link's token
+         * @description No login: the single-use token of a join link is the credential (the technician's phone). Unknown token: 404; used or expired (10 minutes): 410; the link's user no longer allowed (reassigned, disabled): 410; the session not accepted or live: 409 (`state`).
+         */
+        post: operations["joinAssistByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One assistance session
+         * @description Those offered it, its expert, its requester, and anyone whose ticket scope holds the ticket; others 404.
+         */
+        get: operations["getAssist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Complete an ended call's record
+         * @description The call's expert, within 7 days of its end: the outcome and notes. Others 403; a session not ended or older: 409 (`state`).
+         */
+        patch: operations["completeAssistRecord"];
+        trace?: never;
+    };
+    "/v1/assist/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a call offered to the caller
+         * @description Only an expert with an open offer (403 otherwise); the first wins, a later acceptor gets 409 (`state`). The others' open offers become `withdrawn`; the requester is told (`assist.accepted`).
+         */
+        post: operations["acceptAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a call offered to the caller
+         * @description When every offer of the ringing session is declined, the next candidate is asked at once (or the session becomes `unanswered`).
+         */
+        post: operations["declineAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a call
+         * @description The requester, or a supervisor whose scope holds the ticket, while ringing or accepted (409 otherwise).
+         */
+        post: operations["cancelAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/join-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use join link for a participant
+         * @description For user_id (default the caller), who must be allowed to join, as the caller must: the ticket's technician, the accepting expert, or a supervisor whose scope holds the ticket (403 otherwise). Valid 10 minutes, kept hashed; the link (for the technician's phone, no login) is the only copy of the token. The session must be accepted or live (409).
+         */
+        post: operations["createAssistJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a call as a console user
+         * @description The ticket's technician, the accepting expert, or a supervisor whose scope holds the ticket; anyone else (another technician or expert, a dispatcher, an admin, another region's supervisor) 403. Ringing or over: 409 (`state`).
+         */
+        post: operations["joinAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/ice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fresh STUN/TURN servers and credentials
+         * @description A participant (X-Assist-Key, or the bearer token of someone allowed to join). A missing key, one of another session, a session no longer open, or a token of someone not allowed to join: 401.
+         */
+        get: operations["getAssistIce"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Poll the signalling mailbox
+         * @description A participant: the messages after `after` addressed to them or to everyone, not their own, oldest first (at most 100), the session's state and the other participants' presence. Poll every 500 ms until connected, then every 3 s. Updates the caller's presence.
+         */
+        get: operations["pollAssistSignals"];
+        put?: never;
+        /**
+         * Send a signalling message
+         * @description A participant. kind hello, offer, answer, candidate or bye; body a JSON object of at most 64 KiB (400 naming `/body` beyond); to: one participant's user id (default everyone else). Kept until the session ends.
+         */
+        post: operations["postAssistSignal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/connected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report the first remote frame
+         * @description A participant. The first report sets connected_at and the state live (time to first frame = connected_at − accepted_at); later ones change nothing.
+         */
+        post: operations["assistConnected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Keep a frame of the call
+         * @description A participant. The body is the image (image/jpeg or image/png, at most 5 MiB, its magic bytes checked: 400 naming `body` when they disagree); stored as a ticket attachment (kind photo) and listed in the session.
+         */
+        post: operations["postAssistSnapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Leave the call
+         * @description A participant: marked absent, and a bye goes to the others. The session stays open (a reload rejoins).
+         */
+        post: operations["leaveAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assist/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the call
+         * @description The technician, the expert or a supervisor participant: state ended, the duration recorded, the signals deleted; the ticket's history gets the end with outcome and duration, the unit's timeline an `assist` entry. A bad outcome: 400 naming `/outcome`, nothing changed.
+         */
+        post: operations["endAssist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/assists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Remote assistance per product line
+         * @description Scoped like the other analytics (admins and auditors all, supervisors their region, dispatchers their centre). Sessions requested in [from, to) (default the last 30 days): requests, accepted, unanswered, the median seconds to accept and of calls, fixed (outcome fixed), fixed_rate (of the calls with an outcome), visits_avoided (calls fixed remotely).
+         */
+        get: operations["getAssistAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/maintenance-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List maintenance plans
+         * @description Roles: admin, supervisor, dispatcher, sales, auditor. Plans are organisation-wide (not scoped).
+         */
+        get: operations["listMaintenancePlans"];
+        put?: never;
+        /**
+         * Create a maintenance plan
+         * @description Roles: admin, supervisor. Bad members 400 naming them (an unknown model, contract out of scope, product line); nothing stored. Audited as maintenance_plan.create.
+         */
+        post: operations["createMaintenancePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/maintenance-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One maintenance plan
+         * @description Roles: admin, supervisor, dispatcher, sales, auditor.
+         */
+        get: operations["getMaintenancePlan"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a maintenance plan
+         * @description Roles: admin, supervisor. Only a plan under which no visit was requested (409 otherwise: its history stays; set active false). Audited as maintenance_plan.delete.
+         */
+        delete: operations["deleteMaintenancePlan"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a maintenance plan
+         * @description Roles: admin, supervisor. The whole plan is checked again; bad members 400 naming them, nothing changed. Due dates follow at once (the calendar and the next scheduler run). Audited as maintenance_plan.update.
+         */
+        patch: operations["patchMaintenancePlan"];
+        trace?: never;
+    };
+    "/v1/maintenance/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The maintenance calendar
+         * @description Roles: admin, supervisor, dispatcher, sales, auditor. Units in the caller's scope (their region; sales: their customers') only. Requested, done and overdue visits due in the window, and each unit's next due date when it falls in it.
+         */
+        get: operations["getMaintenanceCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assets/{id}/running-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a unit's running hours
+         * @description Roles: admin, supervisor, dispatcher, technician; units in scope (404 otherwise). Running-hours plans fall due by these readings.
+         */
+        post: operations["addRunningHours"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checklists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List checklist templates
+         * @description Roles: every role that reads tickets. Every template, ascending ids, on one page, with its latest version number (items null here: GET /v1/checklists/{id} has them).
+         */
+        get: operations["listChecklists"];
+        put?: never;
+        /**
+         * Create a checklist template (publishes version 1)
+         * @description Roles: admin. Attached to a model, a request category, or both (the most specific applies to a job: model + category, then model, then category). Items of kind yes_no, number (unit, min, max), text, photo; `required` makes resolve wait for an answer. Every bad member is 400 naming it (/items/2/kind, /items/1/id for an id listed twice, /items/0/min above max, /model_id for an unknown model or neither model nor category); nothing is stored on any refusal. Audited as checklist.create.
+         */
+        post: operations["createChecklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checklists/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A checklist template with its latest version's items
+         * @description Roles: every role that reads tickets.
+         */
+        get: operations["getChecklist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checklists/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a new version of a checklist template
+         * @description Roles: admin. Version n + 1 with these items; published versions never change, and a job keeps the version its first answer pinned. Bad items are 400 as on create. Audited as checklist.publish.
+         */
+        post: operations["publishChecklistVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/checklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The job's checklist, its answers and sign-off
+         * @description Roles: every role that reads tickets, scoped as GET /v1/tickets/{id} (out of scope: 404). The version pinned by the job's first answer, else the latest of the template that applies (template null when none applies). `flagged` lists out-of-limit readings, `missing_items` the required items unanswered; `signoff` is the current visit's (visit = 1 + the job's reopens), `signoff_required` whether the job's contract requires it.
+         */
+        get: operations["getTicketChecklist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/checklist/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+                /** @description The item's id in the job's checklist version. */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Answer one checklist item
+         * @description Roles: the job's assignee (anyone else: 403), while the job is accepted, en_route, on_site or waiting_customer (else 409). Offline-safe: send Idempotency-Key (a replay answers the first result with Idempotent-Replayed), also inside POST /v1/sync. `value` by kind: yes_no true/false, number any number (outside [min, max] it is stored AND flagged), text 1-1000 bytes, photo none (attachment_id names the photo, an attachment of the job of kind photo). A wrong type is 400 naming /value, an unknown item 400 naming item_id, a missing or unknown photo 400 naming /attachment_id; nothing is stored. Answering again replaces the answer. The first answer pins the job's checklist version. Each answer goes into the job's history (action checklist) and the audit log (ticket.checklist).
+         */
+        put: operations["answerChecklistItem"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/signoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the customer's sign-off of the visit
+         * @description Roles: the job's assignee (anyone else: 403), while the job is on_site, waiting_customer, resolved or follow_up (else 409). The drawn signature is a PNG uploaded first with PUT /v1/tickets/{id}/attachments/{uuid} (Content-Type image/png), at most 1 MiB and 16 to 4000 pixels a side, decodable: anything else is 400 naming /signature_attachment_id. signed_at within the last 7 days (the device's clock, offline), lat/lon the device's position. One per visit: a second is 409. Where the job's contract entitlement has signoff_required, resolve and close answer 409 with `missing` ["signoff"] until it is recorded. In the job's history (action signoff) and the audit log (ticket.signoff).
+         */
+        post: operations["signOffTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tickets/{id}/report.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The service report of the visit (PDF, zh + en)
+         * @description Roles: every role that reads tickets, scoped as GET /v1/tickets/{id} (out of scope: 404). A bilingual PDF (Chinese and English headings): the unit, the work done, the parts replaced, the checklist results (out-of-limit readings marked), the job's photos (the first 8 drawn) and the customer's signature. Made on each request; Content-Disposition names it service-report-FT-000042.pdf.
+         */
+        get: operations["getServiceReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3144,7 +3754,7 @@ export interface components {
              */
             at: string;
             /** @enum {string} */
-            kind: "production" | "test" | "shipment" | "installation" | "commissioning" | "acceptance" | "service" | "part_replacement" | "firmware" | "inspection" | "warranty_renewal" | "label";
+            kind: "production" | "test" | "shipment" | "installation" | "commissioning" | "acceptance" | "service" | "part_replacement" | "firmware" | "inspection" | "warranty_renewal" | "label" | "assist";
             /** @example Produced at plant SZ1, line L2, batch B2024-07 */
             summary: string;
             /** @description Facts of the event, by kind. */
@@ -3693,6 +4303,8 @@ export interface components {
              */
             client_id: string | null;
             entitlement?: components["schemas"]["TicketEntitlement"];
+            /** @description Single-ticket answers (and the sync's tickets) only: the job's checklist as GET /v1/tickets/{id}/checklist answers it, so the app can fill it in offline; `flagged` lists the out-of-limit readings. */
+            checklist?: components["schemas"]["TicketChecklist"];
         };
         /** @description One entry of a ticket's history. */
         TicketHistoryEntry: {
@@ -5239,7 +5851,7 @@ export interface components {
                 visits_used: number;
                 /** Format: int64 */
                 visits_allowed: number | null;
-                /** @description null until remote-assist sessions are recorded. */
+                /** @description Hours of remote assistance used in the year (tenths): calls on the contract's requests that ended in the year, from the first remote frame (or the acceptance) to the end. */
                 assist_hours_used: number | null;
                 /** Format: int64 */
                 assist_hours_allowed: number | null;
@@ -5404,6 +6016,434 @@ export interface components {
                 contracts: number;
             }[];
         };
+        /** @description A remote-assistance session: who asked about which ticket, whom it was offered to, who accepted, when it connected and ended, the outcome, the expert's notes and the snapshots. Never the customer's personal data. */
+        AssistSession: {
+            /** Format: int64 */
+            id: number;
+            ticket: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                title: string;
+                priority: string;
+                unit: null | {
+                    /** Format: int64 */
+                    id: number;
+                    serial: string;
+                    model: string;
+                    product_line: string;
+                };
+                /** @description The name of the site's region (a city), "" when none. */
+                site_city: string;
+            };
+            /**
+             * @description ringing: offered, nobody accepted yet; accepted: an expert took it; live: a participant reported the first remote frame; ended; cancelled (by the requester or a supervisor); unanswered: every candidate was asked and the window passed.
+             * @enum {string}
+             */
+            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+            problem: string;
+            /** @description BCP-47 primary tag the requester asked for ("" = any). */
+            language: string;
+            requested_by: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            expert: null | {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            offers: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+                /** @description 1: everyone on the rota now; each escalation one more. */
+                step: number;
+                /** Format: date-time */
+                offered_at: string;
+                /** @enum {string|null} */
+                answer: "accepted" | "declined" | "withdrawn" | null;
+            }[];
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: date-time */
+            accepted_at: string | null;
+            /** Format: date-time */
+            connected_at: string | null;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: int64
+             * @description ended_at minus connected_at (or accepted_at when it never connected).
+             */
+            duration_s: number | null;
+            /** @enum {string|null} */
+            outcome: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+            notes: string;
+            snapshots: {
+                /** Format: int64 */
+                attachment_id: number;
+                url: string;
+                /** Format: date-time */
+                taken_at: string;
+            }[];
+            /** @description Always false: calls are not recorded. */
+            recording: boolean;
+            /** @description What the caller may do now. */
+            can: {
+                accept: boolean;
+                join: boolean;
+                end: boolean;
+            };
+        };
+        AssistIce: {
+            /** @description RTCIceServer entries: the TURN URIs with time-limited credentials (TURN REST API: username "<unix-expiry>:<user_id>", credential base64(HMAC-SHA1(secret, username))), then the STUN URIs. [] when none is configured. */
+            ice_servers: {
+                urls: string[];
+                username?: string;
+                credential?: string;
+            }[];
+            /** Format: date-time */
+            ice_expires_at: string;
+            /**
+             * @description relay: the server is configured turn-relay-only; use iceTransportPolicy 'relay'.
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
+        };
+        AssistJoin: {
+            /** Format: int64 */
+            session_id: number;
+            /** @description Send as X-Assist-Key on the session's signalling calls; valid while the session is open. */
+            participant_key: string;
+            /** @enum {string} */
+            side: "technician" | "expert" | "supervisor";
+            user: {
+                /** Format: int64 */
+                user_id: number;
+                display_name: string;
+            };
+            /** @description RTCIceServer entries: the TURN URIs with time-limited credentials (TURN REST API: username "<unix-expiry>:<user_id>", credential base64(HMAC-SHA1(secret, username))), then the STUN URIs. [] when none is configured. */
+            ice_servers: {
+                urls: string[];
+                username?: string;
+                credential?: string;
+            }[];
+            /** Format: date-time */
+            ice_expires_at: string;
+            /**
+             * @description relay: the server is configured turn-relay-only; use iceTransportPolicy 'relay'.
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
+            /** @description Poll signals this often until connected, then every 3 s. */
+            poll_ms: number;
+            session: components["schemas"]["AssistSession"];
+        };
+        AssistSignals: {
+            signals: {
+                /** Format: int64 */
+                seq: number;
+                /** Format: int64 */
+                from: number;
+                /** @enum {string} */
+                side: "technician" | "expert" | "supervisor";
+                /** @enum {string} */
+                kind: "hello" | "offer" | "answer" | "candidate" | "bye";
+                body: Record<string, never>;
+                /** Format: date-time */
+                at: string;
+            }[];
+            /**
+             * Format: int64
+             * @description The cursor for the next poll's after.
+             */
+            next: number;
+            /** @enum {string} */
+            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+            peers: {
+                /** Format: int64 */
+                user_id: number;
+                /** @enum {string} */
+                side: "technician" | "expert" | "supervisor";
+                display_name: string;
+                /** @description Polled within the last 10 s and not left. */
+                present: boolean;
+            }[];
+        };
+        /** @description The skill a visit needs, as technician_skills keeps it: a product line and the least level (1 basic .. 5 expert). */
+        MaintenanceSkill: {
+            product_line: string;
+            level: number;
+        };
+        /** @description POST: name, model_id or contract_id, and an interval are required. PATCH: any members; model_id replaces contract_id (and interval_hours interval_months) unless both are given. */
+        MaintenancePlanInput: {
+            name?: string;
+            /**
+             * Format: int64
+             * @description The plan applies to every installed unit of this model (exactly one of model_id and contract_id).
+             */
+            model_id?: number | null;
+            /**
+             * Format: int64
+             * @description The plan applies to every unit this contract covers while it is active (exactly one of model_id and contract_id).
+             */
+            contract_id?: number | null;
+            /** @description Calendar months between visits (exactly one of interval_months and interval_hours). A contract plan given neither takes 12 / the contract's preventive visits a year. */
+            interval_months?: number | null;
+            /** @description Running hours between visits (POST /v1/assets/{id}/running-hours). */
+            interval_hours?: number | null;
+            /** @description The preventive request is opened this many days before the due date (default 14). */
+            lead_days?: number;
+            /**
+             * Format: int64
+             * @description The checklist template a visit uses (the checklists part's templates; stored as a plain id, not checked here).
+             */
+            checklist_template_id?: number | null;
+            skill?: components["schemas"]["MaintenanceSkill"] | null;
+            /** @description An inactive plan requests nothing (default true). */
+            active?: boolean;
+        };
+        MaintenancePlan: {
+            name: string;
+            /**
+             * Format: int64
+             * @description The plan applies to every installed unit of this model (exactly one of model_id and contract_id).
+             */
+            model_id: number | null;
+            /**
+             * Format: int64
+             * @description The plan applies to every unit this contract covers while it is active (exactly one of model_id and contract_id).
+             */
+            contract_id: number | null;
+            /** @description Calendar months between visits (exactly one of interval_months and interval_hours). A contract plan given neither takes 12 / the contract's preventive visits a year. */
+            interval_months: number | null;
+            /** @description Running hours between visits (POST /v1/assets/{id}/running-hours). */
+            interval_hours: number | null;
+            /** @description The preventive request is opened this many days before the due date (default 14). */
+            lead_days: number;
+            /**
+             * Format: int64
+             * @description The checklist template a visit uses (the checklists part's templates; stored as a plain id, not checked here).
+             */
+            checklist_template_id: number | null;
+            skill: components["schemas"]["MaintenanceSkill"] | null;
+            /** @description An inactive plan requests nothing (default true). */
+            active: boolean;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        MaintenanceCalendarItem: {
+            /** Format: date */
+            date: string;
+            /**
+             * @description done: the preventive request was resolved; requested: open, due today or later; overdue: past due and not done; upcoming: the next due date, not requested yet.
+             * @enum {string}
+             */
+            state: "upcoming" | "requested" | "done" | "overdue";
+            /** @description The alert flag: past due and not done. */
+            overdue: boolean;
+            /** @description A running-hours due date projected from the hours rate. */
+            projected: boolean;
+            /** Format: int64 */
+            plan_id: number;
+            plan: string;
+            /** Format: int64 */
+            asset_id: number;
+            serial: string;
+            /** Format: int64 */
+            site_id: number;
+            /** Format: int64 */
+            customer_id: number;
+            region_path: string;
+            /**
+             * Format: int64
+             * @description The preventive request (one per site and run: several units may share it).
+             */
+            ticket_id: number | null;
+            number: string | null;
+            centre: string | null;
+            /** Format: date-time */
+            done_at: string | null;
+        };
+        MaintenanceCalendar: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /** Format: date */
+            today: string;
+            /** @description By date. */
+            items: components["schemas"]["MaintenanceCalendarItem"][];
+            /** @description More than 5000 items: narrow the window. */
+            truncated: boolean;
+        };
+        RunningHoursInput: {
+            /** @description The hour meter's reading; never lower than an earlier reading, nor higher than a later one (400 naming /hours). */
+            hours: number;
+            /** @description When it was read: RFC 3339 or a date; not in the future; one reading per instant (400 naming /read_at). */
+            read_at: string;
+        };
+        RunningHours: {
+            /** Format: int64 */
+            asset_id: number;
+            hours: number;
+            /** Format: date-time */
+            read_at: string;
+        };
+        ChecklistItem: {
+            /** @description Stable across versions; the answer's path names it. */
+            id: string;
+            /** @enum {string} */
+            kind: "yes_no" | "number" | "text" | "photo";
+            /** @description In Chinese (the report prints both labels). */
+            label: string;
+            label_en?: string;
+            /** @description Resolve waits for an answer. Default false. */
+            required?: boolean;
+            /** @description Number items only. */
+            unit?: string | null;
+            /** @description Number items only: below it a reading is flagged. */
+            min?: number | null;
+            /** @description Number items only: above it a reading is flagged. */
+            max?: number | null;
+        };
+        ChecklistItemStored: {
+            id: string;
+            /** @enum {string} */
+            kind: "yes_no" | "number" | "text" | "photo";
+            label: string;
+            label_en: string;
+            required: boolean;
+            unit: string | null;
+            min: number | null;
+            max: number | null;
+        };
+        ChecklistCreate: {
+            name: string;
+            /** Format: int64 */
+            model_id?: number | null;
+            /** @description A request category code (GET /v1/catalogue), a top-level one or a subcategory. */
+            category?: string | null;
+            items: components["schemas"]["ChecklistItem"][];
+        };
+        ChecklistVersionCreate: {
+            items: components["schemas"]["ChecklistItem"][];
+        };
+        ChecklistTemplate: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            model: {
+                /** Format: int64 */
+                id: number;
+                code: string;
+            } | null;
+            category: string | null;
+            /** @description The latest published version. */
+            version: number;
+            /** @description The latest version's items; null in lists. */
+            items: components["schemas"]["ChecklistItemStored"][] | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ChecklistAnswerIn: {
+            /** @description true/false, a number, or text, by the item's kind; absent or null for a photo item. */
+            value?: unknown;
+            note?: string;
+            /**
+             * Format: uuid
+             * @description A photo attachment of the job (its upload UUID); required for a photo item.
+             */
+            attachment_id?: string | null;
+        };
+        ChecklistAnswer: {
+            /** @description As answered: boolean, number, string, or null (photo). */
+            value: unknown;
+            note: string;
+            attachment_id: string | null;
+            /** @description A number outside [min, max]. */
+            flagged: boolean;
+            answered_by: {
+                /** Format: int64 */
+                id: number;
+                username: string;
+            };
+            /** Format: date-time */
+            answered_at: string;
+        };
+        TicketChecklistItem: components["schemas"]["ChecklistItemStored"] & {
+            answer: components["schemas"]["ChecklistAnswer"] | null;
+        };
+        Signoff: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            ticket_id: number;
+            /** @description 1 + the job's reopens before it. */
+            visit: number;
+            signer_name: string;
+            signer_role: string;
+            /** Format: uuid */
+            signature_attachment_id: string;
+            /** @description GET it for the PNG. */
+            signature_url: string;
+            /** Format: date-time */
+            signed_at: string;
+            lat: number;
+            lon: number;
+            recorded_by: {
+                /** Format: int64 */
+                id: number;
+                username: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+        };
+        SignoffIn: {
+            signer_name: string;
+            signer_role: string;
+            /**
+             * Format: uuid
+             * @description The PNG's upload UUID on this job.
+             */
+            signature_attachment_id: string;
+            /** Format: date-time */
+            signed_at: string;
+            lat: number;
+            lon: number;
+        };
+        TicketChecklist: {
+            /** Format: int64 */
+            ticket_id: number;
+            /** @description null when no template applies. */
+            template: {
+                /** Format: int64 */
+                id: number;
+                name: string;
+                version: number;
+                /** Format: int64 */
+                version_id: number;
+                /** @description The job's first answer fixed this version. */
+                pinned: boolean;
+            } | null;
+            items: components["schemas"]["TicketChecklistItem"][];
+            /** @description Item ids whose reading is out of limits. */
+            flagged: string[];
+            /** @description Required items not answered yet. */
+            missing_items: string[];
+            visit: number;
+            /** @description The job's contract entitlement requires the customer's sign-off. */
+            signoff_required: boolean;
+            signoff: components["schemas"]["Signoff"] | null;
+        };
         /** @description A customer's unit in the 360 view. */
         OverviewUnit: {
             /** Format: int64 */
@@ -5472,7 +6512,7 @@ export interface components {
                 resolution_due: string | null;
             };
         };
-        /** @description The customer 360 view. Lists show at most 20 items with a count of all; planned maintenance will add a `maintenance_due` part. */
+        /** @description The customer 360 view. Lists show at most 20 items with a count of all; `maintenance_due` lists planned maintenance overdue or coming due. */
         CustomerOverview: {
             /**
              * Format: date-time
@@ -5669,6 +6709,43 @@ export interface components {
                      */
                     count: number;
                 };
+            };
+            /** @description Planned maintenance of the customer's units overdue or coming due up to `until` (60 days ahead), from the maintenance calendar; done visits left out; earliest first, at most 20 items. */
+            maintenance_due: {
+                /** Format: date */
+                until: string;
+                /**
+                 * Format: int64
+                 * @description Visits past due and not done.
+                 */
+                overdue: number;
+                /**
+                 * Format: int64
+                 * @description Visits requested or coming due, not yet late.
+                 */
+                due: number;
+                items: {
+                    /** Format: date */
+                    date: string;
+                    /**
+                     * @description As the maintenance calendar: overdue (past due, not done), requested (a preventive request is open), upcoming (not requested yet).
+                     * @enum {string}
+                     */
+                    state: "overdue" | "requested" | "upcoming";
+                    /** @description A running-hours plan's date projected from the readings' rate. */
+                    projected: boolean;
+                    /** @description The plan's name. */
+                    plan: string;
+                    asset: {
+                        /** Format: int64 */
+                        id: number;
+                        serial: string;
+                    };
+                    /** Format: int64 */
+                    ticket_id: number | null;
+                    /** @description The preventive request's number, once requested. */
+                    number: string | null;
+                }[];
             };
         };
     };
@@ -12116,6 +13193,1350 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    requestAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description At most 1000 characters. */
+                    problem?: string | null;
+                    /** @description Experts speaking it are asked first. */
+                    language?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session, ringing. */
+            201: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    /** @description /v1/assist/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listTicketAssists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: int64 */
+                            id: number;
+                            /** @enum {string} */
+                            state: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+                            expert: null | {
+                                /** Format: int64 */
+                                user_id: number;
+                                display_name: string;
+                            };
+                            /** @enum {string|null} */
+                            outcome: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                            /** Format: int64 */
+                            duration_s: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAssists: {
+        parameters: {
+            query?: {
+                /** @description One state. */
+                state?: "ringing" | "accepted" | "live" | "ended" | "cancelled" | "unanswered";
+                /** @description Only the caller's. */
+                mine?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AssistSession"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    joinAssistByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The participant key, ICE servers and the session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistJoin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["RateLimited"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    completeAssistRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string|null} */
+                    outcome?: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                    /** @description At most 4000 characters. */
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    acceptAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    declineAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    cancelAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createAssistJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: int64 */
+                    user_id?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The link. */
+            201: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: string;
+                        /** @description /console/assist/{id}/join?token=… */
+                        url: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    joinAssist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The participant key, ICE servers and the session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistJoin"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssistIce: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ICE servers. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistIce"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    pollAssistSignals: {
+        parameters: {
+            query?: {
+                /** @description The last seq seen (0: from the start). */
+                after?: number;
+            };
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Messages, state, peers. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSignals"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postAssistSignal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "hello" | "offer" | "answer" | "candidate" | "bye";
+                    /** Format: int64 */
+                    to?: number | null;
+                    body: Record<string, never>;
+                };
+            };
+        };
+        responses: {
+            /** @description Its sequence number. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: int64 */
+                        seq: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assistConnected: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postAssistSnapshot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+            };
+        };
+        responses: {
+            /** @description The attachment. */
+            201: {
+                headers: {
+                    /** @description The attachment. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: int64 */
+                        attachment_id: number;
+                        url: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    leaveAssist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Left. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    endAssist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The participant key from a join (the phone page's credential). Console users may send their bearer token instead. */
+                "X-Assist-Key"?: string;
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string|null} */
+                    outcome?: "fixed" | "visit_needed" | "escalated" | "not_fixed" | null;
+                    /** @description At most 4000 characters. */
+                    notes?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session, ended. */
+            200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistSession"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAssistAnalytics: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 or a date. */
+                from?: string;
+                /** @description RFC 3339 or a date. */
+                to?: string;
+                /** @description One product line. */
+                product_line?: string;
+                /** @description A region in scope. */
+                region?: string;
+                /** @description A centre in scope. */
+                centre?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Figures per product line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        from: string;
+                        /** Format: date-time */
+                        to: string;
+                        product_lines: {
+                            product_line: string;
+                            requests: number;
+                            accepted: number;
+                            unanswered: number;
+                            median_accept_s: number | null;
+                            median_duration_s: number | null;
+                            fixed: number;
+                            fixed_rate: number | null;
+                            visits_avoided: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listMaintenancePlans: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["limit"];
+                /** @description Opaque `next_cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["cursor"];
+                /** @description Only this model's plans. */
+                model_id?: number;
+                /** @description Only this contract's plans. */
+                contract_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of plans. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["MaintenancePlan"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenancePlanInput"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlan"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlan"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchMaintenancePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenancePlanInput"];
+            };
+        };
+        responses: {
+            /** @description The plan. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenancePlan"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMaintenanceCalendar: {
+        parameters: {
+            query?: {
+                /** @description First day (default today - 30). */
+                from?: string;
+                /** @description Last day (default today + 90; at most 400 days after from). */
+                to?: string;
+                /** @description Only units in a region this service centre covers, or whose request went to it (400 when there is no such centre). */
+                centre?: string;
+                /** @description Only this customer's units. */
+                customer_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Items by date. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceCalendar"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    addRunningHours: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunningHoursInput"];
+            };
+        };
+        responses: {
+            /** @description The reading. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunningHours"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listChecklists: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page"] & {
+                        items?: components["schemas"]["ChecklistTemplate"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createChecklist: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChecklistCreate"];
+            };
+        };
+        responses: {
+            /** @description The template with version 1's items. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getChecklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    publishChecklistVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChecklistVersionCreate"];
+            };
+        };
+        responses: {
+            /** @description The template with the new version's items. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistTemplate"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTicketChecklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checklist. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketChecklist"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    answerChecklistItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+                /** @description The item's id in the job's checklist version. */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChecklistAnswerIn"];
+            };
+        };
+        responses: {
+            /** @description The item with its answer. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketChecklistItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    signOffTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the write safe to repeat (1 to 255 printable ASCII characters, e.g. a UUID the device made when it queued the action). Scoped to the caller. A repeat with the same method, path (with query) and body (JSON compared in canonical form: member order and spacing do not matter) answers the first answer again - same status, body, Location, ETag and Link - with `Idempotent-Replayed: true`, without doing the work again. The same key with another method, path or body is 422; a repeat while the first request is still running is 409 with Retry-After. Final answers (2xx, and 4xx except 401, 408 and 429) are kept 8 days; a 5xx is not kept, so the client may retry. Answers larger than 1 MiB are not kept: a repeat then answers 409 with `original_status` (the work was done once; read the resource). A key not 1-255 printable ASCII is 400. If the server stopped after the work committed but before its answer was kept, a repeat answers 409 with `Idempotent-Replayed: true` (the work was done once; read the resource). Ignored on reads, on public routes and on streamed uploads (an attachment's PUT is idempotent by its client UUID). */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignoffIn"];
+            };
+        };
+        responses: {
+            /** @description The sign-off. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Signoff"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["Timeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getServiceReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Numeric id (a positive integer; anything else answers 404). */
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF. */
+            200: {
+                headers: {
+                    /** @description attachment; filename="service-report-<number>.pdf" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             408: components["responses"]["Timeout"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

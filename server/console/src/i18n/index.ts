@@ -24,13 +24,15 @@ import enNotify from './en/notify';
 import zhNotify from './zh/notify';
 import enCustomer from './en/customer';
 import zhCustomer from './zh/customer';
+import enAssist from './en/assist';
+import zhAssist from './zh/assist';
 
 export type Locale = 'zh-CN' | 'en';
 export const LOCALES: Locale[] = ['zh-CN', 'en'];
 
 export const messages = {
-  en: { ...enCommon, ...enDispatch, ...enWarranty, ...enAssets, ...enKb, ...enAccount, ...enAnalytics, ...enAdmin, ...enNotify, ...enCustomer },
-  'zh-CN': { ...zhCommon, ...zhDispatch, ...zhWarranty, ...zhAssets, ...zhKb, ...zhAccount, ...zhAnalytics, ...zhAdmin, ...zhNotify, ...zhCustomer },
+  en: { ...enCommon, ...enDispatch, ...enWarranty, ...enAssets, ...enKb, ...enAccount, ...enAnalytics, ...enAdmin, ...enNotify, ...enAssist, ...enCustomer },
+  'zh-CN': { ...zhCommon, ...zhDispatch, ...zhWarranty, ...zhAssets, ...zhKb, ...zhAccount, ...zhAnalytics, ...zhAdmin, ...zhNotify, ...zhAssist, ...zhCustomer },
 };
 
 const STORAGE_KEY = 'fieldtrace.locale';

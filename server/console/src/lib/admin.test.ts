@@ -3,7 +3,8 @@ import { adminCanWrite, adminSectionsFor, fieldOf, offsetChoices, offsetLabel } 
 
 describe('admin', () => {
   it('sections by role', () => {
-    expect(adminSectionsFor('admin')).toHaveLength(8);
+    expect(adminSectionsFor('admin')).toHaveLength(9);
+    expect(adminSectionsFor('admin')).toContain('experts');
     expect(adminSectionsFor('admin')).toContain('deliveries');
     expect(adminSectionsFor('auditor')).toEqual(['users', 'audit']);
     expect(adminSectionsFor('supervisor')).toEqual([]);

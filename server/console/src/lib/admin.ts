@@ -3,9 +3,9 @@
 // users and the audit log.
 import type { Role } from './roles';
 
-export type AdminSection = 'users' | 'regions' | 'service-levels' | 'calendar' | 'qr-keys' | 'webhooks' | 'deliveries' | 'audit';
+export type AdminSection = 'users' | 'regions' | 'service-levels' | 'calendar' | 'qr-keys' | 'webhooks' | 'deliveries' | 'experts' | 'audit';
 
-export const ADMIN_SECTIONS: readonly AdminSection[] = ['users', 'regions', 'service-levels', 'calendar', 'qr-keys', 'webhooks', 'deliveries', 'audit'];
+export const ADMIN_SECTIONS: readonly AdminSection[] = ['users', 'regions', 'service-levels', 'calendar', 'qr-keys', 'webhooks', 'deliveries', 'experts', 'audit'];
 
 export function adminSectionsFor(role: Role | undefined): AdminSection[] {
   if (role === 'admin') return [...ADMIN_SECTIONS];

@@ -42,11 +42,20 @@ describe('kinds and badge', () => {
   it('known kinds have a label key', () => {
     expect(kindKey('sla.warning')).toBe('notifications.kind.sla_warning');
     expect(kindKey('new.kind')).toBeNull();
+    expect(kindKey('assist.requested')).toBe('notifications.kind.assist_requested');
   });
   it('badge text', () => {
     expect(badgeText(0, false)).toBe('0');
     expect(badgeText(5, false)).toBe('5');
     expect(badgeText(100, true)).toBe('99+');
     expect(badgeText(50, true)).toBe('50+');
+  });
+});
+
+describe('assistance notifications', () => {
+  it('open the call page, else the request, else the list', () => {
+    expect(notificationLink({ kind: 'assist.requested', data: { session_id: 4, ticket_id: 9 } })).toBe('/assist/4');
+    expect(notificationLink({ kind: 'assist.accepted', data: { ticket_id: 9 } })).toBe('/tickets/9');
+    expect(notificationLink({ kind: 'assist.unanswered', data: {} })).toBe('/assist');
   });
 });

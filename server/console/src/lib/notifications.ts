@@ -14,6 +14,9 @@ export const KNOWN_KINDS = [
   'sla.escalation',
   'warranty.digest',
   'problem.opened',
+  'assist.requested',
+  'assist.accepted',
+  'assist.unanswered',
 ] as const;
 
 function id(data: Record<string, unknown>, key: string): number | null {
@@ -39,6 +42,14 @@ export function notificationLink(n: { kind: string; data: unknown }): string | n
       const units = Array.isArray(data.units) ? (data.units as Record<string, unknown>[]) : [];
       const only = units.length === 1 && units[0] ? id(units[0], 'asset_id') : null;
       return only ? `/assets/${only}` : '/warranty';
+    }
+    case 'assist.requested':
+    case 'assist.accepted':
+    case 'assist.unanswered': {
+      // The call page (accept, join); the request's own page if the
+      // notification carries no session id.
+      const a = id(data, 'session_id') ?? id(data, 'assist_id');
+      return a ? `/assist/${a}` : ticket ? `/tickets/${ticket}` : '/assist';
     }
     case 'problem.opened': {
       const p = id(data, 'problem_id');

@@ -6,14 +6,14 @@ import type { Me } from '@/auth/session';
 export type Role = Me['role'];
 export type NavKey =
   | 'dispatch' | 'intake' | 'warranty' | 'analytics' | 'reports' | 'problems'
-  | 'lookup' | 'kb' | 'notifications' | 'account' | 'admin';
+  | 'lookup' | 'kb' | 'assist' | 'notifications' | 'account' | 'admin';
 
 const NAV: Record<Role, NavKey[]> = {
-  dispatcher: ['dispatch', 'intake', 'lookup', 'kb', 'notifications', 'account'],
+  dispatcher: ['dispatch', 'intake', 'lookup', 'kb', 'assist', 'notifications', 'account'],
   sales: ['warranty', 'intake', 'lookup', 'kb', 'notifications', 'account'],
-  supervisor: ['analytics', 'reports', 'dispatch', 'problems', 'intake', 'lookup', 'kb', 'notifications', 'account'],
-  technician: ['lookup', 'intake', 'kb', 'notifications', 'account'],
-  admin: ['dispatch', 'analytics', 'reports', 'warranty', 'problems', 'intake', 'lookup', 'kb', 'admin', 'notifications', 'account'],
+  supervisor: ['analytics', 'reports', 'dispatch', 'problems', 'intake', 'lookup', 'kb', 'assist', 'notifications', 'account'],
+  technician: ['lookup', 'intake', 'kb', 'assist', 'notifications', 'account'],
+  admin: ['dispatch', 'analytics', 'reports', 'warranty', 'problems', 'intake', 'lookup', 'kb', 'assist', 'admin', 'notifications', 'account'],
   auditor: ['analytics', 'reports', 'lookup', 'kb', 'admin', 'notifications', 'account'],
 };
 

@@ -69,6 +69,9 @@ export default {
       sla_escalation: 'SLA escalation',
       warranty_digest: 'Warranty digest',
       problem_opened: 'Recurring problem',
+      assist_requested: 'Expert assistance requested',
+      assist_accepted: 'An expert accepted',
+      assist_unanswered: 'No expert answered',
     },
   },
 };

@@ -11,6 +11,7 @@ export default {
       'qr-keys': 'QR keys',
       webhooks: 'Webhooks',
       deliveries: 'Deliveries',
+      experts: 'Experts and rota',
       audit: 'Audit log',
     },
     notForRole: 'This section is not available to your role.',

@@ -109,6 +109,7 @@ export default {
         inspection: 'Inspection',
         warranty_renewal: 'Warranty renewal',
         label: 'Label',
+        assist: 'Remote expert assistance',
       },
     },
     lookup: {

@@ -12,6 +12,7 @@ export default {
     problems: 'Problems',
     lookup: 'Find a unit',
     kb: 'Knowledge base',
+    assist: 'Expert assistance',
     notifications: 'Notifications',
     account: 'My account',
     admin: 'Administration',

@@ -42,6 +42,14 @@ export default {
       month: '{month}: {avg} from {n} scores',
       monthNone: '{month}: no scores',
     },
+    maintenance: {
+      title: 'Planned maintenance',
+      overdue: '{n} overdue',
+      due: '{n} due by {date}',
+      none: 'Nothing overdue or coming due.',
+      projected: 'projected from running hours',
+      state: { overdue: 'Overdue', requested: 'Requested', upcoming: 'Upcoming' },
+    },
     renewals: {
       title: 'Renewal history',
       none: 'No renewals.',

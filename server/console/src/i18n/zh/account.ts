@@ -68,6 +68,9 @@ export default {
       sla_escalation: 'SLA 升级',
       warranty_digest: '质保到期汇总',
       problem_opened: '重复问题',
+      assist_requested: '专家支持请求',
+      assist_accepted: '专家已接受支持请求',
+      assist_unanswered: '专家支持无人接听',
     },
   },
 };

@@ -11,6 +11,7 @@ export default {
       'qr-keys': '二维码密钥',
       webhooks: 'Webhook',
       deliveries: '消息投递',
+      experts: '专家与值班',
       audit: '审计日志',
     },
     notForRole: '您的角色无权使用此栏目。',

@@ -109,6 +109,7 @@ export default {
         inspection: '巡检',
         warranty_renewal: '续保',
         label: '标签',
+        assist: '远程专家支持',
       },
     },
     lookup: {

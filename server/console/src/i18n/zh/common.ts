@@ -11,6 +11,7 @@ export default {
     problems: '重复问题',
     lookup: '查找设备',
     kb: '知识库',
+    assist: '远程专家支持',
     notifications: '通知',
     account: '我的账户',
     admin: '系统管理',

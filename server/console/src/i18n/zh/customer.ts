@@ -42,6 +42,14 @@ export default {
       month: '{month}：{n} 条评分，平均 {avg}',
       monthNone: '{month}：暂无评分',
     },
+    maintenance: {
+      title: '计划保养',
+      overdue: '逾期 {n} 项',
+      due: '{date} 前到期 {n} 项',
+      none: '暂无逾期或即将到期的保养。',
+      projected: '按运行小时推算',
+      state: { overdue: '已逾期', requested: '已派单', upcoming: '即将到期' },
+    },
     renewals: {
       title: '续保记录',
       none: '暂无续保记录。',
