@@ -5,7 +5,8 @@
 # third expired, a third without; a service contract over half the sites
 # and a warranty extension listing every tenth unit; two requests per unit
 # over the last year, 5 % open, most closed with a score, some late; an
-# open problem), built with SQL in a migrated database. Each customer's
+# open problem; an annual maintenance plan over half the units), built
+# with SQL in a migrated database. Each customer's
 # GET /v1/customers/{id}/overview (first units page of 50) is timed as an
 # admin by wrk with one keep-alive connection (latency of one request, not
 # a rate), and nginx serving the identical answer as a static file over
@@ -110,6 +111,11 @@ INSERT INTO problems(id, kind, fault_code, model_id, status, window_days, thresh
  ticket_count, opened_at, updated_at) VALUES (1, 'model', 'E-21', 1, 'open', 30, 3, 30, $NOW, $NOW);
 INSERT INTO problem_tickets(problem_id, ticket_id, asset_id, added_at)
 SELECT 1, min(id), asset_id, $NOW FROM tickets WHERE asset_id % 97 = 1 GROUP BY asset_id;
+-- Planned maintenance: an annual plan for every unit of the first model,
+-- installed 1 to 700 days ago (some overdue, some coming due).
+UPDATE assets SET installed_at = date($NOW, 'unixepoch', '-' || (1 + id % 700) || ' days');
+INSERT INTO maintenance_plans(name, model_id, interval_months, lead_days, created_at, updated_at)
+VALUES ('KYN28 annual service', 1, 12, 14, $NOW, $NOW);
 COMMIT;
 ANALYZE;
 SQL
