@@ -284,6 +284,31 @@ enum err maintenance_store_hours(struct db *db, int64_t asset_id, int64_t since_
 	"(CASE WHEN t.status IN ('resolved', 'follow_up', 'closed')"                               \
 	" THEN coalesce(t.resolved_at, t.closed_at, t.updated_at) END)"
 
+#define UNITS_REST                                                                                 \
+	" SELECT p.id, a.id, a.site_id, coalesce(a.customer_id, 0), a.model_id, p.name, a.serial," \
+	" a.region_path, CASE WHEN kc.id IS NULL THEN coalesce(a.commissioned_at, "                \
+	"a.installed_at, '')"                                                                      \
+	"  ELSE max(coalesce(a.commissioned_at, a.installed_at, ''), kc.start_date) END,"          \
+	" coalesce(p.interval_months, 0), coalesce(p.interval_hours, 0), p.lead_days,"             \
+	" coalesce(p.checklist_template_id, 0), coalesce(p.skill_product_line, ''),"               \
+	" coalesce(p.skill_level, 0),"                                                             \
+	" coalesce((SELECT max(" VISIT_DONE_AT ") FROM maintenance_visits v"                       \
+	"  JOIN tickets t ON t.id = v.ticket_id WHERE v.plan_id = p.id AND v.asset_id = a.id), "   \
+	"0),"                                                                                      \
+	" o.id, coalesce(o.ticket_id, 0), o.due_date"                                              \
+	" FROM pu JOIN maintenance_plans p ON p.id = pu.plan_id JOIN assets a ON a.id = "          \
+	"pu.asset_id"                                                                              \
+	" LEFT JOIN contracts kc ON kc.id = p.contract_id"                                         \
+	" LEFT JOIN maintenance_visits o ON o.id = (SELECT v.id FROM maintenance_visits v"         \
+	"  LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.plan_id = p.id AND v.asset_id = a.id" \
+	"  AND " VISIT_DONE_AT " IS NULL ORDER BY v.due_date DESC LIMIT 1)"                        \
+	" WHERE a.site_id IS NOT NULL AND a.customer_id IS NOT NULL AND " UNIT_SCOPE               \
+	" AND " UNIT_CENTRE("?5", "(SELECT t.centre_code FROM tickets t WHERE t.id = "             \
+				  "o.ticket_id)") " AND (?6 = 0 OR "                               \
+						  "a.customer_id = ?6)"                            \
+						  " ORDER BY a.site_id, "                          \
+						  "a.id, p.id"
+
 static const char sql_units[] =
     "WITH pu(plan_id, asset_id) AS ("
     " SELECT p.id, a.id FROM maintenance_plans p JOIN assets a ON a.model_id = p.model_id"
@@ -294,34 +319,33 @@ static const char sql_units[] =
     " UNION SELECT p.id, a.id FROM maintenance_plans p"
     "  JOIN contracts k ON k.id = p.contract_id JOIN contract_sites cs ON cs.contract_id = k.id"
     "  JOIN assets a ON a.site_id = cs.site_id"
-    "  WHERE p.active = 1 AND k.status = 'active' AND k.start_date <= ?7 AND k.end_date >= ?7)"
-    " SELECT p.id, a.id, a.site_id, coalesce(a.customer_id, 0), a.model_id, p.name, a.serial,"
-    " a.region_path, CASE WHEN kc.id IS NULL THEN coalesce(a.commissioned_at, a.installed_at, '')"
-    "  ELSE max(coalesce(a.commissioned_at, a.installed_at, ''), kc.start_date) END,"
-    " coalesce(p.interval_months, 0), coalesce(p.interval_hours, 0), p.lead_days,"
-    " coalesce(p.checklist_template_id, 0), coalesce(p.skill_product_line, ''),"
-    " coalesce(p.skill_level, 0),"
-    " coalesce((SELECT max(" VISIT_DONE_AT ") FROM maintenance_visits v"
-    "  JOIN tickets t ON t.id = v.ticket_id WHERE v.plan_id = p.id AND v.asset_id = a.id), 0),"
-    " o.id, coalesce(o.ticket_id, 0), o.due_date"
-    " FROM pu JOIN maintenance_plans p ON p.id = pu.plan_id JOIN assets a ON a.id = pu.asset_id"
-    " LEFT JOIN contracts kc ON kc.id = p.contract_id"
-    " LEFT JOIN maintenance_visits o ON o.id = (SELECT v.id FROM maintenance_visits v"
-    "  LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.plan_id = p.id AND v.asset_id = a.id"
-    "  AND " VISIT_DONE_AT " IS NULL ORDER BY v.due_date DESC LIMIT 1)"
-    " WHERE a.site_id IS NOT NULL AND a.customer_id IS NOT NULL AND " UNIT_SCOPE
-    " AND " UNIT_CENTRE(
-	"?5",
-	"(SELECT t.centre_code FROM tickets t WHERE t.id = o.ticket_id)") " AND (?6 = 0 OR "
-									  "a.customer_id = ?6)"
-									  " ORDER BY a.site_id, "
-									  "a.id, p.id";
+    "  WHERE p.active = 1 AND k.status = 'active' AND k.start_date <= ?7"
+    "  AND k.end_date >= ?7)" UNITS_REST;
+
+/* One customer's units (the customer 360 view, a customer's calendar):
+ * the same answer from the customer's units and contracts first, instead
+ * of every unit of every planned model in the country. */
+static const char sql_units_customer[] =
+    "WITH pu(plan_id, asset_id) AS ("
+    " SELECT p.id, a.id FROM assets a JOIN maintenance_plans p ON p.model_id = a.model_id"
+    "  WHERE a.customer_id = ?6 AND p.active = 1"
+    " UNION SELECT p.id, cu.asset_id FROM contracts k"
+    "  JOIN maintenance_plans p ON p.contract_id = k.id"
+    "  JOIN contract_units cu ON cu.contract_id = k.id"
+    "  WHERE k.customer_id = ?6 AND p.active = 1 AND k.status = 'active' AND k.start_date <= ?7"
+    "  AND k.end_date >= ?7"
+    " UNION SELECT p.id, a.id FROM contracts k"
+    "  JOIN maintenance_plans p ON p.contract_id = k.id"
+    "  JOIN contract_sites cs ON cs.contract_id = k.id"
+    "  JOIN assets a ON a.site_id = cs.site_id"
+    "  WHERE k.customer_id = ?6 AND p.active = 1 AND k.status = 'active' AND k.start_date <= ?7"
+    "  AND k.end_date >= ?7)" UNITS_REST;
 
 enum err maintenance_store_units(struct db *db, const struct scope *sc, const char *centre,
 				 int64_t customer_id, const char *today, maintenance_unit_fn fn,
 				 void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_units);
+	sqlite3_stmt *st = db_stmt(db, customer_id ? sql_units_customer : sql_units);
 	struct maintenance_unit u;
 	int rc;
 
@@ -440,11 +464,20 @@ static const char sql_visits[] =
     " AND " UNIT_CENTRE("?5", "t.centre_code") " AND (?6 = 0 OR a.customer_id = ?6)"
 					       " ORDER BY v.due_date, v.site_id, v.asset_id, v.id";
 
+/* One customer's visits: from the customer's units (CROSS JOIN keeps that
+ * order), not every visit of the window in the country. */
+static const char sql_visits_customer[] =
+    "SELECT " VISIT_COLS " FROM assets a CROSS JOIN maintenance_visits v"
+    " JOIN maintenance_plans p ON p.id = v.plan_id LEFT JOIN tickets t ON t.id = v.ticket_id"
+    " WHERE a.customer_id = ?6 AND v.asset_id = a.id AND v.due_date >= ?7 AND v.due_date <= ?8"
+    " AND " UNIT_SCOPE
+    " AND " UNIT_CENTRE("?5", "t.centre_code") " ORDER BY v.due_date, v.site_id, v.asset_id, v.id";
+
 enum err maintenance_store_visits(struct db *db, const struct scope *sc, const char *centre,
 				  int64_t customer_id, const char *from, const char *to,
 				  maintenance_visit_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_visits);
+	sqlite3_stmt *st = db_stmt(db, customer_id ? sql_visits_customer : sql_visits);
 
 	if (!st)
 		return ERR_INTERNAL;
