@@ -73,6 +73,10 @@ enum err checklists_demo_seed(struct db *db)
 	}
 	snprintf(t.name, sizeof(t.name), "KYN28-12 开关柜检修检查表 Switchgear service checklist");
 	t.model_id = m->id;
+	/* For the model's preventive visits (the catalogue's maintenance
+	 * subcategory), as service checklists are used: a repair on the model
+	 * is not held up by a maintenance form. */
+	snprintf(t.category, sizeof(t.category), "maintenance");
 	t.created_at = now;
 	if (e == ERR_OK)
 		e = checklists_store_template_insert(db, &t, &t.id);

@@ -27,8 +27,8 @@ struct demo_contract {
 };
 
 static const struct demo_contract demo_contracts[] = {
-	{ "SC-DEMO-2026-001", 0, 1, -180, 364, "active", 48000000, 20, 480, 4, 1 },
-	{ "SC-DEMO-2026-002", 3, 0, -320, 364, "active", 12500000, 0, 960, 2, 0 },
+	{ "SC-DEMO-2026-001", 0, 1, -180, 364, "active", 48000000, 20, 480, 4, 0 },
+	{ "SC-DEMO-2026-002", 3, 0, -320, 364, "active", 12500000, 0, 960, 2, 1 },
 	{ "SC-DEMO-2025-003", 6, 0, -400, 365, "expired", 6800000, 0, 0, 1, 0 },
 };
 
