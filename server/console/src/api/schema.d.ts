@@ -3495,6 +3495,11 @@ export interface components {
              * @example 设备部经理
              */
             title: string;
+            /**
+             * @description The contact's e-mail ('' = none), masked like the phone unless revealed: the first character of the local part and the domain ("c***@example.cn"). The service report goes to it when a request closes and e-mail is configured.
+             * @example c***@example.cn
+             */
+            email: string;
         };
         ContactInput: {
             name: string;
@@ -3502,6 +3507,8 @@ export interface components {
             phone?: string;
             id_number?: string;
             title?: string;
+            /** @description A plain address (name@example.com; no display name), or '' for none. A request's service report is e-mailed to it on close (issue 20). */
+            email?: string;
         };
         Customer: {
             /** Format: int64 */

@@ -10,7 +10,7 @@ const unit = (id: number, serial: string, model: string, end: string, days: numb
   sales_owner: { id: 6, username: 'sales.gd' },
 });
 const site = (id: number, name: string) => ({ id, name });
-const lin = { name: '林**', phone: '138****1122', id_number: '', title: '' };
+const lin = { name: '林**', phone: '138****1122', id_number: '', title: '', email: '' };
 
 // Two pages as the API sends them: customer 1 continues on the second page.
 const page1: AlertCustomer[] = [
@@ -104,7 +104,7 @@ describe('export', () => {
     ]);
   });
   it('contactLine joins what the API gives', () => {
-    expect(contactLine([{ name: '林**', phone: '138****1122', id_number: '440*************28', title: '机电工程师' }])).toBe('林** · 138****1122 · 机电工程师');
+    expect(contactLine([{ name: '林**', phone: '138****1122', id_number: '440*************28', title: '机电工程师', email: '' }])).toBe('林** · 138****1122 · 机电工程师');
     expect(contactLine([])).toBe('');
     expect(contactLine(undefined)).toBe('');
   });
