@@ -781,7 +781,8 @@ static int send_due_mail(void)
 	memset(&lane, 0, sizeof(lane));
 	do {
 		lane.tokens = 100;
-		ck_assert_int_eq(delivery_lane_run(H.db, LANE_SMTP, &lane, clock_now(), &n), ERR_OK);
+		ck_assert_int_eq(delivery_lane_run(H.db, LANE_SMTP, &lane, clock_now(), &n),
+				 ERR_OK);
 		total += n;
 	} while (n > 0 && total < 100);
 	return total;
@@ -833,10 +834,11 @@ START_TEST(closing_mails_the_report_to_the_customers_contact)
 	json_decref(act(w.disp, id, "follow_up", NULL, 200));
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM deliveries"), 0);
 	json_decref(act(w.disp, id, "close", json_pack("{s:i}", "satisfaction", 5), 200));
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(*) FROM deliveries WHERE kind = 'service.report' AND channel ="
-		 " 'email' AND address = 'wang.jg@example.cn' AND idempotency_key = 'report_%lld_1'",
-		 (long long)id);
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT count(*) FROM deliveries WHERE kind = 'service.report' AND channel ="
+	    " 'email' AND address = 'wang.jg@example.cn' AND idempotency_key = 'report_%lld_1'",
+	    (long long)id);
 	ck_assert_int_eq(count_rows(sql), 1);
 	/* Once per ticket and visit: the same key again queues nothing. */
 	snprintf(sql, sizeof(sql), "report_%lld_1", (long long)id);
@@ -860,8 +862,8 @@ START_TEST(closing_mails_the_report_to_the_customers_contact)
 	    strncmp(json_string_value(json_object_get(att, "data_base64")), "JVBERi0", 7), 0);
 	ck_assert_int_gt((long)strlen(json_string_value(json_object_get(att, "data_base64"))),
 			 1000);
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(att, "filename")),
-				     "service-report-"));
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(att, "filename")), "service-report-"));
 	json_decref(mails);
 
 	/* The ticket's contact without a match: the first contact's e-mail. */

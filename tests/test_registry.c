@@ -1556,23 +1556,24 @@ START_TEST(contact_email_is_checked_stored_and_masked)
 	char path[64];
 	int64_t id;
 
-	ck_assert_int_eq(http_send_body("POST", "/v1/customers", admin,
-					json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}",
-						  "code", "C1", "name", "c", "tier", "A", "contacts",
-						  "name", "陈志远", "email", "not an address", "name",
-						  "李娜", "email", "a@b@c"),
-					&r),
-			 400);
+	ck_assert_int_eq(
+	    http_send_body("POST", "/v1/customers", admin,
+			   json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "code", "C1",
+				     "name", "c", "tier", "A", "contacts", "name", "陈志远",
+				     "email", "not an address", "name", "李娜", "email", "a@b@c"),
+			   &r),
+	    400);
 	assert_problem(&r, 400, "/contacts/0/email");
 	assert_problem(&r, 400, "/contacts/1/email");
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM customers"), 0);
-	ck_assert_int_eq(http_send_body("POST", "/v1/customers", admin,
-					json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s}]}", "code",
-						  "C1", "name", "c", "tier", "A", "contacts", "name",
-						  "陈志远", "email", "chen.zy@example.cn", "name", "李娜"),
-					&r),
-			 201);
+	ck_assert_int_eq(
+	    http_send_body("POST", "/v1/customers", admin,
+			   json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s}]}", "code", "C1", "name",
+				     "c", "tier", "A", "contacts", "name", "陈志远", "email",
+				     "chen.zy@example.cn", "name", "李娜"),
+			   &r),
+	    201);
 	id = json_integer_value(json_object_get(r.json, "id"));
 	http_result_free(&r);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM customer_contacts"
@@ -1589,7 +1590,8 @@ START_TEST(contact_email_is_checked_stored_and_masked)
 	snprintf(path, sizeof(path), "/v1/customers/%lld?reveal=pii", (long long)id);
 	doc = http_get_json(path, admin, 200);
 	contact = json_array_get(json_object_get(doc, "contacts"), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(contact, "email")), "chen.zy@example.cn");
+	ck_assert_str_eq(json_string_value(json_object_get(contact, "email")),
+			 "chen.zy@example.cn");
 	json_decref(doc);
 	/* PATCH names the field too and changes nothing. */
 	snprintf(path, sizeof(path), "/v1/customers/%lld", (long long)id);

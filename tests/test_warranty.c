@@ -449,11 +449,12 @@ static void contracts_of(const json_t *doc, char *out, size_t size)
 		if (strcmp(json_string_value(json_object_get(item, "kind")), "contract") != 0)
 			continue;
 		k = json_object_get(item, "contract");
-		n += (size_t)snprintf(out + n, size - n, "%s%s:%lld:%lld:%s", n ? " " : "",
-				      json_string_value(json_object_get(k, "number")),
-				      (long long)json_integer_value(json_object_get(k, "band")),
-				      (long long)json_integer_value(json_object_get(k, "days_left")),
-				      json_string_value(json_object_get(k, "renewal")));
+		n +=
+		    (size_t)snprintf(out + n, size - n, "%s%s:%lld:%lld:%s", n ? " " : "",
+				     json_string_value(json_object_get(k, "number")),
+				     (long long)json_integer_value(json_object_get(k, "band")),
+				     (long long)json_integer_value(json_object_get(k, "days_left")),
+				     json_string_value(json_object_get(k, "renewal")));
 	}
 }
 
@@ -469,28 +470,29 @@ START_TEST(alerts_list_contracts_ending_per_owner)
 	struct http_result r;
 
 	seed(owner);
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO contracts(id, number, customer_id, kind, start_date, end_date, status,"
-		 " sales_owner_id, renews_id, price_minor, created_at, updated_at) VALUES"
-		 " (1, 'K-20', 1, 'service', '2025-06-21', '2026-06-21', 'active', %lld, NULL, 500,"
-		 " 0, 0),"
-		 " (2, 'K-END', 2, 'service', '2025-05-20', '2026-05-20', 'active', %lld, NULL, 0, 0,"
-		 " 0),"
-		 " (3, 'K-RENEWED', 1, 'service', '2025-07-01', '2026-07-01', 'active', %lld, NULL,"
-		 " 0, 0, 0),"
-		 " (4, 'K-NEXT', 1, 'service', '2026-07-02', '2027-07-01', 'draft', %lld, 3, 0, 0, 0),"
-		 " (5, 'K-FAR', 1, 'service', '2025-01-01', '2026-12-31', 'active', %lld, NULL, 0, 0,"
-		 " 0),"
-		 " (6, 'K-NJ', 3, 'service', '2025-06-01', '2026-06-10', 'active', NULL, NULL, 0, 0,"
-		 " 0),"
-		 " (7, 'K-CANCELLED', 1, 'service', '2025-06-01', '2026-06-15', 'cancelled', %lld,"
-		 " NULL, 0, 0, 0),"
-		 " (8, 'K-DROPPED', 2, 'service', '2025-08-01', '2026-08-01', 'active', %lld, NULL, 0,"
-		 " 0, 0),"
-		 " (9, 'K-REDO', 2, 'service', '2026-08-02', '2027-08-01', 'cancelled', %lld, 8, 0, 0,"
-		 " 0);",
-		 (long long)owner, (long long)owner, (long long)owner, (long long)owner,
-		 (long long)owner, (long long)owner, (long long)owner, (long long)owner);
+	snprintf(
+	    sql, sizeof(sql),
+	    "INSERT INTO contracts(id, number, customer_id, kind, start_date, end_date, status,"
+	    " sales_owner_id, renews_id, price_minor, created_at, updated_at) VALUES"
+	    " (1, 'K-20', 1, 'service', '2025-06-21', '2026-06-21', 'active', %lld, NULL, 500,"
+	    " 0, 0),"
+	    " (2, 'K-END', 2, 'service', '2025-05-20', '2026-05-20', 'active', %lld, NULL, 0, 0,"
+	    " 0),"
+	    " (3, 'K-RENEWED', 1, 'service', '2025-07-01', '2026-07-01', 'active', %lld, NULL,"
+	    " 0, 0, 0),"
+	    " (4, 'K-NEXT', 1, 'service', '2026-07-02', '2027-07-01', 'draft', %lld, 3, 0, 0, 0),"
+	    " (5, 'K-FAR', 1, 'service', '2025-01-01', '2026-12-31', 'active', %lld, NULL, 0, 0,"
+	    " 0),"
+	    " (6, 'K-NJ', 3, 'service', '2025-06-01', '2026-06-10', 'active', NULL, NULL, 0, 0,"
+	    " 0),"
+	    " (7, 'K-CANCELLED', 1, 'service', '2025-06-01', '2026-06-15', 'cancelled', %lld,"
+	    " NULL, 0, 0, 0),"
+	    " (8, 'K-DROPPED', 2, 'service', '2025-08-01', '2026-08-01', 'active', %lld, NULL, 0,"
+	    " 0, 0),"
+	    " (9, 'K-REDO', 2, 'service', '2026-08-02', '2027-08-01', 'cancelled', %lld, 8, 0, 0,"
+	    " 0);",
+	    (long long)owner, (long long)owner, (long long)owner, (long long)owner,
+	    (long long)owner, (long long)owner, (long long)owner, (long long)owner);
 	exec_sql(sql);
 	harness_set_today("2026-06-01");
 	doc = http_get_json("/v1/warranty/alerts", sales, 200);
@@ -501,12 +503,12 @@ START_TEST(alerts_list_contracts_ending_per_owner)
 	item = json_array_get(json_object_get(doc, "items"),
 			      json_array_size(json_object_get(doc, "items")) - 3);
 	ck_assert_str_eq(json_string_value(json_object_get(item, "kind")), "contract");
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(item, "customer"), "id")),
-			 1);
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(json_object_get(item, "customer"), "id")), 1);
 	ck_assert_int_eq(asize(json_object_get(item, "sites")), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(item, "contract"),
-							   "end_date")),
-			 "2026-06-21");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(item, "contract"), "end_date")),
+	    "2026-06-21");
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(
 		json_object_get(json_object_get(item, "contract"), "sales_owner"), "username")),
@@ -516,11 +518,11 @@ START_TEST(alerts_list_contracts_ending_per_owner)
 	/* The expired one is "expired" for today; kind=warranty is the old list. */
 	doc = http_get_json("/v1/warranty/alerts?kind=contract", sales, 200);
 	ck_assert_int_eq(asize(json_object_get(doc, "items")), 3);
-	ck_assert_str_eq(json_string_value(json_object_get(
-			     json_object_get(json_array_get(json_object_get(doc, "items"), 1),
-					     "contract"),
-			     "contract_status")),
-			 "expired");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(
+		json_object_get(json_array_get(json_object_get(doc, "items"), 1), "contract"),
+		"contract_status")),
+	    "expired");
 	json_decref(doc);
 	doc = http_get_json("/v1/warranty/alerts?kind=warranty", sales, 200);
 	contracts_of(doc, got, sizeof(got));
@@ -542,7 +544,8 @@ START_TEST(alerts_list_contracts_ending_per_owner)
 				json_decref(doc);
 				break;
 			}
-			snprintf(path, sizeof(path), "/v1/warranty/alerts?limit=2&cursor=%s", cursor);
+			snprintf(path, sizeof(path), "/v1/warranty/alerts?limit=2&cursor=%s",
+				 cursor);
 			json_decref(doc);
 		}
 		ck_assert_int_eq((int64_t)seen, 3);

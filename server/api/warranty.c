@@ -133,9 +133,9 @@ static int alert_unit(const struct warranty_unit *u, void *arg)
 		return 1;
 	}
 	if (!ctx->customer_sites || u->customer_id != ctx->customer_id) {
-		customer = json_pack("{s:s, s:{s:I, s:s, s:s}, s:[]}", "kind", "warranty", "customer", "id",
-				     (json_int_t)u->customer_id, "name", u->customer_name, "tier",
-				     u->customer_tier, "sites");
+		customer = json_pack("{s:s, s:{s:I, s:s, s:s}, s:[]}", "kind", "warranty",
+				     "customer", "id", (json_int_t)u->customer_id, "name",
+				     u->customer_name, "tier", u->customer_tier, "sites");
 		json_array_append_new(ctx->items, customer);
 		ctx->customer_sites = json_object_get(customer, "sites");
 		ctx->customer_id = u->customer_id;
@@ -183,19 +183,19 @@ static int alert_contract(const struct warranty_contract *k, void *arg)
 	 * keep working. */
 	json_array_append_new(
 	    ctx->items,
-	    json_pack("{s:s, s:{s:I, s:s, s:s}, s:[], s:{s:I, s:s, s:s, s:s, s:I, s:i, s:s, s:s,"
-		      " s:s, s:I, s:s, s:o}}",
-		      "kind", "contract", "customer", "id", (json_int_t)k->customer_id, "name",
-		      k->customer_name, "tier", k->customer_tier, "sites", "contract", "id",
-		      (json_int_t)k->id, "number", k->number, "kind", k->kind, "end_date",
-		      k->end_date, "days_left", (json_int_t)(left > 0 ? left : 0), "band",
-		      band_of(left), "status", left <= 0 ? "expired" : "expiring",
-		      "contract_status", k->status, "renewal",
-		      k->renewal_cancelled ? "cancelled" : "none", "price_minor",
-		      (json_int_t)k->price_minor, "currency", k->currency, "sales_owner",
-		      k->sales_owner_id ? json_pack("{s:I, s:s}", "id", (json_int_t)k->sales_owner_id,
-						    "username", k->sales_owner)
-					: json_null()));
+	    json_pack(
+		"{s:s, s:{s:I, s:s, s:s}, s:[], s:{s:I, s:s, s:s, s:s, s:I, s:i, s:s, s:s,"
+		" s:s, s:I, s:s, s:o}}",
+		"kind", "contract", "customer", "id", (json_int_t)k->customer_id, "name",
+		k->customer_name, "tier", k->customer_tier, "sites", "contract", "id",
+		(json_int_t)k->id, "number", k->number, "kind", k->kind, "end_date", k->end_date,
+		"days_left", (json_int_t)(left > 0 ? left : 0), "band", band_of(left), "status",
+		left <= 0 ? "expired" : "expiring", "contract_status", k->status, "renewal",
+		k->renewal_cancelled ? "cancelled" : "none", "price_minor",
+		(json_int_t)k->price_minor, "currency", k->currency, "sales_owner",
+		k->sales_owner_id ? json_pack("{s:I, s:s}", "id", (json_int_t)k->sales_owner_id,
+					      "username", k->sales_owner)
+				  : json_null()));
 	ctx->count++;
 	ctx->last_customer = k->customer_id;
 	ctx->last_asset = k->id;
@@ -285,8 +285,8 @@ static enum err get_alerts(struct req *req, struct resp *resp)
 		int units = ctx.count;
 
 		q.limit = page.limit - ctx.count + 1;
-		e = warranty_store_contracts(req->db, &q, ctx.today, after_customer,
-					     after_contract, alert_contract, &ctx);
+		e = warranty_store_contracts(req->db, &q, ctx.today, after_customer, after_contract,
+					     alert_contract, &ctx);
 		in_contracts = 1;
 		if (ctx.count == units) {
 			ctx.last_customer = after_customer;

@@ -159,10 +159,11 @@ enum err warranty_store_contracts(struct db *db, const struct warranty_query *q,
 	db_bind_int(st, 7, after_contract);
 	db_bind_int(st, 8, q->limit > 0 ? q->limit : -1);
 	db_bind_text(st, 9, today);
-	db_bind_int(st, 10, q->owner == WARRANTY_MINE	 ? 1
-			    : q->owner == WARRANTY_REGION ? 2
-			    : q->owner == WARRANTY_CENTRE ? 3
-							  : 0);
+	db_bind_int(st, 10,
+		    q->owner == WARRANTY_MINE     ? 1
+		    : q->owner == WARRANTY_REGION ? 2
+		    : q->owner == WARRANTY_CENTRE ? 3
+						  : 0);
 	db_bind_text(st, 11, q->owner == WARRANTY_CENTRE ? q->centre : "");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&k, 0, sizeof(k));

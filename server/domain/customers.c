@@ -73,8 +73,8 @@ static json_t *contact_json(const struct contact_row *c, int reveal)
 	struct contact_shown s;
 
 	contact_show(c, reveal, &s);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", s.name, "phone", s.phone,
-			 "id_number", s.id_number, "title", s.title, "email", s.email);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", s.name, "phone", s.phone, "id_number",
+			 s.id_number, "title", s.title, "email", s.email);
 }
 
 json_t *customers_doc(const struct customer_row *c, const struct contact_row *contacts, size_t n,
@@ -233,8 +233,8 @@ static void parse_contacts(const json_t *list, struct customer_input *in, struct
 			problem_invalid(pb, ptr, "may hold only letters and digits");
 		}
 		registry_take_text(pb, c, prefix, "title", row->title, sizeof(row->title), 0);
-		if (registry_take_text(pb, c, prefix, "email", row->email, sizeof(row->email), 0) && row->email[0] &&
-		    !email_address_valid(row->email)) {
+		if (registry_take_text(pb, c, prefix, "email", row->email, sizeof(row->email), 0) &&
+		    row->email[0] && !email_address_valid(row->email)) {
 			snprintf(ptr, sizeof(ptr), "%s/email", prefix);
 			problem_invalid(pb, ptr, "is not an e-mail address like name@example.com");
 		}

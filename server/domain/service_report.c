@@ -710,11 +710,11 @@ enum err service_report_mail_locked(struct db *db, const struct ticket_row *t, i
 		 "Hello, attached is the service report of request %s.\n\n— fieldtrace\n",
 		 number, number);
 	snprintf(filename, sizeof(filename), "service-report-%s.pdf", number);
-	message = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:[{s:s, s:s, s:s}]}", "to_name",
-			    to->name, "subject", subject, "text", text, "number", number,
-			    "ticket_id", (json_int_t)t->id, "visit", (json_int_t)visit,
-			    "attachments", "filename", filename, "content_type", "application/pdf",
-			    "data_base64", b64);
+	message =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:[{s:s, s:s, s:s}]}", "to_name", to->name,
+		      "subject", subject, "text", text, "number", number, "ticket_id",
+		      (json_int_t)t->id, "visit", (json_int_t)visit, "attachments", "filename",
+		      filename, "content_type", "application/pdf", "data_base64", b64);
 	e = message ? delivery_mail_to(db, "service.report", to->email, key, message, now)
 		    : ERR_INTERNAL;
 out:
