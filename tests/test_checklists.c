@@ -17,8 +17,13 @@
 #include <jpeglib.h>
 #include <sqlite3.h>
 
+#include "core/clock.h"
+#include "core/config.h"
 #include "db/db.h"
+#include "domain/channels.h"
+#include "domain/delivery.h"
 #include "harness.h"
+#include "receiver.h"
 #include "suites.h"
 
 #define UUID_SIG "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -758,6 +763,126 @@ START_TEST(the_service_report_pdf_holds_the_visit)
 }
 END_TEST
 
+/* ---- the report e-mailed on close (issue 20) ------------------------------------ */
+
+static char smtp_channels[300];
+
+static void use_smtp(struct config *cfg)
+{
+	snprintf(cfg->channels_file, sizeof(cfg->channels_file), "%s", smtp_channels);
+	cfg->delivery_interval_ms = 0; /* the test drives the lane */
+}
+
+static int send_due_mail(void)
+{
+	struct lane_state lane;
+	int total = 0, n;
+
+	memset(&lane, 0, sizeof(lane));
+	do {
+		lane.tokens = 100;
+		ck_assert_int_eq(delivery_lane_run(H.db, LANE_SMTP, &lane, clock_now(), &n),
+				 ERR_OK);
+		total += n;
+	} while (n > 0 && total < 100);
+	return total;
+}
+
+static int64_t job_closed(const struct world *w)
+{
+	int64_t id = job_on_site(w, 1);
+
+	json_decref(act(w->tech, id, "resolve", resolve_body(), 200));
+	json_decref(act(w->disp, id, "follow_up", NULL, 200));
+	json_decref(act(w->disp, id, "close", json_pack("{s:i}", "satisfaction", 5), 200));
+	return id;
+}
+
+START_TEST(closing_mails_the_report_to_the_customers_contact)
+{
+	struct receiver smtp;
+	struct world w;
+	json_t *mails, *mail, *att;
+	char sql[512];
+	int64_t id;
+	FILE *f;
+
+	receiver_start(&smtp, "smtp.py", NULL);
+	snprintf(smtp_channels, sizeof(smtp_channels), "%s/channels.json", H.dir);
+	f = fopen(smtp_channels, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"{\"ca_file\": \"%s\", \"smtp\": {\"url\": \"smtp://localhost:%d\","
+		" \"username\": \"mailer@fieldtrace.example\", \"password\": \"s3cret-smtp-pass\","
+		" \"from\": \"noreply@fieldtrace.example\", \"from_name\": \"现场服务\"}}\n",
+		harness_ca_file(), smtp.port);
+	ck_assert_int_eq(fclose(f), 0);
+	harness_restart_with(use_smtp);
+	world_up(&w);
+	harness_set_today("2026-06-01");
+	/* The first contact has no e-mail: the ticket's contact (by name)
+	 * gets it when it has one. */
+	exec_sql("INSERT INTO customer_contacts(customer_id, name, phone, email) VALUES"
+		 " (1, '陈志远', '13912341234', ''), (1, '王建国', '13800001111',"
+		 " 'wang.jg@example.cn')");
+	exec_sql("UPDATE customer_contacts SET email = 'chen.zy@example.cn' WHERE name = '陈志远'");
+	id = job_on_site(&w, 1);
+	snprintf(sql, sizeof(sql), "UPDATE tickets SET contact_name = '王建国' WHERE id = %lld",
+		 (long long)id);
+	exec_sql(sql);
+	json_decref(act(w.tech, id, "resolve", resolve_body(), 200));
+	json_decref(act(w.disp, id, "follow_up", NULL, 200));
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM deliveries"), 0);
+	json_decref(act(w.disp, id, "close", json_pack("{s:i}", "satisfaction", 5), 200));
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT count(*) FROM deliveries WHERE kind = 'service.report' AND channel ="
+	    " 'email' AND address = 'wang.jg@example.cn' AND idempotency_key = 'report_%lld_1'",
+	    (long long)id);
+	ck_assert_int_eq(count_rows(sql), 1);
+	/* Once per ticket and visit: the same key again queues nothing. */
+	snprintf(sql, sizeof(sql), "report_%lld_1", (long long)id);
+	ck_assert_int_eq(delivery_mail_to(H.db, "service.report", "wang.jg@example.cn", sql,
+					  json_pack("{s:s}", "subject", "again"), clock_now()),
+			 ERR_OK);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM deliveries"), 1);
+	ck_assert_int_eq(send_due_mail(), 1);
+	ck_assert_int_eq((long)receiver_wait(&smtp, 1, 5000), 1);
+	mails = receiver_requests(&smtp);
+	mail = json_array_get(mails, 0);
+	ck_assert(json_is_true(json_object_get(mail, "ok")));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(mail, "rcpt_tos"), 0)),
+			 "wang.jg@example.cn");
+	ck_assert_int_eq(asize(json_object_get(mail, "attachments")), 1);
+	att = json_array_get(json_object_get(mail, "attachments"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(att, "content_type")),
+			 "application/pdf");
+	/* "JVBERi0" is base64 of "%PDF-". */
+	ck_assert_int_eq(
+	    strncmp(json_string_value(json_object_get(att, "data_base64")), "JVBERi0", 7), 0);
+	ck_assert_int_gt((long)strlen(json_string_value(json_object_get(att, "data_base64"))),
+			 1000);
+	ck_assert_ptr_nonnull(
+	    strstr(json_string_value(json_object_get(att, "filename")), "service-report-"));
+	json_decref(mails);
+
+	/* The ticket's contact without a match: the first contact's e-mail. */
+	id = job_closed(&w);
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM deliveries WHERE address = 'chen.zy@example.cn'"
+		 " AND idempotency_key = 'report_%lld_1'",
+		 (long long)id);
+	ck_assert_int_eq(count_rows(sql), 1);
+	/* No contact e-mail: nothing queued. */
+	exec_sql("UPDATE customer_contacts SET email = ''");
+	job_closed(&w);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM deliveries"), 2);
+	world_down(&w);
+	receiver_stop(&smtp);
+	clock_set_offset(0);
+}
+END_TEST
+
 Suite *checklists_suite(void)
 {
 	Suite *s = suite_create("checklists");
@@ -771,6 +896,7 @@ Suite *checklists_suite(void)
 	tcase_add_test(tc, an_offline_replay_with_the_same_key_stores_once);
 	tcase_add_test(tc, resolve_waits_for_the_required_items);
 	tcase_add_test(tc, a_close_without_the_required_signature_is_409);
+	tcase_add_test(tc, closing_mails_the_report_to_the_customers_contact);
 	tcase_add_test(tc, the_service_report_pdf_holds_the_visit);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1546,6 +1546,67 @@ START_TEST(catalogue_customers_and_sites_validate_every_field)
 }
 END_TEST
 
+/* Issue 20: a contact's e-mail (the service report goes to it) is
+ * checked, stored, and masked like the phone unless revealed. */
+START_TEST(contact_email_is_checked_stored_and_masked)
+{
+	char *admin = harness_user_token("root", "admin", NULL, NULL);
+	struct http_result r;
+	json_t *doc, *contact;
+	char path[64];
+	int64_t id;
+
+	ck_assert_int_eq(
+	    http_send_body("POST", "/v1/customers", admin,
+			   json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s, s:s}]}", "code", "C1",
+				     "name", "c", "tier", "A", "contacts", "name", "陈志远",
+				     "email", "not an address", "name", "李娜", "email", "a@b@c"),
+			   &r),
+	    400);
+	assert_problem(&r, 400, "/contacts/0/email");
+	assert_problem(&r, 400, "/contacts/1/email");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM customers"), 0);
+	ck_assert_int_eq(
+	    http_send_body("POST", "/v1/customers", admin,
+			   json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}, {s:s}]}", "code", "C1", "name",
+				     "c", "tier", "A", "contacts", "name", "陈志远", "email",
+				     "chen.zy@example.cn", "name", "李娜"),
+			   &r),
+	    201);
+	id = json_integer_value(json_object_get(r.json, "id"));
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM customer_contacts"
+				    " WHERE email = 'chen.zy@example.cn'"),
+			 1);
+	snprintf(path, sizeof(path), "/v1/customers/%lld", (long long)id);
+	doc = http_get_json(path, admin, 200);
+	contact = json_array_get(json_object_get(doc, "contacts"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(contact, "email")), "c***@example.cn");
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_array_get(json_object_get(doc, "contacts"), 1), "email")),
+			 "");
+	json_decref(doc);
+	snprintf(path, sizeof(path), "/v1/customers/%lld?reveal=pii", (long long)id);
+	doc = http_get_json(path, admin, 200);
+	contact = json_array_get(json_object_get(doc, "contacts"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(contact, "email")),
+			 "chen.zy@example.cn");
+	json_decref(doc);
+	/* PATCH names the field too and changes nothing. */
+	snprintf(path, sizeof(path), "/v1/customers/%lld", (long long)id);
+	ck_assert_int_eq(http_send_body("PATCH", path, admin,
+					json_pack("{s:[{s:s, s:s}]}", "contacts", "name", "陈志远",
+						  "email", "chen@"),
+					&r),
+			 400);
+	assert_problem(&r, 400, "/contacts/0/email");
+	http_result_free(&r);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM customer_contacts"), 2);
+	free(admin);
+}
+END_TEST
+
 START_TEST(gtins_are_normalised_and_resolve)
 {
 	char *admin = harness_user_token("root", "admin", NULL, NULL);
@@ -1860,6 +1921,7 @@ Suite *registry_suite(void)
 	tcase_add_checked_fixture(tc, harness_setup, harness_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, admin_creates_and_reads_the_full_trace);
+	tcase_add_test(tc, contact_email_is_checked_stored_and_masked);
 	tcase_add_test(tc, warranty_end_is_computed_across_month_ends);
 	tcase_add_test(tc, warranty_status_follows_the_clock);
 	tcase_add_test(tc, every_invalid_asset_field_is_named_and_nothing_stored);

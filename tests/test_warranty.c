@@ -437,6 +437,139 @@ START_TEST(the_digest_tells_each_owner_once_per_threshold)
 }
 END_TEST
 
+/* Issue 20: contracts ending join the list as items of kind "contract",
+ * after the units, per owner; a renewed contract drops out; kind filters. */
+static void contracts_of(const json_t *doc, char *out, size_t size)
+{
+	size_t i, n = 0;
+	json_t *item, *k;
+
+	out[0] = '\0';
+	json_array_foreach(json_object_get(doc, "items"), i, item) {
+		if (strcmp(json_string_value(json_object_get(item, "kind")), "contract") != 0)
+			continue;
+		k = json_object_get(item, "contract");
+		n +=
+		    (size_t)snprintf(out + n, size - n, "%s%s:%lld:%lld:%s", n ? " " : "",
+				     json_string_value(json_object_get(k, "number")),
+				     (long long)json_integer_value(json_object_get(k, "band")),
+				     (long long)json_integer_value(json_object_get(k, "days_left")),
+				     json_string_value(json_object_get(k, "renewal")));
+	}
+}
+
+START_TEST(alerts_list_contracts_ending_per_owner)
+{
+	char *sales = harness_user_token("sales.gd", "sales", NULL, NULL);
+	char *other = harness_user_token("sales.js", "sales", NULL, NULL);
+	char *sup = harness_user_token("sup.sz", "supervisor", "SZ", NULL);
+	int64_t owner = count_rows("SELECT id FROM users WHERE username = 'sales.gd'");
+	char sql[2048], got[512], path[128];
+	json_t *doc, *item;
+	const char *cursor;
+	struct http_result r;
+
+	seed(owner);
+	snprintf(
+	    sql, sizeof(sql),
+	    "INSERT INTO contracts(id, number, customer_id, kind, start_date, end_date, status,"
+	    " sales_owner_id, renews_id, price_minor, created_at, updated_at) VALUES"
+	    " (1, 'K-20', 1, 'service', '2025-06-21', '2026-06-21', 'active', %lld, NULL, 500,"
+	    " 0, 0),"
+	    " (2, 'K-END', 2, 'service', '2025-05-20', '2026-05-20', 'active', %lld, NULL, 0, 0,"
+	    " 0),"
+	    " (3, 'K-RENEWED', 1, 'service', '2025-07-01', '2026-07-01', 'active', %lld, NULL,"
+	    " 0, 0, 0),"
+	    " (4, 'K-NEXT', 1, 'service', '2026-07-02', '2027-07-01', 'draft', %lld, 3, 0, 0, 0),"
+	    " (5, 'K-FAR', 1, 'service', '2025-01-01', '2026-12-31', 'active', %lld, NULL, 0, 0,"
+	    " 0),"
+	    " (6, 'K-NJ', 3, 'service', '2025-06-01', '2026-06-10', 'active', NULL, NULL, 0, 0,"
+	    " 0),"
+	    " (7, 'K-CANCELLED', 1, 'service', '2025-06-01', '2026-06-15', 'cancelled', %lld,"
+	    " NULL, 0, 0, 0),"
+	    " (8, 'K-DROPPED', 2, 'service', '2025-08-01', '2026-08-01', 'active', %lld, NULL, 0,"
+	    " 0, 0),"
+	    " (9, 'K-REDO', 2, 'service', '2026-08-02', '2027-08-01', 'cancelled', %lld, 8, 0, 0,"
+	    " 0);",
+	    (long long)owner, (long long)owner, (long long)owner, (long long)owner,
+	    (long long)owner, (long long)owner, (long long)owner, (long long)owner);
+	exec_sql(sql);
+	harness_set_today("2026-06-01");
+	doc = http_get_json("/v1/warranty/alerts", sales, 200);
+	contracts_of(doc, got, sizeof(got));
+	ck_assert_str_eq(got, "K-20:30:20:none K-END:0:0:none K-DROPPED:90:61:cancelled");
+	item = json_array_get(json_object_get(doc, "items"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(item, "kind")), "warranty");
+	item = json_array_get(json_object_get(doc, "items"),
+			      json_array_size(json_object_get(doc, "items")) - 3);
+	ck_assert_str_eq(json_string_value(json_object_get(item, "kind")), "contract");
+	ck_assert_int_eq(
+	    json_integer_value(json_object_get(json_object_get(item, "customer"), "id")), 1);
+	ck_assert_int_eq(asize(json_object_get(item, "sites")), 0);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_object_get(item, "contract"), "end_date")),
+	    "2026-06-21");
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(item, "contract"), "sales_owner"), "username")),
+	    "sales.gd");
+	json_decref(doc);
+
+	/* The expired one is "expired" for today; kind=warranty is the old list. */
+	doc = http_get_json("/v1/warranty/alerts?kind=contract", sales, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 3);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(
+		json_object_get(json_array_get(json_object_get(doc, "items"), 1), "contract"),
+		"contract_status")),
+	    "expired");
+	json_decref(doc);
+	doc = http_get_json("/v1/warranty/alerts?kind=warranty", sales, 200);
+	contracts_of(doc, got, sizeof(got));
+	ck_assert_str_eq(got, "");
+	json_decref(doc);
+
+	/* Pages of 2 walk units then contracts, each once. */
+	{
+		size_t seen = 0, i;
+
+		snprintf(path, sizeof(path), "/v1/warranty/alerts?limit=2");
+		for (int guard = 0; guard < 10; guard++) {
+			doc = http_get_json(path, sales, 200);
+			json_array_foreach(json_object_get(doc, "items"), i, item)
+				seen += strcmp(json_string_value(json_object_get(item, "kind")),
+					       "contract") == 0;
+			cursor = json_string_value(json_object_get(doc, "next_cursor"));
+			if (!cursor) {
+				json_decref(doc);
+				break;
+			}
+			snprintf(path, sizeof(path), "/v1/warranty/alerts?limit=2&cursor=%s",
+				 cursor);
+			json_decref(doc);
+		}
+		ck_assert_int_eq((int64_t)seen, 3);
+	}
+
+	/* Another sales owner sees none; the SZ supervisor sees SZ customers'. */
+	doc = http_get_json("/v1/warranty/alerts?kind=contract", other, 200);
+	ck_assert_int_eq(asize(json_object_get(doc, "items")), 0);
+	json_decref(doc);
+	doc = http_get_json("/v1/warranty/alerts?kind=contract&owner=region", sup, 200);
+	contracts_of(doc, got, sizeof(got));
+	ck_assert_str_eq(got, "K-20:30:20:none");
+	json_decref(doc);
+
+	http_send_json("GET", "/v1/warranty/alerts?kind=contracts", sales, NULL, &r);
+	assert_problem(&r, 400, "kind");
+	http_result_free(&r);
+	clock_set_offset(0);
+	free(sales);
+	free(other);
+	free(sup);
+}
+END_TEST
+
 Suite *warranty_suite(void)
 {
 	Suite *s = suite_create("warranty");
@@ -447,6 +580,7 @@ Suite *warranty_suite(void)
 	tcase_add_test(tc, alerts_list_the_window_grouped_by_customer_and_site);
 	tcase_add_test(tc, alerts_by_centre_and_bad_parameters);
 	tcase_add_test(tc, alerts_carry_the_primary_contact_masked);
+	tcase_add_test(tc, alerts_list_contracts_ending_per_owner);
 	tcase_add_test(tc, alerts_read_an_index_range_never_the_table);
 	tcase_add_test(tc, renewals_extend_the_end_onto_the_timeline_and_keep_history);
 	tcase_add_test(tc, renewing_a_unit_without_a_warranty_is_a_conflict);

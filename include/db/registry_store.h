@@ -44,6 +44,7 @@ struct db;
 #define CONTACT_PHONE_SIZE 32
 #define CONTACT_ID_SIZE 32
 #define CONTACT_TITLE_SIZE 128
+#define CONTACT_EMAIL_SIZE 255 /* 254 bytes, core/email.h */
 
 struct customer_row {
 	int64_t id;
@@ -62,6 +63,7 @@ struct contact_row {
 	char phone[CONTACT_PHONE_SIZE];
 	char id_number[CONTACT_ID_SIZE];
 	char title[CONTACT_TITLE_SIZE];
+	char email[CONTACT_EMAIL_SIZE]; /* '' = none */
 };
 
 struct customer_filter {

@@ -54,6 +54,33 @@ enum err warranty_store_alerts(struct db *db, const struct warranty_query *q, wa
 enum err warranty_store_alerts_plan(struct db *db, enum warranty_owner owner, char *out,
 				    size_t size);
 
+/* ---- contracts ending (issue 20) ---------------------------------------- */
+
+/* Active or expired service contracts and warranty extensions of q's owner
+ * (the contract's sales owner; the customer's region for region and
+ * centre) ending in [from, to] that no draft or active contract renews,
+ * ordered by customer, contract id, after (after_customer,
+ * after_contract). */
+struct warranty_contract {
+	int64_t id;
+	char number[64];
+	char kind[24];
+	char end_date[11];
+	char status[12]; /* active or expired, for today */
+	int64_t customer_id;
+	char customer_name[256];
+	char customer_tier[16];
+	int64_t sales_owner_id; /* 0 = none */
+	char sales_owner[64];
+	int renewal_cancelled; /* a renewal was drafted and cancelled */
+	int64_t price_minor;
+	char currency[4];
+};
+typedef int (*warranty_contract_fn)(const struct warranty_contract *c, void *ctx);
+enum err warranty_store_contracts(struct db *db, const struct warranty_query *q, const char *today,
+				  int64_t after_customer, int64_t after_contract,
+				  warranty_contract_fn fn, void *ctx);
+
 /* ---- renewals ------------------------------------------------------------ */
 
 struct warranty_renewal {

@@ -65,6 +65,15 @@ enum err delivery_fanout_robots(struct db *db, const char *kind, int64_t ticket_
 enum err delivery_sms_to(struct db *db, const char *kind, const char *phone, const json_t *params,
 			 int64_t now);
 
+/* An e-mail to someone who is not a user (a customer's contact), inside
+ * the caller's transaction: written only when e-mail is configured.
+ * message (stolen) is the mail ({subject, text, html, to_name,
+ * attachments: [{filename, content_type, data | data_base64}]}); key is
+ * its idempotency key, so a second write of the same key is a no-op
+ * (ERR_OK, nothing new). */
+enum err delivery_mail_to(struct db *db, const char *kind, const char *to, const char *key,
+			  json_t *message, int64_t now);
+
 /* ---- the lanes ---- */
 
 /* A group robot may post 20 messages a minute (WeCom, DingTalk and Feishu

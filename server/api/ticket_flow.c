@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/service_report.h"
 #include "domain/assets.h"
 #include "domain/checklists.h"
 #include "domain/timeline.h"
@@ -616,6 +617,9 @@ static enum err record(struct flow *f)
 			return e;
 	}
 	e = notify_transition(f, action, number);
+	/* The customer's contact gets the visit's service report (issue 20). */
+	if (e == ERR_OK && strcmp(action, "close") == 0)
+		e = service_report_mail_locked(f->req->db, t, f->now);
 	if (e != ERR_OK)
 		return e;
 	before = json_pack("{s:s, s:o, s:s}", "status", f->before_status, "assignee_id",

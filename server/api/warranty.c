@@ -133,9 +133,9 @@ static int alert_unit(const struct warranty_unit *u, void *arg)
 		return 1;
 	}
 	if (!ctx->customer_sites || u->customer_id != ctx->customer_id) {
-		customer = json_pack("{s:{s:I, s:s, s:s}, s:[]}", "customer", "id",
-				     (json_int_t)u->customer_id, "name", u->customer_name, "tier",
-				     u->customer_tier, "sites");
+		customer = json_pack("{s:s, s:{s:I, s:s, s:s}, s:[]}", "kind", "warranty",
+				     "customer", "id", (json_int_t)u->customer_id, "name",
+				     u->customer_name, "tier", u->customer_tier, "sites");
 		json_array_append_new(ctx->items, customer);
 		ctx->customer_sites = json_object_get(customer, "sites");
 		ctx->customer_id = u->customer_id;
@@ -168,6 +168,57 @@ static int alert_unit(const struct warranty_unit *u, void *arg)
 	return 0;
 }
 
+/* Contracts ending (issue 20): after the units, one item each, ordered by
+ * customer and contract. */
+static int alert_contract(const struct warranty_contract *k, void *arg)
+{
+	struct alerts_ctx *ctx = arg;
+	int64_t left = registry_date_days(k->end_date) - registry_date_days(ctx->today);
+
+	if (ctx->count == ctx->limit) {
+		ctx->more = 1;
+		return 1;
+	}
+	/* "sites" stays (empty) so clients that walk every item's sites
+	 * keep working. */
+	json_array_append_new(
+	    ctx->items,
+	    json_pack(
+		"{s:s, s:{s:I, s:s, s:s}, s:[], s:{s:I, s:s, s:s, s:s, s:I, s:i, s:s, s:s,"
+		" s:s, s:I, s:s, s:o}}",
+		"kind", "contract", "customer", "id", (json_int_t)k->customer_id, "name",
+		k->customer_name, "tier", k->customer_tier, "sites", "contract", "id",
+		(json_int_t)k->id, "number", k->number, "kind", k->kind, "end_date", k->end_date,
+		"days_left", (json_int_t)(left > 0 ? left : 0), "band", band_of(left), "status",
+		left <= 0 ? "expired" : "expiring", "contract_status", k->status, "renewal",
+		k->renewal_cancelled ? "cancelled" : "none", "price_minor",
+		(json_int_t)k->price_minor, "currency", k->currency, "sales_owner",
+		k->sales_owner_id ? json_pack("{s:I, s:s}", "id", (json_int_t)k->sales_owner_id,
+					      "username", k->sales_owner)
+				  : json_null()));
+	ctx->count++;
+	ctx->last_customer = k->customer_id;
+	ctx->last_asset = k->id;
+	return 0;
+}
+
+/* "k:customer:contract" resumes among the contracts. */
+static int parse_contract_cursor(const char *s, int64_t *customer, int64_t *contract)
+{
+	long long c, k;
+	char again[80];
+	int n = 0;
+
+	if (sscanf(s, "k:%lld:%lld%n", &c, &k, &n) != 2 || s[n] || c < 0 || k < 0)
+		return -1;
+	snprintf(again, sizeof(again), "k:%lld:%lld", c, k);
+	if (strcmp(again, s) != 0)
+		return -1;
+	*customer = c;
+	*contract = k;
+	return 0;
+}
+
 static int parse_cursor(const char *s, struct warranty_query *q)
 {
 	long long c, si, a;
@@ -195,10 +246,22 @@ static enum err get_alerts(struct req *req, struct resp *resp)
 	struct scope sc;
 	int64_t within = WITHIN_DEFAULT, expired = EXPIRED_DEFAULT;
 	char next[80];
+	const char *kind = req_query(req, "kind");
+	int in_contracts = 0; /* the cursor is among the contracts */
+	int64_t after_customer = 0, after_contract = 0;
 	enum err e = req_page(req, resp, &page);
 
-	if (page.has_after && parse_cursor(page.after, &q) < 0)
-		http_invalid(resp, "cursor", "is not a cursor this server issued");
+	if (page.has_after && parse_cursor(page.after, &q) < 0) {
+		if (parse_contract_cursor(page.after, &after_customer, &after_contract) == 0)
+			in_contracts = 1;
+		else
+			http_invalid(resp, "cursor", "is not a cursor this server issued");
+	}
+	if (!kind)
+		kind = "all";
+	if (strcmp(kind, "all") != 0 && strcmp(kind, "warranty") != 0 &&
+	    strcmp(kind, "contract") != 0)
+		http_invalid(resp, "kind", "must be warranty, contract or all");
 	if (req_query(req, "within") && parse_days(req_query(req, "within"), &within) < 0)
 		http_invalid(resp, "within", "must be days like 90d (0d to %dd)", WINDOW_MAX_DAYS);
 	if (req_query(req, "expired") && parse_days(req_query(req, "expired"), &expired) < 0)
@@ -214,7 +277,22 @@ static enum err get_alerts(struct req *req, struct resp *resp)
 	q.limit = page.limit + 1;
 	ctx.items = json_array();
 	ctx.limit = page.limit;
-	e = warranty_store_alerts(req->db, &q, alert_unit, &ctx);
+	if (!in_contracts && strcmp(kind, "contract") != 0)
+		e = warranty_store_alerts(req->db, &q, alert_unit, &ctx);
+	if (e == ERR_OK && !ctx.more && strcmp(kind, "warranty") != 0) {
+		/* The page's room left, then the contracts from the start (or
+		 * the cursor): the next cursor names the last one listed. */
+		int units = ctx.count;
+
+		q.limit = page.limit - ctx.count + 1;
+		e = warranty_store_contracts(req->db, &q, ctx.today, after_customer, after_contract,
+					     alert_contract, &ctx);
+		in_contracts = 1;
+		if (ctx.count == units) {
+			ctx.last_customer = after_customer;
+			ctx.last_asset = after_contract;
+		}
+	}
 	/* The desk calls the customer: its primary contact, masked as the
 	 * customer's own answer shows it unrevealed (a page holds at most
 	 * limit customers, one indexed read each). */
@@ -230,8 +308,12 @@ static enum err get_alerts(struct req *req, struct resp *resp)
 		json_decref(ctx.items);
 		return e;
 	}
-	snprintf(next, sizeof(next), "%lld:%lld:%lld", (long long)ctx.last_customer,
-		 (long long)ctx.last_site, (long long)ctx.last_asset);
+	if (in_contracts)
+		snprintf(next, sizeof(next), "k:%lld:%lld", (long long)ctx.last_customer,
+			 (long long)ctx.last_asset);
+	else
+		snprintf(next, sizeof(next), "%lld:%lld:%lld", (long long)ctx.last_customer,
+			 (long long)ctx.last_site, (long long)ctx.last_asset);
 	resp_page(resp, ctx.items, ctx.more ? next : NULL);
 	return ERR_OK;
 }
@@ -444,7 +526,7 @@ const struct route warranty_routes[] = {
 	  .pattern = "/v1/warranty/alerts",
 	  .handler = get_alerts,
 	  .perm = PERM_WARRANTY_READ,
-	  .query = "within,expired,owner,limit,cursor" },
+	  .query = "within,expired,owner,kind,limit,cursor" },
 	{ .method = "POST",
 	  .pattern = "/v1/assets/{id}/warranty/renewals",
 	  .handler = post_renewal,

@@ -75,12 +75,12 @@ static const char sql_customer_update[] =
     "UPDATE customers SET code = ?2, name = ?3, tier = ?4, region_code = ?5,"
     " sales_owner_id = ?6, updated_at = ?7 WHERE id = ?1";
 static const char sql_contacts_get[] =
-    "SELECT name, phone, id_number, title FROM customer_contacts WHERE customer_id = ?1"
+    "SELECT name, phone, id_number, title, email FROM customer_contacts WHERE customer_id = ?1"
     " ORDER BY id LIMIT ?2";
 static const char sql_contacts_delete[] = "DELETE FROM customer_contacts WHERE customer_id = ?1";
 static const char sql_contact_insert[] =
-    "INSERT INTO customer_contacts(customer_id, name, phone, id_number, title)"
-    " VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO customer_contacts(customer_id, name, phone, id_number, title, email)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 static void customer_read(sqlite3_stmt *st, void *arg)
 {
@@ -184,6 +184,7 @@ enum err registry_contacts_get(struct db *db, int64_t customer_id, struct contac
 		db_col_copy(st, 1, c->phone, sizeof(c->phone));
 		db_col_copy(st, 2, c->id_number, sizeof(c->id_number));
 		db_col_copy(st, 3, c->title, sizeof(c->title));
+		db_col_copy(st, 4, c->email, sizeof(c->email));
 	}
 	return db_scan_end(db, st, rc);
 }
@@ -207,6 +208,7 @@ enum err registry_contacts_replace(struct db *db, int64_t customer_id,
 		db_bind_text(st, 3, rows[i].phone);
 		db_bind_text(st, 4, rows[i].id_number);
 		db_bind_text(st, 5, rows[i].title);
+		db_bind_text(st, 6, rows[i].email);
 		e = db_exec_stmt(db, st);
 	}
 	return e;

@@ -117,6 +117,75 @@ enum err warranty_store_alerts_plan(struct db *db, enum warranty_owner owner, ch
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : db_err(db, rc);
 }
 
+/* ---- contracts ending ---------------------------------------------------- */
+
+/* The customer's region decides region and centre scoping (contracts have
+ * no region of their own); the sales owner decides "mine". */
+#define CONTRACT_REGION "coalesce((SELECT r.path FROM regions r WHERE r.code = c.region_code), '')"
+static const char sql_contracts_ending[] =
+    "SELECT k.id, k.number, k.kind, k.end_date,"
+    " CASE WHEN k.status = 'active' AND k.end_date < ?9 THEN 'expired' ELSE k.status END,"
+    " k.customer_id, c.name, c.tier, coalesce(k.sales_owner_id, 0), coalesce(u.username, ''),"
+    " EXISTS (SELECT 1 FROM contracts n WHERE n.renews_id = k.id AND n.status = 'cancelled'),"
+    " k.price_minor, k.currency"
+    " FROM contracts k JOIN customers c ON c.id = k.customer_id"
+    " LEFT JOIN users u ON u.id = k.sales_owner_id"
+    " WHERE k.end_date BETWEEN ?1 AND ?2 AND k.status IN ('active', 'expired')"
+    " AND NOT EXISTS (SELECT 1 FROM contracts n WHERE n.renews_id = k.id"
+    " AND n.status IN ('draft', 'active'))"
+    " AND (?10 = 0 OR (?10 = 1 AND k.sales_owner_id = ?3)"
+    " OR (?10 = 2 AND " CONTRACT_REGION " >= ?4 AND " CONTRACT_REGION " < ?5)"
+    " OR (?10 = 3 AND EXISTS (SELECT 1 FROM centre_regions cr JOIN regions r"
+    " ON r.code = cr.region_code WHERE cr.centre_code = ?11 AND " CONTRACT_REGION " >= r.path"
+    " AND " CONTRACT_REGION " < substr(r.path, 1, length(r.path) - 1) || '0')))"
+    " AND (k.customer_id, k.id) > (?6, ?7) ORDER BY k.customer_id, k.id LIMIT ?8";
+
+enum err warranty_store_contracts(struct db *db, const struct warranty_query *q, const char *today,
+				  int64_t after_customer, int64_t after_contract,
+				  warranty_contract_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_contracts_ending);
+	struct warranty_contract k;
+	int rc;
+
+	if (!st)
+		return ERR_INTERNAL;
+	db_bind_text(st, 1, q->from);
+	db_bind_text(st, 2, q->to);
+	db_bind_int(st, 3, q->owner == WARRANTY_MINE ? q->user_id : 0);
+	db_bind_text(st, 4, q->owner == WARRANTY_REGION ? q->region_lo : "");
+	db_bind_text(st, 5, q->owner == WARRANTY_REGION ? q->region_hi : "");
+	db_bind_int(st, 6, after_customer);
+	db_bind_int(st, 7, after_contract);
+	db_bind_int(st, 8, q->limit > 0 ? q->limit : -1);
+	db_bind_text(st, 9, today);
+	db_bind_int(st, 10,
+		    q->owner == WARRANTY_MINE     ? 1
+		    : q->owner == WARRANTY_REGION ? 2
+		    : q->owner == WARRANTY_CENTRE ? 3
+						  : 0);
+	db_bind_text(st, 11, q->owner == WARRANTY_CENTRE ? q->centre : "");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&k, 0, sizeof(k));
+		k.id = sqlite3_column_int64(st, 0);
+		db_col_copy(st, 1, k.number, sizeof(k.number));
+		db_col_copy(st, 2, k.kind, sizeof(k.kind));
+		db_col_copy(st, 3, k.end_date, sizeof(k.end_date));
+		db_col_copy(st, 4, k.status, sizeof(k.status));
+		k.customer_id = sqlite3_column_int64(st, 5);
+		db_col_copy(st, 6, k.customer_name, sizeof(k.customer_name));
+		db_col_copy(st, 7, k.customer_tier, sizeof(k.customer_tier));
+		k.sales_owner_id = sqlite3_column_int64(st, 8);
+		db_col_copy(st, 9, k.sales_owner, sizeof(k.sales_owner));
+		k.renewal_cancelled = sqlite3_column_int(st, 10);
+		k.price_minor = sqlite3_column_int64(st, 11);
+		db_col_copy(st, 12, k.currency, sizeof(k.currency));
+		if (fn(&k, ctx))
+			break;
+	}
+	return db_scan_end(db, st, rc);
+}
+
 /* ---- renewals ------------------------------------------------------------ */
 
 static const char sql_renewal_insert[] =

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/email.h"
 #include "domain/customers.h"
 #include "db/db.h"
 #include "db/regions_store.h"
@@ -27,10 +28,23 @@ int customers_tier_ok(const char *t)
 /* A contact as answers show it: masked unless reveal. The shown fields
  * point into c or into out. */
 struct contact_shown {
-	const char *name, *phone, *id_number, *title;
+	const char *name, *phone, *id_number, *title, *email;
 	char name_buf[CONTACT_NAME_SIZE], phone_buf[CONTACT_PHONE_SIZE + 8];
+	char email_buf[CONTACT_EMAIL_SIZE + 8];
 	char id_buf[CONTACT_ID_SIZE];
 };
+
+/* "w***@example.cn": the first character of the local part and the
+ * domain, like the phone keeps its ends; '' stays ''. */
+static void mask_email(const char *in, char *out, size_t size)
+{
+	const char *at = strrchr(in, '@');
+
+	if (!in[0] || !at || at == in)
+		snprintf(out, size, "%s", in[0] ? "***" : "");
+	else
+		snprintf(out, size, "%c***%s", in[0], at);
+}
 
 static void contact_show(const struct contact_row *c, int reveal, struct contact_shown *out)
 {
@@ -39,8 +53,11 @@ static void contact_show(const struct contact_row *c, int reveal, struct contact
 		out->name = c->name;
 		out->phone = c->phone;
 		out->id_number = c->id_number;
+		out->email = c->email;
 		return;
 	}
+	mask_email(c->email, out->email_buf, sizeof(out->email_buf));
+	out->email = out->email_buf;
 	registry_mask_name(c->name, out->name_buf, sizeof(out->name_buf));
 	registry_mask_phone(c->phone, out->phone_buf, sizeof(out->phone_buf));
 	registry_mask_id_number(c->id_number, out->id_buf, sizeof(out->id_buf));
@@ -56,8 +73,8 @@ static json_t *contact_json(const struct contact_row *c, int reveal)
 	struct contact_shown s;
 
 	contact_show(c, reveal, &s);
-	return json_pack("{s:s, s:s, s:s, s:s}", "name", s.name, "phone", s.phone, "id_number",
-			 s.id_number, "title", s.title);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", s.name, "phone", s.phone, "id_number",
+			 s.id_number, "title", s.title, "email", s.email);
 }
 
 json_t *customers_doc(const struct customer_row *c, const struct contact_row *contacts, size_t n,
@@ -136,6 +153,7 @@ enum err customers_write(struct jsonw *w, struct db *db, const struct customer_r
 		jsonw_member_str(w, "phone", s.phone);
 		jsonw_member_str(w, "id_number", s.id_number);
 		jsonw_member_str(w, "title", s.title);
+		jsonw_member_str(w, "email", s.email);
 		jsonw_object_end(w);
 	}
 	jsonw_array_end(w);
@@ -175,6 +193,7 @@ static const struct json_field contact_fields[] = {
 	{ "phone", JSON_STRING, 0, CONTACT_PHONE_SIZE - 1 },
 	{ "id_number", JSON_STRING, 0, CONTACT_ID_SIZE - 1 },
 	{ "title", JSON_STRING, 0, CONTACT_TITLE_SIZE - 1 },
+	{ "email", JSON_STRING, 0, CONTACT_EMAIL_SIZE - 1 },
 	{ NULL, JSON_NULL, 0, 0 },
 };
 
@@ -214,6 +233,11 @@ static void parse_contacts(const json_t *list, struct customer_input *in, struct
 			problem_invalid(pb, ptr, "may hold only letters and digits");
 		}
 		registry_take_text(pb, c, prefix, "title", row->title, sizeof(row->title), 0);
+		if (registry_take_text(pb, c, prefix, "email", row->email, sizeof(row->email), 0) &&
+		    row->email[0] && !email_address_valid(row->email)) {
+			snprintf(ptr, sizeof(ptr), "%s/email", prefix);
+			problem_invalid(pb, ptr, "is not an e-mail address like name@example.com");
+		}
 	}
 }
 

@@ -464,6 +464,34 @@ enum err delivery_sms_to(struct db *db, const char *kind, const char *phone, con
 			     (json_t *)params));
 }
 
+enum err delivery_mail_to(struct db *db, const char *kind, const char *to, const char *key,
+			  json_t *message, int64_t now)
+{
+	struct delivery_row d = { .channel = "email",
+				  .provider = lane_provider(LANE_SMTP),
+				  .address = to,
+				  .kind = kind,
+				  .idempotency_key = key,
+				  .next_attempt_at = now,
+				  .created_at = now };
+	char *text;
+	int64_t id;
+	enum err e;
+
+	if (!to || !*to || !channels_lane_on(LANE_SMTP) || !json_is_object(message)) {
+		json_decref(message);
+		return ERR_OK;
+	}
+	text = json_dumps(message, JSON_COMPACT);
+	json_decref(message);
+	if (!text)
+		return ERR_INTERNAL;
+	d.message = text;
+	e = delivery_store_insert(db, &d, &id);
+	free(text);
+	return e == ERR_CONFLICT ? ERR_OK : e; /* this key is queued already */
+}
+
 /* Region paths are "/CN/GD/SZ/": region GD covers it, and so does CN. */
 static int region_covers(const char *region, const char *path)
 {

@@ -5,6 +5,8 @@
  * broken one only its own lane. */
 #include "domain/delivery.h"
 
+#include <limits.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -175,10 +177,40 @@ static void send_push(struct db *db, enum lane l, const struct claimed *c, const
 	push_send(channels_push(l), token, &pm, c->key, out);
 }
 
+/* Standard base64 (with padding) into *out (malloc'd), *len bytes; -1
+ * when it is not base64. */
+static int base64_decode(const char *in, unsigned char **out, size_t *len)
+{
+	size_t n = strlen(in), pad = 0;
+	int got;
+
+	*out = NULL;
+	*len = 0;
+	if (n % 4 || n > (size_t)INT_MAX)
+		return -1;
+	*out = malloc(n / 4 * 3 + 1);
+	if (!*out)
+		return -1;
+	got = EVP_DecodeBlock(*out, (const unsigned char *)in, (int)n);
+	if (got < 0) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	if (n && in[n - 1] == '=')
+		pad++;
+	if (n > 1 && in[n - 2] == '=')
+		pad++;
+	*len = (size_t)got - pad;
+	return 0;
+}
+
 static void send_mail(const struct claimed *c, const json_t *m, struct send_result *out)
 {
 	const json_t *atts = json_object_get(m, "attachments"), *a;
 	struct mail_attachment list[4];
+	unsigned char *decoded[4] = { 0 };
 	struct mail_message mm = {
 		.to = jstr_or(m, "to", c->address),
 		.to_name = json_string_value(json_object_get(m, "to_name")),
@@ -192,6 +224,8 @@ static void send_mail(const struct claimed *c, const json_t *m, struct send_resu
 	size_t i;
 
 	json_array_foreach(atts, i, a) {
+		const char *b64 = json_string_value(json_object_get(a, "data_base64"));
+
 		if (i == 4)
 			break;
 		list[i] = (struct mail_attachment){
@@ -200,9 +234,21 @@ static void send_mail(const struct claimed *c, const json_t *m, struct send_resu
 			.data = jstr_or(a, "data", ""),
 			.len = strlen(jstr_or(a, "data", "")),
 		};
+		/* Binary attachments (a PDF) are stored as base64. */
+		if (b64 && base64_decode(b64, &decoded[i], &list[i].len) != 0) {
+			out->outcome = SEND_REJECTED;
+			snprintf(out->error, sizeof(out->error),
+				 "attachment %zu: data_base64 is not base64", i);
+			goto done;
+		}
+		if (b64)
+			list[i].data = (const char *)decoded[i];
 		mm.n_attachments = i + 1;
 	}
 	mail_send(channels_mail(), &mm, out);
+done:
+	for (i = 0; i < 4; i++)
+		free(decoded[i]);
 }
 
 static void send_sms(const struct claimed *c, const json_t *m, struct send_result *out)

@@ -16,9 +16,13 @@
 #include <unistd.h>
 
 #include <jpeglib.h>
+#include <openssl/evp.h>
 
 #include "core/clock.h"
 #include "db/attachments_store.h"
+#include "db/registry_store.h"
+#include "domain/channels.h"
+#include "domain/delivery.h"
 #include "db/checklists_store.h"
 #include "db/tickets_store.h"
 #include "domain/checklists.h"
@@ -646,4 +650,76 @@ enum err service_report_signature_check(const char *sha256, char *why, size_t si
 	}
 	cairo_surface_destroy(s);
 	return ERR_OK;
+}
+
+/* ---- the report e-mailed on close ------------------------------------------------------ */
+
+/* The contact the report goes to: the ticket's own (a customer contact of
+ * the same name or phone) when it has an e-mail, else the first contact's
+ * e-mail; NULL when there is none. */
+static const struct contact_row *report_contact(const struct ticket_row *t,
+						const struct contact_row *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i].email[0] &&
+		    ((t->contact_name[0] && strcmp(list[i].name, t->contact_name) == 0) ||
+		     (t->contact_phone[0] && strcmp(list[i].phone, t->contact_phone) == 0)))
+			return &list[i];
+	return n && list[0].email[0] ? &list[0] : NULL;
+}
+
+enum err service_report_mail_locked(struct db *db, const struct ticket_row *t, int64_t now)
+{
+	struct contact_row *contacts = NULL;
+	const struct contact_row *to;
+	char *pdf = NULL, *b64 = NULL, number[24], key[48], subject[96], text[512], filename[64];
+	size_t n = 0, len = 0;
+	int64_t visit = 1;
+	json_t *message;
+	enum err e = ERR_OK;
+
+	if (!channels_lane_on(LANE_SMTP) || !t->customer_id)
+		return ERR_OK;
+	contacts = calloc(CONTACTS_MAX, sizeof(*contacts));
+	if (!contacts)
+		return ERR_INTERNAL;
+	e = registry_contacts_get(db, t->customer_id, contacts, CONTACTS_MAX, &n);
+	to = e == ERR_OK ? report_contact(t, contacts, n) : NULL;
+	if (!to)
+		goto out;
+	e = checklists_store_visit(db, t->id, &visit);
+	if (e == ERR_OK)
+		e = service_report_pdf(db, t, &pdf, &len);
+	if (e != ERR_OK)
+		goto out;
+	if (len > (size_t)INT32_MAX / 2) {
+		e = ERR_INTERNAL;
+		goto out;
+	}
+	b64 = malloc((len + 2) / 3 * 4 + 1);
+	if (!b64) {
+		e = ERR_INTERNAL;
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)pdf, (int)len);
+	tickets_number(t->id, number);
+	snprintf(key, sizeof(key), "report_%lld_%lld", (long long)t->id, (long long)visit);
+	snprintf(subject, sizeof(subject), "服务报告 Service Report %s", number);
+	snprintf(text, sizeof(text),
+		 "您好，附件是服务单 %s 的服务报告。\n\n"
+		 "Hello, attached is the service report of request %s.\n\n— fieldtrace\n",
+		 number, number);
+	snprintf(filename, sizeof(filename), "service-report-%s.pdf", number);
+	message =
+	    json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:[{s:s, s:s, s:s}]}", "to_name", to->name,
+		      "subject", subject, "text", text, "number", number, "ticket_id",
+		      (json_int_t)t->id, "visit", (json_int_t)visit, "attachments", "filename",
+		      filename, "content_type", "application/pdf", "data_base64", b64);
+	e = message ? delivery_mail_to(db, "service.report", to->email, key, message, now)
+		    : ERR_INTERNAL;
+out:
+	free(b64);
+	free(pdf);
+	free(contacts);
+	return e;
 }

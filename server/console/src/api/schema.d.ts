@@ -1396,8 +1396,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Units whose warranty ends soon (or ended recently), grouped by customer and site
-         * @description Roles: admin, supervisor, dispatcher, sales, auditor. `owner`: `me` (units the caller owns as sales owner; the default for sales), `centre` (units in the regions the caller's centre covers; default for dispatchers), `region` (the caller's region subtree; default for supervisors), `all` (admin and auditor; their default). Each unit has `days_left`, `status` (expiring, expired) and `band` (90, 60, 30; 0 = expired). Every owner kind reads an index range over the end date, never the table. Pages by units.
+         * Units whose warranty ends soon (or ended recently), grouped by customer and site, and contracts ending
+         * @description Roles: admin, supervisor, dispatcher, sales, auditor. `owner`: `me` (units the caller owns as sales owner; the default for sales), `centre` (units in the regions the caller's centre covers; default for dispatchers), `region` (the caller's region subtree; default for supervisors), `all` (admin and auditor; their default). Each unit has `days_left`, `status` (expiring, expired) and `band` (90, 60, 30; 0 = expired). Every owner kind reads an index range over the end date, never the table. Pages by units. Contracts ending (issue 20): after the units come the service contracts and warranty extensions ending in the same window (active, or expired for today), each an item of `kind` `contract` carrying its `customer` (with the masked primary contact), an empty `sites` (so clients that walk every item's sites keep working) and `contract` (number, end date, `days_left`, `band`, `status`, `contract_status`, `renewal`). Whose: `me` = the contract's sales owner, `region` and `centre` = the customer's region. A contract renewed by a draft or active contract drops out; `renewal` is `cancelled` when a renewal was drafted and cancelled, else `none`. Customer groups of units have `kind` `warranty`. `kind` filters (default both). The cursor of a page that ended among the contracts reads `k:<customer>:<contract>` before encoding.
          */
         get: operations["warrantyAlerts"];
         put?: never;
@@ -3518,6 +3518,11 @@ export interface components {
              * @example 设备部经理
              */
             title: string;
+            /**
+             * @description The contact's e-mail ('' = none), masked like the phone unless revealed: the first character of the local part and the domain ("c***@example.cn"). The service report goes to it when a request closes and e-mail is configured.
+             * @example c***@example.cn
+             */
+            email: string;
         };
         ContactInput: {
             name: string;
@@ -3525,6 +3530,8 @@ export interface components {
             phone?: string;
             id_number?: string;
             title?: string;
+            /** @description A plain address (name@example.com; no display name), or '' for none. A request's service report is e-mailed to it on close (issue 20). */
+            email?: string;
         };
         Customer: {
             /** Format: int64 */
@@ -4696,6 +4703,11 @@ export interface components {
             warranty?: components["schemas"]["Warranty"];
         };
         WarrantyAlertCustomer: {
+            /**
+             * @description `warranty`: a customer's units by site; `contract`: one contract ending (then `sites` is empty and `contract` is set).
+             * @enum {string}
+             */
+            kind?: "warranty" | "contract";
             customer?: {
                 id: number;
                 name: string;
@@ -4729,6 +4741,42 @@ export interface components {
                     } | null;
                 }[];
             }[];
+            /** @description Only on items of kind contract. */
+            contract?: {
+                /** Format: int64 */
+                id: number;
+                number: string;
+                /** @enum {string} */
+                kind: "service" | "warranty_extension";
+                /**
+                 * Format: date
+                 * @description The contract's last covered day.
+                 */
+                end_date: string;
+                days_left: number;
+                /** @enum {integer} */
+                band: 90 | 60 | 30 | 0;
+                /** @enum {string} */
+                status: "expiring" | "expired";
+                /**
+                 * @description The contract's status for today.
+                 * @enum {string}
+                 */
+                contract_status: "active" | "expired";
+                /**
+                 * @description `cancelled`: a renewal was drafted and cancelled (it may be redone); renewed contracts are not listed.
+                 * @enum {string}
+                 */
+                renewal: "none" | "cancelled";
+                price_minor: number;
+                currency: string;
+                /** @description The contract's sales owner; null when it has none. */
+                sales_owner: {
+                    /** Format: int64 */
+                    id: number;
+                    username: string;
+                } | null;
+            };
         };
         Notification: {
             /** Format: int64 */
@@ -10237,6 +10285,8 @@ export interface operations {
                 expired?: string;
                 /** @description Whose units. */
                 owner?: "me" | "centre" | "region" | "all";
+                /** @description Which items: `warranty` (units), `contract` (contracts ending) or `all` (default: units, then contracts). */
+                kind?: "all" | "warranty" | "contract";
             };
             header?: never;
             path?: never;
@@ -10244,7 +10294,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One page: customers with their sites and units. */
+            /** @description One page: customers with their sites and units (kind warranty), then contracts ending (kind contract). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addMonths, contactLine, exportRows, flattenAlerts, groupAlerts, inTab, matchesFilter, tabCounts,
+  addMonths, contactLine, contractShown, exportRows, flattenAlerts, flattenContracts, groupAlerts, inTab, matchesFilter, tabCounts,
   type AlertCustomer,
 } from './warranty';
 
@@ -10,7 +10,7 @@ const unit = (id: number, serial: string, model: string, end: string, days: numb
   sales_owner: { id: 6, username: 'sales.gd' },
 });
 const site = (id: number, name: string) => ({ id, name });
-const lin = { name: '林**', phone: '138****1122', id_number: '', title: '' };
+const lin = { name: '林**', phone: '138****1122', id_number: '', title: '', email: '' };
 
 // Two pages as the API sends them: customer 1 continues on the second page.
 const page1: AlertCustomer[] = [
@@ -35,6 +35,33 @@ const page2: AlertCustomer[] = [
   { customer: { id: 3, name: 'Acme <img src=x onerror=alert(1)>', tier: 'B', contact: null }, sites: [{ site: null, units: [unit(40, 'X-1', 'PCS-931', '2026-09-01', 0, 'expired')] }] },
 ];
 const rows = flattenAlerts([...page1, ...page2]);
+const contractItem = (id: number, number: string, end: string, days: number, status: 'expiring' | 'expired'): AlertCustomer => ({
+  kind: 'contract',
+  customer: { id: 2, name: '深圳前湾建设投资有限公司', tier: 'A', contact: lin },
+  sites: [],
+  contract: {
+    id, number, kind: 'service', end_date: end, days_left: days, band: days <= 0 ? 0 : days <= 30 ? 30 : days <= 60 ? 60 : 90,
+    status, contract_status: status === 'expired' ? 'expired' : 'active', renewal: 'none', price_minor: 0, currency: 'CNY', sales_owner: null,
+  },
+});
+
+describe('flattenContracts', () => {
+  const items = [...page1, contractItem(7, 'SC-2026-007', '2027-01-20', 43, 'expiring'), contractItem(3, 'SC-2025-003', '2026-11-30', 0, 'expired'), contractItem(7, 'SC-2026-007', '2027-01-20', 43, 'expiring')];
+  it('one row per contract, soonest end first, units untouched', () => {
+    const cs = flattenContracts(items);
+    expect(cs.map((c) => c.number)).toEqual(['SC-2025-003', 'SC-2026-007']);
+    expect(cs[1]).toMatchObject({ customerName: '深圳前湾建设投资有限公司', daysLeft: 43, contact: '林** · 138****1122' });
+    expect(flattenAlerts(items).length).toBe(flattenAlerts(page1).length);
+  });
+  it('tabs and the filter', () => {
+    const cs = flattenContracts(items);
+    expect(cs.filter((c) => contractShown(c, '30', '')).length).toBe(0);
+    expect(cs.filter((c) => contractShown(c, '60', '')).map((c) => c.contractId)).toEqual([7]);
+    expect(cs.filter((c) => contractShown(c, 'ended', '')).map((c) => c.contractId)).toEqual([3]);
+    expect(cs.filter((c) => contractShown(c, '90', 'sc-2026')).length).toBe(1);
+    expect(cs.filter((c) => contractShown(c, '90', 'nothing')).length).toBe(0);
+  });
+});
 
 describe('flattenAlerts', () => {
   it('one row per unit, across pages, with its customer and site', () => {
@@ -104,7 +131,7 @@ describe('export', () => {
     ]);
   });
   it('contactLine joins what the API gives', () => {
-    expect(contactLine([{ name: '林**', phone: '138****1122', id_number: '440*************28', title: '机电工程师' }])).toBe('林** · 138****1122 · 机电工程师');
+    expect(contactLine([{ name: '林**', phone: '138****1122', id_number: '440*************28', title: '机电工程师', email: '' }])).toBe('林** · 138****1122 · 机电工程师');
     expect(contactLine([])).toBe('');
     expect(contactLine(undefined)).toBe('');
   });

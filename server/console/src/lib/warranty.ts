@@ -70,6 +70,51 @@ export function flattenAlerts(customers: readonly AlertCustomer[]): AlertRow[] {
   return rows;
 }
 
+/* A contract ending (issue 20: items of kind "contract" on the same pages). */
+export interface ContractRow {
+  contractId: number;
+  number: string;
+  kind: 'service' | 'warranty_extension';
+  endDate: string; // the last covered day
+  daysLeft: number;
+  status: 'expiring' | 'expired';
+  renewal: 'none' | 'cancelled';
+  customerId: number;
+  customerName: string;
+  contact: string;
+}
+
+/* Every contract item of every page, once, soonest end first. */
+export function flattenContracts(items: readonly AlertCustomer[]): ContractRow[] {
+  const seen = new Set<number>();
+  const rows: ContractRow[] = [];
+  for (const it of items) {
+    const k = it.contract;
+    if (it.kind !== 'contract' || !k || seen.has(k.id)) continue;
+    seen.add(k.id);
+    rows.push({
+      contractId: k.id,
+      number: k.number,
+      kind: k.kind,
+      endDate: k.end_date,
+      daysLeft: k.days_left,
+      status: k.status,
+      renewal: k.renewal,
+      customerId: it.customer?.id ?? 0,
+      customerName: it.customer?.name ?? '',
+      contact: contactLine(it.customer?.contact ? [it.customer.contact] : []),
+    });
+  }
+  return rows.sort((a, b) => (a.endDate < b.endDate ? -1 : a.endDate > b.endDate ? 1 : a.contractId - b.contractId));
+}
+
+/* A contract row in a tab, matching the filter (number or customer). */
+export function contractShown(row: ContractRow, tab: Tab, query: string): boolean {
+  const inWindow = tab === 'ended' ? row.status === 'expired' : row.status === 'expiring' && row.daysLeft <= Number(tab);
+  const q = query.trim().toLocaleLowerCase();
+  return inWindow && (!q || [row.number, row.customerName].some((v) => v.toLocaleLowerCase().includes(q)));
+}
+
 /* The tabs nest: <= 60 days holds the <= 30 days units too. */
 export function inTab(row: AlertRow, tab: Tab): boolean {
   if (tab === 'ended') return row.status === 'expired';
