@@ -907,7 +907,8 @@ START_TEST(kept_trace_text_matches_its_format)
 	    "ustomer\":{\"id\":1,\"code\":\"C1\",\"name\":\"保密客户 Secret Customer Ltd"
 	    "\",\"tier\":\"A\",\"region\":\"SZ\",\"sales_owner_id\":null,\"contacts\":[{\"nam"
 	    "e\":\"王*\",\"phone\":\"138****8000\",\"id_number\":\"110*************34\",\"ti"
-	    "tle\":\"Engineer\"}],\"pii_masked\":true,\"created_at\":\"1970-01-01T00:00:00Z\""
+	    "tle\":\"Engineer\",\"email\":\"\"}],\"pii_masked\":true,\"created_at\":\"1970-01-"
+	    "01T00:00:00Z\""
 	    ",\"updated_at\":\"1970-01-01T00:00:00Z\"},\"site\":{\"id\":1,\"code\":\"S1\",\"n"
 	    "ame\":\"深圳机房\",\"address\":\"深圳市南山区科技园秘密路 1 号"
 	    "\",\"region\":\"SZ\",\"latitude\":22.539999999999999,\"longitude\":114.05},\"ins"
@@ -930,7 +931,7 @@ START_TEST(kept_trace_text_matches_its_format)
 		 "UPDATE sites SET latitude = 22.54, longitude = 114.05 WHERE id = 1");
 	id_path(code, path, sizeof(path));
 	free(scan_and_keep(path, admin));
-	kept = row_text("SELECT CAST(body AS TEXT) FROM trace_snapshots WHERE format = 1");
+	kept = row_text("SELECT CAST(body AS TEXT) FROM trace_snapshots WHERE format = 2");
 	ck_assert_str_eq(kept, want);
 	free(kept);
 	free(admin);

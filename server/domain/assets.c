@@ -488,7 +488,7 @@ enum err assets_trace_write_in(struct db *db, const struct scope *sc, int64_t as
  * database during an upgrade), so change this with any change to the
  * stored part's text (members, order, formatting, masking); a test holds
  * the text of one kept trace to remind of it. */
-#define SNAPSHOT_FORMAT 1
+#define SNAPSHOT_FORMAT 2 /* 2: contacts carry their e-mail (issue 20) */
 
 #define SNAPSHOT_ASKS_MAX 4096 /* asks beyond this wait for a later scan */
 #define SNAPSHOT_SLOTS 8192    /* a power of two, twice the asks: short probes */
