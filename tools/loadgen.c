@@ -1,8 +1,9 @@
 /* loadgen: an open-loop HTTPS load generator for make bench-day.
  *
  *   loadgen --scenario FILE --base URL --rate R --seconds S [--cacert FILE]
- *           [--connections N] [--var NAME=VALUE ...] [--pid PID] [--db PATH]
- *           [--seed N] [--drain SECONDS]
+ *           [--connections N] [--var NAME=VALUE ...] [--vars FILE] [--pid PID]
+ *           [--db PATH] [--data-dir DIR]
+ *           [--seed N] [--drain SECONDS]   (--vars: NAME=VALUE lines)
  *
  * Open loop: requests are sent at a fixed arrival rate (R per second,
  * evenly spaced, each given a route drawn by weight), whatever the server
@@ -21,8 +22,12 @@
  *   {list:NAME}  a value of a list       {var:NAME}  a --var value
  *   {pool}       the id the route took   {uuid}      a fresh UUID v4
  *   {n}          the request's number
+ *   {tagvar:P}   the var named P + the tag of the id the route took (the
+ *                ticket's centre: that centre's technician and token)
  * An answer with another status is an error, not a latency sample. A route
- * that takes from an empty pool is not sent (counted as "starved").
+ * that takes from an empty pool is not sent (counted as "starved"). A
+ * route may also require a string in the answer (expect_contains: a sync
+ * push answers 200 with each queued action's own status inside).
  *
  * Prints a table per route (sent, ok, errors, starved, held rate, p50, p99,
  * p99.9 in ms) and, with --pid and --db, the server's CPU, RSS and database
@@ -47,7 +52,7 @@
 #define MAX_ROUTES 64
 #define MAX_LISTS 16
 #define MAX_POOLS 16
-#define MAX_VARS 32
+#define MAX_VARS 4096
 #define MAX_EXPECT 8
 #define BODY_KEEP 65536
 
@@ -169,9 +174,14 @@ static const char *list_draw(const struct list *l)
 }
 
 /* --- pools: ids one route hands to another (FIFO ring) --- */
+struct pool_entry {
+	long long id;
+	char tag[32]; /* e.g. the ticket's centre: picks {tagvar:...} values */
+};
+
 struct pool {
 	char name[32];
-	long long *ids;
+	struct pool_entry *ids;
 	size_t head, count, cap;
 };
 
@@ -189,11 +199,11 @@ static struct pool *pool_find(const char *name)
 	return &pools[n_pools++];
 }
 
-static void pool_put(struct pool *p, long long id)
+static void pool_put(struct pool *p, long long id, const char *tag)
 {
 	if (p->count == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 1024;
-		long long *n = malloc(ncap * sizeof(*n));
+		struct pool_entry *n = malloc(ncap * sizeof(*n));
 
 		if (!n)
 			die("out of memory");
@@ -204,15 +214,17 @@ static void pool_put(struct pool *p, long long id)
 		p->cap = ncap;
 		p->head = 0;
 	}
-	p->ids[(p->head + p->count) % p->cap] = id;
+	p->ids[(p->head + p->count) % p->cap].id = id;
+	snprintf(p->ids[(p->head + p->count) % p->cap].tag, sizeof(p->ids[0].tag), "%s",
+		 tag ? tag : "");
 	p->count++;
 }
 
-static int pool_take(struct pool *p, long long *id)
+static int pool_take(struct pool *p, struct pool_entry *e)
 {
 	if (p->count == 0)
 		return -1;
-	*id = p->ids[p->head];
+	*e = p->ids[p->head];
 	p->head = (p->head + 1) % p->cap;
 	p->count--;
 	return 0;
@@ -243,7 +255,9 @@ struct route {
 	long expect[MAX_EXPECT];
 	size_t n_expect;
 	struct pool *take, *put;
-	char capture[32]; /* JSON field of the answer put into `put` */
+	char capture[32];     /* JSON field of the answer put into `put` */
+	char capture_tag[32]; /* JSON field (string) kept as the entry's tag */
+	char *expect_contains; /* the answer must contain this too */
 	/* results */
 	long sent, ok, errors, starved, inflight;
 	uint32_t *lat_us;
@@ -261,7 +275,7 @@ struct request {
 	CURL *easy;
 	struct curl_slist *headers;
 	double scheduled;
-	long long pool_id;
+	struct pool_entry taken;
 	char *body;
 	size_t body_len;
 	struct request *next_free;
@@ -292,7 +306,7 @@ static struct list *list_find(const char *name, size_t len)
 }
 
 /* Fills a template; the result is malloc'd. */
-static char *expand(const char *tpl, long long pool_id, long n)
+static char *expand(const char *tpl, const struct pool_entry *taken, long n)
 {
 	char *out = NULL, tmp[64];
 	size_t len = 0, cap = 0;
@@ -322,8 +336,15 @@ static char *expand(const char *tpl, long long pool_id, long n)
 			const char *v = var_get(name + 4, nlen - 4);
 
 			buf_append(&out, &len, &cap, v, strlen(v));
+		} else if (nlen > 7 && strncmp(name, "tagvar:", 7) == 0) {
+			char full[128];
+			int flen = snprintf(full, sizeof(full), "%.*s%s", (int)(nlen - 7), name + 7,
+					    taken->tag);
+			const char *v = var_get(full, (size_t)flen);
+
+			buf_append(&out, &len, &cap, v, strlen(v));
 		} else if (nlen == 4 && strncmp(name, "pool", 4) == 0) {
-			snprintf(tmp, sizeof(tmp), "%lld", pool_id);
+			snprintf(tmp, sizeof(tmp), "%lld", taken->id);
 			buf_append(&out, &len, &cap, tmp, strlen(tmp));
 		} else if (nlen == 1 && name[0] == 'n') {
 			snprintf(tmp, sizeof(tmp), "%ld", n);
@@ -447,6 +468,10 @@ static void scenario_load(const char *path)
 			rt->put = pool_find(s);
 		if ((s = str_field(r, "capture", 0)))
 			snprintf(rt->capture, sizeof(rt->capture), "%s", s);
+		if ((s = str_field(r, "capture_tag", 0)))
+			snprintf(rt->capture_tag, sizeof(rt->capture_tag), "%s", s);
+		if ((s = str_field(r, "expect_contains", 0)))
+			rt->expect_contains = strdup(s);
 	}
 	if (n_routes == 0)
 		die("%s: no routes", path);
@@ -470,7 +495,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 	struct request *rq = user;
 	size_t n = size * nmemb;
 
-	if (rq->route->capture[0] || rq->route->error_samples < 3) {
+	if (rq->route->capture[0] || rq->route->expect_contains || rq->route->error_samples < 3) {
 		size_t room = BODY_KEEP - rq->body_len;
 		size_t take = n < room ? n : room;
 
@@ -488,10 +513,10 @@ static long opt_connections = 256;
 static void request_send(CURLM *multi, struct route *rt, double scheduled, long n)
 {
 	struct request *rq = free_requests;
-	long long pool_id = 0;
+	struct pool_entry taken = { 0, "" };
 	char *url, *path, *body = NULL;
 
-	if (rt->take && pool_take(rt->take, &pool_id) < 0) {
+	if (rt->take && pool_take(rt->take, &taken) < 0) {
 		rt->starved++;
 		return;
 	}
@@ -505,10 +530,10 @@ static void request_send(CURLM *multi, struct route *rt, double scheduled, long 
 	}
 	rq->route = rt;
 	rq->scheduled = scheduled;
-	rq->pool_id = pool_id;
+	rq->taken = taken;
 	rq->body_len = 0;
 	rq->headers = NULL;
-	path = expand(rt->path, pool_id, n);
+	path = expand(rt->path, &taken, n);
 	url = malloc(strlen(opt_base) + strlen(path) + 1);
 	if (!url)
 		die("out of memory");
@@ -516,7 +541,7 @@ static void request_send(CURLM *multi, struct route *rt, double scheduled, long 
 	strcat(url, path);
 	free(path);
 	for (size_t i = 0; i < rt->n_headers; i++) {
-		char *h = expand(rt->headers[i], pool_id, n);
+		char *h = expand(rt->headers[i], &taken, n);
 
 		rq->headers = curl_slist_append(rq->headers, h);
 		free(h);
@@ -538,7 +563,7 @@ static void request_send(CURLM *multi, struct route *rt, double scheduled, long 
 		curl_easy_setopt(rq->easy, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)rt->body_file_len);
 	} else if (rt->body) {
-		body = expand(rt->body, pool_id, n);
+		body = expand(rt->body, &taken, n);
 		curl_easy_setopt(rq->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
 		curl_easy_setopt(rq->easy, CURLOPT_COPYPOSTFIELDS, body);
 		free(body);
@@ -592,21 +617,28 @@ static void request_done(CURLM *multi, CURLMsg *msg)
 	if (msg->data.result == CURLE_OK)
 		for (size_t i = 0; i < rt->n_expect; i++)
 			expected |= rt->expect[i] == status;
+	if (expected && rt->expect_contains &&
+	    !memmem(rq->body, rq->body_len, rt->expect_contains, strlen(rt->expect_contains)))
+		expected = 0;
 	if (expected) {
 		lat_add(rt, now_s() - rq->scheduled);
 		rt->ok++;
 		if (rt->put) {
-			long long id = rq->pool_id;
+			struct pool_entry e = rq->taken;
 
 			if (rt->capture[0]) {
 				json_t *doc = json_loadb(rq->body, rq->body_len, 0, NULL);
 				json_t *v = json_object_get(doc, rt->capture);
+				json_t *tag = json_object_get(doc, rt->capture_tag);
 
-				id = json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+				e.id = json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+				if (rt->capture_tag[0])
+					snprintf(e.tag, sizeof(e.tag), "%s",
+						 json_is_string(tag) ? json_string_value(tag) : "");
 				json_decref(doc);
 			}
-			if (id > 0)
-				pool_put(rt->put, id);
+			if (e.id > 0)
+				pool_put(rt->put, e.id, e.tag);
 		}
 	} else {
 		rt->errors++;
@@ -738,7 +770,23 @@ int main(int argc, char **argv)
 			snprintf(data_dir, sizeof(data_dir), "%s", v);
 		else if (strcmp(a, "--seed") == 0)
 			rng_state ^= strtoull(v, NULL, 10) * 0x9E3779B97F4A7C15ull;
-		else if (strcmp(a, "--var") == 0) {
+		else if (strcmp(a, "--vars") == 0) {
+			FILE *f = fopen(v, "r");
+			char line[4096];
+
+			if (!f)
+				die("cannot read %s", v);
+			while (fgets(line, sizeof(line), f)) {
+				char *eq = strchr(line, '=');
+
+				line[strcspn(line, "\r\n")] = '\0';
+				if (!eq || n_vars == MAX_VARS)
+					continue;
+				var_names[n_vars] = strndup(line, (size_t)(eq - line));
+				var_values[n_vars++] = strdup(eq + 1);
+			}
+			fclose(f);
+		} else if (strcmp(a, "--var") == 0) {
 			const char *eq = strchr(v, '=');
 
 			if (!eq || n_vars == MAX_VARS)
@@ -750,7 +798,7 @@ int main(int argc, char **argv)
 	}
 	if (!scenario || !opt_base || rate <= 0 || seconds <= 0)
 		die("usage: loadgen --scenario FILE --base URL --rate R --seconds S [--cacert FILE]"
-		    " [--connections N] [--var NAME=VALUE]... [--pid PID] [--db PATH]"
+		    " [--connections N] [--var NAME=VALUE]... [--vars FILE] [--pid PID] [--db PATH]"
 		    " [--data-dir DIR] [--seed N] [--drain S]");
 	scenario_load(scenario);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
