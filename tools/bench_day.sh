@@ -148,7 +148,7 @@ tokens() {
 tokens
 TECH_TOKEN=$(sed -n 's/^TECH_TOKEN=//p' "$DIR/vars")
 curl -sf --cacert "$CA" -H "Authorization: Bearer $TECH_TOKEN" -H 'Accept: application/json' \
-	"https://localhost:$FT_PORT/id/$(head -1 "$DATA/units.txt")" >"$DIR/nginx/www/trace.json"
+	"https://localhost:$FT_PORT/id/$(head -1 "$DATA/units.txt" | cut -d" " -f1)" >"$DIR/nginx/www/trace.json"
 cat >"$DIR/nginx/nginx.conf" <<EOF
 worker_processes auto;
 pid $PWD/$DIR/nginx/nginx.pid;

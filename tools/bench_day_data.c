@@ -3,9 +3,10 @@
  *
  *   bench_day_data --db PATH --out DIR
  *
- * writes DIR/units.txt (every labelled unit's identification code, one a
- * line: the code is an HMAC of the unit's label, so it is computed with the
- * server's own qr_label_code, not guessed), DIR/assets.txt (asset ids),
+ * writes DIR/units.txt (every labelled unit, one a line: its identification
+ * code - an HMAC of the unit's label, so computed with the server's own
+ * qr_label_code, not guessed - then the part number and serial of a
+ * component fitted to it, which a repair of that unit replaces), DIR/assets.txt (asset ids),
  * DIR/open_tickets.txt (ids of tickets in routed/assigned states, for
  * reads and board refreshes) and DIR/tickets.txt (a sample of any tickets).
  * Links the server's library (LIB_OBJ) for the code; it only reads (the
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
 {
 	const char *path = NULL, *dir = NULL;
 	struct db *db = NULL;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *part = NULL;
 	sqlite3 *h;
 	FILE *units, *assets, *f;
 	long n_units = 0;
@@ -82,17 +83,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_day_data: %s\n", sqlite3_errmsg(h));
 		return 1;
 	}
+	/* a component fitted to the unit: what its repair replaces */
+	if (sqlite3_prepare_v2(h,
+			       "SELECT part_number, component_serial FROM asset_components"
+			       " WHERE asset_id = ?1 AND removed_at IS NULL AND component_serial <> ''"
+			       " ORDER BY id LIMIT 1",
+			       -1, &part, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bench_day_data: %s\n", sqlite3_errmsg(h));
+		return 1;
+	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		char code[QR_CODE_MAX];
 
 		fprintf(assets, "%lld\n", (long long)id);
 		if (qr_label_code(db, id, code) == ERR_OK) {
-			fprintf(units, "%s\n", code);
+			sqlite3_bind_int64(part, 1, id);
+			if (sqlite3_step(part) == SQLITE_ROW)
+				fprintf(units, "%s %s %s\n", code, sqlite3_column_text(part, 0),
+					sqlite3_column_text(part, 1));
+			else
+				fprintf(units, "%s\n", code);
+			sqlite3_reset(part);
 			n_units++;
 		}
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(part);
 	fclose(units);
 	fclose(assets);
 	f = out_open(dir, "tickets.txt");

@@ -24,6 +24,10 @@
  *   {n}          the request's number
  *   {tagvar:P}   the var named P + the tag of the id the route took (the
  *                ticket's centre: that centre's technician and token)
+ *   {list:NAME#k} field k (space-separated) of the line {list:NAME} drew
+ *                for this request (one draw per list per request)
+ *   {note}, {note#k}  the note (field k) of the id the route took (put_note: a template
+ *                expanded when the id was created, e.g. the unit's part)
  * An answer with another status is an error, not a latency sample. A route
  * that takes from an empty pool is not sent (counted as "starved"). A
  * route may also require a string in the answer (expect_contains: a sync
@@ -45,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +82,19 @@ static uint64_t rnd64(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+/* UUIDs (client ids, idempotency keys, attachment ids) must differ from one
+ * run to the next against the same database, or the server would rightly
+ * answer them as repeats: their generator is seeded from the kernel. */
+static uint64_t uuid_state;
+
+static uint64_t uuid64(void)
+{
+	uuid_state ^= uuid_state >> 12;
+	uuid_state ^= uuid_state << 25;
+	uuid_state ^= uuid_state >> 27;
+	return uuid_state * 0x2545F4914F6CDD1Dull;
 }
 
 static double rnd_unit(void)
@@ -153,6 +171,11 @@ static void list_load(struct list *l, const char *path, double zipf_s)
 	}
 }
 
+/* One request's draws: every {list:NAME} in a request is the same line,
+ * and {list:NAME#k} its k-th space-separated field (a unit's code and a
+ * part fitted to it stay together). Reset before each request. */
+static const char *drawn[MAX_LISTS];
+
 static const char *list_draw(const struct list *l)
 {
 	size_t lo = 0, hi;
@@ -176,7 +199,8 @@ static const char *list_draw(const struct list *l)
 /* --- pools: ids one route hands to another (FIFO ring) --- */
 struct pool_entry {
 	long long id;
-	char tag[32]; /* e.g. the ticket's centre: picks {tagvar:...} values */
+	char tag[32];   /* from the answer, e.g. the ticket's centre: {tagvar:...} */
+	char note[128]; /* from the request, e.g. the unit's fitted part: {note} */
 };
 
 struct pool {
@@ -199,7 +223,7 @@ static struct pool *pool_find(const char *name)
 	return &pools[n_pools++];
 }
 
-static void pool_put(struct pool *p, long long id, const char *tag)
+static void pool_put(struct pool *p, const struct pool_entry *e)
 {
 	if (p->count == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 1024;
@@ -214,9 +238,7 @@ static void pool_put(struct pool *p, long long id, const char *tag)
 		p->cap = ncap;
 		p->head = 0;
 	}
-	p->ids[(p->head + p->count) % p->cap].id = id;
-	snprintf(p->ids[(p->head + p->count) % p->cap].tag, sizeof(p->ids[0].tag), "%s",
-		 tag ? tag : "");
+	p->ids[(p->head + p->count) % p->cap] = *e;
 	p->count++;
 }
 
@@ -257,6 +279,7 @@ struct route {
 	struct pool *take, *put;
 	char capture[32];     /* JSON field of the answer put into `put` */
 	char capture_tag[32]; /* JSON field (string) kept as the entry's tag */
+	char *put_note;       /* template kept as the entry's note */
 	char *expect_contains; /* the answer must contain this too */
 	/* results */
 	long sent, ok, errors, starved, inflight;
@@ -296,13 +319,33 @@ static void buf_append(char **out, size_t *len, size_t *cap, const char *s, size
 	(*out)[*len] = '\0';
 }
 
-static struct list *list_find(const char *name, size_t len)
+static size_t list_find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < n_lists; i++)
 		if (strlen(lists[i].name) == len && strncmp(lists[i].name, name, len) == 0)
-			return &lists[i];
+			return i;
 	die("scenario uses {list:%.*s}, not defined", (int)len, name);
-	return NULL;
+	return 0;
+}
+
+/* Appends field k (1-based; 0: the whole line) of line. */
+static void append_field(char **out, size_t *len, size_t *cap, const char *line, int k)
+{
+	const char *p = line, *end;
+
+	if (k == 0) {
+		buf_append(out, len, cap, line, strlen(line));
+		return;
+	}
+	for (int i = 1; i < k && p; i++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return;
+	end = strchr(p, ' ');
+	buf_append(out, len, cap, p, end ? (size_t)(end - p) : strlen(p));
 }
 
 /* Fills a template; the result is malloc'd. */
@@ -329,9 +372,15 @@ static char *expand(const char *tpl, const struct pool_entry *taken, long n)
 		size_t nlen = (size_t)(close - name);
 
 		if (nlen > 5 && strncmp(name, "list:", 5) == 0) {
-			const char *v = list_draw(list_find(name + 5, nlen - 5));
+			const char *hash = memchr(name, '#', nlen);
+			size_t li = list_find(name + 5, (size_t)((hash ? hash : close) - name - 5));
 
-			buf_append(&out, &len, &cap, v, strlen(v));
+			if (!drawn[li])
+				drawn[li] = list_draw(&lists[li]);
+			append_field(&out, &len, &cap, drawn[li], hash ? atoi(hash + 1) : 0);
+		} else if (nlen >= 4 && strncmp(name, "note", 4) == 0 &&
+			   (nlen == 4 || name[4] == '#')) {
+			append_field(&out, &len, &cap, taken->note, nlen > 5 ? atoi(name + 5) : 0);
 		} else if (nlen > 4 && strncmp(name, "var:", 4) == 0) {
 			const char *v = var_get(name + 4, nlen - 4);
 
@@ -350,7 +399,7 @@ static char *expand(const char *tpl, const struct pool_entry *taken, long n)
 			snprintf(tmp, sizeof(tmp), "%ld", n);
 			buf_append(&out, &len, &cap, tmp, strlen(tmp));
 		} else if (nlen == 4 && strncmp(name, "uuid", 4) == 0) {
-			uint64_t a = rnd64(), b = rnd64();
+			uint64_t a = uuid64(), b = uuid64();
 
 			snprintf(tmp, sizeof(tmp), "%08x-%04x-4%03x-%04x-%012llx",
 				 (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
@@ -468,6 +517,8 @@ static void scenario_load(const char *path)
 			rt->put = pool_find(s);
 		if ((s = str_field(r, "capture", 0)))
 			snprintf(rt->capture, sizeof(rt->capture), "%s", s);
+		if ((s = str_field(r, "put_note", 0)))
+			rt->put_note = strdup(s);
 		if ((s = str_field(r, "capture_tag", 0)))
 			snprintf(rt->capture_tag, sizeof(rt->capture_tag), "%s", s);
 		if ((s = str_field(r, "expect_contains", 0)))
@@ -513,7 +564,7 @@ static long opt_connections = 256;
 static void request_send(CURLM *multi, struct route *rt, double scheduled, long n)
 {
 	struct request *rq = free_requests;
-	struct pool_entry taken = { 0, "" };
+	struct pool_entry taken = { 0, "", "" };
 	char *url, *path, *body = NULL;
 
 	if (rt->take && pool_take(rt->take, &taken) < 0) {
@@ -530,7 +581,14 @@ static void request_send(CURLM *multi, struct route *rt, double scheduled, long 
 	}
 	rq->route = rt;
 	rq->scheduled = scheduled;
+	memset(drawn, 0, sizeof(drawn));
 	rq->taken = taken;
+	if (rt->put_note) {
+		char *note = expand(rt->put_note, &taken, n);
+
+		snprintf(rq->taken.note, sizeof(rq->taken.note), "%s", note);
+		free(note);
+	}
 	rq->body_len = 0;
 	rq->headers = NULL;
 	path = expand(rt->path, &taken, n);
@@ -638,7 +696,7 @@ static void request_done(CURLM *multi, CURLMsg *msg)
 				json_decref(doc);
 			}
 			if (e.id > 0)
-				pool_put(rt->put, e.id, e.tag);
+				pool_put(rt->put, &e);
 		}
 	} else {
 		rt->errors++;
@@ -800,6 +858,8 @@ int main(int argc, char **argv)
 		die("usage: loadgen --scenario FILE --base URL --rate R --seconds S [--cacert FILE]"
 		    " [--connections N] [--var NAME=VALUE]... [--vars FILE] [--pid PID] [--db PATH]"
 		    " [--data-dir DIR] [--seed N] [--drain S]");
+	if (getrandom(&uuid_state, sizeof(uuid_state), 0) != sizeof(uuid_state) || !uuid_state)
+		uuid_state = (uint64_t)time(NULL) | 1;
 	scenario_load(scenario);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	multi = curl_multi_init();
