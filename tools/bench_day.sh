@@ -196,7 +196,9 @@ ok_run() { # SUMMARY fields: rate seconds sent ok errors max_p99 ...
 
 echo "busy hour: $SCENARIO ($PER_HOUR requests per hour per 5,000 technicians), $UNITS units,"
 echo "$TICKETS requests a year; open loop, ${DURATION} s per run, up to $CONNECTIONS connections"
+echo "(a route's p99 over fewer than 100 answers is its slowest answer: the ok column says how many)"
 BEST=
+CAPPED=
 if [ -n "$RATE" ]; then
 	S=$(run "$RATE")
 	echo "$S" | ok_run && BEST=$RATE
@@ -211,6 +213,7 @@ else
 		LAST=$r
 		echo "$S" | ok_run || break
 		BEST=$r
+		[ "$((n + 1))" -eq "$MAX_STEPS" ] && CAPPED=1
 		r=$(awk -v r="$r" -v s="$STEP" 'BEGIN { printf "%.0f", r * s + 0.5 }')
 		n=$((n + 1))
 	done
@@ -220,14 +223,14 @@ echo
 echo "## per route at $LAST/s"
 echo
 sed -n '/^| route/,/^$/p' "$DIR/run-$LAST.txt"
-grep -E '^(asked|server|database)' "$DIR/run-$LAST.txt"
+grep -E '^(asked|server|loadgen|database)' "$DIR/run-$LAST.txt"
 [ -s "$DIR/run-$LAST.err" ] && { echo "first errors:"; head -5 "$DIR/run-$LAST.err"; }
 if [ -n "$BEST" ] && [ "$BEST" != "$LAST" ]; then
 	echo
 	echo "## per route at $BEST/s (the capacity)"
 	echo
 	sed -n '/^| route/,/^$/p' "$DIR/run-$BEST.txt"
-	grep -E '^(asked|server|database)' "$DIR/run-$BEST.txt"
+	grep -E '^(asked|server|loadgen|database)' "$DIR/run-$BEST.txt"
 fi
 
 REF_RATE=${BEST:-$LAST}
@@ -240,6 +243,8 @@ sed -n '/^| route/,/^$/p' "$DIR/nginx.txt"
 
 echo
 if [ -n "$BEST" ]; then
+	[ -n "$CAPPED" ] && echo "(the search stopped after MAX_STEPS=$MAX_STEPS rates: the capacity is at least this)"
+	[ -n "$RATE" ] && echo "(one rate asked, RATE=$RATE: not a search)"
 	echo "capacity: $BEST requests/s with every route's p99 under $P99_MS ms and no errors" \
 		"= $(awk -v r="$BEST" -v h="$PER_HOUR" 'BEGIN { printf "%d", r * 3600 / (h / 5000) }')" \
 		"technicians at $(awk -v h="$PER_HOUR" 'BEGIN { printf "%.1f", h / 5000 }') requests per technician-hour"

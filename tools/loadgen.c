@@ -50,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -959,6 +960,16 @@ int main(int argc, char **argv)
 	       seconds, sent, ok, errors, (double)ok / elapsed);
 	if (pid)
 		printf("server: CPU %.0f%% of one core, RSS max %ld kB\n", cpu_pct, rss_max);
+	{
+		/* the generator shares the machine: what it took is not the server's */
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		printf("loadgen: CPU %.0f%% of one core\n",
+		       100.0 * ((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+				(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6) /
+			       (end - start));
+	}
 	if (opt_db)
 		printf("database: %lld -> %lld bytes (+%lld, %.1f MB per hour at this rate)\n", db0,
 		       db1, db1 - db0, (double)(db1 - db0) * 3600.0 / elapsed / 1e6);
