@@ -64,7 +64,7 @@ mkdir -p "$DIR" "$DATA" "$(dirname "$DB")" "$DIR/nginx/www" "$DIR/nginx/tmp"
 
 # ---- the data set (once per size) --------------------------------------------
 if [ ! -f "$DB.done" ]; then
-	rm -f "$DB" "$DB-wal" "$DB-shm"
+	rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.runs"
 	"$BIN" migrate --db "$DB" >/dev/null 2>&1
 	t0=$(date +%s)
 	build/gen_bench_data --db "$DB" --assets "$UNITS" >/dev/null
@@ -181,11 +181,16 @@ EOF
 
 # run RATE: one busy hour at RATE for DURATION s; the table in
 # $DIR/run-RATE.txt; prints its SUMMARY line's fields.
+# Each run draws another sequence of units (the seed counts runs over the
+# database's life): a run repeating the last one's units would scan warm
+# traces the last one kept.
 run() {
 	tokens
+	RUN_SEED=$(($(cat "$DB.runs" 2>/dev/null || echo 0) + 1))
+	echo "$RUN_SEED" >"$DB.runs"
 	"$LOADGEN" --scenario "$SCENARIO" --data-dir "$DATA" --vars "$DIR/vars" \
 		--base "https://localhost:$FT_PORT" --cacert "$CA" --rate "$1" --seconds "$DURATION" \
-		--connections "$CONNECTIONS" --pid "$FT_PID" --db "$DB" \
+		--connections "$CONNECTIONS" --pid "$FT_PID" --db "$DB" --seed "$RUN_SEED" \
 		>"$DIR/run-$1.txt" 2>"$DIR/run-$1.err"
 	sed -n 's/^SUMMARY //p' "$DIR/run-$1.txt"
 }

@@ -149,9 +149,17 @@ static void list_load(struct list *l, const char *path, double zipf_s)
 	if (l->n == 0)
 		die("%s: no values", path);
 	/* The file's order says nothing about popularity: rank i is a random
-	 * value, so the hot few are not the first ones generated. */
+	 * value, so the hot few are not the first ones generated. The same
+	 * ranking every run (its own fixed seed); --seed changes the draws. */
+	uint64_t shuffle = 0x2545F4914F6CDD1Dull;
+
 	for (size_t i = l->n - 1; i > 0; i--) {
-		size_t j = (size_t)(rnd64() % (i + 1));
+		size_t j;
+
+		shuffle ^= shuffle >> 12;
+		shuffle ^= shuffle << 25;
+		shuffle ^= shuffle >> 27;
+		j = (size_t)((shuffle * 0x2545F4914F6CDD1Dull) % (i + 1));
 		char *t = l->values[i];
 
 		l->values[i] = l->values[j];
