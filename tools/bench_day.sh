@@ -33,6 +33,8 @@ cd "$(dirname "$0")/.."
 UNITS=${UNITS:-1000000}
 TICKETS=${TICKETS:-1000000}
 DURATION=${SECONDS:-60}
+# (bash counts SECONDS up from its start: unset there, it reads 0)
+[ "$DURATION" -gt 0 ] 2>/dev/null || DURATION=60
 RATE=${RATE:-}
 START_RATE=${START_RATE:-20}
 STEP=${STEP:-1.5}
@@ -247,9 +249,14 @@ echo
 sed -n '/^| route/,/^$/p' "$DIR/nginx.txt"
 
 echo
-if [ -n "$BEST" ]; then
+TECH_RATE=$(awk -v h="$PER_HOUR" 'BEGIN { printf "%.1f", h / 5000 }')
+if [ -n "$RATE" ]; then
+	verdict="missed: some p99 at or over $P99_MS ms, or errors"
+	[ -n "$BEST" ] && verdict="passed: every route's p99 under $P99_MS ms, no errors"
+	echo "RATE=$RATE requests/s ($(awk -v r="$RATE" -v h="$PER_HOUR" 'BEGIN { printf "%d", r * 3600 / (h / 5000) }')" \
+		"technicians at $TECH_RATE requests per technician-hour): $verdict (one rate, not a capacity search)"
+elif [ -n "$BEST" ]; then
 	[ -n "$CAPPED" ] && echo "(the search stopped after MAX_STEPS=$MAX_STEPS rates: the capacity is at least this)"
-	[ -n "$RATE" ] && echo "(one rate asked, RATE=$RATE: not a search)"
 	echo "capacity: $BEST requests/s with every route's p99 under $P99_MS ms and no errors" \
 		"= $(awk -v r="$BEST" -v h="$PER_HOUR" 'BEGIN { printf "%d", r * 3600 / (h / 5000) }')" \
 		"technicians at $(awk -v h="$PER_HOUR" 'BEGIN { printf "%.1f", h / 5000 }') requests per technician-hour"

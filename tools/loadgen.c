@@ -835,8 +835,16 @@ int main(int argc, char **argv)
 			drain = atof(v);
 		else if (strcmp(a, "--data-dir") == 0)
 			snprintf(data_dir, sizeof(data_dir), "%s", v);
-		else if (strcmp(a, "--seed") == 0)
-			rng_state ^= strtoull(v, NULL, 10) * 0x9E3779B97F4A7C15ull;
+		else if (strcmp(a, "--seed") == 0) {
+			/* splitmix64 of the seed: never the all-zero state xorshift
+			 * cannot leave */
+			uint64_t z = strtoull(v, NULL, 10) + 0x9E3779B97F4A7C15ull;
+
+			z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+			z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+			z ^= z >> 31;
+			rng_state = z ? z : 0x9E3779B97F4A7C15ull;
+		}
 		else if (strcmp(a, "--vars") == 0) {
 			FILE *f = fopen(v, "r");
 			char line[4096];
