@@ -216,7 +216,7 @@ else
 	while [ "$n" -lt "$MAX_STEPS" ]; do
 		S=$(run "$r")
 		set -- $S
-		echo "rate $r/s: held $(awk -v a="$4" -v s="$2" 'BEGIN { printf "%.1f", a / s }')/s, worst p99 $6 ms ($7), errors $5"
+		echo "rate $r/s: held ${11}/s, worst p99 $6 ms ($7), errors $5, server CPU $8 % of a core"
 		LAST=$r
 		echo "$S" | ok_run || break
 		BEST=$r
