@@ -399,7 +399,11 @@ static char *expand(const char *tpl, const struct pool_entry *taken, long n)
 			char full[128];
 			int flen = snprintf(full, sizeof(full), "%.*s%s", (int)(nlen - 7), name + 7,
 					    taken->tag);
-			const char *v = var_get(full, (size_t)flen);
+			const char *v;
+
+			if (flen < 0 || (size_t)flen >= sizeof(full))
+				die("{tagvar:%.*s}: name too long", (int)(nlen - 7), name + 7);
+			v = var_get(full, (size_t)flen);
 
 			buf_append(&out, &len, &cap, v, strlen(v));
 		} else if (nlen == 4 && strncmp(name, "pool", 4) == 0) {
