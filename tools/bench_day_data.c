@@ -84,11 +84,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* a component fitted to the unit: what its repair replaces */
-	if (sqlite3_prepare_v2(h,
-			       "SELECT part_number, component_serial FROM asset_components"
-			       " WHERE asset_id = ?1 AND removed_at IS NULL AND component_serial <> ''"
-			       " ORDER BY id LIMIT 1",
-			       -1, &part, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		h,
+		"SELECT part_number, component_serial FROM asset_components"
+		" WHERE asset_id = ?1 AND removed_at IS NULL AND component_serial <> ''"
+		" ORDER BY id LIMIT 1",
+		-1, &part, NULL) != SQLITE_OK) {
 		fprintf(stderr, "bench_day_data: %s\n", sqlite3_errmsg(h));
 		return 1;
 	}

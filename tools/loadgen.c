@@ -286,9 +286,9 @@ struct route {
 	long expect[MAX_EXPECT];
 	size_t n_expect;
 	struct pool *take, *put;
-	char capture[32];     /* JSON field of the answer put into `put` */
-	char capture_tag[32]; /* JSON field (string) kept as the entry's tag */
-	char *put_note;       /* template kept as the entry's note */
+	char capture[32];      /* JSON field of the answer put into `put` */
+	char capture_tag[32];  /* JSON field (string) kept as the entry's tag */
+	char *put_note;        /* template kept as the entry's note */
 	char *expect_contains; /* the answer must contain this too */
 	/* results */
 	long sent, ok, errors, starved, inflight;
@@ -473,8 +473,7 @@ static void scenario_load(const char *path)
 
 	if (!root)
 		die("%s:%d: %s", path, jerr.line, jerr.text);
-	json_object_foreach(json_object_get(root, "lists"), key, v)
-	{
+	json_object_foreach(json_object_get(root, "lists"), key, v) {
 		char file[2048];
 		struct list *l;
 
@@ -485,8 +484,7 @@ static void scenario_load(const char *path)
 		snprintf(file, sizeof(file), "%s/%s", data_dir, str_field(v, "file", 1));
 		list_load(l, file, json_number_value(json_object_get(v, "zipf")));
 	}
-	json_array_foreach(json_object_get(root, "routes"), i, r)
-	{
+	json_array_foreach(json_object_get(root, "routes"), i, r) {
 		struct route *rt;
 		json_t *h, *e;
 		size_t j;
@@ -513,13 +511,11 @@ static void scenario_load(const char *path)
 			snprintf(file, sizeof(file), "%s/%s", data_dir, s);
 			rt->body_file_data = read_file(file, &rt->body_file_len);
 		}
-		json_array_foreach(json_object_get(r, "headers"), j, h)
-		{
+		json_array_foreach(json_object_get(r, "headers"), j, h) {
 			if (rt->n_headers < 8 && json_is_string(h))
 				rt->headers[rt->n_headers++] = strdup(json_string_value(h));
 		}
-		json_array_foreach(json_object_get(r, "expect"), j, e)
-		{
+		json_array_foreach(json_object_get(r, "expect"), j, e) {
 			if (rt->n_expect < MAX_EXPECT)
 				rt->expect[rt->n_expect++] = (long)json_integer_value(e);
 		}
@@ -850,8 +846,7 @@ int main(int argc, char **argv)
 			z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 			z ^= z >> 31;
 			rng_state = z ? z : 0x9E3779B97F4A7C15ull;
-		}
-		else if (strcmp(a, "--vars") == 0) {
+		} else if (strcmp(a, "--vars") == 0) {
 			FILE *f = fopen(v, "r");
 			char line[4096];
 
@@ -951,12 +946,13 @@ int main(int argc, char **argv)
 	 * rate it held is over the time it took */
 	double max_p99 = 0, elapsed = last_answer - start > seconds ? last_answer - start : seconds;
 	const char *worst = "-";
-	double cpu_pct = pid && cpu0 >= 0 && cpu1 >= 0
-				 ? 100.0 * (double)(cpu1 - cpu0) / (double)sysconf(_SC_CLK_TCK) /
-				       (end - start)
-				 : -1;
+	double cpu_pct =
+	    pid && cpu0 >= 0 && cpu1 >= 0
+		? 100.0 * (double)(cpu1 - cpu0) / (double)sysconf(_SC_CLK_TCK) / (end - start)
+		: -1;
 
-	printf("| route | weight | sent | ok | errors | starved | held/s | p50 ms | p99 ms | p99.9 ms | wrong statuses |\n");
+	printf("| route | weight | sent | ok | errors | starved | held/s | p50 ms | p99 ms | p99.9 "
+	       "ms | wrong statuses |\n");
 	printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
 	for (size_t i = 0; i < n_routes; i++) {
 		struct route *rt = &routes[i];
@@ -990,9 +986,10 @@ int main(int argc, char **argv)
 
 		getrusage(RUSAGE_SELF, &ru);
 		printf("loadgen: CPU %.0f%% of one core\n",
-		       100.0 * ((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-				(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6) /
-			       (end - start));
+		       100.0 *
+			   ((double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6) /
+			   (end - start));
 	}
 	if (opt_db)
 		printf("database: %lld -> %lld bytes (+%lld, %.1f MB per hour at this rate)\n", db0,
@@ -1004,8 +1001,8 @@ int main(int argc, char **argv)
 		       rt->errors, rt->starved, (double)rt->ok / elapsed, pct_ms(rt, 0.50),
 		       pct_ms(rt, 0.99), pct_ms(rt, 0.999));
 	}
-	printf("SUMMARY %.1f %.0f %ld %ld %ld %.2f %s %.0f %ld %lld %.1f\n", rate, seconds, sent, ok,
-	       errors, max_p99, worst, cpu_pct, rss_max, db1 - db0, (double)ok / elapsed);
+	printf("SUMMARY %.1f %.0f %ld %ld %ld %.2f %s %.0f %ld %lld %.1f\n", rate, seconds, sent,
+	       ok, errors, max_p99, worst, cpu_pct, rss_max, db1 - db0, (double)ok / elapsed);
 	curl_multi_cleanup(multi);
 	curl_global_cleanup();
 	return 0;
