@@ -47,7 +47,7 @@ BIN=${BIN:-build/fieldtrace}
 LOADGEN=${LOADGEN:-build/loadgen}
 DB=${DB:-build/bench-data/day-$UNITS-$TICKETS.db}
 DIR=build/bench-day
-DATA=$DIR/data
+DATA=$DIR/data-$UNITS-$TICKETS
 CA=certs/ca.pem
 SCENARIO=${SCENARIO:-tools/busy_hour.json}
 PASSWORD=bench-day-password
@@ -88,7 +88,10 @@ if [ ! -f "$DB.done" ]; then
 fi
 
 # ---- the value files the scenario draws from ---------------------------------
-build/bench_day_data --db "$DB" --out "$DATA" >/dev/null
+# (read once per data set: a million label codes take a while)
+if [ ! -s "$DATA/units.txt" ] || [ "$DB.done" -nt "$DATA/units.txt" ]; then
+	build/bench_day_data --db "$DB" --out "$DATA" >/dev/null
+fi
 sqlite3 "$DB" "SELECT code FROM centres ORDER BY code" >"$DATA/centres.txt"
 # KB searches: words technicians type, URL-encoded as the app sends them
 # (跳闸 trip, 过热 overheating, 报警 alarm, 断路器 circuit breaker)
