@@ -63,6 +63,7 @@ FLEET="--conns-per-address 0 --rate-scan 0 --rate-scan-miss 0 --rate-search 0 --
 FIELDTRACE_EXTRA_PACKAGES="nginx-light curl sqlite3" sh tools/install-deps.sh
 
 mkdir -p "$DIR" "$DATA" "$(dirname "$DB")" "$DIR/nginx/www" "$DIR/nginx/tmp"
+rm -f "$DIR"/run-*.txt "$DIR"/run-*.err "$DIR/nginx.txt"
 
 # ---- the data set (once per size) --------------------------------------------
 if [ ! -f "$DB.done" ]; then
