@@ -40,7 +40,7 @@ TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 DEPS_STAMP := build/.deps-installed
 
-.PHONY: all deps certs setup run test test-console console-screenshots check check-layers test-asan test-tsan bench bench-console bench-instructions bench-analytics bench-overview bench-data clean format console
+.PHONY: all deps certs setup run test test-console console-screenshots check check-layers test-asan test-tsan bench bench-console bench-instructions bench-analytics bench-overview bench-day bench-data clean format console
 all: $(BUILD)/fieldtrace
 
 deps: $(DEPS_STAMP)
@@ -101,6 +101,15 @@ $(BUILD)/static_server: tools/static_server.c $(BUILD)/civetweb.o
 $(BUILD)/gen_tickets: tools/gen_tickets.c
 	@mkdir -p $(dir $@)
 	$(CC) -D_GNU_SOURCE -std=c11 -g -O2 $(WARN) -o $@ $< $(shell pkg-config --libs sqlite3)
+
+# make bench-day's open-loop load generator (libcurl multi + jansson), and
+# the value files it draws from, read with the server's own code (label
+# codes are HMACs): tools/loadgen.c, tools/bench_day_data.c.
+$(BUILD)/loadgen: tools/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE -std=c11 -g -O2 $(WARN) -o $@ $< $(shell pkg-config --libs libcurl jansson) -lm
+$(BUILD)/bench_day_data: $(BUILD)/tools/bench_day_data.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) $(BUILD)/embed
 	@mkdir -p $(dir $@)
@@ -231,6 +240,14 @@ bench-overview: $(BUILD)/fieldtrace certs
 bench-console: $(BUILD)/fieldtrace certs
 	sh tools/bench_console.sh
 
+# make bench-day [UNITS=1000000] [TICKETS=1000000] [RATE=R] [SECONDS=60]: the
+# busy hour (tools/busy_hour.json) open-loop against the national data set,
+# and the capacity: the highest arrival rate with every route's p99 under
+# 100 ms (tools/bench_day.sh, docs/BENCHMARKS.md "The busy hour").
+bench-day: $(BUILD)/fieldtrace $(BUILD)/loadgen $(BUILD)/bench_day_data $(BUILD)/gen_bench_data \
+		$(BUILD)/gen_tickets certs
+	sh tools/bench_day.sh
+
 # make bench-data [BENCH_ASSETS=1000000]: a migrated database with the
 # national data set (20 events per asset) and a 100,000-row import.csv in
 # build/bench-data/. About 110 s and 2.7 GB for a million assets.
@@ -248,7 +265,7 @@ format:
 
 clean:
 	rm -rf build/server build/tests build/gen build/fieldtrace build/test_fieldtrace \
-		build/civetweb.o build/embed build/gen_bench_data build/gen_tickets build-asan build-tsan \
+		build/civetweb.o build/embed build/gen_bench_data build/gen_tickets build/loadgen build/bench_day_data build-asan build-tsan \
 		build/console
 
 # --- crash safety and leaks (docs/RELIABILITY.md) ----------------------------
